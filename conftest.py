@@ -1,0 +1,1 @@
+pytest_plugins = ["settle_shared.testing.fixtures"]

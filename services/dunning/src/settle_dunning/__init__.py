@@ -1,0 +1,1 @@
+"""Settle dunning service: who is reminded of what, when and how."""

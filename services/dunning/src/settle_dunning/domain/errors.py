@@ -1,0 +1,160 @@
+"""Refusals of the dunning domain, one exception per kind.
+
+The service layer maps each kind to an HTTP status or a dead-letter in one place; the
+domain only says what was refused and why, in words a user can read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+class DunningError(Exception):
+    """Base of every refusal raised by the dunning domain."""
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one field of a submitted flow, addressed like `steps[2].channels[0]`."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class InvalidFlow(DunningError):
+    """A flow definition breaks one or more rules; `errors` lists every problem found."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors: tuple[FieldError, ...] = tuple(errors)
+        super().__init__("invalid flow: " + "; ".join(str(e) for e in self.errors))
+
+
+class NoMatchingFlow(DunningError):
+    """No flow of the administration applies to an invoice."""
+
+    def __init__(self, payment_condition: str | None, debtor_type: str) -> None:
+        self.payment_condition = payment_condition
+        self.debtor_type = debtor_type
+        super().__init__(
+            f"no flow applies to payment condition {payment_condition!r} "
+            f"and debtor type {debtor_type}; add a flow without a selection as the fallback"
+        )
+
+
+class BusinessDateBeforeLastRun(DunningError):
+    """A daily run was asked for a date before the last run: the past is not re-run."""
+
+    def __init__(self, business_date: date, last_run_date: date) -> None:
+        self.business_date = business_date
+        self.last_run_date = last_run_date
+        super().__init__(
+            f"business date {business_date.isoformat()} is before the last run "
+            f"({last_run_date.isoformat()}); a run can repeat that date or move forward, not back"
+        )
+
+
+class InvoiceAlreadySettled(DunningError):
+    """An action that only makes sense for an open invoice was asked for a settled one."""
+
+    def __init__(self, invoice_id: str, action: str) -> None:
+        self.invoice_id = invoice_id
+        self.action = action
+        super().__init__(f"invoice {invoice_id} is settled; cannot {action}")
+
+
+class NoStepPlanned(DunningError):
+    """A manual step action was asked while nothing is planned (flow finished or stopped)."""
+
+    def __init__(self, invoice_id: str, action: str) -> None:
+        self.invoice_id = invoice_id
+        self.action = action
+        super().__init__(f"invoice {invoice_id} has no planned step; cannot {action}")
+
+
+class StepCannotBeSkipped(DunningError):
+    """A legally required step (the consumer's 14-day letter) may not be skipped."""
+
+    def __init__(self, invoice_id: str, step_id: str) -> None:
+        self.invoice_id = invoice_id
+        self.step_id = step_id
+        super().__init__(
+            f"step {step_id!r} of invoice {invoice_id} is legally required and cannot be skipped"
+        )
+
+
+class RescheduleInPast(DunningError):
+    """A step was rescheduled to a date before the business date."""
+
+    def __init__(self, requested: date, business_date: date) -> None:
+        self.requested = requested
+        self.business_date = business_date
+        super().__init__(
+            f"cannot reschedule to {requested.isoformat()}: "
+            f"it is before today's business date {business_date.isoformat()}"
+        )
+
+
+class StepAlreadyExecutedToday(DunningError):
+    """Perform-now was asked for an invoice that already had a step on this business date."""
+
+    def __init__(self, invoice_id: str, business_date: date) -> None:
+        self.invoice_id = invoice_id
+        self.business_date = business_date
+        super().__init__(
+            f"invoice {invoice_id} already had a step on {business_date.isoformat()}; "
+            "one step per invoice per day keeps the debtor from getting two reminders at once"
+        )
+
+
+class InvoicePaused(DunningError):
+    """Perform-now was asked while the invoice, its debtor or its administration is paused."""
+
+    def __init__(self, invoice_id: str, level: str) -> None:
+        self.invoice_id = invoice_id
+        self.level = level
+        super().__init__(f"invoice {invoice_id} is paused at {level} level; resume it first")
+
+
+class LegalTermNotExpired(DunningError):
+    """A step after the consumer's 14-day letter was asked before the 14-day period ended."""
+
+    def __init__(self, invoice_id: str, term_ends_on: date | None) -> None:
+        self.invoice_id = invoice_id
+        self.term_ends_on = term_ends_on
+        if term_ends_on is None:
+            detail = "the 14-day letter has not been sent to this consumer"
+        else:
+            detail = f"the 14-day period runs until {term_ends_on.isoformat()}"
+        super().__init__(f"invoice {invoice_id} cannot move towards collection yet: {detail}")
+
+
+class FlowMismatch(DunningError):
+    """A flow was passed that is not the flow the invoice's dunning state runs on."""
+
+    def __init__(self, invoice_id: str, expected: str, got: str) -> None:
+        super().__init__(f"invoice {invoice_id} runs on flow {expected!r}, not {got!r}")
+
+
+class InvoiceInCollection(DunningError):
+    """A dunning action was asked for an invoice that a collection case now owns."""
+
+    def __init__(self, invoice_id: str, action: str) -> None:
+        self.invoice_id = invoice_id
+        self.action = action
+        super().__init__(f"invoice {invoice_id} is in a collection case; cannot {action}")
+
+
+class DebtorUnreachable(DunningError):
+    """Perform-now was asked for a step none of whose channels can reach the debtor."""
+
+    def __init__(self, invoice_id: str, step_id: str) -> None:
+        self.invoice_id = invoice_id
+        self.step_id = step_id
+        super().__init__(
+            f"step {step_id!r} of invoice {invoice_id} cannot reach the debtor: "
+            "no email address or phone number for its channels"
+        )

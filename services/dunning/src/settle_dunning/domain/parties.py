@@ -1,0 +1,96 @@
+"""The administration and debtor as the dunning rules see them.
+
+Debtor details come from bookkeeping (read-only here); the service keeps a projection and
+hands it to the pure rules. Pauses live here too: they are set per administration and
+per debtor, not per invoice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+
+class DebtorType(StrEnum):
+    """Business or consumer: the law differs (the 14-day letter is for consumers)."""
+
+    B2B = "b2b"
+    B2C = "b2c"
+
+
+class Tone(StrEnum):
+    """How the debtor is addressed in messages."""
+
+    FORMAL = "formal"
+    INFORMAL = "informal"
+
+
+class AdministrationPause(StrEnum):
+    """Pause state of a whole administration."""
+
+    ACTIVE = "active"
+    # New invoices still get their "invoice sent" step; no reminders go out.
+    REMINDERS_PAUSED = "reminders_paused"
+    FULLY_PAUSED = "fully_paused"
+
+
+class DebtorPause(StrEnum):
+    """Pause state of one debtor."""
+
+    ACTIVE = "active"
+    REMINDERS_PAUSED = "reminders_paused"
+    FULLY_PAUSED = "fully_paused"
+
+
+@dataclass(frozen=True)
+class Administration:
+    """The settings of an administration that the daily run needs."""
+
+    id: str
+    default_language: str = "nl"
+    fallback_language: str = "en"
+    tone: Tone = Tone.FORMAL
+    pause: AdministrationPause = AdministrationPause.ACTIVE
+
+
+@dataclass(frozen=True)
+class PostalAddress:
+    """Where a letter goes."""
+
+    street: str
+    postal_code: str
+    city: str
+    country: str
+
+
+@dataclass(frozen=True)
+class Debtor:
+    """A debtor as the dunning rules need it.
+
+    `last_reminded_on` is the business date of the last reminder sent to this debtor (any
+    invoice), used to keep the minimum interval between two reminders when bundling.
+    `has_unmatched_credit_note` blocks the automatic move to ready-for-collection.
+    """
+
+    id: str
+    number: str
+    name: str
+    debtor_type: DebtorType
+    emails: tuple[str, ...] = ()
+    phone: str | None = None
+    language: str | None = None
+    address: PostalAddress | None = None
+    pause: DebtorPause = DebtorPause.ACTIVE
+    last_reminded_on: date | None = None
+    has_unmatched_credit_note: bool = False
+
+    @property
+    def has_email(self) -> bool:
+        """True when at least one non-blank email address is known."""
+        return any(e.strip() for e in self.emails)
+
+
+def message_language(debtor: Debtor, administration: Administration) -> str:
+    """The language a message to `debtor` is written in: theirs, else the administration's."""
+    return debtor.language or administration.default_language

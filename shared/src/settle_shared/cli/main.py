@@ -1,0 +1,198 @@
+"""`settle`: the command line of the platform. Services add their own commands through the
+`cli` of their ServiceSpec (`settle <service> …`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from settle_shared.clock import FileClock, reset_business_time, set_business_time
+from settle_shared.service import ServiceSpec, discover_services
+
+app = typer.Typer(help="Settle: credit management on Kafka.", no_args_is_help=True)
+topics_app = typer.Typer(help="Kafka topics of the event catalogue.", no_args_is_help=True)
+dlt_app = typer.Typer(help="Dead-letter topics.", no_args_is_help=True)
+clock_app = typer.Typer(help="The business clock of the embedded stack.", no_args_is_help=True)
+docs_app = typer.Typer(help="Contract documents generated from code.", no_args_is_help=True)
+app.add_typer(topics_app, name="topics")
+app.add_typer(dlt_app, name="dlt")
+app.add_typer(clock_app, name="clock")
+app.add_typer(docs_app, name="docs")
+
+Bootstrap = Annotated[
+    str,
+    typer.Option(envvar="SETTLE_KAFKA_BOOTSTRAP_SERVERS", help="Kafka bootstrap servers"),
+]
+ClockFile = Annotated[
+    Path, typer.Option("--file", envvar="SETTLE_CLOCK_FILE", help="the stack's clock file")
+]
+
+
+@app.command()
+def up(
+    var: Annotated[Path, typer.Option(help="where data, mail and logs are kept")] = Path("var"),
+    gateway_port: int = 8000,
+    first_service_port: int = 8001,
+    kafka_port: int = 9092,
+    smtp_port: int = 1025,
+) -> None:
+    """Start the whole system locally (what `make run` runs)."""
+    from settle_shared.embedded.stack import Stack, StackConfig
+    from settle_shared.logs import configure_logging
+
+    configure_logging("stack", "WARNING", "console")
+    # Connection refusals while the broker boots are expected, not worth a line each.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+
+    config = StackConfig(
+        var_dir=var,
+        gateway_port=gateway_port,
+        first_service_port=first_service_port,
+        kafka_port=kafka_port,
+        smtp_port=smtp_port,
+    )
+    asyncio.run(Stack(config).run())
+
+
+@app.command()
+def serve(name: str) -> None:
+    """Run one service (settings from its SETTLE_<SERVICE>_* environment variables)."""
+    import uvicorn
+
+    from settle_shared.service import build_runtime
+
+    spec = _service(name)
+    runtime = build_runtime(spec)
+    uvicorn.run(
+        runtime.app,
+        host=runtime.settings.http_host,
+        port=runtime.settings.http_port,
+        log_config=None,  # our structured logging, not uvicorn's
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command()
+def migrate(names: Annotated[list[str] | None, typer.Argument()] = None) -> None:
+    """Migrate the databases of the named services (all when none is named)."""
+    from settle_shared.migrations import upgrade
+
+    specs = discover_services()
+    for name in names or list(specs):
+        spec = _service(name)
+        upgrade(spec.migrations_dir, spec.load_settings().database_url)
+        typer.echo(f"{name}: migrated")
+
+
+@topics_app.command("create")
+def topics_create(
+    bootstrap: Bootstrap = "127.0.0.1:9092",
+    partitions: Annotated[int, typer.Option(help="partitions per topic")] = 6,
+    replication_factor: int = 1,
+) -> None:
+    """Create every topic of the event catalogue and its dead-letter topic."""
+    from settle_shared.kafka import catalogue_topics, ensure_topics
+
+    created = asyncio.run(
+        ensure_topics(
+            bootstrap,
+            catalogue_topics(),
+            partitions=partitions,
+            replication_factor=replication_factor,
+        )
+    )
+    typer.echo(f"created {len(created)} topic(s)" + (": " + ", ".join(created) if created else ""))
+
+
+@topics_app.command("list")
+def topics_list() -> None:
+    """The event catalogue: topic, producer, key."""
+    from settle_shared.events import TOPICS
+
+    for topic in sorted(TOPICS.values(), key=lambda t: t.name):
+        typer.echo(f"{topic.name}\t{topic.producer}\tkey={topic.key}")
+
+
+@dlt_app.command("replay")
+def dlt_replay(topic: str, bootstrap: Bootstrap = "127.0.0.1:9092") -> None:
+    """Send every event in TOPIC.dlt back to the topic it came from."""
+    from settle_shared.dlt import replay_dead_letters
+
+    try:
+        result = asyncio.run(replay_dead_letters(bootstrap, topic))
+    except LookupError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"replayed {result.replayed} event(s) from {result.topic}")
+
+
+@clock_app.command("show")
+def clock_show(file: ClockFile = Path("var/clock.json")) -> None:
+    """Print the business time."""
+    now = FileClock(file).now()
+    real = datetime.now(UTC)
+    shifted = "" if abs((now - real).total_seconds()) < 1 else f" (real time {real:%Y-%m-%d})"
+    typer.echo(f"{now.isoformat(timespec='seconds')}{shifted}")
+
+
+@clock_app.command("set")
+def clock_set(
+    business_date: Annotated[str, typer.Argument(metavar="DATE", help="YYYY-MM-DD")],
+    file: ClockFile = Path("var/clock.json"),
+) -> None:
+    """Make the stack run as of DATE (time of day keeps running)."""
+    try:
+        day = date.fromisoformat(business_date)
+    except ValueError:
+        typer.echo(f"not a date (YYYY-MM-DD): {business_date!r}", err=True)
+        raise typer.Exit(2) from None
+    real = datetime.now(UTC)
+    target = datetime.combine(day, real.timetz() if real.tzinfo else time(tzinfo=UTC))
+    set_business_time(file, target)
+    typer.echo(f"business date is now {day.isoformat()}")
+
+
+@clock_app.command("reset")
+def clock_reset(file: ClockFile = Path("var/clock.json")) -> None:
+    """Back to real time."""
+    reset_business_time(file)
+    typer.echo("business clock follows real time")
+
+
+@docs_app.command("generate")
+def docs_generate(out: Annotated[Path, typer.Option(help="docs folder")] = Path("docs")) -> None:
+    """Write docs/events.md, docs/asyncapi/*.json and docs/openapi/*.json."""
+    from settle_shared.docs import generate
+
+    readme = out.resolve().parent / "README.md"
+    for path in generate(out, readme if readme.exists() else None):
+        typer.echo(f"wrote {path}")
+
+
+def _service(name: str) -> ServiceSpec:
+    specs = discover_services()
+    if name not in specs:
+        known = ", ".join(specs) or "none installed"
+        typer.echo(f"unknown service {name!r} (known: {known})", err=True)
+        raise typer.Exit(2)
+    return specs[name]
+
+
+def _add_service_commands() -> None:
+    if os.environ.get("SETTLE_CLI_NO_PLUGINS"):
+        return
+    for spec in discover_services().values():
+        if spec.cli is not None:
+            app.add_typer(spec.cli, name=spec.name)
+
+
+_add_service_commands()
+
+if __name__ == "__main__":
+    app()

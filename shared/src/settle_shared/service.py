@@ -1,0 +1,197 @@
+"""How a service is declared and run.
+
+A service declares itself with a `ServiceSpec` exposed as a `settle.services` entry point in its
+own pyproject.toml; the CLI, the embedded stack and the tests find it there. Nothing else lists
+the services."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import typer
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+
+from settle_shared.clock import Clock, clock_from_settings
+from settle_shared.consumer import EventConsumer, Handler, ReceivedEvent
+from settle_shared.db import check_database, create_engine, session_factory
+from settle_shared.events.base import EVENT_TYPES, TOPICS
+from settle_shared.health import add_request_metrics, health_router
+from settle_shared.kafka import catalogue_topics, create_broker, ensure_topics
+from settle_shared.logs import configure_logging, get_logger
+from settle_shared.outbox import Outbox, OutboxRelay
+from settle_shared.settings import ServiceSettings, load_settings
+
+log = get_logger(__name__)
+
+ENTRY_POINT_GROUP = "settle.services"
+
+BackgroundTask = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+
+@dataclass(frozen=True)
+class EmbeddedContext:
+    """What the embedded stack tells a service about its neighbours."""
+
+    var_dir: Path
+    smtp_host: str
+    smtp_port: int
+    service_urls: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """Everything the platform needs to know to migrate, start and document a service."""
+
+    name: str
+    description: str
+    settings_cls: type[ServiceSettings]
+    metadata: sa.MetaData
+    migrations_dir: Path
+    setup: Callable[[ServiceRuntime], None]
+    cli: typer.Typer | None = None
+    # The embedded stack starts services in this order (lower first); the gateway goes last.
+    start_order: int = 50
+    # Extra settings (field name -> value) for this service in the embedded stack.
+    embedded_settings: Callable[[EmbeddedContext], dict[str, str]] | None = None
+
+    def load_settings(self, **overrides: Any) -> ServiceSettings:
+        return load_settings(self.settings_cls, **overrides)
+
+    @property
+    def env_prefix(self) -> str:
+        return str(self.settings_cls.model_config.get("env_prefix", ""))
+
+
+@dataclass
+class ServiceRuntime:
+    """A running service's parts. `spec.setup` adds its routes, consumers and tasks to it."""
+
+    spec: ServiceSpec
+    settings: ServiceSettings
+    clock: Clock = field(init=False)
+    app: FastAPI = field(init=False)
+    broker: KafkaBroker = field(init=False)
+    outbox: Outbox = field(init=False)
+    relay: OutboxRelay = field(init=False)
+    consumers: list[EventConsumer] = field(default_factory=list, init=False)
+    background: list[BackgroundTask] = field(default_factory=list, init=False)
+    after_commit: Callable[[Sequence[ReceivedEvent]], None] | None = None
+
+    def __post_init__(self) -> None:
+        settings, spec = self.settings, self.spec
+        self.clock = clock_from_settings(settings.clock_file)
+        self.engine = create_engine(settings.database_url)
+        self.sessions = session_factory(self.engine)
+        self.broker = create_broker(settings, client_id=f"settle-{spec.name}")
+        self.outbox = Outbox(spec.metadata, source=f"/settle/{spec.name}", clock=self.clock)
+        self.relay = OutboxRelay(
+            engine=self.engine,
+            sessions=self.sessions,
+            metadata=spec.metadata,
+            broker=self.broker,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            clock=self.clock,
+            batch_size=settings.outbox_batch_size,
+            poll_interval_s=settings.outbox_poll_interval_s,
+            replay_on_new_cluster=settings.outbox_replay_on_new_cluster,
+        )
+        self.app = FastAPI(
+            title=f"Settle {spec.name}",
+            description=spec.description,
+            version="1",
+            lifespan=self._lifespan,
+        )
+        self.app.state.runtime = self
+        add_request_metrics(self.app)
+        self.app.include_router(
+            health_router({"database": self._check_database, "broker": self._check_broker})
+        )
+        self._document_publishers()
+
+    def consume(self, group_id: str, topics: Sequence[str], handler: Handler) -> EventConsumer:
+        """Subscribe one consumer group to `topics` (one group per service joins once)."""
+        consumer = EventConsumer(
+            group_id=group_id,
+            topics=topics,
+            handler=handler,
+            sessions=self.sessions,
+            metadata=self.spec.metadata,
+            broker=self.broker,
+            settings=self.settings,
+            clock=self.clock,
+            after_commit=self.after_commit,
+        )
+        self.consumers.append(consumer)
+        return consumer
+
+    def add_background(self, task: BackgroundTask) -> None:
+        """A loop that runs while the service runs and stops when the event is set."""
+        self.background.append(task)
+
+    def _document_publishers(self) -> None:
+        # Publishers declared for the AsyncAPI document only; the relay does the publishing.
+        for topic in TOPICS.values():
+            if topic.producer != self.spec.name:
+                continue
+            models = [m for m in EVENT_TYPES.values() if m.topic.name == topic.name]
+            schema: Any = models[0] if len(models) == 1 else None
+            self.broker.publisher(
+                topic.name, description=topic.description, schema=schema, title=topic.name
+            )
+
+    async def _check_database(self) -> None:
+        await check_database(self.engine)
+
+    async def _check_broker(self) -> None:
+        if not await self.broker.ping(timeout=2.0):
+            raise ConnectionError(f"no answer from {self.settings.kafka_bootstrap_servers}")
+
+    @asynccontextmanager
+    async def _lifespan(self, _: FastAPI) -> AsyncIterator[None]:
+        settings = self.settings
+        await ensure_topics(
+            settings.kafka_bootstrap_servers,
+            catalogue_topics(),
+            partitions=settings.kafka_partitions,
+            replication_factor=settings.kafka_replication_factor,
+        )
+        await self.broker.start()
+        await self.relay.start()
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(self.relay.run(stop), name="outbox-relay")]
+        tasks += [asyncio.create_task(task(stop)) for task in self.background]
+        log.info("service started", port=settings.http_port, consumers=len(self.consumers))
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self.broker.stop()
+            await self.engine.dispose()
+            log.info("service stopped")
+
+
+def build_runtime(spec: ServiceSpec, settings: ServiceSettings | None = None) -> ServiceRuntime:
+    """Wire a service: settings from the environment unless given."""
+    settings = settings or spec.load_settings()
+    configure_logging(spec.name, settings.log_level, settings.log_format)
+    runtime = ServiceRuntime(spec, settings)
+    spec.setup(runtime)
+    return runtime
+
+
+def discover_services() -> dict[str, ServiceSpec]:
+    """Every installed service, by name, in start order."""
+    specs = [ep.load() for ep in entry_points(group=ENTRY_POINT_GROUP)]
+    for spec in specs:
+        if not isinstance(spec, ServiceSpec):
+            raise TypeError(f"{spec!r} registered under {ENTRY_POINT_GROUP} is not a ServiceSpec")
+    return {spec.name: spec for spec in sorted(specs, key=lambda s: (s.start_order, s.name))}

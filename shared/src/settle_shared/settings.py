@@ -1,0 +1,95 @@
+"""Settings base for every service: environment variables with a per-service prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me"  # noqa: S105 - the value refused outside development
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or invalid; the message names the environment variable."""
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs. A service subclasses it and sets its own `env_prefix`.
+
+    Every field here is documented in the README's configuration reference; a test keeps
+    the two in step.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SETTLE_", extra="ignore", frozen=True)
+
+    environment: Literal["development", "test", "production"] = Field(
+        "development", description="development, test or production (stricter checks)"
+    )
+    database_url: str = Field(
+        "sqlite+aiosqlite:///var/settle.db",
+        description="SQLAlchemy async URL: postgresql+asyncpg://… or sqlite+aiosqlite:///…",
+    )
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092", description="comma-separated Kafka bootstrap servers"
+    )
+    kafka_idempotence: bool = Field(
+        False, description="idempotent producer (on for Apache Kafka; the embedded broker lacks it)"
+    )
+    kafka_partitions: int = Field(6, ge=1, description="partitions of topics this service creates")
+    kafka_replication_factor: int = Field(1, ge=1, description="replication of created topics")
+    kafka_session_timeout_ms: int = Field(
+        6000, ge=1000, description="consumer session timeout: how soon a dead replica is replaced"
+    )
+    consumer_max_attempts: int = Field(
+        3, ge=1, description="attempts for one event before it goes to the dead-letter topic"
+    )
+    consumer_retry_backoff_s: float = Field(
+        0.5, ge=0, description="first back-off between attempts (doubles each attempt)"
+    )
+    outbox_poll_interval_s: float = Field(
+        0.2, gt=0, description="how often the outbox relay looks for unpublished events"
+    )
+    outbox_batch_size: int = Field(1000, ge=1, description="events the relay publishes at once")
+    outbox_replay_on_new_cluster: bool = Field(
+        True,
+        description="republish the whole outbox when the broker is a new cluster (lost its data)",
+    )
+    http_host: str = Field("127.0.0.1", description="address the HTTP server binds")
+    http_port: int = Field(8000, ge=1, le=65535, description="port of the HTTP server")
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+    log_format: Literal["json", "console"] = Field("json", description="json or console")
+    clock_file: Path | None = Field(
+        None, description="file holding a business-clock offset (embedded stack and demos)"
+    )
+    service_token: SecretStr = Field(
+        SecretStr(PLACEHOLDER_SECRET),
+        description="shared secret for service-to-service calls; must be set in production",
+    )
+
+    @model_validator(mode="after")
+    def _no_placeholder_secret_in_production(self) -> ServiceSettings:
+        if (
+            self.environment == "production"
+            and self.service_token.get_secret_value() == PLACEHOLDER_SECRET
+        ):
+            raise ValueError("service_token: set a real secret in production")
+        return self
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def load_settings(cls: type[S], **overrides: Any) -> S:
+    """Build settings from the environment, naming the variable when one is wrong."""
+    try:
+        return cls(**overrides)
+    except ValidationError as exc:
+        prefix = str(cls.model_config.get("env_prefix", ""))
+        problems = []
+        for err in exc.errors():
+            field = ".".join(str(part) for part in err["loc"]) or "settings"
+            variable = f"{prefix}{field}".upper()
+            problems.append(f"{variable}: {err['msg']}")
+        raise SettingsError("invalid configuration: " + "; ".join(problems)) from None

@@ -1,0 +1,1 @@
+"""Test support for every service's tests; the fixtures load as `settle_shared.testing.fixtures`."""

@@ -1,0 +1,109 @@
+"""Finding infrastructure for tests, in this order: an explicit URL from the environment;
+testcontainers when a Docker engine answers; a local process (PostgreSQL on 127.0.0.1:5432,
+the embedded broker); else skip, saying what is missing (or fail, in CI)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+
+import pytest
+
+POSTGRES_ENV = "SETTLE_TEST_POSTGRES_URL"
+KAFKA_ENV = "SETTLE_TEST_KAFKA_BOOTSTRAP"
+REQUIRE_ENV = "SETTLE_REQUIRE_INFRA"  # set in CI: missing infrastructure fails the run
+LOCAL_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432"
+
+
+def missing(what: str) -> None:
+    """Skip the test, or fail it where infrastructure is required."""
+    if os.environ.get(REQUIRE_ENV):
+        pytest.fail(f"{what} (required because {REQUIRE_ENV} is set)")
+    pytest.skip(what)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    with suppress(OSError), socket.create_connection((host, port), timeout=timeout):
+        return True
+    return False
+
+
+def docker_available() -> bool:
+    try:
+        import docker
+
+        client = docker.from_env(timeout=2)
+        return bool(client.ping())
+    except Exception:
+        return False
+
+
+@contextmanager
+def postgres_server() -> Iterator[str | None]:
+    """A PostgreSQL server URL (without database), or None."""
+    if url := os.environ.get(POSTGRES_ENV):
+        yield url
+        return
+    if docker_available():
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:16-alpine", driver="asyncpg") as container:
+            yield container.get_connection_url().rsplit("/", 1)[0]
+        return
+    if port_open("127.0.0.1", 5432):
+        yield LOCAL_POSTGRES
+        return
+    yield None
+
+
+@contextmanager
+def kafka_server() -> Iterator[str | None]:
+    """Kafka bootstrap servers, or None."""
+    if url := os.environ.get(KAFKA_ENV):
+        yield url
+        return
+    if docker_available():
+        from testcontainers.kafka import KafkaContainer
+
+        with KafkaContainer() as container:
+            yield container.get_bootstrap_server()
+        return
+    try:
+        with embedded_broker() as bootstrap:
+            yield bootstrap
+    except Exception as exc:  # the embedded extra is not installed
+        print(f"embedded broker unavailable: {exc}", file=sys.stderr)
+        yield None
+
+
+@contextmanager
+def embedded_broker(port: int | None = None) -> Iterator[str]:
+    """A Tansu broker process for the duration of the block."""
+    from settle_shared.embedded.broker import start_broker, wait_for_broker
+
+    port = port or free_port()
+    process = start_broker(port)
+    bootstrap = f"127.0.0.1:{port}"
+    try:
+        # A thread of its own: this may be entered from inside a running event loop.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, wait_for_broker(bootstrap)).result()
+        yield bootstrap
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()

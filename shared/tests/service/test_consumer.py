@@ -1,0 +1,103 @@
+"""The consumer plumbing inside one service, with FastStream's in-memory test broker."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from faststream.kafka import TestKafkaBroker
+
+from settle_shared.consumer import PermanentError, ReceivedEvent
+from settle_shared.db import new_metadata
+from settle_shared.envelope import Envelope
+from settle_shared.events.importer import InvoiceChanged
+from settle_shared.service import ServiceRuntime, ServiceSpec, build_runtime
+from settle_shared.settings import ServiceSettings
+
+pytestmark = pytest.mark.service
+
+metadata = new_metadata()
+amounts = sa.Table(
+    "open_amounts",
+    metadata,
+    sa.Column("n", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("invoice_id", sa.String(64)),
+    sa.Column("open_amount", sa.Numeric(12, 2)),
+)
+
+
+async def remember_open_amount(session, received: ReceivedEvent) -> None:
+    event = received.payload
+    assert isinstance(event, InvoiceChanged)
+    if event.administration_id == "unknown":
+        raise PermanentError("unknown administration")
+    await session.execute(
+        sa.insert(amounts).values(invoice_id=event.invoice_id, open_amount=event.open_amount)
+    )
+
+
+def setup(runtime: ServiceRuntime) -> None:
+    runtime.consume("example-group", ["importer.invoices.v1"], remember_open_amount)
+
+
+SPEC = ServiceSpec(
+    name="example",
+    description="example",
+    settings_cls=ServiceSettings,
+    metadata=metadata,
+    migrations_dir=Path("unused"),
+    setup=setup,
+)
+
+
+def changed(invoice_id: str, amount: str, administration: str = "adm-1") -> InvoiceChanged:
+    return InvoiceChanged(
+        administration_id=administration,
+        invoice_id=invoice_id,
+        number="1",
+        version=2,
+        run_id="r",
+        open_amount=Decimal(amount),
+        previous_open_amount=Decimal("100.00"),
+        currency="EUR",
+    )
+
+
+async def publish(runtime: ServiceRuntime, event: InvoiceChanged, event_id: str) -> None:
+    envelope = Envelope.wrap(
+        event,
+        source="/test",
+        time=runtime.clock.now(),
+        administration_id=event.administration_id,
+        event_id=event_id,
+    )
+    await runtime.broker.publish(
+        envelope.data, event.topic.name, key=envelope.key.encode(), headers=envelope.headers()
+    )
+
+
+async def test_a_redelivered_event_has_one_effect_and_a_refused_one_is_dead_lettered(
+    sqlite_database,
+):
+    runtime = build_runtime(
+        SPEC, ServiceSettings(database_url=sqlite_database, consumer_retry_backoff_s=0)
+    )
+    async with runtime.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    dead = []
+
+    @runtime.broker.subscriber("importer.invoices.v1.dlt")
+    async def catch(body: dict) -> None:
+        dead.append(body)
+
+    async with TestKafkaBroker(runtime.broker):
+        await publish(runtime, changed("inv-1", "40.00"), "evt-1")
+        await publish(runtime, changed("inv-1", "40.00"), "evt-1")  # at-least-once: again
+        await publish(runtime, changed("inv-2", "10.00", administration="unknown"), "evt-2")
+        await publish(runtime, changed("inv-3", "5.00"), "evt-3")
+
+    async with runtime.engine.connect() as conn:
+        rows = (await conn.execute(sa.select(amounts.c.invoice_id, amounts.c.open_amount))).all()
+    assert rows == [("inv-1", Decimal("40.00")), ("inv-3", Decimal("5.00"))]
+    assert [body["invoice_id"] for body in dead] == ["inv-2"]
+    await runtime.engine.dispose()

@@ -1,0 +1,32 @@
+import pytest
+from pydantic_settings import SettingsConfigDict
+
+from settle_shared.settings import ServiceSettings, SettingsError, load_settings
+
+pytestmark = pytest.mark.unit
+
+
+class ExampleSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="SETTLE_EXAMPLE_", extra="ignore", frozen=True)
+
+
+def test_settings_come_from_variables_with_the_service_prefix(monkeypatch):
+    monkeypatch.setenv("SETTLE_EXAMPLE_HTTP_PORT", "8123")
+    monkeypatch.setenv("SETTLE_EXAMPLE_KAFKA_BOOTSTRAP_SERVERS", "kafka:9092")
+    settings = load_settings(ExampleSettings)
+    assert settings.http_port == 8123
+    assert settings.kafka_bootstrap_servers == "kafka:9092"
+
+
+def test_an_invalid_value_is_reported_with_the_variable_name(monkeypatch):
+    monkeypatch.setenv("SETTLE_EXAMPLE_HTTP_PORT", "eighty")
+    with pytest.raises(SettingsError, match="SETTLE_EXAMPLE_HTTP_PORT"):
+        load_settings(ExampleSettings)
+
+
+def test_production_refuses_the_placeholder_secret(monkeypatch):
+    monkeypatch.setenv("SETTLE_EXAMPLE_ENVIRONMENT", "production")
+    with pytest.raises(SettingsError, match="service_token"):
+        load_settings(ExampleSettings)
+    monkeypatch.setenv("SETTLE_EXAMPLE_SERVICE_TOKEN", "a-real-secret")
+    assert load_settings(ExampleSettings).environment == "production"
