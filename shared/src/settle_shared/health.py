@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
+
+from settle_shared.logs import log_context
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 
@@ -48,13 +51,22 @@ def health_router(checks: dict[str, ReadinessCheck], timeout_s: float = 2.0) -> 
     return router
 
 
+CORRELATION_HEADER = "X-Correlation-ID"
+
+
 def add_request_metrics(app: FastAPI) -> None:
+    """Time every request, and carry a correlation id through it: the caller's
+    `X-Correlation-ID`, or a new one, bound to every log line and returned in the response."""
+
     @app.middleware("http")
     async def measure(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         started = time.perf_counter()
-        response = await call_next(request)
+        correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
+        with log_context(correlation_id=correlation_id[:100]):
+            response = await call_next(request)
+        response.headers[CORRELATION_HEADER] = correlation_id[:100]
         route = request.scope.get("route")
         path = getattr(route, "path", "unmatched")
         REQUEST_SECONDS.labels(request.method, path, str(response.status_code)).observe(

@@ -25,3 +25,11 @@ async def test_readiness_fails_and_says_why_when_the_database_is_gone(tmp_path):
         ready = await gateway.client.get("/health/ready")
         assert ready.status_code == 503
         assert ready.json()["checks"]["database"].startswith("failing")
+
+
+async def test_a_request_carries_its_correlation_id_back(sqlite_database):
+    async with running_service(SERVICE, sqlite_database) as gateway:
+        given = await gateway.client.get("/health/live", headers={"X-Correlation-ID": "abc-123"})
+        assert given.headers["X-Correlation-ID"] == "abc-123"
+        fresh = await gateway.client.get("/health/live")
+        assert len(fresh.headers["X-Correlation-ID"]) == 36

@@ -146,6 +146,13 @@ class Stack:
         log_path = self.config.var_dir / "log" / "broker.log"
         self._broker_log = log_path.open("ab")
         self.broker = start_broker(self.config.kafka_port, self._broker_log)
+        await asyncio.sleep(0.3)
+        if self.broker.poll() is not None:
+            # Otherwise we might happily talk to whatever else listens on that port.
+            raise RuntimeError(
+                f"the broker could not start on port {self.config.kafka_port} (in use?); "
+                f"see {log_path}"
+            )
         cluster = await wait_for_broker(self.config.bootstrap)
         created = await ensure_topics(
             self.config.bootstrap, catalogue_topics(), partitions=self.config.partitions
