@@ -21,6 +21,7 @@ from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from prometheus_client import Counter
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from settle_shared.clock import Clock
@@ -130,8 +131,7 @@ class EventConsumer:
     ) -> list[ReceivedEvent]:
         decoded = [_decode(record) for record in records]
         async with transaction(self._sessions) as session:
-            seen = await self._already_processed(session, [d.envelope.id for d in decoded])
-            return await self._apply(session, decoded, seen)
+            return await self._apply(session, decoded)
 
     async def _process_alone(self, record: ConsumerRecord[Any, Any]) -> ReceivedEvent | None:
         error: Exception | None = None
@@ -139,8 +139,7 @@ class EventConsumer:
             try:
                 decoded = _decode(record)
                 async with transaction(self._sessions) as session:
-                    seen = await self._already_processed(session, [decoded.envelope.id])
-                    done = await self._apply(session, [decoded], seen)
+                    done = await self._apply(session, [decoded])
                 return done[0] if done else None
             except (EnvelopeError, PermanentError) as exc:
                 error = exc
@@ -153,35 +152,43 @@ class EventConsumer:
         await self._dead_letter(record, error, attempt)
         return None
 
-    async def _already_processed(self, session: AsyncSession, ids: list[str]) -> set[str]:
-        inbox = self._inbox
-        rows = await session.scalars(
-            sa.select(inbox.c.event_id).where(
-                inbox.c.consumer_group == self.group_id, inbox.c.event_id.in_(ids)
-            )
+    async def _claim(self, session: AsyncSession, decoded: Sequence[_Decoded]) -> set[str]:
+        """Record the events in the inbox; returns the ids that were not there yet.
+
+        One `INSERT … ON CONFLICT DO NOTHING RETURNING` lets the primary key decide, which
+        stays fast however large the inbox grows. It is part of the effect's transaction, so
+        a failure un-claims the events too."""
+        now = self._clock.now()
+        rows = {
+            item.envelope.id: {
+                "consumer_group": self.group_id,
+                "event_id": item.envelope.id,
+                "topic": item.record.topic,
+                "processed_at": now,
+            }
+            for item in decoded
+        }
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (
+            insert(self._inbox)
+            .values(list(rows.values()))
+            .on_conflict_do_nothing()
+            .returning(self._inbox.c.event_id)
         )
-        return set(rows)
+        return set((await session.scalars(statement)).all())
 
     async def _apply(
-        self, session: AsyncSession, decoded: Sequence[_Decoded], seen: set[str]
+        self, session: AsyncSession, decoded: Sequence[_Decoded]
     ) -> list[ReceivedEvent]:
         done: list[ReceivedEvent] = []
-        new_rows = []
-        now = self._clock.now()
+        new = await self._claim(session, decoded)
         for item in decoded:
             envelope, record = item.envelope, item.record
-            if envelope.id in seen:
+            if envelope.id not in new:
                 DUPLICATES.labels(self.group_id).inc()
                 continue
-            seen.add(envelope.id)  # the same event twice in one batch counts once
-            new_rows.append(
-                {
-                    "consumer_group": self.group_id,
-                    "event_id": envelope.id,
-                    "topic": record.topic,
-                    "processed_at": now,
-                }
-            )
+            new.discard(envelope.id)  # the same event twice in one batch counts once
             if item.payload is None:
                 # A type this version does not know (a newer producer): nothing to do here.
                 continue
@@ -196,8 +203,6 @@ class EventConsumer:
                 await self._handler(session, received)
             PROCESSED.labels(self.group_id, record.topic).inc()
             done.append(received)
-        if new_rows:
-            await session.execute(sa.insert(self._inbox), new_rows)
         return done
 
     async def _dead_letter(
