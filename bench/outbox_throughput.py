@@ -72,8 +72,12 @@ async def bench(events: int, bootstrap: str, server: str) -> None:
         broker = create_broker(settings, client_id="bench")
         await broker.connect()
         relay = OutboxRelay(
-            engine=engine, sessions=sessions, metadata=metadata, broker=broker,
-            bootstrap_servers=bootstrap, clock=clock,
+            engine=engine,
+            sessions=sessions,
+            metadata=metadata,
+            broker=broker,
+            bootstrap_servers=bootstrap,
+            clock=clock,
         )
         await relay.start()
         started = time.perf_counter()
@@ -95,8 +99,14 @@ async def bench(events: int, bootstrap: str, server: str) -> None:
 
         consumer_broker = create_broker(settings, client_id="bench-consumer")
         EventConsumer(
-            group_id="bench", topics=[topic], handler=count, sessions=sessions,  # type: ignore[arg-type]
-            metadata=metadata, broker=consumer_broker, settings=settings, clock=clock,
+            group_id="bench",
+            topics=[topic],
+            handler=count,
+            sessions=sessions,  # type: ignore[arg-type]
+            metadata=metadata,
+            broker=consumer_broker,
+            settings=settings,
+            clock=clock,
             after_commit=after,  # type: ignore[arg-type]
         )
         await consumer_broker.start()
@@ -108,8 +118,10 @@ async def bench(events: int, bootstrap: str, server: str) -> None:
         print(f"events                 {events:>10,}")
         print(f"staged into outbox     {events / staged:>10,.0f} events/s  ({staged:.2f} s)")
         print(f"relayed to broker      {events / relayed:>10,.0f} events/s  ({relayed:.2f} s)")
-        print(f"consumed idempotently  {events / consumed:>10,.0f} events/s  ({consumed:.2f} s, "
-              "incl. group join)")
+        print(
+            f"consumed idempotently  {events / consumed:>10,.0f} events/s  ({consumed:.2f} s, "
+            "incl. group join)"
+        )
     finally:
         await engine.dispose()
         async with admin.connect() as conn:

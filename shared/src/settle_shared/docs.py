@@ -97,6 +97,8 @@ def _default(field: Any) -> str:
         return "(none)"
     if hasattr(value, "get_secret_value"):
         return "(secret)"
+    if isinstance(value, tuple | list | set | frozenset):
+        return ", ".join(f"`{item}`" for item in value) or "(none)"
     return f"`{value}`"
 
 

@@ -9,7 +9,9 @@ rows."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 from faststream.kafka import KafkaBroker
@@ -83,6 +85,9 @@ class Outbox:
         if not envelopes:
             return
         now = self._clock.now()
+        if len(envelopes) >= COPY_THRESHOLD and session.get_bind().dialect.name == "postgresql":
+            await self._copy(session, envelopes, now)
+            return
         rows = [
             {
                 "event_id": env.id,
@@ -96,6 +101,29 @@ class Outbox:
             for topic, env in envelopes
         ]
         await session.execute(sa.insert(self._table), rows)
+
+    async def _copy(
+        self, session: AsyncSession, envelopes: Sequence[tuple[str, Envelope]], now: datetime
+    ) -> None:
+        # COPY is several times faster than a multi-row INSERT for bulk work (an import, the
+        # daily run), and it runs on the session's own connection, so inside its transaction.
+        connection = await session.connection()
+        # The driver opens its transaction lazily, on the first statement through SQLAlchemy;
+        # COPY bypasses SQLAlchemy, so make sure it runs inside that transaction.
+        await connection.exec_driver_sql("SELECT 1")
+        raw = await connection.get_raw_connection()
+        await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+            self._table.name,
+            columns=_COPY_COLUMNS,
+            records=[
+                (env.id, topic, env.key, env.type, json.dumps(env.headers()), env.data, now)
+                for topic, env in envelopes
+            ],
+        )
+
+
+COPY_THRESHOLD = 100
+_COPY_COLUMNS = ["event_id", "topic", "key", "event_type", "headers", "payload", "created_at"]
 
 
 class OutboxRelay:

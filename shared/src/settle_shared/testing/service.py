@@ -4,9 +4,10 @@ TestKafkaBroker in place of Kafka, its HTTP API called in-process."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from faststream.kafka import TestKafkaBroker
@@ -48,12 +49,20 @@ class ServiceHarness:
 
 @asynccontextmanager
 async def running_service(
-    spec: ServiceSpec, database_url: str, **settings: object
+    spec: ServiceSpec,
+    database_url: str,
+    *,
+    before_start: Callable[[ServiceRuntime], None] | None = None,
+    **settings: Any,
 ) -> AsyncIterator[ServiceHarness]:
+    """The service, migrated and wired. `before_start` may add test subscribers (a
+    dead-letter catcher, say): FastStream's test broker only knows those present at start."""
     await asyncio.to_thread(upgrade, spec.migrations_dir, database_url)
     config = spec.settings_cls(database_url=database_url, environment="test", **settings)
     runtime = build_runtime(spec, config)
     runtime.relay.use_cluster("in-memory")
+    if before_start is not None:
+        before_start(runtime)
     try:
         async with TestKafkaBroker(runtime.broker):
             transport = httpx.ASGITransport(app=runtime.app)

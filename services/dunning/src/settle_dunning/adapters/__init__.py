@@ -1,0 +1,1 @@
+"""Adapters at the edge of the dunning service: the database (codec, repository)."""

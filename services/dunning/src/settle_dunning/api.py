@@ -1,0 +1,516 @@
+"""The internal HTTP API the gateway calls: flows, pausing, step control, an invoice's
+steps, attention items and the daily run. Every path is scoped by administration id."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from settle_dunning.adapters.codec import flow_to_json
+from settle_dunning.application import control
+from settle_dunning.application.context import DunningContext
+from settle_dunning.application.daily_run import run_day
+from settle_dunning.application.errors import FlowExists, FlowInUse, NotFound
+from settle_dunning.domain import (
+    WORKDAYS,
+    AdministrationPause,
+    BusinessDateBeforeLastRun,
+    DebtorPause,
+    DunningError,
+    DunningState,
+    Flow,
+    FlowDraft,
+    InvalidFlow,
+    NoMatchingFlow,
+    RescheduleInPast,
+    StepDraft,
+)
+from settle_dunning.domain.flows import DEFAULT_MIN_DAYS_BETWEEN_REMINDERS
+
+
+def get_context(request: Request) -> DunningContext:
+    """The service's use-case context, set up by the wiring."""
+    context: DunningContext = request.app.state.dunning
+    return context
+
+
+Ctx = Annotated[DunningContext, Depends(get_context)]
+
+router = APIRouter(prefix="/internal/v1/administrations/{administration_id}", tags=["dunning"])
+
+
+# --- models -----------------------------------------------------------------------------
+
+
+class StepModel(BaseModel):
+    """One step of a flow."""
+
+    id: str
+    offset_days: int = Field(
+        description="days from the due date (negative: before it) or from the previous step"
+    )
+    offset_from: Literal["due_date", "previous_step"] | str = "due_date"
+    channels: list[str] = Field(default_factory=list, description="email, letter, sms, call_task")
+    template_key: str = ""
+    target_phase: str = Field(description="e.g. reminder_1, final_reminder, ready_for_collection")
+    minimum_open_amount: Decimal = Decimal("0.00")
+    legally_required: bool = Field(False, description="the consumer's 14-day letter")
+
+
+class SelectionModel(BaseModel):
+    """Which invoices a flow applies to (empty: any)."""
+
+    payment_conditions: list[str] = Field(default_factory=list)
+    debtor_types: list[str] = Field(default_factory=list, description="b2b, b2c")
+
+
+class CalendarModel(BaseModel):
+    """On which days steps go out."""
+
+    sending_days: list[int] = Field(
+        default_factory=lambda: sorted(int(d) for d in WORKDAYS),
+        description="ISO weekdays, 1 = Monday",
+    )
+    country: str | None = Field("NL", description="whose national holidays are skipped")
+    blocked_dates: list[date] = Field(default_factory=list)
+
+
+class BundlingModel(BaseModel):
+    """Whether one debtor's due reminders go out together, and how often at most."""
+
+    enabled: bool = True
+    min_days_between_reminders: int = DEFAULT_MIN_DAYS_BETWEEN_REMINDERS
+
+
+class FlowModel(BaseModel):
+    """A dunning flow."""
+
+    id: str
+    name: str
+    steps: list[StepModel]
+    selection: SelectionModel = Field(default_factory=SelectionModel)
+    calendar: CalendarModel = Field(default_factory=CalendarModel)
+    bundling: BundlingModel = Field(default_factory=BundlingModel)
+
+    def draft(self) -> FlowDraft:
+        """The flow as submitted, for the domain to check."""
+        return FlowDraft(
+            id=self.id,
+            name=self.name,
+            steps=[
+                StepDraft(
+                    id=s.id,
+                    offset_days=s.offset_days,
+                    channels=s.channels,
+                    template_key=s.template_key,
+                    target_phase=s.target_phase,
+                    offset_from=s.offset_from,
+                    minimum_open_amount=s.minimum_open_amount,
+                    legally_required=s.legally_required,
+                )
+                for s in self.steps
+            ],
+            payment_conditions=self.selection.payment_conditions,
+            debtor_types=self.selection.debtor_types,
+            sending_days=self.calendar.sending_days,
+            country=self.calendar.country,
+            blocked_dates=self.calendar.blocked_dates,
+            bundling_enabled=self.bundling.enabled,
+            min_days_between_reminders=self.bundling.min_days_between_reminders,
+        )
+
+    @classmethod
+    def of(cls, flow: Flow) -> FlowModel:
+        """The API form of a flow."""
+        return cls.model_validate(flow_to_json(flow))
+
+
+class AdministrationPauseIn(BaseModel):
+    mode: Literal["reminders_paused", "fully_paused"]
+
+
+class DebtorPauseIn(BaseModel):
+    mode: Literal["reminders_paused", "fully_paused"]
+
+
+class RescheduleIn(BaseModel):
+    to: date = Field(description="the new date (moved to the next sending day)")
+
+
+class RunIn(BaseModel):
+    business_date: date | None = Field(None, description="default: today's business date")
+
+
+class RunOut(BaseModel):
+    administration_id: str
+    business_date: date
+    invoices_due: int
+    steps_executed: int
+    messages_requested: int
+    events_published: int
+
+
+class AdministrationOut(BaseModel):
+    id: str
+    pause: str
+    paused_on: date | None
+    last_run_date: date | None
+
+
+class PlannedStepOut(BaseModel):
+    step_id: str
+    planned_on: date
+    basis: str = Field(
+        description="schedule, rescheduled, deferred_for_interval, or estimated "
+        "for steps after the next one"
+    )
+
+
+class ExecutedStepOut(BaseModel):
+    step_id: str
+    executed_on: date
+    reason: str
+    channels: list[str]
+    phase: str
+    cycle: int
+    legally_required: bool
+    message_request_id: str | None
+
+
+class SkippedStepOut(BaseModel):
+    step_id: str
+    skipped_on: date
+    reason: str
+    cycle: int
+
+
+class InvoiceOut(BaseModel):
+    """An invoice's dunning: where it stands, what was done and what comes next."""
+
+    invoice_id: str
+    number: str
+    debtor_id: str
+    flow_id: str
+    phase: str
+    open_amount: Decimal
+    currency: str
+    due_date: date
+    settled: bool
+    on_hold: bool
+    blocked_by: str | None
+    cycle: int
+    planned: list[PlannedStepOut] = Field(description="the next step first, then the rest")
+    executed: list[ExecutedStepOut]
+    skipped: list[SkippedStepOut]
+
+
+class AttentionItemOut(BaseModel):
+    id: int
+    subject: str
+    subject_id: str
+    reason: str
+    sentence: str
+    invoice_ids: list[str]
+    raised_at: datetime
+    resolved_at: datetime | None
+    resolution: str | None
+
+
+class AttentionPageOut(BaseModel):
+    items: list[AttentionItemOut]
+    next_after: int | None = Field(description="pass as `after` for the next page")
+
+
+# --- errors -----------------------------------------------------------------------------
+
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _location(field: str) -> list[str | int]:
+    """`steps[2].channels[0]` -> ["body", "steps", 2, "channels", 0]."""
+    loc: list[str | int] = ["body"]
+    for name, index in _PART.findall(field):
+        loc.append(int(index) if index else name)
+    return loc
+
+
+_STATUS: list[tuple[type[DunningError], int]] = [
+    (NotFound, 404),
+    (InvalidFlow, 422),
+    (RescheduleInPast, 422),
+    (FlowExists, 409),
+    (FlowInUse, 409),
+    (BusinessDateBeforeLastRun, 409),
+    (NoMatchingFlow, 409),
+]
+
+
+def status_of(error: DunningError) -> int:
+    """The HTTP status of a refusal: the one place domain errors meet HTTP.
+
+    Anything not listed is a refusal of the invoice's current state (settled, in
+    collection, paused, nothing planned, ...): 409 Conflict.
+    """
+    for kind, status in _STATUS:
+        if isinstance(error, kind):
+            return status
+    return 409
+
+
+async def _dunning_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DunningError)
+    if isinstance(exc, InvalidFlow):
+        detail: Any = [
+            {"loc": _location(e.field), "msg": e.message, "type": "invalid_flow"}
+            for e in exc.errors
+        ]
+    elif isinstance(exc, RescheduleInPast):
+        detail = [{"loc": ["body", "to"], "msg": str(exc), "type": "reschedule_in_past"}]
+    else:
+        detail = str(exc)
+    return JSONResponse({"detail": detail}, status_code=status_of(exc))
+
+
+def install(app: FastAPI) -> None:
+    """Add the routes and the error mapping to the service's app."""
+    app.include_router(router)
+    app.add_exception_handler(DunningError, _dunning_error)
+
+
+# --- administration and runs --------------------------------------------------------------
+
+
+def _administration_out(row: Any) -> AdministrationOut:
+    return AdministrationOut(
+        id=row.id, pause=row.pause, paused_on=row.paused_on, last_run_date=row.last_run_date
+    )
+
+
+@router.get("", response_model=AdministrationOut)
+async def get_administration(administration_id: str, ctx: Ctx) -> AdministrationOut:
+    """The administration's pause state and the date of its last run."""
+    return _administration_out(await control.administration_view(ctx, administration_id))
+
+
+@router.post("/runs", response_model=RunOut)
+async def trigger_run(administration_id: str, body: RunIn, ctx: Ctx) -> RunOut:
+    """Run the day (idempotent: the same date again executes nothing twice)."""
+    business_date = body.business_date or ctx.business_date()
+    summary = await run_day(ctx, administration_id, business_date)
+    return RunOut(**vars(summary))
+
+
+@router.post("/pause", status_code=204)
+async def pause_administration(
+    administration_id: str, body: AdministrationPauseIn, ctx: Ctx
+) -> None:
+    """Pause the administration's reminders, or everything."""
+    await control.pause_administration(ctx, administration_id, AdministrationPause(body.mode))
+
+
+@router.post("/resume", status_code=204)
+async def resume_administration(administration_id: str, ctx: Ctx) -> None:
+    """Resume; steps that fell due during the pause are planned from today."""
+    await control.resume_administration(ctx, administration_id)
+
+
+# --- flows --------------------------------------------------------------------------------
+
+
+@router.get("/flows", response_model=list[FlowModel])
+async def list_flows(administration_id: str, ctx: Ctx) -> list[FlowModel]:
+    """The administration's flows, in selection order."""
+    return [FlowModel.of(f) for f in await control.list_flows(ctx, administration_id)]
+
+
+@router.get("/flows/{flow_id}", response_model=FlowModel)
+async def get_flow(administration_id: str, flow_id: str, ctx: Ctx) -> FlowModel:
+    """One flow."""
+    return FlowModel.of(await control.get_flow(ctx, administration_id, flow_id))
+
+
+@router.post("/flows", response_model=FlowModel, status_code=201)
+async def create_flow(administration_id: str, body: FlowModel, ctx: Ctx) -> FlowModel:
+    """Add a flow (422 with every problem when it is invalid)."""
+    return FlowModel.of(await control.create_flow(ctx, administration_id, body.draft()))
+
+
+@router.put("/flows/{flow_id}", response_model=FlowModel)
+async def replace_flow(
+    administration_id: str, flow_id: str, body: FlowModel, ctx: Ctx
+) -> FlowModel:
+    """Change a flow; open invoices on it follow the new flow from their next step on."""
+    if body.id != flow_id:
+        return JSONResponse(  # type: ignore[return-value]
+            {
+                "detail": [
+                    {
+                        "loc": ["body", "id"],
+                        "msg": "must equal the flow id in the path",
+                        "type": "invalid_flow",
+                    }
+                ]
+            },
+            status_code=422,
+        )
+    return FlowModel.of(await control.replace_flow(ctx, administration_id, body.draft()))
+
+
+@router.delete("/flows/{flow_id}", status_code=204)
+async def delete_flow(administration_id: str, flow_id: str, ctx: Ctx) -> None:
+    """Remove a flow no open invoice runs on."""
+    await control.delete_flow(ctx, administration_id, flow_id)
+
+
+# --- debtors ------------------------------------------------------------------------------
+
+
+@router.post("/debtors/{debtor_id}/pause", status_code=204)
+async def pause_debtor(
+    administration_id: str, debtor_id: str, body: DebtorPauseIn, ctx: Ctx
+) -> None:
+    """Pause one debtor fully or only their reminders."""
+    await control.pause_debtor(ctx, administration_id, debtor_id, DebtorPause(body.mode))
+
+
+@router.post("/debtors/{debtor_id}/resume", status_code=204)
+async def resume_debtor(administration_id: str, debtor_id: str, ctx: Ctx) -> None:
+    """Lift a debtor's pause."""
+    await control.resume_debtor(ctx, administration_id, debtor_id)
+
+
+# --- invoices -----------------------------------------------------------------------------
+
+
+def _planned(state: DunningState, flow: Flow) -> list[PlannedStepOut]:
+    planned = state.next_step
+    if planned is None:
+        return []
+    out = [
+        PlannedStepOut(
+            step_id=planned.step_id, planned_on=planned.planned_on, basis=planned.basis.value
+        )
+    ]
+    index = flow.index_of(planned.step_id)
+    if index is None:
+        return out
+    day = planned.planned_on
+    nominal = flow.nominal_offsets
+    for i in range(index + 1, len(flow.steps)):
+        day = flow.calendar.next_sending_day(day + timedelta(days=nominal[i] - nominal[i - 1]))
+        out.append(PlannedStepOut(step_id=flow.steps[i].id, planned_on=day, basis="estimated"))
+    return out
+
+
+async def _invoice_out(ctx: DunningContext, administration_id: str, invoice_id: str) -> InvoiceOut:
+    view = await control.invoice_view(ctx, administration_id, invoice_id)
+    state, invoice = view.state, view.state.invoice
+    return InvoiceOut(
+        invoice_id=invoice.id,
+        number=invoice.number,
+        debtor_id=invoice.debtor_id,
+        flow_id=state.flow_id,
+        phase=state.phase.code,
+        open_amount=invoice.open_amount,
+        currency=invoice.currency,
+        due_date=invoice.due_date,
+        settled=state.settled,
+        on_hold=state.on_hold,
+        blocked_by=state.blocked_by.value if state.blocked_by else None,
+        cycle=state.cycle,
+        planned=_planned(state, view.flow),
+        executed=[
+            ExecutedStepOut(
+                step_id=row.step_id,
+                executed_on=row.executed_on,
+                reason=row.reason,
+                channels=row.channels,
+                phase=row.phase,
+                cycle=row.cycle,
+                legally_required=row.legally_required,
+                message_request_id=row.message_request_id,
+            )
+            for row in view.executed
+        ],
+        skipped=[
+            SkippedStepOut(
+                step_id=s.step_id, skipped_on=s.skipped_on, reason=s.reason.value, cycle=s.cycle
+            )
+            for s in state.skipped
+        ],
+    )
+
+
+@router.get("/invoices/{invoice_id}", response_model=InvoiceOut)
+async def get_invoice(administration_id: str, invoice_id: str, ctx: Ctx) -> InvoiceOut:
+    """An invoice's phase, planned steps and executed steps."""
+    return await _invoice_out(ctx, administration_id, invoice_id)
+
+
+@router.post("/invoices/{invoice_id}/pause", response_model=InvoiceOut)
+async def pause_invoice(administration_id: str, invoice_id: str, ctx: Ctx) -> InvoiceOut:
+    """Put the invoice on hold (409 when it is settled)."""
+    await control.pause_invoice(ctx, administration_id, invoice_id)
+    return await _invoice_out(ctx, administration_id, invoice_id)
+
+
+@router.post("/invoices/{invoice_id}/resume", response_model=InvoiceOut)
+async def resume_invoice(administration_id: str, invoice_id: str, ctx: Ctx) -> InvoiceOut:
+    """Take the invoice off hold; its next step is planned from today at the earliest."""
+    await control.resume_invoice(ctx, administration_id, invoice_id)
+    return await _invoice_out(ctx, administration_id, invoice_id)
+
+
+@router.post("/invoices/{invoice_id}/steps/skip", response_model=InvoiceOut)
+async def skip_step(administration_id: str, invoice_id: str, ctx: Ctx) -> InvoiceOut:
+    """Pass over the next step (never the consumer's 14-day letter)."""
+    await control.skip_invoice_step(ctx, administration_id, invoice_id)
+    return await _invoice_out(ctx, administration_id, invoice_id)
+
+
+@router.post("/invoices/{invoice_id}/steps/reschedule", response_model=InvoiceOut)
+async def reschedule_step(
+    administration_id: str, invoice_id: str, body: RescheduleIn, ctx: Ctx
+) -> InvoiceOut:
+    """Move the next step to a date (not in the past)."""
+    await control.reschedule_invoice_step(ctx, administration_id, invoice_id, body.to)
+    return await _invoice_out(ctx, administration_id, invoice_id)
+
+
+@router.post("/invoices/{invoice_id}/steps/perform-now", response_model=InvoiceOut)
+async def perform_step_now(administration_id: str, invoice_id: str, ctx: Ctx) -> InvoiceOut:
+    """Execute the next step today."""
+    await control.perform_invoice_step_now(ctx, administration_id, invoice_id)
+    return await _invoice_out(ctx, administration_id, invoice_id)
+
+
+@router.post("/invoices/{invoice_id}/flow/reset", response_model=InvoiceOut)
+async def reset_flow(administration_id: str, invoice_id: str, ctx: Ctx) -> InvoiceOut:
+    """Start the flow again from its first step, no earlier than today."""
+    await control.reset_invoice_flow(ctx, administration_id, invoice_id)
+    return await _invoice_out(ctx, administration_id, invoice_id)
+
+
+# --- attention ----------------------------------------------------------------------------
+
+
+@router.get("/attention", response_model=AttentionPageOut)
+async def list_attention(
+    administration_id: str,
+    ctx: Ctx,
+    status: Annotated[Literal["open", "all"], Query()] = "open",
+    after: Annotated[int | None, Query(description="id of the last item seen")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> AttentionPageOut:
+    """Attention items, newest first, a keyset page at a time."""
+    rows = await control.attention_page(
+        ctx, administration_id, open_only=status == "open", after=after, limit=limit
+    )
+    items = [AttentionItemOut.model_validate(row._mapping, from_attributes=False) for row in rows]
+    return AttentionPageOut(items=items, next_after=items[-1].id if len(items) == limit else None)

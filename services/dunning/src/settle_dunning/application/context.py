@@ -1,0 +1,54 @@
+"""What every use case needs: the database, the outbox, business time and the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from settle_dunning.adapters.repository import DunningRepository
+from settle_dunning.domain import default_flows
+from settle_dunning.settings import DunningSettings
+from settle_shared.clock import Clock, today
+from settle_shared.outbox import Outbox
+
+
+@dataclass(frozen=True)
+class DunningContext:
+    """The service's parts as the use cases see them."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    outbox: Outbox
+    clock: Clock
+    settings: DunningSettings
+
+    @property
+    def time_zone(self) -> ZoneInfo:
+        """The zone business dates fall in."""
+        return ZoneInfo(self.settings.time_zone)
+
+    @property
+    def template_keys(self) -> frozenset[str]:
+        """Templates a flow step may use."""
+        return frozenset(self.settings.template_keys)
+
+    def business_date(self) -> date:
+        """Today's business date, from the business clock."""
+        return today(self.clock, self.time_zone)
+
+    def repository(self, session: AsyncSession) -> DunningRepository:
+        """The repository of one transaction."""
+        return DunningRepository(session, self.clock.now())
+
+    async def ensure_administration(self, repo: DunningRepository, administration_id: str) -> None:
+        """Create an administration we have not heard of, with the default flows.
+
+        The gateway owns administrations but publishes nothing yet, so an administration is
+        known here from the first importer fact about it.
+        """
+        if await repo.administration(administration_id) is None:
+            await repo.create_administration(
+                administration_id, default_flows(self.settings.default_country)
+            )

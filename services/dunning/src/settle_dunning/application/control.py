@@ -1,0 +1,340 @@
+"""What a person does through the API: flows, pausing and manual step control.
+
+Each use case runs in one transaction and stages the events it causes in the outbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from settle_dunning.adapters.codec import administration_from_row
+from settle_dunning.adapters.repository import DunningRepository
+from settle_dunning.application.context import DunningContext
+from settle_dunning.application.errors import FlowExists, FlowInUse, NotFound
+from settle_dunning.application.publishing import Changes
+from settle_dunning.domain import (
+    AdministrationPause,
+    DebtorPause,
+    DebtorReminded,
+    DunningState,
+    Flow,
+    FlowDraft,
+    build_flow,
+    perform_step_now,
+    plan_next_step,
+    put_on_hold,
+    release_hold,
+    reschedule_step,
+    reset_flow,
+    resume_planning,
+    skip_step,
+)
+from settle_shared.db import transaction
+
+PAGE = 1000
+
+
+async def _require_administration(repo: DunningRepository, administration_id: str) -> Any:
+    row = await repo.administration(administration_id)
+    if row is None:
+        raise NotFound("administration", administration_id)
+    return row
+
+
+async def _replan_pages(
+    ctx: DunningContext,
+    repo: DunningRepository,
+    changes: Changes,
+    administration_id: str,
+    replan: Callable[[DunningState], DunningState],
+    **filters: Any,
+) -> int:
+    """Re-plan every open state matching `filters`, a page at a time; returns how many moved."""
+    moved = 0
+    after: str | None = None
+    while page := await repo.states_page(administration_id, after=after, limit=PAGE, **filters):
+        after = page[-1].invoice_id
+        changed = []
+        for state in page:
+            new = replan(state)
+            if new != state:
+                changed.append(new)
+                changes.replanned(state, new)
+        await repo.update_states(administration_id, changed)
+        moved += len(changed)
+    return moved
+
+
+# --- flows ------------------------------------------------------------------------------
+
+
+async def list_flows(ctx: DunningContext, administration_id: str) -> list[Flow]:
+    """The administration's flows in their order."""
+    async with transaction(ctx.sessions) as session:
+        repo = ctx.repository(session)
+        await _require_administration(repo, administration_id)
+        return await repo.flows(administration_id)
+
+
+async def get_flow(ctx: DunningContext, administration_id: str, flow_id: str) -> Flow:
+    """One flow."""
+    async with transaction(ctx.sessions) as session:
+        repo = ctx.repository(session)
+        await _require_administration(repo, administration_id)
+        flow = await repo.flow(administration_id, flow_id)
+        if flow is None:
+            raise NotFound("flow", flow_id)
+        return flow
+
+
+async def create_flow(ctx: DunningContext, administration_id: str, draft: FlowDraft) -> Flow:
+    """Add a flow; InvalidFlow lists every problem of the draft."""
+    flow = build_flow(draft, ctx.template_keys)
+    async with transaction(ctx.sessions) as session:
+        repo = ctx.repository(session)
+        await _require_administration(repo, administration_id)
+        if await repo.flow(administration_id, flow.id) is not None:
+            raise FlowExists(flow.id)
+        await repo.insert_flow(administration_id, flow, None)
+    return flow
+
+
+async def replace_flow(ctx: DunningContext, administration_id: str, draft: FlowDraft) -> Flow:
+    """Change a flow. Open invoices on it follow the new flow from their next step on."""
+    flow = build_flow(draft, ctx.template_keys)
+    async with transaction(ctx.sessions) as session:
+        repo = ctx.repository(session)
+        await _require_administration(repo, administration_id)
+        if await repo.flow(administration_id, flow.id) is None:
+            raise NotFound("flow", flow.id)
+        await repo.replace_flow(administration_id, flow)
+        changes = Changes(administration_id)
+        await _replan_pages(
+            ctx,
+            repo,
+            changes,
+            administration_id,
+            lambda s: plan_next_step(s, flow),
+            flow_id=flow.id,
+        )
+        await changes.write(session, ctx.outbox)
+    return flow
+
+
+async def delete_flow(ctx: DunningContext, administration_id: str, flow_id: str) -> None:
+    """Remove a flow no open invoice runs on (and never the last one)."""
+    async with transaction(ctx.sessions) as session:
+        repo = ctx.repository(session)
+        await _require_administration(repo, administration_id)
+        flows = await repo.flows(administration_id)
+        if flow_id not in {f.id for f in flows}:
+            raise NotFound("flow", flow_id)
+        if len(flows) == 1:
+            raise FlowInUse(flow_id, "an administration needs at least one flow")
+        if await repo.flow_in_use(administration_id, flow_id):
+            raise FlowInUse(flow_id, "open invoices run on it; move them first")
+        await repo.delete_flow(administration_id, flow_id)
+
+
+# --- pausing ----------------------------------------------------------------------------
+
+
+async def pause_administration(
+    ctx: DunningContext, administration_id: str, mode: AdministrationPause
+) -> None:
+    """Pause reminders (the invoice itself still goes out) or everything."""
+    async with transaction(ctx.sessions) as session:
+        repo = ctx.repository(session)
+        await _require_administration(repo, administration_id)
+        on = ctx.business_date() if mode is not AdministrationPause.ACTIVE else None
+        await repo.set_administration_pause(administration_id, mode, on)
+
+
+async def resume_administration(ctx: DunningContext, administration_id: str) -> int:
+    """Make the administration active again; steps that fell due during the pause are
+    planned from today. Returns how many invoices were re-planned."""
+    today = ctx.business_date()
+    async with transaction(ctx.sessions) as session:
+        repo = ctx.repository(session)
+        await _require_administration(repo, administration_id)
+        await repo.set_administration_pause(administration_id, AdministrationPause.ACTIVE, None)
+        flows = {f.id: f for f in await repo.flows(administration_id)}
+        changes = Changes(administration_id)
+        moved = await _replan_pages(
+            ctx,
+            repo,
+            changes,
+            administration_id,
+            lambda s: resume_planning(s, flows[s.flow_id], today),
+            planned_before=today,
+        )
+        await changes.write(session, ctx.outbox)
+    return moved
+
+
+async def pause_debtor(
+    ctx: DunningContext, administration_id: str, debtor_id: str, mode: DebtorPause
+) -> None:
+    """Pause one debtor fully or only their reminders."""
+    async with transaction(ctx.sessions) as session:
+        repo = ctx.repository(session)
+        await _require_administration(repo, administration_id)
+        if await repo.debtor_row(administration_id, debtor_id) is None:
+            raise NotFound("debtor", debtor_id)
+        await repo.set_debtor_pause(administration_id, debtor_id, mode)
+
+
+async def resume_debtor(ctx: DunningContext, administration_id: str, debtor_id: str) -> int:
+    """Lift a debtor's pause; their steps that fell due meanwhile are planned from today."""
+    today = ctx.business_date()
+    async with transaction(ctx.sessions) as session:
+        repo = ctx.repository(session)
+        await _require_administration(repo, administration_id)
+        if await repo.debtor_row(administration_id, debtor_id) is None:
+            raise NotFound("debtor", debtor_id)
+        await repo.set_debtor_pause(administration_id, debtor_id, DebtorPause.ACTIVE)
+        flows = {f.id: f for f in await repo.flows(administration_id)}
+        changes = Changes(administration_id)
+        moved = await _replan_pages(
+            ctx,
+            repo,
+            changes,
+            administration_id,
+            lambda s: resume_planning(s, flows[s.flow_id], today),
+            debtor_id=debtor_id,
+            planned_before=today,
+        )
+        await changes.write(session, ctx.outbox)
+    return moved
+
+
+# --- one invoice ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvoiceView:
+    """An invoice's dunning as the API shows it."""
+
+    state: DunningState
+    flow: Flow
+    executed: list[Any]
+
+
+InvoiceAction = Callable[[DunningState, Flow, date], DunningState]
+
+
+async def _change_invoice(
+    ctx: DunningContext, administration_id: str, invoice_id: str, action: InvoiceAction
+) -> DunningState:
+    today = ctx.business_date()
+    async with transaction(ctx.sessions) as session:
+        repo = ctx.repository(session)
+        await _require_administration(repo, administration_id)
+        state = await repo.state(administration_id, invoice_id)
+        if state is None:
+            raise NotFound("invoice", invoice_id)
+        flow = await repo.flow(administration_id, state.flow_id)
+        assert flow is not None
+        new = action(state, flow, today)
+        await repo.update_states(administration_id, [new])
+        changes = Changes(administration_id)
+        changes.replanned(state, new)
+        await changes.write(session, ctx.outbox)
+    return new
+
+
+async def pause_invoice(ctx: DunningContext, administration_id: str, invoice_id: str) -> None:
+    """Put an invoice on hold (refused when it is settled)."""
+    await _change_invoice(ctx, administration_id, invoice_id, lambda s, _f, _d: put_on_hold(s))
+
+
+async def resume_invoice(ctx: DunningContext, administration_id: str, invoice_id: str) -> None:
+    """Take an invoice off hold; its next step is planned from today at the earliest."""
+    await _change_invoice(ctx, administration_id, invoice_id, release_hold)
+
+
+async def skip_invoice_step(ctx: DunningContext, administration_id: str, invoice_id: str) -> None:
+    """Pass over the invoice's next step."""
+    await _change_invoice(ctx, administration_id, invoice_id, skip_step)
+
+
+async def reschedule_invoice_step(
+    ctx: DunningContext, administration_id: str, invoice_id: str, to: date
+) -> None:
+    """Move the invoice's next step to a date."""
+    await _change_invoice(
+        ctx, administration_id, invoice_id, lambda s, f, d: reschedule_step(s, f, to, d)
+    )
+
+
+async def reset_invoice_flow(ctx: DunningContext, administration_id: str, invoice_id: str) -> None:
+    """Start the invoice's flow again from its first step."""
+    await _change_invoice(ctx, administration_id, invoice_id, reset_flow)
+
+
+async def perform_invoice_step_now(
+    ctx: DunningContext, administration_id: str, invoice_id: str
+) -> DunningState:
+    """Execute the invoice's next step today, requesting its message at once."""
+    today = ctx.business_date()
+    async with transaction(ctx.sessions) as session:
+        repo = ctx.repository(session)
+        row = await _require_administration(repo, administration_id)
+        state = await repo.state(administration_id, invoice_id)
+        if state is None:
+            raise NotFound("invoice", invoice_id)
+        flow = await repo.flow(administration_id, state.flow_id)
+        debtor = await repo.debtor(administration_id, state.invoice.debtor_id)
+        assert flow is not None and debtor is not None
+        performed = perform_step_now(state, flow, debtor, administration_from_row(row), today)
+        execution = performed.execution
+        await repo.update_states(administration_id, [execution.state])
+        await repo.add_executed(administration_id, [execution.executed])
+        if performed.debtor_reminded:
+            await repo.set_last_reminded(administration_id, [DebtorReminded(debtor.id, today)])
+        changes = Changes(administration_id)
+        changes.step_executed(execution.executed, execution.state)
+        if execution.phase_change is not None:
+            changes.phase_changed(execution.phase_change, execution.state)
+        if execution.ready_for_collection is not None:
+            changes.ready_for_collection(execution.ready_for_collection)
+        if performed.message_request is not None:
+            changes.message_requested(performed.message_request)
+        changes.attention(await repo.apply_attention(administration_id, execution.attention))
+        await changes.write(session, ctx.outbox)
+    return execution.state
+
+
+async def invoice_view(ctx: DunningContext, administration_id: str, invoice_id: str) -> InvoiceView:
+    """An invoice's state, its flow and its executed steps."""
+    async with transaction(ctx.sessions) as session:
+        repo = ctx.repository(session)
+        await _require_administration(repo, administration_id)
+        state = await repo.state(administration_id, invoice_id, lock=False)
+        if state is None:
+            raise NotFound("invoice", invoice_id)
+        flow = await repo.flow(administration_id, state.flow_id)
+        assert flow is not None
+        executed = await repo.executed_steps(administration_id, invoice_id)
+    return InvoiceView(state, flow, executed)
+
+
+async def attention_page(
+    ctx: DunningContext, administration_id: str, *, open_only: bool, after: int | None, limit: int
+) -> list[Any]:
+    """A page of attention items, newest first."""
+    async with transaction(ctx.sessions) as session:
+        repo = ctx.repository(session)
+        await _require_administration(repo, administration_id)
+        return await repo.attention_page(
+            administration_id, open_only=open_only, after=after, limit=limit
+        )
+
+
+async def administration_view(ctx: DunningContext, administration_id: str) -> Any:
+    """The administration's row (pause, last run)."""
+    async with transaction(ctx.sessions) as session:
+        return await _require_administration(ctx.repository(session), administration_id)

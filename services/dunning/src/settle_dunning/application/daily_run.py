@@ -1,0 +1,181 @@
+"""The daily run of one administration for one business date.
+
+1. Check the date against the last run and record the run (a repeated date is allowed: it
+   finds nothing left to do, because every executed step moved its invoice's next step on).
+2. Select the keys of the due invoices through the `next_step_date` index: the run never
+   reads an invoice that is not due.
+3. Handle them in batches of whole debtors (so one debtor's reminders can be bundled), each
+   batch in its own transaction: load, decide with the pure rules, store the states, the
+   executed steps and every event in the outbox, commit. A crash between batches leaves the
+   done batches done; running the date again does the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from settle_dunning.adapters.codec import administration_from_row
+from settle_dunning.application.context import DunningContext
+from settle_dunning.application.errors import NotFound
+from settle_dunning.application.publishing import Changes
+from settle_dunning.domain import (
+    Administration,
+    AdministrationPause,
+    Flow,
+    check_business_date,
+    due_steps,
+    run_daily,
+)
+from settle_shared.db import is_sqlite, transaction
+from settle_shared.logs import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What one daily run did."""
+
+    administration_id: str
+    business_date: date
+    invoices_due: int
+    steps_executed: int
+    messages_requested: int
+    events_published: int
+
+
+def debtor_batches(keys: list[tuple[str, str]], size: int) -> Iterator[list[str]]:
+    """Invoice ids in batches of about `size`, never splitting one debtor's invoices."""
+    by_debtor: dict[str, list[str]] = {}
+    for invoice_id, debtor_id in keys:
+        by_debtor.setdefault(debtor_id, []).append(invoice_id)
+    batch: list[str] = []
+    for debtor_id in sorted(by_debtor):
+        batch += by_debtor[debtor_id]
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+async def run_day(ctx: DunningContext, administration_id: str, business_date: date) -> RunSummary:
+    """Execute every step due by `business_date` in one administration.
+
+    Raises NotFound for an unknown administration and BusinessDateBeforeLastRun for a date
+    before the last run.
+    """
+    async with transaction(ctx.sessions) as session:
+        repo = ctx.repository(session)
+        row = await repo.administration(administration_id, lock=True)
+        if row is None:
+            raise NotFound("administration", administration_id)
+        check_business_date(business_date, row.last_run_date)
+        await repo.set_last_run_date(administration_id, business_date)
+        await repo.start_run(administration_id, business_date)
+        administration = administration_from_row(row)
+        flows = {flow.id: flow for flow in await repo.flows(administration_id)}
+        keys = (
+            []
+            if administration.pause is AdministrationPause.FULLY_PAUSED
+            else await repo.due_keys(administration_id, business_date)
+        )
+
+    batches = debtor_batches(keys, ctx.settings.daily_run_batch_size)
+    totals = [0, 0, 0]
+
+    async def worker() -> None:
+        # Batches hold whole debtors, so they touch disjoint rows and may run side by side:
+        # one computes while another waits for the database.
+        for batch in batches:
+            counts = await _run_batch(ctx, administration, flows, business_date, batch)
+            for i, count in enumerate(counts):
+                totals[i] += count
+
+    concurrency = 1 if is_sqlite(ctx.settings.database_url) else ctx.settings.daily_run_workers
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    executed, messages, published = totals
+
+    async with transaction(ctx.sessions) as session:
+        await ctx.repository(session).finish_run(
+            administration_id, business_date, executed, messages
+        )
+    summary = RunSummary(administration_id, business_date, len(keys), executed, messages, published)
+    log.info(
+        "daily run finished",
+        administration_id=administration_id,
+        business_date=business_date.isoformat(),
+        due=len(keys),
+        executed=executed,
+        messages=messages,
+    )
+    return summary
+
+
+async def _run_batch(
+    ctx: DunningContext,
+    administration: Administration,
+    flows: dict[str, Flow],
+    business_date: date,
+    invoice_ids: list[str],
+) -> tuple[int, int, int]:
+    adm = administration.id
+    async with transaction(ctx.sessions) as session:
+        repo = ctx.repository(session)
+        # Re-checked under lock: a fact may have settled or re-planned an invoice meanwhile.
+        states = await repo.states(adm, invoice_ids, due_by=business_date)
+        debtors = await repo.debtors(adm, {s.invoice.debtor_id for s in states})
+        result = run_daily(
+            business_date,
+            last_run_date=None,  # checked once for the whole run
+            administration=administration,
+            flows=flows,
+            debtors=debtors,
+            states=due_steps(states, business_date),
+        )
+        before = {s.invoice_id: s for s in states}
+        after = {s.invoice_id: s for s in result.states}
+        await repo.update_states(adm, result.states)
+        await repo.add_executed(adm, result.executed)
+        await repo.set_last_reminded(adm, result.debtors_reminded)
+
+        changes = Changes(adm)
+        executed_ids = set()
+        for fact in result.executed:
+            executed_ids.add(fact.invoice_id)
+            changes.step_executed(fact, after[fact.invoice_id])
+        for change in result.phase_changes:
+            changes.phase_changed(change, after[change.invoice_id])
+        for ready in result.ready_for_collection:
+            changes.ready_for_collection(ready)
+        for request in result.message_requests:
+            changes.message_requested(request)
+        for invoice_id, state in after.items():
+            if invoice_id not in executed_ids:  # deferred or blocked: the plan changed
+                changes.replanned(before.get(invoice_id), state)
+        changes.attention(await repo.apply_attention(adm, result.attention))
+        published = await changes.write(session, ctx.outbox)
+    return len(result.executed), len(result.message_requests), published
+
+
+async def run_due_days(ctx: DunningContext) -> list[RunSummary]:
+    """The background loop's tick: run today for every administration that has not had its
+    run yet, once the configured local time has passed."""
+    now = ctx.clock.now().astimezone(ctx.time_zone)
+    if now.time() < ctx.settings.daily_run_at:
+        return []
+    today = now.date()
+    async with transaction(ctx.sessions) as session:
+        rows = await ctx.repository(session).administration_rows()
+    summaries = []
+    for row in rows:
+        if row.last_run_date is not None and row.last_run_date >= today:
+            continue
+        try:
+            summaries.append(await run_day(ctx, row.id, today))
+        except Exception as exc:  # one administration's failure must not stop the others
+            log.error("daily run failed", administration_id=row.id, error=repr(exc))
+    return summaries

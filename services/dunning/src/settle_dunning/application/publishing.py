@@ -1,0 +1,225 @@
+"""The events a use case publishes, built from domain results and staged in the outbox in
+the same transaction as the state change they describe."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from settle_dunning.adapters.codec import TYPE_TO_KIND
+from settle_dunning.domain import (
+    AttentionAction,
+    AttentionChange,
+    DunningState,
+    MessageRequest,
+)
+from settle_dunning.domain import PhaseChanged as PhaseChange
+from settle_dunning.domain import ReadyForCollection as ReadyFact
+from settle_dunning.domain import StepExecuted as ExecutedFact
+from settle_shared.events import dunning as events
+from settle_shared.events.base import Event
+from settle_shared.outbox import Outbox
+
+
+def _planning(state: DunningState) -> tuple[Any, ...]:
+    planned = state.next_step
+    return (
+        planned,
+        state.phase,
+        state.on_hold,
+        state.blocked_by,
+        state.settled,
+        state.flow_id,
+    )
+
+
+def planning_changed(before: DunningState | None, after: DunningState) -> bool:
+    """True when what a reader of the plan sees (next step, phase, hold, block) changed."""
+    return before is None or _planning(before) != _planning(after)
+
+
+class Changes:
+    """Events staged by one use case for one administration.
+
+    The events one daily-run step causes are built with `model_construct`: their values come
+    from typed domain objects, and validating them again would cost a third of a run's CPU.
+    The service tests read every staged event back through its model.
+    """
+
+    def __init__(self, administration_id: str) -> None:
+        self.administration_id = administration_id
+        self.events: list[Event] = []
+
+    def step_planned(self, state: DunningState) -> None:
+        """The invoice's plan as it stands now."""
+        planned = state.next_step
+        self.events.append(
+            events.StepPlanned(
+                administration_id=self.administration_id,
+                invoice_id=state.invoice_id,
+                debtor_id=state.invoice.debtor_id,
+                flow_id=state.flow_id,
+                step_id=planned.step_id if planned else None,
+                planned_on=planned.planned_on if planned else None,
+                basis=planned.basis.value if planned else None,
+                phase=state.phase.code,
+                on_hold=state.on_hold,
+                blocked_by=state.blocked_by.value if state.blocked_by else None,
+                settled=state.settled,
+            )
+        )
+
+    def replanned(self, before: DunningState | None, after: DunningState) -> None:
+        """Publish the plan when it changed."""
+        if planning_changed(before, after):
+            self.step_planned(after)
+
+    def step_executed(self, fact: ExecutedFact, after: DunningState) -> None:
+        """A step ran; `after` is the state with the next step planned."""
+        step, planned = fact.step, after.next_step
+        self.events.append(
+            events.StepExecuted.model_construct(
+                administration_id=self.administration_id,
+                invoice_id=fact.invoice_id,
+                debtor_id=fact.debtor_id,
+                flow_id=fact.flow_id,
+                step_id=step.step_id,
+                executed_on=step.executed_on,
+                reason=step.reason.value,
+                channels=[c.value for c in step.channels],
+                phase=step.phase.code,
+                cycle=step.cycle,
+                legally_required=step.legally_required,
+                message_request_id=step.message_request_id,
+                next_step_id=planned.step_id if planned else None,
+                next_step_on=planned.planned_on if planned else None,
+            )
+        )
+
+    def phase_changed(self, change: PhaseChange, after: DunningState) -> None:
+        """The invoice moved into a later phase."""
+        self.events.append(
+            events.PhaseChanged.model_construct(
+                administration_id=self.administration_id,
+                invoice_id=change.invoice_id,
+                debtor_id=change.debtor_id,
+                previous_phase=change.previous.code,
+                phase=change.phase.code,
+                on=change.on,
+                open_amount=after.invoice.open_amount,
+                currency=after.invoice.currency,
+            )
+        )
+
+    def ready_for_collection(self, fact: ReadyFact) -> None:
+        """The invoice finished its flow."""
+        self.events.append(
+            events.InvoiceReadyForCollection(
+                administration_id=self.administration_id,
+                invoice_id=fact.invoice_id,
+                debtor_id=fact.debtor_id,
+                flow_id=fact.flow_id,
+                open_amount=fact.open_amount,
+                currency=fact.currency,
+                on=fact.on,
+                legal_letter_sent_on=fact.legal_letter_sent_on,
+            )
+        )
+
+    def message_requested(self, request: MessageRequest) -> None:
+        """Ask messaging to send a reminder."""
+        recipient = request.recipient
+        address = recipient.address
+        self.events.append(
+            events.MessageRequested.model_construct(
+                message_request_id=request.id,
+                administration_id=request.administration_id,
+                flow_id=request.flow_id,
+                business_date=request.business_date,
+                debtor=events.MessageDebtor.model_construct(
+                    debtor_id=recipient.debtor_id,
+                    number=recipient.number,
+                    name=recipient.name,
+                    kind=TYPE_TO_KIND[recipient.debtor_type],
+                    emails=list(recipient.emails),
+                    phone=recipient.phone,
+                    address=events.MessageAddress.model_construct(
+                        street=address.street,
+                        postal_code=address.postal_code,
+                        city=address.city,
+                        country=address.country,
+                    )
+                    if address
+                    else None,
+                ),
+                invoices=[
+                    events.MessageInvoice.model_construct(
+                        invoice_id=line.invoice_id,
+                        number=line.number,
+                        invoice_date=line.invoice_date,
+                        due_date=line.due_date,
+                        amount=line.amount,
+                        open_amount=line.open_amount,
+                        currency=line.currency,
+                        step_id=line.step_id,
+                        phase=line.phase.code,
+                        legally_required=line.legally_required,
+                    )
+                    for line in request.invoices
+                ],
+                total_open_amount=request.total_open_amount,
+                currency=request.currency,
+                channels=[c.value for c in request.channels],
+                template_key=request.template_key,
+                tone=request.tone.value,
+                language=request.language,
+                fallback_language=request.fallback_language,
+                phase=request.phase.code,
+                legally_required=request.legally_required,
+            )
+        )
+
+    def attention(self, changes: Iterable[AttentionChange]) -> None:
+        """Attention items that were raised or resolved (as the repository applied them)."""
+        for change in changes:
+            common: dict[str, Any] = {
+                "administration_id": self.administration_id,
+                "subject_type": change.subject.value,
+                "subject_id": change.subject_id,
+                "reason": change.reason.value,
+                "sentence": change.sentence,
+            }
+            if change.action is AttentionAction.RAISE:
+                self.events.append(
+                    events.AttentionRaised(**common, invoice_ids=list(change.invoice_ids))
+                )
+            else:
+                self.events.append(events.AttentionResolved(**common))
+
+    async def write(
+        self,
+        session: AsyncSession,
+        outbox: Outbox,
+        *,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+    ) -> int:
+        """Stage every event in the session's transaction (one insert); returns how many."""
+        envelopes = [
+            (
+                payload.topic.name,
+                outbox.envelope(
+                    payload,
+                    administration_id=self.administration_id,
+                    correlation_id=correlation_id,
+                    causation_id=causation_id,
+                ),
+            )
+            for payload in self.events
+        ]
+        await outbox.add_envelopes(session, envelopes)
+        written = len(self.events)
+        self.events = []
+        return written

@@ -1,0 +1,105 @@
+"""The daily run's repository queries on PostgreSQL, and the `settle dunning run` command."""
+
+import asyncio
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from settle_dunning.app import SERVICE, context_for
+from settle_dunning.application.daily_run import run_day
+from settle_dunning.db import dunning_states
+from settle_dunning.domain import (
+    Debtor,
+    DebtorType,
+    Invoice,
+    default_flows,
+    new_dunning_state,
+    plan_next_step,
+)
+from settle_dunning.settings import DunningSettings
+from settle_shared.cli.main import app as settle_cli
+from settle_shared.db import create_engine, outbox_table, session_factory, transaction
+from settle_shared.migrations import upgrade
+
+pytestmark = pytest.mark.integration
+
+ADM = "adm-pg"
+
+
+async def test_the_daily_run_selects_only_due_invoices_and_is_idempotent(
+    pg_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
+    settings = DunningSettings(database_url=pg_database, daily_run_batch_size=7)
+    engine = create_engine(pg_database)
+    ctx = context_for(settings, session_factory(engine))
+    business, _ = default_flows("NL")
+    try:
+        async with transaction(ctx.sessions) as session:
+            repo = ctx.repository(session)
+            await repo.create_administration(ADM, default_flows("NL"))
+            for d in range(10):
+                debtor = Debtor(
+                    f"deb-{d}", f"D{d}", f"Debtor {d}", DebtorType.B2B, emails=(f"d{d}@example.nl",)
+                )
+                await repo.save_debtor(ADM, debtor, version=1)
+            for i in range(40):
+                # Every fourth invoice is due long after the business date.
+                due = date(2025, 3, 3) if i % 4 else date(2025, 6, 2)
+                invoice = Invoice(
+                    f"inv-{i:03d}",
+                    f"F{i}",
+                    f"deb-{i % 10}",
+                    date(2025, 2, 1),
+                    due,
+                    Decimal("100.00"),
+                    Decimal("100.00"),
+                )
+                state = plan_next_step(new_dunning_state(invoice, business.id), business)
+                await repo.insert_state(ADM, state)
+            assert len(await repo.due_keys(ADM, date(2025, 3, 20))) == 30
+
+        first = await run_day(ctx, ADM, date(2025, 3, 20))
+        assert (first.invoices_due, first.steps_executed) == (30, 30)
+        assert first.messages_requested == 10  # three invoices per debtor, bundled
+        again = await run_day(ctx, ADM, date(2025, 3, 20))
+        assert (again.invoices_due, again.steps_executed) == (0, 0)
+
+        async with engine.connect() as conn:
+            types = (
+                await conn.execute(
+                    sa.select(
+                        outbox_table(SERVICE.metadata).c.event_type, sa.func.count()
+                    ).group_by(outbox_table(SERVICE.metadata).c.event_type)
+                )
+            ).all()
+            waiting = await conn.scalar(
+                sa.select(sa.func.count()).where(dunning_states.c.next_step_date.is_not(None))
+            )
+        assert dict(types) == {
+            "settle.dunning.step.executed": 30,
+            "settle.dunning.phase.changed": 30,
+            "settle.dunning.message.requested": 10,
+        }
+        assert waiting == 40
+    finally:
+        await engine.dispose()
+
+    # The command line runs the same use case; an earlier date is refused.
+    monkeypatch.setenv("SETTLE_DUNNING_DATABASE_URL", pg_database)
+    runner = CliRunner()
+    same = await asyncio.to_thread(
+        runner.invoke,
+        settle_cli,
+        ["dunning", "run", "--as-of", "2025-03-20", "--administration", ADM],
+    )
+    assert same.exit_code == 0, same.output
+    assert "0 steps executed" in same.output
+    earlier = await asyncio.to_thread(
+        runner.invoke, settle_cli, ["dunning", "run", "--as-of", "2025-03-19"]
+    )
+    assert earlier.exit_code == 1
+    assert "before the last run" in earlier.output

@@ -1,0 +1,240 @@
+"""The dunning service end to end in one process: importer facts in, reminders requested."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from settle_shared.events import importer
+
+from .conftest import ADM, Dunning
+
+pytestmark = pytest.mark.service
+
+RUN_DAY = date(2025, 3, 20)  # a Thursday; the invoice fell due on 3 March
+
+
+async def test_an_overdue_imported_invoice_gets_its_first_reminder_on_the_next_run(
+    dunning: Dunning,
+) -> None:
+    await dunning.debtor()
+    await dunning.invoice(due=date(2025, 3, 3), amount="121.00")
+    [planned] = await dunning.events("step.planned")
+    assert planned["step_id"] == "reminder-1"
+    assert planned["planned_on"] == "2025-03-10"  # in the past: caught up on the next run
+
+    response = await dunning.run(RUN_DAY)
+    assert response.status_code == 200, response.text
+    assert response.json()["steps_executed"] == 1
+    assert response.json()["messages_requested"] == 1
+
+    [request] = await dunning.events("message.requested")
+    assert request["debtor"]["emails"] == ["deb-1@example.nl"]
+    assert request["debtor"]["kind"] == "business"
+    assert request["debtor"]["address"]["city"] == "Amsterdam"
+    assert request["channels"] == ["email"]
+    assert request["template_key"] == "friendly_reminder"
+    assert request["phase"] == "reminder_1"
+    assert request["language"] == "nl"
+    assert request["total_open_amount"] == "121.00"
+    [line] = request["invoices"]
+    assert line["number"] == "F-inv-1"
+    assert line["due_date"] == "2025-03-03"
+    [executed] = await dunning.events("step.executed")
+    assert executed["reason"] == "catch_up"
+    assert executed["message_request_id"] == request["message_request_id"]
+    assert executed["next_step_id"] == "reminder-2"
+    assert executed["next_step_on"] == "2025-04-03"  # 14 days after the actual execution
+    [phase] = await dunning.events("phase.changed")
+    assert (phase["previous_phase"], phase["phase"]) == ("sent", "reminder_1")
+
+    view = await dunning.invoice_view()
+    assert view["phase"] == "reminder_1"
+    assert [s["step_id"] for s in view["executed"]] == ["reminder-1"]
+    assert [s["step_id"] for s in view["planned"]] == [
+        "reminder-2",
+        "final-reminder",
+        "ready-for-collection",
+    ]
+
+
+async def test_running_the_same_date_again_requests_nothing(dunning: Dunning) -> None:
+    await dunning.debtor()
+    await dunning.invoice()
+    first = await dunning.run(RUN_DAY)
+    again = await dunning.run(RUN_DAY)
+    assert first.json()["steps_executed"] == 1
+    assert again.status_code == 200
+    assert again.json()["steps_executed"] == 0
+    assert len(await dunning.events("message.requested")) == 1
+
+
+async def test_a_business_date_before_the_last_run_is_refused(dunning: Dunning) -> None:
+    await dunning.debtor()
+    await dunning.invoice()
+    assert (await dunning.run(RUN_DAY)).status_code == 200
+    earlier = await dunning.run(date(2025, 3, 19))
+    assert earlier.status_code == 409
+    assert "before the last run" in earlier.json()["detail"]
+
+
+async def test_pausing_the_administration_stops_requests_and_resuming_replans(
+    dunning: Dunning,
+) -> None:
+    await dunning.debtor()
+    await dunning.invoice()
+    paused = await dunning.client.post(
+        f"/internal/v1/administrations/{ADM}/pause", json={"mode": "reminders_paused"}
+    )
+    assert paused.status_code == 204
+    assert (await dunning.run(RUN_DAY)).json()["steps_executed"] == 0
+    assert await dunning.events("message.requested") == []
+
+    dunning.today(date(2025, 3, 24))  # a Monday
+    resumed = await dunning.client.post(f"/internal/v1/administrations/{ADM}/resume")
+    assert resumed.status_code == 204
+    replanned = (await dunning.events("step.planned"))[-1]
+    assert (replanned["step_id"], replanned["planned_on"]) == ("reminder-1", "2025-03-24")
+
+    run = await dunning.run(date(2025, 3, 24))
+    assert run.json()["messages_requested"] == 1
+    [executed] = await dunning.events("step.executed")
+    assert executed["executed_on"] == "2025-03-24"
+    assert executed["reason"] == "scheduled"  # planned from the resume date, not a catch-up
+
+
+async def test_a_settled_invoice_stops_its_flow(dunning: Dunning) -> None:
+    await dunning.debtor()
+    await dunning.invoice()
+    await dunning.deliver(
+        importer.InvoiceSettled(
+            administration_id=ADM,
+            invoice_id="inv-1",
+            number="F-inv-1",
+            version=2,
+            run_id="run-2",
+            reason="paid",
+        )
+    )
+    assert (await dunning.run(RUN_DAY)).json()["invoices_due"] == 0
+    assert await dunning.events("message.requested") == []
+    view = await dunning.invoice_view()
+    assert view["settled"] is True
+    assert view["planned"] == []
+
+
+async def test_a_pause_on_a_settled_invoice_is_refused(dunning: Dunning) -> None:
+    await dunning.debtor()
+    await dunning.invoice()
+    await dunning.deliver(
+        importer.InvoiceSettled(
+            administration_id=ADM,
+            invoice_id="inv-1",
+            number="F-inv-1",
+            version=2,
+            run_id="run-2",
+            reason="paid",
+        )
+    )
+    response = await dunning.client.post(f"/internal/v1/administrations/{ADM}/invoices/inv-1/pause")
+    assert response.status_code == 409
+    assert "settled" in response.json()["detail"]
+
+
+async def test_duplicate_and_out_of_order_facts_change_nothing(dunning: Dunning) -> None:
+    await dunning.debtor()
+    await dunning.invoice(event_id="evt-1", version=1)
+    await dunning.invoice(event_id="evt-1", version=1)  # redelivered: the inbox skips it
+    await dunning.invoice(event_id="evt-2", version=1)  # published twice: same version
+    assert len(await dunning.events("step.planned")) == 1
+
+    def changed(version: int, amount: str) -> importer.InvoiceChanged:
+        return importer.InvoiceChanged(
+            administration_id=ADM,
+            invoice_id="inv-1",
+            number="F-inv-1",
+            version=version,
+            run_id="r",
+            open_amount=Decimal(amount),
+            previous_open_amount=Decimal("121.00"),
+            currency="EUR",
+        )
+
+    await dunning.deliver(changed(3, "50.00"))
+    await dunning.deliver(changed(2, "80.00"))  # older: must not overwrite the newer amount
+    assert (await dunning.invoice_view())["open_amount"] == "50.00"
+
+    await dunning.run(RUN_DAY)
+    [request] = await dunning.events("message.requested")
+    assert request["invoices"][0]["open_amount"] == "50.00"
+    assert dunning.dead == []
+
+
+async def test_facts_about_unknown_invoices_go_to_the_dead_letter_topic(
+    dunning: Dunning,
+) -> None:
+    await dunning.deliver(
+        importer.InvoiceSettled(
+            administration_id=ADM,
+            invoice_id="never-imported",
+            number="X",
+            version=1,
+            run_id="r",
+            reason="paid",
+        )
+    )
+    await dunning.debtor()
+    await dunning.invoice()  # the consumer goes on with the next event
+    assert [body["invoice_id"] for body in dunning.dead] == ["never-imported"]
+    assert len(await dunning.events("step.planned")) == 1
+
+
+async def test_an_impossible_invoice_goes_to_the_dead_letter_topic(dunning: Dunning) -> None:
+    await dunning.invoice("inv-bad", amount="-5.00")
+    assert [body["invoice_id"] for body in dunning.dead] == ["inv-bad"]
+    response = await dunning.client.get(f"/internal/v1/administrations/{ADM}/invoices/inv-bad")
+    assert response.status_code == 404
+
+
+async def test_an_unknown_administration_is_created_with_the_default_flows(
+    dunning: Dunning,
+) -> None:
+    await dunning.debtor(administration_id="adm-new")
+    flows = await dunning.client.get("/internal/v1/administrations/adm-new/flows")
+    assert [f["id"] for f in flows.json()] == ["default-business", "default-consumer"]
+    missing = await dunning.client.get("/internal/v1/administrations/adm-other/flows")
+    assert missing.status_code == 404
+
+
+async def test_a_missing_email_address_raises_attention_and_the_import_resolves_it(
+    dunning: Dunning,
+) -> None:
+    await dunning.debtor(emails=[])
+    await dunning.invoice()
+    await dunning.run(RUN_DAY)
+    assert await dunning.events("message.requested") == []
+    [raised] = await dunning.events("attention.raised")
+    assert (raised["subject_type"], raised["reason"]) == ("debtor", "email_missing")
+
+    listed = await dunning.client.get(f"/internal/v1/administrations/{ADM}/attention")
+    [item] = listed.json()["items"]
+    assert item["reason"] == "email_missing"
+    assert "no email address" in item["sentence"]
+
+    await dunning.debtor(emails=["ap@example.nl"])
+    [resolved] = await dunning.events("attention.resolved")
+    assert resolved["reason"] == "email_missing"
+    assert (await dunning.client.get(f"/internal/v1/administrations/{ADM}/attention")).json()[
+        "items"
+    ] == []
+    dunning.today(date(2025, 3, 21))
+    assert (await dunning.run(date(2025, 3, 21))).json()["messages_requested"] == 1
+
+
+async def test_a_debtor_known_only_from_an_invoice_is_treated_as_a_consumer_until_imported(
+    dunning: Dunning,
+) -> None:
+    await dunning.invoice()
+    assert (await dunning.invoice_view())["flow_id"] == "default-consumer"
+    await dunning.debtor(kind="business")
+    assert (await dunning.invoice_view())["flow_id"] == "default-business"

@@ -1,0 +1,63 @@
+"""Bulk staging (COPY on PostgreSQL) writes the same rows as the ordinary path, inside the
+caller's transaction."""
+
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from settle_shared.clock import SystemClock
+from settle_shared.db import create_engine, new_metadata, session_factory, transaction
+from settle_shared.envelope import Envelope
+from settle_shared.events.importer import InvoiceChanged
+from settle_shared.outbox import COPY_THRESHOLD, Outbox
+
+pytestmark = pytest.mark.integration
+
+metadata = new_metadata()
+
+
+def changed(i: int) -> InvoiceChanged:
+    return InvoiceChanged(
+        administration_id="adm-1",
+        invoice_id=f"inv-{i}",
+        number=str(i),
+        version=2,
+        run_id="r",
+        open_amount=Decimal("1.10"),
+        previous_open_amount=Decimal("2.20"),
+        currency="EUR",
+    )
+
+
+async def test_bulk_staging_keeps_rows_ordered_and_rolls_back_with_the_transaction(pg_database):
+    engine = create_engine(pg_database)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    sessions = session_factory(engine)
+    outbox = Outbox(metadata, source="/settle/test", clock=SystemClock())
+    count = COPY_THRESHOLD + 50
+    batch = [
+        ("importer.invoices.v1", outbox.envelope(changed(i), administration_id="adm-1"))
+        for i in range(count)
+    ]
+
+    with pytest.raises(RuntimeError):
+        async with transaction(sessions) as session:
+            await outbox.add_envelopes(session, batch)
+            raise RuntimeError("the state change failed")
+    async with transaction(sessions) as session:
+        assert await session.scalar(sa.text("SELECT count(*) FROM outbox")) == 0
+        await outbox.add_envelopes(session, batch)
+
+    table = metadata.tables["outbox"]
+    async with transaction(sessions) as session:
+        rows = (await session.execute(sa.select(table).order_by(table.c.seq))).all()
+    assert [row.key for row in rows] == [f"inv-{i}" for i in range(count)]
+    first = rows[0]
+    assert first.headers == batch[0][1].headers()
+    back = Envelope.from_record(
+        [(k, v.encode()) for k, v in first.headers.items()], first.key.encode(), first.payload
+    )
+    assert back.payload() == changed(0)
+    await engine.dispose()
