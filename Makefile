@@ -9,7 +9,7 @@ VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install run test lint format docs check-docs clean
+.PHONY: install run test lint format docs deploy-check clean
 
 $(UV):
 	$(PYTHON) -m venv $(BOOT)
@@ -38,6 +38,9 @@ format: install
 
 docs: install  ## regenerate docs/events.md, docs/asyncapi/ and docs/openapi/ from code
 	$(VENV)/bin/settle docs generate
+
+deploy-check: install  ## offline checks of deploy/ and docker-compose.yml (kustomize, schemas, yamllint, hadolint)
+	bash deploy/validate.sh
 
 clean:
 	rm -rf $(VENV) $(BOOT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -10,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Histogram, generate_latest
+from pydantic import SecretStr
 
 from settle_shared.logs import log_context
 
@@ -73,3 +75,26 @@ def add_request_metrics(app: FastAPI) -> None:
             time.perf_counter() - started
         )
         return response
+
+
+INTERNAL_PREFIX = "/internal/"
+
+
+def require_service_token(app: FastAPI, token: SecretStr) -> None:
+    """Every internal API (paths under /internal/) answers only callers holding the shared
+    service token, sent as `Authorization: Bearer <token>`: the gateway and the CLI."""
+    expected = f"Bearer {token.get_secret_value()}".encode()
+
+    @app.middleware("http")
+    async def guard(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if request.url.path.startswith(INTERNAL_PREFIX):
+            given = request.headers.get("authorization", "").encode()
+            if not hmac.compare_digest(given, expected):
+                return JSONResponse(
+                    {"detail": "a valid service token is required"},
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+        return await call_next(request)

@@ -23,7 +23,7 @@ from settle_shared.clock import Clock, clock_from_settings
 from settle_shared.consumer import EventConsumer, Handler, ReceivedEvent
 from settle_shared.db import check_database, create_engine, session_factory
 from settle_shared.events.base import EVENT_TYPES, TOPICS
-from settle_shared.health import add_request_metrics, health_router
+from settle_shared.health import add_request_metrics, health_router, require_service_token
 from settle_shared.kafka import catalogue_topics, create_broker, ensure_topics
 from settle_shared.logs import configure_logging, get_logger
 from settle_shared.outbox import Outbox, OutboxRelay
@@ -43,6 +43,7 @@ class EmbeddedContext:
     var_dir: Path
     smtp_host: str
     smtp_port: int
+    inbound_smtp_port: int  # where the stack expects replies and bounces to arrive
     service_urls: dict[str, str]
 
 
@@ -110,6 +111,7 @@ class ServiceRuntime:
             lifespan=self._lifespan,
         )
         self.app.state.runtime = self
+        require_service_token(self.app, settings.service_token)
         add_request_metrics(self.app)
         self.app.include_router(
             health_router({"database": self._check_database, "broker": self._check_broker})

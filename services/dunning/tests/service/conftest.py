@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
@@ -10,18 +9,15 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
 import sqlalchemy as sa
-from faststream.kafka import TestKafkaBroker
 
 from settle_dunning.app import SERVICE
 from settle_shared.clock import FixedClock
 from settle_shared.db import outbox_table
 from settle_shared.events import EVENT_TYPES, importer
-from settle_shared.migrations import upgrade
-from settle_shared.service import build_runtime
-from settle_shared.testing.service import ServiceHarness
+from settle_shared.service import ServiceRuntime
+from settle_shared.testing.service import ServiceHarness, running_service
 
 ADM = "adm-1"
 
@@ -129,29 +125,20 @@ class Dunning:
 
 @pytest.fixture
 async def dunning(sqlite_database: str) -> AsyncIterator[Dunning]:
-    # running_service, plus dead-letter subscribers that must exist before the test broker
-    # starts.
-    await asyncio.to_thread(upgrade, SERVICE.migrations_dir, sqlite_database)
-    settings = SERVICE.settings_cls(
-        database_url=sqlite_database,
-        environment="test",
-        consumer_retry_backoff_s=0,
-        daily_run_enabled=False,
-    )
-    runtime = build_runtime(SERVICE, settings)
-    runtime.relay.use_cluster("in-memory")
     dead: list[dict[str, Any]] = []
 
-    @runtime.broker.subscriber("importer.invoices.v1.dlt", "importer.debtors.v1.dlt")
-    async def dead_letters(body: dict[str, Any]) -> None:
-        dead.append(body)
+    def catch_dead_letters(runtime: ServiceRuntime) -> None:
+        @runtime.broker.subscriber("importer.invoices.v1.dlt", "importer.debtors.v1.dlt")
+        async def dead_letters(body: dict[str, Any]) -> None:
+            dead.append(body)
 
-    try:
-        async with TestKafkaBroker(runtime.broker):
-            transport = httpx.ASGITransport(app=runtime.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://dunning") as client:
-                service = Dunning(ServiceHarness(runtime, client), dead=dead)
-                service.today(date(2025, 3, 20))
-                yield service
-    finally:
-        await runtime.engine.dispose()
+    async with running_service(
+        SERVICE,
+        sqlite_database,
+        before_start=catch_dead_letters,
+        consumer_retry_backoff_s=0,
+        daily_run_enabled=False,
+    ) as harness:
+        service = Dunning(harness, dead=dead)
+        service.today(date(2025, 3, 20))
+        yield service

@@ -238,3 +238,24 @@ async def test_a_debtor_known_only_from_an_invoice_is_treated_as_a_consumer_unti
     assert (await dunning.invoice_view())["flow_id"] == "default-consumer"
     await dunning.debtor(kind="business")
     assert (await dunning.invoice_view())["flow_id"] == "default-business"
+
+
+async def test_the_consumers_fourteen_day_letter_states_the_collection_costs(
+    dunning: Dunning,
+) -> None:
+    await dunning.debtor(kind="consumer")
+    await dunning.invoice(due=date(2025, 3, 3), amount="2500.00")
+    day = RUN_DAY
+    for _ in range(3):  # reminder 1, reminder 2, then the 14-day letter
+        assert (await dunning.run(day)).status_code == 200
+        executed = await dunning.events("step.executed")
+        day = date.fromisoformat(executed[-1]["next_step_on"])
+    requests = await dunning.events("message.requested")
+    assert [r["template_key"] for r in requests] == [
+        "friendly_reminder",
+        "second_reminder",
+        "fourteen_day_letter",
+    ]
+    assert [r["collection_costs"] for r in requests] == [None, None, "375.00"]
+    assert requests[-1]["legally_required"] is True
+    assert sorted(requests[-1]["channels"]) == ["email", "letter"]

@@ -33,3 +33,18 @@ async def test_a_request_carries_its_correlation_id_back(sqlite_database):
         assert given.headers["X-Correlation-ID"] == "abc-123"
         fresh = await gateway.client.get("/health/live")
         assert len(fresh.headers["X-Correlation-ID"]) == 36
+
+
+async def test_internal_apis_refuse_callers_without_the_service_token(sqlite_database):
+    async with running_service(SERVICE, sqlite_database, service_token="s3cret-token") as gw:
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "s3cret-token"}):
+            refused = await gw.client.get(
+                "/internal/v1/anything", headers={"Authorization": "", **headers}
+            )
+            assert refused.status_code == 401
+        # With the token the request reaches the routes (none here yet: 404, not 401).
+        allowed = await gw.client.get("/internal/v1/anything")
+        assert allowed.status_code == 404
+        assert (
+            await gw.client.get("/health/live", headers={"Authorization": ""})
+        ).status_code == 200

@@ -41,6 +41,7 @@ def up(
     first_service_port: int = 8001,
     kafka_port: int = 9092,
     smtp_port: int = 1025,
+    inbound_smtp_port: Annotated[int, typer.Option(help="replies and bounces arrive here")] = 2525,
 ) -> None:
     """Start the whole system locally (what `make run` runs)."""
     from settle_shared.embedded.stack import Stack, StackConfig
@@ -56,12 +57,15 @@ def up(
         first_service_port=first_service_port,
         kafka_port=kafka_port,
         smtp_port=smtp_port,
+        inbound_smtp_port=inbound_smtp_port,
     )
     asyncio.run(Stack(config).run())
 
 
 @app.command()
-def serve(name: str) -> None:
+def serve(
+    name: Annotated[str, typer.Argument(envvar="SETTLE_SERVICE", help="the service to run")],
+) -> None:
     """Run one service (settings from its SETTLE_<SERVICE>_* environment variables)."""
     import uvicorn
 

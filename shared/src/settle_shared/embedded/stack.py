@@ -22,6 +22,7 @@ import httpx
 from settle_shared.embedded.broker import start_broker, wait_for_broker
 from settle_shared.kafka import catalogue_topics, ensure_topics
 from settle_shared.migrations import upgrade
+from settle_shared.net import free_port
 from settle_shared.service import EmbeddedContext, ServiceSpec, discover_services
 
 READY_TIMEOUT_S = 90.0
@@ -34,7 +35,9 @@ class StackConfig:
     host: str = "127.0.0.1"
     kafka_port: int = 9092
     smtp_port: int = 1025
+    inbound_smtp_port: int = 2525
     gateway_port: int = 8000
+    # 0: every service gets a free port of the system's choosing (tests, crowded machines)
     first_service_port: int = 8001
     partitions: int = 6
 
@@ -104,6 +107,8 @@ class Stack:
         for name in self.services:
             if name == "gateway":
                 ports[name] = self.config.gateway_port
+            elif next_port == 0:
+                ports[name] = free_port()
             else:
                 ports[name] = next_port
                 next_port += 1
@@ -130,6 +135,7 @@ class Stack:
                 var_dir=self.config.var_dir,
                 smtp_host=self.config.host,
                 smtp_port=self.config.smtp_port,
+                inbound_smtp_port=self.config.inbound_smtp_port,
                 service_urls=self.urls,
             )
             settings.update(spec.embedded_settings(context))
@@ -195,6 +201,9 @@ class Stack:
         async with httpx.AsyncClient(timeout=2.0) as client:
             while pending and time.monotonic() < deadline:
                 for name in sorted(pending):
+                    if not self.children[name].running():
+                        self.revive(self.children[name])
+                        continue
                     try:
                         response = await client.get(f"{self.urls[name]}/health/ready")
                         if response.status_code == 200:
@@ -249,18 +258,20 @@ class Stack:
                 for spec in self.services.values():
                     self.start_service(spec)
                 continue
-            for name, child in list(self.children.items()):
-                if child.running():
-                    continue
-                now = time.monotonic()
-                child.restarts = [t for t in child.restarts if now - t < 60] + [now]
-                if len(child.restarts) > 5:
-                    raise RuntimeError(f"{name} keeps failing; see {child.log_path}")
-                say(
-                    f"{name} exited (code {child.process and child.process.returncode}); restarting"
-                )
-                child.stop()
-                child.start()
+            for child in list(self.children.values()):
+                if not child.running():
+                    self.revive(child)
+
+    def revive(self, child: Child) -> None:
+        """Restart a piece that exited, unless it keeps failing."""
+        now = time.monotonic()
+        child.restarts = [t for t in child.restarts if now - t < 60] + [now]
+        if len(child.restarts) > 5:
+            raise RuntimeError(f"{child.name} keeps failing; see {child.log_path}")
+        code = child.process.returncode if child.process else None
+        say(f"{child.name} exited (code {code}); restarting (see {child.log_path})")
+        child.stop()
+        child.start()
 
     def down(self) -> None:
         self._stopping = True

@@ -196,6 +196,11 @@ class MessageRequested(Event):
     legally_required: bool = Field(
         description="the bundle holds a consumer's 14-day letter: its sending must be provable"
     )
+    collection_costs: Money | None = Field(
+        None,
+        description="for the 14-day letter: the WIK collection costs it must state, on the "
+        "summed open amount of the bundle",
+    )
 
     def key(self) -> str:
         return self.debtor.debtor_id

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 
 import pytest
+
+from settle_shared.net import free_port, port_open
 
 POSTGRES_ENV = "SETTLE_TEST_POSTGRES_URL"
 KAFKA_ENV = "SETTLE_TEST_KAFKA_BOOTSTRAP"
@@ -26,18 +27,6 @@ def missing(what: str) -> None:
     if os.environ.get(REQUIRE_ENV):
         pytest.fail(f"{what} (required because {REQUIRE_ENV} is set)")
     pytest.skip(what)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
-    with suppress(OSError), socket.create_connection((host, port), timeout=timeout):
-        return True
-    return False
 
 
 def docker_available() -> bool:

@@ -66,7 +66,12 @@ async def running_service(
     try:
         async with TestKafkaBroker(runtime.broker):
             transport = httpx.ASGITransport(app=runtime.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            token = config.service_token.get_secret_value()
+            async with httpx.AsyncClient(
+                transport=transport,
+                base_url="http://service",
+                headers={"Authorization": f"Bearer {token}"},
+            ) as client:
                 yield ServiceHarness(runtime, client)
     finally:
         await runtime.engine.dispose()

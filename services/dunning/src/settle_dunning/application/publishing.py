@@ -18,6 +18,7 @@ from settle_dunning.domain import (
 from settle_dunning.domain import PhaseChanged as PhaseChange
 from settle_dunning.domain import ReadyForCollection as ReadyFact
 from settle_dunning.domain import StepExecuted as ExecutedFact
+from settle_dunning.domain.collection_costs import collection_costs
 from settle_shared.events import dunning as events
 from settle_shared.events.base import Event
 from settle_shared.outbox import Outbox
@@ -178,6 +179,10 @@ class Changes:
                 fallback_language=request.fallback_language,
                 phase=request.phase.code,
                 legally_required=request.legally_required,
+                # The 14-day letter must state the costs that will be charged.
+                collection_costs=collection_costs(request.total_open_amount)
+                if request.legally_required
+                else None,
             )
         )
 

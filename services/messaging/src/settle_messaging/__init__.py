@@ -1,0 +1,1 @@
+"""Settle messaging: what the debtor actually sees, by email and by letter."""

@@ -1,0 +1,77 @@
+"""Wiring of the messaging service: the consumer of message requests, the sender, the inbound
+SMTP endpoint, the internal API and the public reply page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import cast
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from settle_messaging import api, public
+from settle_messaging.adapters.inbound_smtp import serve_inbound
+from settle_messaging.application.context import Messaging
+from settle_messaging.application.outbound import Origin, queue_request
+from settle_messaging.application.sender import Sender
+from settle_messaging.db import metadata
+from settle_messaging.errors import add_error_handlers
+from settle_messaging.settings import MessagingSettings
+from settle_shared.consumer import ReceivedEvent
+from settle_shared.events.dunning import MESSAGES as DUNNING_MESSAGES
+from settle_shared.events.dunning import MessageRequested
+from settle_shared.service import EmbeddedContext, ServiceRuntime, ServiceSpec
+
+CONSUMER_GROUP = "messaging"
+
+
+def setup(runtime: ServiceRuntime) -> None:
+    """Routes, the consumer of message requests and the background loops of messaging."""
+    settings = cast(MessagingSettings, runtime.settings)
+    messaging = Messaging(
+        settings=settings, clock=runtime.clock, sessions=runtime.sessions, outbox=runtime.outbox
+    )
+    runtime.app.state.messaging = messaging
+
+    async def on_event(session: AsyncSession, received: ReceivedEvent) -> None:
+        if isinstance(received.payload, MessageRequested):
+            envelope = received.envelope
+            origin = Origin(
+                message_request_id=received.payload.message_request_id,
+                correlation_id=envelope.correlation_id,
+                causation_id=envelope.id,
+            )
+            await queue_request(session, messaging, received.payload, origin)
+
+    runtime.consume(CONSUMER_GROUP, [DUNNING_MESSAGES.name], on_event)
+    runtime.add_background(Sender(messaging).run)
+
+    runtime.add_background(lambda stop: serve_inbound(messaging, stop))
+    runtime.app.include_router(api.router)
+    runtime.app.include_router(public.router)
+    add_error_handlers(runtime.app)
+
+
+def embedded_settings(ctx: EmbeddedContext) -> dict[str, str]:
+    """In the embedded stack mail goes to the local SMTP server that keeps it under var/mail."""
+    settings = {
+        "smtp_host": ctx.smtp_host,
+        "smtp_port": str(ctx.smtp_port),
+        "smtp_mode": "plain",
+        "inbound_smtp_port": str(ctx.inbound_smtp_port),
+    }
+    if url := ctx.service_urls.get("messaging"):
+        settings["public_base_url"] = url
+    return settings
+
+
+SERVICE = ServiceSpec(
+    name="messaging",
+    description="Reminders and messages to debtors by email and letter, their replies and "
+    "bounces, and the timeline of every message.",
+    settings_cls=MessagingSettings,
+    metadata=metadata,
+    migrations_dir=Path(__file__).resolve().parents[2] / "migrations",
+    setup=setup,
+    start_order=40,
+    embedded_settings=embedded_settings,
+)

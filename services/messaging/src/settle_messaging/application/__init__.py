@@ -1,0 +1,1 @@
+"""Use cases of the messaging service: queueing, sending, replies and bounces."""

@@ -1,0 +1,62 @@
+"""Amounts, dates and countries written the way the debtor reads them (Babel)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date as babel_format_date
+from babel.numbers import format_currency
+
+from settle_messaging.domain.model import Money
+
+# The region a language is written in when the debtor's own country does not say otherwise.
+# English goes to en_GB: day-month-year and "1 March 2025", which European debtors expect.
+_DEFAULT_REGION = {"nl": "NL", "en": "GB", "de": "DE", "fr": "FR"}
+
+
+@lru_cache(maxsize=256)
+def _known(locale: str) -> bool:
+    try:
+        Locale.parse(locale)
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
+
+
+def locale_for(language: str, country: str | None = None) -> str:
+    """Return the Babel locale for a language as spoken in a country.
+
+    ``nl`` + ``BE`` gives ``nl_BE``; a combination Babel does not know falls back to the
+    language's usual region, then to the bare language.
+    """
+    if country and _known(f"{language}_{country}"):
+        return f"{language}_{country}"
+    region = _DEFAULT_REGION.get(language)
+    if region and _known(f"{language}_{region}"):
+        return f"{language}_{region}"
+    return language if _known(language) else "en_GB"
+
+
+def format_money(money: Money | Decimal, locale: str, currency: str | None = None) -> str:
+    """Format an amount with its currency for a locale, e.g. ``€ 1.234,50`` in ``nl_NL``."""
+    if isinstance(money, Money):
+        amount, code = money.amount, money.currency
+    else:
+        if currency is None:
+            raise ValueError("a bare amount needs a currency")
+        amount, code = money, currency
+    return format_currency(amount, code, locale=locale)
+
+
+def format_day(day: date, locale: str, style: str = "long") -> str:
+    """Format a business date for a locale; ``style`` is Babel's short/medium/long/full."""
+    return babel_format_date(day, format=style, locale=locale)
+
+
+def country_name(country: str, locale: str) -> str:
+    """Name a country (ISO 3166 code) in the reader's language, for an address block."""
+    territories = Locale.parse(locale).territories
+    return str(territories.get(country, country))

@@ -1,0 +1,210 @@
+"""Message requests become queued messages, and the sender sends them exactly once."""
+
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+import sqlalchemy as sa
+
+from settle_messaging import db
+from settle_messaging.adapters.smtp import Permanent, RecipientsRefused, Transient
+from settle_shared.events.dunning import MessageDebtor
+
+from .conftest import BASE, MessagingHarness, make_request
+
+pytestmark = pytest.mark.service
+
+
+def parsed(data: bytes) -> EmailMessage:
+    message = message_from_bytes(data, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+async def test_a_request_is_queued_once_however_often_it_is_delivered(service: MessagingHarness):
+    request = make_request()
+    await service.deliver(request, event_id="evt-1")
+    await service.deliver(request, event_id="evt-1")  # the same event again
+    await service.deliver(request, event_id="evt-2")  # the same request, republished
+    messages = await service.messages()
+    assert [(m.state, m.channel, m.message_request_id) for m in messages] == [
+        ("queued", "email", "req-1")
+    ]
+    assert "2025-0001" in messages[0].body_text and "2025-0002" in messages[0].body_text
+    assert "1.494,50" in messages[0].body_text  # Dutch amount format
+    page = (await service.client.get(f"{BASE}/messages", params={"invoice_id": "inv-2"})).json()
+    assert [item["message_id"] for item in page["items"]] == [messages[0].message_id]
+    assert page["items"][0]["invoice_ids"] == ["inv-1", "inv-2"]
+
+
+async def test_the_sender_sends_a_queued_email_once_with_a_stable_message_id(
+    service: MessagingHarness,
+):
+    await service.deliver(make_request())
+    assert await service.sender.send_due() == (1, False)
+    assert await service.sender.send_due() == (0, False)  # nothing left: nothing sent twice
+    [(envelope_sender, recipients, data)] = service.transport.sent
+    [message] = await service.messages()
+    assert message.state == "sent"
+    assert recipients == ["info@korenaar.example.com"]
+    assert envelope_sender == f"bounce+{message.message_id}@mail.settle.example"
+    mail = parsed(data)
+    assert mail["Message-ID"] == f"<{message.message_id}@mail.settle.example>"
+    assert mail["Reply-To"].startswith("reply+")
+    assert mail.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in mail.iter_parts()] == ["text/plain", "text/html"]
+    kinds, payloads = zip(*await service.events(), strict=True)
+    assert kinds == ("settle.messaging.message.sent",)
+    assert payloads[0]["message_request_id"] == "req-1"
+    assert payloads[0]["invoice_ids"] == ["inv-1", "inv-2"]
+    # A resend (say after a crash before the state was committed) is the very same mail.
+    assert (
+        service.sender._mail_bytes(
+            (await _due_row(service, message.message_id)), _mailboxes(recipients)
+        )
+        == data
+    )
+
+
+async def test_crlf_in_a_debtor_name_or_subject_cannot_add_headers(service: MessagingHarness):
+    debtor = MessageDebtor(
+        debtor_id="deb-9",
+        number="D-9",
+        name="Evil\r\nBcc: victim@example.com\r\nX-Injected: yes",
+        kind="business",
+        emails=["boss@evil.example.com"],
+    )
+    await service.deliver(make_request(debtor=debtor))
+    free = {
+        "debtor": debtor.model_dump(),
+        "language": "en",
+        "subject": "Hello\r\nBcc: other@example.com",
+        "body": "Line one\r\nBcc: nope@example.com",
+        "sender_name": "Sanne",
+    }
+    assert (await service.client.post(f"{BASE}/messages", json=free)).status_code == 202
+    await service.sender.send_due()
+    assert len(service.transport.sent) == 2
+    for _, recipients, data in service.transport.sent:
+        assert recipients == ["boss@evil.example.com"]
+        mail = parsed(data)
+        assert mail["Bcc"] is None and mail["X-Injected"] is None
+        header_block = data.split(b"\r\n\r\n", 1)[0]
+        assert b"\r\nBcc:" not in header_block and b"\r\nX-Injected" not in header_block
+
+
+async def test_an_invalid_or_missing_address_fails_the_message_and_says_why(
+    service: MessagingHarness,
+):
+    bad = make_request().debtor.model_copy(update={"emails": ["not an address\r\n@x"]})
+    await service.deliver(make_request(debtor=bad))
+    none = make_request().debtor.model_copy(update={"emails": [], "debtor_id": "deb-2"})
+    await service.deliver(make_request(message_request_id="req-2", debtor=none))
+    messages = await service.messages()
+    assert [(m.state, m.failure_reason) for m in messages] == [
+        ("failed", "invalid_email_address"),
+        ("failed", "email_missing"),
+    ]
+    events = await service.events()
+    assert [(k, p["reason"]) for k, p in events] == [
+        ("settle.messaging.message.failed", "invalid_email_address"),
+        ("settle.messaging.message.failed", "email_missing"),
+    ]
+
+
+async def test_transient_smtp_errors_keep_the_message_queued_and_5xx_fails_it(
+    service: MessagingHarness,
+):
+    await service.deliver(make_request())
+    service.transport.outcomes = [Transient("421 try later")]
+    assert await service.sender.send_due() == (1, True)
+    [message] = await service.messages()
+    assert (message.state, message.attempts) == ("queued", 1)
+    assert message.next_attempt_at is not None
+    async with service.messaging.sessions() as session, session.begin():
+        await session.execute(sa.update(db.messages).values(next_attempt_at=None))
+    service.transport.outcomes = [Permanent(554, "554 5.7.1 policy")]
+    await service.sender.send_due()
+    [message] = await service.messages()
+    assert (message.state, message.failure_reason) == ("failed", "smtp_rejected")
+    assert await service.event_types() == ["settle.messaging.message.failed"]
+
+
+async def test_a_refused_recipient_is_a_hard_bounce_and_the_policy_applies(
+    service: MessagingHarness,
+):
+    profile = {"name": "Voorbeeld B.V.", "email": "debiteuren@voorbeeld.example.com",
+               "bounce_policy": "both"}  # fmt: skip
+    assert (await service.client.put(f"{BASE}/profile", json=profile)).status_code == 204
+    await service.deliver(make_request())
+    service.transport.outcomes = [
+        RecipientsRefused({"info@korenaar.example.com": (550, "5.1.1 no such user")}, True)
+    ]
+    await service.sender.send_due()
+    messages = await service.messages()
+    assert [(m.channel, m.state) for m in messages] == [("email", "bounced"), ("letter", "queued")]
+    kinds = await service.event_types()
+    assert kinds == [
+        "settle.messaging.letter.awaiting_posting",
+        "settle.messaging.message.bounced",
+    ]
+    bounced = (await service.events())[1][1]
+    assert bounced["kind"] == "hard" and bounced["policy"] == "both"
+    assert bounced["fallback_letter_message_id"] == messages[1].message_id
+    # The address is blocked: the next reminder to it fails instead of bouncing again.
+    await service.deliver(make_request(message_request_id="req-2"))
+    assert (await service.messages())[-1].failure_reason == "address_blocked"
+
+
+async def test_a_letter_is_rendered_stored_and_announced_until_posted(service: MessagingHarness):
+    await service.deliver(make_request(channels=["email", "letter"]))
+    messages = await service.messages()
+    assert sorted(m.channel for m in messages) == ["email", "letter"]
+    letter = next(m for m in messages if m.channel == "letter")
+    assert letter.state == "queued"
+    assert await service.event_types() == ["settle.messaging.letter.awaiting_posting"]
+    item = (await service.client.get(f"{BASE}/messages/{letter.message_id}")).json()
+    [attachment] = item["attachments"]
+    pdf = await service.client.get(
+        f"{BASE}/messages/{letter.message_id}/attachments/{attachment['attachment_id']}"
+    )
+    assert pdf.content.startswith(b"%PDF")
+    posted = await service.client.post(f"{BASE}/messages/{letter.message_id}/posted")
+    assert posted.status_code == 204
+    assert (await service.event_types())[-1] == "settle.messaging.message.sent"
+    # The email of the same step is not touched by the letter.
+    assert await service.sender.send_due() == (1, False)
+
+
+async def test_the_fourteen_day_letter_without_its_costs_fails_visibly(
+    service: MessagingHarness,
+):
+    await service.deliver(make_request(template_key="fourteen_day_letter", legally_required=True))
+    [message] = await service.messages()
+    assert (message.state, message.failure_reason) == ("failed", "template_error")
+    assert "collection costs" in message.failure_detail
+
+
+async def test_messages_of_another_administration_stay_invisible(service: MessagingHarness):
+    await service.deliver(make_request())
+    other = "/internal/v1/administrations/adm-2"
+    assert (await service.client.get(f"{other}/messages")).json()["items"] == []
+    [message] = await service.messages()
+    assert (await service.client.get(f"{other}/messages/{message.message_id}")).status_code == 404
+
+
+async def _due_row(service: MessagingHarness, message_id: str):
+    async with service.messaging.sessions() as session:
+        return (
+            await session.execute(
+                sa.select(db.messages, db.threads.c.reply_expires_at)
+                .join(db.threads, db.threads.c.thread_id == db.messages.c.thread_id)
+                .where(db.messages.c.message_id == message_id)
+            )
+        ).one()
+
+
+def _mailboxes(addresses):
+    from settle_messaging.domain.email_builder import Mailbox
+
+    return [Mailbox(address, "Bakkerij De Korenaar") for address in addresses]
