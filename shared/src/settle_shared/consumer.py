@@ -55,6 +55,25 @@ class ReceivedEvent:
 
 
 Handler = Callable[[AsyncSession, ReceivedEvent], Awaitable[None]]
+# Gets every new event of a batch at once, in order: for services that gain from one bulk
+# statement per batch instead of one per event. Same transaction, same guarantees.
+BatchHandler = Callable[[AsyncSession, Sequence[ReceivedEvent]], Awaitable[None]]
+
+
+def one_by_one(handler: Handler) -> BatchHandler:
+    """A batch handler that hands each event to `handler` with its ids bound to the log."""
+
+    async def handle(session: AsyncSession, events: Sequence[ReceivedEvent]) -> None:
+        for received in events:
+            envelope = received.envelope
+            with log_context(
+                correlation_id=envelope.correlation_id,
+                administration_id=envelope.administration_id,
+                event_id=envelope.id,
+            ):
+                await handler(session, received)
+
+    return handle
 
 
 @dataclass(frozen=True)
@@ -72,7 +91,8 @@ class EventConsumer:
         *,
         group_id: str,
         topics: Sequence[str],
-        handler: Handler,
+        handler: Handler | None = None,
+        batch_handler: BatchHandler | None = None,
         sessions: async_sessionmaker[AsyncSession],
         metadata: sa.MetaData,
         broker: KafkaBroker,
@@ -82,7 +102,9 @@ class EventConsumer:
     ) -> None:
         self.group_id = group_id
         self.topics = list(topics)
-        self._handler = handler
+        if (handler is None) == (batch_handler is None):
+            raise ValueError("give either a handler or a batch handler")
+        self._handle = batch_handler or one_by_one(handler)  # type: ignore[arg-type]
         self._sessions = sessions
         self._inbox = inbox_table(metadata)
         self._broker = broker
@@ -192,17 +214,13 @@ class EventConsumer:
             if item.payload is None:
                 # A type this version does not know (a newer producer): nothing to do here.
                 continue
-            received = ReceivedEvent(
-                envelope, item.payload, record.topic, record.partition, record.offset
+            done.append(
+                ReceivedEvent(envelope, item.payload, record.topic, record.partition, record.offset)
             )
-            with log_context(
-                correlation_id=envelope.correlation_id,
-                administration_id=envelope.administration_id,
-                event_id=envelope.id,
-            ):
-                await self._handler(session, received)
-            PROCESSED.labels(self.group_id, record.topic).inc()
-            done.append(received)
+        if done:
+            await self._handle(session, done)
+        for received in done:
+            PROCESSED.labels(self.group_id, received.topic).inc()
         return done
 
     async def _dead_letter(

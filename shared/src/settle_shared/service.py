@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
 from settle_shared.clock import Clock, clock_from_settings
-from settle_shared.consumer import EventConsumer, Handler, ReceivedEvent
+from settle_shared.consumer import BatchHandler, EventConsumer, Handler, ReceivedEvent
 from settle_shared.db import check_database, create_engine, session_factory
 from settle_shared.events.base import EVENT_TYPES, TOPICS
 from settle_shared.health import add_request_metrics, health_router, require_service_token
@@ -118,12 +118,21 @@ class ServiceRuntime:
         )
         self._document_publishers()
 
-    def consume(self, group_id: str, topics: Sequence[str], handler: Handler) -> EventConsumer:
-        """Subscribe one consumer group to `topics` (one group per service joins once)."""
+    def consume(
+        self,
+        group_id: str,
+        topics: Sequence[str],
+        handler: Handler | None = None,
+        *,
+        batch_handler: BatchHandler | None = None,
+    ) -> EventConsumer:
+        """Subscribe one consumer group to `topics` (one group per service joins once), with a
+        handler per event or one per batch."""
         consumer = EventConsumer(
             group_id=group_id,
             topics=topics,
             handler=handler,
+            batch_handler=batch_handler,
             sessions=self.sessions,
             metadata=self.spec.metadata,
             broker=self.broker,

@@ -101,3 +101,48 @@ async def test_a_redelivered_event_has_one_effect_and_a_refused_one_is_dead_lett
     assert rows == [("inv-1", Decimal("40.00")), ("inv-3", Decimal("5.00"))]
     assert [body["invoice_id"] for body in dead] == ["inv-2"]
     await runtime.engine.dispose()
+
+
+async def test_a_batch_handler_gets_each_new_event_once_in_order(sqlite_database):
+    seen: list[list[str]] = []
+
+    async def record_batch(session, events) -> None:
+        seen.append([received.payload.invoice_id for received in events])
+        if any(received.payload.administration_id == "unknown" for received in events):
+            raise PermanentError("unknown administration")
+
+    def batch_setup(runtime: ServiceRuntime) -> None:
+        runtime.consume("batch-group", ["importer.invoices.v1"], batch_handler=record_batch)
+
+    spec = ServiceSpec(
+        name="example",
+        description="example",
+        settings_cls=ServiceSettings,
+        metadata=metadata,
+        migrations_dir=Path("unused"),
+        setup=batch_setup,
+    )
+    runtime = build_runtime(
+        spec, ServiceSettings(database_url=sqlite_database, consumer_retry_backoff_s=0)
+    )
+    async with runtime.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    async with TestKafkaBroker(runtime.broker):
+        await publish(runtime, changed("inv-1", "40.00"), "evt-1")
+        await publish(runtime, changed("inv-1", "40.00"), "evt-1")
+        await publish(runtime, changed("inv-2", "1.00", administration="unknown"), "evt-2")
+        await publish(runtime, changed("inv-3", "5.00"), "evt-3")
+    # The in-memory broker delivers one record per batch. The refused one is tried in its
+    # batch, then once alone (a permanent refusal is not retried) and dead-lettered; it never
+    # reaches the inbox. The duplicate never reaches the handler.
+    assert seen == [["inv-1"], ["inv-2"], ["inv-2"], ["inv-3"]]
+    async with runtime.engine.connect() as conn:
+        inbox = (await conn.execute(sa.text("SELECT event_id FROM inbox ORDER BY 1"))).all()
+    assert [row[0] for row in inbox] == ["evt-1", "evt-3"]
+    await runtime.engine.dispose()
+
+
+def test_a_consumer_needs_exactly_one_kind_of_handler(sqlite_database):
+    runtime = build_runtime(SPEC, ServiceSettings(database_url=sqlite_database))
+    with pytest.raises(ValueError, match="either a handler or a batch handler"):
+        runtime.consume("g", ["importer.invoices.v1"])
