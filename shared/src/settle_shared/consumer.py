@@ -192,13 +192,11 @@ class EventConsumer:
         }
         dialect = session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = (
-            insert(self._inbox)
-            .values(list(rows.values()))
-            .on_conflict_do_nothing()
-            .returning(self._inbox.c.event_id)
-        )
-        return set((await session.scalars(statement)).all())
+        # Parameters as a list (executemany): the statement compiles once and is cached;
+        # SQLAlchemy batches the rows into multi-row INSERTs that still return what they added.
+        statement = insert(self._inbox).on_conflict_do_nothing().returning(self._inbox.c.event_id)
+        result = await session.execute(statement, list(rows.values()))
+        return set(result.scalars().all())
 
     async def _apply(
         self, session: AsyncSession, decoded: Sequence[_Decoded]
