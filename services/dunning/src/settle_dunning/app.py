@@ -11,12 +11,14 @@ from settle_dunning import api
 from settle_dunning.application.context import DunningContext
 from settle_dunning.application.daily_run import run_due_days
 from settle_dunning.application.facts import apply_importer_fact
+from settle_dunning.application.messaging import apply_messaging_event
 from settle_dunning.cli import cli
 from settle_dunning.db import metadata
 from settle_dunning.settings import DunningSettings
 from settle_shared.clock import clock_from_settings
 from settle_shared.consumer import ReceivedEvent
 from settle_shared.events.importer import DEBTORS, INVOICES
+from settle_shared.events.messaging import MESSAGES
 from settle_shared.logs import get_logger
 from settle_shared.outbox import Outbox
 from settle_shared.service import ServiceRuntime, ServiceSpec
@@ -36,7 +38,8 @@ def context_for(
 
 
 def setup(runtime: ServiceRuntime) -> None:
-    """Consumers of the importer's facts, the internal API and the daily-run loop."""
+    """Consumers of the importer's facts and messaging's events, the internal API and the
+    daily-run loop."""
     settings = runtime.settings
     assert isinstance(settings, DunningSettings)
     ctx = DunningContext(
@@ -46,9 +49,13 @@ def setup(runtime: ServiceRuntime) -> None:
 
     async def handle(session: AsyncSession, received: ReceivedEvent) -> None:
         # Looked up per event rather than captured, so tests can swap the business clock.
-        await apply_importer_fact(runtime.app.state.dunning, session, received)
+        ctx = runtime.app.state.dunning
+        if received.topic == MESSAGES.name:
+            await apply_messaging_event(ctx, session, received)
+        else:
+            await apply_importer_fact(ctx, session, received)
 
-    runtime.consume(CONSUMER_GROUP, [INVOICES.name, DEBTORS.name], handle)
+    runtime.consume(CONSUMER_GROUP, [INVOICES.name, DEBTORS.name, MESSAGES.name], handle)
     api.install(runtime.app)
 
     async def daily_run_loop(stop: asyncio.Event) -> None:

@@ -154,3 +154,27 @@ daily_runs = sa.Table(
     sa.Column("steps_executed", sa.Integer, nullable=False),
     sa.Column("messages_requested", sa.Integer, nullable=False),
 )
+
+# What messaging reported about a debtor's email, with the time of each fact, so an older
+# fact that arrives late cannot undo a newer one.
+debtor_mailboxes = sa.Table(
+    "debtor_mailboxes",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("debtor_id", ID, primary_key=True),
+    sa.Column("last_sent_at", TZ_TIME, nullable=True),
+    sa.Column("last_undeliverable_at", TZ_TIME, nullable=True),
+)
+
+# The debtors' replies and whether each is unread: the unread-messages item counts them.
+debtor_replies = sa.Table(
+    "debtor_replies",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("message_id", ID, primary_key=True),
+    sa.Column("debtor_id", ID, nullable=False),
+    sa.Column("unread", sa.Boolean, nullable=False),
+    # The time of the fact that set `unread` (received, read or marked unread again).
+    sa.Column("marked_at", TZ_TIME, nullable=False),
+    sa.Index("ix_debtor_replies_debtor", "administration_id", "debtor_id"),
+)

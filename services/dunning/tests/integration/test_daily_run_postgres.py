@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from settle_dunning.app import SERVICE, context_for
 from settle_dunning.application.daily_run import run_day
-from settle_dunning.db import dunning_states
+from settle_dunning.db import debtors, dunning_states, executed_steps
 from settle_dunning.domain import (
     Debtor,
     DebtorType,
@@ -29,11 +29,14 @@ pytestmark = pytest.mark.integration
 ADM = "adm-pg"
 
 
+# Batches of 7 store with the portable statements; batches of 1000 with PostgreSQL's bulk
+# statements (one UPDATE from arrays, COPY of the executed steps).
+@pytest.mark.parametrize("batch_size", [7, 1000])
 async def test_the_daily_run_selects_only_due_invoices_and_is_idempotent(
-    pg_database: str, monkeypatch: pytest.MonkeyPatch
+    pg_database: str, monkeypatch: pytest.MonkeyPatch, batch_size: int
 ) -> None:
     await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
-    settings = DunningSettings(database_url=pg_database, daily_run_batch_size=7)
+    settings = DunningSettings(database_url=pg_database, daily_run_batch_size=batch_size)
     engine = create_engine(pg_database)
     ctx = context_for(settings, session_factory(engine))
     business, _ = default_flows("NL")
@@ -79,12 +82,34 @@ async def test_the_daily_run_selects_only_due_invoices_and_is_idempotent(
             waiting = await conn.scalar(
                 sa.select(sa.func.count()).where(dunning_states.c.next_step_date.is_not(None))
             )
+            phases = (
+                await conn.execute(
+                    sa.select(dunning_states.c.phase, dunning_states.c.next_step_date)
+                    .where(dunning_states.c.invoice_id == "inv-001")
+                    .distinct()
+                )
+            ).all()
+            steps = (
+                await conn.execute(
+                    sa.select(executed_steps.c.step_id, executed_steps.c.channels).where(
+                        executed_steps.c.invoice_id == "inv-001"
+                    )
+                )
+            ).all()
+            reminded = set(await conn.scalars(sa.select(debtors.c.last_reminded_on)))
+        async with transaction(ctx.sessions) as session:
+            [stored] = await ctx.repository(session).states(ADM, ["inv-001"])
         assert dict(types) == {
             "settle.dunning.step.executed": 30,
             "settle.dunning.phase.changed": 30,
             "settle.dunning.message.requested": 10,
         }
         assert waiting == 40
+        assert phases == [("reminder_1", date(2025, 4, 3))]
+        assert steps == [("reminder-1", ["email"])]
+        assert reminded == {date(2025, 3, 20)}
+        assert stored.phase.code == "reminder_1" and stored.next_step_date == date(2025, 4, 3)
+        assert [s.step_id for s in stored.executed] == ["reminder-1"]
     finally:
         await engine.dispose()
 

@@ -115,6 +115,14 @@ class Dunning:
             json.loads(row.payload) for row in rows if wanted is None or row.event_type == wanted
         ]
 
+    async def attention(self, *, status: str = "open") -> list[dict[str, Any]]:
+        """Attention items as the API lists them, newest first."""
+        response = await self.client.get(
+            f"/internal/v1/administrations/{ADM}/attention", params={"status": status}
+        )
+        assert response.status_code == 200, response.text
+        return list(response.json()["items"])
+
     async def invoice_view(self, invoice_id: str = "inv-1") -> dict[str, Any]:
         response = await self.client.get(
             f"/internal/v1/administrations/{ADM}/invoices/{invoice_id}"
@@ -128,7 +136,9 @@ async def dunning(sqlite_database: str) -> AsyncIterator[Dunning]:
     dead: list[dict[str, Any]] = []
 
     def catch_dead_letters(runtime: ServiceRuntime) -> None:
-        @runtime.broker.subscriber("importer.invoices.v1.dlt", "importer.debtors.v1.dlt")
+        @runtime.broker.subscriber(
+            "importer.invoices.v1.dlt", "importer.debtors.v1.dlt", "messaging.messages.v1.dlt"
+        )
         async def dead_letters(body: dict[str, Any]) -> None:
             dead.append(body)
 

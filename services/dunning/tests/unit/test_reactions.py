@@ -269,3 +269,15 @@ def test_fact_versions_compare_across_timezones() -> None:
     assert FactVersion(datetime(2025, 3, 5, 12, 0, tzinfo=amsterdam)) < FactVersion(
         datetime(2025, 3, 5, 11, 30, tzinfo=UTC)
     )
+
+
+def test_changed_email_addresses_resolve_undeliverable_and_email_missing() -> None:
+    before = debtor(emails=("old@example.nl",))
+    same = debtor_changed(before, debtor(emails=("OLD@example.nl ",)), [], {}, date(2025, 5, 1))
+    assert same.attention == ()
+    changed = debtor_changed(before, debtor(emails=("new@example.nl",)), [], {}, date(2025, 5, 1))
+    assert {a.reason for a in changed.attention} == {
+        AttentionReason.EMAIL_MISSING,
+        AttentionReason.EMAIL_UNDELIVERABLE,
+    }
+    assert all(a.action is AttentionAction.RESOLVE for a in changed.attention)

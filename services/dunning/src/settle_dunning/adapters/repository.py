@@ -6,11 +6,13 @@ costs a few statements per batch rather than a few per invoice.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_dunning.adapters.codec import (
@@ -27,6 +29,8 @@ from settle_dunning.db import (
     attention_items,
     credit_notes,
     daily_runs,
+    debtor_mailboxes,
+    debtor_replies,
     debtors,
     dunning_states,
     executed_steps,
@@ -43,15 +47,79 @@ from settle_dunning.domain import (
     Flow,
     StepExecuted,
 )
+from settle_dunning.domain.mailbox import Mailbox, ReplyMark
 from settle_shared.db import is_sqlite
 
 # Keeps IN lists and multi-row statements well inside every driver's parameter limits.
 CHUNK = 500
+# Ids passed as one array parameter on PostgreSQL: a daily-run batch fits in one statement.
+ARRAY_CHUNK = 10_000
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite hands timestamps back without their zone; they were stored in UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+# From this many rows on, PostgreSQL gets one bulk statement (arrays, COPY) instead of an
+# executemany; smaller writes (a consumer's single invoice) keep the portable statements.
+BULK_MIN = 20
+
+# The value columns of a state row, in the order of the arrays of _UPDATE_STATES, which joins
+# them to the table by invoice id. `state` goes as text and is cast to JSON by the server.
+_STATE_VALUE_COLUMNS = (
+    "debtor_id",
+    "flow_id",
+    "phase",
+    "next_step_date",
+    "open_amount",
+    "currency",
+    "settled",
+    "on_hold",
+    "blocked_by",
+    "fact_version",
+)
+_UPDATE_STATES = """
+UPDATE dunning_states AS t
+SET debtor_id = v.debtor_id, flow_id = v.flow_id, phase = v.phase,
+    next_step_date = v.next_step_date, open_amount = v.open_amount, currency = v.currency,
+    settled = v.settled, on_hold = v.on_hold, blocked_by = v.blocked_by,
+    fact_version = v.fact_version, state = v.state::json, updated_at = $2
+FROM unnest(
+    $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::numeric[], $9::text[],
+    $10::boolean[], $11::boolean[], $12::text[], $13::integer[], $14::text[]
+) AS v(
+    invoice_id, debtor_id, flow_id, phase, next_step_date, open_amount, currency,
+    settled, on_hold, blocked_by, fact_version, state
+)
+WHERE t.administration_id = $1 AND t.invoice_id = v.invoice_id
+"""
+_SET_LAST_REMINDED = (
+    "UPDATE debtors AS t SET last_reminded_on = v.day "
+    "FROM unnest($2::text[], $3::date[]) AS v(id, day) "
+    "WHERE t.administration_id = $1 AND t.id = v.id"
+)
+_EXECUTED_COLUMNS = [
+    "administration_id",
+    "invoice_id",
+    "flow_id",
+    "step_id",
+    "executed_on",
+    "reason",
+    "channels",
+    "phase",
+    "cycle",
+    "legally_required",
+    "message_request_id",
+    "recorded_at",
+]
 
 
 class DunningRepository:
@@ -61,7 +129,29 @@ class DunningRepository:
         self.session = session
         self.now = now
         bind = session.bind
-        self._lock_rows = bind is not None and not is_sqlite(str(bind.engine.url))
+        # PostgreSQL: row locks, and bulk statements on the driver's own connection.
+        self._postgres = bind is not None and not is_sqlite(str(bind.engine.url))
+        self._lock_rows = self._postgres
+
+    def _chunks(self, items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+        # PostgreSQL takes a whole batch's ids as one array parameter (see _among).
+        return _chunks(items, ARRAY_CHUNK if self._postgres else CHUNK)
+
+    def _among(self, column: sa.ColumnElement[Any], values: Sequence[Any]) -> Any:
+        """`column IN values`: on PostgreSQL as `= ANY(array)`, one parameter and one
+        prepared statement whatever the number of values."""
+        if self._postgres:
+            return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(sa.String)))
+        return column.in_(values)
+
+    async def _driver(self) -> Any:
+        """The asyncpg connection under the session, inside the session's transaction."""
+        connection = await self.session.connection()
+        # The driver opens its transaction lazily, on the first statement through SQLAlchemy;
+        # make sure there is one before going around it.
+        await connection.exec_driver_sql("SELECT 1")
+        raw = await connection.get_raw_connection()
+        return raw.driver_connection
 
     def _locked(self, query: sa.Select[Any]) -> sa.Select[Any]:
         # Row locks on PostgreSQL keep a consumer and the daily run from writing the same
@@ -208,11 +298,12 @@ class DunningRepository:
         wanted = sorted(set(ids))
         rows: list[Any] = []
         with_credit: set[str] = set()
-        for chunk in _chunks(wanted):
+        for chunk in self._chunks(wanted):
             rows += (
                 await self.session.execute(
                     sa.select(debtors).where(
-                        debtors.c.administration_id == administration_id, debtors.c.id.in_(chunk)
+                        debtors.c.administration_id == administration_id,
+                        self._among(debtors.c.id, chunk),
                     )
                 )
             ).all()
@@ -221,7 +312,7 @@ class DunningRepository:
                     sa.select(credit_notes.c.debtor_id)
                     .where(
                         credit_notes.c.administration_id == administration_id,
-                        credit_notes.c.debtor_id.in_(chunk),
+                        self._among(credit_notes.c.debtor_id, chunk),
                         credit_notes.c.open_amount != 0,
                     )
                     .distinct()
@@ -277,6 +368,15 @@ class DunningRepository:
         """Store the day each debtor was last reminded (for the interval between reminders)."""
         if not reminded:
             return
+        if self._postgres and len(reminded) >= BULK_MIN:
+            driver = await self._driver()
+            await driver.execute(
+                _SET_LAST_REMINDED,
+                administration_id,
+                [r.debtor_id for r in reminded],
+                [r.on for r in reminded],
+            )
+            return
         await self.session.execute(
             sa.update(debtors)
             .where(
@@ -329,10 +429,10 @@ class DunningRepository:
     ) -> list[DunningState]:
         """The states of these invoices (locked); with `due_by`, only those still due then."""
         found: list[DunningState] = []
-        for chunk in _chunks(invoice_ids):
+        for chunk in self._chunks(invoice_ids):
             query = sa.select(dunning_states.c.state).where(
                 dunning_states.c.administration_id == administration_id,
-                dunning_states.c.invoice_id.in_(chunk),
+                self._among(dunning_states.c.invoice_id, chunk),
             )
             if due_by is not None:
                 query = query.where(dunning_states.c.next_step_date <= due_by)
@@ -389,8 +489,12 @@ class DunningRepository:
         )
 
     async def update_states(self, administration_id: str, states: Sequence[DunningState]) -> None:
-        """Store changed states (one executemany)."""
+        """Store changed states: one statement for the lot on PostgreSQL, an executemany
+        elsewhere."""
         if not states:
+            return
+        if self._postgres and len(states) >= BULK_MIN:
+            await self._update_states_bulk(administration_id, states)
             return
         t = dunning_states
         columns = [c.name for c in t.columns if c.name not in ("administration_id", "invoice_id")]
@@ -410,11 +514,52 @@ class DunningRepository:
             rows.append(row)
         await self.session.execute(statement, rows)
 
+    async def _update_states_bulk(
+        self, administration_id: str, states: Sequence[DunningState]
+    ) -> None:
+        # An executemany costs a round trip and a plan execution per row; one UPDATE joined
+        # to the new values as arrays costs one for the whole batch.
+        columns = [state_columns(state) for state in states]
+        driver = await self._driver()
+        await driver.execute(
+            _UPDATE_STATES,
+            administration_id,
+            self.now,
+            [state.invoice_id for state in states],
+            *([c[name] for c in columns] for name in _STATE_VALUE_COLUMNS),
+            [json.dumps(c["state"], separators=(",", ":")) for c in columns],
+        )
+
     # --- executed steps -----------------------------------------------------------------
 
     async def add_executed(self, administration_id: str, executed: Sequence[StepExecuted]) -> None:
         """Append executed steps to the invoices' timelines."""
         if not executed:
+            return
+        if self._postgres and len(executed) >= BULK_MIN:
+            # COPY runs in the session's transaction and beats a multi-row INSERT by far.
+            driver = await self._driver()
+            await driver.copy_records_to_table(
+                executed_steps.name,
+                columns=_EXECUTED_COLUMNS,
+                records=[
+                    (
+                        administration_id,
+                        e.invoice_id,
+                        e.flow_id,
+                        e.step.step_id,
+                        e.step.executed_on,
+                        e.step.reason.value,
+                        json.dumps([c.value for c in e.step.channels]),
+                        e.step.phase.code,
+                        e.step.cycle,
+                        e.step.legally_required,
+                        e.step.message_request_id,
+                        self.now,
+                    )
+                    for e in executed
+                ],
+            )
             return
         await self.session.execute(
             sa.insert(executed_steps),
@@ -456,8 +601,9 @@ class DunningRepository:
     ) -> list[AttentionChange]:
         """Raise and resolve items; returns the changes that changed something (to publish).
 
-        An item already open is not raised again (its invoices are merged); resolving an
-        item that is not open does nothing.
+        An item already open is not raised again: its invoices are merged and its sentence
+        brought up to date (an unread count, say). Resolving an item that is not open does
+        nothing.
         """
         if not changes:
             return []
@@ -466,7 +612,9 @@ class DunningRepository:
         open_items: dict[tuple[str, str, str], dict[str, Any]] = {}
         for chunk in _chunks(keys):
             rows = await self.session.execute(
-                sa.select(t.c.id, t.c.subject, t.c.subject_id, t.c.reason, t.c.invoice_ids).where(
+                sa.select(
+                    t.c.id, t.c.subject, t.c.subject_id, t.c.reason, t.c.sentence, t.c.invoice_ids
+                ).where(
                     t.c.administration_id == administration_id,
                     t.c.resolved_at.is_(None),
                     sa.tuple_(t.c.subject, t.c.subject_id, t.c.reason).in_(chunk),
@@ -475,6 +623,7 @@ class DunningRepository:
             for row in rows:
                 open_items[(row.subject, row.subject_id, row.reason)] = {
                     "id": row.id,
+                    "sentence": row.sentence,
                     "invoice_ids": list(row.invoice_ids),
                     "merged": False,
                 }
@@ -501,14 +650,18 @@ class DunningRepository:
                     open_items[key] = {
                         "id": None,
                         "row": new_row,
+                        "sentence": change.sentence,
                         "invoice_ids": new_row["invoice_ids"],
                     }
                     effective.append(change)
                 else:
                     extra = [i for i in change.invoice_ids if i not in item["invoice_ids"]]
-                    if extra:
+                    if extra or change.sentence != item["sentence"]:
                         item["invoice_ids"] += extra
+                        item["sentence"] = change.sentence
                         item["merged"] = True
+                        if item["id"] is None:
+                            item["row"]["sentence"] = change.sentence
             elif item is not None:
                 del open_items[key]
                 effective.append(change)
@@ -521,7 +674,7 @@ class DunningRepository:
         if new_rows:
             await self.session.execute(sa.insert(t), new_rows)
         merged = [
-            {"b_id": item["id"], "b_ids": item["invoice_ids"]}
+            {"b_id": item["id"], "b_ids": item["invoice_ids"], "b_sentence": item["sentence"]}
             for item in open_items.values()
             if item["id"] is not None and item.get("merged")
         ]
@@ -529,7 +682,7 @@ class DunningRepository:
             await self.session.execute(
                 sa.update(t)
                 .where(t.c.id == sa.bindparam("b_id"))
-                .values(invoice_ids=sa.bindparam("b_ids")),
+                .values(invoice_ids=sa.bindparam("b_ids"), sentence=sa.bindparam("b_sentence")),
                 merged,
             )
         if resolved:
@@ -552,6 +705,94 @@ class DunningRepository:
         if after is not None:
             query = query.where(t.c.id < after)
         return list((await self.session.execute(query.order_by(t.c.id.desc()).limit(limit))).all())
+
+    # --- what messaging reported -------------------------------------------------------
+
+    async def mailbox(self, administration_id: str, debtor_id: str) -> Mailbox:
+        """What messaging reported about the debtor's email (empty when nothing yet)."""
+        t = debtor_mailboxes
+        row = (
+            await self.session.execute(
+                self._locked(
+                    sa.select(t.c.last_sent_at, t.c.last_undeliverable_at).where(
+                        t.c.administration_id == administration_id, t.c.debtor_id == debtor_id
+                    )
+                )
+            )
+        ).one_or_none()
+        if row is None:
+            return Mailbox()
+        return Mailbox(_aware(row.last_sent_at), _aware(row.last_undeliverable_at))
+
+    async def save_mailbox(self, administration_id: str, debtor_id: str, box: Mailbox) -> None:
+        """Store the debtor's mailbox."""
+        t = debtor_mailboxes
+        values = {
+            "last_sent_at": box.last_sent_at,
+            "last_undeliverable_at": box.last_undeliverable_at,
+        }
+        updated = await self.session.execute(
+            sa.update(t)
+            .where(t.c.administration_id == administration_id, t.c.debtor_id == debtor_id)
+            .values(**values)
+        )
+        if getattr(updated, "rowcount", 0) == 0:
+            await self.session.execute(
+                sa.insert(t).values(
+                    administration_id=administration_id, debtor_id=debtor_id, **values
+                )
+            )
+
+    async def reply_mark(self, administration_id: str, message_id: str) -> ReplyMark | None:
+        """Whether a debtor's reply is unread, or None when it is unknown."""
+        t = debtor_replies
+        row = (
+            await self.session.execute(
+                self._locked(
+                    sa.select(t.c.unread, t.c.marked_at).where(
+                        t.c.administration_id == administration_id, t.c.message_id == message_id
+                    )
+                )
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        marked_at = _aware(row.marked_at)
+        assert marked_at is not None
+        return ReplyMark(unread=row.unread, at=marked_at)
+
+    async def save_reply_mark(
+        self, administration_id: str, message_id: str, debtor_id: str, mark: ReplyMark
+    ) -> None:
+        """Store whether a reply is unread."""
+        t = debtor_replies
+        values = {"unread": mark.unread, "marked_at": mark.at}
+        updated = await self.session.execute(
+            sa.update(t)
+            .where(t.c.administration_id == administration_id, t.c.message_id == message_id)
+            .values(**values)
+        )
+        if getattr(updated, "rowcount", 0) == 0:
+            await self.session.execute(
+                sa.insert(t).values(
+                    administration_id=administration_id,
+                    message_id=message_id,
+                    debtor_id=debtor_id,
+                    **values,
+                )
+            )
+
+    async def unread_replies(self, administration_id: str, debtor_id: str) -> int:
+        """How many of the debtor's replies nobody has read."""
+        t = debtor_replies
+        count = await self.session.scalar(
+            sa.select(sa.func.count()).where(
+                t.c.administration_id == administration_id,
+                t.c.debtor_id == debtor_id,
+                t.c.unread.is_(True),
+            )
+        )
+        return int(count or 0)
 
     # --- daily runs ---------------------------------------------------------------------
 

@@ -92,6 +92,18 @@ def email_missing(debtor_id: str, invoice_id: str, step_id: str) -> AttentionCha
     )
 
 
+def message_without_email(debtor_id: str, invoice_ids: tuple[str, ...]) -> AttentionChange:
+    """Messaging could not send an email: it had no address for the debtor."""
+    return _raise(
+        AttentionReason.EMAIL_MISSING,
+        AttentionSubject.DEBTOR,
+        debtor_id,
+        "An email to this debtor could not be sent: there is no email address. Add one in the "
+        "bookkeeping; it arrives with the next import.",
+        invoice_ids,
+    )
+
+
 def phone_missing(debtor_id: str, invoice_id: str, step_id: str) -> AttentionChange:
     """An SMS step is due for a debtor without a phone number."""
     return _raise(

@@ -186,9 +186,21 @@ _DEBTOR_BLOCKS: Mapping[BlockReason, AttentionReason] = {
 }
 
 
+def _emails_changed(previous: Debtor | None, current: Debtor) -> bool:
+    if previous is None:
+        return False
+    return {e.strip().lower() for e in previous.emails} != {
+        e.strip().lower() for e in current.emails
+    }
+
+
 def _cleared_blocks(previous: Debtor | None, current: Debtor) -> set[BlockReason]:
     cleared: set[BlockReason] = set()
-    if current.has_email and (previous is None or not previous.has_email):
+    # A changed address also counts: messaging may have reported it missing for a message
+    # requested before the address arrived.
+    if current.has_email and (
+        previous is None or not previous.has_email or _emails_changed(previous, current)
+    ):
         cleared.add(BlockReason.EMAIL_MISSING)
     if current.phone and (previous is None or not previous.phone):
         cleared.add(BlockReason.PHONE_MISSING)
@@ -218,7 +230,8 @@ def debtor_changed(
 
     `blocked` are the debtor's invoices with a block (the service selects them); an email
     address or phone number that arrived, or credit notes that are now all matched, release
-    the matching blocks and resolve the debtor's attention items for them.
+    the matching blocks and resolve the debtor's attention items for them. Changed email
+    addresses also resolve an undeliverable-email item: the address that bounced is gone.
     """
     cleared = _cleared_blocks(previous, current)
     released: list[DunningState] = []
@@ -238,4 +251,13 @@ def debtor_changed(
         for reason in sorted(cleared)
         if previous is not None
     )
+    if previous is not None and previous.has_email and _emails_changed(previous, current):
+        resolved += (
+            attention.resolve(
+                AttentionReason.EMAIL_UNDELIVERABLE,
+                AttentionSubject.DEBTOR,
+                current.id,
+                "The debtor's email addresses were changed in the bookkeeping.",
+            ),
+        )
     return DebtorReaction(tuple(released), resolved)

@@ -1,0 +1,118 @@
+"""Applying messaging's events: bounces, failures, sends and replies become attention items.
+
+Messaging keys its topic by debtor, so one debtor's events arrive in order; the times they
+carry still decide, so a redelivered or late older event changes nothing (see
+domain/mailbox.py). Letters and soft bounces raise nothing: a soft bounce may still be
+delivered, and messaging falls back to a letter on its own when the administration asks for it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from settle_dunning.adapters.repository import DunningRepository
+from settle_dunning.application.context import DunningContext
+from settle_dunning.application.publishing import Changes
+from settle_dunning.domain import AttentionChange
+from settle_dunning.domain.mailbox import (
+    MISSING_FAILURES,
+    UNDELIVERABLE_FAILURES,
+    MailboxReaction,
+    ReplyMark,
+    email_missing,
+    email_sent,
+    email_undeliverable,
+    reply_marked,
+    reply_received,
+    unread_replies,
+)
+from settle_shared.consumer import PermanentError, ReceivedEvent
+from settle_shared.events import messaging
+from settle_shared.logs import get_logger
+
+log = get_logger(__name__)
+
+
+async def apply_messaging_event(
+    ctx: DunningContext, session: AsyncSession, received: ReceivedEvent
+) -> None:
+    """The consumer's handler for one messaging event, in the consumer's transaction."""
+    payload = received.payload
+    if not isinstance(
+        payload,
+        messaging.MessageSent
+        | messaging.MessageFailed
+        | messaging.MessageBounced
+        | messaging.ReplyReceived
+        | messaging.MessageRead,
+    ):
+        return  # a letter waiting to be posted: nothing for dunning
+    envelope = received.envelope
+    administration_id = payload.administration_id
+    if envelope.administration_id != administration_id:
+        raise PermanentError(
+            f"header administration_id {envelope.administration_id!r} differs from the "
+            f"payload's {administration_id!r}"
+        )
+    repo = ctx.repository(session)
+    # Messaging only writes for administrations dunning requested messages for, or that the
+    # gateway configured; one not seen yet is known from now on, like from an importer fact.
+    await ctx.ensure_administration(repo, administration_id)
+    if isinstance(payload, messaging.ReplyReceived | messaging.MessageRead):
+        raised = await _reply(repo, payload)
+    else:
+        raised = await _outbound(repo, payload)
+    changes = Changes(administration_id)
+    changes.attention(await repo.apply_attention(administration_id, raised))
+    await changes.write(
+        session, ctx.outbox, correlation_id=envelope.correlation_id, causation_id=envelope.id
+    )
+
+
+async def _outbound(
+    repo: DunningRepository,
+    event: messaging.MessageSent | messaging.MessageFailed | messaging.MessageBounced,
+) -> tuple[AttentionChange, ...]:
+    adm, debtor_id = event.administration_id, event.debtor_id
+    if isinstance(event, messaging.MessageSent | messaging.MessageFailed) and (
+        event.channel != "email"
+    ):
+        return ()
+    if isinstance(event, messaging.MessageFailed) and event.reason in MISSING_FAILURES:
+        debtor = await repo.debtor(adm, debtor_id)
+        return email_missing(debtor_id, debtor, tuple(event.invoice_ids))
+    box = await repo.mailbox(adm, debtor_id)
+    reaction: MailboxReaction
+    if isinstance(event, messaging.MessageSent):
+        reaction = email_sent(box, debtor_id, event.sent_at)
+    elif isinstance(event, messaging.MessageBounced):
+        if event.kind != "hard":
+            log.info("soft bounce: no attention", debtor_id=debtor_id)
+            return ()
+        debtor = await repo.debtor(adm, debtor_id)
+        reaction = email_undeliverable(box, debtor_id, debtor, event.recipient, event.bounced_at)
+    elif event.reason in UNDELIVERABLE_FAILURES:
+        debtor = await repo.debtor(adm, debtor_id)
+        reaction = email_undeliverable(box, debtor_id, debtor, None, event.failed_at)
+    else:
+        return ()  # a template error or a server that gave up says nothing about the address
+    if reaction.mailbox != box:
+        await repo.save_mailbox(adm, debtor_id, reaction.mailbox)
+    return reaction.attention
+
+
+async def _reply(
+    repo: DunningRepository, event: messaging.ReplyReceived | messaging.MessageRead
+) -> tuple[AttentionChange, ...]:
+    adm, debtor_id = event.administration_id, event.debtor_id
+    stored = await repo.reply_mark(adm, event.message_id)
+    mark: ReplyMark | None
+    if isinstance(event, messaging.ReplyReceived):
+        mark = reply_received(stored, event.received_at)
+    else:
+        mark = reply_marked(stored, event.read, event.at)
+    if mark is None:
+        log.info("older or repeated reply event ignored", message_id=event.message_id)
+        return ()
+    await repo.save_reply_mark(adm, event.message_id, debtor_id, mark)
+    return (unread_replies(debtor_id, await repo.unread_replies(adm, debtor_id)),)
