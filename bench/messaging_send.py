@@ -128,6 +128,9 @@ async def floor(port: int, directory: Path, count: int) -> float:
 def request_records(count: int) -> list[ConsumerRecord[bytes, bytes]]:
     records = []
     for number in range(count):
+        # Every debtor owes different amounts, as in real life (no formatting cache flatters).
+        first = Decimal("1210.00") + Decimal(number) / 100
+        second = Decimal("284.50") + Decimal(number % 997)
         request = MessageRequested(
             message_request_id=f"req-{number:08d}",
             administration_id="adm-bench",
@@ -143,16 +146,16 @@ def request_records(count: int) -> list[ConsumerRecord[bytes, bytes]]:
             invoices=[
                 MessageInvoice(invoice_id=f"inv-{number}-1", number=f"2025-{number:05d}",
                                invoice_date=date(2025, 1, 6), due_date=date(2025, 2, 5),
-                               amount=Decimal("1210.00"), open_amount=Decimal("1210.00"),
+                               amount=first, open_amount=first,
                                currency="EUR", step_id="r1", phase="reminder_1",
                                legally_required=False),
                 MessageInvoice(invoice_id=f"inv-{number}-2", number=f"2025-{number:05d}b",
                                invoice_date=date(2025, 1, 9), due_date=date(2025, 2, 8),
-                               amount=Decimal("484.00"), open_amount=Decimal("284.50"),
+                               amount=second + 200, open_amount=second,
                                currency="EUR", step_id="r1", phase="reminder_1",
                                legally_required=False),
             ],
-            total_open_amount=Decimal("1494.50"),
+            total_open_amount=first + second,
             currency="EUR",
             channels=["email"],
             template_key="friendly_reminder",

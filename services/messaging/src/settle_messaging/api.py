@@ -4,6 +4,7 @@ under /internal/v1/administrations/{administration_id}/ and every query is scope
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -86,7 +87,11 @@ class MessageOut(BaseModel):
     language: str | None
     subject: str
     body_text: str = Field(description="plain text; escape it when showing it as HTML")
-    body_html: str | None = Field(None, description="the HTML part we sent (outbound only)")
+    body_html: str | None = Field(
+        None,
+        description="outbound: the HTML part we sent; inbound: the reply's text escaped for "
+        "HTML, line breaks as <br> (never the sender's own markup)",
+    )
     sender_name: str | None
     sender_address: str | None
     recipients: list[RecipientOut]
@@ -412,6 +417,12 @@ async def put_profile(administration_id: str, body: ProfileIn, messaging: Messag
     return Response(status_code=204)
 
 
+def _escaped(text: str) -> str:
+    """A debtor's text as HTML that shows it and nothing else: whatever markup they wrote is
+    escaped, so a client showing `body_html` can never run it."""
+    return html.escape(text).replace("\n", "<br>\n")
+
+
 def _language(language: str) -> str:
     if len(language) != 2 or not language.isalpha() or not language.islower():
         raise InvalidMessageContext(f"language must be a two-letter code, got {language!r}")
@@ -480,7 +491,11 @@ async def _page(session: AsyncSession, query: Any, limit: int, cursor: str | Non
             language=row.language,
             subject=row.subject,
             body_text=row.body_text,
-            body_html=row.body_html,
+            body_html=(
+                row.body_html
+                if row.direction == Direction.OUTBOUND.value
+                else _escaped(row.body_text)
+            ),
             sender_name=row.sender_name,
             sender_address=row.sender_address,
             recipients=recipients[row.message_id],

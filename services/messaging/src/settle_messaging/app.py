@@ -3,6 +3,7 @@ SMTP endpoint, the internal API and the public reply page."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
 
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from settle_messaging import api, public
 from settle_messaging.adapters.inbound_smtp import serve_inbound
 from settle_messaging.application.context import Messaging
-from settle_messaging.application.outbound import Origin, queue_request
+from settle_messaging.application.outbound import Origin, queue_requests
 from settle_messaging.application.sender import Sender
 from settle_messaging.db import metadata
 from settle_messaging.errors import add_error_handlers
@@ -32,17 +33,24 @@ def setup(runtime: ServiceRuntime) -> None:
     )
     runtime.app.state.messaging = messaging
 
-    async def on_event(session: AsyncSession, received: ReceivedEvent) -> None:
-        if isinstance(received.payload, MessageRequested):
-            envelope = received.envelope
-            origin = Origin(
-                message_request_id=received.payload.message_request_id,
-                correlation_id=envelope.correlation_id,
-                causation_id=envelope.id,
+    async def on_batch(session: AsyncSession, events: Sequence[ReceivedEvent]) -> None:
+        # The whole Kafka batch at once: one insert per table instead of several per message.
+        requests = [
+            (
+                received.payload,
+                Origin(
+                    message_request_id=received.payload.message_request_id,
+                    correlation_id=received.envelope.correlation_id,
+                    causation_id=received.envelope.id,
+                ),
             )
-            await queue_request(session, messaging, received.payload, origin)
+            for received in events
+            if isinstance(received.payload, MessageRequested)
+        ]
+        if requests:
+            await queue_requests(session, messaging, requests)
 
-    runtime.consume(CONSUMER_GROUP, [DUNNING_MESSAGES.name], on_event)
+    runtime.consume(CONSUMER_GROUP, [DUNNING_MESSAGES.name], batch_handler=on_batch)
     runtime.add_background(Sender(messaging).run)
 
     runtime.add_background(lambda stop: serve_inbound(messaging, stop))

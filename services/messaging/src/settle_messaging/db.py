@@ -79,6 +79,9 @@ messages = sa.Table(
     sa.Column("legally_required", sa.Boolean, nullable=False),
     # The request as received, so a bounced email can fall back to a letter of the same step.
     sa.Column("request", sa.JSON, nullable=True),
+    # The complete outgoing email, built when the message is queued: the sender only sends,
+    # and a resend is byte for byte the first mail. Cleared once the message is done with.
+    sa.Column("mime", sa.LargeBinary, nullable=True),
     sa.Column("in_reply_to", sa.String(_ID), nullable=True),
     sa.Column("attempts", sa.Integer, nullable=False),
     _at("next_attempt_at"),

@@ -109,9 +109,15 @@ async def reply_submit(token: str, request: Request) -> HTMLResponse:
     except MalformedInboundMail as exc:
         return _page("422", f"<p>{html.escape(str(exc))}</p>", "en", status=422)
     async with messaging.sessions() as session:
-        thread_id = await session.scalar(
-            sa.select(db.messages.c.thread_id).where(db.messages.c.message_id == message_id)
-        )
-    language = await _language_of(messaging, str(thread_id))
+        stored = (
+            await session.execute(
+                sa.select(db.messages.c.thread_id, db.messages.c.body_text).where(
+                    db.messages.c.message_id == message_id
+                )
+            )
+        ).one()
+    language = await _language_of(messaging, str(stored.thread_id))
     thanks = _TEXT[language][2]
-    return _page(thanks, f"<p>{html.escape(thanks)}</p>", language)
+    # What was received, shown back as text: any markup in it is escaped, never rendered.
+    echo = html.escape(stored.body_text).replace("\n", "<br>")
+    return _page(thanks, f"<p>{html.escape(thanks)}</p><blockquote>{echo}</blockquote>", language)

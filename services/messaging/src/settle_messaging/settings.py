@@ -29,6 +29,12 @@ class MessagingSettings(ServiceSettings):
     )
     smtp_username: str | None = Field(None, description="SMTP login, when the server needs one")
     smtp_password: SecretStr | None = Field(None, description="SMTP password")
+    smtp_connections: int = Field(
+        4,
+        ge=1,
+        le=32,
+        description="SMTP connections the sender uses at once (each debtor's mail on one)",
+    )
     smtp_timeout_s: float = Field(30.0, gt=0, description="timeout of one SMTP command")
     smtp_retry_initial_s: float = Field(
         5.0, gt=0, description="first wait before retrying after a transient SMTP error (doubles)"

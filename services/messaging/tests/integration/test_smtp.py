@@ -4,6 +4,7 @@ mail, and the service's own inbound endpoint for replies and bounces."""
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 import time
@@ -31,6 +32,7 @@ from ..service.conftest import ADM, BASE, make_request
 pytestmark = pytest.mark.integration
 
 DOMAIN = "mail.settle.example.com"
+INBOUND_MAX_BYTES = 64 * 1024
 
 
 @dataclass
@@ -118,6 +120,7 @@ async def service(sqlite_database: str, mailbox: Mailbox) -> AsyncIterator[Runni
         smtp_retry_max_s=0.4,
         send_poll_interval_s=0.05,
         public_base_url="https://settle.example.com",
+        inbound_max_bytes=INBOUND_MAX_BYTES,
     ) as harness:
         running = Running(harness, inbound_port)
         stop = asyncio.Event()
@@ -187,6 +190,30 @@ async def test_with_the_smtp_server_down_the_message_waits_and_goes_out_when_it_
     await asyncio.sleep(0.5)
     assert len(mailbox.mails()) == 1
     assert (await service.messages())[0].state == "sent"
+
+
+async def test_many_messages_go_out_over_the_connection_pool_each_exactly_once(
+    service: Running, mailbox: Mailbox
+):
+    base = make_request().debtor
+    for n in range(40):
+        debtor = base.model_copy(
+            update={"debtor_id": f"deb-{n}", "emails": [f"d{n}@korenaar.example.com"]}
+        )
+        request = make_request(message_request_id=f"req-{n}", debtor=debtor)
+        await service.harness.deliver(request, administration_id=ADM)
+    await mailbox.wait_for(40)
+    deadline = time.monotonic() + 10
+    while {m.state for m in await service.messages()} != {"sent"}:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)
+    mails = mailbox.mails()
+    assert len(mails) == 40
+    assert len({mail["Message-ID"] for mail in mails}) == 40
+    assert {mail["To"].addresses[0].addr_spec for mail in mails} == {
+        f"d{n}@korenaar.example.com" for n in range(40)
+    }
 
 
 async def test_a_reply_by_email_shows_up_unread_in_the_thread(service: Running, mailbox: Mailbox):
@@ -274,3 +301,162 @@ async def test_crlf_in_a_name_or_subject_does_not_inject_headers(
     assert mail["Bcc"] is None and mail["X-Injected"] is None
     assert mail["Subject"] == "Hi Bcc: other@example.com"
     assert [a.addr_spec for a in mail["To"].addresses] == ["info@korenaar.example.com"]
+
+
+# --- bad inbound mail, through the real inbound endpoint ---------------------------------------
+
+
+async def _reply_address(service: Running, mailbox: Mailbox) -> str:
+    await service.harness.deliver(make_request(), administration_id=ADM)
+    [sent] = await mailbox.wait_for(1)
+    address: str = sent["Reply-To"].addresses[0].addr_spec
+    return address
+
+
+async def _assert_nothing_stored(service: Running) -> None:
+    assert [m.direction for m in await service.messages()] == ["outbound"]
+    assert "settle.messaging.reply.received" not in await service.event_types()
+
+
+async def _send_raw(service: Running, recipient: str, raw: bytes) -> tuple[int, str]:
+    """Send bytes as they are (no SIZE declared, nothing repaired); the server's answer."""
+    async with aiosmtplib.SMTP(hostname="127.0.0.1", port=service.inbound_port) as smtp:
+        await smtp.mail("info@korenaar.example.com")
+        await smtp.rcpt(recipient)
+        try:
+            response = await smtp.data(raw)
+        except aiosmtplib.SMTPResponseException as exc:
+            return exc.code, exc.message
+        return response.code, response.message
+
+
+async def _assert_still_accepts_replies(service: Running, recipient: str) -> None:
+    reply = EmailMessage()
+    reply["From"] = "info@korenaar.example.com"
+    reply["To"] = recipient
+    reply["Subject"] = "Re: herinnering"
+    reply.set_content("Betaald, zie bijlage.")
+    await aiosmtplib.send(reply, hostname="127.0.0.1", port=service.inbound_port)
+    assert "Betaald, zie bijlage." in [m.body_text for m in await service.messages()]
+
+
+async def test_an_oversized_reply_is_refused_with_an_smtp_error_and_nothing_stored(
+    service: Running, mailbox: Mailbox
+):
+    address = await _reply_address(service, mailbox)
+    reply = EmailMessage()
+    reply["From"] = "info@korenaar.example.com"
+    reply["To"] = address
+    reply["Subject"] = "Re: herinnering"
+    reply.set_content("Wij hebben betaald, zie het afschrift.\n" * 3000)  # about 120 kB
+    assert len(reply.as_bytes()) > INBOUND_MAX_BYTES
+    # A client that declares the size (SIZE, RFC 1870) is refused before it sends the data.
+    with pytest.raises(aiosmtplib.SMTPResponseException) as declared:
+        await aiosmtplib.send(reply, hostname="127.0.0.1", port=service.inbound_port)
+    assert declared.value.code == 552
+    # One that does not is refused once the data goes over the limit.
+    code, _ = await _send_raw(service, address, reply.as_bytes())
+    assert code == 552
+    await _assert_nothing_stored(service)
+    await _assert_still_accepts_replies(service, address)
+
+
+MALFORMED = {
+    "no headers at all": b"Wij hebben gisteren betaald, groet Jan\r\n",
+    "no sender": b"Subject: betaald\r\n\r\nWij hebben betaald.\r\n",
+    "multipart without its boundary": (
+        b"From: info@korenaar.example.com\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b1"\r\n\r\nno boundary here at all\r\n'
+    ),
+    "multipart without a boundary parameter": (
+        b"From: info@korenaar.example.com\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed\r\n\r\n--b1\r\n\r\nbetaald\r\n--b1--\r\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("raw", MALFORMED.values(), ids=list(MALFORMED))
+async def test_a_malformed_reply_is_refused_and_the_endpoint_keeps_working(
+    service: Running, mailbox: Mailbox, raw: bytes
+):
+    address = await _reply_address(service, mailbox)
+    code, message = await _send_raw(service, address, raw)
+    assert (code, message) == (550, "5.6.0 inbound_mail_malformed")
+    await _assert_nothing_stored(service)
+    await _assert_still_accepts_replies(service, address)
+
+
+async def test_a_reply_with_garbage_bytes_is_stored_as_clean_text(
+    service: Running, mailbox: Mailbox
+):
+    address = await _reply_address(service, mailbox)
+    raw = (
+        b"From: \xff\xfe <info@korenaar.example.com>\r\nSubject: Re: \xc3\x28 \x00\x1b[31m\r\n"
+        b"Content-Type: text/plain; charset=x-unknown-42\r\n\r\n"
+        b"Betaald \xe9\x00\x07 gisteren.\r\n"
+    )
+    code, _ = await _send_raw(service, address, raw)
+    assert code == 250
+    [reply] = [m for m in await service.messages() if m.direction == "inbound"]
+    for value in (reply.subject, reply.body_text, reply.sender_name or ""):
+        assert not any(ord(ch) < 32 and ch not in "\n\t" for ch in value), repr(value)
+    assert "Betaald" in reply.body_text and "gisteren" in reply.body_text
+    item = (await service.harness.client.get(f"{BASE}/messages/{reply.message_id}")).json()
+    assert item["unread"] is True and item["sender_address"] == "info@korenaar.example.com"
+
+
+async def test_html_in_a_reply_is_escaped_in_the_api_and_on_the_reply_page(
+    service: Running, mailbox: Mailbox
+):
+    address = await _reply_address(service, mailbox)
+    [sent] = mailbox.mails()
+    plain = EmailMessage()
+    plain["From"] = "info@korenaar.example.com"
+    plain["To"] = address
+    plain["Subject"] = "Re: <b>factuur</b>"
+    plain.set_content("Betaald <script>alert('x')</script> & <b>klaar</b>")
+    await aiosmtplib.send(plain, hostname="127.0.0.1", port=service.inbound_port)
+    html_only = EmailMessage()
+    html_only["From"] = "info@korenaar.example.com"
+    html_only["To"] = address
+    html_only["Subject"] = "Re: factuur"
+    html_only.set_content(
+        "<html><body><p>Ook <b>betaald</b></p><script>alert('y')</script>"
+        "<img src=x onerror=alert(1)><p>&lt;script&gt;tekst&lt;/script&gt;</p></body></html>",
+        subtype="html",
+    )
+    await aiosmtplib.send(html_only, hostname="127.0.0.1", port=service.inbound_port)
+
+    response = await service.harness.client.get(f"{BASE}/inbox", params={"unread": "true"})
+    assert response.headers["content-type"].startswith("application/json")
+    items = {item["subject"]: item for item in response.json()["items"]}
+    first, second = items["Re: <b>factuur</b>"], items["Re: factuur"]
+    # The text is kept as the debtor wrote it; as HTML it is escaped, never markup.
+    assert first["body_text"] == "Betaald <script>alert('x')</script> & <b>klaar</b>"
+    assert first["body_html"] == (
+        "Betaald &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &lt;b&gt;klaar&lt;/b&gt;"
+    )
+    # An HTML mail becomes text: its scripts and tags are gone, what it showed as text stays.
+    assert "alert" not in second["body_text"] and "<b>" not in second["body_text"]
+    assert "Ook betaald" in second["body_text"]
+    assert "<script>tekst</script>" in second["body_text"]
+    assert "&lt;script&gt;tekst&lt;/script&gt;" in second["body_html"]
+    for item in (first, second):
+        assert "<" not in item["body_html"].replace("<br>", "")
+
+    # The public reply page escapes what the debtor sends there too.
+    found = re.search(
+        r"https://settle\.example\.com(/reply/[a-z0-9]+)", sent.get_body(("plain",)).get_content()
+    )
+    assert found is not None
+    path = found.group(1)
+    page = await service.harness.client.post(
+        path, content=b"message=%3Cscript%3Ealert(1)%3C%2Fscript%3E+%3Cb%3Eklaar%3C%2Fb%3E",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )  # fmt: skip
+    assert page.status_code == 200
+    assert "<script>alert(1)" not in page.text and "<b>klaar" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &lt;b&gt;klaar&lt;/b&gt;" in page.text
+    assert "script-src" not in page.headers["content-security-policy"]  # no script may run
+    form = await service.harness.client.get(path)
+    assert form.status_code == 200 and "<script" not in form.text

@@ -1,14 +1,21 @@
 """Message requests become queued messages, and the sender sends them exactly once."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from aiokafka.structs import ConsumerRecord
+from sqlalchemy import event
 
 from settle_messaging import db
 from settle_messaging.adapters.smtp import Permanent, RecipientsRefused, Transient
-from settle_shared.events.dunning import MessageDebtor
+from settle_shared.envelope import Envelope
+from settle_shared.events.dunning import MessageDebtor, MessageRequested
 
 from .conftest import BASE, MessagingHarness, make_request
 
@@ -208,3 +215,76 @@ def _mailboxes(addresses):
     from settle_messaging.domain.email_builder import Mailbox
 
     return [Mailbox(address, "Bakkerij De Korenaar") for address in addresses]
+
+
+def _record(request: MessageRequested, offset: int) -> ConsumerRecord[bytes, bytes]:
+    """A request as the consumer gets it from Kafka (a fresh event id each time)."""
+    envelope = Envelope.wrap(
+        request,
+        source="/settle/test",
+        time=datetime.now(UTC),
+        administration_id=request.administration_id,
+    )
+    return ConsumerRecord(
+        topic="dunning.messages.v1", partition=0, offset=offset, timestamp=0, timestamp_type=0,
+        key=envelope.key.encode(), value=envelope.data, checksum=None, serialized_key_size=0,
+        serialized_value_size=len(envelope.data),
+        headers=[(name, value.encode()) for name, value in envelope.headers().items()],
+    )  # fmt: skip
+
+
+@contextmanager
+def _inserts(service: MessagingHarness) -> Iterator[list[str]]:
+    """The tables each INSERT statement went to, while the block runs."""
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("INSERT INTO"):
+            seen.append(statement.split()[2])
+
+    engine = service.harness.runtime.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_a_batch_is_queued_with_one_insert_per_table_and_each_request_once(
+    service: MessagingHarness,
+):
+    base = make_request().debtor
+    requests = [
+        make_request(
+            message_request_id=f"req-{n}",
+            debtor=base.model_copy(
+                update={"debtor_id": f"deb-{n}", "emails": [f"d{n}@korenaar.example.com"]}
+            ),
+        )
+        for n in range(5)
+    ]
+    invalid = make_request(
+        message_request_id="req-bad", debtor=base.model_copy(update={"emails": ["not an address"]})
+    )
+    records = [_record(request, n) for n, request in enumerate(requests)]
+    records += [records[0], _record(requests[1], 6), _record(invalid, 7)]  # again, republished
+    consumer = service.harness.runtime.consumers[0]
+    with _inserts(service) as inserts:
+        await consumer.process(records)
+    for table in ("threads", "messages", "recipients", "message_invoices", "outbox"):
+        assert inserts.count(table) == 1, inserts
+    messages = await service.messages()
+    assert sorted((m.message_request_id, m.state) for m in messages) == [
+        *[(f"req-{n}", "queued") for n in range(5)], ("req-bad", "failed")
+    ]  # fmt: skip
+    assert [kind for kind, _ in await service.events()] == ["settle.messaging.message.failed"]
+    # The mail is built when queued, and it is what the sender sends.
+    stored = {m.message_id: m.mime for m in messages if m.state == "queued"}
+    assert all(mime and mime.startswith(b"Message-ID: <") for mime in stored.values())
+    assert await service.sender.send_due() == (5, False)
+    assert sorted(data for _, _, data in service.transport.sent) == sorted(stored.values())
+    assert {m.mime for m in await service.messages()} == {None}  # done with: not kept
+    # The whole batch delivered again (Kafka redelivers after a crash): nothing new.
+    await consumer.process([_record(request, 10 + n) for n, request in enumerate(requests)])
+    assert len(await service.messages()) == 6
+    assert await service.sender.send_due() == (0, False)

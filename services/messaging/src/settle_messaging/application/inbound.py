@@ -24,6 +24,7 @@ from settle_messaging.application.context import (
 from settle_messaging.application.outbound import Origin
 from settle_messaging.domain.addressing import message_id_from_header
 from settle_messaging.domain.bounces import classify_delivery_report
+from settle_messaging.domain.email_builder import header_text
 from settle_messaging.domain.errors import InvalidReplyToken, MalformedInboundMail
 from settle_messaging.domain.inbound import InboundReply
 from settle_messaging.domain.reply_tokens import verify_reply_token
@@ -35,6 +36,14 @@ from settle_shared.logs import get_logger
 log = get_logger(__name__)
 
 _MAX_PAGE_REPLY_CHARS = 20_000
+# Control characters a mail may carry (NUL among them, which PostgreSQL refuses in text); line
+# breaks and tabs are the text's own.
+_CONTROL = {code: None for code in range(32) if chr(code) not in "\n\t"} | {127: None}
+
+
+def _clean(text: str) -> str:
+    """A reply's text without control characters: storable anywhere, harmless to show."""
+    return text.replace("\r\n", "\n").translate(_CONTROL)
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,8 @@ async def store_reply(
 ) -> str:
     """Store a reply as an unread inbound message of its thread and announce it."""
     now = messaging.now()
+    subject, text = header_text(subject, 300), _clean(text)
+    sender_name = header_text(sender_name) if sender_name else None
     last = (
         await session.execute(
             sa.select(db.messages.c.message_id, db.messages.c.message_request_id)

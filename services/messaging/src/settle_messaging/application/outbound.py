@@ -1,17 +1,19 @@
 """Queueing outbound messages: reminders requested by dunning, messages users write, letters.
 
-Rendering happens here, once, when the message is queued: the stored subject and bodies are
-what the sender sends, so a retry sends exactly the same mail. A message that cannot go out
-(no or an invalid address, a template that fails, no postal address for a letter) is stored as
-failed with its reason and announced, never raised: one debtor's bad data must not stop the
-consumer.
+Rendering happens here, once, when the message is queued, and so does building the email: the
+stored mail is what the sender sends, so a retry sends exactly the same bytes. A message that
+cannot go out (no or an invalid address, a template that fails, no postal address for a letter)
+is stored as failed with its reason and announced, never raised: one debtor's bad data must not
+stop the consumer.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -31,7 +33,12 @@ from settle_messaging.application.context import (
     load_overrides,
     load_profile,
 )
-from settle_messaging.domain.email_builder import validate_email_address
+from settle_messaging.domain.email_builder import (
+    Mailbox,
+    OutgoingEmail,
+    email_bytes,
+    validate_email_address,
+)
 from settle_messaging.domain.errors import InvalidEmailAddress, LetterError, MessagingError
 from settle_messaging.domain.letters import render_letter_pdf
 from settle_messaging.domain.model import (
@@ -49,6 +56,7 @@ from settle_messaging.domain.model import (
 from settle_messaging.domain.reply_tokens import reply_link
 from settle_messaging.domain.states import Direction, MessageState
 from settle_messaging.domain.templates import TemplateRenderer
+from settle_shared.events.base import Event
 from settle_shared.events.dunning import MessageDebtor, MessageRequested
 from settle_shared.events.messaging import LetterAwaitingPosting, MessageFailed, MessageSent
 from settle_shared.logs import get_logger
@@ -101,65 +109,109 @@ async def queue_request(
     session: AsyncSession, messaging: Messaging, request: MessageRequested, origin: Origin
 ) -> list[str]:
     """Queue one message per channel of a request; a request seen before queues nothing."""
-    existing = await session.scalar(
-        sa.select(db.messages.c.message_id)
-        .where(db.messages.c.message_request_id == request.message_request_id)
-        .limit(1)
+    return await queue_requests(session, messaging, [(request, origin)])
+
+
+async def queue_requests(
+    session: AsyncSession,
+    messaging: Messaging,
+    requests: Sequence[tuple[MessageRequested, Origin]],
+) -> list[str]:
+    """Queue the messages of many requests at once (a batch of the consumer).
+
+    A request seen before, or twice in the batch, queues nothing more. The database sees one
+    query for the requests already queued, one for blocked addresses, and then one insert per
+    table for the whole batch: per-message statements were most of a busy consumer's time.
+    """
+    fresh: dict[str, tuple[MessageRequested, Origin]] = {}
+    for request, origin in requests:
+        fresh.setdefault(request.message_request_id, (request, origin))
+    if not fresh:
+        return []
+    seen = await session.scalars(
+        sa.select(db.messages.c.message_request_id)
+        .where(db.messages.c.message_request_id.in_(list(fresh)))
+        .distinct()
     )
-    if existing is not None:
-        log.info("message request already queued", message_request_id=request.message_request_id)
+    for request_id in seen:
+        log.info("message request already queued", message_request_id=request_id)
+        fresh.pop(request_id, None)
+    if not fresh:
         return []
     now = messaging.now()
-    profile = await load_profile(session, messaging, request.administration_id, request.language)
-    profile = dataclasses.replace(
-        profile,
-        administration=dataclasses.replace(
-            profile.administration, fallback_language=request.fallback_language
-        ),
-    )
-    renderer = TemplateRenderer(await load_overrides(session, request.administration_id, messaging))
-    thread_id, expires_at = await _new_thread(
+    checked = {
+        request_id: _valid_addresses(request.debtor.emails)
+        for request_id, (request, _) in fresh.items()
+    }
+    blocked = await _blocked_addresses(
         session,
-        messaging,
-        request.administration_id,
-        request.debtor.debtor_id,
-        None,
-        request.template_key,
-        now,
-    )
-    link = reply_link(_reply_base(messaging), messaging.reply_token(thread_id, expires_at))
-    queued: list[str] = []
-    for channel in dict.fromkeys(request.channels):
-        if channel == "sms":
-            log.warning("sms is not a channel of this service yet", channel=channel)
-            continue
-        draft = Draft(
-            administration_id=request.administration_id,
-            thread_id=thread_id,
-            channel=Channel(channel),
-            debtor_id=request.debtor.debtor_id,
-            case_id=None,
-            invoice_ids=[invoice.invoice_id for invoice in request.invoices],
-            template_key=request.template_key,
-            language=request.language,
-            tone=request.tone,
-            legally_required=request.legally_required,
-            request=request.model_dump(mode="json"),
-        )
-        message_id = await _queue_rendered(
-            session,
-            messaging,
-            draft,
-            origin,
+        {(request.administration_id, address) for request_id, (request, _) in fresh.items()
+         for address in checked[request_id][0]},
+    )  # fmt: skip
+    renderers: dict[str, TemplateRenderer] = {}
+    thread_rows: list[dict[str, Any]] = []
+    prepared: list[_Prepared] = []
+    for request_id, (request, origin) in fresh.items():
+        # Rendering a batch takes a while: let the sender (same event loop) get on with its
+        # SMTP conversation between messages instead of stalling until the batch is done.
+        await asyncio.sleep(0)
+        administration_id = request.administration_id
+        profile = await load_profile(session, messaging, administration_id, request.language)
+        profile = dataclasses.replace(
             profile,
-            renderer,
-            debtor=request.debtor,
-            today=request.business_date,
-            build=lambda email, link=link: _request_context(request, profile, email, link),
+            administration=dataclasses.replace(
+                profile.administration, fallback_language=request.fallback_language
+            ),
         )
-        queued.append(message_id)
+        renderer = renderers.get(administration_id)
+        if renderer is None:
+            overrides = await load_overrides(session, administration_id, messaging)
+            renderer = renderers[administration_id] = TemplateRenderer(overrides)
+        thread = _thread_row(
+            messaging, administration_id, request.debtor.debtor_id, None, request.template_key, now
+        )
+        thread_rows.append(thread)
+        token = messaging.reply_token(thread["thread_id"], thread["reply_expires_at"])
+        link = reply_link(_reply_base(messaging), token)
+        valid, problems = checked[request_id]
+        addressing = _usable(administration_id, request.debtor.emails, valid, problems, blocked)
+        as_json = request.model_dump(mode="json")
+        for channel in dict.fromkeys(request.channels):
+            if channel == "sms":
+                log.warning("sms is not a channel of this service yet", channel=channel)
+                continue
+            draft = Draft(
+                administration_id=administration_id,
+                thread_id=thread["thread_id"],
+                channel=Channel(channel),
+                debtor_id=request.debtor.debtor_id,
+                case_id=None,
+                invoice_ids=[invoice.invoice_id for invoice in request.invoices],
+                template_key=request.template_key,
+                language=request.language,
+                tone=request.tone,
+                legally_required=request.legally_required,
+                request=as_json,
+            )
+            prepared.append(
+                _prepare(
+                    messaging,
+                    draft,
+                    origin,
+                    profile,
+                    renderer,
+                    debtor=request.debtor,
+                    today=request.business_date,
+                    build=functools.partial(_request_context, request, profile, link=link),
+                    addressing=addressing,
+                    reply_token=token,
+                    now=now,
+                )
+            )
+    await session.execute(sa.insert(db.threads), thread_rows)
+    await _store(session, messaging, prepared)
     messaging.wake.set()
-    return queued
+    return [item.message["message_id"] for item in prepared]
 
 
 async def queue_free_message(
@@ -190,7 +242,8 @@ async def queue_free_message(
             free.subject,
             now,
         )
-    link = reply_link(_reply_base(messaging), messaging.reply_token(thread_id, expires_at))
+    token = messaging.reply_token(thread_id, expires_at)
+    link = reply_link(_reply_base(messaging), token)
     draft = Draft(
         administration_id=administration_id,
         thread_id=thread_id,
@@ -217,7 +270,7 @@ async def queue_free_message(
             message_body=free.body,
         )
 
-    message_id = await _queue_rendered(
+    message_id = await _queue_one(
         session,
         messaging,
         draft,
@@ -227,6 +280,7 @@ async def queue_free_message(
         debtor=free.debtor,
         today=now.date(),
         build=build,
+        reply_token=token,
     )
     messaging.wake.set()
     return message_id
@@ -263,7 +317,7 @@ async def queue_letter_fallback(
         legally_required=request.legally_required,
         request=bounced.request,
     )
-    return await _queue_rendered(
+    return await _queue_one(
         session,
         messaging,
         draft,
@@ -273,6 +327,7 @@ async def queue_letter_fallback(
         debtor=request.debtor,
         today=request.business_date,
         build=lambda email: _request_context(request, profile, email, None),
+        reply_token=None,
     )
 
 
@@ -364,12 +419,12 @@ def _request_context(
     )
 
 
-async def _usable_addresses(
-    session: AsyncSession, administration_id: str, emails: Sequence[str]
-) -> tuple[list[str], str | None, str]:
-    """The debtor's addresses that can be mailed, or why none can."""
-    if not emails:
-        return [], "email_missing", "the debtor has no email address"
+_Addressing = tuple[list[str], tuple[str, str] | None]
+
+
+def _valid_addresses(emails: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The debtor's syntactically valid addresses (normalised), and what is wrong with the
+    others."""
     valid: list[str] = []
     problems: list[str] = []
     for email in emails:
@@ -377,24 +432,65 @@ async def _usable_addresses(
             valid.append(validate_email_address(email))
         except InvalidEmailAddress as exc:
             problems.append(str(exc))
-    if not valid:
-        return [], "invalid_email_address", "; ".join(problems)
+    return list(dict.fromkeys(valid)), problems
+
+
+async def _blocked_addresses(
+    session: AsyncSession, candidates: set[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """Which (administration, address) pairs are blocked after a hard bounce: one query."""
+    if not candidates:
+        return set()
     table = db.suppressed_addresses
-    blocked = set(
-        await session.scalars(
-            sa.select(table.c.address).where(
-                table.c.administration_id == administration_id, table.c.address.in_(valid)
-            )
+    rows = await session.execute(
+        sa.select(table.c.administration_id, table.c.address).where(
+            table.c.address.in_(sorted({address for _, address in candidates}))
         )
     )
-    usable = [email for email in dict.fromkeys(valid) if email not in blocked]
+    return {(administration_id, address) for administration_id, address in rows} & candidates
+
+
+def _usable(
+    administration_id: str,
+    emails: Sequence[str],
+    valid: list[str],
+    problems: list[str],
+    blocked: set[tuple[str, str]],
+) -> _Addressing:
+    """The addresses that can be mailed, or the reason code and detail why none can."""
+    if not emails:
+        return [], ("email_missing", "the debtor has no email address")
+    if not valid:
+        return [], ("invalid_email_address", "; ".join(problems))
+    usable = [email for email in valid if (administration_id, email) not in blocked]
     if not usable:
-        return [], "address_blocked", f"blocked after a hard bounce: {', '.join(sorted(blocked))}"
-    return usable, None, ""
+        refused = ", ".join(sorted(valid))
+        return [], ("address_blocked", f"blocked after a hard bounce: {refused}")
+    return usable, None
 
 
-async def _queue_rendered(
-    session: AsyncSession,
+async def _usable_addresses(
+    session: AsyncSession, administration_id: str, emails: Sequence[str]
+) -> _Addressing:
+    """The debtor's addresses that can be mailed, or why none can (one message at a time)."""
+    valid, problems = _valid_addresses(emails)
+    blocked = await _blocked_addresses(session, {(administration_id, email) for email in valid})
+    return _usable(administration_id, emails, valid, problems, blocked)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A message ready to store: its rows and the event that announces it, if any."""
+
+    message: dict[str, Any]
+    recipients: list[dict[str, Any]]
+    invoices: list[dict[str, Any]]
+    attachment: dict[str, Any] | None
+    event: Event | None
+    origin: Origin
+
+
+def _prepare(
     messaging: Messaging,
     draft: Draft,
     origin: Origin,
@@ -403,26 +499,28 @@ async def _queue_rendered(
     *,
     debtor: MessageDebtor,
     today: date,
-    build: Any,
-) -> str:
-    now = messaging.now()
+    build: Callable[[str | None], MessageContext],
+    addressing: _Addressing,
+    reply_token: str | None,
+    now: datetime,
+) -> _Prepared:
+    """Render a message and, for email, build the mail it will be; no database work, so a
+    whole batch can be prepared and then stored with one statement per table."""
     message_id = uuid.uuid4().hex
     addresses: list[str] = []
     failure: tuple[str, str] | None = None
     if draft.channel is Channel.EMAIL:
-        addresses, reason, detail = await _usable_addresses(
-            session, draft.administration_id, debtor.emails
-        )
-        if reason is not None:
-            failure = (reason, detail)
+        addresses, failure = addressing
     subject, text, html = draft.template_key or "", "", None
     pdf: bytes | None = None
+    mime: bytes | None = None
+    administration = profile.administration
     if failure is None:
         try:
             context = build(addresses[0] if addresses else None)
             rendered = renderer.render(
                 draft.template_key or "",
-                draft.language or profile.administration.default_language,
+                draft.language or administration.default_language,
                 Tone(draft.tone or Tone.FORMAL.value),
                 context,
                 draft.channel,
@@ -436,89 +534,99 @@ async def _queue_rendered(
             failure = ("missing_postal_address", str(exc))
         except MessagingError as exc:
             failure = ("template_error", f"{exc.code}: {exc}")
-    state = MessageState.QUEUED if failure is None else MessageState.FAILED
-    await session.execute(
-        sa.insert(db.messages).values(
+    if failure is None and draft.channel is Channel.EMAIL:
+        # Built once, here, from exactly what the sender would have built it from (the
+        # queueing time as Date, the thread's reply token): the sender only sends.
+        outgoing = OutgoingEmail(
             message_id=message_id,
-            administration_id=draft.administration_id,
-            thread_id=draft.thread_id,
-            message_request_id=origin.message_request_id,
-            direction=Direction.OUTBOUND.value,
-            channel=draft.channel.value,
-            state=state.value,
-            debtor_id=draft.debtor_id,
-            case_id=draft.case_id,
-            template_key=draft.template_key,
-            language=draft.language,
-            tone=draft.tone,
+            mail_domain=messaging.settings.mail_domain,
+            sender=Mailbox(administration.email, administration.name),
+            to=tuple(Mailbox(address, debtor.name[:200]) for address in addresses),
             subject=subject,
-            body_text=text,
-            body_html=html,
-            sender_name=profile.administration.name,
-            sender_address=profile.administration.email,
-            legally_required=draft.legally_required,
-            request=draft.request,
-            attempts=0,
-            next_attempt_at=None,
-            failure_reason=failure[0] if failure else None,
-            failure_detail=failure[1][:2000] if failure else None,
-            correlation_id=origin.correlation_id,
-            created_at=now,
-            failed_at=now if failure else None,
+            text=text,
+            html=html,
+            sent_at=now,
+            reply_token=reply_token,
         )
-    )
-    if addresses:
-        await session.execute(
-            sa.insert(db.recipients),
-            [
-                {
-                    "message_id": message_id,
-                    "position": position,
-                    "kind": "to",
-                    "address": address,
-                    "name": debtor.name[:200],
-                }
-                for position, address in enumerate(addresses)
-            ],
-        )
-    if draft.invoice_ids:
-        await session.execute(
-            sa.insert(db.message_invoices),
-            [
-                {
-                    "message_id": message_id,
-                    "invoice_id": invoice_id,
-                    "administration_id": draft.administration_id,
-                }
-                for invoice_id in dict.fromkeys(draft.invoice_ids)
-            ],
-        )
+        try:
+            mime = email_bytes(outgoing)
+        except MessagingError as exc:
+            failure = ("smtp_rejected", f"{exc.code}: {exc}")
+    state = MessageState.QUEUED if failure is None else MessageState.FAILED
+    row = {
+        "message_id": message_id,
+        "administration_id": draft.administration_id,
+        "thread_id": draft.thread_id,
+        "message_request_id": origin.message_request_id,
+        "direction": Direction.OUTBOUND.value,
+        "channel": draft.channel.value,
+        "state": state.value,
+        "debtor_id": draft.debtor_id,
+        "case_id": draft.case_id,
+        "template_key": draft.template_key,
+        "language": draft.language,
+        "tone": draft.tone,
+        "subject": subject,
+        "body_text": text,
+        "body_html": html,
+        "sender_name": administration.name,
+        "sender_address": administration.email,
+        "legally_required": draft.legally_required,
+        "request": draft.request,
+        "mime": mime,
+        "attempts": 0,
+        "next_attempt_at": None,
+        "failure_reason": failure[0] if failure else None,
+        "failure_detail": failure[1][:2000] if failure else None,
+        "correlation_id": origin.correlation_id,
+        "created_at": now,
+        "failed_at": now if failure else None,
+    }
+    recipients = [
+        {
+            "message_id": message_id,
+            "position": position,
+            "kind": "to",
+            "address": address,
+            "name": debtor.name[:200],
+        }
+        for position, address in enumerate(addresses if failure is None else [])
+    ]
+    invoice_ids = list(dict.fromkeys(draft.invoice_ids))
+    invoices = [
+        {
+            "message_id": message_id,
+            "invoice_id": invoice_id,
+            "administration_id": draft.administration_id,
+        }
+        for invoice_id in invoice_ids
+    ]
+    attachment = None
     if pdf is not None:
-        await session.execute(
-            sa.insert(db.attachments).values(
-                attachment_id=str(uuid.uuid4()),
-                message_id=message_id,
-                filename=f"letter-{message_id[:12]}.pdf",
-                mime_type="application/pdf",
-                size_bytes=len(pdf),
-                content=pdf,
-                created_at=now,
-            )
-        )
+        attachment = {
+            "attachment_id": str(uuid.uuid4()),
+            "message_id": message_id,
+            "filename": f"letter-{message_id[:12]}.pdf",
+            "mime_type": "application/pdf",
+            "size_bytes": len(pdf),
+            "content": pdf,
+            "created_at": now,
+        }
     fields = {
         "administration_id": draft.administration_id,
         "message_id": message_id,
         "message_request_id": origin.message_request_id,
         "debtor_id": draft.debtor_id,
-        "invoice_ids": list(dict.fromkeys(draft.invoice_ids)),
+        "invoice_ids": invoice_ids,
         "case_id": draft.case_id,
         "thread_id": draft.thread_id,
     }
+    event: Event | None = None
     if failure is not None:
         log.warning(
             "message cannot be sent", message_id=message_id, reason=failure[0], detail=failure[1]
         )
-        event: Any = MessageFailed(
+        event = MessageFailed(
             **fields,
             channel=draft.channel.value,
             reason=failure[0],
@@ -532,16 +640,94 @@ async def _queue_rendered(
             legally_required=draft.legally_required,
             queued_at=now,
         )
-    else:
-        return message_id
-    await messaging.publish(
-        session,
-        [event],
-        administration_id=draft.administration_id,
-        correlation_id=origin.correlation_id,
-        causation_id=origin.causation_id,
+    return _Prepared(row, recipients, invoices, attachment, event, origin)
+
+
+async def _store(
+    session: AsyncSession, messaging: Messaging, prepared: Sequence[_Prepared]
+) -> None:
+    """Store prepared messages and stage their events: one statement per table."""
+    if not prepared:
+        return
+    await session.execute(sa.insert(db.messages), [item.message for item in prepared])
+    recipients = [row for item in prepared for row in item.recipients]
+    if recipients:
+        await session.execute(sa.insert(db.recipients), recipients)
+    invoices = [row for item in prepared for row in item.invoices]
+    if invoices:
+        await session.execute(sa.insert(db.message_invoices), invoices)
+    attachments = [item.attachment for item in prepared if item.attachment is not None]
+    if attachments:
+        await session.execute(sa.insert(db.attachments), attachments)
+    envelopes = [
+        (
+            item.event.topic.name,
+            messaging.outbox.envelope(
+                item.event,
+                administration_id=item.message["administration_id"],
+                correlation_id=item.origin.correlation_id,
+                causation_id=item.origin.causation_id,
+            ),
+        )
+        for item in prepared
+        if item.event is not None
+    ]
+    await messaging.outbox.add_envelopes(session, envelopes)
+
+
+async def _queue_one(
+    session: AsyncSession,
+    messaging: Messaging,
+    draft: Draft,
+    origin: Origin,
+    profile: SenderProfile,
+    renderer: TemplateRenderer,
+    *,
+    debtor: MessageDebtor,
+    today: date,
+    build: Callable[[str | None], MessageContext],
+    reply_token: str | None,
+) -> str:
+    addressing: _Addressing = ([], None)
+    if draft.channel is Channel.EMAIL:
+        addressing = await _usable_addresses(session, draft.administration_id, debtor.emails)
+    item = _prepare(
+        messaging,
+        draft,
+        origin,
+        profile,
+        renderer,
+        debtor=debtor,
+        today=today,
+        build=build,
+        addressing=addressing,
+        reply_token=reply_token,
+        now=messaging.now(),
     )
-    return message_id
+    await _store(session, messaging, [item])
+    return str(item.message["message_id"])
+
+
+def _thread_row(
+    messaging: Messaging,
+    administration_id: str,
+    debtor_id: str,
+    case_id: str | None,
+    subject: str,
+    now: datetime,
+) -> dict[str, Any]:
+    # Whole seconds: the token carries the expiry in seconds and must be derivable again.
+    expires_at = (now + timedelta(days=messaging.settings.reply_token_days)).replace(microsecond=0)
+    return {
+        "thread_id": str(uuid.uuid4()),
+        "administration_id": administration_id,
+        "debtor_id": debtor_id,
+        "case_id": case_id,
+        "subject": subject[:300],
+        "created_at": now,
+        "last_message_at": now,
+        "reply_expires_at": expires_at,
+    }
 
 
 async def _new_thread(
@@ -553,19 +739,6 @@ async def _new_thread(
     subject: str,
     now: datetime,
 ) -> tuple[str, datetime]:
-    thread_id = str(uuid.uuid4())
-    # Whole seconds: the token carries the expiry in seconds and must be derivable again.
-    expires_at = (now + timedelta(days=messaging.settings.reply_token_days)).replace(microsecond=0)
-    await session.execute(
-        sa.insert(db.threads).values(
-            thread_id=thread_id,
-            administration_id=administration_id,
-            debtor_id=debtor_id,
-            case_id=case_id,
-            subject=subject[:300],
-            created_at=now,
-            last_message_at=now,
-            reply_expires_at=expires_at,
-        )
-    )
-    return thread_id, expires_at
+    row = _thread_row(messaging, administration_id, debtor_id, case_id, subject, now)
+    await session.execute(sa.insert(db.threads).values(**row))
+    return row["thread_id"], row["reply_expires_at"]

@@ -1,9 +1,18 @@
-"""The sender: queued emails go out over one SMTP connection.
+"""The sender: queued emails go out over a small pool of reused SMTP connections.
 
-* The mail is built from what was stored when the message was queued, with a Message-ID and
-  MIME boundaries derived from the message id: a resend after a crash (sent, but the state not
-  yet committed) is the same mail, recognisable as such by anyone who received the first.
-* A batch is sent, then its outcomes are committed with their events in one transaction.
+* The mail was built when the message was queued (Message-ID and MIME boundaries derived from
+  the message id) and is stored with it; the sender only sends those bytes. A resend after a
+  crash (sent, but the state not yet committed) is the same mail, recognisable as such by
+  anyone who received the first. Messages queued before mails were stored are built here, the
+  same way.
+* A batch is spread over `smtp_connections` connections, each debtor's mail on one of them (in
+  queueing order), so the server works on several mails while we wait for its answers. Each
+  message goes out on exactly one connection, once per batch.
+* The outcomes of a batch are committed with their events in one short transaction, after the
+  sending: no database lock is held while we wait for the SMTP server. In the service's loop
+  that transaction runs while the next batch is sent (the messages of a batch not yet recorded
+  are never taken again), so a writer holding the database for a moment, such as the consumer
+  queueing a large batch, does not stop the mail.
 * The server down, busy or answering 4xx: nothing is lost; the message stays queued, the sender
   backs off (doubling up to a maximum) and tries again. Only after `smtp_give_up_after_h` does
   such a message fail.
@@ -15,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import zlib
 from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,7 +47,7 @@ from settle_messaging.application.context import Messaging, aware, common_fields
 from settle_messaging.application.outbound import Origin
 from settle_messaging.domain.addressing import bounce_address
 from settle_messaging.domain.bounces import classify_smtp_rejection
-from settle_messaging.domain.email_builder import Mailbox, OutgoingEmail, build_email
+from settle_messaging.domain.email_builder import Mailbox, OutgoingEmail, email_bytes
 from settle_messaging.domain.errors import MessagingError
 from settle_messaging.domain.model import Channel
 from settle_messaging.domain.states import MessageState
@@ -98,9 +108,21 @@ class Sender:
     def __init__(self, messaging: Messaging, transport: SmtpTransport | None = None) -> None:
         self._messaging = messaging
         self._settings = messaging.settings
-        self._transport = transport or SmtpTransport(messaging.settings)
+        # One given transport (the tests) or a pool: a server answers one mail per connection
+        # at a time, so a few connections keep it, and us, busy instead of waiting in turn.
+        self._transports: list[SmtpTransport] = (
+            [transport]
+            if transport is not None
+            else [SmtpTransport(messaging.settings) for _ in range(self._settings.smtp_connections)]
+        )
         self._limiter = RateLimiter(messaging.settings.rate_limit_per_minute)
         self._server_failures = 0
+        # Messages sent whose outcome is not committed yet, and the task committing them.
+        self._in_flight: set[str] = set()
+        self._recording: asyncio.Task[None] | None = None
+        # Why the last batch could not be recorded: the next pass raises it, so the loop backs
+        # off instead of sending the same messages again at full speed.
+        self._unrecorded: Exception | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         """The background loop of the service."""
@@ -108,7 +130,7 @@ class Sender:
         try:
             while not stop.is_set():
                 try:
-                    sent, server_trouble = await self.send_due()
+                    sent, server_trouble = await self._send_batch(wait_for_record=False)
                 except Exception as exc:  # the database away for a moment: try again
                     log.error("sender pass failed", error=repr(exc))
                     sent, server_trouble = 0, True
@@ -121,31 +143,93 @@ class Sender:
                     wake.clear()
                     await _wait_any(stop, wake, self._settings.send_poll_interval_s)
         finally:
-            await self._transport.close()
+            if self._recording is not None:
+                await self._recording
+            await asyncio.gather(*(transport.close() for transport in self._transports))
 
     def _backoff(self, failures: int) -> float:
         initial, longest = self._settings.smtp_retry_initial_s, self._settings.smtp_retry_max_s
         return float(min(initial * 2 ** max(failures - 1, 0), longest))
 
     async def send_due(self) -> tuple[int, bool]:
-        """Send one batch of due emails. Returns how many were dealt with, and whether the
-        server is in trouble (the sender should back off)."""
+        """Send one batch of due emails and record the outcomes. Returns how many were dealt
+        with, and whether the server is in trouble (the sender should back off)."""
+        return await self._send_batch(wait_for_record=True)
+
+    async def _send_batch(self, *, wait_for_record: bool) -> tuple[int, bool]:
+        if len(self._in_flight) >= 2 * self._settings.send_batch_size and self._recording:
+            # The database is slow to take our outcomes: wait rather than pile them up.
+            await self._recording
+        self._raise_unrecorded()
         messaging = self._messaging
         now = messaging.now()
         batch = await self._due(now)
         if not batch:
             return 0, False
         attempts: list[_Attempt] = []
-        server_trouble = False
+        lanes: list[list[tuple[Any, list[Mailbox], bytes]]] = [[] for _ in self._transports]
         for message, recipients in batch:
             if not self._limiter.allow(message.administration_id):
                 continue
-            try:
-                data = self._mail_bytes(message, recipients)
-            except MessagingError as exc:
-                attempts.append(_Attempt(message, recipients, None, f"{exc.code}: {exc}"))
-                continue
-            outcome = await self._transport.send(
+            data = message.mime
+            if data is None:
+                try:
+                    data = self._mail_bytes(message, recipients)
+                except MessagingError as exc:
+                    attempts.append(_Attempt(message, recipients, None, f"{exc.code}: {exc}"))
+                    continue
+            # The same debtor always on the same connection: their mails leave in order.
+            lane = zlib.crc32(message.debtor_id.encode()) % len(lanes)
+            lanes[lane].append((message, recipients, data))
+        results = await asyncio.gather(
+            *(
+                self._send_lane(transport, lane)
+                for transport, lane in zip(self._transports, lanes, strict=True)
+                if lane
+            )
+        )
+        server_trouble = False
+        for lane_attempts, trouble in results:
+            attempts.extend(lane_attempts)
+            server_trouble = server_trouble or trouble
+        if attempts:
+            self._in_flight.update(attempt.message.message_id for attempt in attempts)
+            self._recording = asyncio.create_task(self._record_after(self._recording, attempts))
+            if wait_for_record:
+                await self._recording
+                self._raise_unrecorded()
+        return len(attempts), server_trouble
+
+    def _raise_unrecorded(self) -> None:
+        error, self._unrecorded = self._unrecorded, None
+        if error is not None:
+            raise error
+
+    async def _record_after(
+        self, previous: asyncio.Task[None] | None, attempts: Sequence[_Attempt]
+    ) -> None:
+        """Record a batch once the batch before it is recorded (outcomes commit in order)."""
+        try:
+            if previous is not None:
+                await previous
+            await self._record(attempts)
+        except Exception as exc:
+            # Not recorded, so still queued: they go out again (the same mails), as after a
+            # crash; better twice than lost.
+            log.error("sender batch not recorded", error=repr(exc), messages=len(attempts))
+            self._unrecorded = exc
+        finally:
+            # Only now, after the commit: a later pass must not take them while still queued.
+            self._in_flight.difference_update(attempt.message.message_id for attempt in attempts)
+
+    async def _send_lane(
+        self, transport: SmtpTransport, lane: Sequence[tuple[Any, list[Mailbox], bytes]]
+    ) -> tuple[list[_Attempt], bool]:
+        """Send a lane's mails in order over one connection; stop at the first sign of server
+        trouble (what was not tried stays queued and goes out after the backoff)."""
+        attempts: list[_Attempt] = []
+        for message, recipients, data in lane:
+            outcome = await transport.send(
                 bounce_address(message.message_id, self._settings.mail_domain),
                 [mailbox.address for mailbox in recipients],
                 data,
@@ -153,16 +237,15 @@ class Sender:
             attempts.append(_Attempt(message, recipients, outcome))
             if isinstance(outcome, Transient):
                 log.warning("smtp server unavailable", reason=outcome.reason)
-                server_trouble = True
-                break
-        await self._record(attempts)
-        return len(attempts), server_trouble
+                return attempts, True
+        return attempts, False
 
     async def _due(self, now: datetime) -> list[tuple[Any, list[Mailbox]]]:
         table = db.messages
+        # First the ids, in order, then the rows: sorting the whole queue with its stored
+        # mails would move megabytes for every batch once thousands are waiting.
         query = (
-            sa.select(table, db.threads.c.reply_expires_at)
-            .join(db.threads, db.threads.c.thread_id == table.c.thread_id)
+            sa.select(table.c.message_id)
             .where(
                 table.c.state == MessageState.QUEUED.value,
                 table.c.channel == Channel.EMAIL.value,
@@ -173,16 +256,26 @@ class Sender:
         )
         if limited := self._limiter.exhausted():
             query = query.where(table.c.administration_id.not_in(limited))
+        if self._in_flight:
+            query = query.where(table.c.message_id.not_in(list(self._in_flight)))
         async with transaction(self._messaging.sessions) as session:
-            messages = list(await session.execute(query))
-            if not messages:
+            ids = list(await session.scalars(query))
+            if not ids:
                 return []
-            ids = [m.message_id for m in messages]
+            found = {
+                row.message_id: row
+                for row in await session.execute(
+                    sa.select(table, db.threads.c.reply_expires_at)
+                    .join(db.threads, db.threads.c.thread_id == table.c.thread_id)
+                    .where(table.c.message_id.in_(ids))
+                )
+            }
             rows = await session.execute(
                 sa.select(db.recipients.c.message_id, db.recipients.c.address, db.recipients.c.name)
                 .where(db.recipients.c.message_id.in_(ids))
                 .order_by(db.recipients.c.message_id, db.recipients.c.position)
             )
+        messages = [found[message_id] for message_id in ids if message_id in found]
         addresses: dict[str, list[Mailbox]] = defaultdict(list)
         for message_id, address, name in rows:
             addresses[message_id].append(Mailbox(address, name))
@@ -203,7 +296,7 @@ class Sender:
             sent_at=aware(message.created_at),
             reply_token=messaging.reply_token(message.thread_id, thread_expiry),
         )
-        return build_email(outgoing).as_bytes()
+        return email_bytes(outgoing)
 
     async def _record(self, attempts: Sequence[_Attempt]) -> None:
         if not attempts:
@@ -254,21 +347,28 @@ class Sender:
                         sent_at=now,
                         attempts=sa.bindparam("tries"),
                         next_attempt_at=None,
+                        # Sent: the stored mail has done its job; the bodies stay for the
+                        # timeline, the bytes need not.
+                        mime=None,
                     )
                     .execution_options(synchronize_session=False),
                     delivered,
                 )
             # One outbox insert for the whole batch keeps a busy sender cheap.
-            by_chain: dict[tuple[str, str | None], list[Event]] = defaultdict(list)
-            for message, event in sent:
-                by_chain[(message.administration_id, message.correlation_id)].append(event)
-            for (administration_id, correlation_id), events in by_chain.items():
-                await messaging.publish(
-                    session,
-                    events,
-                    administration_id=administration_id,
-                    correlation_id=correlation_id,
-                )
+            await messaging.outbox.add_envelopes(
+                session,
+                [
+                    (
+                        event.topic.name,
+                        messaging.outbox.envelope(
+                            event,
+                            administration_id=message.administration_id,
+                            correlation_id=message.correlation_id,
+                        ),
+                    )
+                    for message, event in sent
+                ],
+            )
         log.info("sender batch recorded", messages=len(attempts), sent=len(sent))
 
     async def _fail(
@@ -284,6 +384,7 @@ class Sender:
                 failure_reason=reason,
                 failure_detail=detail[:2000],
                 attempts=message.attempts + 1,
+                mime=None,
             )
         )
         event = MessageFailed(

@@ -48,12 +48,21 @@ def format_money(money: Money | Decimal, locale: str, currency: str | None = Non
         if currency is None:
             raise ValueError("a bare amount needs a currency")
         amount, code = money, currency
-    return format_currency(amount, code, locale=locale)
+    return _money(amount, code, locale)
 
 
+# Formatting is a large part of rendering a message, and every amount and date of a message is
+# written at least twice (text and HTML), dates many times over: results are kept. Equal
+# amounts give equal text (they are rounded to the currency's digits), so the cache is exact.
+@lru_cache(maxsize=4096)
+def _money(amount: Decimal, currency: str, locale: str) -> str:
+    return str(format_currency(amount, currency, locale=locale))
+
+
+@lru_cache(maxsize=4096)
 def format_day(day: date, locale: str, style: str = "long") -> str:
     """Format a business date for a locale; ``style`` is Babel's short/medium/long/full."""
-    return babel_format_date(day, format=style, locale=locale)
+    return str(babel_format_date(day, format=style, locale=locale))
 
 
 def country_name(country: str, locale: str) -> str:
