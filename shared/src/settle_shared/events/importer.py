@@ -77,6 +77,10 @@ class InvoiceChanged(_InvoiceFact):
     open_amount: Money
     previous_open_amount: Money
     currency: str
+    payment_condition: str | None = Field(
+        None, description="the payment condition now (it may have changed too)"
+    )
+    pdf_url: str | None = Field(None, description="the PDF link now (it may have changed too)")
 
 
 @event
@@ -107,9 +111,15 @@ class InvoiceFixedFieldChanged(_InvoiceFact):
 
     event_type: ClassVar[str] = "settle.importer.invoice.fixed_field_changed"
 
-    field: Literal["amount", "invoice_date", "due_date", "debtor_number"]
+    field: Literal[
+        "amount", "invoice_date", "due_date", "debtor_number", "currency", "open_amount"
+    ] = Field(
+        description="open_amount: more was booked than the amount (the invoice is settled and "
+        "this is flagged)"
+    )
     stored_value: str
     imported_value: str
+    reason: str | None = Field(None, description="why it is flagged, in the user's words")
 
 
 @event

@@ -1,0 +1,217 @@
+"""Importer end to end on PostgreSQL: a Dutch CSV export imported, every event published.
+
+    .venv/bin/python bench/importer_csv.py [--rows 100000] [--big 1000000]
+
+For ``--rows`` (one debtor per five invoices: 100,000 invoices, 20,000 debtors) it creates its
+own database on PostgreSQL (127.0.0.1:5432 or SETTLE_TEST_POSTGRES_URL) and an embedded broker
+(or SETTLE_TEST_KAFKA_BOOTSTRAP), then measures, in one process:
+
+- first import: parse, reconcile, snapshot and outbox written per chunk, with the outbox relay
+  publishing concurrently; the clock stops when the last event is acknowledged by the broker;
+- second import of the same file (nothing changed: no events but the run's own);
+- a raw ``COPY`` of the same file into a table of text columns in the same database;
+- peak RSS of the process.
+
+For ``--big`` rows it repeats the first import (with publishing) in a fresh process, for peak RSS
+at that size. Figures are printed, not asserted: they depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+
+sys.path.insert(0, str(Path(__file__).parent))
+from importer_parse import HEADER, write_export
+
+from settle_importer.app import SERVICE, context_for
+from settle_importer.application.importing import RunOptions, execute_run, start_run
+from settle_importer.settings import ImporterSettings
+from settle_importer.sources import CsvMapping, CsvSource
+from settle_shared.db import create_engine, session_factory
+from settle_shared.kafka import catalogue_topics, create_broker, ensure_topics
+from settle_shared.migrations import upgrade
+from settle_shared.outbox import OutboxRelay
+from settle_shared.testing.infra import LOCAL_POSTGRES, embedded_broker
+
+# SETTLE_BENCH_RELAY_AFTER=1: publish only after the import, to see the two costs apart.
+RELAY_AFTER = bool(os.environ.get("SETTLE_BENCH_RELAY_AFTER"))
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def import_and_publish(
+    ctx, relay: OutboxRelay, path: Path, administration_id: str
+) -> tuple[float, int, dict[str, int]]:
+    """Seconds from the start of the run until its last event is published; events published."""
+    done = asyncio.Event()
+    published = 0
+
+    async def relay_loop() -> None:
+        nonlocal published
+        if RELAY_AFTER:
+            await done.wait()
+        while not done.is_set():
+            n = await relay.publish_pending()
+            published += n
+            if not n:
+                await asyncio.sleep(0.02)
+        while n := await relay.publish_pending():
+            published += n
+
+    started = time.perf_counter()
+    relaying = asyncio.create_task(relay_loop())
+    run_id = await start_run(
+        ctx, administration_id, source="csv", source_name=path.name, trigger="command_line"
+    )
+    outcome = await execute_run(
+        ctx,
+        administration_id,
+        run_id,
+        lambda: CsvSource(path, CsvMapping.dutch()),
+        RunOptions(complete=True),
+    )
+    imported = time.perf_counter() - started
+    done.set()
+    await relaying
+    seconds = time.perf_counter() - started
+    print(
+        f"  (import itself {imported:.2f} s, then publishing the rest {seconds - imported:.2f} s)"
+    )
+    assert outcome.status == "succeeded", outcome.error
+    return seconds, published, outcome.counts
+
+
+async def raw_copy(url: str, path: Path) -> float:
+    import asyncpg
+
+    columns = [c.strip().lower().replace("-", "_") for c in HEADER.split(";")]
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await conn.execute(
+            "CREATE TABLE raw_export (" + ", ".join(f'"{c}" text' for c in columns) + ")"
+        )
+        started = time.perf_counter()
+        await conn.copy_to_table(
+            "raw_export", source=str(path), format="csv", delimiter=";", header=True
+        )
+        return time.perf_counter() - started
+    finally:
+        await conn.close()
+
+
+async def measure(rows: int, bootstrap: str, server: str, *, second: bool) -> None:
+    name = f"settle_bench_importer_{uuid.uuid4().hex[:8]}"
+    admin = create_async_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = f"{server}/{name}"
+    folder = Path(tempfile.mkdtemp(prefix="settle-bench-"))
+    path = folder / "export.csv"
+    write_export(path, rows)
+    engine = create_engine(url)
+    try:
+        await asyncio.to_thread(upgrade, SERVICE.migrations_dir, url)
+        await ensure_topics(bootstrap, catalogue_topics(), partitions=6)
+        settings = ImporterSettings(database_url=url, kafka_bootstrap_servers=bootstrap)
+        sessions = session_factory(engine)
+        ctx = context_for(settings, sessions)
+        broker = create_broker(settings, client_id="bench-importer")
+        await broker.connect()
+        relay = OutboxRelay(
+            engine=engine,
+            sessions=sessions,
+            metadata=SERVICE.metadata,
+            broker=broker,
+            bootstrap_servers=bootstrap,
+            clock=ctx.clock,
+            batch_size=5000,
+        )
+        await relay.start()
+        first_s, first_events, counts = await import_and_publish(ctx, relay, path, "adm-bench")
+        print(f"rows (invoices)           {rows:>10,}  ({rows // 5:,} debtors)")
+        print(
+            f"first import + publish    {rows / first_s:>10,.0f} invoices/s  ({first_s:.2f} s, "
+            f"{first_events:,} events, {counts['new']:,} new)"
+        )
+        if second:
+            second_s, second_events, counts = await import_and_publish(
+                ctx, relay, path, "adm-bench"
+            )
+            print(
+                f"second import (no change) {rows / second_s:>10,.0f} invoices/s  "
+                f"({second_s:.2f} s, {second_events:,} event(s), {counts['unchanged']:,} "
+                f"unchanged): {first_s / second_s:.1f}x faster than the first"
+            )
+            copy_s = await raw_copy(url, path)
+            print(
+                f"raw COPY of the same file {rows / copy_s:>10,.0f} rows/s      ({copy_s:.2f} s): "
+                f"the import takes {first_s / copy_s:.1f}x as long"
+            )
+        print(f"peak RSS                  {peak_rss_mib():>10,.0f} MiB")
+        await broker.stop()
+    finally:
+        await engine.dispose()
+        async with admin.connect() as conn:
+            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--big", type=int, default=1_000_000, help="0: skip")
+    parser.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--bootstrap", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    server = os.environ.get("SETTLE_TEST_POSTGRES_URL", LOCAL_POSTGRES)
+    if args.child:
+        asyncio.run(measure(args.child, args.bootstrap, server, second=args.child == args.rows))
+        return
+
+    def child(rows: int, bootstrap: str) -> None:
+        # A fresh process per size, so peak RSS is that size's own.
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                str(rows),
+                "--rows",
+                str(args.rows),
+                "--bootstrap",
+                bootstrap,
+            ],
+            check=True,
+        )
+
+    def all_sizes(bootstrap: str) -> None:
+        child(args.rows, bootstrap)
+        if args.big:
+            print()
+            child(args.big, bootstrap)
+
+    if bootstrap := os.environ.get("SETTLE_TEST_KAFKA_BOOTSTRAP"):
+        all_sizes(bootstrap)
+        return
+    with embedded_broker() as bootstrap:
+        all_sizes(bootstrap)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Settle importer: brings invoices, credit notes and debtors in from bookkeeping."""

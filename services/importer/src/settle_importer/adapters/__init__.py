@@ -1,0 +1,1 @@
+"""Edges of the importer: the database and connector configuration."""

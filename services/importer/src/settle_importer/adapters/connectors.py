@@ -1,0 +1,104 @@
+"""From a connection's stored configuration (or a delivered file) to a `Connector`.
+
+A new bookkeeping package registers one factory here under its `source_kind`; nothing else in
+the service changes."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from settle_importer.sources import (
+    Connector,
+    CsvMapping,
+    CsvSource,
+    MissingColumns,
+    SourceError,
+    source_for_file,
+)
+
+ConnectorFactory = Callable[[dict[str, Any]], Connector]
+
+FACTORIES: dict[str, ConnectorFactory] = {}
+
+
+def register(source_kind: str, factory: ConnectorFactory) -> None:
+    """Make a kind of connection known (``moneybird``, ...)."""
+    FACTORIES[source_kind] = factory
+
+
+def mapping_from_config(config: dict[str, Any]) -> CsvMapping | None:
+    """The CSV/XLSX mapping of a connection: ``{"preset": "dutch", ...overrides}`` or fields."""
+    raw = config.get("mapping")
+    if not raw:
+        return None
+    values = dict(raw)
+    preset = values.pop("preset", None)
+    if preset == "dutch":
+        return CsvMapping.dutch(**values)
+    return CsvMapping(**values)
+
+
+def source_kind_of(path: Path) -> str:
+    """The name runs show for a file's source: csv, xlsx or ubl."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if suffix in (".xml", ".zip"):
+        return "ubl"
+    return "csv"
+
+
+def file_connector(path: Path, mapping: CsvMapping | None, *, name: str | None = None) -> Connector:
+    """The connector for a delivered file. Without a configured mapping a CSV is tried with the
+    default (English) headers, then with the Dutch preset (`;`, `1.234,56`, `dd-mm-yyyy`)."""
+    if mapping is None and source_kind_of(path) == "csv":
+        try:
+            return CsvSource(path, CsvMapping(), name=name or path.name)
+        except MissingColumns as first:
+            try:
+                return CsvSource(path, CsvMapping.dutch(), name=name or path.name)
+            except MissingColumns:
+                raise first from None
+    return source_for_file(path, mapping, name=name)
+
+
+def _file_at_path(config: dict[str, Any]) -> Connector:
+    path = config.get("path")
+    if not path:
+        raise SourceError("the connection has no file path configured")
+    file = Path(str(path))
+    if not file.is_file():
+        raise SourceError(f"{file} does not exist (has bookkeeping exported it?)")
+    return file_connector(file, mapping_from_config(config))
+
+
+register("file", _file_at_path)
+
+
+def connector_for(source_kind: str, config: dict[str, Any]) -> Connector:
+    """Build the connector of a connection; raise ``SourceError`` when it cannot be built."""
+    factory = FACTORIES.get(source_kind)
+    if factory is None:
+        factory = _optional_factory(source_kind)
+    if factory is None:
+        raise SourceError(f"connections of kind '{source_kind}' cannot be imported on their own")
+    return factory(config)
+
+
+def _optional_factory(source_kind: str) -> ConnectorFactory | None:
+    # API connectors live in their own module (settle_importer.sources.<kind>) and offer
+    # `connector_from_config(config)`; they are loaded only when a connection uses them.
+    if not source_kind.isidentifier():
+        return None
+    try:
+        module = importlib.import_module(f"settle_importer.sources.{source_kind}")
+    except ImportError:
+        return None
+    factory = getattr(module, "connector_from_config", None)
+    if factory is None:
+        return None
+    FACTORIES[source_kind] = factory
+    return factory

@@ -1,0 +1,372 @@
+"""The importer's tables, read and written in bulk: one query per chunk for the stored state,
+multi-row writes for what changed. On PostgreSQL new rows (documents, outbox events) go in with
+COPY inside the same transaction, which is several times faster than INSERT for 1,000 rows."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from settle_importer.db import debtors, documents, import_runs, metadata, rejected_records
+from settle_importer.domain import DocumentKey, RejectedRecord, StoredInvoice
+from settle_shared.db import outbox_table
+from settle_shared.envelope import Envelope
+
+# Stable ids: the same document or debtor of an administration always gets the same id, even
+# when its snapshot is rebuilt, so consumers keep recognising it.
+_NAMESPACE = uuid.UUID("5f0c1c52-51a4-4f47-9d0e-0b7a3f2f2b61")
+
+
+def document_id(administration_id: str, kind: str, number: str) -> str:
+    """Settle's id of an invoice or credit note: uuid5 of administration, kind and number."""
+    return str(uuid.uuid5(_NAMESPACE, f"{administration_id}\x1f{kind}\x1f{number}"))
+
+
+@lru_cache(maxsize=65_536)
+def debtor_id(administration_id: str, number: str) -> str:
+    """Settle's id of a debtor: uuid5 of administration and debtor number."""
+    return str(uuid.uuid5(_NAMESPACE, f"{administration_id}\x1fdebtor\x1f{number}"))
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite returns stored times without their zone; every time stored is UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+@dataclass(slots=True)
+class WorkingDocument:
+    """A document's stored state while a chunk is applied."""
+
+    stored: StoredInvoice
+    invoice_id: str
+    version: int
+    is_new: bool = False
+    dirty: bool = False
+
+
+@dataclass(slots=True)
+class WorkingDebtor:
+    number: str
+    debtor_id: str
+    fingerprint: str
+    version: int
+    is_new: bool = False
+    dirty: bool = False
+
+
+class SnapshotRepository:
+    """The snapshot of one administration, inside one transaction."""
+
+    def __init__(self, session: AsyncSession, administration_id: str, *, postgres: bool) -> None:
+        self.session = session
+        self.administration_id = administration_id
+        self.postgres = postgres
+        self.inserted = 0
+
+    async def documents(self, keys: Collection[DocumentKey]) -> dict[DocumentKey, WorkingDocument]:
+        """The stored documents among ``keys``, in one query."""
+        if not keys:
+            return {}
+        numbers = sorted({number for _, number in keys})
+        kinds = sorted({kind for kind, _ in keys})
+        t = documents
+        rows: Iterable[Any]
+        if self.postgres:
+            # Straight to the driver: SQLAlchemy's row processing costs more than the query
+            # when 1,000 rows come back per chunk.
+            driver = await self._driver()
+            rows = await driver.fetch(_DOCUMENTS_BY_NUMBER, self.administration_id, kinds, numbers)
+        else:
+            rows = (
+                await self.session.execute(
+                    sa.select(t).where(
+                        t.c.administration_id == self.administration_id,
+                        t.c.kind.in_(kinds),
+                        t.c.number.in_(numbers),
+                    )
+                )
+            ).mappings()
+        found: dict[DocumentKey, WorkingDocument] = {}
+        for row in rows:
+            key = (row["kind"], row["number"])
+            if key not in keys:
+                continue
+            found[key] = WorkingDocument(_stored(row), row["invoice_id"], row["version"])
+        return found
+
+    async def debtors(self, numbers: Collection[str]) -> dict[str, WorkingDebtor]:
+        """The stored debtors among ``numbers``, in one query."""
+        if not numbers:
+            return {}
+        t = debtors
+        rows = await self.session.execute(
+            sa.select(t.c.number, t.c.debtor_id, t.c.fingerprint, t.c.version).where(
+                t.c.administration_id == self.administration_id,
+                self._among(t.c.number, sorted(numbers)),
+            )
+        )
+        return {
+            row.number: WorkingDebtor(row.number, row.debtor_id, row.fingerprint, row.version)
+            for row in rows
+        }
+
+    async def _driver(self) -> Any:
+        # The asyncpg connection under the session. Writes through it (COPY) come after a
+        # statement through SQLAlchemy has begun the transaction, so they are part of it;
+        # a read before that sees committed data, which is all a lookup needs.
+        connection = await self.session.connection()
+        raw = await connection.get_raw_connection()
+        return raw.driver_connection
+
+    async def refresh_statistics(self) -> None:
+        """Let PostgreSQL's planner see how big the snapshot has grown. A table filled by one
+        large import is otherwise planned as empty until autovacuum comes round, and the chunk
+        lookups turn into scans of the whole administration."""
+        if self.postgres:
+            await self.session.execute(sa.text("ANALYZE documents, debtors"))
+
+    def _among(self, column: sa.Column[str], values: list[str]) -> sa.ColumnElement[bool]:
+        if self.postgres:
+            # One array parameter instead of 1,000 scalars: one cached plan, an index lookup
+            # per value, whatever the table's statistics say.
+            return column == sa.any_(sa.cast(sa.bindparam("values", values), ARRAY(sa.String)))
+        return column.in_(values)
+
+    async def unsettled_page(
+        self, after: DocumentKey | None, limit: int
+    ) -> list[tuple[DocumentKey, Decimal]]:
+        """Key and open amount of documents held as open, in key order after ``after``: the
+        complete-list settlement reads them page by page, so memory does not grow with the
+        size of the administration."""
+        t = documents
+        query = sa.select(t.c.kind, t.c.number, t.c.open_amount).where(
+            t.c.administration_id == self.administration_id, t.c.settled.is_(False)
+        )
+        if after is not None:
+            query = query.where(sa.tuple_(t.c.kind, t.c.number) > sa.tuple_(*after))
+        rows = await self.session.execute(query.order_by(t.c.kind, t.c.number).limit(limit))
+        return [((kind, number), _money(amount)) for kind, number, amount in rows]
+
+    async def save(
+        self,
+        docs: Iterable[WorkingDocument],
+        debtor_rows: Iterable[WorkingDebtor],
+        now: datetime,
+    ) -> None:
+        """Write the documents and debtors that changed: new ones inserted, others updated."""
+        adm = self.administration_id
+        new_docs: list[dict[str, Any]] = []
+        changed_docs: list[dict[str, Any]] = []
+        for doc in docs:
+            if not doc.dirty:
+                continue
+            values = _document_values(doc, now)
+            if doc.is_new:
+                new_docs.append({"administration_id": adm, **values})
+            else:
+                changed_docs.append(values)
+            doc.is_new = doc.dirty = False
+        new_debtors: list[dict[str, Any]] = []
+        changed_debtors: list[dict[str, Any]] = []
+        for debtor in debtor_rows:
+            if not debtor.dirty:
+                continue
+            values = {
+                "number": debtor.number,
+                "debtor_id": debtor.debtor_id,
+                "fingerprint": debtor.fingerprint,
+                "version": debtor.version,
+                "updated_at": now,
+            }
+            if debtor.is_new:
+                new_debtors.append({"administration_id": adm, **values})
+            else:
+                changed_debtors.append(values)
+            debtor.is_new = debtor.dirty = False
+        self.inserted = len(new_docs) + len(new_debtors)
+        await self.insert_rows(documents, new_docs)
+        await self.insert_rows(debtors, new_debtors)
+        if changed_docs:
+            t = documents
+            await self.session.execute(
+                sa.update(t)
+                .where(
+                    t.c.administration_id == adm,
+                    t.c.kind == sa.bindparam("b_kind"),
+                    t.c.number == sa.bindparam("b_number"),
+                )
+                .values({name: sa.bindparam(f"b_{name}") for name in _DOC_UPDATED}),
+                [
+                    {f"b_{name}": row[name] for name in ("kind", "number", *_DOC_UPDATED)}
+                    for row in changed_docs
+                ],
+                execution_options={"synchronize_session": False},
+            )
+        if changed_debtors:
+            t = debtors
+            await self.session.execute(
+                sa.update(t)
+                .where(t.c.administration_id == adm, t.c.number == sa.bindparam("b_number"))
+                .values(
+                    fingerprint=sa.bindparam("b_fingerprint"),
+                    version=sa.bindparam("b_version"),
+                    updated_at=sa.bindparam("b_updated_at"),
+                ),
+                [
+                    {
+                        "b_number": row["number"],
+                        "b_fingerprint": row["fingerprint"],
+                        "b_version": row["version"],
+                        "b_updated_at": row["updated_at"],
+                    }
+                    for row in changed_debtors
+                ],
+                execution_options={"synchronize_session": False},
+            )
+
+    async def add_rejected(
+        self, run_id: str, first_seq: int, rejected: Sequence[RejectedRecord]
+    ) -> None:
+        """Keep a run's rejected records with their reasons, numbered in the order found."""
+        rows = [
+            {
+                "run_id": run_id,
+                "seq": first_seq + i,
+                "administration_id": self.administration_id,
+                "position": record.position[:300],
+                "reference": (record.reference or None) and record.reference[:200],
+                "reason": record.reason,
+            }
+            for i, record in enumerate(rejected)
+        ]
+        await self.insert_rows(rejected_records, rows)
+
+    async def stage_events(self, envelopes: Sequence[tuple[str, Envelope]], now: datetime) -> None:
+        """Put events in the outbox (same row format as `settle_shared.outbox.Outbox`)."""
+        rows = [
+            {
+                "event_id": env.id,
+                "topic": topic,
+                "key": env.key,
+                "event_type": env.type,
+                "headers": env.headers(),
+                "payload": env.data,
+                "created_at": now,
+            }
+            for topic, env in envelopes
+        ]
+        await self.insert_rows(outbox_table(metadata), rows, json_columns=("headers",))
+
+    async def insert_rows(
+        self,
+        table: sa.Table,
+        rows: list[dict[str, Any]],
+        *,
+        json_columns: Sequence[str] = (),
+    ) -> None:
+        """Insert many rows: COPY on PostgreSQL, a multi-row INSERT elsewhere."""
+        if not rows:
+            return
+        if not self.postgres:
+            await self.session.execute(sa.insert(table), rows)
+            return
+        columns = list(rows[0])
+        driver = await self._driver()
+        json_at = [columns.index(name) for name in json_columns]
+        records = []
+        for row in rows:
+            values = [row[name] for name in columns]
+            for i in json_at:
+                values[i] = json.dumps(values[i])
+            records.append(tuple(values))
+        await driver.copy_records_to_table(table.name, records=records, columns=columns)
+
+
+_DOC_UPDATED = (
+    "open_amount",
+    "payment_condition",
+    "pdf_url",
+    "settled",
+    "fingerprint",
+    "version",
+    "updated_at",
+)
+
+
+_CENT = Decimal("0.01")
+
+
+def _money(value: Any) -> Decimal:
+    # PostgreSQL returns NUMERIC(14, 2) as an exact Decimal; SQLite may hand back less.
+    if type(value) is Decimal and value.as_tuple().exponent == -2:
+        return value
+    return Decimal(value).quantize(_CENT)
+
+
+def _stored(row: Any) -> StoredInvoice:
+    return StoredInvoice(
+        kind=row["kind"],
+        number=row["number"],
+        debtor_number=row["debtor_number"],
+        invoice_date=row["invoice_date"],
+        due_date=row["due_date"],
+        amount=_money(row["amount"]),
+        open_amount=_money(row["open_amount"]),
+        currency=row["currency"],
+        payment_condition=row["payment_condition"],
+        pdf_url=row["pdf_url"],
+        settled=bool(row["settled"]),
+        fingerprint=row["fingerprint"],
+    )
+
+
+_DOCUMENTS_BY_NUMBER = """
+SELECT kind, number, invoice_id, debtor_number, invoice_date, due_date, amount, open_amount,
+       currency, payment_condition, pdf_url, settled, fingerprint, version
+FROM documents
+WHERE administration_id = $1 AND kind = ANY($2::varchar[]) AND number = ANY($3::varchar[])
+"""
+
+
+def _document_values(doc: WorkingDocument, now: datetime) -> dict[str, Any]:
+    s = doc.stored
+    return {
+        "kind": s.kind,
+        "number": s.number,
+        "invoice_id": doc.invoice_id,
+        "debtor_number": s.debtor_number,
+        "invoice_date": s.invoice_date,
+        "due_date": s.due_date,
+        "amount": s.amount,
+        "open_amount": s.open_amount,
+        "currency": s.currency,
+        "payment_condition": s.payment_condition,
+        "pdf_url": s.pdf_url,
+        "settled": s.settled,
+        "fingerprint": s.fingerprint,
+        "version": doc.version,
+        "updated_at": now,
+    }
+
+
+__all__ = [
+    "SnapshotRepository",
+    "WorkingDebtor",
+    "WorkingDocument",
+    "aware",
+    "debtor_id",
+    "document_id",
+    "import_runs",
+]

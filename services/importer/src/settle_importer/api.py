@@ -1,0 +1,297 @@
+"""The importer's internal HTTP API, for the gateway: connections, starting an import, uploading
+a file, the list of runs and one run in detail. Every path is scoped by administration id, and
+every refusal of the use cases is mapped to a status here, in one place."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import datetime, time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from settle_importer.adapters.connectors import connector_for
+from settle_importer.application.connections import (
+    Connection,
+    get_connection,
+    list_connections,
+    save_connection,
+)
+from settle_importer.application.errors import (
+    FileRefused,
+    FileTooLarge,
+    ImporterError,
+    InvalidRequest,
+    NotFound,
+    RunInProgress,
+    UnsupportedFile,
+    check_administration_id,
+)
+from settle_importer.application.files import check_file, queue_file_run, run_file
+from settle_importer.application.importing import ImporterContext, execute_run, start_run
+from settle_importer.application.runs import list_runs, run_detail
+from settle_shared.db import transaction
+from settle_shared.logs import get_logger
+
+log = get_logger(__name__)
+
+_STATUS: list[tuple[type[ImporterError], int]] = [
+    (NotFound, 404),
+    (RunInProgress, 409),
+    (FileTooLarge, 413),
+    (UnsupportedFile, 415),
+    (FileRefused, 422),
+    (InvalidRequest, 422),
+]
+
+
+def get_context(request: Request) -> ImporterContext:
+    """The use-case context the wiring put on the app."""
+    context: ImporterContext = request.app.state.importer
+    return context
+
+
+def administration(administration_id: str) -> str:
+    """The path's administration id, validated."""
+    return check_administration_id(administration_id)
+
+
+Ctx = Annotated[ImporterContext, Depends(get_context)]
+Administration = Annotated[str, Depends(administration)]
+
+router = APIRouter(prefix="/internal/v1/administrations/{administration_id}", tags=["importer"])
+
+
+class ConnectionModel(BaseModel):
+    """How and when an administration's bookkeeping is imported."""
+
+    name: str = Field(max_length=200)
+    source_kind: str = Field(
+        "upload",
+        max_length=32,
+        description="upload (files by upload or drop folder), file (a file at a path), moneybird",
+    )
+    config: dict[str, Any] = Field(
+        default_factory=dict,
+        description='source settings: "mapping" (CSV/XLSX column mapping, {"preset": "dutch"} '
+        'for Dutch exports), "path" for file connections, API settings for others',
+    )
+    schedule: Literal["daily", "on_demand", "on_delivery"] = "on_delivery"
+    schedule_time: time | None = Field(None, description="daily: local time; default 06:00")
+    time_zone: str | None = Field(None, description="IANA name; default Europe/Amsterdam")
+    complete_list: bool = Field(
+        False, description="the source lists every open item: what it lacks is settled"
+    )
+    ignore_invoice_numbers: list[str] = Field(default_factory=list, description="ranges allowed")
+    ignore_debtor_numbers: list[str] = Field(default_factory=list)
+    ignore_payment_conditions: list[str] = Field(default_factory=list)
+
+
+class ConnectionView(ConnectionModel):
+    id: str
+
+
+class ProgressView(BaseModel):
+    done: int
+    total: int | None
+
+
+class RunView(BaseModel):
+    """An import run."""
+
+    id: str
+    administration_id: str
+    connection_id: str | None
+    source: str
+    source_name: str | None
+    trigger: str
+    status: Literal["queued", "running", "succeeded", "failed"]
+    progress: ProgressView
+    counts: dict[str, int]
+    notices: list[str]
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class RejectedView(BaseModel):
+    position: str
+    reference: str | None
+    reason: str
+
+
+class RunDetailView(RunView):
+    rejected: list[RejectedView]
+
+
+class RunPageView(BaseModel):
+    runs: list[RunView]
+    next_cursor: str | None = Field(None, description="pass as `cursor` for the next page")
+
+
+class RunAccepted(BaseModel):
+    run_id: str
+    status: str = "queued"
+
+
+def _connection_view(connection: Connection) -> ConnectionView:
+    return ConnectionView(
+        id=connection.id,
+        name=connection.name,
+        source_kind=connection.source_kind,
+        config=connection.config,
+        schedule=connection.schedule,
+        schedule_time=connection.schedule_time,
+        time_zone=connection.time_zone,
+        complete_list=connection.complete_list,
+        ignore_invoice_numbers=connection.ignore_invoice_numbers,
+        ignore_debtor_numbers=connection.ignore_debtor_numbers,
+        ignore_payment_conditions=connection.ignore_payment_conditions,
+    )
+
+
+@router.put("/connections/{connection_id}", response_model=ConnectionView)
+async def put_connection(
+    ctx: Ctx, administration_id: Administration, connection_id: str, body: ConnectionModel
+) -> ConnectionView:
+    """Create or replace a connection."""
+    if not connection_id or len(connection_id) > 64:
+        raise InvalidRequest("a connection id has 1 to 64 characters")
+    saved = await save_connection(
+        ctx,
+        Connection(administration_id=administration_id, id=connection_id, **body.model_dump()),
+    )
+    return _connection_view(saved)
+
+
+@router.get("/connections", response_model=list[ConnectionView])
+async def get_connections(ctx: Ctx, administration_id: Administration) -> list[ConnectionView]:
+    """The administration's connections."""
+    return [_connection_view(c) for c in await list_connections(ctx, administration_id)]
+
+
+@router.post("/connections/{connection_id}/imports", status_code=202, response_model=RunAccepted)
+async def import_now(
+    ctx: Ctx, administration_id: Administration, connection_id: str
+) -> RunAccepted:
+    """Import now from a connection ("import now"); the run goes on in the background."""
+    async with transaction(ctx.sessions) as session:
+        connection = await get_connection(session, administration_id, connection_id)
+    if connection.source_kind == "upload":
+        raise InvalidRequest("this connection receives files: upload one instead")
+    run_id = await start_run(
+        ctx,
+        administration_id,
+        source=connection.source_kind,
+        source_name=connection.name,
+        trigger="on_demand",
+        connection_id=connection.id,
+    )
+    _background(
+        ctx,
+        execute_run(
+            ctx,
+            administration_id,
+            run_id,
+            lambda: connector_for(connection.source_kind, connection.config),
+            connection.options(),
+        ),
+    )
+    return RunAccepted(run_id=run_id)
+
+
+@router.post("/imports", status_code=202, response_model=RunAccepted)
+async def upload(ctx: Ctx, administration_id: Administration, file: UploadFile) -> RunAccepted:
+    """Upload a file (CSV, XLSX, UBL XML or a zip of UBL files) and import it."""
+    name = Path(file.filename or "upload").name or "upload"
+    folder = Path(tempfile.mkdtemp(prefix="settle-upload-"))
+    path = folder / name
+    try:
+        await _save_limited(file, path, ctx.settings.upload_max_bytes)
+        await asyncio.to_thread(check_file, path, name)
+        run_id, connection = await queue_file_run(ctx, administration_id, name, "upload")
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+    async def run_and_clean_up() -> None:
+        try:
+            await run_file(ctx, administration_id, run_id, path, name, connection)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    _background(ctx, run_and_clean_up())
+    return RunAccepted(run_id=run_id)
+
+
+@router.get("/runs", response_model=RunPageView)
+async def get_runs(
+    ctx: Ctx,
+    administration_id: Administration,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> dict[str, Any]:
+    """The administration's import runs, newest first."""
+    page = await list_runs(ctx, administration_id, limit=limit, cursor=cursor)
+    return {"runs": page.runs, "next_cursor": page.next_cursor}
+
+
+@router.get("/runs/{run_id}", response_model=RunDetailView)
+async def get_run(ctx: Ctx, administration_id: Administration, run_id: str) -> dict[str, Any]:
+    """One import run with counts, progress and its rejected records with reasons."""
+    return await run_detail(ctx, administration_id, run_id)
+
+
+async def _save_limited(file: UploadFile, path: Path, limit: int) -> None:
+    size = 0
+    with path.open("wb") as out:
+        while chunk := await file.read(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                raise FileTooLarge(f"the file is larger than the {limit:,} bytes accepted")
+            out.write(chunk)
+    if size == 0:
+        raise FileRefused(f"{path.name} is empty")
+
+
+def _background(ctx: ImporterContext, work: Any) -> None:
+    task = asyncio.create_task(work)
+    ctx.tasks.add(task)
+    task.add_done_callback(ctx.tasks.discard)
+
+
+_MULTIPART_OVERHEAD = 64 * 1024
+
+
+def install(app: FastAPI) -> None:
+    """Add the routes and the error mapping to the service's app."""
+    app.include_router(router)
+
+    @app.middleware("http")
+    async def refuse_oversized_uploads(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # The multipart parser spools a whole body before the route sees it; a declared size
+        # over the limit is refused before a byte of it is read.
+        if request.method == "POST" and request.url.path.endswith("/imports"):
+            limit = get_context(request).settings.upload_max_bytes + _MULTIPART_OVERHEAD
+            declared = request.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                return JSONResponse(
+                    {"detail": f"the file is larger than the {limit:,} bytes accepted"},
+                    status_code=413,
+                )
+        return await call_next(request)
+
+    async def refused(_: Request, exc: Exception) -> JSONResponse:
+        status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
+        return JSONResponse({"detail": str(exc)}, status_code=status)
+
+    app.add_exception_handler(ImporterError, refused)

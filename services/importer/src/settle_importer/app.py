@@ -1,0 +1,112 @@
+"""Wiring of the importer: its internal API, the scheduler of daily imports and the drop-folder
+watcher, and the `settle importer …` commands."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from settle_importer import api
+from settle_importer.application.importing import ImporterContext
+from settle_importer.application.scheduler import DropFolderWatcher, run_due_imports
+from settle_importer.cli import cli
+from settle_importer.db import metadata
+from settle_importer.settings import ImporterSettings
+from settle_shared.clock import clock_from_settings
+from settle_shared.db import is_sqlite
+from settle_shared.logs import get_logger
+from settle_shared.outbox import Outbox
+from settle_shared.service import ServiceRuntime, ServiceSpec
+
+log = get_logger(__name__)
+
+
+def context_for(
+    settings: ImporterSettings, sessions: async_sessionmaker[AsyncSession]
+) -> ImporterContext:
+    """A use-case context outside a running service (the command line, benchmarks)."""
+    clock = clock_from_settings(settings.clock_file)
+    return ImporterContext(
+        sessions=sessions,
+        outbox=Outbox(metadata, source="/settle/importer", clock=clock),
+        clock=clock,
+        settings=settings,
+        postgres=not is_sqlite(settings.database_url),
+    )
+
+
+def setup(runtime: ServiceRuntime) -> None:
+    """The internal API, the daily-import scheduler and the drop-folder watcher."""
+    settings = runtime.settings
+    assert isinstance(settings, ImporterSettings)
+    runtime.app.state.importer = ImporterContext(
+        sessions=runtime.sessions,
+        outbox=runtime.outbox,
+        clock=runtime.clock,
+        settings=settings,
+        postgres=not is_sqlite(settings.database_url),
+        notify=runtime.relay.notify,
+    )
+    api.install(runtime.app)
+
+    def context() -> ImporterContext:
+        # Looked up on every tick, so tests can swap the business clock.
+        ctx: ImporterContext = runtime.app.state.importer
+        return ctx
+
+    async def every(
+        stop: asyncio.Event, seconds: float, name: str, work: Callable[[], Awaitable[object]]
+    ) -> None:
+        while not stop.is_set():
+            try:
+                await work()
+            except Exception as exc:  # database away, folder unreadable: try again later
+                log.warning("background loop failed; retrying", loop=name, error=repr(exc))
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=seconds)
+            except TimeoutError:
+                pass
+
+    watcher = DropFolderWatcher(context())
+
+    async def scan_drop_folders() -> None:
+        watcher.ctx = context()
+        await watcher.scan()
+
+    async def scheduler(stop: asyncio.Event) -> None:
+        await every(
+            stop, settings.scheduler_poll_s, "daily import", lambda: run_due_imports(context())
+        )
+
+    async def drop_folders(stop: asyncio.Event) -> None:
+        await every(stop, settings.inbox_poll_s, "drop folder", scan_drop_folders)
+
+    async def finish_background_runs(stop: asyncio.Event) -> None:
+        await stop.wait()
+        tasks = list(context().tasks)
+        if tasks:
+            await asyncio.wait(tasks, timeout=10)
+
+    runtime.add_background(finish_background_runs)
+    if settings.scheduler_enabled:
+        runtime.add_background(scheduler)
+        runtime.add_background(drop_folders)
+
+
+SERVICE = ServiceSpec(
+    name="importer",
+    description="Imports invoices, credit notes and debtors from bookkeeping (files, drop "
+    "folders, APIs) on a schedule and publishes what changed.",
+    settings_cls=ImporterSettings,
+    metadata=metadata,
+    migrations_dir=Path(__file__).resolve().parents[2] / "migrations",
+    setup=setup,
+    cli=cli,
+    start_order=10,
+    embedded_settings=lambda ctx: {"inbox_dir": str(ctx.var_dir / "inbox")},
+)
+
+__all__ = ["SERVICE", "context_for"]

@@ -1,0 +1,1 @@
+"""Use cases of the importer: import runs, the scheduler and the drop folders."""

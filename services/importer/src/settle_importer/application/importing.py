@@ -1,0 +1,410 @@
+"""The import use case: a connector's records, in chunks, into the snapshot and the outbox.
+
+Per chunk of records (``settings.chunk_size``, 1,000 by default) one transaction: read the stored
+rows of just those documents and debtors (one query each), reconcile, write what changed, the
+events, the rejected records and the run's progress. At the end, one more transaction settles
+what a complete list of open items no longer holds and records the outcome (`ImportRunFinished`).
+
+What a failed run keeps: a source that cannot be read at all (empty, wrong encoding, missing
+columns, not a file the importer reads) is refused before the first record, so nothing is
+applied. A source that breaks off in the middle (a file changed while read, an API that stops
+answering) keeps the chunks already committed, each consistent with the events it published,
+and skips the complete-list settlement, so nothing is settled on the strength of half a list;
+the run is marked failed with the reason and importing again completes the job (unchanged
+records are skipped by fingerprint).
+
+One run per administration at a time: the database refuses a second queued or running run (a
+partial unique index), which holds across replicas. A run whose replica died is recognised by
+its heartbeat and failed when the next run is asked for."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from itertools import islice
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from settle_importer.adapters.repository import SnapshotRepository, aware
+from settle_importer.application.errors import RunInProgress, check_administration_id
+from settle_importer.application.facts import apply_outcome
+from settle_importer.db import (
+    ACTIVE_STATES,
+    FAILED,
+    QUEUED,
+    RUNNING,
+    SUCCEEDED,
+    import_runs,
+)
+from settle_importer.domain import IgnoreRules, ImportCounts, Reconciliation, SourceItem
+from settle_importer.settings import ImporterSettings
+from settle_importer.sources import Connector, SourceError
+from settle_shared.clock import Clock
+from settle_shared.db import transaction
+from settle_shared.envelope import Envelope
+from settle_shared.events import importer as events
+from settle_shared.events.base import Event
+from settle_shared.logs import get_logger, log_context
+from settle_shared.outbox import Outbox
+
+log = get_logger(__name__)
+
+SOURCE = "/settle/importer"
+
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass(frozen=True)
+class ImporterContext:
+    """What the use cases need; the wiring builds one, tests may swap the clock."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    outbox: Outbox
+    clock: Clock
+    settings: ImporterSettings
+    postgres: bool
+    notify: Callable[[], None] = lambda: None
+    # Runs started in the background by the API, kept so they are not garbage-collected.
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set, compare=False)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How one run reads its records."""
+
+    complete: bool = False
+    ignore: IgnoreRules = field(default_factory=IgnoreRules)
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    run_id: str
+    status: str
+    counts: dict[str, int]
+    error: str | None
+
+
+async def start_run(
+    ctx: ImporterContext,
+    administration_id: str,
+    *,
+    source: str,
+    source_name: str | None,
+    trigger: str,
+    connection_id: str | None = None,
+) -> str:
+    """Accept a run (queued); raise ``RunInProgress`` when the administration has one."""
+    check_administration_id(administration_id)
+    await fail_abandoned_runs(ctx, administration_id)
+    run_id = str(uuid.uuid4())
+    now = ctx.clock.now()
+    try:
+        async with transaction(ctx.sessions) as session:
+            await session.execute(
+                sa.insert(import_runs).values(
+                    administration_id=administration_id,
+                    id=run_id,
+                    connection_id=connection_id,
+                    source=source,
+                    source_name=source_name and source_name[:300],
+                    trigger=trigger,
+                    status=QUEUED,
+                    progress_done=0,
+                    progress_total=None,
+                    counts={},
+                    notices=[],
+                    created_at=now,
+                    heartbeat_at=now,
+                )
+            )
+    except IntegrityError:
+        raise RunInProgress(administration_id) from None
+    log.info("import run queued", administration_id=administration_id, run_id=run_id)
+    return run_id
+
+
+async def fail_abandoned_runs(ctx: ImporterContext, administration_id: str) -> int:
+    """Fail the administration's active run whose heartbeat stopped (its replica died)."""
+    limit = ctx.clock.now() - timedelta(seconds=ctx.settings.stale_run_after_s)
+    t = import_runs
+    async with transaction(ctx.sessions) as session:
+        rows = (
+            await session.execute(
+                sa.select(t.c.id, t.c.source, t.c.created_at, t.c.started_at, t.c.counts)
+                .where(
+                    t.c.administration_id == administration_id,
+                    t.c.status.in_(ACTIVE_STATES),
+                    t.c.heartbeat_at < limit,
+                )
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        for row in rows:
+            error = "the import stopped without finishing (the service was restarted); import again"
+            await _finish_run(
+                ctx,
+                session,
+                administration_id,
+                row.id,
+                row.source,
+                FAILED,
+                error,
+                aware(row.started_at) or aware(row.created_at) or ctx.clock.now(),
+                dict(row.counts or {}),
+            )
+    return len(rows)
+
+
+async def execute_run(
+    ctx: ImporterContext,
+    administration_id: str,
+    run_id: str,
+    open_source: Callable[[], Connector],
+    options: RunOptions,
+    progress: Progress | None = None,
+) -> RunOutcome:
+    """Run an accepted import to its end. Never raises for a bad source: the run fails."""
+    with log_context(administration_id=administration_id, correlation_id=run_id):
+        return await _execute(ctx, administration_id, run_id, open_source, options, progress)
+
+
+async def _execute(
+    ctx: ImporterContext,
+    adm: str,
+    run_id: str,
+    open_source: Callable[[], Connector],
+    options: RunOptions,
+    progress: Progress | None,
+) -> RunOutcome:
+    started = ctx.clock.now()
+    t = import_runs
+    async with transaction(ctx.sessions) as session:
+        source = (
+            await session.execute(
+                sa.update(t)
+                .where(t.c.administration_id == adm, t.c.id == run_id, t.c.status == QUEUED)
+                .values(status=RUNNING, started_at=started, heartbeat_at=started)
+                .returning(t.c.source)
+            )
+        ).scalar_one()
+    reconciliation = Reconciliation(complete=options.complete, ignore=options.ignore)
+    rejected_seq = 0
+    inserted = 0
+    analyze_at = _FIRST_ANALYZE
+
+    event_time = started
+
+    def wrap(event: Event) -> Envelope:
+        # One timestamp per chunk: the events of a chunk are one transaction's, and asking
+        # the clock 100,000 times costs more than the rest of building the envelope.
+        return Envelope.wrap(
+            event,
+            source=SOURCE,
+            time=event_time,
+            administration_id=adm,
+            correlation_id=run_id,
+        )
+
+    try:
+        connector = await asyncio.to_thread(open_source)
+        total = await asyncio.to_thread(lambda: connector.total)
+        async with transaction(ctx.sessions) as session:
+            await session.execute(
+                sa.update(t)
+                .where(t.c.administration_id == adm, t.c.id == run_id)
+                .values(progress_total=total)
+            )
+        if progress:
+            progress(0, total)
+        records = connector.records()
+        size = ctx.settings.chunk_size
+        upcoming = asyncio.ensure_future(asyncio.to_thread(_next_chunk, records, size))
+        while chunk := await upcoming:
+            # Read the next chunk while this one is written: parsing overlaps database waits.
+            upcoming = asyncio.ensure_future(asyncio.to_thread(_next_chunk, records, size))
+            event_time = ctx.clock.now()
+            needed = reconciliation.lookups(chunk)
+            async with transaction(ctx.sessions) as session:
+                repo = SnapshotRepository(session, adm, postgres=ctx.postgres)
+                docs = await repo.documents(needed.documents)
+                debtor_rows = await repo.debtors(needed.debtors)
+                outcome = reconciliation.reconcile_chunk(
+                    chunk,
+                    {key: doc.stored for key, doc in docs.items()},
+                    {number: d.fingerprint for number, d in debtor_rows.items()},
+                )
+                envelopes = apply_outcome(
+                    outcome,
+                    administration_id=adm,
+                    run_id=run_id,
+                    docs=docs,
+                    debtor_rows=debtor_rows,
+                    wrap=wrap,
+                )
+                now = ctx.clock.now()
+                counts = reconciliation.counts
+                await _progress(session, adm, run_id, counts, outcome.notices, now)
+                await repo.save(docs.values(), debtor_rows.values(), now)
+                await repo.add_rejected(run_id, rejected_seq, outcome.rejected)
+                await repo.stage_events(envelopes, now)
+            rejected_seq += len(outcome.rejected)
+            inserted += repo.inserted
+            if ctx.postgres and inserted >= analyze_at:
+                analyze_at *= 4
+                async with transaction(ctx.sessions) as session:
+                    await SnapshotRepository(session, adm, postgres=True).refresh_statistics()
+            if envelopes:
+                ctx.notify()
+            if progress:
+                progress(counts.records, total)
+        async with transaction(ctx.sessions) as session:
+            repo = SnapshotRepository(session, adm, postgres=ctx.postgres)
+            event_time = ctx.clock.now()
+            outcome = await asyncio.to_thread(
+                reconciliation.finish,
+                _unsettled(repo, asyncio.get_running_loop()) if options.complete else (),
+            )
+            unsettled = await repo.documents({fact.key for fact in outcome.facts})
+            envelopes = apply_outcome(
+                outcome,
+                administration_id=adm,
+                run_id=run_id,
+                docs=unsettled,
+                debtor_rows={},
+                wrap=wrap,
+            )
+            now = ctx.clock.now()
+            counts = reconciliation.counts
+            await _progress(session, adm, run_id, counts, outcome.notices, now)
+            await repo.save(unsettled.values(), (), now)
+            await repo.stage_events(envelopes, now)
+            final = await _finish_run(
+                ctx, session, adm, run_id, source, SUCCEEDED, None, started, _counts(counts)
+            )
+        ctx.notify()
+        log.info("import run succeeded", run_id=run_id, **final.counts)
+        return final
+    except BaseException as exc:
+        upcoming_reader = locals().get("upcoming")
+        if upcoming_reader is not None:
+            upcoming_reader.cancel()
+        if not isinstance(exc, Exception):
+            raise
+        if isinstance(exc, SourceError):
+            error = str(exc)
+            log.warning("import run failed", run_id=run_id, error=error)
+        else:
+            error = f"the import failed unexpectedly ({type(exc).__name__}); see the service log"
+            log.exception("import run failed unexpectedly", run_id=run_id)
+        async with transaction(ctx.sessions) as session:
+            final = await _finish_run(
+                ctx,
+                session,
+                adm,
+                run_id,
+                source,
+                FAILED,
+                error,
+                started,
+                _counts(reconciliation.counts),
+            )
+        ctx.notify()
+        return final
+
+
+# Rows inserted by a run before the planner's statistics are refreshed (then 4x as many, ...).
+_FIRST_ANALYZE = 5_000
+
+
+_UNSETTLED_PAGE = 10_000
+
+
+def _unsettled(
+    repo: SnapshotRepository, loop: asyncio.AbstractEventLoop
+) -> Iterator[tuple[tuple[str, str], Decimal]]:
+    """The stored open documents, read page by page from the event loop while the domain's
+    ``finish`` consumes them in a worker thread."""
+    after: tuple[str, str] | None = None
+    while True:
+        page = asyncio.run_coroutine_threadsafe(
+            repo.unsettled_page(after, _UNSETTLED_PAGE), loop
+        ).result()
+        yield from page
+        if len(page) < _UNSETTLED_PAGE:
+            return
+        after = page[-1][0]
+
+
+def _next_chunk(records: Iterator[SourceItem], size: int) -> list[SourceItem]:
+    # Parsing is CPU work in the source's iterator; a worker thread keeps the API responsive.
+    return list(islice(records, size))
+
+
+def _counts(counts: ImportCounts) -> dict[str, int]:
+    return {name: int(value) for name, value in asdict(counts).items()}
+
+
+async def _progress(
+    session: AsyncSession,
+    adm: str,
+    run_id: str,
+    counts: ImportCounts,
+    notices: list[str],
+    now: datetime,
+) -> None:
+    t = import_runs
+    values: dict[str, Any] = {
+        "progress_done": counts.records,
+        "counts": _counts(counts),
+        "heartbeat_at": now,
+    }
+    if notices:
+        current = await session.scalar(
+            sa.select(t.c.notices).where(t.c.administration_id == adm, t.c.id == run_id)
+        )
+        values["notices"] = [*(current or []), *notices]
+    await session.execute(
+        sa.update(t).where(t.c.administration_id == adm, t.c.id == run_id).values(values)
+    )
+
+
+async def _finish_run(
+    ctx: ImporterContext,
+    session: AsyncSession,
+    adm: str,
+    run_id: str,
+    source: str,
+    status: str,
+    error: str | None,
+    started: datetime,
+    counts: dict[str, int],
+) -> RunOutcome:
+    finished = ctx.clock.now()
+    t = import_runs
+    await session.execute(
+        sa.update(t)
+        .where(t.c.administration_id == adm, t.c.id == run_id)
+        .values(status=status, error=error, finished_at=finished, heartbeat_at=finished)
+    )
+    event = events.ImportRunFinished(
+        administration_id=adm,
+        run_id=run_id,
+        source=source,
+        status="succeeded" if status == SUCCEEDED else "failed",
+        error=error,
+        counts=events.ImportCounts(
+            **{name: counts.get(name, 0) for name in events.ImportCounts.model_fields}
+        ),
+        started_at=started,
+        finished_at=finished,
+        duration_ms=max(int((finished - started).total_seconds() * 1000), 0),
+    )
+    await ctx.outbox.add(session, event, administration_id=adm, correlation_id=run_id)
+    return RunOutcome(run_id, status, counts, error)

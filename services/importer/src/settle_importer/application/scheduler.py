@@ -1,0 +1,220 @@
+"""Imports that start by themselves: daily connections at their local time, and files dropped
+in an administration's folder.
+
+Daily: each connection remembers the local date of the last slot claimed. A replica claims a
+slot with a conditional update (only one replica's update matches), so several replicas never
+run one slot twice; a slot missed while every replica was down is claimed when one comes back
+(once, for the latest slot, not once per missed day: bookkeeping's state today is what counts).
+
+Drop folders: `<inbox_dir>/<administration>/<file>`. A file is taken once its size and
+modification time stayed the same between two looks (so a file still being copied is left
+alone), imported, then moved to `processed/` or `rejected/` with `<name>.reason.txt` beside it.
+Names starting with `.` or ending in `.part`, `.tmp`, `.crdownload` or `~` are never taken."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from settle_importer.adapters.connectors import connector_for
+from settle_importer.application.connections import connection_from_row, slot_date, zone_of
+from settle_importer.application.errors import (
+    FileRefused,
+    ImporterError,
+    InvalidRequest,
+    RunInProgress,
+    check_administration_id,
+)
+from settle_importer.application.files import check_file, queue_file_run, run_file
+from settle_importer.application.importing import (
+    ImporterContext,
+    RunOutcome,
+    execute_run,
+    start_run,
+)
+from settle_importer.db import FAILED, connections, import_runs
+from settle_shared.db import transaction
+from settle_shared.logs import get_logger
+
+log = get_logger(__name__)
+
+PROCESSED, REJECTED = "processed", "rejected"
+_PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", "~")
+
+
+async def run_due_imports(ctx: ImporterContext) -> list[RunOutcome]:
+    """Claim and run every daily import whose slot has come (one after another)."""
+    now = ctx.clock.now()
+    t = connections
+    async with transaction(ctx.sessions) as session:
+        rows = (await session.execute(sa.select(t).where(t.c.schedule == "daily"))).all()
+    outcomes = []
+    for row in rows:
+        connection = connection_from_row(row)
+        try:
+            zone = zone_of(connection.time_zone or ctx.settings.default_time_zone)
+        except InvalidRequest:
+            log.warning("connection has an unknown time zone", connection_id=connection.id)
+            continue
+        due = slot_date(now, connection.schedule_time or ctx.settings.default_schedule_time, zone)
+        if row.last_scheduled_for is not None and row.last_scheduled_for >= due:
+            continue
+        run_id = await _claim(ctx, row, due)
+        if run_id is None:
+            continue
+        log.info(
+            "daily import started",
+            administration_id=connection.administration_id,
+            connection_id=connection.id,
+            slot=due.isoformat(),
+        )
+        outcomes.append(
+            await execute_run(
+                ctx,
+                connection.administration_id,
+                run_id,
+                lambda c=connection: connector_for(c.source_kind, c.config),
+                connection.options(),
+            )
+        )
+    return outcomes
+
+
+async def _claim(ctx: ImporterContext, row: sa.Row[tuple[object, ...]], due: object) -> str | None:
+    t = connections
+    async with transaction(ctx.sessions) as session:
+        claimed = await session.execute(
+            sa.update(t)
+            .where(
+                t.c.administration_id == row.administration_id,
+                t.c.id == row.id,
+                sa.or_(t.c.last_scheduled_for.is_(None), t.c.last_scheduled_for < due),
+            )
+            .values(last_scheduled_for=due)
+        )
+        if not getattr(claimed, "rowcount", 0):
+            return None  # another replica took this slot
+    try:
+        return await start_run(
+            ctx,
+            row.administration_id,
+            source=str(row.source_kind),
+            source_name=str(row.name),
+            trigger="schedule",
+            connection_id=str(row.id),
+        )
+    except RunInProgress:
+        # Give the slot back: the next tick tries again once the other run is done.
+        async with transaction(ctx.sessions) as session:
+            await session.execute(
+                sa.update(t)
+                .where(t.c.administration_id == row.administration_id, t.c.id == row.id)
+                .values(last_scheduled_for=row.last_scheduled_for)
+            )
+        return None
+
+
+@dataclass
+class DropFolderWatcher:
+    """Remembers what it saw at the last look, to tell finished files from growing ones."""
+
+    ctx: ImporterContext
+    seen: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    async def scan(self) -> list[RunOutcome]:
+        """Look once at every drop folder; import the files that stopped changing."""
+        inbox = self.ctx.settings.inbox_dir
+        outcomes: list[RunOutcome] = []
+        current: dict[Path, tuple[int, int]] = {}
+        for path in await asyncio.to_thread(_candidates, inbox):
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                continue
+            signature = (stat.st_size, stat.st_mtime_ns)
+            current[path] = signature
+            if self.seen.get(path) != signature:
+                continue  # new or still changing: look again next time
+            outcome = await self._import(path)
+            if outcome is not None:
+                outcomes.append(outcome)
+                current.pop(path, None)
+        self.seen = current
+        return outcomes
+
+    async def _import(self, path: Path) -> RunOutcome | None:
+        administration_id = path.parent.name
+        name = path.name
+        try:
+            check_administration_id(administration_id)
+        except InvalidRequest as exc:
+            _move(path, REJECTED, str(exc))
+            return None
+        try:
+            size = (await asyncio.to_thread(path.stat)).st_size
+            if size > self.ctx.settings.upload_max_bytes:
+                raise FileRefused(
+                    f"{name} is larger than the {self.ctx.settings.upload_max_bytes:,} bytes "
+                    "accepted"
+                )
+            await asyncio.to_thread(check_file, path, name)
+        except FileRefused as exc:
+            log.warning("dropped file refused", administration_id=administration_id, error=str(exc))
+            _move(path, REJECTED, str(exc))
+            return None
+        try:
+            run_id, connection = await queue_file_run(
+                self.ctx, administration_id, name, "drop_folder"
+            )
+        except RunInProgress:
+            return None  # the file stays; the next look tries again
+        except ImporterError as exc:
+            _move(path, REJECTED, str(exc))
+            return None
+        outcome = await run_file(self.ctx, administration_id, run_id, path, name, connection)
+        if outcome.status == FAILED:
+            _move(path, REJECTED, f"import run {run_id} failed: {outcome.error}")
+        else:
+            _move(path, PROCESSED, None)
+        return outcome
+
+
+def _candidates(inbox: Path) -> list[Path]:
+    if not inbox.is_dir():
+        return []
+    found = []
+    for folder in sorted(inbox.iterdir()):
+        if not folder.is_dir() or folder.name.startswith("."):
+            continue
+        for path in sorted(folder.iterdir()):
+            name = path.name
+            if (
+                path.is_file()
+                and not path.is_symlink()
+                and not name.startswith(".")
+                and not name.lower().endswith(_PARTIAL_SUFFIXES)
+            ):
+                found.append(path)
+    return found
+
+
+def _move(path: Path, where: str, reason: str | None) -> Path:
+    """Move a handled file out of the way; a reason file says why it was rejected."""
+    folder = path.parent / where
+    folder.mkdir(exist_ok=True)
+    target = folder / path.name
+    n = 1
+    while target.exists():
+        target = folder / f"{path.stem}.{n}{path.suffix}"
+        n += 1
+    shutil.move(str(path), target)
+    if reason is not None:
+        target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
+    return target
+
+
+__all__ = ["DropFolderWatcher", "import_runs", "run_due_imports"]

@@ -1,0 +1,125 @@
+"""The importer's database: connections, import runs with their rejected records, and the
+snapshot of every document and debtor as last imported (what the next import compares with).
+
+Every table starts with `administration_id`, and every query filters on it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from settle_shared.db import new_metadata
+
+metadata = new_metadata()
+
+ID = sa.String(64)
+MONEY = sa.Numeric(14, 2)
+TZ_TIME = sa.DateTime(timezone=True)
+
+# Run states. A run is `queued` from the moment it is accepted until a worker takes it.
+QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
+ACTIVE_STATES = (QUEUED, RUNNING)
+
+connections = sa.Table(
+    "connections",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    # file (a CSV/XLSX/UBL file at a path), upload (files given by upload or drop folder),
+    # moneybird, ...: how `connectors.connector_for` builds the Connector
+    sa.Column("source_kind", sa.String(32), nullable=False),
+    sa.Column("config", sa.JSON, nullable=False),
+    # daily | on_demand | on_delivery
+    sa.Column("schedule", sa.String(16), nullable=False),
+    sa.Column("schedule_time", sa.Time, nullable=True),
+    sa.Column("time_zone", sa.String(64), nullable=True),
+    sa.Column("complete_list", sa.Boolean, nullable=False),
+    sa.Column("ignore_invoice_numbers", sa.JSON, nullable=False),
+    sa.Column("ignore_debtor_numbers", sa.JSON, nullable=False),
+    sa.Column("ignore_payment_conditions", sa.JSON, nullable=False),
+    # The local date of the last daily slot a replica claimed: the scheduler's memory, so a
+    # slot missed while the service was down is run when it comes back, and only once.
+    sa.Column("last_scheduled_for", sa.Date, nullable=True),
+    sa.Column("created_at", TZ_TIME, nullable=False),
+    sa.Column("updated_at", TZ_TIME, nullable=False),
+    sa.Index("ix_connections_schedule", "schedule"),
+)
+
+import_runs = sa.Table(
+    "import_runs",
+    metadata,
+    sa.Column("administration_id", ID, nullable=False),
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("connection_id", ID, nullable=True),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("source_name", sa.String(300), nullable=True),
+    # upload | drop_folder | schedule | on_demand | command_line
+    sa.Column("trigger", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("progress_done", sa.Integer, nullable=False),
+    sa.Column("progress_total", sa.Integer, nullable=True),
+    sa.Column("counts", sa.JSON, nullable=False),
+    sa.Column("notices", sa.JSON, nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("created_at", TZ_TIME, nullable=False),
+    sa.Column("started_at", TZ_TIME, nullable=True),
+    sa.Column("finished_at", TZ_TIME, nullable=True),
+    sa.Column("heartbeat_at", TZ_TIME, nullable=True),
+    # Newest first, keyset-paginated, per administration.
+    sa.Index("ix_import_runs_listing", "administration_id", "created_at", "id"),
+    # One run per administration at a time, across replicas: the database refuses a second
+    # queued or running run.
+    sa.Index(
+        "uq_import_runs_one_active",
+        "administration_id",
+        unique=True,
+        postgresql_where=sa.text("status IN ('queued', 'running')"),
+        sqlite_where=sa.text("status IN ('queued', 'running')"),
+    ),
+)
+
+rejected_records = sa.Table(
+    "rejected_records",
+    metadata,
+    sa.Column("run_id", ID, primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("administration_id", ID, nullable=False),
+    sa.Column("position", sa.String(300), nullable=False),
+    sa.Column("reference", sa.String(200), nullable=True),
+    sa.Column("reason", sa.Text, nullable=False),
+)
+
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("number", sa.String(100), primary_key=True),
+    # uuid5(administration, kind, number): the same document always gets the same id
+    sa.Column("invoice_id", ID, nullable=False),
+    sa.Column("debtor_number", sa.String(100), nullable=False),
+    sa.Column("invoice_date", sa.Date, nullable=False),
+    sa.Column("due_date", sa.Date, nullable=False),
+    sa.Column("amount", MONEY, nullable=False),
+    sa.Column("open_amount", MONEY, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("payment_condition", sa.String(100), nullable=True),
+    sa.Column("pdf_url", sa.String(2000), nullable=True),
+    sa.Column("settled", sa.Boolean, nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_at", TZ_TIME, nullable=False),
+    # Complete-list settlement reads the unsettled documents of one administration.
+    sa.Index("ix_documents_unsettled", "administration_id", "settled"),
+)
+
+debtors = sa.Table(
+    "debtors",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("number", sa.String(100), primary_key=True),
+    sa.Column("debtor_id", ID, nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_at", TZ_TIME, nullable=False),
+)

@@ -1,0 +1,732 @@
+"""Reconciliation: what an import means, given what Settle already holds for the administration.
+
+The rules (DOMAIN.md, Import):
+
+- A document seen for the first time and still open is imported (``InvoiceImported`` or
+  ``CreditNoteImported``). One that is already closed is not imported: there is nothing to chase.
+- Fixed after the first import: amount, invoice date, due date, debtor and currency. A change is
+  not applied but reported as ``PossibleBookkeepingError`` with the value Settle holds and the
+  value bookkeeping now has, once per new value. A changed invoice number cannot be told apart
+  from a new document: it shows up as a new invoice (and, in a complete list, the old number as
+  settled).
+- Updated on every import: open amount, payment condition and PDF link (``InvoiceChanged``).
+- Settled when no longer open: open amount zero, more booked than due (also flagged), or absent
+  from a source that is a complete list of open items (``InvoiceSettled``).
+- A settled document that comes back open is reopened (``InvoiceReopened``, always flagged).
+- A debtor is created or updated (``DebtorUpserted``) only when it has at least one open document
+  in the import and its details differ from what Settle holds; the first occurrence of a debtor
+  in a run is the one used.
+- Ignored (ignore lists) and rejected records produce no facts; a document number that occurs a
+  second time in one run is rejected.
+- Re-importing the same data yields no facts at all.
+
+The work is streamed: ``Reconciliation`` takes records in chunks, each against the stored state of
+just the documents and debtors in that chunk (``lookups`` says which), so the caller can back the
+snapshot with a database and keep a 100,000-invoice import in constant memory apart from the set of
+numbers seen in the run. Whether the caller applies a chunk's facts before looking up the next
+chunk makes no difference: a document occurs in one chunk only, and a debtor is decided once.
+
+Every fact that comes from a record carries the record's ``fingerprint``; store it with the
+document (or debtor) so the next import recognises an unchanged record with one comparison.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from itertools import islice
+from typing import Literal, Protocol, TypeAlias
+
+from settle_importer.domain.fingerprint import (
+    debtor_fingerprint,
+    fixed_half,
+    invoice_fingerprint,
+)
+from settle_importer.domain.ignore import IgnoreRules
+from settle_importer.domain.model import (
+    DocumentKey,
+    ImportedDebtor,
+    ImportedInvoice,
+    InvoiceKind,
+    RejectedRecord,
+    SourceItem,
+    SourceRecord,
+)
+
+SettledReason: TypeAlias = Literal["paid", "overbooked", "absent_from_complete_list"]
+DEFAULT_CHUNK_SIZE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class StoredInvoice:
+    """What Settle holds about a document of the administration, as of the last import.
+
+    ``fingerprint`` is the fingerprint of the record as last read from bookkeeping (including
+    fixed-field changes that were flagged and not applied); ``None`` when unknown.
+    """
+
+    kind: InvoiceKind
+    number: str
+    debtor_number: str
+    invoice_date: date
+    due_date: date
+    amount: Decimal
+    open_amount: Decimal
+    currency: str
+    payment_condition: str | None
+    pdf_url: str | None
+    settled: bool
+    fingerprint: str | None
+
+    @property
+    def key(self) -> DocumentKey:
+        return (self.kind, self.number)
+
+    @classmethod
+    def first_import(cls, invoice: ImportedInvoice, fingerprint: str) -> StoredInvoice:
+        """The state Settle holds right after importing ``invoice``."""
+        return cls(
+            kind=invoice.kind,
+            number=invoice.number,
+            debtor_number=invoice.debtor_number,
+            invoice_date=invoice.invoice_date,
+            due_date=invoice.due_date,
+            amount=invoice.amount,
+            open_amount=invoice.open_amount,
+            currency=invoice.currency,
+            payment_condition=invoice.payment_condition,
+            pdf_url=invoice.pdf_url,
+            settled=False,
+            fingerprint=fingerprint,
+        )
+
+
+# Facts -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceImported:
+    """An open invoice Settle did not know: dunning can start."""
+
+    invoice: ImportedInvoice
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class CreditNoteImported:
+    """An open credit note Settle did not know (negative amounts)."""
+
+    credit_note: ImportedInvoice
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceChanged:
+    """Updatable fields of an open document changed; ``changed`` names them."""
+
+    key: DocumentKey
+    open_amount_before: Decimal
+    open_amount: Decimal
+    payment_condition: str | None
+    pdf_url: str | None
+    changed: tuple[str, ...]
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceSettled:
+    """A document is no longer open; dunning stops.
+
+    ``open_amount`` is the open amount bookkeeping now has (zero when paid, the flipped amount when
+    overbooked); for ``absent_from_complete_list`` it is the last known open amount and
+    ``fingerprint`` is ``None`` (keep the stored one).
+    """
+
+    key: DocumentKey
+    reason: SettledReason
+    open_amount_before: Decimal
+    open_amount: Decimal
+    fingerprint: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceReopened:
+    """A settled document is open again in bookkeeping: it is reopened and flagged."""
+
+    key: DocumentKey
+    open_amount: Decimal
+    payment_condition: str | None
+    pdf_url: str | None
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class PossibleBookkeepingError:
+    """Bookkeeping changed something Settle keeps fixed; reported, not applied.
+
+    ``field`` is one of ``amount``, ``invoice_date``, ``due_date``, ``debtor_number``,
+    ``currency`` or ``open_amount`` (more booked than due). Values are shown as text (ISO dates,
+    plain decimals).
+    """
+
+    key: DocumentKey
+    field: str
+    settle_value: str
+    bookkeeping_value: str
+    reason: str
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class DebtorUpserted:
+    """A debtor with an open document whose details are new to Settle or changed."""
+
+    debtor: ImportedDebtor
+    fingerprint: str
+    created: bool
+
+
+Fact: TypeAlias = (
+    InvoiceImported
+    | CreditNoteImported
+    | InvoiceChanged
+    | InvoiceSettled
+    | InvoiceReopened
+    | PossibleBookkeepingError
+    | DebtorUpserted
+)
+
+
+@dataclass(slots=True)
+class ImportCounts:
+    """Running totals of an import run."""
+
+    records: int = 0
+    new: int = 0
+    changed: int = 0
+    settled: int = 0
+    reopened: int = 0
+    rejected: int = 0
+    ignored: int = 0
+    unchanged: int = 0
+    flagged: int = 0
+    closed_not_imported: int = 0
+    debtors_upserted: int = 0
+
+
+@dataclass(slots=True)
+class ChunkOutcome:
+    """What one chunk (or the end of the run) produced.
+
+    ``facts`` are in the order they must be applied and published (a debtor before the first
+    document that needs it). ``fingerprints`` are documents whose record changed in a way that
+    needs no fact (for instance a flagged value went back to what Settle holds): store the new
+    fingerprint so the next import takes the fast path. ``notices`` are run-level remarks for
+    the user.
+    """
+
+    facts: list[Fact] = field(default_factory=list)
+    rejected: list[RejectedRecord] = field(default_factory=list)
+    fingerprints: list[tuple[DocumentKey, str]] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Lookups:
+    """The stored state a chunk needs: these documents and these debtors' fingerprints."""
+
+    documents: frozenset[DocumentKey]
+    debtors: frozenset[str]
+
+
+class Reconciliation:
+    """One import run of one administration, fed in chunks.
+
+    Usage::
+
+        run = Reconciliation(complete=True, ignore=rules)
+        for chunk in chunked(source.records()):
+            needed = run.lookups(chunk)
+            outcome = run.reconcile_chunk(chunk, stored_documents(needed), stored_debtors(needed))
+            apply(outcome)
+        apply(run.finish(unsettled_document_keys()))
+    """
+
+    def __init__(self, *, complete: bool, ignore: IgnoreRules | None = None) -> None:
+        self.complete = complete
+        self.ignore = ignore or IgnoreRules()
+        self._counts = ImportCounts()
+        # number -> position of its first occurrence, per kind
+        self._seen: dict[InvoiceKind, dict[str, str]] = {"invoice": {}, "credit_note": {}}
+        # numbers of rejected records: present in the source, so never settled for absence
+        self._rejected_numbers: set[str] = set()
+        self._rejected_without_number = 0
+        self._waiting_debtors: dict[str, ImportedDebtor] = {}
+        self._debtors_with_open_document: set[str] = set()
+        self._debtors_done: set[str] = set()
+        self._finished = False
+
+    @property
+    def counts(self) -> ImportCounts:
+        """A copy of the running totals."""
+        return replace(self._counts)
+
+    def lookups(self, chunk: Sequence[SourceItem]) -> Lookups:
+        """Which stored documents and debtor fingerprints ``reconcile_chunk`` needs."""
+        documents: set[DocumentKey] = set()
+        debtors: set[str] = set()
+        done = self._debtors_done
+        for item in chunk:
+            if isinstance(item, SourceRecord):
+                invoice = item.invoice
+                documents.add((invoice.kind, invoice.number))
+                if invoice.debtor_number not in done:
+                    debtors.add(invoice.debtor_number)
+            elif isinstance(item, ImportedDebtor) and item.number not in done:
+                debtors.add(item.number)
+        return Lookups(frozenset(documents), frozenset(debtors))
+
+    def reconcile_chunk(
+        self,
+        chunk: Iterable[SourceItem],
+        documents: Mapping[DocumentKey, StoredInvoice],
+        debtors: Mapping[str, str],
+    ) -> ChunkOutcome:
+        """Compare a chunk of records with the stored state of its documents and debtors.
+
+        ``documents`` and ``debtors`` (debtor number -> stored debtor fingerprint) must hold at
+        least what ``lookups(chunk)`` asked for; entries that do not exist are simply absent.
+        """
+        if self._finished:
+            raise RuntimeError("this import run has finished")
+        outcome = ChunkOutcome()
+        counts = self._counts
+        ignore = self.ignore if self.ignore else None
+        for item in chunk:
+            counts.records += 1
+            if isinstance(item, SourceRecord):
+                self._reconcile_record(item, documents, debtors, outcome, ignore)
+            elif isinstance(item, RejectedRecord):
+                self._reject(item, outcome)
+            else:
+                self._reconcile_standalone_debtor(item, debtors, outcome, ignore)
+        return outcome
+
+    def finish(self, unsettled: Iterable[tuple[DocumentKey, Decimal]]) -> ChunkOutcome:
+        """End the run; for a complete list, settle the stored open documents it did not contain.
+
+        ``unsettled`` are key and open amount of every document of the administration Settle
+        holds as not settled. Absence is not trusted when a rejected record's number could not
+        be read (it may be one of them) or when the list held no records at all (more likely a
+        failed export than an administration with nothing open); ``notices`` then says so.
+        """
+        self._finished = True
+        outcome = ChunkOutcome()
+        if not self.complete:
+            return outcome
+        if self._rejected_without_number:
+            outcome.notices.append(
+                f"{self._rejected_without_number} rejected record(s) had no readable invoice "
+                "number, so invoices missing from this list were not settled"
+            )
+            return outcome
+        if self._counts.records == 0:
+            outcome.notices.append(
+                "the list of open items was empty, so no invoice was settled; "
+                "check that the export is complete"
+            )
+            return outcome
+        for key, open_amount in unsettled:
+            kind, number = key
+            if number in self._seen[kind] or number in self._rejected_numbers:
+                continue
+            outcome.facts.append(
+                InvoiceSettled(
+                    key=key,
+                    reason="absent_from_complete_list",
+                    open_amount_before=open_amount,
+                    open_amount=open_amount,
+                    fingerprint=None,
+                )
+            )
+            self._counts.settled += 1
+        return outcome
+
+    # -- per record ---------------------------------------------------------------------------
+
+    def _reject(self, rejected: RejectedRecord, outcome: ChunkOutcome) -> None:
+        self._counts.rejected += 1
+        outcome.rejected.append(rejected)
+        if rejected.reference:
+            self._rejected_numbers.add(rejected.reference)
+        else:
+            self._rejected_without_number += 1
+
+    def _is_ignored(self, invoice: ImportedInvoice, ignore: IgnoreRules) -> bool:
+        return (
+            invoice.number in ignore.invoice_numbers
+            or invoice.debtor_number in ignore.debtor_numbers
+            or (
+                invoice.payment_condition is not None
+                and invoice.payment_condition in ignore.payment_conditions
+            )
+        )
+
+    def _reconcile_record(
+        self,
+        record: SourceRecord,
+        documents: Mapping[DocumentKey, StoredInvoice],
+        debtors: Mapping[str, str],
+        outcome: ChunkOutcome,
+        ignore: IgnoreRules | None,
+    ) -> None:
+        invoice = record.invoice
+        seen = self._seen[invoice.kind]
+        first_position = seen.get(invoice.number)
+        if first_position is not None:
+            kind = "credit note" if invoice.kind == "credit_note" else "invoice"
+            self._reject(
+                RejectedRecord(
+                    record.position,
+                    invoice.number,
+                    f"{kind} number {invoice.number} occurs more than once in this import; "
+                    f"only the first ({first_position}) was used",
+                ),
+                outcome,
+            )
+            return
+        seen[invoice.number] = record.position
+        if ignore is not None and self._is_ignored(invoice, ignore):
+            self._counts.ignored += 1
+            return
+
+        debtor = record.debtor
+        if debtor is not None and debtor.number not in self._debtors_done:
+            self._waiting_debtors.setdefault(debtor.number, debtor)
+        is_open = invoice.is_open
+        debtor_fact = None
+        if is_open:
+            self._debtors_with_open_document.add(invoice.debtor_number)
+            if invoice.debtor_number in self._waiting_debtors:
+                debtor_fact = self._decide_debtor(invoice.debtor_number, debtors)
+        if debtor_fact is not None:
+            outcome.facts.append(debtor_fact)
+
+        fingerprint = invoice_fingerprint(invoice)
+        stored = documents.get((invoice.kind, invoice.number))
+        if stored is None:
+            if is_open:
+                self._counts.new += 1
+                outcome.facts.append(
+                    InvoiceImported(invoice, fingerprint)
+                    if invoice.kind == "invoice"
+                    else CreditNoteImported(invoice, fingerprint)
+                )
+            else:
+                self._counts.closed_not_imported += 1
+            return
+        if stored.fingerprint == fingerprint and stored.settled != is_open:
+            self._counts.unchanged += 1
+            return
+        self._reconcile_changed(invoice, stored, fingerprint, is_open, outcome)
+
+    def _reconcile_changed(
+        self,
+        invoice: ImportedInvoice,
+        stored: StoredInvoice,
+        fingerprint: str,
+        is_open: bool,
+        outcome: ChunkOutcome,
+    ) -> None:
+        facts_before = len(outcome.facts)
+        key = (invoice.kind, invoice.number)
+        if fixed_half(stored.fingerprint) != fixed_half(fingerprint):
+            self._flag_fixed_field_changes(invoice, stored, fingerprint, outcome)
+
+        updated = _updated_fields(invoice, stored)
+        if stored.settled:
+            if is_open:
+                outcome.facts.append(
+                    InvoiceReopened(
+                        key,
+                        invoice.open_amount,
+                        invoice.payment_condition,
+                        invoice.pdf_url,
+                        fingerprint,
+                    )
+                )
+                self._counts.reopened += 1
+        elif not is_open:
+            reason: SettledReason = "paid"
+            if invoice.open_amount != 0:
+                reason = "overbooked"
+                self._flag(
+                    outcome,
+                    key,
+                    "open_amount",
+                    stored.open_amount,
+                    invoice.open_amount,
+                    f"more was booked than the amount of {stored.amount}",
+                    fingerprint,
+                )
+            outcome.facts.append(
+                InvoiceSettled(key, reason, stored.open_amount, invoice.open_amount, fingerprint)
+            )
+            self._counts.settled += 1
+        elif updated:
+            outcome.facts.append(
+                InvoiceChanged(
+                    key,
+                    stored.open_amount,
+                    invoice.open_amount,
+                    invoice.payment_condition,
+                    invoice.pdf_url,
+                    updated,
+                    fingerprint,
+                )
+            )
+            self._counts.changed += 1
+
+        if len(outcome.facts) == facts_before:
+            # Nothing Settle shows changed (a flagged value went back, or a closed document's
+            # details moved): only the stored fingerprint is stale.
+            self._counts.unchanged += 1
+            outcome.fingerprints.append((key, fingerprint))
+
+    def _flag_fixed_field_changes(
+        self,
+        invoice: ImportedInvoice,
+        stored: StoredInvoice,
+        fingerprint: str,
+        outcome: ChunkOutcome,
+    ) -> None:
+        key = (invoice.kind, invoice.number)
+        for name, held, now in (
+            ("amount", stored.amount, invoice.amount),
+            ("invoice_date", stored.invoice_date, invoice.invoice_date),
+            ("due_date", stored.due_date, invoice.due_date),
+            ("debtor_number", stored.debtor_number, invoice.debtor_number),
+            ("currency", stored.currency, invoice.currency),
+        ):
+            if held != now:
+                label = name.replace("_", " ")
+                self._flag(
+                    outcome,
+                    key,
+                    name,
+                    held,
+                    now,
+                    f"the {label} changed in bookkeeping after the first import; "
+                    "Settle keeps the original",
+                    fingerprint,
+                )
+
+    def _flag(
+        self,
+        outcome: ChunkOutcome,
+        key: DocumentKey,
+        name: str,
+        held: object,
+        now: object,
+        reason: str,
+        fingerprint: str,
+    ) -> None:
+        outcome.facts.append(
+            PossibleBookkeepingError(key, name, _shown(held), _shown(now), reason, fingerprint)
+        )
+        self._counts.flagged += 1
+
+    # -- debtors ------------------------------------------------------------------------------
+
+    def _reconcile_standalone_debtor(
+        self,
+        debtor: ImportedDebtor,
+        debtors: Mapping[str, str],
+        outcome: ChunkOutcome,
+        ignore: IgnoreRules | None,
+    ) -> None:
+        if debtor.number in self._debtors_done:
+            return
+        if ignore is not None and debtor.number in ignore.debtor_numbers:
+            self._counts.ignored += 1
+            return
+        self._waiting_debtors.setdefault(debtor.number, debtor)
+        if debtor.number in self._debtors_with_open_document:
+            fact = self._decide_debtor(debtor.number, debtors)
+            if fact is not None:
+                outcome.facts.append(fact)
+
+    def _decide_debtor(self, number: str, debtors: Mapping[str, str]) -> DebtorUpserted | None:
+        debtor = self._waiting_debtors.pop(number)
+        self._debtors_done.add(number)
+        fingerprint = debtor_fingerprint(debtor)
+        stored = debtors.get(number)
+        if stored == fingerprint:
+            return None
+        self._counts.debtors_upserted += 1
+        return DebtorUpserted(debtor, fingerprint, created=stored is None)
+
+
+def _updated_fields(invoice: ImportedInvoice, stored: StoredInvoice) -> tuple[str, ...]:
+    changed: list[str] = []
+    if invoice.open_amount != stored.open_amount:
+        changed.append("open_amount")
+    if invoice.payment_condition != stored.payment_condition:
+        changed.append("payment_condition")
+    if invoice.pdf_url != stored.pdf_url:
+        changed.append("pdf_url")
+    return tuple(changed)
+
+
+def _shown(value: object) -> str:
+    isoformat = getattr(value, "isoformat", None)
+    if callable(isoformat):
+        return str(isoformat())
+    return str(value)
+
+
+# Driving a whole run against a snapshot --------------------------------------------------------
+
+
+class Snapshot(Protocol):
+    """Read access to what Settle holds for one administration, by chunk."""
+
+    def documents(self, keys: Collection[DocumentKey]) -> Mapping[DocumentKey, StoredInvoice]: ...
+
+    def debtor_fingerprints(self, numbers: Collection[str]) -> Mapping[str, str]: ...
+
+    def unsettled(self) -> Iterable[tuple[DocumentKey, Decimal]]:
+        """Key and open amount of every document held as not settled."""
+        ...
+
+
+@dataclass
+class InMemorySnapshot:
+    """A ``Snapshot`` held in dictionaries; ``apply`` shows how facts change the stored state."""
+
+    stored_documents: dict[DocumentKey, StoredInvoice] = field(default_factory=dict)
+    stored_debtors: dict[str, str] = field(default_factory=dict)
+
+    def documents(self, keys: Collection[DocumentKey]) -> Mapping[DocumentKey, StoredInvoice]:
+        return {key: self.stored_documents[key] for key in keys if key in self.stored_documents}
+
+    def debtor_fingerprints(self, numbers: Collection[str]) -> Mapping[str, str]:
+        return {n: self.stored_debtors[n] for n in numbers if n in self.stored_debtors}
+
+    def unsettled(self) -> Iterable[tuple[DocumentKey, Decimal]]:
+        return [
+            (key, doc.open_amount) for key, doc in self.stored_documents.items() if not doc.settled
+        ]
+
+    def apply(self, outcome: ChunkOutcome) -> None:
+        """Change the stored state as the facts of ``outcome`` say."""
+        docs = self.stored_documents
+        for fact in outcome.facts:
+            if isinstance(fact, InvoiceImported):
+                docs[fact.invoice.key] = StoredInvoice.first_import(fact.invoice, fact.fingerprint)
+            elif isinstance(fact, CreditNoteImported):
+                docs[fact.credit_note.key] = StoredInvoice.first_import(
+                    fact.credit_note, fact.fingerprint
+                )
+            elif isinstance(fact, InvoiceChanged):
+                docs[fact.key] = replace(
+                    docs[fact.key],
+                    open_amount=fact.open_amount,
+                    payment_condition=fact.payment_condition,
+                    pdf_url=fact.pdf_url,
+                    fingerprint=fact.fingerprint,
+                )
+            elif isinstance(fact, InvoiceSettled):
+                docs[fact.key] = replace(
+                    docs[fact.key],
+                    settled=True,
+                    open_amount=fact.open_amount,
+                    fingerprint=fact.fingerprint or docs[fact.key].fingerprint,
+                )
+            elif isinstance(fact, InvoiceReopened):
+                docs[fact.key] = replace(
+                    docs[fact.key],
+                    settled=False,
+                    open_amount=fact.open_amount,
+                    payment_condition=fact.payment_condition,
+                    pdf_url=fact.pdf_url,
+                    fingerprint=fact.fingerprint,
+                )
+            elif isinstance(fact, PossibleBookkeepingError):
+                docs[fact.key] = replace(docs[fact.key], fingerprint=fact.fingerprint)
+            else:
+                self.stored_debtors[fact.debtor.number] = fact.fingerprint
+        for key, fingerprint in outcome.fingerprints:
+            docs[key] = replace(docs[key], fingerprint=fingerprint)
+
+
+@dataclass(slots=True)
+class RunResult(ChunkOutcome):
+    """Everything a whole run produced, for callers that do not stream (tests, small files)."""
+
+    counts: ImportCounts = field(default_factory=ImportCounts)
+
+
+def chunked(
+    items: Iterable[SourceItem], size: int = DEFAULT_CHUNK_SIZE
+) -> Iterator[list[SourceItem]]:
+    """Cut a stream of records into lists of at most ``size``."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def reconcile_stream(
+    items: Iterable[SourceItem],
+    snapshot: Snapshot,
+    *,
+    complete: bool,
+    ignore: IgnoreRules | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> Iterator[ChunkOutcome]:
+    """Reconcile a stream chunk by chunk; the last outcome is the end of the run.
+
+    The snapshot is read per chunk; if it is also written to between chunks (facts applied), the
+    result is the same, because a document occurs in one chunk only.
+    """
+    run = Reconciliation(complete=complete, ignore=ignore)
+    for chunk in chunked(items, chunk_size):
+        needed = run.lookups(chunk)
+        yield run.reconcile_chunk(
+            chunk,
+            snapshot.documents(needed.documents),
+            snapshot.debtor_fingerprints(needed.debtors),
+        )
+    yield run.finish(snapshot.unsettled())
+
+
+def reconcile(
+    items: Iterable[SourceItem],
+    snapshot: Snapshot,
+    *,
+    complete: bool,
+    ignore: IgnoreRules | None = None,
+) -> RunResult:
+    """Reconcile a whole run at once and return all its facts, rejects and counts."""
+    result = RunResult()
+    run = Reconciliation(complete=complete, ignore=ignore)
+    for chunk in chunked(items):
+        needed = run.lookups(chunk)
+        outcome = run.reconcile_chunk(
+            chunk,
+            snapshot.documents(needed.documents),
+            snapshot.debtor_fingerprints(needed.debtors),
+        )
+        _collect(result, outcome)
+    _collect(result, run.finish(snapshot.unsettled()))
+    result.counts = run.counts
+    return result
+
+
+def _collect(result: RunResult, outcome: ChunkOutcome) -> None:
+    result.facts.extend(outcome.facts)
+    result.rejected.extend(outcome.rejected)
+    result.notices.extend(outcome.notices)
+    result.fingerprints.extend(outcome.fingerprints)

@@ -1,0 +1,50 @@
+"""Settings of the importer (environment variables `SETTLE_IMPORTER_*`)."""
+
+from datetime import time
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from settle_shared.settings import ServiceSettings
+
+
+class ImporterSettings(ServiceSettings):
+    """The importer's settings on top of the common ones."""
+
+    model_config = SettingsConfigDict(env_prefix="SETTLE_IMPORTER_", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        "sqlite+aiosqlite:///var/importer.db",
+        description="the importer database: connections, import runs, the imported snapshot",
+    )
+    http_port: int = Field(8001, ge=1, le=65535, description="port of the internal HTTP API")
+    inbox_dir: Path = Field(
+        Path("var/inbox"),
+        description="drop folders: a file placed in INBOX_DIR/ADMINISTRATION_ID/ is imported",
+    )
+    inbox_poll_s: float = Field(2.0, gt=0, description="how often the drop folders are looked at")
+    default_schedule_time: time = Field(
+        time(6, 0), description="local time of a daily import when a connection sets none"
+    )
+    default_time_zone: str = Field(
+        "Europe/Amsterdam", description="time zone of a connection that sets none"
+    )
+    scheduler_enabled: bool = Field(
+        True, description="run daily imports and watch the drop folders"
+    )
+    scheduler_poll_s: float = Field(
+        30.0, gt=0, description="how often the scheduler checks whether a daily import is due"
+    )
+    upload_max_bytes: int = Field(
+        100 * 1024 * 1024, ge=1, description="largest file accepted by upload or drop folder"
+    )
+    chunk_size: int = Field(
+        1000, ge=1, le=20_000, description="records reconciled and committed per transaction"
+    )
+    stale_run_after_s: float = Field(
+        900.0,
+        gt=0,
+        description="a running import without progress for this long is taken as crashed "
+        "(its replica died) and marked failed, so the administration can import again",
+    )

@@ -1,0 +1,409 @@
+"""Column mapping for tabular exports (CSV and XLSX), and turning one row into a record.
+
+Reference (every field is optional to set; the defaults are ``CsvMapping()``):
+
+=========================  ====================  ========================================
+field                      default               meaning
+=========================  ====================  ========================================
+invoice_number             ``invoice_number``    required column
+debtor_number              ``debtor_number``     required column
+invoice_date               ``invoice_date``      required column
+due_date                   ``due_date``          required column
+amount                     ``amount``            required column
+open_amount                ``open_amount``       when absent the whole amount is open
+currency                   ``currency``          when absent or empty: ``default_currency``
+payment_condition          ``payment_condition``
+kind                       ``kind``              invoice/factuur or credit_note/creditnota;
+                                                 when absent or empty the sign decides
+pdf_url                    ``pdf_url``
+debtor_name                ``debtor_name``       when absent, rows carry no debtor details
+debtor_type                ``debtor_type``       business/b2b/zakelijk or consumer/b2c/
+                                                 particulier; empty: ``default_debtor_type``
+debtor_emails              ``debtor_email``      several separated by ``;`` ``,`` or spaces
+debtor_phone               ``debtor_phone``
+debtor_address_lines       ``debtor_address``,
+                           ``debtor_address_2``
+debtor_postal_code         ``debtor_postal_code``
+debtor_city                ``debtor_city``
+debtor_country             ``debtor_country``    ISO 3166 two-letter code
+debtor_language            ``debtor_language``   ISO 639-1 code
+delimiter                  ``None``              ``None``: detected from the first line
+decimal_comma              ``False``             ``True`` for ``1234,56``
+thousands_separator        ``None``              e.g. ``.`` for ``1.234,56``
+date_format                ``%Y-%m-%d``          ``strptime`` format, e.g. ``%d-%m-%Y``
+encoding                   ``utf-8``             a byte order mark overrides it
+fallback_encoding          ``None``              used when the file is not valid ``encoding``
+has_header                 ``True``              ``False``: columns are 0-based positions
+sheet                      ``None``              XLSX only: sheet name, else the first
+=========================  ====================  ========================================
+
+A column is named by its header (matched ignoring case and surrounding spaces) or, without a
+header, by its 0-based position. Required columns missing from the header fail the whole file;
+optional ones are simply not read. ``CsvMapping.dutch()`` is the preset for Dutch exports.
+"""
+
+from __future__ import annotations
+
+import codecs
+import operator
+import re
+from collections.abc import Callable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+from settle_importer.domain.model import (
+    DebtorType,
+    ImportedDebtor,
+    InvoiceKind,
+    RejectedRecord,
+    SourceRecord,
+)
+from settle_importer.domain.validation import (
+    RecordRejected,
+    debtor_from_source,
+    invoice_from_source,
+)
+from settle_importer.sources.base import MissingColumns
+
+ColumnRef = str | int
+
+_KINDS: dict[str, InvoiceKind] = {
+    "invoice": "invoice",
+    "factuur": "invoice",
+    "verkoopfactuur": "invoice",
+    "debit": "invoice",
+    "credit_note": "credit_note",
+    "credit note": "credit_note",
+    "creditnote": "credit_note",
+    "credit": "credit_note",
+    "creditnota": "credit_note",
+    "creditfactuur": "credit_note",
+}
+_DEBTOR_TYPES: dict[str, DebtorType] = {
+    "business": "business",
+    "b2b": "business",
+    "company": "business",
+    "zakelijk": "business",
+    "bedrijf": "business",
+    "consumer": "consumer",
+    "b2c": "consumer",
+    "private": "consumer",
+    "particulier": "consumer",
+}
+_EMAIL_SEPARATORS = re.compile(r"[;,\s]+")
+_DEBTOR_CACHE_LIMIT = 50_000
+
+
+class CsvMapping(BaseModel):
+    """How to read a CSV or XLSX export: which column holds what, and in which format."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    invoice_number: ColumnRef = "invoice_number"
+    debtor_number: ColumnRef = "debtor_number"
+    invoice_date: ColumnRef = "invoice_date"
+    due_date: ColumnRef = "due_date"
+    amount: ColumnRef = "amount"
+    open_amount: ColumnRef | None = "open_amount"
+    currency: ColumnRef | None = "currency"
+    payment_condition: ColumnRef | None = "payment_condition"
+    kind: ColumnRef | None = "kind"
+    pdf_url: ColumnRef | None = "pdf_url"
+    debtor_name: ColumnRef | None = "debtor_name"
+    debtor_type: ColumnRef | None = "debtor_type"
+    debtor_emails: ColumnRef | None = "debtor_email"
+    debtor_phone: ColumnRef | None = "debtor_phone"
+    debtor_address_lines: tuple[ColumnRef, ...] = ("debtor_address", "debtor_address_2")
+    debtor_postal_code: ColumnRef | None = "debtor_postal_code"
+    debtor_city: ColumnRef | None = "debtor_city"
+    debtor_country: ColumnRef | None = "debtor_country"
+    debtor_language: ColumnRef | None = "debtor_language"
+
+    delimiter: str | None = None
+    decimal_comma: bool = False
+    thousands_separator: str | None = None
+    date_format: str = "%Y-%m-%d"
+    encoding: str = "utf-8"
+    fallback_encoding: str | None = None
+    has_header: bool = True
+    sheet: str | None = None
+    default_currency: str = "EUR"
+    default_debtor_type: DebtorType = "business"
+
+    @classmethod
+    def dutch(cls, **overrides: Any) -> CsvMapping:
+        """The preset for Dutch exports: Dutch headers, ``;``, ``1.234,56`` and ``dd-mm-yyyy``."""
+        values: dict[str, Any] = {
+            "invoice_number": "Factuurnummer",
+            "debtor_number": "Debiteurnummer",
+            "invoice_date": "Factuurdatum",
+            "due_date": "Vervaldatum",
+            "amount": "Bedrag",
+            "open_amount": "Openstaand",
+            "currency": "Valuta",
+            "payment_condition": "Betalingsconditie",
+            "kind": "Soort",
+            "pdf_url": "PDF",
+            "debtor_name": "Naam",
+            "debtor_type": "Type",
+            "debtor_emails": "E-mail",
+            "debtor_phone": "Telefoon",
+            "debtor_address_lines": ("Adres", "Adres 2"),
+            "debtor_postal_code": "Postcode",
+            "debtor_city": "Plaats",
+            "debtor_country": "Land",
+            "debtor_language": "Taal",
+            "delimiter": ";",
+            "decimal_comma": True,
+            "thousands_separator": ".",
+            "date_format": "%d-%m-%Y",
+        }
+        values.update(overrides)
+        return cls(**values)
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, value: str | None) -> str | None:
+        if value is not None and len(value) != 1:
+            raise ValueError("the delimiter must be one character")
+        return value
+
+    @field_validator("encoding", "fallback_encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(f"unknown encoding '{value}'") from None
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CsvMapping:
+        if (self.thousands_separator or None) == ("," if self.decimal_comma else "."):
+            raise ValueError("the thousands separator cannot be the decimal separator")
+        if not self.has_header:
+            named = [name for name, ref in self.columns().items() if isinstance(ref, str)]
+            if named:
+                raise ValueError(
+                    "without a header, columns are 0-based positions; named: " + ", ".join(named)
+                )
+        return self
+
+    def columns(self) -> dict[str, ColumnRef]:
+        """Every mapped field with its column, address lines as ``debtor_address_lines[i]``."""
+        refs: dict[str, ColumnRef] = {}
+        for name in _SINGLE_COLUMNS:
+            ref = getattr(self, name)
+            if ref is not None:
+                refs[name] = ref
+        for i, ref in enumerate(self.debtor_address_lines):
+            refs[f"debtor_address_lines[{i}]"] = ref
+        return refs
+
+
+_REQUIRED = ("invoice_number", "debtor_number", "invoice_date", "due_date", "amount")
+_SINGLE_COLUMNS = (
+    *_REQUIRED,
+    "open_amount",
+    "currency",
+    "payment_condition",
+    "kind",
+    "pdf_url",
+    "debtor_name",
+    "debtor_type",
+    "debtor_emails",
+    "debtor_phone",
+    "debtor_postal_code",
+    "debtor_city",
+    "debtor_country",
+    "debtor_language",
+)
+_DEBTOR_DETAILS = (
+    "debtor_type",
+    "debtor_emails",
+    "debtor_phone",
+    "debtor_postal_code",
+    "debtor_city",
+    "debtor_country",
+    "debtor_language",
+)
+
+TextOf = Callable[[Any], str]
+AmountOf = Callable[[Any, str], Decimal]
+DateOf = Callable[[Any, str], date]
+
+
+class RowReader:
+    """Turns rows of cells into records, following a mapping resolved against a header.
+
+    ``text_of``, ``amount_of`` and ``date_of`` convert one cell; CSV passes parsers of text, XLSX
+    ones that also accept numbers and dates typed in the sheet.
+    """
+
+    def __init__(
+        self,
+        mapping: CsvMapping,
+        header: Sequence[str] | None,
+        *,
+        source_name: str,
+        text_of: TextOf,
+        amount_of: AmountOf,
+        date_of: DateOf,
+        position: Literal["line", "row"] = "line",
+    ) -> None:
+        self.mapping = mapping
+        self._text = text_of
+        self._amount = amount_of
+        self._date = date_of
+        self._position = position
+        index = self._resolve(mapping, header, source_name)
+        self.width = len(header) if header is not None else None
+        self._i_number = index["invoice_number"]
+        self._i_debtor = index["debtor_number"]
+        self._i_invoice_date = index["invoice_date"]
+        self._i_due_date = index["due_date"]
+        self._i_amount = index["amount"]
+        self._i_open = index.get("open_amount")
+        self._i_currency = index.get("currency")
+        self._i_condition = index.get("payment_condition")
+        self._i_kind = index.get("kind")
+        self._i_pdf = index.get("pdf_url")
+        self._i_name = index.get("debtor_name")
+        self._debtor_fields = {name: index[name] for name in _DEBTOR_DETAILS if name in index}
+        self._i_address = [
+            index[name] for name in sorted(index) if name.startswith("debtor_address_lines")
+        ]
+        self.needed_width = max(index.values()) + 1
+        self.number_index = self._i_number
+        debtor_columns = [
+            self._i_debtor,
+            *(i for i in [self._i_name] if i is not None),
+            *self._debtor_fields.values(),
+            *self._i_address,
+        ]
+        self._debtor_cells = operator.itemgetter(*debtor_columns)
+        self._debtors: dict[str, tuple[Any, ImportedDebtor]] = {}
+
+    @staticmethod
+    def _resolve(
+        mapping: CsvMapping, header: Sequence[str] | None, source_name: str
+    ) -> dict[str, int]:
+        refs = mapping.columns()
+        index: dict[str, int] = {}
+        if header is None:
+            for name, ref in refs.items():
+                assert isinstance(ref, int)  # guaranteed by CsvMapping's validation
+                index[name] = ref
+            return index
+        positions: dict[str, int] = {}
+        for i, title in enumerate(header):
+            positions.setdefault(title.strip().lower(), i)
+        missing: list[str] = []
+        for name, ref in refs.items():
+            if isinstance(ref, int):
+                index[name] = ref
+                continue
+            found = positions.get(ref.strip().lower())
+            if found is not None:
+                index[name] = found
+            elif name in _REQUIRED:
+                missing.append(ref)
+        if missing:
+            raise MissingColumns(source_name, missing, [t.strip() for t in header if t.strip()])
+        return index
+
+    def read(self, row: Sequence[Any], number: int) -> SourceRecord | RejectedRecord:
+        """Read one row; ``number`` is its line or row number in the file."""
+        position = f"{self._position} {number}"
+        if len(row) < self.needed_width:
+            row = [*row, *([None] * (self.needed_width - len(row)))]
+        text = self._text
+        invoice_number = text(row[self._i_number])
+        try:
+            debtor_number = text(row[self._i_debtor])
+            kind: InvoiceKind | None = None
+            if self._i_kind is not None:
+                kind = _kind(text(row[self._i_kind]))
+            invoice = invoice_from_source(
+                number=invoice_number,
+                debtor_number=debtor_number,
+                invoice_date=self._date(row[self._i_invoice_date], "invoice date"),
+                due_date=self._date(row[self._i_due_date], "due date"),
+                amount=self._amount(row[self._i_amount], "amount"),
+                open_amount=(
+                    None if self._i_open is None else self._amount(row[self._i_open], "open amount")
+                ),
+                currency=self._currency(row),
+                kind=kind,
+                payment_condition=(
+                    None if self._i_condition is None else text(row[self._i_condition])
+                ),
+                pdf_url=None if self._i_pdf is None else text(row[self._i_pdf]),
+            )
+            debtor = None if self._i_name is None else self._debtor(row, invoice.debtor_number)
+        except RecordRejected as rejected:
+            return RejectedRecord(
+                position, rejected.reference or invoice_number or None, rejected.reason
+            )
+        return SourceRecord(position, invoice, debtor)
+
+    def _currency(self, row: Sequence[Any]) -> str:
+        if self._i_currency is None:
+            return self.mapping.default_currency
+        return self._text(row[self._i_currency]) or self.mapping.default_currency
+
+    def _debtor(self, row: Sequence[Any], number: str) -> ImportedDebtor:
+        # A debtor's details repeat on every one of its invoices; build the record once per
+        # distinct set of cells.
+        cells = self._debtor_cells(row)
+        cached = self._debtors.get(number)
+        if cached is not None and cached[0] == cells:
+            return cached[1]
+        text = self._text
+        fields = self._debtor_fields
+        assert self._i_name is not None
+
+        def cell(name: str) -> str | None:
+            i = fields.get(name)
+            return None if i is None else text(row[i])
+
+        type_text = (cell("debtor_type") or "").lower()
+        debtor_type = self.mapping.default_debtor_type
+        if type_text:
+            if type_text not in _DEBTOR_TYPES:
+                raise RecordRejected(
+                    f"debtor type '{type_text}' is not business (b2b, zakelijk) "
+                    "or consumer (b2c, particulier)"
+                )
+            debtor_type = _DEBTOR_TYPES[type_text]
+        debtor = debtor_from_source(
+            number=number,
+            name=text(row[self._i_name]),
+            type=debtor_type,
+            emails=_EMAIL_SEPARATORS.split(cell("debtor_emails") or ""),
+            phone=cell("debtor_phone"),
+            address_lines=[text(row[i]) for i in self._i_address],
+            postal_code=cell("debtor_postal_code"),
+            city=cell("debtor_city"),
+            country=cell("debtor_country"),
+            language=cell("debtor_language"),
+        )
+        if len(self._debtors) >= _DEBTOR_CACHE_LIMIT:
+            self._debtors.clear()
+        self._debtors[number] = (cells, debtor)
+        return debtor
+
+
+def _kind(text: str) -> InvoiceKind | None:
+    if not text:
+        return None
+    kind = _KINDS.get(text.lower())
+    if kind is None:
+        raise RecordRejected(
+            f"document kind '{text}' is not invoice (factuur) or credit note (creditnota)"
+        )
+    return kind

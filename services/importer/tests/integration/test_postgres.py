@@ -1,0 +1,135 @@
+"""The chunked import and the one-run-at-a-time guard on PostgreSQL (COPY, row locks)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from settle_importer.app import SERVICE, context_for
+from settle_importer.application import importing
+from settle_importer.application.errors import RunInProgress
+from settle_importer.application.files import run_file
+from settle_importer.application.importing import RunOptions, execute_run, start_run
+from settle_importer.db import documents, import_runs
+from settle_importer.settings import ImporterSettings
+from settle_importer.sources import CsvMapping, CsvSource
+from settle_shared.db import create_engine, outbox_table, session_factory
+from settle_shared.migrations import upgrade
+
+pytestmark = pytest.mark.integration
+
+HEADER = "Factuurnummer;Debiteurnummer;Naam;Factuurdatum;Vervaldatum;Bedrag;Openstaand\n"
+
+
+def export(path: Path, rows: int, *, paid: set[int] = frozenset(), bad: set[int] = frozenset()):
+    lines = [HEADER]
+    for n in range(rows):
+        amount = "oops" if n in bad else f"{n + 1},00"
+        open_amount = "0,00" if n in paid else f"{n + 1},00"
+        lines.append(
+            f"F{n:04d};D{n % 7};Debiteur {n % 7};01-03-2025;31-03-2025;{amount};{open_amount}\n"
+        )
+    path.write_text("".join(lines))
+    return path
+
+
+async def count(engine, query) -> int:
+    async with engine.connect() as conn:
+        return int(await conn.scalar(query))
+
+
+async def test_chunked_import_on_postgres(pg_database: str, tmp_path: Path, monkeypatch):
+    # Small chunks and pages, so 50 records cross many of both.
+    monkeypatch.setattr(importing, "_UNSETTLED_PAGE", 3)
+    await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
+    settings = ImporterSettings(database_url=pg_database, chunk_size=7)
+    engine = create_engine(settings.database_url)
+    ctx = context_for(settings, session_factory(engine))
+    outbox = outbox_table(SERVICE.metadata)
+    try:
+        path = export(tmp_path / "a.csv", 50, bad={13})
+
+        async def run(file: Path, complete: bool = False):
+            run_id = await start_run(
+                ctx, "adm-1", source="csv", source_name=file.name, trigger="cli"
+            )
+            return await execute_run(
+                ctx,
+                "adm-1",
+                run_id,
+                lambda: CsvSource(file, CsvMapping.dutch()),
+                RunOptions(complete=complete),
+            )
+
+        first = await run(path)
+        assert first.status == "succeeded", first.error
+        assert first.counts["new"] == 49 and first.counts["rejected"] == 1
+        assert await count(engine, sa.select(sa.func.count()).select_from(documents)) == 49
+        events = await count(engine, sa.select(sa.func.count()).select_from(outbox))
+        assert events == 49 + 7 + 1  # invoices, debtors, run finished
+        async with engine.connect() as conn:
+            seqs = (
+                (await conn.execute(sa.select(outbox.c.seq).order_by(outbox.c.seq))).scalars().all()
+            )
+            headers = await conn.scalar(sa.select(outbox.c.headers).limit(1))
+        assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+        assert headers["ce_type"].startswith("settle.importer.")
+
+        again = await run(path)
+        assert again.counts["unchanged"] == 49 and again.counts["new"] == 0
+        assert await count(engine, sa.select(sa.func.count()).select_from(outbox)) == events + 1
+
+        paid = await run(export(tmp_path / "b.csv", 50, paid={1, 2}, bad={13}), complete=True)
+        assert paid.counts["settled"] == 2
+        shorter = await run(export(tmp_path / "c.csv", 40, paid={1, 2}, bad={13}), complete=True)
+        assert shorter.counts["settled"] == 10  # F0040..F0049 absent from the complete list
+        settled = await count(
+            engine, sa.select(sa.func.count()).select_from(documents).where(documents.c.settled)
+        )
+        assert settled == 12
+    finally:
+        await engine.dispose()
+
+
+async def test_one_run_per_administration_at_a_time_across_replicas(pg_database: str, tmp_path):
+    await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
+    replicas = []
+    for _ in range(2):
+        settings = ImporterSettings(database_url=pg_database)
+        engine = create_engine(settings.database_url)
+        replicas.append((engine, context_for(settings, session_factory(engine))))
+    try:
+        results = await asyncio.gather(
+            *(
+                start_run(ctx, "adm-1", source="csv", source_name="x", trigger="upload")
+                for _, ctx in replicas
+                for _ in range(3)
+            ),
+            return_exceptions=True,
+        )
+        started = [r for r in results if isinstance(r, str)]
+        refused = [r for r in results if isinstance(r, RunInProgress)]
+        assert len(started) == 1 and len(refused) == 5
+        # Another administration is not held up.
+        await start_run(replicas[1][1], "adm-2", source="csv", source_name="x", trigger="upload")
+
+        ctx = replicas[0][1]
+        path = export(tmp_path / "a.csv", 3)
+        outcome = await run_file(ctx, "adm-1", started[0], path, path.name, None)
+        assert outcome.status == "succeeded"
+        # Finished: the next run is accepted.
+        await start_run(replicas[1][1], "adm-1", source="csv", source_name="y", trigger="upload")
+        engine = replicas[0][0]
+        active = await count(
+            engine,
+            sa.select(sa.func.count())
+            .select_from(import_runs)
+            .where(import_runs.c.status.in_(["queued", "running"])),
+        )
+        assert active == 2
+    finally:
+        for engine, _ in replicas:
+            await engine.dispose()

@@ -1,0 +1,35 @@
+"""`settle importer import FILE --administration ID` against the configured database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from settle_importer.app import SERVICE
+from settle_shared.migrations import upgrade
+
+from .conftest import THREE_INVOICES
+
+pytestmark = pytest.mark.service
+
+
+def test_a_file_is_imported_from_the_command_line(tmp_path: Path, monkeypatch):
+    database = f"sqlite+aiosqlite:///{tmp_path / 'importer.db'}"
+    upgrade(SERVICE.migrations_dir, database)
+    monkeypatch.setenv("SETTLE_IMPORTER_DATABASE_URL", database)
+    export = tmp_path / "openstaand.csv"
+    export.write_bytes(THREE_INVOICES)
+    assert SERVICE.cli is not None
+    runner = CliRunner()
+
+    first = runner.invoke(SERVICE.cli, ["import", str(export), "--administration", "adm-1"])
+    assert first.exit_code == 0, first.output
+    assert "succeeded: 3 records; 3 new" in first.output
+    again = runner.invoke(SERVICE.cli, ["import", str(export), "--administration", "adm-1"])
+    assert "0 new" in again.output and "3 unchanged" in again.output
+
+    refused = runner.invoke(SERVICE.cli, ["import", str(export), "--administration", "a b"])
+    assert refused.exit_code == 2
+    assert "not an administration id" in refused.output

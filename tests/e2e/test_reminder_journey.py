@@ -1,0 +1,143 @@
+"""A user's journey through the running system: bookkeeping drops an export, the day runs, and
+the debtor's reminder arrives in the mailbox; the debtor answers and the reply is in the inbox."""
+
+import email
+import time
+from datetime import date, timedelta
+from email import policy
+from pathlib import Path
+
+import aiosmtplib
+import httpx
+import pytest
+
+from .conftest import Stack, service_url, stack_ports
+
+pytestmark = pytest.mark.e2e
+
+ADMINISTRATION = "adm-journey"
+TOKEN = "change-me"  # the embedded stack's development service token
+HEADERS = {"Authorization": f"Bearer {TOKEN}"}
+BUSINESS_DATE = date(2026, 11, 25)  # a Wednesday, no Dutch holiday
+DUE = BUSINESS_DATE - timedelta(days=30)
+
+
+def export(folder: Path) -> Path:
+    """A Dutch bookkeeping export: `;`, decimal commas, dd-mm-yyyy."""
+    rows = [
+        "Factuurnummer;Debiteurnummer;Factuurdatum;Vervaldatum;Bedrag;Openstaand;Valuta;"
+        "Naam;Type;E-mail;Adres;Postcode;Plaats;Land;Taal",
+        f"2026-0042;D-7;{(DUE - timedelta(days=30)):%d-%m-%Y};{DUE:%d-%m-%Y};1.234,56;1.234,56;"
+        "EUR;Bakkerij De Vries B.V.;zakelijk;boekhouding@devries.example;Dorpsstraat 1;"
+        "1234 AB;Utrecht;NL;nl",
+    ]
+    folder.mkdir(parents=True, exist_ok=True)
+    staging = folder.parent / "export.csv.partial"
+    staging.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    target = folder / "openstaande-posten.csv"
+    staging.replace(target)  # arrives whole, as a real export job would deliver it
+    return target
+
+
+def poll(what: str, check, timeout_s: float = 60.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.5)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def mails(var: Path) -> list[Path]:
+    return sorted((var / "mail").glob("*.eml"))
+
+
+def test_an_imported_overdue_invoice_becomes_a_reminder_in_the_mailbox(tmp_path):
+    ports = stack_ports()
+    var = tmp_path / "var"
+    stack = Stack(var, ports)
+    stack.wait_ready()
+    try:
+        importer = service_url(stack, "importer")
+        dunning = service_url(stack, "dunning")
+        messaging = service_url(stack, "messaging")
+        base = f"/internal/v1/administrations/{ADMINISTRATION}"
+
+        dropped = export(var / "inbox" / ADMINISTRATION)
+
+        def finished_run():
+            runs = httpx.get(f"{importer}{base}/runs", headers=HEADERS, timeout=5).json()
+            done = [r for r in runs["runs"] if r["status"] in ("succeeded", "failed")]
+            return done[0] if done else None
+
+        run = poll("the import run", finished_run)
+        assert run["status"] == "succeeded", run
+        assert run["counts"]["new"] == 1
+        assert (dropped.parent / "processed" / dropped.name).exists()
+
+        # The invoice reached dunning through Kafka.
+        poll(
+            "dunning to know the administration",
+            lambda: httpx.get(f"{dunning}{base}", headers=HEADERS, timeout=5).status_code == 200,
+        )
+        ran = httpx.post(
+            f"{dunning}{base}/runs",
+            json={"business_date": BUSINESS_DATE.isoformat()},
+            headers=HEADERS,
+            timeout=30,
+        )
+        assert ran.status_code == 200, ran.text
+        assert ran.json()["messages_requested"] == 1
+
+        [eml] = poll("the reminder in var/mail", lambda: mails(var))
+        message = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+        [to] = message["To"].addresses
+        assert (to.addr_spec, to.display_name) == (
+            "boekhouding@devries.example",
+            "Bakkerij De Vries B.V.",
+        )
+        assert message.get_content_type() == "multipart/alternative"
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        html = message.get_body(preferencelist=("html",)).get_content()
+        assert "2026-0042" in text and "2026-0042" in html
+        assert "€ 1.234,56" in text.replace("\xa0", " ")  # Dutch formatting of the amount
+        reply_to = message["Reply-To"]
+        assert reply_to.startswith("reply+")
+
+        # Running the same day again requests nothing and sends nothing.
+        again = httpx.post(
+            f"{dunning}{base}/runs",
+            json={"business_date": BUSINESS_DATE.isoformat()},
+            headers=HEADERS,
+            timeout=30,
+        )
+        assert again.json()["messages_requested"] == 0
+        time.sleep(3)
+        assert len(mails(var)) == 1
+
+        # The debtor answers the mail; the reply lands in the inbox, unread.
+        reply = email.message.EmailMessage()
+        reply["From"] = "boekhouding@devries.example"
+        reply["To"] = reply_to
+        reply["Subject"] = f"Re: {message['Subject']}"
+        reply["In-Reply-To"] = message["Message-ID"]
+        reply.set_content("Wij betalen vrijdag. Met vriendelijke groet, Jan de Vries")
+        aiosmtplib_send(reply, ports["inbound"])
+
+        def unread():
+            inbox = httpx.get(
+                f"{messaging}{base}/inbox", params={"unread": "true"}, headers=HEADERS, timeout=5
+            ).json()
+            return inbox["items"]
+
+        [received] = poll("the reply in the inbox", unread)
+        assert "Wij betalen vrijdag" in str(received)
+    finally:
+        stack.stop()
+
+
+def aiosmtplib_send(message: email.message.EmailMessage, port: int) -> None:
+    import asyncio
+
+    asyncio.run(aiosmtplib.send(message, hostname="127.0.0.1", port=port))
