@@ -41,9 +41,9 @@ from settle_importer.application.importing import RunOptions, execute_run, start
 from settle_importer.settings import ImporterSettings
 from settle_importer.sources import CsvMapping, CsvSource
 from settle_shared.db import create_engine, session_factory
-from settle_shared.kafka import catalogue_topics, create_broker, ensure_topics
+from settle_shared.kafka import catalogue_topics, ensure_topics
 from settle_shared.migrations import upgrade
-from settle_shared.outbox import OutboxRelay
+from settle_shared.outbox import KafkaSender, OutboxRelay
 from settle_shared.testing.infra import LOCAL_POSTGRES, embedded_broker
 
 # SETTLE_BENCH_RELAY_AFTER=1: publish only after the import, to see the two costs apart.
@@ -130,13 +130,11 @@ async def measure(rows: int, bootstrap: str, server: str, *, second: bool) -> No
         settings = ImporterSettings(database_url=url, kafka_bootstrap_servers=bootstrap)
         sessions = session_factory(engine)
         ctx = context_for(settings, sessions)
-        broker = create_broker(settings, client_id="bench-importer")
-        await broker.connect()
         relay = OutboxRelay(
             engine=engine,
             sessions=sessions,
             metadata=SERVICE.metadata,
-            broker=broker,
+            sender=KafkaSender(bootstrap, idempotence=False, client_id="bench-importer"),
             bootstrap_servers=bootstrap,
             clock=ctx.clock,
             batch_size=5000,
@@ -163,7 +161,7 @@ async def measure(rows: int, bootstrap: str, server: str, *, second: bool) -> No
                 f"the import takes {first_s / copy_s:.1f}x as long"
             )
         print(f"peak RSS                  {peak_rss_mib():>10,.0f} MiB")
-        await broker.stop()
+        await relay.stop()
     finally:
         await engine.dispose()
         async with admin.connect() as conn:

@@ -12,8 +12,10 @@ import asyncio
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, Protocol
 
 import sqlalchemy as sa
+from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 from prometheus_client import Counter, Gauge
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -126,6 +128,77 @@ COPY_THRESHOLD = 100
 _COPY_COLUMNS = ["event_id", "topic", "key", "event_type", "headers", "payload", "created_at"]
 
 
+class OutboxSender(Protocol):
+    """Puts outbox rows on the broker and returns once the broker has acknowledged them all."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def send(self, rows: Sequence[sa.Row[Any]]) -> None: ...
+
+
+class KafkaSender:
+    """A producer of the relay's own: pipelined sends (one round trip per batch instead of one
+    per event), `acks=all`, idempotence as configured."""
+
+    def __init__(self, bootstrap_servers: str, *, idempotence: bool, client_id: str) -> None:
+        self._options: dict[str, Any] = {
+            "bootstrap_servers": bootstrap_servers,
+            "client_id": client_id,
+            "acks": "all",
+            "enable_idempotence": idempotence,
+            "linger_ms": 5,
+        }
+        self._producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        # Made here, not in __init__: the producer belongs to the running event loop.
+        if self._producer is None:
+            producer = AIOKafkaProducer(**self._options)
+            await producer.start()
+            self._producer = producer
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    async def send(self, rows: Sequence[sa.Row[Any]]) -> None:
+        await self.start()
+        assert self._producer is not None
+        pending = [
+            await self._producer.send(
+                row.topic,
+                row.payload,
+                key=row.key.encode(),
+                headers=[(name, value.encode()) for name, value in row.headers.items()],
+            )
+            for row in rows
+        ]
+        await asyncio.gather(*pending)
+
+
+class BrokerSender:
+    """Publishes through a FastStream broker, one event at a time: what service tests use, so
+    events reach the in-memory test broker's subscribers."""
+
+    def __init__(self, broker: KafkaBroker) -> None:
+        self._broker = broker
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def send(self, rows: Sequence[sa.Row[Any]]) -> None:
+        for row in rows:
+            await self._broker.publish(
+                row.payload, row.topic, key=row.key.encode(), headers=row.headers
+            )
+
+
 class OutboxRelay:
     """Publishes unpublished outbox rows in order, then marks them."""
 
@@ -135,7 +208,7 @@ class OutboxRelay:
         engine: AsyncEngine,
         sessions: async_sessionmaker[AsyncSession],
         metadata: sa.MetaData,
-        broker: KafkaBroker,
+        sender: OutboxSender,
         bootstrap_servers: str,
         clock: Clock,
         batch_size: int = 1000,
@@ -144,7 +217,7 @@ class OutboxRelay:
     ) -> None:
         self._sessions = sessions
         self._table = outbox_table(metadata)
-        self._broker = broker
+        self._sender = sender
         self._bootstrap = bootstrap_servers
         self._clock = clock
         self._batch_size = batch_size
@@ -157,6 +230,13 @@ class OutboxRelay:
     def use_cluster(self, name: str) -> None:
         """Skip asking the broker which cluster it is (in-memory test brokers have none)."""
         self._cluster = name
+
+    def use_sender(self, sender: OutboxSender) -> None:
+        """Publish another way (service tests: through the in-memory test broker)."""
+        self._sender = sender
+
+    async def stop(self) -> None:
+        await self._sender.stop()
 
     def notify(self) -> None:
         """Tell the relay there is something new, so it does not wait for the next poll."""
@@ -212,19 +292,7 @@ class OutboxRelay:
             if not rows:
                 PENDING.set(0)
                 return 0
-            # Pipelined sends: one round trip for the batch instead of one per event.
-            pending = [
-                await self._broker.publish(
-                    row.payload,
-                    row.topic,
-                    key=row.key.encode(),
-                    headers=row.headers,
-                    correlation_id=row.headers.get("correlation_id"),
-                    no_confirm=True,
-                )
-                for row in rows
-            ]
-            await asyncio.gather(*pending)
+            await self._sender.send(rows)
             await session.execute(
                 sa.update(table)
                 .where(table.c.seq.in_([row.seq for row in rows]))

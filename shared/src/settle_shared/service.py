@@ -26,7 +26,7 @@ from settle_shared.events.base import EVENT_TYPES, TOPICS
 from settle_shared.health import add_request_metrics, health_router, require_service_token
 from settle_shared.kafka import catalogue_topics, create_broker, ensure_topics
 from settle_shared.logs import configure_logging, get_logger
-from settle_shared.outbox import Outbox, OutboxRelay
+from settle_shared.outbox import KafkaSender, Outbox, OutboxRelay
 from settle_shared.settings import ServiceSettings, load_settings
 
 log = get_logger(__name__)
@@ -97,7 +97,11 @@ class ServiceRuntime:
             engine=self.engine,
             sessions=self.sessions,
             metadata=spec.metadata,
-            broker=self.broker,
+            sender=KafkaSender(
+                settings.kafka_bootstrap_servers,
+                idempotence=settings.kafka_idempotence,
+                client_id=f"settle-{spec.name}-relay",
+            ),
             bootstrap_servers=settings.kafka_bootstrap_servers,
             clock=self.clock,
             batch_size=settings.outbox_batch_size,
@@ -185,6 +189,7 @@ class ServiceRuntime:
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await self.relay.stop()
             await self.broker.stop()
             await self.engine.dispose()
             log.info("service stopped")

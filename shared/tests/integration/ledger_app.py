@@ -22,7 +22,7 @@ from settle_shared.consumer import EventConsumer, PermanentError, ReceivedEvent
 from settle_shared.db import create_engine, new_metadata, session_factory, transaction
 from settle_shared.events.base import EVENT_TYPES, TOPICS, Event, Topic, event, topic
 from settle_shared.kafka import create_broker
-from settle_shared.outbox import Outbox, OutboxRelay
+from settle_shared.outbox import KafkaSender, Outbox, OutboxRelay
 from settle_shared.settings import ServiceSettings
 
 metadata = new_metadata()
@@ -107,22 +107,20 @@ async def produce(args: argparse.Namespace) -> None:
 
 async def relay(args: argparse.Namespace) -> None:
     """Publish the outbox until it is empty."""
-    config = settings(args)
     engine = create_engine(args.db)
-    broker = create_broker(config, client_id="ledger-relay")
-    await broker.connect()
+    sender = KafkaSender(args.bootstrap, idempotence=False, client_id="ledger-relay")
     outbox_relay = OutboxRelay(
         engine=engine,
         sessions=session_factory(engine),
         metadata=metadata,
-        broker=broker,
+        sender=sender,
         bootstrap_servers=args.bootstrap,
         clock=SystemClock(),
     )
     await outbox_relay.start()
     while await outbox_relay.publish_pending():
         pass
-    await broker.stop()
+    await outbox_relay.stop()
     await engine.dispose()
 
 

@@ -146,3 +146,27 @@ def test_a_consumer_needs_exactly_one_kind_of_handler(sqlite_database):
     runtime = build_runtime(SPEC, ServiceSettings(database_url=sqlite_database))
     with pytest.raises(ValueError, match="either a handler or a batch handler"):
         runtime.consume("g", ["importer.invoices.v1"])
+
+
+async def test_the_relay_publishes_staged_events_through_the_test_broker(sqlite_database):
+    from settle_shared.db import transaction
+    from settle_shared.outbox import BrokerSender
+
+    runtime = build_runtime(SPEC, ServiceSettings(database_url=sqlite_database))
+    async with runtime.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    runtime.relay.use_cluster("in-memory")
+    runtime.relay.use_sender(BrokerSender(runtime.broker))
+    received: list[dict] = []
+
+    @runtime.broker.subscriber("importer.invoices.v1", group_id="spy")
+    async def spy(body: dict) -> None:
+        received.append(body)
+
+    async with TestKafkaBroker(runtime.broker):
+        async with transaction(runtime.sessions) as session:
+            await runtime.outbox.add(session, changed("inv-9", "12.00"), administration_id="adm-1")
+        assert await runtime.relay.publish_pending() == 1
+        assert await runtime.relay.publish_pending() == 0  # marked: never twice
+    assert [body["invoice_id"] for body in received] == ["inv-9"]
+    await runtime.engine.dispose()

@@ -15,6 +15,7 @@ from faststream.kafka import TestKafkaBroker
 from settle_shared.envelope import Envelope
 from settle_shared.events.base import Event
 from settle_shared.migrations import upgrade
+from settle_shared.outbox import BrokerSender
 from settle_shared.service import ServiceRuntime, ServiceSpec, build_runtime
 
 
@@ -61,6 +62,7 @@ async def running_service(
     config = spec.settings_cls(database_url=database_url, environment="test", **settings)
     runtime = build_runtime(spec, config)
     runtime.relay.use_cluster("in-memory")
+    runtime.relay.use_sender(BrokerSender(runtime.broker))
     if before_start is not None:
         before_start(runtime)
     try:
