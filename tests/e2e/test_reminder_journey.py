@@ -15,7 +15,7 @@ from .conftest import Stack, service_url, stack_ports
 
 pytestmark = pytest.mark.e2e
 
-ADMINISTRATION = "adm-journey"
+ADMINISTRATION = "demo"  # the administration the embedded stack seeds for its demo user
 TOKEN = "change-me"  # the embedded stack's development service token
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}
 BUSINESS_DATE = date(2026, 11, 25)  # a Wednesday, no Dutch holiday
@@ -133,6 +133,39 @@ def test_an_imported_overdue_invoice_becomes_a_reminder_in_the_mailbox(tmp_path)
 
         [received] = poll("the reply in the inbox", unread)
         assert "Wij betalen vrijdag" in str(received)
+
+        # The user signs in at the gateway with the demo login the stack printed and sees
+        # the same story: the dashboard counts the reminded invoice, its detail shows when.
+        gateway = f"http://127.0.0.1:{ports['gateway']}"
+        login_line = next(line for line in stack.output.splitlines() if " login " in line)
+        email_address, password = login_line.split()[3], login_line.split()[5]
+        signed_in = httpx.post(
+            f"{gateway}/api/v1/auth/login",
+            json={"email": email_address, "password": password},
+            timeout=10,
+        )
+        assert signed_in.status_code == 200, signed_in.text
+        user = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+        api = f"{gateway}/api/v1/administrations/{ADMINISTRATION}"
+
+        def reminded_on_dashboard():
+            answer = httpx.get(f"{api}/dashboard", headers=user, timeout=10)
+            assert answer.status_code == 200, answer.text
+            board = answer.json()
+            return [p for p in board["phases"] if p["phase"] == "reminder_1" and p["count"] == 1]
+
+        [phase] = poll("the dashboard to show the reminder", reminded_on_dashboard)
+        assert phase["total"] == "1234.56"
+        invoices = httpx.get(f"{api}/invoices", headers=user, timeout=10).json()
+        [invoice] = [i for i in invoices["items"] if i["number"] == "2026-0042"]
+        detail = httpx.get(f"{api}/invoices/{invoice['invoice_id']}", headers=user, timeout=10)
+        assert detail.status_code == 200
+        assert "reminder-1" in detail.text
+
+        # The demo user sees the demo administration only; without a token, nothing at all.
+        other = f"{gateway}/api/v1/administrations/someone-else/dashboard"
+        assert httpx.get(other, headers=user, timeout=10).status_code == 404
+        assert httpx.get(f"{api}/dashboard", timeout=10).status_code == 401
     finally:
         stack.stop()
 

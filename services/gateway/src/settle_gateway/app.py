@@ -1,22 +1,126 @@
-"""Wiring of the gateway: the web UI's API. For now it serves health and metrics."""
+"""Wiring of the gateway: the UI API, its read-model consumer and the demo seed."""
 
+from __future__ import annotations
+
+import asyncio
+import json
+import os
 from pathlib import Path
 
+from fastapi.middleware.cors import CORSMiddleware
+
+from settle_gateway import api
+from settle_gateway.cli import cli
 from settle_gateway.db import metadata
+from settle_gateway.identity import DEMO_ADMINISTRATION, seed_demo
+from settle_gateway.projection import TOPICS, project
+from settle_gateway.security import LoginLimiter, OidcVerifier
 from settle_gateway.settings import GatewaySettings
-from settle_shared.service import ServiceRuntime, ServiceSpec
+from settle_gateway.upstream import Upstreams
+from settle_shared.db import transaction
+from settle_shared.logs import get_logger
+from settle_shared.service import EmbeddedContext, ServiceRuntime, ServiceSpec
+
+log = get_logger(__name__)
+
+DEMO_LOGIN_FILE = "demo-login.json"
+
+
+async def seed_demo_login(runtime: ServiceRuntime) -> str | None:
+    """Create the demo organisation, administration and user when missing; write the login
+    where the embedded stack shows it. Returns the password when a user was created."""
+    settings = runtime.settings
+    assert isinstance(settings, GatewaySettings)
+    async with transaction(runtime.sessions) as session:
+        password = await seed_demo(session, settings.demo_email, runtime.clock.now())
+    if password is None:
+        log.info("demo login exists", email=settings.demo_email)
+        return None
+    if settings.demo_login_file is not None:
+        path = settings.demo_login_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Readable by its owner only: it holds a password, even if only a demo one.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            json.dump(
+                {
+                    "email": settings.demo_email,
+                    "password": password,
+                    "administration_id": DEMO_ADMINISTRATION,
+                },
+                file,
+            )
+    # The embedded stack's demo user exists to be shown: this one line says how to sign in.
+    log.info(
+        "demo login created",
+        login=f"{settings.demo_email} / {password}",
+        administration_id=DEMO_ADMINISTRATION,
+    )
+    return password
 
 
 def setup(runtime: ServiceRuntime) -> None:
-    """Routes and consumers of the gateway (the read model comes with its own change)."""
+    """The UI API, the read-model consumer, CORS and the demo seed."""
+    settings = runtime.settings
+    assert isinstance(settings, GatewaySettings)
+    oidc = (
+        OidcVerifier(settings)
+        if settings.oidc_issuer and settings.oidc_audience and settings.oidc_jwks_url
+        else None
+    )
+    upstreams = Upstreams(settings)
+    runtime.app.state.gateway = api.GatewayState(
+        runtime=runtime,
+        settings=settings,
+        limiter=LoginLimiter(settings.login_max_failures, settings.login_window_s),
+        oidc=oidc,
+        upstreams=upstreams,
+    )
+    runtime.app.include_router(api.auth)
+    runtime.app.include_router(api.router)
+    if settings.cors_origins:
+        runtime.app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Correlation-ID"],
+            expose_headers=["X-Correlation-ID"],
+        )
+    runtime.consume(settings.consumer_group, TOPICS, batch_handler=project)
+
+    async def start_and_stop(stop: asyncio.Event) -> None:
+        if settings.seed_demo:
+            try:
+                await seed_demo_login(runtime)
+            except Exception as exc:  # the API still serves; the log says what went wrong
+                log.error("demo seed failed", error=repr(exc))
+        await stop.wait()
+        await upstreams.close()
+
+    runtime.add_background(start_and_stop)
+
+
+def embedded_settings(ctx: EmbeddedContext) -> dict[str, str]:
+    """The embedded stack: the neighbours' URLs, and a demo login written under var/."""
+    settings = {
+        "seed_demo": "true",
+        "demo_login_file": str(ctx.var_dir / DEMO_LOGIN_FILE),
+    }
+    for name in ("importer", "dunning", "messaging"):
+        if url := ctx.service_urls.get(name):
+            settings[f"{name}_url"] = url
+    return settings
 
 
 SERVICE = ServiceSpec(
     name="gateway",
-    description="The API of Settle's web interface.",
+    description="The API of Settle's web interface: sign-in, the read model of every "
+    "service's events, and commands passed to the service that owns them.",
     settings_cls=GatewaySettings,
     metadata=metadata,
     migrations_dir=Path(__file__).resolve().parents[2] / "migrations",
     setup=setup,
+    cli=cli,
     start_order=90,
+    embedded_settings=embedded_settings,
 )

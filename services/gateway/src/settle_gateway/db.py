@@ -1,5 +1,248 @@
-"""The gateway's database. Until the read model arrives it holds only the outbox and inbox."""
+"""The gateway's database: identity (organisations, administrations, users, roles, tokens) and
+the read model, a projection of the other services' events that the UI queries.
+
+Read-model tables start with `rm_`; `settle gateway rebuild` empties exactly those."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
 
 from settle_shared.db import new_metadata
 
 metadata = new_metadata()
+
+MONEY = sa.Numeric(14, 2)
+TS = sa.DateTime(timezone=True)
+ID = sa.String(100)
+
+# --- identity ------------------------------------------------------------------------------
+
+organisations = sa.Table(
+    "organisations",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+)
+
+administrations = sa.Table(
+    "administrations",
+    metadata,
+    # The id the other services know as administration_id.
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("organisation_id", ID, sa.ForeignKey("organisations.id"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Index("ix_administrations_organisation", "organisation_id"),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("organisation_id", ID, sa.ForeignKey("organisations.id"), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    # None: the user signs in only through the OpenID Connect provider.
+    sa.Column("password_hash", sa.String(200), nullable=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+)
+
+memberships = sa.Table(
+    "memberships",
+    metadata,
+    sa.Column("user_id", ID, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("administration_id", ID, sa.ForeignKey("administrations.id"), primary_key=True),
+    sa.Column("role", sa.String(20), nullable=False),
+)
+
+refresh_tokens = sa.Table(
+    "refresh_tokens",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("user_id", ID, sa.ForeignKey("users.id"), nullable=False),
+    # A chain of rotations: reuse of a rotated token revokes the whole family.
+    sa.Column("family_id", ID, nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("used_at", TS, nullable=True),
+    sa.Column("revoked_at", TS, nullable=True),
+    sa.Index("ix_refresh_tokens_family", "family_id"),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("administration_id", ID, sa.ForeignKey("administrations.id"), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("revoked_at", TS, nullable=True),
+)
+
+# --- read model -----------------------------------------------------------------------------
+
+rm_debtors = sa.Table(
+    "rm_debtors",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("debtor_id", ID, primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("number", sa.String(100), nullable=False),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("emails", sa.JSON, nullable=False),
+    sa.Column("phone", sa.String(100), nullable=True),
+    sa.Column("address_lines", sa.JSON, nullable=False),
+    sa.Column("postal_code", sa.String(20), nullable=True),
+    sa.Column("city", sa.String(100), nullable=True),
+    sa.Column("country", sa.String(2), nullable=True),
+    sa.Column("language", sa.String(2), nullable=True),
+    # Maintained so the debtor list filters without counting invoices.
+    sa.Column("open_invoices", sa.Integer, nullable=False),
+    sa.Column("open_amount", MONEY, nullable=False),
+    sa.Index("ix_rm_debtors_name", "administration_id", "name"),
+)
+
+rm_invoices = sa.Table(
+    "rm_invoices",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("invoice_id", ID, primary_key=True),
+    # Importer facts carry a version; dunning events are ordered by their event time.
+    sa.Column("import_version", sa.Integer, nullable=False),
+    sa.Column("dunning_at", TS, nullable=True),
+    sa.Column("number", sa.String(100), nullable=True),
+    sa.Column("debtor_id", ID, nullable=True),
+    sa.Column("debtor_name", sa.String(300), nullable=True),
+    sa.Column("invoice_date", sa.Date, nullable=True),
+    sa.Column("due_date", sa.Date, nullable=True),
+    sa.Column("amount", MONEY, nullable=True),
+    sa.Column("open_amount", MONEY, nullable=True),
+    sa.Column("currency", sa.String(3), nullable=True),
+    sa.Column("status", sa.String(20), nullable=False),  # unknown, open, settled
+    sa.Column("phase", sa.String(50), nullable=False),
+    sa.Column("on_hold", sa.Boolean, nullable=False),
+    sa.Column("next_step_id", sa.String(100), nullable=True),
+    sa.Column("next_step_on", sa.Date, nullable=True),
+    sa.Column("blocked_by", sa.String(100), nullable=True),
+    sa.Column("pdf_url", sa.String(1000), nullable=True),
+    sa.Index("ix_rm_invoices_due", "administration_id", "status", "due_date", "invoice_id"),
+    sa.Index("ix_rm_invoices_amount", "administration_id", "status", "open_amount", "invoice_id"),
+    sa.Index("ix_rm_invoices_number", "administration_id", "number"),
+    sa.Index("ix_rm_invoices_debtor", "administration_id", "debtor_id"),
+    sa.Index("ix_rm_invoices_phase", "administration_id", "phase", "due_date"),
+)
+
+rm_attention = sa.Table(
+    "rm_attention",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("subject_type", sa.String(20), primary_key=True),
+    sa.Column("subject_id", ID, primary_key=True),
+    sa.Column("reason", sa.String(50), primary_key=True),
+    sa.Column("open", sa.Boolean, nullable=False),
+    sa.Column("sentence", sa.Text, nullable=False),
+    sa.Column("at", TS, nullable=False),
+    sa.Index("ix_rm_attention_reason", "administration_id", "reason", "open"),
+)
+
+rm_steps = sa.Table(
+    "rm_steps",
+    metadata,
+    sa.Column("event_id", sa.String(64), primary_key=True),
+    sa.Column("administration_id", ID, nullable=False),
+    sa.Column("invoice_id", ID, nullable=False),
+    sa.Column("step_id", sa.String(100), nullable=False),
+    sa.Column("executed_on", sa.Date, nullable=False),
+    sa.Column("phase", sa.String(50), nullable=False),
+    sa.Column("reason", sa.String(30), nullable=False),
+    sa.Column("channels", sa.JSON, nullable=False),
+    sa.Column("legally_required", sa.Boolean, nullable=False),
+    sa.Column("at", TS, nullable=False),
+    sa.Index("ix_rm_steps_invoice", "administration_id", "invoice_id", "at"),
+)
+
+rm_messages = sa.Table(
+    "rm_messages",
+    metadata,
+    sa.Column("message_id", ID, primary_key=True),
+    sa.Column("administration_id", ID, nullable=False),
+    sa.Column("debtor_id", ID, nullable=False),
+    sa.Column("thread_id", ID, nullable=False),
+    sa.Column("direction", sa.String(10), nullable=False),  # outbound, inbound
+    sa.Column("state", sa.String(30), nullable=False),
+    sa.Column("channel", sa.String(20), nullable=True),
+    sa.Column("subject", sa.String(500), nullable=True),
+    sa.Column("detail", sa.Text, nullable=True),
+    sa.Column("invoice_ids", sa.JSON, nullable=False),
+    sa.Column("read", sa.Boolean, nullable=False),
+    # Time of the newest read/unread fact, kept apart from the delivery state's time.
+    sa.Column("read_at", TS, nullable=True),
+    sa.Column("created_at", TS, nullable=False),
+    # Time of the newest fact applied: an older one never overwrites it.
+    sa.Column("state_at", TS, nullable=False),
+    sa.Index("ix_rm_messages_inbox", "administration_id", "direction", "read", "created_at"),
+    sa.Index("ix_rm_messages_debtor", "administration_id", "debtor_id", "created_at"),
+)
+
+rm_message_invoices = sa.Table(
+    "rm_message_invoices",
+    metadata,
+    sa.Column("message_id", ID, primary_key=True),
+    sa.Column("invoice_id", ID, primary_key=True),
+    sa.Column("administration_id", ID, nullable=False),
+    sa.Index("ix_rm_message_invoices_invoice", "administration_id", "invoice_id"),
+)
+
+rm_import_runs = sa.Table(
+    "rm_import_runs",
+    metadata,
+    sa.Column("run_id", ID, primary_key=True),
+    sa.Column("administration_id", ID, nullable=False),
+    sa.Column("source", sa.String(50), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("counts", sa.JSON, nullable=False),
+    sa.Column("started_at", TS, nullable=False),
+    sa.Column("finished_at", TS, nullable=False),
+    sa.Column("duration_ms", sa.Integer, nullable=False),
+    sa.Index("ix_rm_import_runs_adm", "administration_id", "started_at"),
+)
+
+# Maintained aggregates, so the dashboard never scans invoices.
+rm_phase_totals = sa.Table(
+    "rm_phase_totals",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("phase", sa.String(50), primary_key=True),
+    sa.Column("currency", sa.String(3), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("total", MONEY, nullable=False),
+)
+
+# Open invoices per due date: aging and overdue totals sum a few thousand due dates instead of
+# reading a million invoices, and stay right as days pass (the buckets are cut at query time).
+rm_due_totals = sa.Table(
+    "rm_due_totals",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("due_date", sa.Date, primary_key=True),
+    sa.Column("currency", sa.String(3), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("total", MONEY, nullable=False),
+)
+
+rm_attention_counts = sa.Table(
+    "rm_attention_counts",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("subject_type", sa.String(20), primary_key=True),
+    sa.Column("reason", sa.String(50), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+)
+
+READ_MODEL = [t for name, t in metadata.tables.items() if name.startswith("rm_")]

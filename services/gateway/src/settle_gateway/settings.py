@@ -1,13 +1,81 @@
-from pydantic import Field
+"""Settings of the gateway (prefix SETTLE_GATEWAY_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from settle_shared.settings import ServiceSettings
+from settle_shared.settings import PLACEHOLDER_SECRET, ServiceSettings
 
 
 class GatewaySettings(ServiceSettings):
+    """The gateway's settings: identity, tokens, the read model and its neighbours."""
+
     model_config = SettingsConfigDict(env_prefix="SETTLE_GATEWAY_", extra="ignore", frozen=True)
 
     database_url: str = Field(
         "sqlite+aiosqlite:///var/gateway.db", description="the gateway's read-model database"
     )
     http_port: int = Field(8000, ge=1, le=65535, description="port of the gateway's API")
+    jwt_secret: SecretStr = Field(
+        SecretStr(PLACEHOLDER_SECRET),
+        description="secret (32+ bytes) signing access tokens (HS256); must be set in production",
+    )
+    jwt_issuer: str = Field("settle-gateway", description="issuer of the gateway's access tokens")
+    jwt_audience: str = Field("settle-ui", description="audience of the gateway's access tokens")
+    access_token_minutes: int = Field(15, ge=1, le=1440, description="lifetime of an access token")
+    refresh_token_days: int = Field(14, ge=1, le=365, description="lifetime of a refresh token")
+    oidc_issuer: str | None = Field(
+        None, description="issuer of an external OpenID Connect provider whose tokens are accepted"
+    )
+    oidc_audience: str | None = Field(None, description="audience those tokens must carry")
+    oidc_jwks_url: str | None = Field(None, description="JWKS URL of the OpenID Connect provider")
+    oidc_email_claim: str = Field(
+        "email", description="claim of an OpenID Connect token naming the Settle user (by email)"
+    )
+    login_max_failures: int = Field(
+        5, ge=1, description="failed logins per account and address before logins are refused"
+    )
+    login_window_s: int = Field(
+        900, ge=1, description="window (seconds) in which failed logins are counted"
+    )
+    cors_origins: list[str] = Field(
+        [],
+        description="origins the browser may call the API from (a JSON list); empty: none",
+    )
+    importer_url: str = Field("http://127.0.0.1:8001", description="the importer's internal API")
+    dunning_url: str = Field("http://127.0.0.1:8002", description="dunning's internal API")
+    messaging_url: str = Field(
+        "http://127.0.0.1:8003", description="the messaging service's internal API"
+    )
+    upstream_timeout_s: float = Field(
+        10.0, gt=0, description="timeout of one call to another service's internal API"
+    )
+    consumer_group: str = Field(
+        "gateway",
+        description="consumer group of the read model; a fresh one re-reads every topic "
+        "(see `settle gateway rebuild`)",
+    )
+    time_zone: str = Field(
+        "Europe/Amsterdam", description="time zone in which business dates (overdue, aging) fall"
+    )
+    seed_demo: bool = Field(
+        False, description="create a demo organisation, administration and user at start-up"
+    )
+    demo_email: str = Field("demo@settle.example", description="login of the demo user")
+    demo_login_file: Path | None = Field(
+        None, description="file the demo login is written to (the embedded stack shows it)"
+    )
+
+    @model_validator(mode="after")
+    def _no_placeholder_jwt_secret_in_production(self) -> GatewaySettings:
+        if self.environment == "production":
+            if self.jwt_secret.get_secret_value() == PLACEHOLDER_SECRET:
+                raise ValueError("jwt_secret: set a real secret in production")
+            if len(self.jwt_secret.get_secret_value()) < 32:
+                raise ValueError("jwt_secret: use at least 32 bytes in production")
+            if self.seed_demo:
+                raise ValueError("seed_demo: never seed a demo user in production")
+        return self

@@ -8,6 +8,7 @@ broker hang after it comes back), and stops everything in order on Ctrl-C."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -242,6 +243,13 @@ class Stack:
             f"(every mail kept under {self.config.var_dir / 'mail'})"
         )
         say(f"  data        {self.config.var_dir}")
+        login = self.config.var_dir / "demo-login.json"
+        if login.exists():  # written by the gateway when it seeds the demo organisation
+            demo = json.loads(login.read_text())
+            say(
+                f"  login       {demo['email']} / {demo['password']}   "
+                f"(administration {demo['administration_id']})"
+            )
         say("Ctrl-C stops everything.")
 
     async def supervise(self) -> None:

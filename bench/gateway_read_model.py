@@ -1,0 +1,177 @@
+"""How fast the UI queries are on a large read model (SQLite, in process).
+
+Fills the gateway's read model with one administration of N invoices and N/5 debtors (plus
+smaller administrations beside it), then times the dashboard, the first filtered invoice page,
+a deep keyset page, an invoice detail and a debtor search through the real HTTP app (in
+process, one request at a time: latency of the code and queries, not of a network or a load
+generator).
+
+    .venv/bin/python bench/gateway_read_model.py --invoices 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sqlite3
+import statistics
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from settle_gateway.app import SERVICE
+from settle_gateway.identity import (
+    Role,
+    create_user,
+    ensure_administration,
+    ensure_organisation,
+    grant,
+)
+from settle_shared.clock import FixedClock
+from settle_shared.db import transaction
+from settle_shared.migrations import upgrade
+from settle_shared.testing.service import running_service
+
+ADM = "big"
+PHASES = ["sent", "reminder_1", "reminder_2", "final_reminder", "ready_for_collection"]
+NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
+# Placeholders only: the values are bound, never formatted into the statement.
+INSERT_INVOICE = "INSERT INTO rm_invoices VALUES (" + ",".join("?" * 19) + ")"
+
+
+def fill(path: Path, invoices: int, others: int) -> None:
+    """Rows straight into SQLite: far faster than projecting a million events."""
+    rng = random.Random(1)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=OFF")
+    for adm, count in [(ADM, invoices)] + [(f"other-{n}", others) for n in range(10)]:
+        debtors = max(1, count // 5)
+        db.executemany(
+            "INSERT INTO rm_debtors VALUES (?,?,1,?,?,'business','[]',NULL,'[]',NULL,NULL,"
+            "'NL','nl',0,0)",
+            (
+                (adm, f"d{n}", f"D{n}", f"Debtor {n:07d} {rng.choice(['BV', 'VOF'])}")
+                for n in range(debtors)
+            ),
+        )
+        rows = []
+        for n in range(count):
+            due = date(2026, 6, 1) + timedelta(days=rng.randrange(-200, 60))
+            amount = f"{rng.randrange(10, 5000)}.{rng.randrange(100):02d}"
+            debtor = rng.randrange(debtors)
+            rows.append(
+                (
+                    adm,
+                    f"i{n}",
+                    1,
+                    None,
+                    f"F{n:08d}",
+                    f"d{debtor}",
+                    f"Debtor {debtor:07d}",
+                    (due - timedelta(days=30)).isoformat(),
+                    due.isoformat(),
+                    amount,
+                    amount,
+                    "EUR",
+                    "open",
+                    rng.choice(PHASES),
+                    rng.random() < 0.01,
+                    "step",
+                    due.isoformat(),
+                    None,
+                    None,
+                )
+            )
+            if len(rows) == 50_000:
+                db.executemany(INSERT_INVOICE, rows)
+                rows = []
+        db.executemany(INSERT_INVOICE, rows)
+    # The aggregates the projection maintains, computed once here.
+    db.execute(
+        "INSERT INTO rm_phase_totals SELECT administration_id, phase, currency, count(*), "
+        "sum(open_amount) FROM rm_invoices GROUP BY 1, 2, 3"
+    )
+    db.execute(
+        "INSERT INTO rm_due_totals SELECT administration_id, due_date, currency, count(*), "
+        "sum(open_amount) FROM rm_invoices GROUP BY 1, 2, 3"
+    )
+    db.execute(
+        "UPDATE rm_debtors SET open_invoices = (SELECT count(*) FROM rm_invoices i WHERE "
+        "i.administration_id = rm_debtors.administration_id AND i.debtor_id = rm_debtors.debtor_id)"
+    )
+    db.execute("ANALYZE")
+    db.commit()
+    db.close()
+
+
+async def measure(path: Path, requests: int) -> None:
+    url = f"sqlite+aiosqlite:///{path}"
+    async with running_service(SERVICE, url, jwt_secret="b" * 40) as harness:
+        harness.runtime.clock = FixedClock(NOW)
+        async with transaction(harness.runtime.sessions) as session:
+            org = await ensure_organisation(session, "Bench", NOW)
+            await ensure_administration(session, org, ADM, "Big", NOW)
+            user = await create_user(
+                session,
+                organisation_id=org,
+                email="b@b.example",
+                name="b",
+                password="pw",
+                now=NOW,
+            )
+            await grant(session, user, ADM, Role.RESTRICTED)
+        client = harness.client
+        login = await client.post(
+            "/api/v1/auth/login",
+            json={"email": "b@b.example", "password": "pw"},
+            headers={"Authorization": ""},
+        )
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        base = f"/api/v1/administrations/{ADM}"
+        cursor = None
+        for _ in range(499):  # walk to page 500 once, to time it
+            params = {"limit": 50, **({"cursor": cursor} if cursor else {})}
+            cursor = (await client.get(f"{base}/invoices", params=params, headers=headers)).json()[
+                "next_cursor"
+            ]
+        cases = {
+            "dashboard": (f"{base}/dashboard", {}),
+            "invoices, phase filter": (f"{base}/invoices", {"phase": "reminder_2"}),
+            "invoices, page 500": (f"{base}/invoices", {"limit": 50, "cursor": cursor}),
+            "invoice detail": (f"{base}/invoices/i12345", {}),
+            "debtor search": (f"{base}/debtors", {"q": "Debtor 00123"}),
+            "hello (health/live)": ("/health/live", {}),
+        }
+        print(f"{'query':<24} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+        for name, (path_, params) in cases.items():
+            times = []
+            for _ in range(requests):
+                started = time.perf_counter()
+                response = await client.get(path_, params=params, headers=headers)
+                times.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, response.text
+            times.sort()
+            q = statistics.quantiles(times, n=100)
+            print(f"{name:<24} {q[49]:>8.1f} {q[94]:>8.1f} {q[98]:>8.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--invoices", type=int, default=200_000)
+    parser.add_argument("--others", type=int, default=10_000, help="invoices per other adm.")
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "gateway.db"
+        upgrade(SERVICE.migrations_dir, f"sqlite+aiosqlite:///{path}")
+        started = time.perf_counter()
+        fill(path, args.invoices, args.others)
+        print(f"filled {args.invoices} invoices in {time.perf_counter() - started:.0f} s")
+        asyncio.run(measure(path, args.requests))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,208 @@
+"""`settle gateway …`: users, administrators, API tokens and rebuilding the read model."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from settle_gateway.settings import GatewaySettings
+
+cli = typer.Typer(help="Gateway: users, roles and the read model.", no_args_is_help=True)
+
+T = TypeVar("T")
+
+
+@cli.callback()
+def gateway() -> None:
+    """Gateway: users, roles and the read model."""
+
+
+def _with_session(work: Callable[..., Awaitable[T]]) -> T:
+    """Run `work(session, settings, now)` in one transaction against the gateway database."""
+    from settle_gateway.settings import GatewaySettings
+    from settle_shared.clock import clock_from_settings
+    from settle_shared.db import create_engine, session_factory, transaction
+    from settle_shared.settings import load_settings
+
+    settings = load_settings(GatewaySettings)
+
+    async def main() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            async with transaction(session_factory(engine)) as session:
+                now = clock_from_settings(settings.clock_file).now()
+                return await work(session, settings, now)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+RoleOption = Annotated[
+    str, typer.Option("--role", help="administrator, standard, communication or restricted")
+]
+
+
+def _fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(1)
+
+
+@cli.command("admin-create")
+def admin_create(
+    email: Annotated[str, typer.Option("--email", help="login of the administrator")],
+    organisation: Annotated[str, typer.Option("--organisation", help="organisation name")],
+    administration: Annotated[
+        str, typer.Option("--administration", help="administration id (the services' id)")
+    ],
+    administration_name: Annotated[
+        str | None, typer.Option("--administration-name", help="default: the id")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="the user's name")] = None,
+    password: Annotated[
+        str, typer.Option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    ] = "",
+) -> None:
+    """Create an organisation and administration when missing, and a user who administers it."""
+    from settle_gateway.identity import (
+        IdentityError,
+        Role,
+        create_user,
+        ensure_administration,
+        ensure_organisation,
+        grant,
+    )
+
+    async def work(session: AsyncSession, settings: GatewaySettings, now: datetime) -> str:
+        org_id = await ensure_organisation(session, organisation, now)
+        await ensure_administration(
+            session, org_id, administration, administration_name or administration, now
+        )
+        user_id = await create_user(
+            session,
+            organisation_id=org_id,
+            email=email,
+            name=name or email,
+            password=password,
+            now=now,
+        )
+        await grant(session, user_id, administration, Role.ADMINISTRATOR)
+        return user_id
+
+    try:
+        user_id = _with_session(work)
+    except IdentityError as exc:
+        _fail(str(exc))
+    else:
+        typer.echo(f"administrator {email} created ({user_id}) for administration {administration}")
+
+
+@cli.command("user-create")
+def user_create(
+    email: Annotated[str, typer.Option("--email", help="login of the user")],
+    administration: Annotated[
+        list[str], typer.Option("--administration", help="administration id (repeatable)")
+    ],
+    role: RoleOption = "standard",
+    name: Annotated[str | None, typer.Option("--name", help="the user's name")] = None,
+    password: Annotated[
+        str | None,
+        typer.Option("--password", help="omit for a user who signs in through OpenID Connect"),
+    ] = None,
+) -> None:
+    """Create a user in the organisation of the given administrations, with one role in each."""
+    import sqlalchemy as sa
+
+    from settle_gateway.db import administrations
+    from settle_gateway.identity import IdentityError, Role, create_user, grant
+
+    try:
+        chosen = Role(role)
+    except ValueError:
+        _fail(f"unknown role {role!r}")
+        return
+
+    async def work(session: AsyncSession, settings: GatewaySettings, now: datetime) -> str:
+        org_id = await session.scalar(
+            sa.select(administrations.c.organisation_id).where(
+                administrations.c.id == administration[0]
+            )
+        )
+        if org_id is None:
+            raise IdentityError(f"unknown administration {administration[0]}")
+        user_id = await create_user(
+            session,
+            organisation_id=org_id,
+            email=email,
+            name=name or email,
+            password=password,
+            now=now,
+        )
+        for administration_id in administration:
+            await grant(session, user_id, administration_id, chosen)
+        return str(user_id)
+
+    try:
+        user_id = _with_session(work)
+    except IdentityError as exc:
+        _fail(str(exc))
+    else:
+        typer.echo(f"user {email} created ({user_id}) as {chosen.value}")
+
+
+@cli.command("token-create")
+def token_create(
+    name: Annotated[str, typer.Option("--name", help="what the machine client is")],
+    administration: Annotated[str, typer.Option("--administration", help="administration id")],
+    role: RoleOption = "restricted",
+) -> None:
+    """Create an API token for a machine client; it is printed once and stored hashed."""
+    from settle_gateway.identity import Role, create_api_token
+
+    async def work(session: AsyncSession, settings: GatewaySettings, now: datetime) -> str:
+        return await create_api_token(
+            session, name=name, administration_id=administration, role=Role(role), now=now
+        )
+
+    typer.echo(_with_session(work))
+
+
+@cli.command("rebuild")
+def rebuild(
+    group: Annotated[
+        str | None, typer.Option("--group", help="the new consumer group (default: a fresh one)")
+    ] = None,
+) -> None:
+    """Empty the read model so it is projected again from the beginning of every topic.
+
+    Stop the gateway first. The read model is rebuilt by a consumer group that has no
+    committed offsets, so it reads every topic from its start: restart the gateway with
+    SETTLE_GATEWAY_CONSUMER_GROUP set to the group this command prints."""
+    import sqlalchemy as sa
+
+    from settle_gateway.db import READ_MODEL, metadata
+    from settle_shared.db import inbox_table
+
+    fresh = group or f"gateway-rebuild-{int(time.time())}"
+
+    async def work(session: AsyncSession, settings: GatewaySettings, now: datetime) -> int:
+        for table in READ_MODEL:
+            await session.execute(sa.delete(table))
+        inbox = inbox_table(metadata)
+        result = await session.execute(
+            sa.delete(inbox).where(inbox.c.consumer_group.in_([settings.consumer_group, fresh]))
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    forgotten = _with_session(work)
+    typer.echo(f"read model emptied ({forgotten} processed events forgotten)")
+    typer.echo(f"now start the gateway with SETTLE_GATEWAY_CONSUMER_GROUP={fresh}")

@@ -1,0 +1,163 @@
+"""Authentication of every /api/v1 request and the checks of what the caller may do.
+
+Three kinds of bearer token are accepted: the gateway's own access tokens (HS256), tokens of an
+external OpenID Connect provider (verified against its JWKS), and API tokens of machine clients
+(`stl_…`, looked up by hash)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict, deque
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from settle_gateway.identity import (
+    ALLOWED,
+    Action,
+    Principal,
+    Role,
+    decode_access_token,
+    principal_for_api_token,
+    principal_for_email,
+    principal_for_user,
+)
+from settle_gateway.settings import GatewaySettings
+from settle_shared.logs import get_logger
+
+log = get_logger(__name__)
+
+UNAUTHENTICATED = HTTPException(
+    status_code=401, detail="authentication required", headers={"WWW-Authenticate": "Bearer"}
+)
+OIDC_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]
+
+
+class LoginLimiter:
+    """Failed logins per (account, client address) in a sliding window.
+
+    In memory: right for one replica. With several replicas each counts on its own, so the
+    effective limit is multiplied by the replica count (a shared store would fix that). It
+    uses the monotonic clock on purpose: the business clock may jump in demos."""
+
+    SWEEP_AT = 10_000
+
+    def __init__(self, max_failures: int, window_s: float) -> None:
+        self._max = max_failures
+        self._window = window_s
+        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+
+    def _recent(self, key: tuple[str, str]) -> deque[float]:
+        stamps = self._failures[key]
+        cutoff = time.monotonic() - self._window
+        while stamps and stamps[0] < cutoff:
+            stamps.popleft()
+        return stamps
+
+    def retry_after(self, account: str, address: str) -> int | None:
+        """Seconds to wait when the limit is reached, else None."""
+        stamps = self._recent((account.lower(), address))
+        if len(stamps) < self._max:
+            return None
+        return max(1, int(stamps[0] + self._window - time.monotonic()) + 1)
+
+    def failed(self, account: str, address: str) -> None:
+        self._recent((account.lower(), address)).append(time.monotonic())
+        if len(self._failures) > self.SWEEP_AT:
+            # Many distinct accounts tried (an attack, likely): forget whatever has expired,
+            # so the table cannot grow without bound.
+            for key in list(self._failures):
+                if not self._recent(key):
+                    del self._failures[key]
+
+    def succeeded(self, account: str, address: str) -> None:
+        self._failures.pop((account.lower(), address), None)
+
+
+class OidcVerifier:
+    """Tokens of an external OpenID Connect provider: signature by a key of its JWKS, issuer,
+    audience and expiry. PyJWKClient caches the keys and refetches on an unknown key id."""
+
+    def __init__(self, settings: GatewaySettings) -> None:
+        assert settings.oidc_jwks_url and settings.oidc_issuer and settings.oidc_audience
+        self._issuer = settings.oidc_issuer
+        self._audience = settings.oidc_audience
+        self._jwks = jwt.PyJWKClient(settings.oidc_jwks_url, cache_keys=True, lifespan=3600)
+
+    async def claims(self, token: str) -> dict[str, Any]:
+        # PyJWKClient fetches with urllib (blocking): keep it off the event loop.
+        key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key.key,
+            algorithms=OIDC_ALGORITHMS,
+            audience=self._audience,
+            issuer=self._issuer,
+            options={"require": ["exp", "iss", "aud"]},
+        )
+        return claims
+
+
+# Declares the scheme in the OpenAPI document (an "Authorize" button in /docs); the checks are
+# ours, so it never answers by itself.
+BEARER = HTTPBearer(auto_error=False, description="an access, OpenID Connect or API token")
+
+
+async def authenticate(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+) -> Principal:
+    """The caller of the request, or 401. Used by every /api/v1 route but login and refresh."""
+    if credentials is None or not credentials.credentials.strip():
+        raise UNAUTHENTICATED
+    token = credentials.credentials.strip()
+    state = request.app.state
+    settings: GatewaySettings = state.runtime.settings
+    sessions: async_sessionmaker[AsyncSession] = state.runtime.sessions
+    principal: Principal | None = None
+    async with sessions() as session:
+        if token.startswith("stl_"):
+            principal = await principal_for_api_token(session, token)
+        else:
+            try:
+                header = jwt.get_unverified_header(token)
+            except jwt.InvalidTokenError:
+                raise UNAUTHENTICATED from None
+            verifier: OidcVerifier | None = state.gateway.oidc
+            try:
+                if header.get("alg") == "HS256":
+                    claims = decode_access_token(settings, token)
+                    principal = await principal_for_user(session, claims["sub"], "password")
+                elif verifier is not None:
+                    claims = await verifier.claims(token)
+                    email = claims.get(settings.oidc_email_claim)
+                    if isinstance(email, str):
+                        principal = await principal_for_email(session, email, "oidc")
+            except (jwt.InvalidTokenError, jwt.PyJWKClientError) as exc:
+                # The reason helps an operator; the token itself is never logged.
+                log.info("bearer token refused", reason=type(exc).__name__)
+                raise UNAUTHENTICATED from None
+    if principal is None:
+        raise UNAUTHENTICATED
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
+
+
+def authorize(principal: Principal, administration_id: str, action: Action) -> Role:
+    """The caller's role in the administration when it may do `action` there. An
+    administration it may not see answers 404, exactly like one that does not exist, so
+    nobody learns which administrations exist; a role too weak answers 403."""
+    role = principal.role_in(administration_id)
+    if role is None:
+        raise HTTPException(status_code=404, detail="administration not found")
+    if role not in ALLOWED[action]:
+        raise HTTPException(
+            status_code=403, detail=f"your role ({role.value}) may not do this ({action.value})"
+        )
+    return role

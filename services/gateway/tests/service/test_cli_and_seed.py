@@ -1,0 +1,159 @@
+"""The command line (users, administrators, API tokens, rebuild) and the demo seed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import stat
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from settle_gateway.app import SERVICE, embedded_settings, seed_demo_login
+from settle_gateway.cli import cli
+from settle_gateway.db import rm_invoices
+from settle_shared.db import inbox_table
+from settle_shared.migrations import upgrade
+from settle_shared.service import EmbeddedContext
+from settle_shared.testing.service import running_service
+
+from .conftest import JWT_SECRET
+
+pytestmark = pytest.mark.service
+
+NO_AUTH = {"Authorization": ""}
+
+
+async def test_the_demo_is_seeded_once_and_its_login_works(
+    sqlite_database: str, tmp_path: Path
+) -> None:
+    login_file = tmp_path / "var" / "demo-login.json"
+    async with running_service(
+        SERVICE,
+        sqlite_database,
+        jwt_secret=JWT_SECRET,
+        seed_demo=True,
+        demo_login_file=str(login_file),
+    ) as harness:
+        password = await seed_demo_login(harness.runtime)
+        assert password is not None
+        assert await seed_demo_login(harness.runtime) is None  # a restart changes nothing
+        written = json.loads(login_file.read_text())
+        assert written == {
+            "email": "demo@settle.example",
+            "password": password,
+            "administration_id": "demo",
+        }
+        assert stat.S_IMODE(login_file.stat().st_mode) == 0o600
+        tokens = await harness.client.post(
+            "/api/v1/auth/login",
+            json={"email": "demo@settle.example", "password": password},
+            headers=NO_AUTH,
+        )
+        assert tokens.status_code == 200
+        me = await harness.client.get(
+            "/api/v1/me", headers={"Authorization": f"Bearer {tokens.json()['access_token']}"}
+        )
+        assert me.json()["administrations"][0]["id"] == "demo"
+
+
+def test_the_embedded_stack_seeds_the_demo_and_knows_the_neighbours(tmp_path: Path) -> None:
+    settings = embedded_settings(
+        EmbeddedContext(
+            var_dir=tmp_path,
+            smtp_host="127.0.0.1",
+            smtp_port=1025,
+            inbound_smtp_port=2525,
+            service_urls={"dunning": "http://127.0.0.1:8002", "gateway": "http://127.0.0.1:8000"},
+        )
+    )
+    assert settings["seed_demo"] == "true"
+    assert settings["demo_login_file"] == str(tmp_path / "demo-login.json")
+    assert settings["dunning_url"] == "http://127.0.0.1:8002"
+    assert "importer_url" not in settings
+
+
+@pytest.fixture
+def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}"
+    upgrade(SERVICE.migrations_dir, url)
+    monkeypatch.setenv("SETTLE_GATEWAY_DATABASE_URL", url)
+    monkeypatch.setenv("SETTLE_GATEWAY_JWT_SECRET", JWT_SECRET)
+    return url
+
+
+def test_admins_users_and_tokens_are_created_on_the_command_line(cli_database: str) -> None:
+    runner = CliRunner()
+    created = runner.invoke(
+        cli,
+        [
+            "admin-create",
+            "--email",
+            "Owner@Example.com",
+            "--organisation",
+            "Bakkerij",
+            "--administration",
+            "bakkerij-nl",
+            "--password",
+            "a long password",
+        ],
+    )
+    assert created.exit_code == 0, created.output
+    assert "a long password" not in created.output
+    user = runner.invoke(
+        cli,
+        [
+            "user-create",
+            "--email",
+            "clerk@example.com",
+            "--administration",
+            "bakkerij-nl",
+            "--role",
+            "communication",
+            "--password",
+            "another password",
+        ],
+    )
+    assert user.exit_code == 0, user.output
+    again = runner.invoke(
+        cli, ["user-create", "--email", "clerk@example.com", "--administration", "bakkerij-nl"]
+    )
+    assert again.exit_code == 1 and "exists already" in again.output
+    unknown = runner.invoke(
+        cli, ["user-create", "--email", "x@example.com", "--administration", "nope"]
+    )
+    assert unknown.exit_code == 1
+    token = runner.invoke(cli, ["token-create", "--name", "bi", "--administration", "bakkerij-nl"])
+    assert token.exit_code == 0 and token.output.startswith("stl_")
+
+
+async def test_rebuild_empties_the_read_model_for_a_fresh_consumer_group(
+    cli_database: str,
+) -> None:
+    async with running_service(SERVICE, cli_database, jwt_secret=JWT_SECRET) as harness:
+        from .conftest import Gateway
+
+        gateway = Gateway(harness)
+        await gateway.debtor()
+        await gateway.invoice("inv-1")
+    result = await asyncio.to_thread(CliRunner().invoke, cli, ["rebuild", "--group", "gateway-2"])
+    assert result.exit_code == 0, result.output
+    assert "SETTLE_GATEWAY_CONSUMER_GROUP=gateway-2" in result.output
+    async with running_service(
+        SERVICE, cli_database, jwt_secret=JWT_SECRET, consumer_group="gateway-2"
+    ) as harness:
+        async with harness.runtime.engine.connect() as conn:
+            assert (
+                await conn.execute(sa.select(sa.func.count()).select_from(rm_invoices))
+            ).scalar() == 0
+            inbox = inbox_table(harness.runtime.spec.metadata)
+            assert (await conn.execute(sa.select(sa.func.count()).select_from(inbox))).scalar() == 0
+        gateway = Gateway(harness)
+        await gateway.debtor()
+        await gateway.invoice("inv-1")  # the topics read again from the start
+        async with harness.runtime.engine.connect() as conn:
+            assert (
+                await conn.execute(sa.select(sa.func.count()).select_from(rm_invoices))
+            ).scalar() == 1

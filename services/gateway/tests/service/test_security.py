@@ -1,0 +1,372 @@
+"""Authentication and authorisation of the UI API."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+from settle_gateway.app import SERVICE
+from settle_gateway.settings import GatewaySettings
+from settle_shared.settings import SettingsError, load_settings
+from settle_shared.testing.service import running_service
+
+from .conftest import ADM, JWT_SECRET, OTHER, PASSWORD, Gateway, add_users
+
+pytestmark = pytest.mark.service
+
+NO_AUTH = {"Authorization": ""}
+
+
+async def test_login_issues_tokens_that_open_the_api(gateway: Gateway) -> None:
+    response = await gateway.login("alice@a.example")
+    assert response.status_code == 200
+    tokens = response.json()
+    assert tokens["token_type"] == "bearer" and tokens["expires_in"] == 15 * 60
+    me = await gateway.client.get(
+        "/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
+    assert me.status_code == 200
+    assert me.json()["administrations"] == [{"id": ADM, "name": "A", "role": "administrator"}]
+
+
+async def test_a_wrong_password_or_unknown_email_is_refused_alike(gateway: Gateway) -> None:
+    wrong = await gateway.login("alice@a.example", "wrong")
+    unknown = await gateway.login("nobody@a.example", "wrong")
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json()
+
+
+async def test_every_api_endpoint_but_login_and_refresh_requires_authentication(
+    gateway: Gateway,
+) -> None:
+    open_paths = {"/api/v1/auth/login", "/api/v1/auth/refresh"}
+    schema = (await gateway.client.get("/openapi.json")).json()
+    checked = 0
+    for path, operations in schema["paths"].items():
+        if not path.startswith("/api/v1") or path in open_paths:
+            continue
+        concrete = path.replace("{administration_id}", ADM)
+        concrete = concrete.replace("{", "").replace("}", "")
+        for method in operations:
+            response = await gateway.client.request(method.upper(), concrete, headers=NO_AUTH)
+            assert response.status_code == 401, (method, path, response.text)
+            assert response.headers["WWW-Authenticate"] == "Bearer"
+            checked += 1
+    assert checked > 20
+    assert (await gateway.client.get("/health/live", headers=NO_AUTH)).status_code == 200
+
+
+async def test_the_service_token_is_not_a_user_token(gateway: Gateway) -> None:
+    # The harness client sends the service token by default.
+    assert (await gateway.client.get("/api/v1/me")).status_code == 401
+
+
+def _token(claims: dict[str, Any], key: str = JWT_SECRET, algorithm: str = "HS256") -> str:
+    base = {
+        "sub": "usr_x",
+        "iss": "settle-gateway",
+        "aud": "settle-ui",
+        "iat": int(time.time()),
+        "exp": int(time.time()) + 600,
+        "typ": "access",
+    }
+    return jwt.encode({**base, **claims}, key, algorithm=algorithm)
+
+
+async def test_forged_expired_and_unsigned_tokens_are_refused(gateway: Gateway) -> None:
+    good = (await gateway.login("alice@a.example")).json()["access_token"]
+    user_id = jwt.decode(good, options={"verify_signature": False})["sub"]
+    assert (
+        await gateway.client.get("/api/v1/me", headers={"Authorization": f"Bearer {good}"})
+    ).status_code == 200
+    header, payload, _ = good.split(".")
+    unsigned_header = jwt.utils.base64url_encode(
+        json.dumps({"alg": "none", "typ": "JWT"}).encode()
+    ).decode()
+    refused = {
+        "wrong signature": _token({"sub": user_id}, key="another-secret-of-thirty-two-bytes!!"),
+        "wrong audience": _token({"sub": user_id, "aud": "somebody-else"}),
+        "wrong issuer": _token({"sub": user_id, "iss": "somebody-else"}),
+        "expired": _token({"sub": user_id, "exp": int(time.time()) - 5}),
+        "alg none": f"{unsigned_header}.{payload}.",
+        "tampered": f"{header}.{payload[:-2]}xx.{good.split('.')[2]}",
+        "a refresh token as access": _token({"sub": user_id, "typ": "refresh"}),
+        "garbage": "not-a-jwt",
+    }
+    for why, token in refused.items():
+        response = await gateway.client.get(
+            "/api/v1/me", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == 401, why
+
+
+async def test_refresh_tokens_rotate_and_a_reused_one_ends_the_login(gateway: Gateway) -> None:
+    first = (await gateway.login("alice@a.example")).json()["refresh_token"]
+    second = await gateway.client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": first}, headers=NO_AUTH
+    )
+    assert second.status_code == 200
+    next_refresh = second.json()["refresh_token"]
+    assert next_refresh != first
+    reused = await gateway.client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": first}, headers=NO_AUTH
+    )
+    assert reused.status_code == 401
+    # Reuse means theft: the rotated token of that login stops working too.
+    after = await gateway.client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": next_refresh}, headers=NO_AUTH
+    )
+    assert after.status_code == 401
+
+
+async def test_logins_are_rate_limited_per_account_and_address(gateway: Gateway) -> None:
+    for _ in range(5):
+        assert (await gateway.login("sam@a.example", "wrong")).status_code == 401
+    limited = await gateway.login("sam@a.example", PASSWORD)
+    assert limited.status_code == 429
+    assert int(limited.headers["Retry-After"]) > 0
+    # Another account from the same address is not locked out.
+    assert (await gateway.login("cora@a.example")).status_code == 200
+
+
+async def test_a_user_never_sees_another_organisations_data(gateway: Gateway) -> None:
+    await gateway.debtor("deb-b", adm=OTHER)
+    await gateway.invoice("inv-b", debtor_id="deb-b", adm=OTHER)
+    base = f"/api/v1/administrations/{OTHER}"
+    for path in (
+        "/dashboard",
+        "/invoices",
+        "/invoices/inv-b",
+        "/debtors",
+        "/debtors/deb-b",
+        "/inbox",
+        "/imports",
+    ):
+        response = await gateway.get(base + path, "alice@a.example")
+        assert response.status_code == 404, path
+        assert "inv-b" not in response.text and "deb-b" not in response.text
+    # Asking for B's invoice inside A's administration does not find it either.
+    inside = await gateway.get(f"/api/v1/administrations/{ADM}/invoices/inv-b")
+    assert inside.status_code == 404
+    assert (await gateway.get(base + "/invoices/inv-b", "bob@b.example")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("email", "path", "body", "allowed"),
+    [
+        ("rita@a.example", "/pause", {"mode": "fully_paused"}, False),
+        ("cora@a.example", "/pause", {"mode": "fully_paused"}, False),
+        ("sam@a.example", "/pause", {"mode": "fully_paused"}, False),
+        ("rita@a.example", "/invoices/inv-1/pause", None, False),
+        ("cora@a.example", "/invoices/inv-1/pause", None, False),
+        ("cora@a.example", "/debtors/deb-1/pause", {"mode": "fully_paused"}, False),
+        ("rita@a.example", "/messages", {"debtor_id": "deb-1", "subject": "s", "body": "b"}, False),
+        ("cora@a.example", "/messages/m-1/read", None, True),
+        ("rita@a.example", "/messages/m-1/read", None, False),
+        ("rita@a.example", "/api-tokens", {"name": "ci"}, False),
+        ("sam@a.example", "/api-tokens", {"name": "ci"}, False),
+    ],
+)
+async def test_roles_limit_the_commands(
+    gateway: Gateway, email: str, path: str, body: Any, allowed: bool
+) -> None:
+    response = await gateway.post(f"/api/v1/administrations/{ADM}{path}", email, json=body)
+    if allowed:
+        assert response.status_code != 403  # here: 404, the message does not exist
+    else:
+        assert response.status_code == 403, response.text
+
+
+async def test_api_tokens_act_in_their_administration_only(gateway: Gateway) -> None:
+    created = await gateway.post(
+        f"/api/v1/administrations/{ADM}/api-tokens", json={"name": "reporting"}
+    )
+    assert created.status_code == 201
+    token = created.json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    me = await gateway.client.get("/api/v1/me", headers=headers)
+    assert me.json()["kind"] == "api_token"
+    dash = await gateway.client.get(f"/api/v1/administrations/{ADM}/dashboard", headers=headers)
+    assert dash.status_code == 200
+    paused = await gateway.client.post(
+        f"/api/v1/administrations/{ADM}/pause", json={"mode": "fully_paused"}, headers=headers
+    )
+    assert paused.status_code == 403  # restricted by default
+    other = await gateway.client.get(f"/api/v1/administrations/{OTHER}/dashboard", headers=headers)
+    assert other.status_code == 404
+    wrong = await gateway.client.get("/api/v1/me", headers={"Authorization": "Bearer stl_nope"})
+    assert wrong.status_code == 401
+
+
+async def test_no_password_or_token_reaches_the_log(
+    gateway: Gateway, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    tokens = (await gateway.login("alice@a.example")).json()
+    await gateway.login("alice@a.example", "my-wrong-password")
+    await gateway.client.get("/api/v1/me", headers={"Authorization": "Bearer forged.token.x"})
+    await gateway.client.get(
+        "/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
+    out = capsys.readouterr()
+    logged = out.out + out.err + caplog.text
+    for secret in (PASSWORD, "my-wrong-password", tokens["access_token"], tokens["refresh_token"]):
+        assert secret not in logged
+    assert JWT_SECRET not in logged
+
+
+async def test_cors_answers_configured_origins_only(sqlite_database: str) -> None:
+    async with running_service(
+        SERVICE, sqlite_database, cors_origins=["https://app.settle.example"]
+    ) as harness:
+        preflight = {"Access-Control-Request-Method": "GET"}
+        allowed = await harness.client.options(
+            "/api/v1/me", headers={"Origin": "https://app.settle.example", **preflight}
+        )
+        assert allowed.headers["access-control-allow-origin"] == "https://app.settle.example"
+        other = await harness.client.options(
+            "/api/v1/me", headers={"Origin": "https://evil.example", **preflight}
+        )
+        assert "access-control-allow-origin" not in other.headers
+
+
+def test_production_refuses_the_placeholder_jwt_secret() -> None:
+    with pytest.raises(SettingsError, match="jwt_secret"):
+        load_settings(GatewaySettings, environment="production", service_token="x" * 40)
+    settings = load_settings(
+        GatewaySettings, environment="production", service_token="x" * 40, jwt_secret="y" * 40
+    )
+    assert settings.jwt_secret.get_secret_value() == "y" * 40
+    with pytest.raises(SettingsError, match="seed_demo"):
+        load_settings(
+            GatewaySettings,
+            environment="production",
+            service_token="x" * 40,
+            jwt_secret="y" * 40,
+            seed_demo=True,
+        )
+
+
+# --- an external OpenID Connect provider ------------------------------------------------------
+
+
+@pytest.fixture
+def oidc_provider() -> Iterator[tuple[Any, str]]:
+    """A locally generated RSA key and its JWKS served by a real HTTP server on a free port."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
+    jwks = json.dumps({"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]}).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(jwks)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield key, f"http://127.0.0.1:{server.server_address[1]}/jwks.json"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def test_tokens_of_the_openid_connect_provider_are_accepted(
+    sqlite_database: str, oidc_provider: tuple[Any, str]
+) -> None:
+    key, jwks_url = oidc_provider
+    issuer, audience = "https://id.example", "settle"
+    async with running_service(
+        SERVICE,
+        sqlite_database,
+        jwt_secret=JWT_SECRET,
+        oidc_issuer=issuer,
+        oidc_audience=audience,
+        oidc_jwks_url=jwks_url,
+    ) as harness:
+        await add_users(harness)
+
+        def token(**claims: Any) -> dict[str, str]:
+            base = {
+                "iss": issuer,
+                "aud": audience,
+                "sub": "ext-1",
+                "email": "sam@a.example",
+                "exp": int(time.time()) + 300,
+            }
+            signed = jwt.encode({**base, **claims}, key, algorithm="RS256", headers={"kid": "k1"})
+            return {"Authorization": f"Bearer {signed}"}
+
+        me = await harness.client.get("/api/v1/me", headers=token())
+        assert me.status_code == 200, me.text
+        assert me.json()["kind"] == "oidc"
+        assert me.json()["administrations"][0]["role"] == "standard"
+        stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        forged = jwt.encode(
+            {"iss": issuer, "aud": audience, "email": "sam@a.example", "exp": time.time() + 60},
+            stranger,
+            algorithm="RS256",
+            headers={"kid": "k1"},
+        )
+        for headers in (
+            token(aud="another-app"),
+            token(iss="https://evil.example"),
+            token(exp=int(time.time()) - 10),
+            token(email="nobody@a.example"),
+            {"Authorization": f"Bearer {forged}"},
+        ):
+            assert (await harness.client.get("/api/v1/me", headers=headers)).status_code == 401
+
+
+async def test_administrators_manage_the_roles_of_their_organisations_users(
+    gateway: Gateway,
+) -> None:
+    listed = await gateway.get(f"/api/v1/administrations/{ADM}/users")
+    assert listed.status_code == 200
+    by_email = {m["email"]: m for m in listed.json()}
+    assert by_email["rita@a.example"]["role"] == "restricted" and "bob@b.example" not in by_email
+    rita = by_email["rita@a.example"]["user_id"]
+    promoted = await gateway.client.put(
+        f"/api/v1/administrations/{ADM}/users/{rita}",
+        json={"role": "standard"},
+        headers=await gateway.auth(),
+    )
+    assert promoted.status_code == 200 and promoted.json()["role"] == "standard"
+    # Roles are looked up per request: rita's token now lets her pause an invoice's debtor.
+    assert (await gateway.get("/api/v1/me", "rita@a.example")).json()["administrations"][0][
+        "role"
+    ] == "standard"
+    bob_token = await gateway.auth("bob@b.example")
+    bob = (await gateway.client.get("/api/v1/me", headers=bob_token)).json()["subject"]
+    stranger = await gateway.client.put(
+        f"/api/v1/administrations/{ADM}/users/{bob}",
+        json={"role": "administrator"},
+        headers=await gateway.auth(),
+    )
+    assert stranger.status_code == 404
+    assert (
+        await gateway.get(f"/api/v1/administrations/{ADM}/users", "sam@a.example")
+    ).status_code == 403
+    removed = await gateway.client.delete(
+        f"/api/v1/administrations/{ADM}/users/{rita}", headers=await gateway.auth()
+    )
+    assert removed.status_code == 204
+    assert (
+        await gateway.get(f"/api/v1/administrations/{ADM}/dashboard", "rita@a.example")
+    ).status_code == 404

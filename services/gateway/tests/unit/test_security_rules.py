@@ -1,0 +1,69 @@
+"""Rules of the gateway's security that need no service: roles, passwords, the limiter."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from fastapi import HTTPException
+
+from settle_gateway.identity import Action, Principal, Role, hash_password, verify_password
+from settle_gateway.security import LoginLimiter, authorize
+
+pytestmark = pytest.mark.unit
+
+
+def _principal(role: Role) -> Principal:
+    return Principal(subject="u", kind="password", name="u", roles={"adm": role})
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        (Role.ADMINISTRATOR, {Action.READ, Action.MESSAGE, Action.WORK, Action.SETTINGS}),
+        (Role.STANDARD, {Action.READ, Action.MESSAGE, Action.WORK}),
+        (Role.COMMUNICATION, {Action.READ, Action.MESSAGE}),
+        (Role.RESTRICTED, {Action.READ}),
+    ],
+)
+def test_each_role_may_do_what_the_domain_says(role: Role, allowed: set[Action]) -> None:
+    for action in Action:
+        if action in allowed:
+            assert authorize(_principal(role), "adm", action) == role
+        else:
+            with pytest.raises(HTTPException) as refused:
+                authorize(_principal(role), "adm", action)
+            assert refused.value.status_code == 403
+
+
+def test_an_administration_the_caller_cannot_see_does_not_exist_for_it() -> None:
+    with pytest.raises(HTTPException) as refused:
+        authorize(_principal(Role.ADMINISTRATOR), "other", Action.READ)
+    assert refused.value.status_code == 404
+
+
+def test_passwords_are_salted_argon2_hashes() -> None:
+    first, second = hash_password("secret words"), hash_password("secret words")
+    assert first.startswith("$argon2id$") and first != second
+    assert verify_password(first, "secret words")
+    assert not verify_password(first, "other words")
+    assert not verify_password(None, "secret words")
+    assert not verify_password("not-a-hash", "secret words")
+
+
+def test_the_limiter_counts_failures_per_account_and_address() -> None:
+    limiter = LoginLimiter(max_failures=2, window_s=60)
+    limiter.failed("A@example.com", "1.1.1.1")
+    assert limiter.retry_after("a@example.com", "1.1.1.1") is None
+    limiter.failed("a@example.com", "1.1.1.1")
+    assert limiter.retry_after("a@example.com", "1.1.1.1") is not None
+    assert limiter.retry_after("a@example.com", "2.2.2.2") is None
+    limiter.succeeded("a@example.com", "1.1.1.1")
+    assert limiter.retry_after("a@example.com", "1.1.1.1") is None
+
+
+def test_failures_older_than_the_window_are_forgotten() -> None:
+    limiter = LoginLimiter(max_failures=1, window_s=0.0001)
+    limiter.failed("a@example.com", "1.1.1.1")
+    time.sleep(0.01)
+    assert limiter.retry_after("a@example.com", "1.1.1.1") is None
