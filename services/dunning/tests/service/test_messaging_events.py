@@ -212,3 +212,29 @@ async def test_a_messaging_event_with_a_mismatched_administration_is_dead_letter
     await dunning.harness.deliver(bounced(), administration_id="adm-other")
     assert [body["message_id"] for body in dunning.dead] == ["msg-1"]
     assert await dunning.attention() == []
+
+
+async def test_a_letter_waiting_to_be_posted_is_attention_until_it_is_posted(
+    dunning: Dunning,
+) -> None:
+    await dunning.debtor()
+    await dunning.invoice()
+    waiting = messaging.LetterAwaitingPosting(
+        **_common("msg-letter", "deb-1"),
+        template_key="fourteen_day_letter",
+        legally_required=True,
+        queued_at=T0,
+    )
+    await dunning.deliver(waiting)
+    [item] = await dunning.attention()
+    assert (item["reason"], item["subject_id"]) == ("letter_to_post", "inv-1")
+    assert "waiting to be posted" in item["sentence"]
+
+    posted = messaging.MessageSent(
+        **_common("msg-letter", "deb-1"), channel="letter", sent_at=T0 + timedelta(days=1)
+    )
+    await dunning.deliver(posted)
+    assert await dunning.attention() == []
+    [done] = await dunning.attention(status="all")
+    assert done["reason"] == "letter_to_post"
+    assert done["resolution"] == "The letter was posted."

@@ -223,6 +223,7 @@ class _AttentionEvent(Event):
         "ready_for_collection",
         "unmatched_credit_note",
         "legal_letter_missing",
+        "letter_to_post",
     ] = Field(description="reason code; one open item per subject and reason")
     sentence: str = Field(description="what happened and what to do, for a person to read")
 

@@ -2,7 +2,8 @@
 
 Messaging keys its topic by debtor, so one debtor's events arrive in order; the times they
 carry still decide, so a redelivered or late older event changes nothing (see
-domain/mailbox.py). Letters and soft bounces raise nothing: a soft bounce may still be
+domain/mailbox.py). A letter waiting to be posted is an item on its invoices until it is
+marked posted. Soft bounces raise nothing: a soft bounce may still be
 delivered, and messaging falls back to a letter on its own when the administration asks for it.
 """
 
@@ -14,6 +15,7 @@ from settle_dunning.adapters.repository import DunningRepository
 from settle_dunning.application.context import DunningContext
 from settle_dunning.application.publishing import Changes
 from settle_dunning.domain import AttentionChange
+from settle_dunning.domain.attention import letter_posted, letter_to_post
 from settle_dunning.domain.mailbox import (
     MISSING_FAILURES,
     UNDELIVERABLE_FAILURES,
@@ -44,9 +46,10 @@ async def apply_messaging_event(
         | messaging.MessageFailed
         | messaging.MessageBounced
         | messaging.ReplyReceived
-        | messaging.MessageRead,
+        | messaging.MessageRead
+        | messaging.LetterAwaitingPosting,
     ):
-        return  # a letter waiting to be posted: nothing for dunning
+        return
     envelope = received.envelope
     administration_id = payload.administration_id
     if envelope.administration_id != administration_id:
@@ -60,6 +63,10 @@ async def apply_messaging_event(
     await ctx.ensure_administration(repo, administration_id)
     if isinstance(payload, messaging.ReplyReceived | messaging.MessageRead):
         raised = await _reply(repo, payload)
+    elif isinstance(payload, messaging.LetterAwaitingPosting):
+        raised = tuple(letter_to_post(invoice_id) for invoice_id in payload.invoice_ids)
+    elif isinstance(payload, messaging.MessageSent) and payload.channel == "letter":
+        raised = tuple(letter_posted(invoice_id) for invoice_id in payload.invoice_ids)
     else:
         raised = await _outbound(repo, payload)
     changes = Changes(administration_id)

@@ -25,6 +25,7 @@ class AttentionReason(StrEnum):
     READY_FOR_COLLECTION = "ready_for_collection"
     UNMATCHED_CREDIT_NOTE = "unmatched_credit_note"
     LEGAL_LETTER_MISSING = "legal_letter_missing"
+    LETTER_TO_POST = "letter_to_post"
 
 
 class AttentionSubject(StrEnum):
@@ -205,6 +206,28 @@ def email_delivered(debtor_id: str) -> AttentionChange:
         AttentionSubject.DEBTOR,
         debtor_id,
         "A later email to this debtor was delivered.",
+    )
+
+
+def letter_to_post(invoice_id: str) -> AttentionChange:
+    """A letter about the invoice is rendered and waits for someone to post it."""
+    return _raise(
+        AttentionReason.LETTER_TO_POST,
+        AttentionSubject.INVOICE,
+        invoice_id,
+        "A letter about this invoice is waiting to be posted: print its PDF from the message "
+        "and mark the message as posted.",
+        (invoice_id,),
+    )
+
+
+def letter_posted(invoice_id: str) -> AttentionChange:
+    """The letter was marked as posted."""
+    return resolve(
+        AttentionReason.LETTER_TO_POST,
+        AttentionSubject.INVOICE,
+        invoice_id,
+        "The letter was posted.",
     )
 
 
