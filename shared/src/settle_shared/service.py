@@ -23,7 +23,12 @@ from settle_shared.clock import Clock, clock_from_settings
 from settle_shared.consumer import BatchHandler, EventConsumer, Handler, ReceivedEvent
 from settle_shared.db import check_database, create_engine, session_factory
 from settle_shared.events.base import EVENT_TYPES, TOPICS
-from settle_shared.health import add_request_metrics, health_router, require_service_token
+from settle_shared.health import (
+    ReadinessCheck,
+    add_request_metrics,
+    health_router,
+    require_service_token,
+)
 from settle_shared.kafka import catalogue_topics, create_broker, ensure_topics
 from settle_shared.logs import configure_logging, get_logger
 from settle_shared.outbox import KafkaSender, Outbox, OutboxRelay
@@ -117,9 +122,11 @@ class ServiceRuntime:
         self.app.state.runtime = self
         require_service_token(self.app, settings.service_token)
         add_request_metrics(self.app)
-        self.app.include_router(
-            health_router({"database": self._check_database, "broker": self._check_broker})
-        )
+        self.readiness_checks: dict[str, ReadinessCheck] = {
+            "database": self._check_database,
+            "broker": self._check_broker,
+        }
+        self.app.include_router(health_router(self.readiness_checks))
         self._document_publishers()
 
     def consume(
@@ -146,6 +153,10 @@ class ServiceRuntime:
         )
         self.consumers.append(consumer)
         return consumer
+
+    def add_readiness_check(self, name: str, check: ReadinessCheck) -> None:
+        """One more thing `/health/ready` waits for (it raises while not ready)."""
+        self.readiness_checks[name] = check
 
     def add_background(self, task: BackgroundTask) -> None:
         """A loop that runs while the service runs and stops when the event is set."""

@@ -88,12 +88,23 @@ def setup(runtime: ServiceRuntime) -> None:
         )
     runtime.consume(settings.consumer_group, TOPICS, batch_handler=project)
 
+    seeded = asyncio.Event()
+
+    async def demo_login_ready() -> None:
+        if not seeded.is_set():
+            raise RuntimeError("the demo login is being created")
+
+    if settings.seed_demo:
+        # Ready only once the demo login exists, so `settle up` can print it.
+        runtime.add_readiness_check("demo login", demo_login_ready)
+
     async def start_and_stop(stop: asyncio.Event) -> None:
         if settings.seed_demo:
             try:
                 await seed_demo_login(runtime)
             except Exception as exc:  # the API still serves; the log says what went wrong
                 log.error("demo seed failed", error=repr(exc))
+            seeded.set()
         await stop.wait()
         await upstreams.close()
 
