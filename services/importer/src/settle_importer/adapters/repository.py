@@ -17,10 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from settle_importer.db import debtors, documents, import_runs, metadata, rejected_records
+from settle_importer.db import debtors, documents, import_runs, rejected_records
 from settle_importer.domain import DocumentKey, RejectedRecord, StoredInvoice
-from settle_shared.db import outbox_table
-from settle_shared.envelope import Envelope
 
 # Stable ids: the same document or debtor of an administration always gets the same id, even
 # when its snapshot is rebuilt, so consumers keep recognising it.
@@ -252,22 +250,6 @@ class SnapshotRepository:
             for i, record in enumerate(rejected)
         ]
         await self.insert_rows(rejected_records, rows)
-
-    async def stage_events(self, envelopes: Sequence[tuple[str, Envelope]], now: datetime) -> None:
-        """Put events in the outbox (same row format as `settle_shared.outbox.Outbox`)."""
-        rows = [
-            {
-                "event_id": env.id,
-                "topic": topic,
-                "key": env.key,
-                "event_type": env.type,
-                "headers": env.headers(),
-                "payload": env.data,
-                "created_at": now,
-            }
-            for topic, env in envelopes
-        ]
-        await self.insert_rows(outbox_table(metadata), rows, json_columns=("headers",))
 
     async def insert_rows(
         self,

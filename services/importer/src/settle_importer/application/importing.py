@@ -253,7 +253,7 @@ async def _execute(
                 await _progress(session, adm, run_id, counts, outcome.notices, now)
                 await repo.save(docs.values(), debtor_rows.values(), now)
                 await repo.add_rejected(run_id, rejected_seq, outcome.rejected)
-                await repo.stage_events(envelopes, now)
+                await ctx.outbox.add_envelopes(session, envelopes)
             rejected_seq += len(outcome.rejected)
             inserted += repo.inserted
             if ctx.postgres and inserted >= analyze_at:
@@ -284,7 +284,7 @@ async def _execute(
             counts = reconciliation.counts
             await _progress(session, adm, run_id, counts, outcome.notices, now)
             await repo.save(unsettled.values(), (), now)
-            await repo.stage_events(envelopes, now)
+            await ctx.outbox.add_envelopes(session, envelopes)
             final = await _finish_run(
                 ctx, session, adm, run_id, source, SUCCEEDED, None, started, _counts(counts)
             )
