@@ -65,6 +65,8 @@ class ServiceSpec:
     cli: typer.Typer | None = None
     # The embedded stack starts services in this order (lower first); the gateway goes last.
     start_order: int = 50
+    # Commands also offered at the top level (`settle import` beside `settle importer import`).
+    top_level_commands: tuple[str, ...] = ()
     # Extra settings (field name -> value) for this service in the embedded stack.
     embedded_settings: Callable[[EmbeddedContext], dict[str, str]] | None = None
 

@@ -105,6 +105,7 @@ SERVICE = ServiceSpec(
     migrations_dir=Path(__file__).resolve().parents[2] / "migrations",
     setup=setup,
     cli=cli,
+    top_level_commands=("import",),
     start_order=10,
     embedded_settings=lambda ctx: {"inbox_dir": str(ctx.var_dir / "inbox")},
 )

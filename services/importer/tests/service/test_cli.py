@@ -33,3 +33,16 @@ def test_a_file_is_imported_from_the_command_line(tmp_path: Path, monkeypatch):
     refused = runner.invoke(SERVICE.cli, ["import", str(export), "--administration", "a b"])
     assert refused.exit_code == 2
     assert "not an administration id" in refused.output
+
+
+def test_settle_import_is_offered_at_the_top_level_too(tmp_path: Path, monkeypatch):
+    from settle_shared.cli.main import app
+
+    database = f"sqlite+aiosqlite:///{tmp_path / 'importer.db'}"
+    upgrade(SERVICE.migrations_dir, database)
+    monkeypatch.setenv("SETTLE_IMPORTER_DATABASE_URL", database)
+    export = tmp_path / "openstaand.csv"
+    export.write_bytes(THREE_INVOICES)
+    result = CliRunner().invoke(app, ["import", str(export), "--administration", "adm-1"])
+    assert result.exit_code == 0, result.output
+    assert "succeeded: 3 records; 3 new" in result.output

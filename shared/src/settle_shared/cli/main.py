@@ -192,8 +192,12 @@ def _add_service_commands() -> None:
     if os.environ.get("SETTLE_CLI_NO_PLUGINS"):
         return
     for spec in discover_services().values():
-        if spec.cli is not None:
-            app.add_typer(spec.cli, name=spec.name)
+        if spec.cli is None:
+            continue
+        app.add_typer(spec.cli, name=spec.name)
+        for info in spec.cli.registered_commands:
+            if info.name in spec.top_level_commands and info.callback is not None:
+                app.command(info.name, help=info.help)(info.callback)
 
 
 _add_service_commands()
