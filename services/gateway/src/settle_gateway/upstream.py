@@ -7,6 +7,7 @@ so the UI can tell "you may not" from "try again"."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from fastapi import HTTPException
@@ -52,7 +53,7 @@ class Upstreams:
         client = self.clients[service]
         headers = {"X-Correlation-ID": correlation_id} if correlation_id else {}
         try:
-            response = await client.request(method, path, headers=headers, **kwargs)
+            response = await client.request(method, safe_path(path), headers=headers, **kwargs)
         except httpx.HTTPError as exc:
             log.warning("service unreachable", service=service, error=type(exc).__name__)
             raise HTTPException(502, detail=f"the {service} service does not answer") from None
@@ -72,3 +73,13 @@ class Upstreams:
     async def close(self) -> None:
         for client in self.clients.values():
             await client.aclose()
+
+
+def safe_path(path: str) -> str:
+    """The path with every segment percent-encoded. Ids in it come from the user's URL: a
+    control character must not break the request, and an encoded `/`, `?`, `#` or a `..`
+    must not lead to another route of the neighbour."""
+    segments = path.split("/")
+    if any(segment in (".", "..") for segment in segments):
+        raise HTTPException(404, detail="not found")
+    return "/".join(quote(segment, safe="") for segment in segments)

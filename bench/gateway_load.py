@@ -1,0 +1,324 @@
+"""The UI queries under load: the gateway under uvicorn in its own process, driven at a fixed
+request rate from this one.
+
+Fills the read model as bench/gateway_read_model.py does (one administration of N invoices and
+N/5 debtors, ten smaller ones beside it), starts the gateway under uvicorn in a second process
+and a FastAPI hello-world endpoint in a third, then sends each query at a fixed rate for a fixed
+time from an open-loop generator: requests leave on schedule whether or not earlier ones have
+answered, and latency counts from the scheduled moment, so a server that falls behind shows as
+latency instead of silently lowering the rate. The hello-world endpoint, measured the same way
+in the same run, is what this machine, uvicorn and the generator cost by themselves.
+
+    .venv/bin/python bench/gateway_load.py --invoices 1000000 --rate 200 --seconds 20
+
+The gateway runs with FastStream's in-memory test broker instead of Kafka and without its
+lifespan (relay, consumers, demo seed): the queries measured read only the read model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import random
+import socket
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from gateway_read_model import ADM, NOW, fill
+
+from settle_gateway.app import SERVICE
+from settle_gateway.identity import (
+    Role,
+    create_user,
+    ensure_administration,
+    ensure_organisation,
+    grant,
+)
+from settle_shared.db import create_engine, session_factory, transaction
+from settle_shared.migrations import upgrade
+
+HOST = "127.0.0.1"
+EMAIL = "load@bench.example"
+PASSWORD = "bench password"  # a throwaway user in a temporary database
+JWT_SECRET = "l" * 40
+# A query that takes longer than this counts as an error, not as a latency.
+TIMEOUT_S = 5.0
+# Requests in flight at once: at 200/s and a 50 ms target about ten are; the rest is headroom.
+CONNECTIONS = 64
+
+Request = tuple[str, dict[str, Any]]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def quiet(log: Path) -> None:
+    """Send a child's output to a file: the gateway logs every request, as in production, and
+    those lines would bury the report."""
+    descriptor = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(descriptor, 1)
+    os.dup2(descriptor, 2)
+
+
+def serve_gateway(url: str, port: int, log: Path) -> None:
+    """The gateway app as `settle serve gateway` builds and runs it, on uvicorn with its
+    structured access log (child process)."""
+    import uvicorn
+    from faststream.kafka import TestKafkaBroker
+
+    from settle_gateway.settings import GatewaySettings
+    from settle_shared.clock import FixedClock
+    from settle_shared.service import build_runtime
+
+    quiet(log)
+    settings = GatewaySettings(database_url=url, environment="test", jwt_secret=JWT_SECRET)
+    runtime = build_runtime(SERVICE, settings)
+    # The dates the filled data is spread around; aging and overdue depend on "today".
+    runtime.clock = FixedClock(NOW)
+
+    async def run() -> None:
+        async with TestKafkaBroker(runtime.broker):
+            config = uvicorn.Config(
+                runtime.app, host=HOST, port=port, lifespan="off", log_config=None
+            )
+            await uvicorn.Server(config).serve()
+
+    asyncio.run(run())
+
+
+def serve_hello(port: int, log: Path) -> None:
+    """The smallest FastAPI endpoint on the same uvicorn (child process)."""
+    import uvicorn
+    from fastapi import FastAPI
+
+    quiet(log)
+    app = FastAPI()
+
+    @app.get("/hello")
+    async def hello() -> dict[str, str]:
+        return {"hello": "world"}
+
+    uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False)
+
+
+async def add_user(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with transaction(session_factory(engine)) as session:
+            org = await ensure_organisation(session, "Bench", NOW)
+            await ensure_administration(session, org, ADM, "Big", NOW)
+            user = await create_user(
+                session, organisation_id=org, email=EMAIL, name="load", password=PASSWORD, now=NOW
+            )
+            await grant(session, user, ADM, Role.RESTRICTED)
+    finally:
+        await engine.dispose()
+
+
+async def wait_until_up(client: httpx.AsyncClient, url: str, process: Any) -> None:
+    for _ in range(600):
+        if not process.is_alive():
+            raise RuntimeError(f"the server for {url} exited with {process.exitcode}")
+        try:
+            if (await client.get(url)).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within a minute")
+
+
+@dataclass
+class Result:
+    name: str
+    sent: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    elapsed_s: float = 0.0
+
+    def error(self, kind: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+
+    def quantiles(self) -> tuple[float, float, float]:
+        if len(self.latencies_ms) < 2:
+            return (float("nan"),) * 3
+        q = statistics.quantiles(self.latencies_ms, n=100, method="inclusive")
+        return q[49], q[94], q[98]
+
+
+async def drive(
+    client: httpx.AsyncClient,
+    name: str,
+    next_request: Callable[[], Request],
+    headers: dict[str, str],
+    rate: float,
+    seconds: float,
+) -> Result:
+    """Open loop: request i is due at start + i / rate, each in its own task. At most
+    CONNECTIONS are in flight; the rest wait for a connection with their clock running, as
+    a browser's would, and give up once TIMEOUT_S past due. The wait is on a semaphore, not
+    in httpx's pool, whose cost grows with the number of waiting requests and would make
+    the generator, not the server, the bottleneck of an overloaded run."""
+    result = Result(name)
+    total = int(rate * seconds)
+    loop = asyncio.get_running_loop()
+    connections = asyncio.Semaphore(CONNECTIONS)
+
+    async def one(scheduled: float, path: str, params: dict[str, Any]) -> None:
+        async with connections:
+            if loop.time() - scheduled > TIMEOUT_S:
+                result.error("not sent within timeout")
+                return
+            try:
+                response = await client.get(path, params=params, headers=headers)
+            except httpx.HTTPError as exc:
+                result.error(type(exc).__name__)
+                return
+        if response.status_code != 200:
+            result.error(str(response.status_code))
+            return
+        result.latencies_ms.append((loop.time() - scheduled) * 1000)
+
+    tasks: list[asyncio.Task[None]] = []
+    start = loop.time() + 0.05
+    for i in range(total):
+        scheduled = start + i / rate
+        delay = scheduled - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        path, params = next_request()
+        tasks.append(asyncio.create_task(one(scheduled, path, params)))
+        result.sent += 1
+    await asyncio.gather(*tasks)
+    result.elapsed_s = loop.time() - start
+    return result
+
+
+async def idle(client: httpx.AsyncClient, url: str) -> None:
+    """Wait until the server has worked off what an overloaded run left queued (requests the
+    generator gave up on still run), so that it does not slow the next query's run."""
+    for _ in range(120):
+        started = time.perf_counter()
+        await client.get(url)
+        if time.perf_counter() - started < 0.02:
+            return
+        await asyncio.sleep(0.5)
+
+
+async def measure(
+    folder: Path, url: str, invoices: int, rate: float, seconds: float, warmup: int
+) -> None:
+    gateway_port, hello_port = free_port(), free_port()
+    spawn = multiprocessing.get_context("spawn")
+    gateway = spawn.Process(
+        target=serve_gateway, args=(url, gateway_port, folder / "gateway.log"), daemon=True
+    )
+    hello = spawn.Process(target=serve_hello, args=(hello_port, folder / "hello.log"), daemon=True)
+    gateway.start()
+    hello.start()
+    gateway_url, hello_url = f"http://{HOST}:{gateway_port}", f"http://{HOST}:{hello_port}"
+    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
+    try:
+        async with httpx.AsyncClient(limits=limits, timeout=TIMEOUT_S) as client:
+            await wait_until_up(client, f"{gateway_url}/health/live", gateway)
+            await wait_until_up(client, f"{hello_url}/hello", hello)
+            login = await client.post(
+                f"{gateway_url}/api/v1/auth/login", json={"email": EMAIL, "password": PASSWORD}
+            )
+            login.raise_for_status()
+            headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+            base = f"{gateway_url}/api/v1/administrations/{ADM}"
+
+            # Page 500 is reached by following next_cursor; walk there once to get its cursor.
+            cursor: str | None = None
+            for _ in range(499):
+                params: dict[str, Any] = {"limit": 50, **({"cursor": cursor} if cursor else {})}
+                page = await client.get(f"{base}/invoices", params=params, headers=headers)
+                page.raise_for_status()
+                cursor = page.json()["next_cursor"]
+            if cursor is None:
+                raise RuntimeError("fewer than 500 pages of invoices: use more --invoices")
+
+            rng = random.Random(2)
+            debtors = max(1, invoices // 5)
+            cases: dict[str, Callable[[], Request]] = {
+                "hello-world": lambda: (f"{hello_url}/hello", {}),
+                "dashboard": lambda: (f"{base}/dashboard", {}),
+                "invoices, filter, page 1": lambda: (
+                    f"{base}/invoices",
+                    {"phase": rng.choice(["reminder_2", "final_reminder"]), "overdue": "true"},
+                ),
+                "invoices, page 500": lambda: (f"{base}/invoices", {"limit": 50, "cursor": cursor}),
+                # A different invoice each time: one hot row would measure SQLite's page cache.
+                "invoice detail": lambda: (f"{base}/invoices/i{rng.randrange(invoices)}", {}),
+                "debtor search": lambda: (
+                    f"{base}/debtors",
+                    {"q": f"Debtor {rng.randrange(debtors):07d}"[:-2]},
+                ),
+            }
+            results: list[Result] = []
+            for name, next_request in cases.items():
+                for _ in range(warmup):  # connections open and the first query plans cached
+                    path, params = next_request()
+                    (await client.get(path, params=params, headers=headers)).raise_for_status()
+                results.append(await drive(client, name, next_request, headers, rate, seconds))
+                await idle(client, f"{gateway_url}/health/live")
+    finally:
+        for process in (gateway, hello):
+            process.terminate()
+            process.join(10)
+    report(results, rate, seconds)
+
+
+def report(results: list[Result], rate: float, seconds: float) -> None:
+    hello50, _, hello99 = results[0].quantiles()
+    print(f"open loop at {rate:.0f} requests/s for {seconds:.0f} s per query")
+    print(
+        f"{'query':<26} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'req/s':>7} {'errors':>7}"
+        f" {'p50 x hello':>11} {'p99 x hello':>11}"
+    )
+    for result in results:
+        p50, p95, p99 = result.quantiles()
+        errors = sum(result.errors.values())
+        throughput = len(result.latencies_ms) / result.elapsed_s if result.elapsed_s else 0.0
+        print(
+            f"{result.name:<26} {p50:>7.1f} {p95:>7.1f} {p99:>7.1f} {throughput:>7.1f}"
+            f" {errors:>7} {p50 / hello50:>11.1f} {p99 / hello99:>11.1f}"
+        )
+        if result.errors:
+            print(f"  errors: {result.errors}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--invoices", type=int, default=1_000_000)
+    parser.add_argument("--others", type=int, default=10_000, help="invoices per other adm.")
+    parser.add_argument("--rate", type=float, default=200.0, help="requests per second")
+    parser.add_argument("--seconds", type=float, default=20.0, help="duration per query")
+    parser.add_argument("--warmup", type=int, default=20, help="requests per query, not timed")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "gateway.db"
+        url = f"sqlite+aiosqlite:///{path}"
+        upgrade(SERVICE.migrations_dir, url)
+        started = time.perf_counter()
+        fill(path, args.invoices, args.others)
+        print(f"filled {args.invoices} invoices in {time.perf_counter() - started:.0f} s")
+        asyncio.run(add_user(url))
+        asyncio.run(measure(Path(folder), url, args.invoices, args.rate, args.seconds, args.warmup))
+
+
+if __name__ == "__main__":
+    main()
