@@ -30,3 +30,19 @@ def test_production_refuses_the_placeholder_secret(monkeypatch):
         load_settings(ExampleSettings)
     monkeypatch.setenv("SETTLE_EXAMPLE_SERVICE_TOKEN", "a-real-secret")
     assert load_settings(ExampleSettings).environment == "production"
+
+
+def test_production_refuses_any_secret_left_at_its_placeholder(monkeypatch):
+    from pydantic import Field, SecretStr
+
+    from settle_shared.settings import PLACEHOLDER_SECRET
+
+    class WithSigningKey(ExampleSettings):
+        signing_key: SecretStr = Field(SecretStr(f"{PLACEHOLDER_SECRET}-signing-dev"))
+
+    monkeypatch.setenv("SETTLE_EXAMPLE_ENVIRONMENT", "production")
+    monkeypatch.setenv("SETTLE_EXAMPLE_SERVICE_TOKEN", "a-real-secret")
+    with pytest.raises(SettingsError, match="signing_key: set a real secret in production"):
+        load_settings(WithSigningKey)
+    monkeypatch.setenv("SETTLE_EXAMPLE_SIGNING_KEY", "another-real-secret")
+    assert load_settings(WithSigningKey).environment == "production"

@@ -70,10 +70,8 @@ class GatewaySettings(ServiceSettings):
     )
 
     @model_validator(mode="after")
-    def _no_placeholder_jwt_secret_in_production(self) -> GatewaySettings:
+    def _production_rules(self) -> GatewaySettings:
         if self.environment == "production":
-            if self.jwt_secret.get_secret_value() == PLACEHOLDER_SECRET:
-                raise ValueError("jwt_secret: set a real secret in production")
             if len(self.jwt_secret.get_secret_value()) < 32:
                 raise ValueError("jwt_secret: use at least 32 bytes in production")
             if self.seed_demo:
