@@ -11,6 +11,9 @@ in the same run, is what this machine, uvicorn and the generator cost by themsel
 
     .venv/bin/python bench/gateway_load.py --invoices 1000000 --rate 200 --seconds 20
 
+The read model is in PostgreSQL, as in production (a temporary database on --postgres, dropped
+afterwards); `--database sqlite` measures the embedded default instead.
+
 The gateway runs with FastStream's in-memory test broker instead of Kafka and without its
 lifespan (relay, consumers, demo seed): the queries measured read only the read model.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import random
@@ -26,13 +30,14 @@ import socket
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-from gateway_read_model import ADM, NOW, fill
+from gateway_read_model import ADM, NOW, fill, fill_postgres
 
 from settle_gateway.app import SERVICE
 from settle_gateway.identity import (
@@ -46,6 +51,7 @@ from settle_shared.db import create_engine, session_factory, transaction
 from settle_shared.migrations import upgrade
 
 HOST = "127.0.0.1"
+POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 EMAIL = "load@bench.example"
 PASSWORD = "bench password"  # a throwaway user in a temporary database
 JWT_SECRET = "l" * 40
@@ -301,6 +307,28 @@ def report(results: list[Result], rate: float, seconds: float) -> None:
             print(f"  errors: {result.errors}")
 
 
+@contextlib.contextmanager
+def postgres_database(server: str) -> Iterator[str]:
+    """A fresh database on the server, dropped afterwards."""
+    import asyncpg
+
+    name = f"settle_bench_gateway_{uuid.uuid4().hex[:8]}"
+    admin = server.replace("postgresql+asyncpg://", "postgresql://") + "/postgres"
+
+    async def run(statement: str) -> None:
+        connection = await asyncpg.connect(admin)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{server}/{name}"
+    finally:
+        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--invoices", type=int, default=1_000_000)
@@ -308,16 +336,31 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0, help="requests per second")
     parser.add_argument("--seconds", type=float, default=20.0, help="duration per query")
     parser.add_argument("--warmup", type=int, default=20, help="requests per query, not timed")
+    parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument("--postgres", default=POSTGRES, help="server URL, no database part")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "gateway.db"
-        url = f"sqlite+aiosqlite:///{path}"
-        upgrade(SERVICE.migrations_dir, url)
         started = time.perf_counter()
-        fill(path, args.invoices, args.others)
-        print(f"filled {args.invoices} invoices in {time.perf_counter() - started:.0f} s")
-        asyncio.run(add_user(url))
-        asyncio.run(measure(Path(folder), url, args.invoices, args.rate, args.seconds, args.warmup))
+        if args.database == "sqlite":
+            path = Path(folder) / "gateway.db"
+            url = f"sqlite+aiosqlite:///{path}"
+            upgrade(SERVICE.migrations_dir, url)
+            fill(path, args.invoices, args.others)
+            database: contextlib.AbstractContextManager[str] = contextlib.nullcontext(url)
+        else:
+            database = postgres_database(args.postgres)
+        with database as url:
+            if args.database == "postgresql":
+                upgrade(SERVICE.migrations_dir, url)
+                asyncio.run(fill_postgres(url, args.invoices, args.others))
+            print(
+                f"filled {args.invoices} invoices into {args.database}"
+                f" in {time.perf_counter() - started:.0f} s"
+            )
+            asyncio.run(add_user(url))
+            asyncio.run(
+                measure(Path(folder), url, args.invoices, args.rate, args.seconds, args.warmup)
+            )
 
 
 if __name__ == "__main__":

@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import random
 import sqlite3
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from settle_gateway.app import SERVICE
 from settle_gateway.identity import (
@@ -41,70 +45,110 @@ NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
 INSERT_INVOICE = "INSERT INTO rm_invoices VALUES (" + ",".join("?" * 19) + ")"
 
 
+def _administrations(invoices: int, others: int) -> list[tuple[str, int]]:
+    return [(ADM, invoices)] + [(f"other-{n}", others) for n in range(10)]
+
+
+def _debtors(rng: random.Random, adm: str, count: int) -> Iterator[tuple[str, str, str]]:
+    for n in range(max(1, count // 5)):
+        yield f"d{n}", f"D{n}", f"Debtor {n:07d} {rng.choice(['BV', 'VOF'])}"
+
+
+def _invoices(rng: random.Random, adm: str, count: int) -> Iterator[tuple[Any, ...]]:
+    """The rows of rm_invoices in column order (dates and amounts as Python values)."""
+    debtors = max(1, count // 5)
+    for n in range(count):
+        due = date(2026, 6, 1) + timedelta(days=rng.randrange(-200, 60))
+        amount = Decimal(f"{rng.randrange(10, 5000)}.{rng.randrange(100):02d}")
+        debtor = rng.randrange(debtors)
+        yield (
+            adm,
+            f"i{n}",
+            1,
+            None,
+            f"F{n:08d}",
+            f"d{debtor}",
+            f"Debtor {debtor:07d}",
+            due - timedelta(days=30),
+            due,
+            amount,
+            amount,
+            "EUR",
+            "open",
+            rng.choice(PHASES),
+            rng.random() < 0.01,
+            "step",
+            due,
+            None,
+            None,
+        )
+
+
+# postal_code, city, country, language, open_invoices, open_amount of a filled debtor.
+NO_ADDRESS = (None, None, "NL", "nl", 0, Decimal("0.00"))
+
+# The aggregates the projection maintains, computed once after the rows are in.
+AGGREGATES = [
+    "INSERT INTO rm_phase_totals SELECT administration_id, phase, currency, count(*), "
+    "sum(open_amount) FROM rm_invoices GROUP BY 1, 2, 3",
+    "INSERT INTO rm_due_totals SELECT administration_id, due_date, currency, count(*), "
+    "sum(open_amount) FROM rm_invoices GROUP BY 1, 2, 3",
+    "UPDATE rm_debtors SET open_invoices = (SELECT count(*) FROM rm_invoices i WHERE "
+    "i.administration_id = rm_debtors.administration_id AND i.debtor_id = rm_debtors.debtor_id)",
+    "ANALYZE",
+]
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value) if isinstance(value, Decimal) else value
+
+
 def fill(path: Path, invoices: int, others: int) -> None:
     """Rows straight into SQLite: far faster than projecting a million events."""
     rng = random.Random(1)
     db = sqlite3.connect(path)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=OFF")
-    for adm, count in [(ADM, invoices)] + [(f"other-{n}", others) for n in range(10)]:
-        debtors = max(1, count // 5)
+    for adm, count in _administrations(invoices, others):
         db.executemany(
             "INSERT INTO rm_debtors VALUES (?,?,1,?,?,'business','[]',NULL,'[]',NULL,NULL,"
             "'NL','nl',0,0)",
-            (
-                (adm, f"d{n}", f"D{n}", f"Debtor {n:07d} {rng.choice(['BV', 'VOF'])}")
-                for n in range(debtors)
-            ),
+            ((adm, *debtor) for debtor in _debtors(rng, adm, count)),
         )
-        rows = []
-        for n in range(count):
-            due = date(2026, 6, 1) + timedelta(days=rng.randrange(-200, 60))
-            amount = f"{rng.randrange(10, 5000)}.{rng.randrange(100):02d}"
-            debtor = rng.randrange(debtors)
-            rows.append(
-                (
-                    adm,
-                    f"i{n}",
-                    1,
-                    None,
-                    f"F{n:08d}",
-                    f"d{debtor}",
-                    f"Debtor {debtor:07d}",
-                    (due - timedelta(days=30)).isoformat(),
-                    due.isoformat(),
-                    amount,
-                    amount,
-                    "EUR",
-                    "open",
-                    rng.choice(PHASES),
-                    rng.random() < 0.01,
-                    "step",
-                    due.isoformat(),
-                    None,
-                    None,
-                )
-            )
-            if len(rows) == 50_000:
-                db.executemany(INSERT_INVOICE, rows)
-                rows = []
-        db.executemany(INSERT_INVOICE, rows)
-    # The aggregates the projection maintains, computed once here.
-    db.execute(
-        "INSERT INTO rm_phase_totals SELECT administration_id, phase, currency, count(*), "
-        "sum(open_amount) FROM rm_invoices GROUP BY 1, 2, 3"
-    )
-    db.execute(
-        "INSERT INTO rm_due_totals SELECT administration_id, due_date, currency, count(*), "
-        "sum(open_amount) FROM rm_invoices GROUP BY 1, 2, 3"
-    )
-    db.execute(
-        "UPDATE rm_debtors SET open_invoices = (SELECT count(*) FROM rm_invoices i WHERE "
-        "i.administration_id = rm_debtors.administration_id AND i.debtor_id = rm_debtors.debtor_id)"
-    )
-    db.execute("ANALYZE")
+        db.executemany(
+            INSERT_INVOICE,
+            (tuple(map(_sqlite_value, row)) for row in _invoices(rng, adm, count)),
+        )
+    for statement in AGGREGATES:
+        db.execute(statement)
     db.commit()
     db.close()
+
+
+async def fill_postgres(url: str, invoices: int, others: int) -> None:
+    """The same rows into PostgreSQL with COPY (the same random sequence as fill())."""
+    import asyncpg
+
+    rng = random.Random(1)
+    db = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        for adm, count in _administrations(invoices, others):
+            await db.copy_records_to_table(
+                "rm_debtors",
+                records=[
+                    (adm, d, 1, number, name, "business", "[]", None, "[]", *NO_ADDRESS)
+                    for d, number, name in _debtors(rng, adm, count)
+                ],
+            )
+            rows = _invoices(rng, adm, count)
+            while chunk := list(itertools.islice(rows, 100_000)):
+                await db.copy_records_to_table("rm_invoices", records=chunk)
+        for statement in AGGREGATES:
+            await db.execute(statement)
+    finally:
+        await db.close()
 
 
 async def measure(path: Path, requests: int) -> None:

@@ -45,7 +45,13 @@ from settle_gateway.identity import (
     verify_password,
 )
 from settle_gateway.projection import aware, mark_read_locally, record_written_locally
-from settle_gateway.security import CurrentPrincipal, LoginLimiter, OidcVerifier, authorize
+from settle_gateway.security import (
+    CurrentPrincipal,
+    LoginLimiter,
+    OidcVerifier,
+    PrincipalCache,
+    authorize,
+)
 from settle_gateway.settings import GatewaySettings
 from settle_gateway.upstream import Upstreams
 from settle_shared.db import transaction
@@ -66,12 +72,15 @@ class GatewayState:
     limiter: LoginLimiter
     oidc: OidcVerifier | None
     upstreams: Upstreams
+    principals: PrincipalCache
 
     def today(self) -> date:
         return self.runtime.clock.now().astimezone(ZoneInfo(self.settings.time_zone)).date()
 
 
-def _state(request: Request) -> GatewayState:
+# Async on purpose: FastAPI runs a plain `def` dependency in a worker thread, a thread hop per
+# request for an attribute lookup.
+async def _state(request: Request) -> GatewayState:
     state: GatewayState = request.app.state.gateway
     return state
 
@@ -80,7 +89,8 @@ State = Annotated[GatewayState, Depends(_state)]
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with _state(request).runtime.sessions() as session:
+    state: GatewayState = request.app.state.gateway
+    async with state.runtime.sessions() as session:
         yield session
 
 
@@ -236,10 +246,14 @@ def _after(
     tie_value: str,
     desc: bool,
 ) -> sa.ColumnElement[bool]:
-    """Keyset condition: rows after (value, tie_value) in the sort order."""
+    """Keyset condition: rows after (value, tie_value) in the sort order.
+
+    The plain bound on the sort column comes first: from `a > x OR (a = x AND b > y)` alone
+    neither SQLite (with bound parameters) nor PostgreSQL derives where to start in the index,
+    so a deep page would read every row before it."""
     if desc:
-        return sa.or_(column < value, sa.and_(column == value, tie < tie_value))
-    return sa.or_(column > value, sa.and_(column == value, tie > tie_value))
+        return sa.and_(column <= value, sa.or_(column < value, tie < tie_value))
+    return sa.and_(column >= value, sa.or_(column > value, tie > tie_value))
 
 
 # --- dashboard ------------------------------------------------------------------------------
@@ -698,6 +712,8 @@ async def set_role(
         except IdentityError:
             # Another organisation's user: as unknown as a user that does not exist.
             raise HTTPException(404, detail="user not found") from None
+    # Committed: this replica applies the new role at once, others within principal_cache_s.
+    state.principals.clear()
     return s.MemberOut(
         user_id=user.id, email=user.email, name=user.name, role=body.role, active=user.active
     )
@@ -719,6 +735,7 @@ async def remove_member(
                 memberships.c.user_id == user_id,
             )
         )
+    state.principals.clear()
     if not removed.rowcount:
         raise HTTPException(404, detail="user not found")
     return Response(status_code=204)

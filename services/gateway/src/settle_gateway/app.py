@@ -14,7 +14,7 @@ from settle_gateway.cli import cli
 from settle_gateway.db import metadata
 from settle_gateway.identity import DEMO_ADMINISTRATION, seed_demo
 from settle_gateway.projection import TOPICS, project
-from settle_gateway.security import LoginLimiter, OidcVerifier
+from settle_gateway.security import LoginLimiter, OidcVerifier, PrincipalCache
 from settle_gateway.settings import GatewaySettings
 from settle_gateway.upstream import Upstreams
 from settle_shared.db import transaction
@@ -75,6 +75,7 @@ def setup(runtime: ServiceRuntime) -> None:
         limiter=LoginLimiter(settings.login_max_failures, settings.login_window_s),
         oidc=oidc,
         upstreams=upstreams,
+        principals=PrincipalCache(settings.principal_cache_s),
     )
     runtime.app.include_router(api.auth)
     runtime.app.include_router(api.router)

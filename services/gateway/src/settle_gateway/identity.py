@@ -156,8 +156,9 @@ ACCESS_ALGORITHM = "HS256"
 
 
 def issue_access_token(settings: GatewaySettings, user_id: str, now: datetime) -> str:
-    """A short-lived JWT naming the user; roles are looked up per request, so revoking a
-    membership takes effect at once."""
+    """A short-lived JWT naming the user. Roles are not in it: they are looked up when the token
+    is first seen and then kept for `principal_cache_s`, so revoking a membership takes effect
+    within seconds, not at the token's expiry."""
     claims = {
         "sub": user_id,
         "iss": settings.jwt_issuer,

@@ -7,8 +7,9 @@ external OpenID Connect provider (verified against its JWKS), and API tokens of 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
-from collections import defaultdict, deque
+from collections import OrderedDict, defaultdict, deque
 from typing import Annotated, Any
 
 import jwt
@@ -102,6 +103,53 @@ class OidcVerifier:
         return claims
 
 
+class PrincipalCache:
+    """Principals of recently verified bearer tokens, for a few seconds.
+
+    Verifying a token and reading the caller's memberships on every request cost more than
+    most read-model queries. A token verified once is trusted for `ttl_s` (never past its own
+    expiry); a change of role, a deactivated user or a revoked API token therefore applies
+    within that time on other replicas, and at once on this one (the routes that change roles
+    clear the cache). Only successful verifications are kept, under a hash of the token, so
+    a refused token is checked in full every time."""
+
+    def __init__(self, ttl_s: float, max_entries: int = 10_000) -> None:
+        self._ttl = ttl_s
+        self._max = max_entries
+        self._entries: OrderedDict[bytes, tuple[float, Principal]] = OrderedDict()
+
+    @staticmethod
+    def _key(token: str) -> bytes:
+        return hashlib.sha256(token.encode()).digest()
+
+    def get(self, token: str) -> Principal | None:
+        if self._ttl <= 0:
+            return None
+        key = self._key(token)
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] <= time.monotonic():
+            del self._entries[key]
+            return None
+        return entry[1]
+
+    def put(self, token: str, principal: Principal, expires_at: float | None = None) -> None:
+        """Keep the principal of a verified token; `expires_at` is the token's own expiry
+        (epoch seconds), which the entry never outlives."""
+        if self._ttl <= 0:
+            return
+        until = time.monotonic() + self._ttl
+        if expires_at is not None:
+            until = min(until, time.monotonic() + (expires_at - time.time()))
+        self._entries[self._key(token)] = (until, principal)
+        while len(self._entries) > self._max:
+            self._entries.popitem(last=False)  # the oldest entry
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
 # Declares the scheme in the OpenAPI document (an "Authorize" button in /docs); the checks are
 # ours, so it never answers by itself.
 BEARER = HTTPBearer(auto_error=False, description="an access, OpenID Connect or API token")
@@ -116,9 +164,13 @@ async def authenticate(
         raise UNAUTHENTICATED
     token = credentials.credentials.strip()
     state = request.app.state
+    cache: PrincipalCache = state.gateway.principals
+    principal = cache.get(token)
+    if principal is not None:
+        return principal
     settings: GatewaySettings = state.runtime.settings
     sessions: async_sessionmaker[AsyncSession] = state.runtime.sessions
-    principal: Principal | None = None
+    expires_at: float | None = None
     async with sessions() as session:
         if token.startswith("stl_"):
             principal = await principal_for_api_token(session, token)
@@ -131,9 +183,11 @@ async def authenticate(
             try:
                 if header.get("alg") == "HS256":
                     claims = decode_access_token(settings, token)
+                    expires_at = float(claims["exp"])
                     principal = await principal_for_user(session, claims["sub"], "password")
                 elif verifier is not None:
                     claims = await verifier.claims(token)
+                    expires_at = float(claims["exp"])
                     email = claims.get(settings.oidc_email_claim)
                     if isinstance(email, str):
                         principal = await principal_for_email(session, email, "oidc")
@@ -143,6 +197,7 @@ async def authenticate(
                 raise UNAUTHENTICATED from None
     if principal is None:
         raise UNAUTHENTICATED
+    cache.put(token, principal, expires_at)
     return principal
 
 

@@ -35,6 +35,14 @@ class GatewaySettings(ServiceSettings):
     oidc_email_claim: str = Field(
         "email", description="claim of an OpenID Connect token naming the Settle user (by email)"
     )
+    principal_cache_s: float = Field(
+        5.0,
+        ge=0,
+        le=300,
+        description="seconds a verified bearer token and the caller's roles are reused without "
+        "looking them up again; a role change, deactivation or revoked API token applies on "
+        "other replicas within this time (0: look up on every request)",
+    )
     login_max_failures: int = Field(
         5, ge=1, description="failed logins per account and address before logins are refused"
     )

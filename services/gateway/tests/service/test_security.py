@@ -348,7 +348,7 @@ async def test_administrators_manage_the_roles_of_their_organisations_users(
         headers=await gateway.auth(),
     )
     assert promoted.status_code == 200 and promoted.json()["role"] == "standard"
-    # Roles are looked up per request: rita's token now lets her pause an invoice's debtor.
+    # A role change applies at once on this replica (it clears its principal cache).
     assert (await gateway.get("/api/v1/me", "rita@a.example")).json()["administrations"][0][
         "role"
     ] == "standard"

@@ -8,7 +8,7 @@ import pytest
 from fastapi import HTTPException
 
 from settle_gateway.identity import Action, Principal, Role, hash_password, verify_password
-from settle_gateway.security import LoginLimiter, authorize
+from settle_gateway.security import LoginLimiter, PrincipalCache, authorize
 
 pytestmark = pytest.mark.unit
 
@@ -67,3 +67,30 @@ def test_failures_older_than_the_window_are_forgotten() -> None:
     limiter.failed("a@example.com", "1.1.1.1")
     time.sleep(0.01)
     assert limiter.retry_after("a@example.com", "1.1.1.1") is None
+
+
+def test_a_cached_principal_lives_no_longer_than_its_ttl_or_its_token() -> None:
+    principal = _principal(Role.STANDARD)
+    cache = PrincipalCache(ttl_s=60)
+    cache.put("token-a", principal, expires_at=time.time() + 3600)
+    assert cache.get("token-a") is principal
+    assert cache.get("token-b") is None
+    cache.put("expired", principal, expires_at=time.time() - 1)
+    assert cache.get("expired") is None  # never past the token's own expiry
+    short = PrincipalCache(ttl_s=0.05)
+    short.put("token-a", principal)
+    time.sleep(0.06)
+    assert short.get("token-a") is None
+    cache.clear()
+    assert cache.get("token-a") is None
+
+
+def test_a_zero_ttl_caches_nothing_and_the_cache_stays_bounded() -> None:
+    principal = _principal(Role.STANDARD)
+    off = PrincipalCache(ttl_s=0)
+    off.put("token", principal)
+    assert off.get("token") is None
+    small = PrincipalCache(ttl_s=60, max_entries=2)
+    for token in ("a", "b", "c"):
+        small.put(token, principal)
+    assert small.get("a") is None and small.get("c") is principal
