@@ -14,8 +14,17 @@ in the same run, is what this machine, uvicorn and the generator cost by themsel
 The read model is in PostgreSQL, as in production (a temporary database on --postgres, dropped
 afterwards); `--database sqlite` measures the embedded default instead.
 
-The gateway runs with FastStream's in-memory test broker instead of Kafka and without its
-lifespan (relay, consumers, demo seed): the queries measured read only the read model.
+The data: invoices spread over 260 days of due dates around the business date (2026-06-01),
+in five dunning phases, each owned by one of the N/5 debtors. Debtor names are varied Dutch
+names ("Bakker Installatietechniek B.V.", "Transportbedrijf de Vries", "J. Jansen"), generated
+from lists of surnames, trades, places and legal forms with a fixed seed; as in real ledgers a
+common surname recurs, so a search for one finds hundreds. The debtor search sends what a user
+types: one word of a random debtor's name, often only its first four or more letters.
+
+The gateway runs as `settle serve gateway --workers N` runs it (`--workers`, default 2, the
+count the production manifests use), built by the same app factory from SETTLE_GATEWAY_*
+variables, but without its lifespan (relay, consumers, demo seed), which needs Kafka: the
+queries measured read only the read model.
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from gateway_read_model import ADM, NOW, fill, fill_postgres
+from gateway_read_model import ADM, NOW, debtor_names, fill, fill_postgres, search_fragment
 
 from settle_gateway.app import SERVICE
 from settle_gateway.identity import (
@@ -78,30 +87,44 @@ def quiet(log: Path) -> None:
     os.dup2(descriptor, 2)
 
 
-def serve_gateway(url: str, port: int, log: Path) -> None:
-    """The gateway app as `settle serve gateway` builds and runs it, on uvicorn with its
-    structured access log (child process)."""
+def serve_gateway(url: str, port: int, workers: int, folder: Path) -> None:
+    """The gateway as `settle serve gateway --workers N` runs it: uvicorn's worker processes,
+    each building the app with the same factory from SETTLE_GATEWAY_* variables, with the
+    structured access log (child process). Only the lifespan (relay, consumers: Kafka) is off."""
     import uvicorn
-    from faststream.kafka import TestKafkaBroker
 
-    from settle_gateway.settings import GatewaySettings
-    from settle_shared.clock import FixedClock
-    from settle_shared.service import build_runtime
+    from settle_shared.cli.serving import APP_FACTORY, SERVICE_VARIABLE, serve_workers
+    from settle_shared.clock import set_business_time
 
-    quiet(log)
-    settings = GatewaySettings(database_url=url, environment="test", jwt_secret=JWT_SECRET)
-    runtime = build_runtime(SERVICE, settings)
+    quiet(folder / "gateway.log")
+    clock = folder / "clock.json"
     # The dates the filled data is spread around; aging and overdue depend on "today".
-    runtime.clock = FixedClock(NOW)
-
-    async def run() -> None:
-        async with TestKafkaBroker(runtime.broker):
-            config = uvicorn.Config(
-                runtime.app, host=HOST, port=port, lifespan="off", log_config=None
-            )
-            await uvicorn.Server(config).serve()
-
-    asyncio.run(run())
+    set_business_time(clock, NOW)
+    metrics = folder / "metrics"
+    metrics.mkdir()
+    os.environ.update(
+        {
+            SERVICE_VARIABLE: SERVICE.name,
+            "SETTLE_GATEWAY_DATABASE_URL": url,
+            "SETTLE_GATEWAY_ENVIRONMENT": "test",
+            "SETTLE_GATEWAY_JWT_SECRET": JWT_SECRET,
+            "SETTLE_GATEWAY_CLOCK_FILE": str(clock),
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics),
+        }
+    )
+    config = uvicorn.Config(
+        APP_FACTORY,
+        factory=True,
+        workers=workers,
+        host=HOST,
+        port=port,
+        lifespan="off",
+        log_config=None,
+    )
+    if workers > 1:
+        serve_workers(config)
+    else:
+        uvicorn.Server(config).run()
 
 
 def serve_hello(port: int, log: Path) -> None:
@@ -224,13 +247,12 @@ async def idle(client: httpx.AsyncClient, url: str) -> None:
 
 
 async def measure(
-    folder: Path, url: str, invoices: int, rate: float, seconds: float, warmup: int
+    folder: Path, url: str, invoices: int, rate: float, seconds: float, warmup: int, workers: int
 ) -> None:
     gateway_port, hello_port = free_port(), free_port()
     spawn = multiprocessing.get_context("spawn")
-    gateway = spawn.Process(
-        target=serve_gateway, args=(url, gateway_port, folder / "gateway.log"), daemon=True
-    )
+    # Not a daemon: uvicorn's supervisor starts the worker processes.
+    gateway = spawn.Process(target=serve_gateway, args=(url, gateway_port, workers, folder))
     hello = spawn.Process(target=serve_hello, args=(hello_port, folder / "hello.log"), daemon=True)
     gateway.start()
     hello.start()
@@ -258,7 +280,7 @@ async def measure(
                 raise RuntimeError("fewer than 500 pages of invoices: use more --invoices")
 
             rng = random.Random(2)
-            debtors = max(1, invoices // 5)
+            names = debtor_names(ADM, max(1, invoices // 5))
             cases: dict[str, Callable[[], Request]] = {
                 "hello-world": lambda: (f"{hello_url}/hello", {}),
                 "dashboard": lambda: (f"{base}/dashboard", {}),
@@ -269,10 +291,7 @@ async def measure(
                 "invoices, page 500": lambda: (f"{base}/invoices", {"limit": 50, "cursor": cursor}),
                 # A different invoice each time: one hot row would measure SQLite's page cache.
                 "invoice detail": lambda: (f"{base}/invoices/i{rng.randrange(invoices)}", {}),
-                "debtor search": lambda: (
-                    f"{base}/debtors",
-                    {"q": f"Debtor {rng.randrange(debtors):07d}"[:-2]},
-                ),
+                "debtor search": lambda: (f"{base}/debtors", {"q": search_fragment(rng, names)}),
             }
             results: list[Result] = []
             for name, next_request in cases.items():
@@ -285,12 +304,16 @@ async def measure(
         for process in (gateway, hello):
             process.terminate()
             process.join(10)
-    report(results, rate, seconds)
+    report(results, rate, seconds, workers)
 
 
-def report(results: list[Result], rate: float, seconds: float) -> None:
+def report(results: list[Result], rate: float, seconds: float, workers: int) -> None:
     hello50, _, hello99 = results[0].quantiles()
-    print(f"open loop at {rate:.0f} requests/s for {seconds:.0f} s per query")
+    load = ", ".join(f"{n:.2f}" for n in os.getloadavg())
+    print(
+        f"open loop at {rate:.0f} requests/s for {seconds:.0f} s per query; gateway on"
+        f" {workers} uvicorn worker(s), hello-world on 1; {os.cpu_count()} CPUs, load {load}"
+    )
     print(
         f"{'query':<26} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'req/s':>7} {'errors':>7}"
         f" {'p50 x hello':>11} {'p99 x hello':>11}"
@@ -338,6 +361,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20, help="requests per query, not timed")
     parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--postgres", default=POSTGRES, help="server URL, no database part")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="gateway worker processes (production: 2+)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
@@ -359,7 +385,15 @@ def main() -> None:
             )
             asyncio.run(add_user(url))
             asyncio.run(
-                measure(Path(folder), url, args.invoices, args.rate, args.seconds, args.warmup)
+                measure(
+                    Path(folder),
+                    url,
+                    args.invoices,
+                    args.rate,
+                    args.seconds,
+                    args.warmup,
+                    args.workers,
+                )
             )
 
 

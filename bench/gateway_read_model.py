@@ -1,7 +1,8 @@
 """How fast the UI queries are on a large read model (SQLite, in process).
 
 Fills the gateway's read model with one administration of N invoices and N/5 debtors (plus
-smaller administrations beside it), then times the dashboard, the first filtered invoice page,
+smaller administrations beside it; debtor names are varied Dutch business and personal names,
+see debtor_names), then times the dashboard, the first filtered invoice page,
 a deep keyset page, an invoice detail and a debtor search through the real HTTP app (in
 process, one request at a time: latency of the code and queries, not of a network or a load
 generator).
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from settle_gateway.app import SERVICE
+from settle_gateway.db import rm_debtors
 from settle_gateway.identity import (
     Role,
     create_user,
@@ -49,14 +51,79 @@ def _administrations(invoices: int, others: int) -> list[tuple[str, int]]:
     return [(ADM, invoices)] + [(f"other-{n}", others) for n in range(10)]
 
 
-def _debtors(rng: random.Random, adm: str, count: int) -> Iterator[tuple[str, str, str]]:
-    for n in range(max(1, count // 5)):
-        yield f"d{n}", f"D{n}", f"Debtor {n:07d} {rng.choice(['BV', 'VOF'])}"
+SURNAMES = (
+    "de Jong, Jansen, de Vries, van den Berg, van Dijk, Bakker, Janssen, Visser, Smit, Meijer, "
+    "de Boer, Mulder, de Groot, Bos, Vos, Peters, Hendriks, van Leeuwen, Dekker, Brouwer, "
+    "de Wit, Dijkstra, Smits, de Graaf, van der Meer, van der Linden, Kok, Jacobs, de Haan, "
+    "Vermeulen, van den Heuvel, van der Veen, van den Broek, de Bruijn, de Bruin, van der Heijden, "
+    "Schouten, van Beek, Willems, van Vliet, van de Ven, Hoekstra, Maas, Verhoeven, Koster, "
+    "van Dam, van der Wal, Prins, Blom, Huisman, Peeters, de Jonge, Kuipers, van Veen, Post, "
+    "Kuiper, Veenstra, Kramer, van den Brink, Scholten, van Wijk, Postma, Martens, Vink, "
+    "de Ruiter, Timmermans, Groen, Gerritsen, Jonker, van Loon, Boer, van der Velde, Willemsen, "
+    "Smeets, de Lange, de Vos, Bosch, van Dongen, Schipper, de Koning, van der Laan, Koning, "
+    "Driessen, van Doorn, Hermans, Evers, van den Bosch, van der Meulen, Hofman, Bosman, "
+    "Wolters, Sanders, van der Horst, Mol, Kuijpers, Molenaar, van de Pol, de Leeuw, Verbeek"
+).split(", ")
+TRADES = (
+    "Bouw, Installatietechniek, Transport, Hoveniers, Schilders, Loodgieters, Elektro, "
+    "Autobedrijf, Bakkerij, Slagerij, Kozijnen, Dakwerken, Administratiekantoor, Advies, "
+    "Logistiek, Metaal, Techniek, Vastgoed, Groothandel, Tegelzetters, Timmerwerken, Catering, "
+    "Schoonmaak, Verhuur, Fietsen, Interieur, Keukens, Zonwering, Beveiliging, Glas"
+).split(", ")
+PLACES = (
+    "Amsterdam, Rotterdam, Utrecht, Eindhoven, Groningen, Tilburg, Almere, Breda, Nijmegen, "
+    "Apeldoorn, Haarlem, Arnhem, Enschede, Amersfoort, Zaandam, Zwolle, Leiden, Maastricht, "
+    "Dordrecht, Alkmaar, Delft, Venlo, Deventer, Hilversum, Heerlen, Leeuwarden, Assen, Gouda"
+).split(", ")
+LEGAL_FORMS = ["B.V.", "BV", "VOF", "Holding B.V.", "& Zn.", "V.O.F.", ""]
 
 
-def _invoices(rng: random.Random, adm: str, count: int) -> Iterator[tuple[Any, ...]]:
+def debtor_names(adm: str, count: int) -> list[str]:
+    """Varied Dutch debtor names, the same for the same administration every run: a trade
+    with a surname and/or a place and a legal form, two partners, or a private person. As in
+    real ledgers a common surname or trade recurs: a search for one finds hundreds."""
+    rng = random.Random(f"names-{adm}")
+    names = []
+    for _ in range(count):
+        surname = rng.choice(SURNAMES)
+        capital = surname[0].upper() + surname[1:]
+        form = rng.choice(LEGAL_FORMS)
+        pattern = rng.randrange(10)
+        if pattern < 2:
+            name = f"{capital} {rng.choice(TRADES)} {form}"
+        elif pattern < 3:
+            name = f"{capital} {rng.choice(TRADES)} {rng.choice(PLACES)} {form}"
+        elif pattern < 5:
+            trade = rng.choice(TRADES)
+            business = trade if trade.endswith(("bedrijf", "kantoor", "ij")) else f"{trade}bedrijf"
+            name = f"{business} {surname}"
+        elif pattern < 6:
+            name = f"{capital} & {rng.choice(SURNAMES)} {form}"
+        elif pattern < 8:
+            name = f"{rng.choice(TRADES)} {rng.choice(PLACES)} {form}"
+        else:
+            name = f"{rng.choice('ABCDEFGHIJKLMNPRSTW')}. {surname}"
+        names.append(name.strip())
+    return names
+
+
+def search_fragment(rng: random.Random, names: list[str]) -> str:
+    """What a user types to find a debtor: a word of its name, often only its start."""
+    words = [w for w in rng.choice(names).split() if len(w) >= 4 and w.isalpha()]
+    word = rng.choice(words) if words else "Bakker"
+    return word[: rng.randrange(4, len(word) + 1)].lower()
+
+
+def _debtors(adm: str, names: list[str]) -> Iterator[tuple[str, str, str]]:
+    for n, name in enumerate(names):
+        yield f"d{n}", f"D{n}", name
+
+
+def _invoices(
+    rng: random.Random, adm: str, count: int, names: list[str]
+) -> Iterator[tuple[Any, ...]]:
     """The rows of rm_invoices in column order (dates and amounts as Python values)."""
-    debtors = max(1, count // 5)
+    debtors = len(names)
     for n in range(count):
         due = date(2026, 6, 1) + timedelta(days=rng.randrange(-200, 60))
         amount = Decimal(f"{rng.randrange(10, 5000)}.{rng.randrange(100):02d}")
@@ -68,7 +135,7 @@ def _invoices(rng: random.Random, adm: str, count: int) -> Iterator[tuple[Any, .
             None,
             f"F{n:08d}",
             f"d{debtor}",
-            f"Debtor {debtor:07d}",
+            names[debtor],
             due - timedelta(days=30),
             due,
             amount,
@@ -84,6 +151,8 @@ def _invoices(rng: random.Random, adm: str, count: int) -> Iterator[tuple[Any, .
         )
 
 
+# The columns COPY fills (the folded name and number are generated from them).
+DEBTOR_COLUMNS = [c.name for c in rm_debtors.columns if c.computed is None]
 # postal_code, city, country, language, open_invoices, open_amount of a filled debtor.
 NO_ADDRESS = (None, None, "NL", "nl", 0, Decimal("0.00"))
 
@@ -112,14 +181,15 @@ def fill(path: Path, invoices: int, others: int) -> None:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=OFF")
     for adm, count in _administrations(invoices, others):
+        names = debtor_names(adm, max(1, count // 5))
         db.executemany(
             "INSERT INTO rm_debtors VALUES (?,?,1,?,?,'business','[]',NULL,'[]',NULL,NULL,"
             "'NL','nl',0,0)",
-            ((adm, *debtor) for debtor in _debtors(rng, adm, count)),
+            ((adm, *debtor) for debtor in _debtors(adm, names)),
         )
         db.executemany(
             INSERT_INVOICE,
-            (tuple(map(_sqlite_value, row)) for row in _invoices(rng, adm, count)),
+            (tuple(map(_sqlite_value, row)) for row in _invoices(rng, adm, count, names)),
         )
     for statement in AGGREGATES:
         db.execute(statement)
@@ -135,14 +205,16 @@ async def fill_postgres(url: str, invoices: int, others: int) -> None:
     db = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
         for adm, count in _administrations(invoices, others):
+            names = debtor_names(adm, max(1, count // 5))
             await db.copy_records_to_table(
                 "rm_debtors",
+                columns=DEBTOR_COLUMNS,
                 records=[
                     (adm, d, 1, number, name, "business", "[]", None, "[]", *NO_ADDRESS)
-                    for d, number, name in _debtors(rng, adm, count)
+                    for d, number, name in _debtors(adm, names)
                 ],
             )
-            rows = _invoices(rng, adm, count)
+            rows = _invoices(rng, adm, count, names)
             while chunk := list(itertools.islice(rows, 100_000)):
                 await db.copy_records_to_table("rm_invoices", records=chunk)
         for statement in AGGREGATES:
@@ -186,7 +258,7 @@ async def measure(path: Path, requests: int) -> None:
             "invoices, phase filter": (f"{base}/invoices", {"phase": "reminder_2"}),
             "invoices, page 500": (f"{base}/invoices", {"limit": 50, "cursor": cursor}),
             "invoice detail": (f"{base}/invoices/i12345", {}),
-            "debtor search": (f"{base}/debtors", {"q": "Debtor 00123"}),
+            "debtor search": (f"{base}/debtors", {"q": "bakk"}),
             "hello (health/live)": ("/health/live", {}),
         }
         print(f"{'query':<24} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")

@@ -4,12 +4,13 @@ against the caller's role in the administration it names."""
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -243,7 +244,7 @@ def _after(
     column: sa.ColumnElement[Any],
     tie: sa.ColumnElement[Any],
     value: Any,
-    tie_value: str,
+    tie_value: Any,
     desc: bool,
 ) -> sa.ColumnElement[bool]:
     """Keyset condition: rows after (value, tie_value) in the sort order.
@@ -258,6 +259,47 @@ def _after(
 
 # --- dashboard ------------------------------------------------------------------------------
 
+# The statements of the read views are built once, with bound parameters: building them per
+# request cost more CPU than running them.
+_PHASE_TOTALS = (
+    sa.select(rm_phase_totals)
+    .where(
+        rm_phase_totals.c.administration_id == sa.bindparam("administration_id"),
+        rm_phase_totals.c.count > 0,
+    )
+    .order_by(rm_phase_totals.c.phase)
+)
+_ATTENTION_COUNTS = (
+    sa.select(rm_attention_counts)
+    .where(
+        rm_attention_counts.c.administration_id == sa.bindparam("administration_id"),
+        rm_attention_counts.c.count > 0,
+    )
+    .order_by(rm_attention_counts.c.subject_type, rm_attention_counts.c.reason)
+)
+_DUE = rm_due_totals.c.due_date
+# Buckets cut at the business date and 30, 60 and 90 days before it.
+_AGING_BUCKET = sa.case(
+    (_DUE >= sa.bindparam("today", type_=sa.Date), "not_due"),
+    (_DUE >= sa.bindparam("d30", type_=sa.Date), "1-30"),
+    (_DUE >= sa.bindparam("d60", type_=sa.Date), "31-60"),
+    (_DUE >= sa.bindparam("d90", type_=sa.Date), "61-90"),
+    else_=">90",
+).label("bucket")
+_AGING = (
+    sa.select(
+        _AGING_BUCKET,
+        rm_due_totals.c.currency,
+        sa.func.sum(rm_due_totals.c.count).label("count"),
+        sa.func.sum(rm_due_totals.c.total).label("total"),
+    )
+    .where(
+        rm_due_totals.c.administration_id == sa.bindparam("administration_id"),
+        rm_due_totals.c.count > 0,
+    )
+    .group_by(_AGING_BUCKET, rm_due_totals.c.currency)
+)
+
 
 @router.get(ADM + "/dashboard", response_model=s.DashboardOut, responses=NOT_FOUND)
 async def dashboard(
@@ -268,54 +310,30 @@ async def dashboard(
     maintained), cut into buckets at the business date: no invoice is read."""
     authorize(principal, administration_id, Action.READ)
     today = state.today()
+    adm = {"administration_id": administration_id}
     phases = [
         s.PhaseTotal(phase=r.phase, currency=r.currency, count=r.count, total=Decimal(r.total))
-        for r in await session.execute(
-            sa.select(rm_phase_totals)
-            .where(
-                rm_phase_totals.c.administration_id == administration_id,
-                rm_phase_totals.c.count > 0,
-            )
-            .order_by(rm_phase_totals.c.phase)
-        )
+        for r in await session.execute(_PHASE_TOTALS, adm)
     ]
     attention = [
         s.AttentionCount(subject_type=r.subject_type, reason=r.reason, count=r.count)
-        for r in await session.execute(
-            sa.select(rm_attention_counts)
-            .where(
-                rm_attention_counts.c.administration_id == administration_id,
-                rm_attention_counts.c.count > 0,
-            )
-            .order_by(rm_attention_counts.c.subject_type, rm_attention_counts.c.reason)
-        )
+        for r in await session.execute(_ATTENTION_COUNTS, adm)
     ]
     open_totals: dict[str, list[Any]] = {}
     for phase in phases:
         entry = open_totals.setdefault(phase.currency, [0, Decimal("0.00")])
         entry[0] += phase.count
         entry[1] += phase.total
-    due = rm_due_totals.c.due_date
-    bucket = sa.case(
-        (due >= today, "not_due"),
-        (due >= today - timedelta(days=30), "1-30"),
-        (due >= today - timedelta(days=60), "31-60"),
-        (due >= today - timedelta(days=90), "61-90"),
-        else_=">90",
-    ).label("bucket")
     aging_rows = (
         await session.execute(
-            sa.select(
-                bucket,
-                rm_due_totals.c.currency,
-                sa.func.sum(rm_due_totals.c.count).label("count"),
-                sa.func.sum(rm_due_totals.c.total).label("total"),
-            )
-            .where(
-                rm_due_totals.c.administration_id == administration_id,
-                rm_due_totals.c.count > 0,
-            )
-            .group_by(bucket, rm_due_totals.c.currency)
+            _AGING,
+            {
+                **adm,
+                "today": today,
+                "d30": today - timedelta(days=30),
+                "d60": today - timedelta(days=60),
+                "d90": today - timedelta(days=90),
+            },
         )
     ).all()
     order = ["not_due", "1-30", "31-60", "61-90", ">90"]
@@ -390,6 +408,91 @@ def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+class _InvoiceFilters(NamedTuple):
+    """Which filters an invoice page uses (not their values): one statement per shape."""
+
+    all_statuses: bool
+    phase: bool
+    debtor_id: bool
+    due_from: bool
+    due_to: bool
+    amount_min: bool
+    amount_max: bool
+    overdue: bool | None
+    paused: bool
+    attention: bool
+    q: bool
+    sort: str
+    desc: bool
+    cursor: bool
+
+
+@functools.lru_cache(maxsize=512)
+def _invoice_page_query(f: _InvoiceFilters) -> sa.Select[Any]:
+    """The statement of an invoice page, with every value a bound parameter, built once per
+    combination of filters (building it per request cost more CPU than running it)."""
+    t = rm_invoices.c
+    where: list[sa.ColumnElement[bool]] = [
+        t.administration_id == sa.bindparam("administration_id"),
+        t.due_date.is_not(None),
+        t.status != "unknown" if f.all_statuses else t.status == sa.bindparam("status"),
+    ]
+    if f.phase:
+        where.append(t.phase == sa.bindparam("phase"))
+    if f.debtor_id:
+        where.append(t.debtor_id == sa.bindparam("debtor_id"))
+    if f.due_from:
+        where.append(t.due_date >= sa.bindparam("due_from"))
+    if f.due_to:
+        where.append(t.due_date <= sa.bindparam("due_to"))
+    if f.amount_min:
+        where.append(t.open_amount >= sa.bindparam("amount_min"))
+    if f.amount_max:
+        where.append(t.open_amount <= sa.bindparam("amount_max"))
+    if f.overdue is True:
+        where += [t.status == "open", t.due_date < sa.bindparam("today")]
+    elif f.overdue is False:
+        where.append(t.due_date >= sa.bindparam("today"))
+    if f.paused:
+        where.append(t.on_hold == sa.bindparam("paused"))
+    if f.attention:
+        a = rm_attention.c
+        where.append(
+            sa.exists().where(
+                a.administration_id == sa.bindparam("administration_id"),
+                a.subject_type == "invoice",
+                a.subject_id == t.invoice_id,
+                a.reason == sa.bindparam("attention"),
+                a.open,
+            )
+        )
+    if f.q:
+        where.append(
+            sa.or_(
+                t.number.ilike(sa.bindparam("number_prefix"), escape="\\"),
+                t.debtor_name.ilike(sa.bindparam("name_part"), escape="\\"),
+            )
+        )
+    column = INVOICE_SORTS[f.sort]
+    if f.cursor:
+        where.append(
+            _after(
+                column,
+                t.invoice_id,
+                sa.bindparam("after_value", type_=column.type),
+                sa.bindparam("after_id"),
+                f.desc,
+            )
+        )
+    ordering = [column.desc(), t.invoice_id.desc()] if f.desc else [column, t.invoice_id]
+    return (
+        sa.select(rm_invoices)
+        .where(*where)
+        .order_by(*ordering)
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+    )
+
+
 @router.get(ADM + "/invoices", response_model=s.InvoicePage, responses=NOT_FOUND)
 async def list_invoices(
     administration_id: str,
@@ -420,63 +523,45 @@ async def list_invoices(
     `next_cursor` back as `cursor` with the same filters and sort)."""
     authorize(principal, administration_id, Action.READ)
     today = state.today()
-    t = rm_invoices.c
-    where: list[sa.ColumnElement[bool]] = [
-        t.administration_id == administration_id,
-        t.due_date.is_not(None),
-    ]
-    if status != "all":
-        where.append(t.status == status)
-    else:
-        where.append(t.status != "unknown")
-    if phase:
-        where.append(t.phase == phase)
-    if debtor_id:
-        where.append(t.debtor_id == debtor_id)
-    if due_from:
-        where.append(t.due_date >= due_from)
-    if due_to:
-        where.append(t.due_date <= due_to)
-    if amount_min is not None:
-        where.append(t.open_amount >= amount_min)
-    if amount_max is not None:
-        where.append(t.open_amount <= amount_max)
-    if overdue is True:
-        where += [t.status == "open", t.due_date < today]
-    elif overdue is False:
-        where.append(t.due_date >= today)
-    if paused is not None:
-        where.append(t.on_hold == paused)
-    if attention:
-        a = rm_attention.c
-        where.append(
-            sa.exists().where(
-                a.administration_id == administration_id,
-                a.subject_type == "invoice",
-                a.subject_id == t.invoice_id,
-                a.reason == attention,
-                a.open,
-            )
-        )
+    params: dict[str, Any] = {
+        "administration_id": administration_id,
+        "status": status,
+        "phase": phase,
+        "debtor_id": debtor_id,
+        "due_from": due_from,
+        "due_to": due_to,
+        "amount_min": amount_min,
+        "amount_max": amount_max,
+        "today": today,
+        "paused": paused,
+        "attention": attention,
+        "limit": limit + 1,
+    }
     if q:
         pattern = _like(q.strip())
-        where.append(
-            sa.or_(
-                t.number.ilike(f"{pattern}%", escape="\\"),
-                t.debtor_name.ilike(f"%{pattern}%", escape="\\"),
-            )
-        )
-    column = INVOICE_SORTS[sort]
-    desc = order == "desc"
+        params |= {"number_prefix": f"{pattern}%", "name_part": f"%{pattern}%"}
     if cursor:
         value, tie = _decode_cursor(cursor, 2)
-        where.append(_after(column, t.invoice_id, _sort_value(sort, value), tie, desc))
-    ordering = [column.desc(), t.invoice_id.desc()] if desc else [column, t.invoice_id]
-    rows = (
-        await session.execute(
-            sa.select(rm_invoices).where(*where).order_by(*ordering).limit(limit + 1)
+        params |= {"after_value": _sort_value(sort, value), "after_id": tie}
+    statement = _invoice_page_query(
+        _InvoiceFilters(
+            all_statuses=status == "all",
+            phase=bool(phase),
+            debtor_id=bool(debtor_id),
+            due_from=due_from is not None,
+            due_to=due_to is not None,
+            amount_min=amount_min is not None,
+            amount_max=amount_max is not None,
+            overdue=overdue,
+            paused=paused is not None,
+            attention=bool(attention),
+            q=bool(q),
+            sort=sort,
+            desc=order == "desc",
+            cursor=bool(cursor),
         )
-    ).all()
+    )
+    rows = (await session.execute(statement, params)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = (
@@ -485,19 +570,28 @@ async def list_invoices(
     return s.InvoicePage(items=[_invoice_summary(r, today) for r in rows], next_cursor=next_cursor)
 
 
+_OPEN_ATTENTION = (
+    sa.select(rm_attention)
+    .where(
+        rm_attention.c.administration_id == sa.bindparam("administration_id"),
+        rm_attention.c.subject_type == sa.bindparam("subject_type"),
+        rm_attention.c.subject_id == sa.bindparam("subject_id"),
+        rm_attention.c.open,
+    )
+    .order_by(rm_attention.c.at.desc())
+)
+
+
 async def _attention_of(
     session: AsyncSession, administration_id: str, subject_type: str, subject_id: str
 ) -> list[s.AttentionOut]:
-    a = rm_attention.c
     rows = await session.execute(
-        sa.select(rm_attention)
-        .where(
-            a.administration_id == administration_id,
-            a.subject_type == subject_type,
-            a.subject_id == subject_id,
-            a.open,
-        )
-        .order_by(a.at.desc())
+        _OPEN_ATTENTION,
+        {
+            "administration_id": administration_id,
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+        },
     )
     return [
         s.AttentionOut(
@@ -528,14 +622,36 @@ def _message_out(row: Any) -> s.MessageOut:
     )
 
 
+_INVOICE = sa.select(rm_invoices).where(
+    rm_invoices.c.administration_id == sa.bindparam("administration_id"),
+    rm_invoices.c.invoice_id == sa.bindparam("invoice_id"),
+    rm_invoices.c.due_date.is_not(None),
+)
+_INVOICE_STEPS = (
+    sa.select(rm_steps)
+    .where(
+        rm_steps.c.administration_id == sa.bindparam("administration_id"),
+        rm_steps.c.invoice_id == sa.bindparam("invoice_id"),
+    )
+    .order_by(rm_steps.c.at.desc())
+    .limit(500)
+)
+_INVOICE_MESSAGES = (
+    sa.select(rm_messages)
+    .join(rm_message_invoices, rm_message_invoices.c.message_id == rm_messages.c.message_id)
+    .where(
+        rm_message_invoices.c.administration_id == sa.bindparam("administration_id"),
+        rm_message_invoices.c.invoice_id == sa.bindparam("invoice_id"),
+    )
+    .order_by(rm_messages.c.created_at.desc())
+    .limit(500)
+)
+
+
 async def _invoice_row(session: AsyncSession, administration_id: str, invoice_id: str) -> Any:
     row = (
         await session.execute(
-            sa.select(rm_invoices).where(
-                rm_invoices.c.administration_id == administration_id,
-                rm_invoices.c.invoice_id == invoice_id,
-                rm_invoices.c.due_date.is_not(None),
-            )
+            _INVOICE, {"administration_id": administration_id, "invoice_id": invoice_id}
         )
     ).first()
     if row is None:
@@ -555,6 +671,7 @@ async def invoice_detail(
     messages, newest first."""
     authorize(principal, administration_id, Action.READ)
     row = await _invoice_row(session, administration_id, invoice_id)
+    keys = {"administration_id": administration_id, "invoice_id": invoice_id}
     timeline: list[s.TimelineEntry] = [
         s.TimelineEntry(
             kind="step",
@@ -566,28 +683,9 @@ async def invoice_detail(
             reason=r.reason,
             legally_required=r.legally_required,
         )
-        for r in await session.execute(
-            sa.select(rm_steps)
-            .where(
-                rm_steps.c.administration_id == administration_id,
-                rm_steps.c.invoice_id == invoice_id,
-            )
-            .order_by(rm_steps.c.at.desc())
-            .limit(500)
-        )
+        for r in await session.execute(_INVOICE_STEPS, keys)
     ]
-    m = rm_messages.c
-    messages = await session.execute(
-        sa.select(rm_messages)
-        .join(rm_message_invoices, rm_message_invoices.c.message_id == m.message_id)
-        .where(
-            rm_message_invoices.c.administration_id == administration_id,
-            rm_message_invoices.c.invoice_id == invoice_id,
-        )
-        .order_by(m.created_at.desc())
-        .limit(500)
-    )
-    for r in messages:
+    for r in await session.execute(_INVOICE_MESSAGES, keys):
         timeline.append(
             s.TimelineEntry(
                 kind="message",
@@ -744,20 +842,22 @@ async def remove_member(
 # --- debtors --------------------------------------------------------------------------------
 
 
+_DEBTOR_REASONS = sa.select(rm_attention.c.subject_id, rm_attention.c.reason).where(
+    rm_attention.c.administration_id == sa.bindparam("administration_id"),
+    rm_attention.c.subject_type == "debtor",
+    rm_attention.c.subject_id.in_(sa.bindparam("debtor_ids", expanding=True)),
+    rm_attention.c.open,
+)
+
+
 async def _debtor_reasons(
     session: AsyncSession, administration_id: str, debtor_ids: list[str]
 ) -> dict[str, list[str]]:
     if not debtor_ids:
         return {}
-    a = rm_attention.c
     reasons: dict[str, list[str]] = {}
     rows = await session.execute(
-        sa.select(a.subject_id, a.reason).where(
-            a.administration_id == administration_id,
-            a.subject_type == "debtor",
-            a.subject_id.in_(debtor_ids),
-            a.open,
-        )
+        _DEBTOR_REASONS, {"administration_id": administration_id, "debtor_ids": debtor_ids}
     )
     for r in rows:
         reasons.setdefault(r.subject_id, []).append(r.reason)
@@ -774,6 +874,12 @@ def _debtor_summary(row: Any, reasons: dict[str, list[str]]) -> s.DebtorSummary:
         open_amount=Decimal(row.open_amount),
         attention=sorted(reasons.get(row.debtor_id, [])),
     )
+
+
+DEBTOR_SUMMARY_COLUMNS = [
+    rm_debtors.c[name]
+    for name in ("debtor_id", "number", "name", "kind", "open_invoices", "open_amount")
+]
 
 
 @router.get(ADM + "/debtors", response_model=s.DebtorPage, responses=NOT_FOUND)
@@ -799,8 +905,9 @@ async def list_debtors(
         pattern = _like(q.strip())
         where.append(
             sa.or_(
-                d.name.ilike(f"%{pattern}%", escape="\\"),
-                d.number.ilike(f"{pattern}%", escape="\\"),
+                # What ILIKE does, against values folded once when they were written.
+                d.name_folded.like(sa.func.lower(f"%{pattern}%"), escape="\\"),
+                d.number_folded.like(sa.func.lower(f"{pattern}%"), escape="\\"),
             )
         )
     if attention:
@@ -817,9 +924,23 @@ async def list_debtors(
     if cursor:
         name, tie = _decode_cursor(cursor, 2)
         where.append(_after(d.name, d.debtor_id, name, tie, desc=False))
+    # The page's keys first, from the covering name index alone; then only those rows.
+    page = (
+        sa.select(d.debtor_id, d.name)
+        .where(*where)
+        .order_by(d.name, d.debtor_id)
+        .limit(limit + 1)
+        .subquery()
+    )
     rows = (
         await session.execute(
-            sa.select(rm_debtors).where(*where).order_by(d.name, d.debtor_id).limit(limit + 1)
+            sa.select(*DEBTOR_SUMMARY_COLUMNS)
+            .join_from(
+                page,
+                rm_debtors,
+                sa.and_(d.administration_id == administration_id, d.debtor_id == page.c.debtor_id),
+            )
+            .order_by(page.c.name, page.c.debtor_id)
         )
     ).all()
     more = len(rows) > limit

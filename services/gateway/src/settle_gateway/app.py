@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy.exc import IntegrityError
 
 from settle_gateway import api
 from settle_gateway.cli import cli
@@ -31,8 +32,13 @@ async def seed_demo_login(runtime: ServiceRuntime) -> str | None:
     where the embedded stack shows it. Returns the password when a user was created."""
     settings = runtime.settings
     assert isinstance(settings, GatewaySettings)
-    async with transaction(runtime.sessions) as session:
-        password = await seed_demo(session, settings.demo_email, runtime.clock.now())
+    try:
+        async with transaction(runtime.sessions) as session:
+            password = await seed_demo(session, settings.demo_email, runtime.clock.now())
+    except IntegrityError:
+        # Another worker of this gateway seeded at the same moment; its rows are there now.
+        async with transaction(runtime.sessions) as session:
+            password = await seed_demo(session, settings.demo_email, runtime.clock.now())
     if password is None:
         log.info("demo login exists", email=settings.demo_email)
         return None

@@ -118,8 +118,19 @@ rm_debtors = sa.Table(
     # Maintained so the debtor list filters without counting invoices.
     sa.Column("open_invoices", sa.Integer, nullable=False),
     sa.Column("open_amount", MONEY, nullable=False),
-    sa.Index("ix_rm_debtors_name", "administration_id", "name"),
-    trigram_index("ix_rm_debtors_search", "name", "number"),
+    # Name and number as the search compares them: ILIKE folds every row's values on every
+    # search, which made a common search word cost PostgreSQL ~6 ms, stored folds ~1.5 ms.
+    sa.Column("name_folded", sa.String(300), sa.Computed("lower(name)")),
+    sa.Column("number_folded", sa.String(100), sa.Computed("lower(number)")),
+    # Covers the search: PostgreSQL walks it in name order and filters without the table.
+    sa.Index(
+        "ix_rm_debtors_name",
+        "administration_id",
+        "name",
+        "debtor_id",
+        postgresql_include=["name_folded", "number_folded"],
+    ),
+    trigram_index("ix_rm_debtors_search", "name_folded", "number_folded"),
 )
 
 rm_invoices = sa.Table(

@@ -59,6 +59,20 @@ async def test_the_demo_is_seeded_once_and_its_login_works(
         assert me.json()["administrations"][0]["id"] == "demo"
 
 
+@pytest.mark.integration
+async def test_workers_seeding_the_demo_at_once_create_one_login(pg_database: str) -> None:
+    # Every worker of `settle serve --workers N` seeds at start; the losers find the winner's.
+    async with running_service(
+        SERVICE, pg_database, jwt_secret=JWT_SECRET, seed_demo=True
+    ) as harness:
+        passwords = await asyncio.gather(*(seed_demo_login(harness.runtime) for _ in range(3)))
+        assert sum(password is not None for password in passwords) == 1
+        async with harness.runtime.sessions() as session:
+            users = await session.scalar(sa.text("SELECT count(*) FROM users"))
+            organisations = await session.scalar(sa.text("SELECT count(*) FROM organisations"))
+        assert (users, organisations) == (1, 1)
+
+
 def test_the_embedded_stack_seeds_the_demo_and_knows_the_neighbours(tmp_path: Path) -> None:
     settings = embedded_settings(
         EmbeddedContext(
@@ -157,3 +171,15 @@ async def test_rebuild_empties_the_read_model_for_a_fresh_consumer_group(
             assert (
                 await conn.execute(sa.select(sa.func.count()).select_from(rm_invoices))
             ).scalar() == 1
+
+
+def test_several_workers_are_refused_on_sqlite(sqlite_database: str) -> None:
+    from settle_shared.cli.main import app
+
+    result = CliRunner().invoke(
+        app,
+        ["serve", "gateway", "--workers", "2"],
+        env={"SETTLE_GATEWAY_DATABASE_URL": sqlite_database},
+    )
+    assert result.exit_code == 2
+    assert "needs PostgreSQL" in result.output

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
+import tempfile
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated
@@ -65,6 +67,14 @@ def up(
 @app.command()
 def serve(
     name: Annotated[str, typer.Argument(envvar="SETTLE_SERVICE", help="the service to run")],
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="worker processes, each running the whole service (API, outbox relay, "
+            "consumers in the same group); more than one needs PostgreSQL",
+        ),
+    ] = 1,
 ) -> None:
     """Run one service (settings from its SETTLE_<SERVICE>_* environment variables)."""
     import uvicorn
@@ -72,14 +82,46 @@ def serve(
     from settle_shared.service import build_runtime
 
     spec = _service(name)
-    runtime = build_runtime(spec)
-    uvicorn.run(
-        runtime.app,
-        host=runtime.settings.http_host,
-        port=runtime.settings.http_port,
-        log_config=None,  # our structured logging, not uvicorn's
+    if workers == 1:
+        runtime = build_runtime(spec)
+        uvicorn.run(
+            runtime.app,
+            host=runtime.settings.http_host,
+            port=runtime.settings.http_port,
+            log_config=None,  # our structured logging, not uvicorn's
+            timeout_graceful_shutdown=10,
+        )
+        return
+
+    from settle_shared.cli.serving import APP_FACTORY, SERVICE_VARIABLE, serve_workers
+    from settle_shared.db import is_sqlite
+    from settle_shared.logs import configure_logging
+
+    # Checked here, once, so a bad setting fails before any worker starts.
+    settings = spec.load_settings()
+    if is_sqlite(settings.database_url):
+        # SQLite has no SKIP LOCKED: every worker's relay would publish every event.
+        typer.echo("--workers above 1 needs PostgreSQL (database_url is SQLite)", err=True)
+        raise typer.Exit(2)
+    configure_logging(spec.name, settings.log_level, settings.log_format)
+    os.environ[SERVICE_VARIABLE] = name
+    # One /metrics answer for all workers (prometheus_client's multiprocess mode); the
+    # variable must be set before a worker imports prometheus_client.
+    metrics_dir = Path(tempfile.mkdtemp(prefix=f"settle-{name}-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    config = uvicorn.Config(
+        APP_FACTORY,
+        factory=True,
+        workers=workers,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
         timeout_graceful_shutdown=10,
     )
+    try:
+        serve_workers(config)
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 @app.command()
