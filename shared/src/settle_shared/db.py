@@ -28,6 +28,10 @@ NAMING_CONVENTION = {
 }
 
 
+# Outbox sequence numbers: 64-bit on PostgreSQL; SQLite's rowid alias must be INTEGER.
+SEQ = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+
+
 def new_metadata() -> sa.MetaData:
     """A service's own metadata, holding the outbox and inbox next to its tables."""
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
@@ -40,7 +44,7 @@ def define_messaging_tables(metadata: sa.MetaData) -> None:
         "outbox",
         metadata,
         # The sequence is the publication order: events of one key leave in commit order.
-        sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+        sa.Column("seq", SEQ, primary_key=True),
         sa.Column("event_id", sa.String(64), nullable=False, unique=True),
         sa.Column("topic", sa.String(200), nullable=False),
         sa.Column("key", sa.String(200), nullable=False),
@@ -48,15 +52,23 @@ def define_messaging_tables(metadata: sa.MetaData) -> None:
         sa.Column("headers", sa.JSON, nullable=False),
         sa.Column("payload", sa.LargeBinary, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
-        # Which broker cluster took it: a different cluster later means the broker lost data.
-        sa.Column("published_to", sa.String(200), nullable=True),
-        sa.Index(
-            "ix_outbox_unpublished",
-            "seq",
-            postgresql_where=sa.text("published_at IS NULL"),
-            sqlite_where=sa.text("published_at IS NULL"),
-        ),
+    )
+    sa.Table(
+        "outbox_pending",
+        metadata,
+        # What the relay has yet to publish. A narrow queue beside the outbox: publishing
+        # deletes this small row instead of rewriting the whole event row (and its indexes),
+        # which made marking an event published cost more than sending it.
+        sa.Column("seq", SEQ, primary_key=True, autoincrement=False),
+    )
+    sa.Table(
+        "outbox_broker",
+        metadata,
+        # The broker cluster the outbox was last published to (one row). Another cluster at
+        # start-up means the broker lost what it had (the embedded one keeps nothing).
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("cluster_id", sa.String(200), nullable=False),
+        sa.Column("since", sa.DateTime(timezone=True), nullable=False),
     )
     sa.Table(
         "inbox",
@@ -70,6 +82,14 @@ def define_messaging_tables(metadata: sa.MetaData) -> None:
 
 def outbox_table(metadata: sa.MetaData) -> sa.Table:
     return metadata.tables["outbox"]
+
+
+def outbox_pending_table(metadata: sa.MetaData) -> sa.Table:
+    return metadata.tables["outbox_pending"]
+
+
+def outbox_broker_table(metadata: sa.MetaData) -> sa.Table:
+    return metadata.tables["outbox_broker"]
 
 
 def inbox_table(metadata: sa.MetaData) -> sa.Table:

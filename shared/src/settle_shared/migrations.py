@@ -11,7 +11,7 @@ from alembic import command, context
 from alembic.config import Config
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from settle_shared.db import is_sqlite
+from settle_shared.db import SEQ, is_sqlite
 
 
 def alembic_config(migrations_dir: Path, database_url: str) -> Config:
@@ -97,6 +97,59 @@ def create_messaging_tables() -> None:
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("consumer_group", "event_id", name="pk_inbox"),
     )
+
+
+def create_outbox_queue() -> None:
+    """Unpublished events move from a mark on each outbox row to the narrow `outbox_pending`
+    queue, and the cluster they went to into `outbox_broker` (one row)."""
+    from alembic import op
+
+    op.create_table(
+        "outbox_pending",
+        sa.Column("seq", SEQ, autoincrement=False, nullable=False),
+        sa.PrimaryKeyConstraint("seq", name="pk_outbox_pending"),
+    )
+    op.create_table(
+        "outbox_broker",
+        sa.Column("id", sa.Integer, autoincrement=False, nullable=False),
+        sa.Column("cluster_id", sa.String(200), nullable=False),
+        sa.Column("since", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_outbox_broker"),
+    )
+    op.execute("INSERT INTO outbox_pending (seq) SELECT seq FROM outbox WHERE published_at IS NULL")
+    op.execute(
+        "INSERT INTO outbox_broker (id, cluster_id, since) "
+        "SELECT 1, published_to, published_at FROM outbox "
+        "WHERE published_at IS NOT NULL AND published_to IS NOT NULL "
+        "ORDER BY seq DESC LIMIT 1"
+    )
+    op.drop_index("ix_outbox_unpublished", table_name="outbox")
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("published_to")
+        batch.drop_column("published_at")
+
+
+def drop_outbox_queue() -> None:
+    from alembic import op
+
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("published_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("published_to", sa.String(200), nullable=True))
+    op.execute(
+        "UPDATE outbox SET "
+        "published_at = (SELECT since FROM outbox_broker WHERE id = 1), "
+        "published_to = (SELECT cluster_id FROM outbox_broker WHERE id = 1) "
+        "WHERE seq NOT IN (SELECT seq FROM outbox_pending)"
+    )
+    op.create_index(
+        "ix_outbox_unpublished",
+        "outbox",
+        ["seq"],
+        postgresql_where=sa.text("published_at IS NULL"),
+        sqlite_where=sa.text("published_at IS NULL"),
+    )
+    op.drop_table("outbox_broker")
+    op.drop_table("outbox_pending")
 
 
 def drop_messaging_tables() -> None:

@@ -72,7 +72,7 @@ async def test_event_committed_before_a_crash_is_published_once_after_restart(
     assert len(records) == 1
     assert header(records[0], "ce_type") == f"settle.test.ledger.recorded.{ledger_topic}"
     assert records[0].key == b"entry-0"
-    assert await scalar(ledger_db, "SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
+    assert await scalar(ledger_db, "SELECT count(*) FROM outbox_pending") == 0
 
 
 async def test_redelivery_after_a_consumer_crash_has_no_second_effect(

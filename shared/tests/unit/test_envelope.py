@@ -1,9 +1,11 @@
+import json
+import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
-from settle_shared.envelope import Envelope, EnvelopeError
+from settle_shared.envelope import Envelope, EnvelopeError, new_event_ids
 from settle_shared.events.importer import InvoiceSettled
 
 pytestmark = pytest.mark.unit
@@ -119,3 +121,33 @@ def test_unknown_payload_fields_from_a_newer_producer_are_ignored():
     headers, key, value = as_record(envelope)
     newer = value[:-1] + b',"added_later":true}'
     assert Envelope.from_record(headers, key, newer).payload() == settled()
+
+
+def test_bulk_headers_are_the_envelopes_own():
+    # Bulk staging writes headers without building envelopes; consumers must not see a
+    # difference.
+    encode = Envelope.bulk_headers(
+        source="/settle/importer", time=WHEN, administration_id="adm-1", correlation_id="run-7"
+    )
+    envelope = Envelope.wrap(
+        settled(),
+        source="/settle/importer",
+        time=WHEN,
+        administration_id="adm-1",
+        correlation_id="run-7",
+        event_id="ev-1",
+    )
+    assert json.loads(encode("ev-1", envelope.type, envelope.subject)) == envelope.headers()
+    without_subject = json.loads(encode("ev-2", envelope.type, None))
+    assert "ce_subject" not in without_subject
+    assert without_subject["ce_id"] == "ev-2"
+
+
+def test_new_event_ids_are_distinct_version_4_uuids():
+    ids = new_event_ids(5_000)
+    assert len(set(ids)) == 5_000
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text
+        assert parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122

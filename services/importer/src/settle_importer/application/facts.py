@@ -7,7 +7,6 @@ fact older than one they applied."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 
 from settle_importer.adapters.repository import (
@@ -27,11 +26,8 @@ from settle_importer.domain import (
     PossibleBookkeepingError,
     StoredInvoice,
 )
-from settle_shared.envelope import Envelope
 from settle_shared.events import importer as events
 from settle_shared.events.base import Event
-
-Wrap = Callable[[Event], Envelope]
 
 _FLAGGABLE = {"amount", "invoice_date", "due_date", "debtor_number", "currency", "open_amount"}
 
@@ -43,15 +39,12 @@ def apply_outcome(
     run_id: str,
     docs: dict[tuple[str, str], WorkingDocument],
     debtor_rows: dict[str, WorkingDebtor],
-    wrap: Wrap,
-) -> list[tuple[str, Envelope]]:
+) -> list[Event]:
     """Change ``docs``/``debtor_rows`` as the facts say and return the events to publish, in
     the facts' order (a debtor before the first document that needs it)."""
     adm = administration_id
-    out: list[tuple[str, Envelope]] = []
-
-    def emit(event: Event) -> None:
-        out.append((event.topic.name, wrap(event)))
+    out: list[Event] = []
+    emit = out.append
 
     def bump(key: tuple[str, str], stored: StoredInvoice) -> WorkingDocument:
         doc = docs[key]

@@ -48,9 +48,7 @@ from settle_importer.settings import ImporterSettings
 from settle_importer.sources import Connector, SourceError
 from settle_shared.clock import Clock
 from settle_shared.db import transaction
-from settle_shared.envelope import Envelope
 from settle_shared.events import importer as events
-from settle_shared.events.base import Event
 from settle_shared.logs import get_logger, log_context
 from settle_shared.outbox import Outbox
 
@@ -199,19 +197,6 @@ async def _execute(
     inserted = 0
     analyze_at = _FIRST_ANALYZE
 
-    event_time = started
-
-    def wrap(event: Event) -> Envelope:
-        # One timestamp per chunk: the events of a chunk are one transaction's, and asking
-        # the clock 100,000 times costs more than the rest of building the envelope.
-        return Envelope.wrap(
-            event,
-            source=SOURCE,
-            time=event_time,
-            administration_id=adm,
-            correlation_id=run_id,
-        )
-
     try:
         connector = await asyncio.to_thread(open_source)
         total = await asyncio.to_thread(lambda: connector.total)
@@ -229,7 +214,6 @@ async def _execute(
         while chunk := await upcoming:
             # Read the next chunk while this one is written: parsing overlaps database waits.
             upcoming = asyncio.ensure_future(asyncio.to_thread(_next_chunk, records, size))
-            event_time = ctx.clock.now()
             needed = reconciliation.lookups(chunk)
             async with transaction(ctx.sessions) as session:
                 repo = SnapshotRepository(session, adm, postgres=ctx.postgres)
@@ -240,51 +224,52 @@ async def _execute(
                     {key: doc.stored for key, doc in docs.items()},
                     {number: d.fingerprint for number, d in debtor_rows.items()},
                 )
-                envelopes = apply_outcome(
+                published = apply_outcome(
                     outcome,
                     administration_id=adm,
                     run_id=run_id,
                     docs=docs,
                     debtor_rows=debtor_rows,
-                    wrap=wrap,
                 )
                 now = ctx.clock.now()
                 counts = reconciliation.counts
                 await _progress(session, adm, run_id, counts, outcome.notices, now)
                 await repo.save(docs.values(), debtor_rows.values(), now)
                 await repo.add_rejected(run_id, rejected_seq, outcome.rejected)
-                await ctx.outbox.add_envelopes(session, envelopes)
+                await ctx.outbox.add_events(
+                    session, published, administration_id=adm, correlation_id=run_id
+                )
             rejected_seq += len(outcome.rejected)
             inserted += repo.inserted
             if ctx.postgres and inserted >= analyze_at:
                 analyze_at *= 4
                 async with transaction(ctx.sessions) as session:
                     await SnapshotRepository(session, adm, postgres=True).refresh_statistics()
-            if envelopes:
+            if published:
                 ctx.notify()
             if progress:
                 progress(counts.records, total)
         async with transaction(ctx.sessions) as session:
             repo = SnapshotRepository(session, adm, postgres=ctx.postgres)
-            event_time = ctx.clock.now()
             outcome = await asyncio.to_thread(
                 reconciliation.finish,
                 _unsettled(repo, asyncio.get_running_loop()) if options.complete else (),
             )
             unsettled = await repo.documents({fact.key for fact in outcome.facts})
-            envelopes = apply_outcome(
+            published = apply_outcome(
                 outcome,
                 administration_id=adm,
                 run_id=run_id,
                 docs=unsettled,
                 debtor_rows={},
-                wrap=wrap,
             )
             now = ctx.clock.now()
             counts = reconciliation.counts
             await _progress(session, adm, run_id, counts, outcome.notices, now)
             await repo.save(unsettled.values(), (), now)
-            await ctx.outbox.add_envelopes(session, envelopes)
+            await ctx.outbox.add_events(
+                session, published, administration_id=adm, correlation_id=run_id
+            )
             final = await _finish_run(
                 ctx, session, adm, run_id, source, SUCCEEDED, None, started, _counts(counts)
             )
