@@ -274,13 +274,14 @@ class KafkaSender:
             batch = open_batches.get((topic, partition))
             if batch is None:
                 batch = open_batches[topic, partition] = producer.create_batch()
-            if batch.append(key=key, value=row.payload, timestamp=None, headers=headers):
+            appended = batch.append(key=key, value=row.payload, timestamp=None, headers=headers)
+            if appended is not None:
                 continue
             # Full: send it (batches of one partition go out in the order sent) and start
             # the next with this record.
             acks.append(await producer.send_batch(batch, topic, partition=partition))
             batch = open_batches[topic, partition] = producer.create_batch()
-            if not batch.append(key=key, value=row.payload, timestamp=None, headers=headers):
+            if batch.append(key=key, value=row.payload, timestamp=None, headers=headers) is None:
                 raise ValueError(f"event of {len(row.payload)} bytes exceeds the batch limit")
         for (topic, partition), batch in open_batches.items():
             acks.append(await producer.send_batch(batch, topic, partition=partition))

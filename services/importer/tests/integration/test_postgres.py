@@ -15,7 +15,7 @@ from settle_importer.application.files import run_file
 from settle_importer.application.importing import RunOptions, execute_run, start_run
 from settle_importer.db import documents, import_runs
 from settle_importer.settings import ImporterSettings
-from settle_importer.sources import CsvMapping, CsvSource
+from settle_importer.sources import CsvMapping, CsvSource, SourceError
 from settle_shared.db import create_engine, outbox_table, session_factory
 from settle_shared.migrations import upgrade
 
@@ -90,6 +90,92 @@ async def test_chunked_import_on_postgres(pg_database: str, tmp_path: Path, monk
             engine, sa.select(sa.func.count()).select_from(documents).where(documents.c.settled)
         )
         assert settled == 12
+    finally:
+        await engine.dispose()
+
+
+class BreaksOff:
+    """A source that stops answering after ``after`` records (an API going away mid-run)."""
+
+    def __init__(self, path: Path, after: int) -> None:
+        self.csv = CsvSource(path, CsvMapping.dutch())
+        self.after = after
+
+    @property
+    def total(self) -> int | None:
+        return self.csv.total
+
+    def records(self):
+        for n, record in enumerate(self.csv.records()):
+            if n == self.after:
+                raise SourceError("the bookkeeping package stopped answering")
+            yield record
+
+
+async def test_a_source_that_breaks_off_keeps_whole_chunks_with_their_events(
+    pg_database: str, tmp_path: Path
+):
+    # Chunks are written while the next one is read: the chunks read in full before the
+    # source broke off are committed whole, with exactly their events, and nothing of the
+    # chunk it broke off in.
+    await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
+    settings = ImporterSettings(database_url=pg_database, chunk_size=7)
+    engine = create_engine(settings.database_url)
+    ctx = context_for(settings, session_factory(engine))
+    outbox = outbox_table(SERVICE.metadata)
+    try:
+        path = export(tmp_path / "a.csv", 50)
+        run_id = await start_run(ctx, "adm-1", source="csv", source_name="a.csv", trigger="cli")
+        outcome = await execute_run(
+            ctx, "adm-1", run_id, lambda: BreaksOff(path, after=24), RunOptions(complete=True)
+        )
+        assert outcome.status == "failed"
+        assert "stopped answering" in (outcome.error or "")
+        assert await count(engine, sa.select(sa.func.count()).select_from(documents)) == 21
+        async with engine.connect() as conn:
+            kinds = (await conn.execute(sa.select(outbox.c.event_type))).scalars().all()
+        assert kinds.count("settle.importer.invoice.imported") == 21
+        assert kinds.count("settle.importer.debtor.upserted") == 7
+        assert kinds.count("settle.importer.run.finished") == 1
+        assert not any("settled" in kind for kind in kinds)  # no complete-list settlement
+
+        # Importing again completes the job; what was kept is recognised as unchanged.
+        run_id = await start_run(ctx, "adm-1", source="csv", source_name="a.csv", trigger="cli")
+        again = await execute_run(
+            ctx,
+            "adm-1",
+            run_id,
+            lambda: CsvSource(path, CsvMapping.dutch()),
+            RunOptions(complete=True),
+        )
+        assert again.status == "succeeded"
+        assert again.counts["new"] == 29 and again.counts["unchanged"] == 21
+    finally:
+        await engine.dispose()
+
+
+async def test_a_number_repeated_chunks_later_is_rejected_not_imported_twice(
+    pg_database: str, tmp_path: Path
+):
+    await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
+    settings = ImporterSettings(database_url=pg_database, chunk_size=7)
+    engine = create_engine(settings.database_url)
+    ctx = context_for(settings, session_factory(engine))
+    try:
+        path = export(tmp_path / "a.csv", 30)
+        lines = path.read_text().splitlines(keepends=True)
+        path.write_text("".join([*lines, lines[3]]))  # F0002 again, four chunks on
+        outcome = await run_file(
+            ctx,
+            "adm-1",
+            await start_run(ctx, "adm-1", source="csv", source_name="a.csv", trigger="cli"),
+            path,
+            path.name,
+            None,
+        )
+        assert outcome.status == "succeeded"
+        assert outcome.counts["new"] == 30 and outcome.counts["rejected"] == 1
+        assert await count(engine, sa.select(sa.func.count()).select_from(documents)) == 30
     finally:
         await engine.dispose()
 

@@ -1,9 +1,11 @@
 """The import use case: a connector's records, in chunks, into the snapshot and the outbox.
 
-Per chunk of records (``settings.chunk_size``, 1,000 by default) one transaction: read the stored
-rows of just those documents and debtors (one query each), reconcile, write what changed, the
-events, the rejected records and the run's progress. At the end, one more transaction settles
-what a complete list of open items no longer holds and records the outcome (`ImportRunFinished`).
+Per chunk of records (``settings.chunk_size``, 1,000 by default): read the stored rows of just
+those documents and debtors (one query each), reconcile, then one transaction writes what
+changed, the events, the rejected records and the run's progress. That transaction runs while
+the next chunk is read and reconciled, so the database's work overlaps ours. At the end, one
+more transaction settles what a complete list of open items no longer holds and records the
+outcome (`ImportRunFinished`).
 
 What a failed run keeps: a source that cannot be read at all (empty, wrong encoding, missing
 columns, not a file the importer reads) is refused before the first record, so nothing is
@@ -20,9 +22,10 @@ its heartbeat and failed when the next run is asked for."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import islice
@@ -32,7 +35,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from settle_importer.adapters.repository import SnapshotRepository, aware
+from settle_importer.adapters.repository import (
+    SnapshotRepository,
+    WorkingDebtor,
+    WorkingDocument,
+    aware,
+)
 from settle_importer.application.errors import RunInProgress, check_administration_id
 from settle_importer.application.facts import apply_outcome
 from settle_importer.db import (
@@ -43,12 +51,20 @@ from settle_importer.db import (
     SUCCEEDED,
     import_runs,
 )
-from settle_importer.domain import IgnoreRules, ImportCounts, Reconciliation, SourceItem
+from settle_importer.domain import (
+    ChunkOutcome,
+    DocumentKey,
+    IgnoreRules,
+    ImportCounts,
+    Reconciliation,
+    SourceItem,
+)
 from settle_importer.settings import ImporterSettings
 from settle_importer.sources import Connector, SourceError
 from settle_shared.clock import Clock
 from settle_shared.db import transaction
 from settle_shared.events import importer as events
+from settle_shared.events.base import Event
 from settle_shared.logs import get_logger, log_context
 from settle_shared.outbox import Outbox
 
@@ -211,44 +227,57 @@ async def _execute(
         records = connector.records()
         size = ctx.settings.chunk_size
         upcoming = asyncio.ensure_future(asyncio.to_thread(_next_chunk, records, size))
+        writing: asyncio.Future[int] | None = None
         while chunk := await upcoming:
-            # Read the next chunk while this one is written: parsing overlaps database waits.
+            # Read the next chunk while this one is worked on: parsing overlaps the rest.
             upcoming = asyncio.ensure_future(asyncio.to_thread(_next_chunk, records, size))
             needed = reconciliation.lookups(chunk)
-            async with transaction(ctx.sessions) as session:
+            async with ctx.sessions() as session:
                 repo = SnapshotRepository(session, adm, postgres=ctx.postgres)
                 docs = await repo.documents(needed.documents)
                 debtor_rows = await repo.debtors(needed.debtors)
-                outcome = reconciliation.reconcile_chunk(
-                    chunk,
-                    {key: doc.stored for key, doc in docs.items()},
-                    {number: d.fingerprint for number, d in debtor_rows.items()},
-                )
-                published = apply_outcome(
+            outcome = reconciliation.reconcile_chunk(
+                chunk,
+                {key: doc.stored for key, doc in docs.items()},
+                {number: d.fingerprint for number, d in debtor_rows.items()},
+            )
+            published = apply_outcome(
+                outcome,
+                administration_id=adm,
+                run_id=run_id,
+                docs=docs,
+                debtor_rows=debtor_rows,
+            )
+            # The previous chunk's transaction ran while this chunk was read and reconciled.
+            # That read cannot miss a write of it: a number seen before in this run is a
+            # rejected duplicate before the stored state is looked at, and a debtor decided
+            # before is not decided again. One write at a time keeps the events in order,
+            # and a failed write stops the run before anything after it is written.
+            if writing is not None:
+                inserted += await writing
+            writing = asyncio.ensure_future(
+                _write_chunk(
+                    ctx,
+                    adm,
+                    run_id,
+                    replace(reconciliation.counts),
                     outcome,
-                    administration_id=adm,
-                    run_id=run_id,
-                    docs=docs,
-                    debtor_rows=debtor_rows,
+                    docs,
+                    debtor_rows,
+                    published,
+                    rejected_seq,
                 )
-                now = ctx.clock.now()
-                counts = reconciliation.counts
-                await _progress(session, adm, run_id, counts, outcome.notices, now)
-                await repo.save(docs.values(), debtor_rows.values(), now)
-                await repo.add_rejected(run_id, rejected_seq, outcome.rejected)
-                await ctx.outbox.add_events(
-                    session, published, administration_id=adm, correlation_id=run_id
-                )
+            )
             rejected_seq += len(outcome.rejected)
-            inserted += repo.inserted
             if ctx.postgres and inserted >= analyze_at:
                 analyze_at *= 4
                 async with transaction(ctx.sessions) as session:
                     await SnapshotRepository(session, adm, postgres=True).refresh_statistics()
-            if published:
-                ctx.notify()
             if progress:
-                progress(counts.records, total)
+                progress(reconciliation.counts.records, total)
+        if writing is not None:
+            await writing
+            writing = None
         async with transaction(ctx.sessions) as session:
             repo = SnapshotRepository(session, adm, postgres=ctx.postgres)
             outcome = await asyncio.to_thread(
@@ -277,11 +306,17 @@ async def _execute(
         log.info("import run succeeded", run_id=run_id, **final.counts)
         return final
     except BaseException as exc:
-        upcoming_reader = locals().get("upcoming")
-        if upcoming_reader is not None:
-            upcoming_reader.cancel()
+        reading, writing = locals().get("upcoming"), locals().get("writing")
+        if reading is not None:
+            reading.cancel()
         if not isinstance(exc, Exception):
+            if writing is not None:
+                writing.cancel()
             raise
+        if writing is not None:
+            # A chunk read in full is written in full, as if the source had failed later.
+            with contextlib.suppress(Exception):
+                await writing
         if isinstance(exc, SourceError):
             error = str(exc)
             log.warning("import run failed", run_id=run_id, error=error)
@@ -302,6 +337,33 @@ async def _execute(
             )
         ctx.notify()
         return final
+
+
+async def _write_chunk(
+    ctx: ImporterContext,
+    adm: str,
+    run_id: str,
+    counts: ImportCounts,
+    outcome: ChunkOutcome,
+    docs: dict[DocumentKey, WorkingDocument],
+    debtor_rows: dict[str, WorkingDebtor],
+    published: list[Event],
+    rejected_seq: int,
+) -> int:
+    """One chunk's transaction: what changed, the rejected records, the events and the run's
+    progress. Returns how many rows it inserted."""
+    async with transaction(ctx.sessions) as session:
+        repo = SnapshotRepository(session, adm, postgres=ctx.postgres)
+        now = ctx.clock.now()
+        await _progress(session, adm, run_id, counts, outcome.notices, now)
+        await repo.save(docs.values(), debtor_rows.values(), now)
+        await repo.add_rejected(run_id, rejected_seq, outcome.rejected)
+        await ctx.outbox.add_events(
+            session, published, administration_id=adm, correlation_id=run_id
+        )
+    if published:
+        ctx.notify()
+    return repo.inserted
 
 
 # Rows inserted by a run before the planner's statistics are refreshed (then 4x as many, ...).
