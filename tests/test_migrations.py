@@ -4,11 +4,12 @@ with exactly the schema its models describe."""
 import asyncio
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from settle_shared.migrations import upgrade
+from settle_shared.migrations import downgrade, upgrade
 from settle_shared.service import discover_services
 
 pytestmark = pytest.mark.integration
@@ -30,3 +31,43 @@ async def test_migrations_build_the_schema_of_the_models(name, any_database):
     finally:
         await engine.dispose()
     assert diff == [], f"{name}: models and migrations differ: {diff}"
+
+
+async def test_the_outbox_queue_migration_keeps_what_was_published_and_what_was_not(
+    any_database,
+):
+    # Upgrading a live database must neither lose an unpublished event nor publish a
+    # published one again; downgrading gives the marks back.
+    spec = SERVICES["importer"]
+    await asyncio.to_thread(upgrade, spec.migrations_dir, any_database, "0001")
+    engine = create_async_engine(any_database)
+    published = "'2026-11-20 10:00:00+00:00'"
+    try:
+        async with engine.begin() as conn:
+            for seq, mark in [(1, published), (2, published), (3, "NULL"), (4, "NULL")]:
+                await conn.execute(
+                    sa.text(
+                        "INSERT INTO outbox (seq, event_id, topic, key, event_type, headers, "
+                        "payload, created_at, published_at, published_to) VALUES "
+                        f"({seq}, 'ev-{seq}', 't', 'k', 'e', '{{}}', :payload, {published}, "
+                        f"{mark}, {'NULL' if mark == 'NULL' else repr('cluster-a')})"
+                    ),
+                    {"payload": b"{}"},
+                )
+        await asyncio.to_thread(upgrade, spec.migrations_dir, any_database)
+        async with engine.connect() as conn:
+            pending = (await conn.execute(sa.text("SELECT seq FROM outbox_pending"))).scalars()
+            assert sorted(pending) == [3, 4]
+            broker = await conn.scalar(sa.text("SELECT cluster_id FROM outbox_broker"))
+            assert broker == "cluster-a"
+        await asyncio.to_thread(downgrade, spec.migrations_dir, any_database, "0001")
+        async with engine.connect() as conn:
+            rows = await conn.execute(sa.text("SELECT seq, published_to FROM outbox ORDER BY seq"))
+            assert [tuple(row) for row in rows] == [
+                (1, "cluster-a"),
+                (2, "cluster-a"),
+                (3, None),
+                (4, None),
+            ]
+    finally:
+        await engine.dispose()
