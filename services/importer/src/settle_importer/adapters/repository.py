@@ -23,6 +23,7 @@ from settle_importer.domain import DocumentKey, RejectedRecord, StoredInvoice
 # Stable ids: the same document or debtor of an administration always gets the same id, even
 # when its snapshot is rebuilt, so consumers keep recognising it.
 _NAMESPACE = uuid.UUID("5f0c1c52-51a4-4f47-9d0e-0b7a3f2f2b61")
+_NAMESPACE_BYTES = _NAMESPACE.bytes  # a property that converts on every call
 
 
 def document_id(administration_id: str, kind: str, number: str) -> str:
@@ -39,7 +40,7 @@ def debtor_id(administration_id: str, number: str) -> str:
 def _uuid5(name: str) -> str:
     # str(uuid.uuid5(_NAMESPACE, name)), without the UUID object in between: one id per
     # imported document, so its cost shows in the import rate.
-    digest = hashlib.sha1(_NAMESPACE.bytes + name.encode(), usedforsecurity=False).digest()
+    digest = hashlib.sha1(_NAMESPACE_BYTES + name.encode(), usedforsecurity=False).digest()
     raw = int.from_bytes(digest[:16]) & _V5_CLEAR | _V5_SET
     h = f"{raw:032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

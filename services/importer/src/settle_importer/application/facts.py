@@ -54,7 +54,9 @@ def apply_outcome(
         return doc
 
     for fact in outcome.facts:
-        if isinstance(fact, InvoiceImported | CreditNoteImported):
+        # By exact type: facts are final classes, and this runs once per imported document.
+        kind = type(fact)
+        if kind is InvoiceImported or kind is CreditNoteImported:
             invoice = fact.invoice if isinstance(fact, InvoiceImported) else fact.credit_note
             key = invoice.key
             doc = WorkingDocument(
@@ -89,7 +91,7 @@ def apply_outcome(
                 )
             else:
                 emit(events.CreditNoteImported(credit_note_id=doc.invoice_id, **common))
-        elif isinstance(fact, InvoiceChanged):
+        elif kind is InvoiceChanged:
             before = docs[fact.key].stored
             doc = bump(
                 fact.key,
@@ -111,7 +113,7 @@ def apply_outcome(
                     pdf_url=fact.pdf_url,
                 )
             )
-        elif isinstance(fact, InvoiceSettled):
+        elif kind is InvoiceSettled:
             before = docs[fact.key].stored
             doc = bump(
                 fact.key,
@@ -128,7 +130,7 @@ def apply_outcome(
                     reason="absent" if fact.reason == "absent_from_complete_list" else "paid",
                 )
             )
-        elif isinstance(fact, InvoiceReopened):
+        elif kind is InvoiceReopened:
             before = docs[fact.key].stored
             doc = bump(
                 fact.key,
@@ -146,7 +148,7 @@ def apply_outcome(
                     **_ids(adm, run_id, doc), open_amount=fact.open_amount, currency=before.currency
                 )
             )
-        elif isinstance(fact, PossibleBookkeepingError):
+        elif kind is PossibleBookkeepingError:
             doc = bump(fact.key, replace(docs[fact.key].stored, fingerprint=fact.fingerprint))
             if fact.field in _FLAGGABLE:
                 emit(
