@@ -7,14 +7,15 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
-from collections.abc import Awaitable, Callable
 from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, UploadFile
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from settle_importer.adapters.connectors import connector_for
 from settle_importer.application.connections import (
@@ -270,25 +271,65 @@ def _background(ctx: ImporterContext, work: Any) -> None:
 _MULTIPART_OVERHEAD = 64 * 1024
 
 
+class UploadLimit:
+    """Refuses an upload body over the limit while it arrives: a declared Content-Length before
+    a byte is read, a body without one (chunked) as soon as it grows past the limit. The
+    multipart parser spools a whole body to disk before the route sees the file, so the
+    route's own check alone would come after the disk had filled."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"].endswith("/imports")
+        ):
+            await self.app(scope, receive, send)
+            return
+        context: ImporterContext = scope["app"].state.importer
+        limit = context.settings.upload_max_bytes + _MULTIPART_OVERHEAD
+        too_large = f"the file is larger than the {limit:,} bytes accepted"
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            await JSONResponse({"detail": too_large}, status_code=413)(scope, receive, send)
+            return
+        received = 0
+        cut_off = answered = False
+
+        async def counted() -> Message:
+            nonlocal received, cut_off
+            if cut_off:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    # The body ends here for the app, as if the client had gone; the answer
+                    # is ours, whatever the layers in between make of the broken body.
+                    cut_off = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def answer(message: Message) -> None:
+            nonlocal answered
+            if not cut_off:
+                await send(message)
+            elif message["type"] == "http.response.start" and not answered:
+                answered = True
+                await JSONResponse({"detail": too_large}, status_code=413)(scope, receive, send)
+
+        await self.app(scope, counted, answer)
+        if cut_off and not answered:
+            await JSONResponse({"detail": too_large}, status_code=413)(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
     """Add the routes and the error mapping to the service's app."""
     app.include_router(router)
 
-    @app.middleware("http")
-    async def refuse_oversized_uploads(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        # The multipart parser spools a whole body before the route sees it; a declared size
-        # over the limit is refused before a byte of it is read.
-        if request.method == "POST" and request.url.path.endswith("/imports"):
-            limit = get_context(request).settings.upload_max_bytes + _MULTIPART_OVERHEAD
-            declared = request.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > limit:
-                return JSONResponse(
-                    {"detail": f"the file is larger than the {limit:,} bytes accepted"},
-                    status_code=413,
-                )
-        return await call_next(request)
+    app.add_middleware(UploadLimit)
 
     async def refused(_: Request, exc: Exception) -> JSONResponse:
         status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)

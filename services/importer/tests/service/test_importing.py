@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from .conftest import ADM, DATA, THREE_INVOICES, Importer, dutch_csv
+from .conftest import ADM, DATA, DUTCH_HEADER, THREE_INVOICES, Importer, dutch_csv
 
 pytestmark = pytest.mark.service
 
@@ -97,6 +97,44 @@ async def test_one_bad_row_is_listed_with_its_reason_and_the_rest_is_imported(
     assert "honderd" in bad["reason"]
 
 
+async def test_an_uploaded_spreadsheet_is_imported_with_its_typed_cells(importer: Importer):
+    # Excel exports keep dates and amounts as typed cells, not Dutch text.
+    from datetime import date
+    from decimal import Decimal
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append([title.strip() for title in DUTCH_HEADER.split(";")])
+    sheet.append(
+        [
+            "2025-101", "D7", "Garage Smit B.V.", "zakelijk", "smit@garage.example",
+            date(2025, 3, 1), date(2025, 3, 31), Decimal("1210.00"), 1210, "EUR",
+        ]
+    )  # fmt: skip
+    sheet.append(
+        [
+            "2025-102", "D7", "Garage Smit B.V.", "zakelijk", "smit@garage.example",
+            date(2025, 3, 2), date(2025, 4, 1), "veel", 10, "EUR",
+        ]
+    )  # fmt: skip
+    content = io.BytesIO()
+    book.save(content)
+
+    run = await importer.import_file("openstaand.xlsx", content.getvalue())
+    assert run["status"] == "succeeded", run
+    assert run["source"] == "xlsx"
+    assert run["counts"]["new"] == 1 and run["counts"]["rejected"] == 1
+    [rejected] = run["rejected"]
+    assert rejected["position"] == "row 3" and rejected["reference"] == "2025-102"
+    events = await importer.outbox()
+    [imported] = [p for t, p in events if t.endswith("invoice.imported")]
+    assert imported["due_date"] == "2025-03-31"
+    assert Decimal(imported["open_amount"]) == Decimal("1210.00")
+
+
 async def test_a_file_that_cannot_be_read_fails_the_run_and_applies_nothing(importer: Importer):
     run = await importer.import_file("leeg.csv", b"\n  \n")
     assert run["status"] == "failed"
@@ -167,6 +205,40 @@ async def test_a_file_larger_than_the_limit_is_refused(importer: Importer):
         files={"file": ("huge.csv", THREE_INVOICES * 30_000)},
     )
     assert declared.status_code == 413
+
+
+async def test_an_upload_without_a_declared_size_is_cut_off_at_the_limit(importer: Importer):
+    # A chunked body has no Content-Length to refuse up front: it is refused once it grows
+    # past the limit, without reading (or spooling to disk) the rest.
+    from dataclasses import replace
+
+    importer.harness.runtime.app.state.importer = replace(
+        importer.ctx, settings=importer.ctx.settings.model_copy(update={"upload_max_bytes": 100})
+    )
+    boundary = "settle-test-boundary"
+    sent = 0
+
+    async def body():
+        nonlocal sent
+        yield (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="huge.csv"\r\nContent-Type: text/csv\r\n\r\n'
+        ).encode()
+        for _ in range(1_000):
+            sent += 1
+            yield THREE_INVOICES[:80] * 128  # about 10 kB a chunk, 10 MB in all
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    response = await importer.client.post(
+        f"/internal/v1/administrations/{ADM}/imports",
+        content=body(),
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert response.status_code == 413, response.text
+    assert "larger than" in response.json()["detail"]
+    assert sent < 20  # stopped after the limit (64 kB of multipart headroom), not at 10 MB
+    runs = await importer.client.get(f"/internal/v1/administrations/{ADM}/runs")
+    assert runs.json()["runs"] == []
 
 
 async def test_runs_are_scoped_to_their_administration_and_paginated(importer: Importer):

@@ -16,6 +16,7 @@ from settle_importer.sources import (
     CsvSource,
     MissingColumns,
     SourceError,
+    XlsxSource,
     source_for_file,
 )
 
@@ -52,14 +53,18 @@ def source_kind_of(path: Path) -> str:
 
 
 def file_connector(path: Path, mapping: CsvMapping | None, *, name: str | None = None) -> Connector:
-    """The connector for a delivered file. Without a configured mapping a CSV is tried with the
-    default (English) headers, then with the Dutch preset (`;`, `1.234,56`, `dd-mm-yyyy`)."""
-    if mapping is None and source_kind_of(path) == "csv":
+    """The connector for a delivered file. Without a configured mapping a CSV or XLSX file is
+    tried with the default (English) headers, then with the Dutch preset (Dutch headers, and
+    for text cells `;`, `1.234,56`, `dd-mm-yyyy`)."""
+    kind = source_kind_of(path)
+    if mapping is None and kind in ("csv", "xlsx"):
+        source = CsvSource if kind == "csv" else XlsxSource
+        shown = name or path.name
         try:
-            return CsvSource(path, CsvMapping(), name=name or path.name)
+            return source(path, CsvMapping(), name=shown)
         except MissingColumns as first:
             try:
-                return CsvSource(path, CsvMapping.dutch(), name=name or path.name)
+                return source(path, CsvMapping.dutch(), name=shown)
             except MissingColumns:
                 raise first from None
     return source_for_file(path, mapping, name=name)
