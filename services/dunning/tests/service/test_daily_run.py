@@ -196,14 +196,22 @@ async def test_an_impossible_invoice_goes_to_the_dead_letter_topic(dunning: Dunn
     assert response.status_code == 404
 
 
-async def test_an_unknown_administration_is_created_with_the_default_flows(
+async def test_an_administration_is_known_before_its_first_import(
     dunning: Dunning,
 ) -> None:
     await dunning.debtor(administration_id="adm-new")
     flows = await dunning.client.get("/internal/v1/administrations/adm-new/flows")
     assert [f["id"] for f in flows.json()] == ["default-business", "default-consumer"]
-    missing = await dunning.client.get("/internal/v1/administrations/adm-other/flows")
-    assert missing.status_code == 404
+
+    # One that has imported nothing yet can be set up and paused all the same.
+    fresh = await dunning.client.get("/internal/v1/administrations/adm-other/flows")
+    assert [f["id"] for f in fresh.json()] == ["default-business", "default-consumer"]
+    paused = await dunning.client.post(
+        "/internal/v1/administrations/adm-other/pause", json={"mode": "fully_paused"}
+    )
+    assert paused.status_code == 204, paused.text
+    shown = await dunning.client.get("/internal/v1/administrations/adm-other")
+    assert shown.json()["pause"] == "fully_paused"
 
 
 async def test_a_missing_email_address_raises_attention_and_the_import_resolves_it(

@@ -37,11 +37,14 @@ from settle_shared.db import transaction
 PAGE = 1000
 
 
-async def _require_administration(repo: DunningRepository, administration_id: str) -> Any:
-    row = await repo.administration(administration_id)
-    if row is None:
-        raise NotFound("administration", administration_id)
-    return row
+async def _administration(
+    ctx: DunningContext, repo: DunningRepository, administration_id: str
+) -> Any:
+    """The administration's row. One not heard of yet (no import so far) is created with the
+    default flows, so it can be set up and paused before its first invoice arrives; the
+    gateway decides who may ask, and calls this only for administrations it knows."""
+    await ctx.ensure_administration(repo, administration_id)
+    return await repo.administration(administration_id)
 
 
 async def _replan_pages(
@@ -75,7 +78,7 @@ async def list_flows(ctx: DunningContext, administration_id: str) -> list[Flow]:
     """The administration's flows in their order."""
     async with transaction(ctx.sessions) as session:
         repo = ctx.repository(session)
-        await _require_administration(repo, administration_id)
+        await _administration(ctx, repo, administration_id)
         return await repo.flows(administration_id)
 
 
@@ -83,7 +86,7 @@ async def get_flow(ctx: DunningContext, administration_id: str, flow_id: str) ->
     """One flow."""
     async with transaction(ctx.sessions) as session:
         repo = ctx.repository(session)
-        await _require_administration(repo, administration_id)
+        await _administration(ctx, repo, administration_id)
         flow = await repo.flow(administration_id, flow_id)
         if flow is None:
             raise NotFound("flow", flow_id)
@@ -95,7 +98,7 @@ async def create_flow(ctx: DunningContext, administration_id: str, draft: FlowDr
     flow = build_flow(draft, ctx.template_keys)
     async with transaction(ctx.sessions) as session:
         repo = ctx.repository(session)
-        await _require_administration(repo, administration_id)
+        await _administration(ctx, repo, administration_id)
         if await repo.flow(administration_id, flow.id) is not None:
             raise FlowExists(flow.id)
         await repo.insert_flow(administration_id, flow, None)
@@ -107,7 +110,7 @@ async def replace_flow(ctx: DunningContext, administration_id: str, draft: FlowD
     flow = build_flow(draft, ctx.template_keys)
     async with transaction(ctx.sessions) as session:
         repo = ctx.repository(session)
-        await _require_administration(repo, administration_id)
+        await _administration(ctx, repo, administration_id)
         if await repo.flow(administration_id, flow.id) is None:
             raise NotFound("flow", flow.id)
         await repo.replace_flow(administration_id, flow)
@@ -128,7 +131,7 @@ async def delete_flow(ctx: DunningContext, administration_id: str, flow_id: str)
     """Remove a flow no open invoice runs on (and never the last one)."""
     async with transaction(ctx.sessions) as session:
         repo = ctx.repository(session)
-        await _require_administration(repo, administration_id)
+        await _administration(ctx, repo, administration_id)
         flows = await repo.flows(administration_id)
         if flow_id not in {f.id for f in flows}:
             raise NotFound("flow", flow_id)
@@ -148,7 +151,7 @@ async def pause_administration(
     """Pause reminders (the invoice itself still goes out) or everything."""
     async with transaction(ctx.sessions) as session:
         repo = ctx.repository(session)
-        await _require_administration(repo, administration_id)
+        await _administration(ctx, repo, administration_id)
         on = ctx.business_date() if mode is not AdministrationPause.ACTIVE else None
         await repo.set_administration_pause(administration_id, mode, on)
 
@@ -159,7 +162,7 @@ async def resume_administration(ctx: DunningContext, administration_id: str) -> 
     today = ctx.business_date()
     async with transaction(ctx.sessions) as session:
         repo = ctx.repository(session)
-        await _require_administration(repo, administration_id)
+        await _administration(ctx, repo, administration_id)
         await repo.set_administration_pause(administration_id, AdministrationPause.ACTIVE, None)
         flows = {f.id: f for f in await repo.flows(administration_id)}
         changes = Changes(administration_id)
@@ -181,7 +184,7 @@ async def pause_debtor(
     """Pause one debtor fully or only their reminders."""
     async with transaction(ctx.sessions) as session:
         repo = ctx.repository(session)
-        await _require_administration(repo, administration_id)
+        await _administration(ctx, repo, administration_id)
         if await repo.debtor_row(administration_id, debtor_id) is None:
             raise NotFound("debtor", debtor_id)
         await repo.set_debtor_pause(administration_id, debtor_id, mode)
@@ -192,7 +195,7 @@ async def resume_debtor(ctx: DunningContext, administration_id: str, debtor_id: 
     today = ctx.business_date()
     async with transaction(ctx.sessions) as session:
         repo = ctx.repository(session)
-        await _require_administration(repo, administration_id)
+        await _administration(ctx, repo, administration_id)
         if await repo.debtor_row(administration_id, debtor_id) is None:
             raise NotFound("debtor", debtor_id)
         await repo.set_debtor_pause(administration_id, debtor_id, DebtorPause.ACTIVE)
@@ -232,7 +235,7 @@ async def _change_invoice(
     today = ctx.business_date()
     async with transaction(ctx.sessions) as session:
         repo = ctx.repository(session)
-        await _require_administration(repo, administration_id)
+        await _administration(ctx, repo, administration_id)
         state = await repo.state(administration_id, invoice_id)
         if state is None:
             raise NotFound("invoice", invoice_id)
@@ -282,7 +285,7 @@ async def perform_invoice_step_now(
     today = ctx.business_date()
     async with transaction(ctx.sessions) as session:
         repo = ctx.repository(session)
-        row = await _require_administration(repo, administration_id)
+        row = await _administration(ctx, repo, administration_id)
         state = await repo.state(administration_id, invoice_id)
         if state is None:
             raise NotFound("invoice", invoice_id)
@@ -312,7 +315,7 @@ async def invoice_view(ctx: DunningContext, administration_id: str, invoice_id: 
     """An invoice's state, its flow and its executed steps."""
     async with transaction(ctx.sessions) as session:
         repo = ctx.repository(session)
-        await _require_administration(repo, administration_id)
+        await _administration(ctx, repo, administration_id)
         state = await repo.state(administration_id, invoice_id, lock=False)
         if state is None:
             raise NotFound("invoice", invoice_id)
@@ -328,7 +331,7 @@ async def attention_page(
     """A page of attention items, newest first."""
     async with transaction(ctx.sessions) as session:
         repo = ctx.repository(session)
-        await _require_administration(repo, administration_id)
+        await _administration(ctx, repo, administration_id)
         return await repo.attention_page(
             administration_id, open_only=open_only, after=after, limit=limit
         )
@@ -337,4 +340,4 @@ async def attention_page(
 async def administration_view(ctx: DunningContext, administration_id: str) -> Any:
     """The administration's row (pause, last run)."""
     async with transaction(ctx.sessions) as session:
-        return await _require_administration(ctx.repository(session), administration_id)
+        return await _administration(ctx, ctx.repository(session), administration_id)
