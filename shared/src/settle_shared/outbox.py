@@ -313,7 +313,7 @@ class BrokerSender:
 
 
 class OutboxRelay:
-    """Publishes unpublished outbox rows in order, then marks them."""
+    """Publishes pending outbox events in order, then takes them off the pending queue."""
 
     def __init__(
         self,
