@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -60,7 +60,7 @@ from settle_importer.domain import (
     SourceItem,
 )
 from settle_importer.settings import ImporterSettings
-from settle_importer.sources import Connector, SourceError
+from settle_importer.sources import FILE_SOURCES, Connector, SourceError
 from settle_shared.clock import Clock
 from settle_shared.db import transaction
 from settle_shared.events import importer as events
@@ -226,11 +226,11 @@ async def _execute(
             progress(0, total)
         records = connector.records()
         size = ctx.settings.chunk_size
-        upcoming = asyncio.ensure_future(asyncio.to_thread(_next_chunk, records, size))
+        read = _chunk_reader(connector, records, size)
+        upcoming = asyncio.ensure_future(read())
         writing: asyncio.Future[int] | None = None
         while chunk := await upcoming:
-            # Read the next chunk while this one is worked on: parsing overlaps the rest.
-            upcoming = asyncio.ensure_future(asyncio.to_thread(_next_chunk, records, size))
+            upcoming = asyncio.ensure_future(read())
             needed = reconciliation.lookups(chunk)
             async with ctx.sessions() as session:
                 repo = SnapshotRepository(session, adm, postgres=ctx.postgres)
@@ -389,9 +389,20 @@ def _unsettled(
         after = page[-1][0]
 
 
-def _next_chunk(records: Iterator[SourceItem], size: int) -> list[SourceItem]:
-    # Parsing is CPU work in the source's iterator; a worker thread keeps the API responsive.
-    return list(islice(records, size))
+def _chunk_reader(
+    connector: Connector, records: Iterator[SourceItem], size: int
+) -> Callable[[], Awaitable[list[SourceItem]]]:
+    """How the next chunk is read. A file is parsed on the event loop, a chunk (about ten
+    milliseconds of work) at a time: in a worker thread the parser and the loop fight over the
+    GIL, and every database answer the loop waits for is then held up until the parser yields.
+    A source that waits on the network (an API) is read in a worker thread, a chunk ahead."""
+    if isinstance(connector, FILE_SOURCES):
+
+        async def parse() -> list[SourceItem]:
+            return list(islice(records, size))
+
+        return parse
+    return lambda: asyncio.to_thread(lambda: list(islice(records, size)))
 
 
 def _counts(counts: ImportCounts) -> dict[str, int]:

@@ -19,7 +19,11 @@ from settle_importer.sources.moneybird import MoneybirdSource
 from settle_importer.sources.ubl import UblSource, parse_ubl
 from settle_importer.sources.xlsx_file import XlsxSource
 
+# Sources that only read local files: parsing them never waits on a network.
+FILE_SOURCES = (CsvSource, XlsxSource, UblSource)
+
 __all__ = [
+    "FILE_SOURCES",
     "ArchiveLimits",
     "Connector",
     "CsvMapping",
