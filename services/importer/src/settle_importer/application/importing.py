@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
@@ -229,6 +230,7 @@ async def _execute(
         read = _chunk_reader(connector, records, size)
         upcoming = asyncio.ensure_future(read())
         writing: asyncio.Future[int] | None = None
+        progress_due = 0.0
         while chunk := await upcoming:
             upcoming = asyncio.ensure_future(read())
             needed = reconciliation.lookups(chunk)
@@ -255,19 +257,26 @@ async def _execute(
             # and a failed write stops the run before anything after it is written.
             if writing is not None:
                 inserted += await writing
-            writing = asyncio.ensure_future(
-                _write_chunk(
-                    ctx,
-                    adm,
-                    run_id,
-                    replace(reconciliation.counts),
-                    outcome,
-                    docs,
-                    debtor_rows,
-                    published,
-                    rejected_seq,
+                writing = None
+            changed = outcome.facts or outcome.fingerprints or outcome.rejected or outcome.notices
+            # A chunk that changes nothing is written only for the run's progress, which is
+            # shown at most a second late: re-importing unchanged records needs no
+            # transaction per chunk.
+            if changed or time.monotonic() >= progress_due:
+                progress_due = time.monotonic() + _PROGRESS_EVERY_S
+                writing = asyncio.ensure_future(
+                    _write_chunk(
+                        ctx,
+                        adm,
+                        run_id,
+                        replace(reconciliation.counts),
+                        outcome,
+                        docs,
+                        debtor_rows,
+                        published,
+                        rejected_seq,
+                    )
                 )
-            )
             rejected_seq += len(outcome.rejected)
             if ctx.postgres and inserted >= analyze_at:
                 analyze_at *= 4
@@ -365,6 +374,9 @@ async def _write_chunk(
         ctx.notify()
     return repo.inserted
 
+
+# How often a run whose chunks change nothing records its progress (and heartbeat).
+_PROGRESS_EVERY_S = 1.0
 
 # Rows inserted by a run before the planner's statistics are refreshed (then 4x as many, ...).
 _FIRST_ANALYZE = 5_000
