@@ -10,7 +10,10 @@ own database on PostgreSQL (127.0.0.1:5432 or SETTLE_TEST_POSTGRES_URL) and an e
   publishing concurrently; the clock stops when the last event is acknowledged by the broker;
 - second import of the same file (nothing changed: no events but the run's own);
 - a raw ``COPY`` of the same file into a table of text columns in the same database;
-- peak RSS of the process.
+- peak RSS of the process;
+- for each import, the CPU it cost per invoice in this process, in the PostgreSQL backends of
+  the bench's database and in the embedded broker: on a small machine the three share the
+  cores, so this shows where the time goes.
 
 For ``--big`` rows it repeats the first import (with publishing) in a fresh process, for peak RSS
 at that size. Figures are printed, not asserted: they depend on the machine.
@@ -41,10 +44,12 @@ from settle_importer.application.importing import RunOptions, execute_run, start
 from settle_importer.settings import ImporterSettings
 from settle_importer.sources import CsvMapping, CsvSource
 from settle_shared.db import create_engine, session_factory
+from settle_shared.embedded.broker import start_broker, wait_for_broker
 from settle_shared.kafka import catalogue_topics, ensure_topics
 from settle_shared.migrations import upgrade
+from settle_shared.net import free_port
 from settle_shared.outbox import KafkaSender, OutboxRelay
-from settle_shared.testing.infra import LOCAL_POSTGRES, embedded_broker
+from settle_shared.testing.infra import LOCAL_POSTGRES
 
 # SETTLE_BENCH_RELAY_AFTER=1: publish only after the import, to see the two costs apart.
 RELAY_AFTER = bool(os.environ.get("SETTLE_BENCH_RELAY_AFTER"))
@@ -54,8 +59,52 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU a process has used so far (0 for one that is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU used during a measurement by this process, the PostgreSQL backends serving the
+    bench's database and the broker: where the time of an import goes on a machine whose
+    cores all three share."""
+
+    def __init__(self, engine, database: str, broker_pid: int) -> None:
+        self.engine = engine
+        self.database = database
+        self.broker_pid = broker_pid
+
+    async def _backends(self) -> list[int]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                sa.text("SELECT pid FROM pg_stat_activity WHERE datname = :name"),
+                {"name": self.database},
+            )
+            return [int(pid) for pid in rows.scalars()]
+
+    async def snapshot(self) -> dict[str, float]:
+        backends = await self._backends()
+        return {
+            "importer": time.process_time(),
+            "broker": cpu_seconds(self.broker_pid) if self.broker_pid else 0.0,
+            **{f"pg{pid}": cpu_seconds(pid) for pid in backends},
+        }
+
+    @staticmethod
+    def report(before: dict[str, float], after: dict[str, float], rows: int) -> str:
+        used = {name: after[name] - before.get(name, 0.0) for name in after}
+        postgres = sum(v for k, v in used.items() if k.startswith("pg"))
+        parts = {"importer": used["importer"], "PostgreSQL": postgres, "broker": used["broker"]}
+        shown = ", ".join(f"{name} {1e6 * sec / rows:,.0f}" for name, sec in parts.items())
+        return f"CPU per invoice (µs): {shown}; {1e6 * sum(parts.values()) / rows:,.0f} in all"
+
+
 async def import_and_publish(
-    ctx, relay: OutboxRelay, path: Path, administration_id: str
+    ctx, relay: OutboxRelay, path: Path, administration_id: str, meter: CpuMeter
 ) -> tuple[float, int, dict[str, int]]:
     """Seconds from the start of the run until its last event is published; events published."""
     done = asyncio.Event()
@@ -73,6 +122,7 @@ async def import_and_publish(
         while n := await relay.publish_pending():
             published += n
 
+    before = await meter.snapshot()
     started = time.perf_counter()
     relaying = asyncio.create_task(relay_loop())
     run_id = await start_run(
@@ -89,9 +139,11 @@ async def import_and_publish(
     done.set()
     await relaying
     seconds = time.perf_counter() - started
+    after = await meter.snapshot()
     print(
         f"  (import itself {imported:.2f} s, then publishing the rest {seconds - imported:.2f} s)"
     )
+    print(f"  {CpuMeter.report(before, after, outcome.counts['records'])}")
     assert outcome.status == "succeeded", outcome.error
     return seconds, published, outcome.counts
 
@@ -114,7 +166,7 @@ async def raw_copy(url: str, path: Path) -> float:
         await conn.close()
 
 
-async def measure(rows: int, bootstrap: str, server: str, *, second: bool) -> None:
+async def measure(rows: int, bootstrap: str, server: str, *, second: bool, broker_pid: int) -> None:
     name = f"settle_bench_importer_{uuid.uuid4().hex[:8]}"
     admin = create_async_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
@@ -140,7 +192,10 @@ async def measure(rows: int, bootstrap: str, server: str, *, second: bool) -> No
             batch_size=5000,
         )
         await relay.start()
-        first_s, first_events, counts = await import_and_publish(ctx, relay, path, "adm-bench")
+        meter = CpuMeter(admin, name, broker_pid)
+        first_s, first_events, counts = await import_and_publish(
+            ctx, relay, path, "adm-bench", meter
+        )
         print(f"rows (invoices)           {rows:>10,}  ({rows // 5:,} debtors)")
         print(
             f"first import + publish    {rows / first_s:>10,.0f} invoices/s  ({first_s:.2f} s, "
@@ -148,7 +203,7 @@ async def measure(rows: int, bootstrap: str, server: str, *, second: bool) -> No
         )
         if second:
             second_s, second_events, counts = await import_and_publish(
-                ctx, relay, path, "adm-bench"
+                ctx, relay, path, "adm-bench", meter
             )
             print(
                 f"second import (no change) {rows / second_s:>10,.0f} invoices/s  "
@@ -176,13 +231,22 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=1_000_000, help="0: skip")
     parser.add_argument("--child", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--bootstrap", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--broker-pid", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     server = os.environ.get("SETTLE_TEST_POSTGRES_URL", LOCAL_POSTGRES)
     if args.child:
-        asyncio.run(measure(args.child, args.bootstrap, server, second=args.child == args.rows))
+        asyncio.run(
+            measure(
+                args.child,
+                args.bootstrap,
+                server,
+                second=args.child == args.rows,
+                broker_pid=args.broker_pid,
+            )
+        )
         return
 
-    def child(rows: int, bootstrap: str) -> None:
+    def child(rows: int, bootstrap: str, broker_pid: int) -> None:
         # A fresh process per size, so peak RSS is that size's own.
         subprocess.run(
             [
@@ -194,21 +258,31 @@ def main() -> None:
                 str(args.rows),
                 "--bootstrap",
                 bootstrap,
+                "--broker-pid",
+                str(broker_pid),
             ],
             check=True,
         )
 
-    def all_sizes(bootstrap: str) -> None:
-        child(args.rows, bootstrap)
+    def all_sizes(bootstrap: str, broker_pid: int = 0) -> None:
+        child(args.rows, bootstrap, broker_pid)
         if args.big:
             print()
-            child(args.big, bootstrap)
+            child(args.big, bootstrap, broker_pid)
 
     if bootstrap := os.environ.get("SETTLE_TEST_KAFKA_BOOTSTRAP"):
-        all_sizes(bootstrap)
+        all_sizes(bootstrap)  # a broker elsewhere: its CPU is not counted
         return
-    with embedded_broker() as bootstrap:
-        all_sizes(bootstrap)
+    # The embedded broker, started here so its CPU can be counted.
+    port = free_port()
+    broker = start_broker(port)
+    bootstrap = f"127.0.0.1:{port}"
+    try:
+        asyncio.run(wait_for_broker(bootstrap))
+        all_sizes(bootstrap, broker.pid)
+    finally:
+        broker.terminate()
+        broker.wait(10)
 
 
 if __name__ == "__main__":
