@@ -1,14 +1,14 @@
 """the outbox's pending queue replaces the published mark on every event row
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-23
 """
 
 from settle_shared.migrations import create_outbox_queue, drop_outbox_queue
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
