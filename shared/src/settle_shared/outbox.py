@@ -402,33 +402,41 @@ class OutboxRelay:
         if self._cluster is None:
             await self.start()
         outbox, pending = self._table, self._pending
-        query = (
-            sa.select(
-                outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.headers, outbox.c.payload
-            )
-            .join_from(pending, outbox, outbox.c.seq == pending.c.seq)
-            .order_by(pending.c.seq)
-            .limit(self._batch_size)
-        )
+        taking = sa.select(pending.c.seq).order_by(pending.c.seq).limit(self._batch_size)
         if self._lock_rows:
-            query = query.with_for_update(of=pending, skip_locked=True)
+            taking = taking.with_for_update(skip_locked=True)
         async with transaction(self._sessions) as session:
-            rows = (await session.execute(query)).all()
-            if not rows:
+            # The queue first, then the events by key: two index reads whose plans do not
+            # depend on the statistics of a table that empties as fast as it fills. Joined in
+            # one statement they cost the database far more per event.
+            seqs = list((await session.execute(taking)).scalars())
+            if not seqs:
                 PENDING.set(0)
                 return 0
-            await self._sender.send(rows)
-            seqs = [row.seq for row in rows]
-            if self._lock_rows:
-                # One array parameter: one prepared statement whatever the batch's size.
-                sent = pending.c.seq == sa.any_(
-                    sa.cast(sa.bindparam("seqs", seqs), ARRAY(sa.BigInteger))
+            chosen = self._among(pending.c.seq, seqs)
+            rows = (
+                await session.execute(
+                    sa.select(
+                        outbox.c.seq,
+                        outbox.c.topic,
+                        outbox.c.key,
+                        outbox.c.headers,
+                        outbox.c.payload,
+                    )
+                    .where(self._among(outbox.c.seq, seqs))
+                    .order_by(outbox.c.seq)
                 )
-            else:
-                sent = pending.c.seq.in_(seqs)
-            await session.execute(sa.delete(pending).where(sent))
+            ).all()
+            await self._sender.send(rows)
+            await session.execute(sa.delete(pending).where(chosen))
         PUBLISHED.inc(len(rows))
         return len(rows)
+
+    def _among(self, column: sa.Column[int], seqs: list[int]) -> sa.ColumnElement[bool]:
+        if self._lock_rows:
+            # One array parameter: one prepared statement whatever the batch's size.
+            return column == sa.any_(sa.cast(sa.bindparam(None, seqs), ARRAY(sa.BigInteger)))
+        return column.in_(seqs)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until `stop` is set; errors are logged and retried, never fatal."""
