@@ -249,12 +249,12 @@ def _after(
 ) -> sa.ColumnElement[bool]:
     """Keyset condition: rows after (value, tie_value) in the sort order.
 
-    The plain bound on the sort column comes first: from `a > x OR (a = x AND b > y)` alone
-    neither SQLite (with bound parameters) nor PostgreSQL derives where to start in the index,
-    so a deep page would read every row before it."""
-    if desc:
-        return sa.and_(column <= value, sa.or_(column < value, tie < tie_value))
-    return sa.and_(column >= value, sa.or_(column > value, tie > tie_value))
+    A row-value comparison, `(a, b) > (x, y)`: PostgreSQL and SQLite both seek straight to
+    that point in the index on (…, a, b). Spelled out with OR, only the bound on `a` reaches
+    the index, and a deep page reads every row of its first sort value before the page."""
+    after = sa.tuple_(column, tie)
+    point = sa.tuple_(value, tie_value)
+    return after < point if desc else after > point
 
 
 # --- dashboard ------------------------------------------------------------------------------
