@@ -17,6 +17,7 @@ from settle_importer.db import documents, import_runs
 from settle_importer.settings import ImporterSettings
 from settle_importer.sources import CsvMapping, CsvSource, SourceError
 from settle_shared.db import create_engine, outbox_table, session_factory
+from settle_shared.envelope import Envelope
 from settle_shared.migrations import upgrade
 
 pytestmark = pytest.mark.integration
@@ -90,6 +91,41 @@ async def test_chunked_import_on_postgres(pg_database: str, tmp_path: Path, monk
             engine, sa.select(sa.func.count()).select_from(documents).where(documents.c.settled)
         )
         assert settled == 12
+    finally:
+        await engine.dispose()
+
+
+async def test_bulk_events_are_complete_envelopes(pg_database: str, tmp_path: Path):
+    # From a hundred events on, a chunk's events are copied into the outbox without building
+    # envelopes: what the relay sends must still read back as valid envelopes.
+    await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
+    settings = ImporterSettings(database_url=pg_database)
+    engine = create_engine(settings.database_url)
+    ctx = context_for(settings, session_factory(engine))
+    outbox = outbox_table(SERVICE.metadata)
+    try:
+        path = export(tmp_path / "a.csv", 150)
+        run_id = await start_run(ctx, "adm-1", source="csv", source_name="a.csv", trigger="cli")
+        outcome = await run_file(ctx, "adm-1", run_id, path, path.name, None)
+        assert outcome.status == "succeeded"
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    sa.select(outbox.c.event_id, outbox.c.key, outbox.c.headers, outbox.c.payload)
+                )
+            ).all()
+        assert len(rows) == 150 + 7 + 1
+        ids = set()
+        for row in rows:
+            headers = [(name, value.encode()) for name, value in row.headers.items()]
+            envelope = Envelope.from_record(headers, row.key.encode(), row.payload)
+            event = envelope.payload()
+            assert event is not None and event.key() == envelope.key
+            assert envelope.id == row.event_id and envelope.administration_id == "adm-1"
+            assert envelope.correlation_id == run_id and envelope.time.tzinfo is not None
+            assert envelope.subject == event.subject()
+            ids.add(envelope.id)
+        assert len(ids) == len(rows)
     finally:
         await engine.dispose()
 
