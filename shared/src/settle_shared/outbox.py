@@ -38,7 +38,7 @@ from settle_shared.partitioner import partition_for
 log = get_logger(__name__)
 
 PUBLISHED = Counter("settle_outbox_published_total", "Events published from the outbox")
-PENDING = Gauge("settle_outbox_pending", "Events waiting in the outbox at the last look")
+PENDING = Gauge("settle_outbox_pending", "Events waiting to be published after the last pass")
 REPLAYED = Counter(
     "settle_outbox_replayed_total", "Events republished because the broker lost them"
 )
@@ -429,7 +429,11 @@ class OutboxRelay:
             ).all()
             await self._sender.send(rows)
             await session.execute(sa.delete(pending).where(chosen))
+            left = 0  # a pass that was not full took everything there was
+            if len(seqs) == self._batch_size:
+                left = await session.scalar(sa.select(sa.func.count()).select_from(pending))
         PUBLISHED.inc(len(rows))
+        PENDING.set(left or 0)
         return len(rows)
 
     def _among(self, column: sa.Column[int], seqs: list[int]) -> sa.ColumnElement[bool]:
