@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_importer.db import debtors, documents, import_runs, rejected_records
 from settle_importer.domain import DocumentKey, RejectedRecord, StoredInvoice
+from settle_shared.ids import uuid_text
 
 # Stable ids: the same document or debtor of an administration always gets the same id, even
 # when its snapshot is rebuilt, so consumers keep recognising it.
@@ -38,17 +39,9 @@ def debtor_id(administration_id: str, number: str) -> str:
 
 
 def _uuid5(name: str) -> str:
-    # str(uuid.uuid5(_NAMESPACE, name)), without the UUID object in between: one id per
-    # imported document, so its cost shows in the import rate.
+    # str(uuid.uuid5(_NAMESPACE, name)): one id per imported document.
     digest = hashlib.sha1(_NAMESPACE_BYTES + name.encode(), usedforsecurity=False).digest()
-    raw = int.from_bytes(digest[:16]) & _V5_CLEAR | _V5_SET
-    h = f"{raw:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-# Version 5 and the RFC 4122 variant, as uuid.UUID(version=5) sets them.
-_V5_CLEAR = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
-_V5_SET = (5 << 76) | (0x8000 << 48)
+    return uuid_text(digest, 5)
 
 
 def aware(value: datetime | None) -> datetime | None:
