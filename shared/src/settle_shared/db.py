@@ -3,13 +3,14 @@ service has: the outbox of events to publish and the inbox of events already pro
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -100,6 +101,16 @@ def inbox_table(metadata: sa.MetaData) -> sa.Table:
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def among(
+    column: sa.ColumnElement[Any], values: Sequence[Any], *, postgres: bool
+) -> sa.ColumnElement[bool]:
+    """`column IN values`. On PostgreSQL as `= ANY(array)`: one parameter, so one prepared
+    statement and one cached plan (an index lookup per value) whatever the number of values."""
+    if postgres:
+        return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:

@@ -18,11 +18,11 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 from prometheus_client import Counter, Gauge
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from settle_shared.clock import Clock
 from settle_shared.db import (
+    among,
     is_sqlite,
     outbox_broker_table,
     outbox_pending_table,
@@ -413,7 +413,7 @@ class OutboxRelay:
             if not seqs:
                 PENDING.set(0)
                 return 0
-            chosen = self._among(pending.c.seq, seqs)
+            chosen = among(pending.c.seq, seqs, postgres=self._lock_rows)
             rows = (
                 await session.execute(
                     sa.select(
@@ -423,7 +423,7 @@ class OutboxRelay:
                         outbox.c.headers,
                         outbox.c.payload,
                     )
-                    .where(self._among(outbox.c.seq, seqs))
+                    .where(among(outbox.c.seq, seqs, postgres=self._lock_rows))
                     .order_by(outbox.c.seq)
                 )
             ).all()
@@ -435,12 +435,6 @@ class OutboxRelay:
         PUBLISHED.inc(len(rows))
         PENDING.set(left or 0)
         return len(rows)
-
-    def _among(self, column: sa.Column[int], seqs: list[int]) -> sa.ColumnElement[bool]:
-        if self._lock_rows:
-            # One array parameter: one prepared statement whatever the batch's size.
-            return column == sa.any_(sa.cast(sa.bindparam(None, seqs), ARRAY(sa.BigInteger)))
-        return column.in_(seqs)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until `stop` is set; errors are logged and retried, never fatal."""

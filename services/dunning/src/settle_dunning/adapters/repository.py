@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_dunning.adapters.codec import (
@@ -48,7 +47,7 @@ from settle_dunning.domain import (
     StepExecuted,
 )
 from settle_dunning.domain.mailbox import Mailbox, ReplyMark
-from settle_shared.db import is_sqlite
+from settle_shared.db import among, is_sqlite
 
 # Keeps IN lists and multi-row statements well inside every driver's parameter limits.
 CHUNK = 500
@@ -134,15 +133,8 @@ class DunningRepository:
         self._lock_rows = self._postgres
 
     def _chunks(self, items: Sequence[Any]) -> Iterable[Sequence[Any]]:
-        # PostgreSQL takes a whole batch's ids as one array parameter (see _among).
+        # PostgreSQL takes a whole batch's ids as one array parameter (see settle_shared.db.among).
         return _chunks(items, ARRAY_CHUNK if self._postgres else CHUNK)
-
-    def _among(self, column: sa.ColumnElement[Any], values: Sequence[Any]) -> Any:
-        """`column IN values`: on PostgreSQL as `= ANY(array)`, one parameter and one
-        prepared statement whatever the number of values."""
-        if self._postgres:
-            return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(sa.String)))
-        return column.in_(values)
 
     async def _driver(self) -> Any:
         """The asyncpg connection under the session, inside the session's transaction."""
@@ -303,7 +295,7 @@ class DunningRepository:
                 await self.session.execute(
                     sa.select(debtors).where(
                         debtors.c.administration_id == administration_id,
-                        self._among(debtors.c.id, chunk),
+                        among(debtors.c.id, chunk, postgres=self._postgres),
                     )
                 )
             ).all()
@@ -312,7 +304,7 @@ class DunningRepository:
                     sa.select(credit_notes.c.debtor_id)
                     .where(
                         credit_notes.c.administration_id == administration_id,
-                        self._among(credit_notes.c.debtor_id, chunk),
+                        among(credit_notes.c.debtor_id, chunk, postgres=self._postgres),
                         credit_notes.c.open_amount != 0,
                     )
                     .distinct()
@@ -432,7 +424,7 @@ class DunningRepository:
         for chunk in self._chunks(invoice_ids):
             query = sa.select(dunning_states.c.state).where(
                 dunning_states.c.administration_id == administration_id,
-                self._among(dunning_states.c.invoice_id, chunk),
+                among(dunning_states.c.invoice_id, chunk, postgres=self._postgres),
             )
             if due_by is not None:
                 query = query.where(dunning_states.c.next_step_date <= due_by)
