@@ -128,3 +128,30 @@ async def test_the_daily_run_selects_only_due_invoices_and_is_idempotent(
     )
     assert earlier.exit_code == 1
     assert "before the last run" in earlier.output
+
+
+async def test_an_administration_created_twice_at_once_exists_once(pg_database: str) -> None:
+    # An importer fact and a pause command may both find the administration missing; the
+    # second creation must neither fail nor add its default flows again.
+    await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
+    settings = DunningSettings(database_url=pg_database)
+    engine = create_engine(pg_database)
+    ctx = context_for(settings, session_factory(engine))
+    first, second = ctx.sessions(), ctx.sessions()
+    try:
+        async with first.begin(), second.begin():
+            await ctx.repository(first).create_administration(ADM, default_flows("NL"))
+            racing = asyncio.ensure_future(
+                ctx.repository(second).create_administration(ADM, default_flows("NL"))
+            )
+            await asyncio.sleep(0.2)  # the second insert waits on the first's row
+            assert not racing.done()
+            await first.commit()
+            await racing
+        async with transaction(ctx.sessions) as session:
+            flows = await ctx.repository(session).flows(ADM)
+        assert [flow.id for flow in flows] == ["default-business", "default-consumer"]
+    finally:
+        await first.close()
+        await second.close()
+        await engine.dispose()

@@ -203,13 +203,16 @@ async def test_an_administration_is_known_before_its_first_import(
     flows = await dunning.client.get("/internal/v1/administrations/adm-new/flows")
     assert [f["id"] for f in flows.json()] == ["default-business", "default-consumer"]
 
-    # One that has imported nothing yet can be set up and paused all the same.
-    fresh = await dunning.client.get("/internal/v1/administrations/adm-other/flows")
-    assert [f["id"] for f in fresh.json()] == ["default-business", "default-consumer"]
+    # One that has imported nothing yet can be set up and paused all the same; reading it
+    # before that creates nothing.
+    missing = await dunning.client.get("/internal/v1/administrations/adm-other/flows")
+    assert missing.status_code == 404
     paused = await dunning.client.post(
         "/internal/v1/administrations/adm-other/pause", json={"mode": "fully_paused"}
     )
     assert paused.status_code == 204, paused.text
+    fresh = await dunning.client.get("/internal/v1/administrations/adm-other/flows")
+    assert [f["id"] for f in fresh.json()] == ["default-business", "default-consumer"]
     shown = await dunning.client.get("/internal/v1/administrations/adm-other")
     assert shown.json()["pause"] == "fully_paused"
 

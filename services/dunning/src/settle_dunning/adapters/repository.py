@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_dunning.adapters.codec import (
@@ -166,9 +168,12 @@ class DunningRepository:
     async def create_administration(
         self, administration_id: str, default_flows: Sequence[Flow]
     ) -> None:
-        """An administration with its default flows, active and never run."""
-        await self.session.execute(
-            sa.insert(administrations).values(
+        """An administration with its default flows, active and never run; nothing when it
+        exists already (an importer fact and a command may create it at the same moment)."""
+        insert = pg_insert if self._postgres else sqlite_insert
+        created = await self.session.execute(
+            insert(administrations)
+            .values(
                 id=administration_id,
                 default_language="nl",
                 fallback_language="en",
@@ -178,7 +183,11 @@ class DunningRepository:
                 last_run_date=None,
                 created_at=self.now,
             )
+            .on_conflict_do_nothing()
+            .returning(administrations.c.id)
         )
+        if created.first() is None:
+            return
         for position, flow in enumerate(default_flows):
             await self.insert_flow(administration_id, flow, position)
 

@@ -46,7 +46,7 @@ class DunningContext:
         """Create an administration we have not heard of, with the default flows.
 
         The gateway owns administrations but publishes nothing yet, so an administration is
-        known here from the first fact or API call about it.
+        known here from the first fact about it or the first command that configures it.
         """
         if await repo.administration(administration_id) is None:
             await repo.create_administration(

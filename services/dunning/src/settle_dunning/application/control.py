@@ -40,11 +40,22 @@ PAGE = 1000
 async def _administration(
     ctx: DunningContext, repo: DunningRepository, administration_id: str
 ) -> Any:
-    """The administration's row. One not heard of yet (no import so far) is created with the
-    default flows, so it can be set up and paused before its first invoice arrives; the
-    gateway decides who may ask, and calls this only for administrations it knows."""
+    """The administration's row; NotFound for one dunning has not heard of."""
+    row = await repo.administration(administration_id)
+    if row is None:
+        raise NotFound("administration", administration_id)
+    return row
+
+
+async def _set_up_administration(
+    ctx: DunningContext, repo: DunningRepository, administration_id: str
+) -> Any:
+    """The administration's row for a command that configures it (pause, flows). One not
+    heard of yet (no import so far) is created with the default flows, so it can be set up
+    before its first invoice arrives; the gateway decides who may ask, and asks only for
+    administrations it knows. Reads stay reads: they never create one."""
     await ctx.ensure_administration(repo, administration_id)
-    return await repo.administration(administration_id)
+    return await _administration(ctx, repo, administration_id)
 
 
 async def _replan_pages(
@@ -98,7 +109,7 @@ async def create_flow(ctx: DunningContext, administration_id: str, draft: FlowDr
     flow = build_flow(draft, ctx.template_keys)
     async with transaction(ctx.sessions) as session:
         repo = ctx.repository(session)
-        await _administration(ctx, repo, administration_id)
+        await _set_up_administration(ctx, repo, administration_id)
         if await repo.flow(administration_id, flow.id) is not None:
             raise FlowExists(flow.id)
         await repo.insert_flow(administration_id, flow, None)
@@ -110,7 +121,7 @@ async def replace_flow(ctx: DunningContext, administration_id: str, draft: FlowD
     flow = build_flow(draft, ctx.template_keys)
     async with transaction(ctx.sessions) as session:
         repo = ctx.repository(session)
-        await _administration(ctx, repo, administration_id)
+        await _set_up_administration(ctx, repo, administration_id)
         if await repo.flow(administration_id, flow.id) is None:
             raise NotFound("flow", flow.id)
         await repo.replace_flow(administration_id, flow)
@@ -131,7 +142,7 @@ async def delete_flow(ctx: DunningContext, administration_id: str, flow_id: str)
     """Remove a flow no open invoice runs on (and never the last one)."""
     async with transaction(ctx.sessions) as session:
         repo = ctx.repository(session)
-        await _administration(ctx, repo, administration_id)
+        await _set_up_administration(ctx, repo, administration_id)
         flows = await repo.flows(administration_id)
         if flow_id not in {f.id for f in flows}:
             raise NotFound("flow", flow_id)
@@ -151,7 +162,7 @@ async def pause_administration(
     """Pause reminders (the invoice itself still goes out) or everything."""
     async with transaction(ctx.sessions) as session:
         repo = ctx.repository(session)
-        await _administration(ctx, repo, administration_id)
+        await _set_up_administration(ctx, repo, administration_id)
         on = ctx.business_date() if mode is not AdministrationPause.ACTIVE else None
         await repo.set_administration_pause(administration_id, mode, on)
 
@@ -162,7 +173,7 @@ async def resume_administration(ctx: DunningContext, administration_id: str) -> 
     today = ctx.business_date()
     async with transaction(ctx.sessions) as session:
         repo = ctx.repository(session)
-        await _administration(ctx, repo, administration_id)
+        await _set_up_administration(ctx, repo, administration_id)
         await repo.set_administration_pause(administration_id, AdministrationPause.ACTIVE, None)
         flows = {f.id: f for f in await repo.flows(administration_id)}
         changes = Changes(administration_id)
