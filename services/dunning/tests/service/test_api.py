@@ -145,6 +145,24 @@ async def test_a_paused_debtor_gets_nothing_until_resumed(dunning: Dunning) -> N
     assert (await dunning.run(date(2025, 3, 24))).json()["messages_requested"] == 1
     unknown = await dunning.client.post(f"{BASE}/debtors/nobody/resume")
     assert unknown.status_code == 404
+    changes = await dunning.events("debtor.pause_changed")
+    assert [(e["debtor_id"], e["mode"]) for e in changes] == [
+        ("deb-1", "fully_paused"),
+        ("deb-1", "active"),
+    ]
+
+
+async def test_pausing_the_administration_is_published_for_readers(dunning: Dunning) -> None:
+    await dunning.debtor()
+    await dunning.invoice()
+    paused = await dunning.client.post(f"{BASE}/pause", json={"mode": "reminders_paused"})
+    assert paused.status_code == 204, paused.text
+    assert (await dunning.client.post(f"{BASE}/resume")).status_code == 204
+    changes = await dunning.events("administration.pause_changed")
+    assert [(e["mode"], e["paused_on"]) for e in changes] == [
+        ("reminders_paused", "2025-03-20"),
+        ("active", None),
+    ]
 
 
 async def test_two_due_invoices_of_one_debtor_go_out_in_one_reminder(dunning: Dunning) -> None:

@@ -29,6 +29,7 @@ from settle_gateway.db import (
     rm_invoices,
     rm_message_invoices,
     rm_messages,
+    rm_pauses,
     rm_phase_totals,
     rm_steps,
     users,
@@ -45,7 +46,13 @@ from settle_gateway.identity import (
     token_time,
     verify_password,
 )
-from settle_gateway.projection import aware, mark_read_locally, record_written_locally
+from settle_gateway.projection import (
+    aware,
+    mark_read_locally,
+    pause_key,
+    record_pause_locally,
+    record_written_locally,
+)
 from settle_gateway.security import (
     CurrentPrincipal,
     LoginLimiter,
@@ -355,6 +362,7 @@ async def dashboard(
     return s.DashboardOut(
         administration_id=administration_id,
         business_date=today,
+        pause=await _pause_mode(session, administration_id),
         phases=phases,
         attention=attention,
         open=[s.MoneyTotal(currency=c, count=n, total=t) for c, (n, t) in open_totals.items()],
@@ -384,7 +392,59 @@ def _sort_value(sort: str, raw: str) -> Any:
     return raw
 
 
-def _invoice_summary(row: Any, today: date) -> s.InvoiceSummary:
+@dataclass(frozen=True)
+class _Pauses:
+    """What pauses the invoices of one page: the administration, or some of their debtors."""
+
+    administration: bool
+    debtors: frozenset[str]
+
+    def of(self, row: Any) -> Literal["invoice", "debtor", "administration"] | None:
+        if row.on_hold:
+            return "invoice"
+        if row.debtor_id in self.debtors:
+            return "debtor"
+        return "administration" if self.administration else None
+
+
+_PAUSED = sa.select(rm_pauses.c.subject_type, rm_pauses.c.subject_id).where(
+    rm_pauses.c.administration_id == sa.bindparam("administration_id"),
+    rm_pauses.c.mode != "active",
+    sa.or_(
+        rm_pauses.c.subject_type == "administration",
+        sa.and_(
+            rm_pauses.c.subject_type == "debtor",
+            rm_pauses.c.subject_id.in_(sa.bindparam("debtor_ids", expanding=True)),
+        ),
+    ),
+)
+
+
+async def _pauses(session: AsyncSession, administration_id: str, rows: Any) -> _Pauses:
+    debtor_ids = sorted({r.debtor_id for r in rows if r.debtor_id is not None})
+    found = (
+        await session.execute(
+            _PAUSED, {"administration_id": administration_id, "debtor_ids": debtor_ids}
+        )
+    ).all()
+    return _Pauses(
+        administration=any(r.subject_type == "administration" for r in found),
+        debtors=frozenset(r.subject_id for r in found if r.subject_type == "debtor"),
+    )
+
+
+async def _pause_mode(
+    session: AsyncSession, administration_id: str, debtor_id: str | None = None
+) -> Any:
+    key = pause_key(administration_id, debtor_id)
+    mode = await session.scalar(
+        sa.select(rm_pauses.c.mode).where(*(rm_pauses.c[k] == v for k, v in key.items()))
+    )
+    return mode or "active"
+
+
+def _invoice_summary(row: Any, today: date, pauses: _Pauses) -> s.InvoiceSummary:
+    paused_by = pauses.of(row)
     return s.InvoiceSummary(
         invoice_id=row.invoice_id,
         number=row.number,
@@ -398,6 +458,8 @@ def _invoice_summary(row: Any, today: date) -> s.InvoiceSummary:
         status=row.status,
         phase=row.phase,
         on_hold=row.on_hold,
+        paused=paused_by is not None,
+        paused_by=paused_by,
         overdue=row.status == "open" and row.due_date is not None and row.due_date < today,
         next_step_id=row.next_step_id,
         next_step_on=row.next_step_on,
@@ -419,7 +481,7 @@ class _InvoiceFilters(NamedTuple):
     amount_min: bool
     amount_max: bool
     overdue: bool | None
-    paused: bool
+    paused: bool | None
     attention: bool
     q: bool
     sort: str
@@ -453,8 +515,23 @@ def _invoice_page_query(f: _InvoiceFilters) -> sa.Select[Any]:
         where += [t.status == "open", t.due_date < sa.bindparam("today")]
     elif f.overdue is False:
         where.append(t.due_date >= sa.bindparam("today"))
-    if f.paused:
-        where.append(t.on_hold == sa.bindparam("paused"))
+    if f.paused is not None:
+        p, q = rm_pauses.alias("debtor_pause"), rm_pauses.alias("administration_pause")
+        paused = sa.or_(
+            t.on_hold,
+            sa.exists().where(
+                p.c.administration_id == t.administration_id,
+                p.c.subject_type == "debtor",
+                p.c.subject_id == t.debtor_id,
+                p.c.mode != "active",
+            ),
+            sa.exists().where(
+                q.c.administration_id == t.administration_id,
+                q.c.subject_type == "administration",
+                q.c.mode != "active",
+            ),
+        )
+        where.append(paused if f.paused else sa.not_(paused))
     if f.attention:
         a = rm_attention.c
         where.append(
@@ -533,7 +610,6 @@ async def list_invoices(
         "amount_min": amount_min,
         "amount_max": amount_max,
         "today": today,
-        "paused": paused,
         "attention": attention,
         "limit": limit + 1,
     }
@@ -553,7 +629,7 @@ async def list_invoices(
             amount_min=amount_min is not None,
             amount_max=amount_max is not None,
             overdue=overdue,
-            paused=paused is not None,
+            paused=paused,
             attention=bool(attention),
             q=bool(q),
             sort=sort,
@@ -567,7 +643,10 @@ async def list_invoices(
     next_cursor = (
         _encode_cursor([getattr(rows[-1], sort), rows[-1].invoice_id]) if more and rows else None
     )
-    return s.InvoicePage(items=[_invoice_summary(r, today) for r in rows], next_cursor=next_cursor)
+    pauses = await _pauses(session, administration_id, rows)
+    return s.InvoicePage(
+        items=[_invoice_summary(r, today, pauses) for r in rows], next_cursor=next_cursor
+    )
 
 
 _OPEN_ATTENTION = (
@@ -700,7 +779,7 @@ async def invoice_detail(
             )
         )
     timeline.sort(key=lambda entry: entry.at, reverse=True)
-    summary = _invoice_summary(row, state.today())
+    summary = _invoice_summary(row, state.today(), await _pauses(session, administration_id, [row]))
     return s.InvoiceDetail(
         **summary.model_dump(),
         pdf_url=row.pdf_url,
@@ -1000,8 +1079,11 @@ async def debtor_detail(
     )
     items = await _attention_of(session, administration_id, "debtor", debtor_id)
     summary = _debtor_summary(row, {debtor_id: [i.reason for i in items]})
+    invoice_rows = invoices.all()
+    pauses = await _pauses(session, administration_id, invoice_rows)
     return s.DebtorDetail(
         **summary.model_dump(),
+        pause=await _pause_mode(session, administration_id, debtor_id),
         emails=list(row.emails),
         phone=row.phone,
         address_lines=list(row.address_lines),
@@ -1010,7 +1092,7 @@ async def debtor_detail(
         country=row.country,
         language=row.language,
         attention_items=items,
-        invoices=[_invoice_summary(r, today) for r in invoices],
+        invoices=[_invoice_summary(r, today, pauses) for r in invoice_rows],
         messages=[_message_out(r) for r in messages],
     )
 
@@ -1321,6 +1403,14 @@ async def start_import(
 # --- settings and dunning control ------------------------------------------------------------
 
 
+async def _paused_locally(
+    state: GatewayState, administration_id: str, debtor_id: str | None, mode: str
+) -> None:
+    """Dunning accepted the pause: lists and details show it before its event arrives."""
+    async with transaction(state.runtime.sessions) as session:
+        await record_pause_locally(session, pause_key(administration_id, debtor_id), mode)
+
+
 @router.get(ADM + "/settings", responses=NOT_FOUND)
 async def administration_settings(
     administration_id: str, request: Request, principal: CurrentPrincipal, state: State
@@ -1344,6 +1434,7 @@ async def pause_administration(
     await _proxy(
         request, state, "dunning", "POST", administration_id, "/pause", json=body.model_dump()
     )
+    await _paused_locally(state, administration_id, None, body.mode)
     result: dict[str, Any] = await _proxy(request, state, "dunning", "GET", administration_id, "")
     return result
 
@@ -1355,6 +1446,7 @@ async def resume_administration(
     """Resume; answers the administration as dunning has it now."""
     authorize(principal, administration_id, Action.SETTINGS)
     await _proxy(request, state, "dunning", "POST", administration_id, "/resume")
+    await _paused_locally(state, administration_id, None, "active")
     result: dict[str, Any] = await _proxy(request, state, "dunning", "GET", administration_id, "")
     return result
 
@@ -1468,6 +1560,7 @@ async def pause_debtor(
         f"/debtors/{debtor_id}/pause",
         json=body.model_dump(),
     )
+    await _paused_locally(state, administration_id, debtor_id, body.mode)
     return Response(status_code=204)
 
 
@@ -1484,6 +1577,7 @@ async def resume_debtor(
     await _proxy(
         request, state, "dunning", "POST", administration_id, f"/debtors/{debtor_id}/resume"
     )
+    await _paused_locally(state, administration_id, debtor_id, "active")
     return Response(status_code=204)
 
 

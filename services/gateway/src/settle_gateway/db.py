@@ -180,6 +180,19 @@ rm_attention = sa.Table(
     sa.Index("ix_rm_attention_reason", "administration_id", "reason", "open"),
 )
 
+# Pauses of whole administrations (subject_type "administration", subject_id the
+# administration) and of debtors, as dunning announced them; a resume keeps its row as
+# "active" so an older event arriving late cannot pause again.
+rm_pauses = sa.Table(
+    "rm_pauses",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("subject_type", sa.String(20), primary_key=True),
+    sa.Column("subject_id", ID, primary_key=True),
+    sa.Column("mode", sa.String(20), nullable=False),  # active, reminders_paused, fully_paused
+    sa.Column("at", TS, nullable=False),
+)
+
 rm_steps = sa.Table(
     "rm_steps",
     metadata,

@@ -27,6 +27,7 @@ from settle_gateway.db import (
     rm_invoices,
     rm_message_invoices,
     rm_messages,
+    rm_pauses,
     rm_phase_totals,
     rm_steps,
 )
@@ -39,6 +40,7 @@ TOPICS = [
     importer.RUNS.name,
     dunning.STEPS.name,
     dunning.ATTENTION.name,
+    dunning.PAUSES.name,
     messaging.MESSAGES.name,
 ]
 NEW_PHASE = "new"  # an imported invoice dunning has not reported on yet
@@ -323,6 +325,8 @@ async def _apply(batch: _Batch, received: ReceivedEvent) -> None:
         await _dunning_state(batch, event, at)
     elif isinstance(event, dunning.AttentionRaised | dunning.AttentionResolved):
         await _attention(batch, event, at)
+    elif isinstance(event, dunning.AdministrationPauseChanged | dunning.DebtorPauseChanged):
+        await _pause(batch.session, event, at)
     elif isinstance(event, messaging.MessageRead):
         await _message_read(batch.session, event, at)
     elif isinstance(event, messaging._MessageEvent):
@@ -538,6 +542,46 @@ async def _attention(
     if is_open != was_open:
         counter = (fact.administration_id, fact.subject_type, fact.reason)
         batch.attention[counter] += 1 if is_open else -1
+
+
+def pause_key(administration_id: str, debtor_id: str | None) -> dict[str, str]:
+    """The rm_pauses row of an administration (no debtor) or of one of its debtors."""
+    return {
+        "administration_id": administration_id,
+        "subject_type": "debtor" if debtor_id else "administration",
+        "subject_id": debtor_id or administration_id,
+    }
+
+
+async def _pause(
+    session: AsyncSession,
+    fact: dunning.AdministrationPauseChanged | dunning.DebtorPauseChanged,
+    at: datetime,
+) -> None:
+    debtor_id = fact.debtor_id if isinstance(fact, dunning.DebtorPauseChanged) else None
+    await record_pause(session, pause_key(fact.administration_id, debtor_id), fact.mode, at)
+
+
+async def record_pause(session: AsyncSession, key: dict[str, str], mode: str, at: datetime) -> None:
+    """Set a pause unless what is stored is newer."""
+    where = [rm_pauses.c[name] == value for name, value in key.items()]
+    stored = (await session.execute(sa.select(rm_pauses.c.at).where(*where))).first()
+    if stored is None:
+        await session.execute(sa.insert(rm_pauses).values(**key, mode=mode, at=at))
+        return
+    stored_at = aware(stored.at)
+    assert stored_at is not None
+    if at >= stored_at:
+        await session.execute(sa.update(rm_pauses).where(*where).values(mode=mode, at=at))
+
+
+async def record_pause_locally(session: AsyncSession, key: dict[str, str], mode: str) -> None:
+    """After dunning accepted a pause or resume, show it at once. The row keeps the time of
+    the newest event applied, so the event of this very command still applies after it."""
+    where = [rm_pauses.c[name] == value for name, value in key.items()]
+    result = await session.execute(sa.update(rm_pauses).where(*where).values(mode=mode))
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        await session.execute(sa.insert(rm_pauses).values(**key, mode=mode, at=BEFORE_ANY_EVENT))
 
 
 _STATES: dict[type[messaging._MessageEvent], str] = {

@@ -79,9 +79,13 @@ class AgingBucket(BaseModel):
     total: Decimal
 
 
+PauseMode = Literal["active", "reminders_paused", "fully_paused"]
+
+
 class DashboardOut(BaseModel):
     administration_id: str
     business_date: date
+    pause: PauseMode = Field(description="the administration's pause, as dunning announced it")
     phases: list[PhaseTotal]
     attention: list[AttentionCount]
     open: list[MoneyTotal]
@@ -101,7 +105,11 @@ class InvoiceSummary(BaseModel):
     currency: str | None
     status: str = Field(description="open or settled")
     phase: str
-    on_hold: bool
+    on_hold: bool = Field(description="the invoice itself is paused")
+    paused: bool = Field(description="on hold, or its debtor or administration is paused")
+    paused_by: Literal["invoice", "debtor", "administration"] | None = Field(
+        description="the most specific pause that holds the invoice, if any"
+    )
     overdue: bool
     next_step_id: str | None
     next_step_on: date | None
@@ -206,6 +214,7 @@ class MessagePage(BaseModel):
 
 
 class DebtorDetail(DebtorSummary):
+    pause: PauseMode = Field(description="the debtor's own pause, as dunning announced it")
     emails: list[str]
     phone: str | None
     address_lines: list[str]

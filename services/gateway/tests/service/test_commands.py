@@ -99,8 +99,34 @@ async def test_pausing_the_administration_answers_dunnings_state(
     assert paused.json()["pause"] == "reminders_paused"
     shown = await gateway.get(f"{API}/settings", "rita@a.example")
     assert shown.json()["pause"] == "reminders_paused"
+    # The read model shows it before dunning's event arrives: no stale list after the click.
+    [invoice] = (await gateway.get(f"{API}/invoices", params={"paused": True})).json()["items"]
+    assert invoice["paused_by"] == "administration"
+    assert (await gateway.dashboard())["pause"] == "reminders_paused"
     resumed = await gateway.post(f"{API}/resume")
     assert resumed.json()["pause"] != "reminders_paused"
+    assert (await gateway.get(f"{API}/invoices", params={"paused": True})).json()["items"] == []
+
+
+async def test_a_paused_debtor_shows_paused_at_once(
+    gateway: Gateway, neighbours: Neighbours
+) -> None:
+    await _debtor_and_invoice(gateway, neighbours)
+    paused = await gateway.post(
+        f"{API}/debtors/deb-1/pause", "sam@a.example", json={"mode": "fully_paused"}
+    )
+    assert paused.status_code == 204, paused.text
+    debtor = (await gateway.get(f"{API}/debtors/deb-1")).json()
+    assert debtor["pause"] == "fully_paused"
+    assert debtor["invoices"][0]["paused_by"] == "debtor"
+    resumed = await gateway.post(f"{API}/debtors/deb-1/resume", "sam@a.example")
+    assert resumed.status_code == 204
+    assert (await gateway.get(f"{API}/debtors/deb-1")).json()["pause"] == "active"
+    unknown = await gateway.post(
+        f"{API}/debtors/nobody/pause", "sam@a.example", json={"mode": "fully_paused"}
+    )
+    assert unknown.status_code == 404
+    assert (await gateway.get(f"{API}/debtors/deb-1")).json()["pause"] == "active"
 
 
 async def test_step_control_on_an_invoice_answers_its_dunning(

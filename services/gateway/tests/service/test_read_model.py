@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from settle_shared.events import importer
+from settle_shared.events import dunning, importer
 
 from .conftest import ADM, NOW, Gateway
 
@@ -481,3 +481,65 @@ async def test_the_attention_list_pages_newest_first(gateway: Gateway) -> None:
     assert seen == ["deb-1", "inv-4", "deb-1", "inv-3", "inv-2", "inv-1", "inv-0"]
     debtors_only = await gateway.get(f"{API}/attention", params={"subject_type": "debtor"})
     assert [i["reason"] for i in debtors_only.json()["items"]] == ["needs_call", "email_missing"]
+
+
+async def _paused(gateway: Gateway, **params: Any) -> dict[str, str | None]:
+    page = (await gateway.get(f"{API}/invoices", params=params)).json()
+    return {i["invoice_id"]: i["paused_by"] for i in page["items"]}
+
+
+async def test_pauses_of_the_debtor_and_the_administration_show_on_invoices(
+    gateway: Gateway,
+) -> None:
+    await gateway.debtor("deb-1")
+    await gateway.debtor("deb-2")
+    await gateway.invoice("inv-1", debtor_id="deb-1")
+    await gateway.invoice("inv-2", debtor_id="deb-2")
+    await gateway.invoice("inv-3", debtor_id="deb-2")
+    await gateway.deliver(
+        dunning.StepPlanned(
+            administration_id=ADM,
+            invoice_id="inv-3",
+            debtor_id="deb-2",
+            flow_id="standard",
+            phase="sent",
+            on_hold=True,
+        )
+    )
+    await gateway.deliver(
+        dunning.DebtorPauseChanged(administration_id=ADM, debtor_id="deb-1", mode="fully_paused")
+    )
+    assert await _paused(gateway) == {"inv-1": "debtor", "inv-2": None, "inv-3": "invoice"}
+    assert set(await _paused(gateway, paused=True)) == {"inv-1", "inv-3"}
+    assert set(await _paused(gateway, paused=False)) == {"inv-2"}
+    debtor = (await gateway.get(f"{API}/debtors/deb-1")).json()
+    assert debtor["pause"] == "fully_paused"
+    assert debtor["invoices"][0]["paused_by"] == "debtor"
+
+    gateway.at(NOW + timedelta(minutes=1))
+    await gateway.deliver(
+        dunning.AdministrationPauseChanged(
+            administration_id=ADM, mode="reminders_paused", paused_on=date(2025, 3, 20)
+        )
+    )
+    assert (await gateway.dashboard())["pause"] == "reminders_paused"
+    assert await _paused(gateway) == {
+        "inv-1": "debtor",
+        "inv-2": "administration",
+        "inv-3": "invoice",
+    }
+    assert await _paused(gateway, paused=False) == {}
+    detail = (await gateway.get(f"{API}/invoices/inv-2")).json()
+    assert (detail["paused"], detail["on_hold"]) == (True, False)
+
+    # A resume, then the pause it lifted arriving late: the resume stands.
+    gateway.at(NOW + timedelta(minutes=3))
+    await gateway.deliver(dunning.AdministrationPauseChanged(administration_id=ADM, mode="active"))
+    gateway.at(NOW + timedelta(minutes=2))
+    await gateway.deliver(
+        dunning.AdministrationPauseChanged(administration_id=ADM, mode="fully_paused")
+    )
+    assert (await gateway.dashboard())["pause"] == "active"
+    assert set(await _paused(gateway, paused=False)) == {"inv-2"}
+    other = await gateway.get(f"{API}/debtors/deb-2")
+    assert other.json()["pause"] == "active"

@@ -1,5 +1,5 @@
 """What the dunning service publishes: steps executed and planned, phase changes, message
-requests for messaging, invoices ready for collection, and attention items."""
+requests for messaging, invoices ready for collection, attention items, and pauses."""
 
 from __future__ import annotations
 
@@ -31,8 +31,16 @@ ATTENTION = topic(
     key="subject_id (the invoice or debtor the item is about)",
     description="Attention items dunning raises and resolves: something a person should look at.",
 )
+PAUSES = topic(
+    "dunning.pauses.v1",
+    producer="dunning",
+    key="administration_id: an administration's pauses and its debtors' stay in order",
+    description="Whole administrations and single debtors paused and resumed (an invoice's "
+    "own hold travels with its plan, as StepPlanned.on_hold).",
+)
 
 Money = Decimal
+PauseMode = Literal["active", "reminders_paused", "fully_paused"]
 
 
 class _InvoiceStepEvent(Event):
@@ -245,3 +253,34 @@ class AttentionResolved(_AttentionEvent):
     """The cause of an open attention item went away; `sentence` says how."""
 
     event_type: ClassVar[str] = "settle.dunning.attention.resolved"
+
+
+class _PauseEvent(Event):
+    topic: ClassVar[Topic] = PAUSES
+
+    administration_id: str
+    mode: PauseMode = Field(
+        description="active; reminders_paused: new invoices still get their first step, no "
+        "reminders go out; fully_paused: nothing goes out"
+    )
+
+    def key(self) -> str:
+        return self.administration_id
+
+
+@event
+class AdministrationPauseChanged(_PauseEvent):
+    """A user paused or resumed the whole administration."""
+
+    event_type: ClassVar[str] = "settle.dunning.administration.pause_changed"
+
+    paused_on: date | None = Field(None, description="business date of the pause; None if active")
+
+
+@event
+class DebtorPauseChanged(_PauseEvent):
+    """A user paused or resumed one debtor (all of their invoices)."""
+
+    event_type: ClassVar[str] = "settle.dunning.debtor.pause_changed"
+
+    debtor_id: str

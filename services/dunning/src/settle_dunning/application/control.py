@@ -165,6 +165,9 @@ async def pause_administration(
         await _set_up_administration(ctx, repo, administration_id)
         on = ctx.business_date() if mode is not AdministrationPause.ACTIVE else None
         await repo.set_administration_pause(administration_id, mode, on)
+        changes = Changes(administration_id)
+        changes.administration_pause(mode.value, on)
+        await changes.write(session, ctx.outbox)
 
 
 async def resume_administration(ctx: DunningContext, administration_id: str) -> int:
@@ -177,6 +180,7 @@ async def resume_administration(ctx: DunningContext, administration_id: str) -> 
         await repo.set_administration_pause(administration_id, AdministrationPause.ACTIVE, None)
         flows = {f.id: f for f in await repo.flows(administration_id)}
         changes = Changes(administration_id)
+        changes.administration_pause(AdministrationPause.ACTIVE.value, None)
         moved = await _replan_pages(
             ctx,
             repo,
@@ -199,6 +203,9 @@ async def pause_debtor(
         if await repo.debtor_row(administration_id, debtor_id) is None:
             raise NotFound("debtor", debtor_id)
         await repo.set_debtor_pause(administration_id, debtor_id, mode)
+        changes = Changes(administration_id)
+        changes.debtor_pause(debtor_id, mode.value)
+        await changes.write(session, ctx.outbox)
 
 
 async def resume_debtor(ctx: DunningContext, administration_id: str, debtor_id: str) -> int:
@@ -212,6 +219,7 @@ async def resume_debtor(ctx: DunningContext, administration_id: str, debtor_id: 
         await repo.set_debtor_pause(administration_id, debtor_id, DebtorPause.ACTIVE)
         flows = {f.id: f for f in await repo.flows(administration_id)}
         changes = Changes(administration_id)
+        changes.debtor_pause(debtor_id, DebtorPause.ACTIVE.value)
         moved = await _replan_pages(
             ctx,
             repo,

@@ -4,6 +4,7 @@ the same transaction as the state change they describe."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -230,6 +231,22 @@ class Changes:
                 )
             else:
                 self.events.append(events.AttentionResolved(**common))
+
+    def administration_pause(self, mode: str, paused_on: date | None) -> None:
+        """The administration was paused or resumed."""
+        self.events.append(
+            events.AdministrationPauseChanged(
+                administration_id=self.administration_id, mode=mode, paused_on=paused_on
+            )
+        )
+
+    def debtor_pause(self, debtor_id: str, mode: str) -> None:
+        """A debtor was paused or resumed."""
+        self.events.append(
+            events.DebtorPauseChanged(
+                administration_id=self.administration_id, debtor_id=debtor_id, mode=mode
+            )
+        )
 
     async def write(
         self,
