@@ -18,6 +18,7 @@ import sqlalchemy as sa
 import typer
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from settle_shared.clock import Clock, clock_from_settings
 from settle_shared.consumer import BatchHandler, EventConsumer, Handler, ReceivedEvent
@@ -29,7 +30,7 @@ from settle_shared.health import (
     health_router,
     require_service_token,
 )
-from settle_shared.kafka import catalogue_topics, create_broker, ensure_topics
+from settle_shared.kafka import catalogue_topics, cluster_id, create_broker, ensure_topics
 from settle_shared.logs import configure_logging, get_logger
 from settle_shared.outbox import KafkaSender, Outbox, OutboxRelay
 from settle_shared.settings import ServiceSettings, load_settings
@@ -100,21 +101,7 @@ class ServiceRuntime:
         self.sessions = session_factory(self.engine)
         self.broker = create_broker(settings, client_id=f"settle-{spec.name}")
         self.outbox = Outbox(spec.metadata, source=f"/settle/{spec.name}", clock=self.clock)
-        self.relay = OutboxRelay(
-            engine=self.engine,
-            sessions=self.sessions,
-            metadata=spec.metadata,
-            sender=KafkaSender(
-                settings.kafka_bootstrap_servers,
-                idempotence=settings.kafka_idempotence,
-                client_id=f"settle-{spec.name}-relay",
-            ),
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            clock=self.clock,
-            batch_size=settings.outbox_batch_size,
-            poll_interval_s=settings.outbox_poll_interval_s,
-            replay_on_new_cluster=settings.outbox_replay_on_new_cluster,
-        )
+        self.relay = build_relay(spec, settings, self.engine, self.sessions, self.clock)
         self.app = FastAPI(
             title=f"Settle {spec.name}",
             description=spec.description,
@@ -192,20 +179,113 @@ class ServiceRuntime:
             replication_factor=settings.kafka_replication_factor,
         )
         await self.broker.start()
-        await self.relay.start()
+        in_process = settings.outbox_relay_in_process
         stop = asyncio.Event()
-        tasks = [asyncio.create_task(self.relay.run(stop), name="outbox-relay")]
+        tasks: list[asyncio.Task[None]] = []
+        if in_process:
+            await self.relay.start()
+            tasks.append(asyncio.create_task(self.relay.run(stop), name="outbox-relay"))
         tasks += [asyncio.create_task(task(stop)) for task in self.background]
-        log.info("service started", port=settings.http_port, consumers=len(self.consumers))
+        log.info(
+            "service started",
+            port=settings.http_port,
+            consumers=len(self.consumers),
+            # false: `settle relay <service>` publishes this service's outbox
+            outbox_relay_in_process=in_process,
+        )
         try:
             yield
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await self.relay.stop()
+            if in_process:
+                await self.relay.stop()
             await self.broker.stop()
             await self.engine.dispose()
             log.info("service stopped")
+
+
+def build_relay(
+    spec: ServiceSpec,
+    settings: ServiceSettings,
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+) -> OutboxRelay:
+    """The relay of a service's outbox, the same inside the service and in `settle relay`."""
+    return OutboxRelay(
+        engine=engine,
+        sessions=sessions,
+        metadata=spec.metadata,
+        sender=KafkaSender(
+            settings.kafka_bootstrap_servers,
+            idempotence=settings.kafka_idempotence,
+            client_id=f"settle-{spec.name}-relay",
+        ),
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        clock=clock,
+        batch_size=settings.outbox_batch_size,
+        poll_interval_s=settings.outbox_poll_interval_s,
+        replay_on_new_cluster=settings.outbox_replay_on_new_cluster,
+    )
+
+
+@dataclass
+class RelayRuntime:
+    """A service's outbox relay as a process of its own (`settle relay <service>`): the
+    service's engine and relay, and the same health and metrics endpoints, nothing else (no
+    API, no consumers, no background loops)."""
+
+    spec: ServiceSpec
+    settings: ServiceSettings
+    app: FastAPI = field(init=False)
+    relay: OutboxRelay = field(init=False)
+
+    def __post_init__(self) -> None:
+        settings, spec = self.settings, self.spec
+        self.clock = clock_from_settings(settings.clock_file)
+        self.engine = create_engine(settings.database_url)
+        self.sessions = session_factory(self.engine)
+        self.relay = build_relay(spec, settings, self.engine, self.sessions, self.clock)
+        self.app = FastAPI(
+            title=f"Settle {spec.name} outbox relay",
+            version="1",
+            lifespan=self._lifespan,
+            openapi_url=None,
+        )
+        self.app.include_router(
+            health_router({"database": self._check_database, "broker": self._check_broker})
+        )
+
+    async def _check_database(self) -> None:
+        await check_database(self.engine)
+
+    async def _check_broker(self) -> None:
+        await cluster_id(self.settings.kafka_bootstrap_servers)
+
+    @asynccontextmanager
+    async def _lifespan(self, _: FastAPI) -> AsyncIterator[None]:
+        settings = self.settings
+        # Like the service: the relay must not publish to topics that do not exist yet.
+        await ensure_topics(
+            settings.kafka_bootstrap_servers,
+            catalogue_topics(),
+            partitions=settings.kafka_partitions,
+            replication_factor=settings.kafka_replication_factor,
+        )
+        await self.relay.start()
+        stop = asyncio.Event()
+        task = asyncio.create_task(self.relay.run(stop), name="outbox-relay")
+        log.info("outbox relay started", port=settings.http_port)
+        try:
+            yield
+        finally:
+            # The pass under way finishes (its events published and taken off the queue).
+            stop.set()
+            await asyncio.gather(task, return_exceptions=True)
+            await self.relay.stop()
+            await self.engine.dispose()
+            log.info("outbox relay stopped")
 
 
 def build_runtime(spec: ServiceSpec, settings: ServiceSettings | None = None) -> ServiceRuntime:
@@ -215,6 +295,13 @@ def build_runtime(spec: ServiceSpec, settings: ServiceSettings | None = None) ->
     runtime = ServiceRuntime(spec, settings)
     spec.setup(runtime)
     return runtime
+
+
+def build_relay_runtime(spec: ServiceSpec, settings: ServiceSettings | None = None) -> RelayRuntime:
+    """Wire a service's relay alone: settings from the environment unless given."""
+    settings = settings or spec.load_settings()
+    configure_logging(spec.name, settings.log_level, settings.log_format)
+    return RelayRuntime(spec, settings)
 
 
 def discover_services() -> dict[str, ServiceSpec]:

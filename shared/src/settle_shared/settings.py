@@ -56,6 +56,11 @@ class ServiceSettings(BaseSettings):
         True,
         description="republish the whole outbox when the broker is a new cluster (lost its data)",
     )
+    outbox_relay_in_process: bool = Field(
+        True,
+        description="run the outbox relay inside the service; false when `settle relay <service>` "
+        "runs it as a process of its own",
+    )
     http_host: str = Field("127.0.0.1", description="address the HTTP server binds")
     http_port: int = Field(8000, ge=1, le=65535, description="port of the HTTP server")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")

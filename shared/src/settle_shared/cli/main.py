@@ -7,6 +7,7 @@ import asyncio
 import logging
 import os
 import shutil
+import signal
 import tempfile
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -122,6 +123,49 @@ def serve(
         serve_workers(config)
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+@app.command()
+def relay(
+    name: Annotated[
+        str, typer.Argument(envvar="SETTLE_SERVICE", help="the service whose outbox to publish")
+    ],
+    port: Annotated[
+        int | None,
+        typer.Option(help="port of /health and /metrics (default: the service's HTTP_PORT)"),
+    ] = None,
+) -> None:
+    """Run only the outbox relay of a service, as a process of its own (settings from the
+    service's SETTLE_<SERVICE>_* variables). Set SETTLE_<SERVICE>_OUTBOX_RELAY_IN_PROCESS=false
+    for the service itself."""
+    import uvicorn
+
+    from settle_shared.db import is_sqlite
+    from settle_shared.service import build_relay_runtime
+
+    spec = _service(name)
+    settings = spec.load_settings()
+    if is_sqlite(settings.database_url) and settings.outbox_relay_in_process:
+        # SQLite has no SKIP LOCKED: this relay and the service's would publish every event.
+        typer.echo(
+            f"on SQLite only one relay may run: set {spec.env_prefix}OUTBOX_RELAY_IN_PROCESS=false "
+            "for the service and this command",
+            err=True,
+        )
+        raise typer.Exit(2)
+    runtime = build_relay_runtime(spec, settings)
+    # uvicorn turns SIGTERM and SIGINT into a graceful shutdown (the relay finishes its pass),
+    # restores the handlers it found, then raises the signal again. A stop that was asked for
+    # and completed is a clean exit, so those handlers do nothing.
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, lambda *_: None)
+    uvicorn.run(
+        runtime.app,
+        host=settings.http_host,
+        port=port or settings.http_port,
+        log_config=None,
+        timeout_graceful_shutdown=10,
+    )
 
 
 @app.command()
