@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from settle_gateway.app import SERVICE
-from settle_gateway.db import rm_debtors
+from settle_gateway.db import rm_debtor_words, rm_debtors
 from settle_gateway.identity import (
     Role,
     create_user,
@@ -35,6 +35,7 @@ from settle_gateway.identity import (
     ensure_organisation,
     grant,
 )
+from settle_gateway.search import word_rows
 from settle_shared.clock import FixedClock
 from settle_shared.db import transaction
 from settle_shared.migrations import upgrade
@@ -153,6 +154,7 @@ def _invoices(
 
 # The columns COPY fills (the folded name and number are generated from them).
 DEBTOR_COLUMNS = [c.name for c in rm_debtors.columns if c.computed is None]
+WORD_COLUMNS = [c.name for c in rm_debtor_words.columns]
 # postal_code, city, country, language, open_invoices, open_amount of a filled debtor.
 NO_ADDRESS = (None, None, "NL", "nl", 0, Decimal("0.00"))
 
@@ -188,6 +190,10 @@ def fill(path: Path, invoices: int, others: int) -> None:
             ((adm, *debtor) for debtor in _debtors(adm, names)),
         )
         db.executemany(
+            "INSERT INTO rm_debtor_words VALUES (:administration_id, :debtor_id, :word, :name)",
+            word_rows(adm, _debtors(adm, names)),
+        )
+        db.executemany(
             INSERT_INVOICE,
             (tuple(map(_sqlite_value, row)) for row in _invoices(rng, adm, count, names)),
         )
@@ -214,6 +220,13 @@ async def fill_postgres(url: str, invoices: int, others: int) -> None:
                     for d, number, name in _debtors(adm, names)
                 ],
             )
+            words = (
+                tuple(w[c] for c in WORD_COLUMNS) for w in word_rows(adm, _debtors(adm, names))
+            )
+            while chunk := list(itertools.islice(words, 100_000)):
+                await db.copy_records_to_table(
+                    "rm_debtor_words", columns=WORD_COLUMNS, records=chunk
+                )
             rows = _invoices(rng, adm, count, names)
             while chunk := list(itertools.islice(rows, 100_000)):
                 await db.copy_records_to_table("rm_invoices", records=chunk)

@@ -71,3 +71,29 @@ async def test_the_outbox_queue_migration_keeps_what_was_published_and_what_was_
             ]
     finally:
         await engine.dispose()
+
+
+async def test_the_debtor_words_migration_indexes_the_debtors_already_there(any_database):
+    # Upgrading a filled read model: its debtors are found by the new search at once.
+    spec = SERVICES["gateway"]
+    await asyncio.to_thread(upgrade, spec.migrations_dir, any_database, "0006")
+    engine = create_async_engine(any_database)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO rm_debtors (administration_id, debtor_id, version, number, "
+                    "name, kind, emails, address_lines, open_invoices, open_amount) VALUES "
+                    "('adm', 'd1', 1, 'K-17', 'Bakkerij Ğüneş', 'business', '[]', '[]', 0, 0)"
+                )
+            )
+        await asyncio.to_thread(upgrade, spec.migrations_dir, any_database)
+        async with engine.connect() as conn:
+            words = await conn.execute(sa.text("SELECT word FROM rm_debtor_words ORDER BY word"))
+            assert list(words.scalars()) == ["17", "bakkerij", "gunes", "k", "k-17"]
+        await asyncio.to_thread(downgrade, spec.migrations_dir, any_database, "0006")
+        async with engine.connect() as conn:
+            folded = await conn.scalar(sa.text("SELECT name_folded FROM rm_debtors"))
+            assert folded.startswith("bakkerij ")  # SQLite's lower() folds ASCII only
+    finally:
+        await engine.dispose()

@@ -23,6 +23,7 @@ from settle_gateway.db import (
     memberships,
     rm_attention,
     rm_attention_counts,
+    rm_debtor_words,
     rm_debtors,
     rm_due_totals,
     rm_import_runs,
@@ -53,6 +54,7 @@ from settle_gateway.projection import (
     record_pause_locally,
     record_written_locally,
 )
+from settle_gateway.search import prefix_range, search_terms
 from settle_gateway.security import (
     CurrentPrincipal,
     LoginLimiter,
@@ -972,45 +974,58 @@ async def list_debtors(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> s.DebtorPage:
-    """Debtors by name, a page at a time (keyset)."""
+    """Debtors by name, a page at a time (keyset). `q` finds debtors with a word of the name
+    (or the number) starting with each word of `q`."""
     authorize(principal, administration_id, Action.READ)
     d = rm_debtors.c
-    where: list[sa.ColumnElement[bool]] = [d.administration_id == administration_id]
-    if has_open_invoices is True:
-        where.append(d.open_invoices > 0)
-    elif has_open_invoices is False:
-        where.append(d.open_invoices == 0)
+    keys: sa.Select[Any]
     if q:
-        pattern = _like(q.strip())
-        where.append(
-            sa.or_(
-                # What ILIKE does, against values folded once when they were written.
-                d.name_folded.like(sa.func.lower(f"%{pattern}%"), escape="\\"),
-                d.number_folded.like(sa.func.lower(f"{pattern}%"), escape="\\"),
+        terms = search_terms(q)
+        if not terms:  # only punctuation: no word to look for
+            return s.DebtorPage(items=[], next_cursor=None)
+        w = rm_debtor_words.alias("w")
+        name, debtor = w.c.name, w.c.debtor_id
+        keys = sa.select(name, debtor).distinct().where(w.c.administration_id == administration_id)
+        low, high = prefix_range(terms[0])
+        keys = keys.where(w.c.word >= low, w.c.word < high)
+        for term in terms[1:]:
+            other = rm_debtor_words.alias()
+            low, high = prefix_range(term)
+            keys = keys.where(
+                sa.exists().where(
+                    other.c.administration_id == administration_id,
+                    other.c.debtor_id == debtor,
+                    other.c.word >= low,
+                    other.c.word < high,
+                )
             )
-        )
+        if has_open_invoices is not None:
+            keys = keys.join(
+                rm_debtors, sa.and_(d.administration_id == administration_id, d.debtor_id == debtor)
+            )
+    else:
+        name, debtor = d.name, d.debtor_id
+        keys = sa.select(name, debtor).where(d.administration_id == administration_id)
+    if has_open_invoices is True:
+        keys = keys.where(d.open_invoices > 0)
+    elif has_open_invoices is False:
+        keys = keys.where(d.open_invoices == 0)
     if attention:
         a = rm_attention.c
-        where.append(
+        keys = keys.where(
             sa.exists().where(
                 a.administration_id == administration_id,
                 a.subject_type == "debtor",
-                a.subject_id == d.debtor_id,
+                a.subject_id == debtor,
                 a.reason == attention,
                 a.open,
             )
         )
     if cursor:
-        name, tie = _decode_cursor(cursor, 2)
-        where.append(_after(d.name, d.debtor_id, name, tie, desc=False))
-    # The page's keys first, from the covering name index alone; then only those rows.
-    page = (
-        sa.select(d.debtor_id, d.name)
-        .where(*where)
-        .order_by(d.name, d.debtor_id)
-        .limit(limit + 1)
-        .subquery()
-    )
+        after_name, tie = _decode_cursor(cursor, 2)
+        keys = keys.where(_after(name, debtor, after_name, tie, desc=False))
+    # The page's keys first, from an index alone (words, or names); then only those rows.
+    page = keys.order_by(name, debtor).limit(limit + 1).subquery()
     rows = (
         await session.execute(
             sa.select(*DEBTOR_SUMMARY_COLUMNS)

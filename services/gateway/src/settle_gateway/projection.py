@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from settle_gateway.db import (
     rm_attention,
     rm_attention_counts,
+    rm_debtor_words,
     rm_debtors,
     rm_due_totals,
     rm_import_runs,
@@ -31,6 +32,7 @@ from settle_gateway.db import (
     rm_phase_totals,
     rm_steps,
 )
+from settle_gateway.search import word_rows
 from settle_shared.consumer import ReceivedEvent
 from settle_shared.events import dunning, importer, messaging
 
@@ -385,7 +387,7 @@ async def _debtor(batch: _Batch, fact: importer.DebtorUpserted) -> None:
     key = (fact.administration_id, fact.debtor_id)
     current = (
         await session.execute(
-            sa.select(rm_debtors.c.version, rm_debtors.c.name).where(
+            sa.select(rm_debtors.c.version, rm_debtors.c.name, rm_debtors.c.number).where(
                 rm_debtors.c.administration_id == fact.administration_id,
                 rm_debtors.c.debtor_id == fact.debtor_id,
             )
@@ -429,12 +431,30 @@ async def _debtor(batch: _Batch, fact: importer.DebtorUpserted) -> None:
         )
         if current.name != fact.name:
             batch.renamed_debtors[key] = fact.name
+    if current is None or (current.name, current.number) != (fact.name, fact.number):
+        await _index_words(session, fact, replace=current is not None)
     for row in batch.invoices.values():  # invoices of this batch not yet written
         if (
             row["administration_id"] == fact.administration_id
             and row["debtor_id"] == fact.debtor_id
         ):
             row["debtor_name"] = fact.name
+
+
+async def _index_words(
+    session: AsyncSession, fact: importer.DebtorUpserted, *, replace: bool
+) -> None:
+    """The words the debtor search finds the debtor by (see settle_gateway.search)."""
+    if replace:
+        await session.execute(
+            sa.delete(rm_debtor_words).where(
+                rm_debtor_words.c.administration_id == fact.administration_id,
+                rm_debtor_words.c.debtor_id == fact.debtor_id,
+            )
+        )
+    rows = list(word_rows(fact.administration_id, [(fact.debtor_id, fact.number, fact.name)]))
+    if rows:
+        await session.execute(sa.insert(rm_debtor_words), rows)
 
 
 async def _run(session: AsyncSession, fact: importer.ImportRunFinished) -> None:

@@ -543,3 +543,35 @@ async def test_pauses_of_the_debtor_and_the_administration_show_on_invoices(
     assert set(await _paused(gateway, paused=False)) == {"inv-2"}
     other = await gateway.get(f"{API}/debtors/deb-2")
     assert other.json()["pause"] == "active"
+
+
+async def _found(gateway: Gateway, q: str, **params: Any) -> list[str]:
+    response = await gateway.get(f"{API}/debtors", params={"q": q, **params})
+    assert response.status_code == 200, response.text
+    return [d["name"] for d in response.json()["items"]]
+
+
+async def test_the_debtor_search_finds_the_start_of_any_word(gateway: Gateway) -> None:
+    await gateway.debtor("deb-1", name="Bakkerij de Vries B.V.")
+    await gateway.debtor("deb-2", name="Café Ğüneş & Zn.")
+    await gateway.debtor("deb-3", name="Jansen Bakkers VOF")
+    await gateway.debtor("deb-4", name="Vriesland Transport")
+    await gateway.debtor("deb-9", name="Bakkerij Elders", adm="adm-b")  # another organisation
+    assert await _found(gateway, "bakk") == ["Bakkerij de Vries B.V.", "Jansen Bakkers VOF"]
+    assert await _found(gateway, "VRIES") == ["Bakkerij de Vries B.V.", "Vriesland Transport"]
+    assert await _found(gateway, "vries bakk") == ["Bakkerij de Vries B.V."]
+    assert await _found(gateway, "gunes") == ["Café Ğüneş & Zn."]  # accents folded
+    assert await _found(gateway, "café") == ["Café Ğüneş & Zn."]
+    assert await _found(gateway, "akker") == []  # the start of a word, not any substring
+    assert await _found(gateway, "Ddeb-3") == ["Jansen Bakkers VOF"]  # the number, as written
+    assert await _found(gateway, "&") == []
+    first = await gateway.get(f"{API}/debtors", params={"q": "bakk", "limit": 1})
+    rest = await gateway.get(
+        f"{API}/debtors", params={"q": "bakk", "cursor": first.json()["next_cursor"]}
+    )
+    assert [d["name"] for d in rest.json()["items"]] == ["Jansen Bakkers VOF"]
+    await gateway.invoice("inv-1", debtor_id="deb-3")
+    assert await _found(gateway, "bakk", has_open_invoices=True) == ["Jansen Bakkers VOF"]
+    await gateway.debtor("deb-3", name="Jansen Brood VOF")  # renamed: found by its new words
+    assert await _found(gateway, "bakk") == ["Bakkerij de Vries B.V."]
+    assert await _found(gateway, "brood jans") == ["Jansen Brood VOF"]
