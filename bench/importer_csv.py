@@ -7,13 +7,15 @@ own database on PostgreSQL (127.0.0.1:5432 or SETTLE_TEST_POSTGRES_URL) and an e
 (or SETTLE_TEST_KAFKA_BOOTSTRAP), then measures, in one process:
 
 - first import: parse, reconcile, snapshot and outbox written per chunk, with the outbox relay
-  publishing concurrently; the clock stops when the last event is acknowledged by the broker;
+  publishing concurrently from a process of its own (``settle relay importer``, as the
+  importer runs in production), so the importing process only imports; the clock stops when
+  the outbox queue is empty, that is when the broker has acknowledged the last event;
 - second import of the same file (nothing changed: no events but the run's own);
 - a raw ``COPY`` of the same file into a table of text columns in the same database;
-- peak RSS of the process;
-- for each import, the CPU it cost per invoice in this process, in the PostgreSQL backends of
-  the bench's database and in the embedded broker: on a small machine the three share the
-  cores, so this shows where the time goes.
+- peak RSS of the importing process and of the relay process;
+- for each import, the CPU it cost per invoice in this process, in the relay process, in the
+  PostgreSQL backends of the bench's database and in the embedded broker: on a small machine
+  they all share the cores, so this shows where the time goes.
 
 For ``--big`` rows it repeats the first import (with publishing) in a fresh process, for peak RSS
 at that size. Figures are printed, not asserted: they depend on the machine.
@@ -26,6 +28,7 @@ import asyncio
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -33,6 +36,7 @@ import time
 import uuid
 from pathlib import Path
 
+import httpx
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -48,7 +52,6 @@ from settle_shared.embedded.broker import start_broker, wait_for_broker
 from settle_shared.kafka import catalogue_topics, ensure_topics
 from settle_shared.migrations import upgrade
 from settle_shared.net import free_port
-from settle_shared.outbox import KafkaSender, OutboxRelay
 from settle_shared.testing.infra import LOCAL_POSTGRES
 
 # SETTLE_BENCH_RELAY_AFTER=1: publish only after the import, to see the two costs apart.
@@ -57,6 +60,14 @@ RELAY_AFTER = bool(os.environ.get("SETTLE_BENCH_RELAY_AFTER"))
 
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def peak_rss_of_mib(pid: int) -> float:
+    """Peak RSS of another process that is still running (VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def cpu_seconds(pid: int) -> float:
@@ -69,14 +80,15 @@ def cpu_seconds(pid: int) -> float:
 
 
 class CpuMeter:
-    """CPU used during a measurement by this process, the PostgreSQL backends serving the
-    bench's database and the broker: where the time of an import goes on a machine whose
-    cores all three share."""
+    """CPU used during a measurement by this process, the relay process, the PostgreSQL
+    backends serving the bench's database and the broker: where the time of an import goes
+    on a machine whose cores they all share."""
 
-    def __init__(self, engine, database: str, broker_pid: int) -> None:
+    def __init__(self, engine, database: str, broker_pid: int, relay_pid: int) -> None:
         self.engine = engine
         self.database = database
         self.broker_pid = broker_pid
+        self.relay_pid = relay_pid
 
     async def _backends(self) -> list[int]:
         async with self.engine.connect() as conn:
@@ -90,6 +102,7 @@ class CpuMeter:
         backends = await self._backends()
         return {
             "importer": time.process_time(),
+            "relay": cpu_seconds(self.relay_pid),
             "broker": cpu_seconds(self.broker_pid) if self.broker_pid else 0.0,
             **{f"pg{pid}": cpu_seconds(pid) for pid in backends},
         }
@@ -98,33 +111,95 @@ class CpuMeter:
     def report(before: dict[str, float], after: dict[str, float], rows: int) -> str:
         used = {name: after[name] - before.get(name, 0.0) for name in after}
         postgres = sum(v for k, v in used.items() if k.startswith("pg"))
-        parts = {"importer": used["importer"], "PostgreSQL": postgres, "broker": used["broker"]}
+        parts = {
+            "importer": used["importer"],
+            "relay": used["relay"],
+            "PostgreSQL": postgres,
+            "broker": used["broker"],
+        }
         shown = ", ".join(f"{name} {1e6 * sec / rows:,.0f}" for name, sec in parts.items())
         return f"CPU per invoice (µs): {shown}; {1e6 * sum(parts.values()) / rows:,.0f} in all"
 
 
+class RelayProcess:
+    """`settle relay importer` on the bench's database, as production runs it beside an
+    importer whose own relay is off."""
+
+    def __init__(self, url: str, bootstrap: str) -> None:
+        self.port = free_port()
+        env = {
+            **os.environ,
+            "SETTLE_CLI_NO_PLUGINS": "1",
+            "SETTLE_IMPORTER_DATABASE_URL": url,
+            "SETTLE_IMPORTER_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "SETTLE_IMPORTER_OUTBOX_RELAY_IN_PROCESS": "false",
+            "SETTLE_IMPORTER_OUTBOX_BATCH_SIZE": "5000",
+            # No notification crosses the process boundary: poll often, so the last events
+            # of a run are not left waiting long.
+            "SETTLE_IMPORTER_OUTBOX_POLL_INTERVAL_S": "0.02",
+            "SETTLE_IMPORTER_LOG_LEVEL": "WARNING",
+            "SETTLE_IMPORTER_LOG_FORMAT": "console",
+        }
+        command = [sys.executable, "-m", "settle_shared.cli.main", "relay", "importer"]
+        self.process = subprocess.Popen([*command, "--port", str(self.port)], env=env)
+        self.pid = self.process.pid
+
+    async def wait_ready(self, timeout_s: float = 60) -> None:
+        deadline = time.monotonic() + timeout_s
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"settle relay exited with {self.process.returncode}")
+                try:
+                    url = f"http://127.0.0.1:{self.port}/health/ready"
+                    if (await client.get(url)).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise TimeoutError("settle relay not ready")
+
+    def pause(self) -> None:
+        os.kill(self.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        os.kill(self.pid, signal.SIGCONT)
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        if self.process.wait(30) != 0:
+            raise RuntimeError(f"settle relay exited with {self.process.returncode}")
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+async def outbox_size(engine) -> int:
+    async with engine.connect() as conn:
+        return int(await conn.scalar(sa.text("SELECT count(*) FROM outbox")) or 0)
+
+
+async def until_published(engine) -> None:
+    """Until the relay has taken every event off the queue, which it does once the broker
+    has acknowledged them."""
+    query = sa.text("SELECT EXISTS (SELECT 1 FROM outbox_pending)")
+    async with engine.connect() as conn:
+        while await conn.scalar(query):
+            await conn.rollback()
+            await asyncio.sleep(0.01)
+
+
 async def import_and_publish(
-    ctx, relay: OutboxRelay, path: Path, administration_id: str, meter: CpuMeter
+    ctx, engine, relay: RelayProcess, path: Path, administration_id: str, meter: CpuMeter
 ) -> tuple[float, int, dict[str, int]]:
     """Seconds from the start of the run until its last event is published; events published."""
-    done = asyncio.Event()
-    published = 0
-
-    async def relay_loop() -> None:
-        nonlocal published
-        if RELAY_AFTER:
-            await done.wait()
-        while not done.is_set():
-            n = await relay.publish_pending()
-            published += n
-            if not n:
-                await asyncio.sleep(0.02)
-        while n := await relay.publish_pending():
-            published += n
-
+    events_before = await outbox_size(engine)
     before = await meter.snapshot()
+    if RELAY_AFTER:
+        relay.pause()
     started = time.perf_counter()
-    relaying = asyncio.create_task(relay_loop())
     run_id = await start_run(
         ctx, administration_id, source="csv", source_name=path.name, trigger="command_line"
     )
@@ -136,10 +211,12 @@ async def import_and_publish(
         RunOptions(complete=True),
     )
     imported = time.perf_counter() - started
-    done.set()
-    await relaying
+    if RELAY_AFTER:
+        relay.resume()
+    await until_published(engine)
     seconds = time.perf_counter() - started
     after = await meter.snapshot()
+    published = await outbox_size(engine) - events_before
     print(
         f"  (import itself {imported:.2f} s, then publishing the rest {seconds - imported:.2f} s)"
     )
@@ -176,25 +253,20 @@ async def measure(rows: int, bootstrap: str, server: str, *, second: bool, broke
     path = folder / "export.csv"
     write_export(path, rows)
     engine = create_engine(url)
+    relay: RelayProcess | None = None
     try:
         await asyncio.to_thread(upgrade, SERVICE.migrations_dir, url)
         await ensure_topics(bootstrap, catalogue_topics(), partitions=6)
-        settings = ImporterSettings(database_url=url, kafka_bootstrap_servers=bootstrap)
+        settings = ImporterSettings(
+            database_url=url, kafka_bootstrap_servers=bootstrap, outbox_relay_in_process=False
+        )
         sessions = session_factory(engine)
         ctx = context_for(settings, sessions)
-        relay = OutboxRelay(
-            engine=engine,
-            sessions=sessions,
-            metadata=SERVICE.metadata,
-            sender=KafkaSender(bootstrap, idempotence=False, client_id="bench-importer"),
-            bootstrap_servers=bootstrap,
-            clock=ctx.clock,
-            batch_size=5000,
-        )
-        await relay.start()
-        meter = CpuMeter(admin, name, broker_pid)
+        relay = RelayProcess(url, bootstrap)
+        await relay.wait_ready()
+        meter = CpuMeter(admin, name, broker_pid, relay.pid)
         first_s, first_events, counts = await import_and_publish(
-            ctx, relay, path, "adm-bench", meter
+            ctx, engine, relay, path, "adm-bench", meter
         )
         print(f"rows (invoices)           {rows:>10,}  ({rows // 5:,} debtors)")
         print(
@@ -203,7 +275,7 @@ async def measure(rows: int, bootstrap: str, server: str, *, second: bool, broke
         )
         if second:
             second_s, second_events, counts = await import_and_publish(
-                ctx, relay, path, "adm-bench", meter
+                ctx, engine, relay, path, "adm-bench", meter
             )
             print(
                 f"second import (no change) {rows / second_s:>10,.0f} invoices/s  "
@@ -216,8 +288,11 @@ async def measure(rows: int, bootstrap: str, server: str, *, second: bool, broke
                 f"the import takes {first_s / copy_s:.1f}x as long"
             )
         print(f"peak RSS                  {peak_rss_mib():>10,.0f} MiB")
-        await relay.stop()
+        print(f"peak RSS of the relay     {peak_rss_of_mib(relay.pid):>10,.0f} MiB")
+        relay.stop()
     finally:
+        if relay is not None:
+            relay.kill()  # still running only when the bench failed
         await engine.dispose()
         async with admin.connect() as conn:
             await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
