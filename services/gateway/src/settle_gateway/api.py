@@ -139,7 +139,7 @@ async def login(body: s.LoginIn, request: Request, state: State) -> s.TokensOut:
     """Sign in with email and password: a short-lived access token and a refresh token.
     Failed attempts per account and client address are limited."""
     address = _client_address(request)
-    wait = state.limiter.retry_after(body.email, address)
+    wait = await state.limiter.retry_after(body.email, address)
     if wait is not None:
         log.warning("login refused: too many failures", address=address)
         raise HTTPException(
@@ -156,11 +156,11 @@ async def login(body: s.LoginIn, request: Request, state: State) -> s.TokensOut:
             )
         ).first()
         if not verify_password(user.password_hash if user else None, body.password):
-            state.limiter.failed(body.email, address)
+            await state.limiter.failed(body.email, address)
             log.info("login failed", address=address)
             raise HTTPException(401, detail="wrong email or password")
         assert user is not None
-        state.limiter.succeeded(body.email, address)
+        await state.limiter.succeeded(body.email, address)
         log.info("login", user_id=user.id)
         return await _tokens(session, state, user.id)
 

@@ -78,7 +78,9 @@ def setup(runtime: ServiceRuntime) -> None:
     runtime.app.state.gateway = api.GatewayState(
         runtime=runtime,
         settings=settings,
-        limiter=LoginLimiter(settings.login_max_failures, settings.login_window_s),
+        limiter=LoginLimiter(
+            runtime.sessions, settings.login_max_failures, settings.login_window_s
+        ),
         oidc=oidc,
         upstreams=upstreams,
         principals=PrincipalCache(settings.principal_cache_s),

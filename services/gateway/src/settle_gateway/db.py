@@ -97,6 +97,18 @@ api_tokens = sa.Table(
     sa.Column("revoked_at", TS, nullable=True),
 )
 
+# Failed logins, one row per failure: every replica counts the same (see LoginLimiter).
+login_failures = sa.Table(
+    "login_failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("account", sa.String(320), nullable=False),
+    sa.Column("address", sa.String(100), nullable=False),
+    sa.Column("failed_at", TS, nullable=False),
+    sa.Index("ix_login_failures_key", "account", "address", "failed_at"),
+    sa.Index("ix_login_failures_at", "failed_at"),
+)
+
 # --- read model -----------------------------------------------------------------------------
 
 rm_debtors = sa.Table(

@@ -9,14 +9,17 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections import OrderedDict, defaultdict, deque
+from collections import OrderedDict
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import jwt
+import sqlalchemy as sa
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from settle_gateway.db import login_failures
 from settle_gateway.identity import (
     ALLOWED,
     Action,
@@ -28,6 +31,7 @@ from settle_gateway.identity import (
     principal_for_user,
 )
 from settle_gateway.settings import GatewaySettings
+from settle_shared.db import transaction
 from settle_shared.logs import get_logger
 
 log = get_logger(__name__)
@@ -39,44 +43,62 @@ OIDC_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]
 
 
 class LoginLimiter:
-    """Failed logins per (account, client address) in a sliding window.
+    """Failed logins per (account, client address) in a sliding window, counted in the
+    gateway's database so that every replica and worker sees the same count. Each failure is
+    a row; rows older than the window are deleted as new failures come in. Wall-clock time,
+    not the business clock, which may jump in demos."""
 
-    In memory: right for one replica. With several replicas each counts on its own, so the
-    effective limit is multiplied by the replica count (a shared store would fix that). It
-    uses the monotonic clock on purpose: the business clock may jump in demos."""
-
-    SWEEP_AT = 10_000
-
-    def __init__(self, max_failures: int, window_s: float) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], max_failures: int, window_s: float
+    ) -> None:
+        self._sessions = sessions
         self._max = max_failures
-        self._window = window_s
-        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._window = timedelta(seconds=window_s)
 
-    def _recent(self, key: tuple[str, str]) -> deque[float]:
-        stamps = self._failures[key]
-        cutoff = time.monotonic() - self._window
-        while stamps and stamps[0] < cutoff:
-            stamps.popleft()
-        return stamps
+    @staticmethod
+    def _key(account: str, address: str) -> list[sa.ColumnElement[bool]]:
+        return [
+            login_failures.c.account == account.strip().lower(),
+            login_failures.c.address == address,
+        ]
 
-    def retry_after(self, account: str, address: str) -> int | None:
+    async def retry_after(self, account: str, address: str) -> int | None:
         """Seconds to wait when the limit is reached, else None."""
-        stamps = self._recent((account.lower(), address))
+        now = datetime.now(UTC)
+        async with self._sessions() as session:
+            recent = (
+                await session.execute(
+                    sa.select(login_failures.c.failed_at)
+                    .where(*self._key(account, address))
+                    .where(login_failures.c.failed_at > now - self._window)
+                    .order_by(login_failures.c.failed_at.desc())
+                    .limit(self._max)
+                )
+            ).scalars()
+            # SQLite hands times back without zone; they were stored in UTC.
+            stamps = [s if s.tzinfo else s.replace(tzinfo=UTC) for s in recent]
         if len(stamps) < self._max:
             return None
-        return max(1, int(stamps[0] + self._window - time.monotonic()) + 1)
+        # The oldest of the last `max` failures leaving the window lifts the limit.
+        oldest = min(stamps)
+        return max(1, int((oldest + self._window - now).total_seconds()) + 1)
 
-    def failed(self, account: str, address: str) -> None:
-        self._recent((account.lower(), address)).append(time.monotonic())
-        if len(self._failures) > self.SWEEP_AT:
-            # Many distinct accounts tried (an attack, likely): forget whatever has expired,
-            # so the table cannot grow without bound.
-            for key in list(self._failures):
-                if not self._recent(key):
-                    del self._failures[key]
+    async def failed(self, account: str, address: str) -> None:
+        now = datetime.now(UTC)
+        async with transaction(self._sessions) as session:
+            await session.execute(
+                sa.insert(login_failures).values(
+                    account=account.strip().lower(), address=address, failed_at=now
+                )
+            )
+            # Expired rows of every account go, so the table cannot grow without bound.
+            await session.execute(
+                sa.delete(login_failures).where(login_failures.c.failed_at <= now - self._window)
+            )
 
-    def succeeded(self, account: str, address: str) -> None:
-        self._failures.pop((account.lower(), address), None)
+    async def succeeded(self, account: str, address: str) -> None:
+        async with transaction(self._sessions) as session:
+            await session.execute(sa.delete(login_failures).where(*self._key(account, address)))
 
 
 class OidcVerifier:

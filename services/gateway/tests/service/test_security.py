@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
@@ -12,10 +13,13 @@ from typing import Any
 
 import jwt
 import pytest
+import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from settle_gateway.app import SERVICE
+from settle_gateway.db import login_failures
+from settle_gateway.security import LoginLimiter
 from settle_gateway.settings import GatewaySettings
 from settle_shared.settings import SettingsError, load_settings
 from settle_shared.testing.service import running_service
@@ -137,6 +141,33 @@ async def test_logins_are_rate_limited_per_account_and_address(gateway: Gateway)
     assert int(limited.headers["Retry-After"]) > 0
     # Another account from the same address is not locked out.
     assert (await gateway.login("cora@a.example")).status_code == 200
+
+
+async def test_every_replica_counts_the_same_failed_logins(gateway: Gateway) -> None:
+    for _ in range(3):
+        assert (await gateway.login("sam@a.example", "wrong")).status_code == 401
+    sessions = gateway.harness.runtime.sessions
+    async with sessions() as session:
+        address = await session.scalar(sa.select(login_failures.c.address).limit(1))
+    other_replica = LoginLimiter(sessions, max_failures=5, window_s=900)
+    assert await other_replica.retry_after("SAM@a.example", address) is None
+    for _ in range(2):
+        await other_replica.failed("sam@a.example", address)
+    assert (await gateway.login("sam@a.example", PASSWORD)).status_code == 429
+    assert await other_replica.retry_after("sam@a.example", "10.9.9.9") is None  # per address
+
+
+async def test_failed_logins_expire_with_their_window(gateway: Gateway) -> None:
+    limiter = LoginLimiter(gateway.harness.runtime.sessions, max_failures=2, window_s=1)
+    for _ in range(2):
+        await limiter.failed("eve@a.example", "10.0.0.9")
+    assert await limiter.retry_after("eve@a.example", "10.0.0.9") == 1
+    await asyncio.sleep(1.1)
+    assert await limiter.retry_after("eve@a.example", "10.0.0.9") is None
+    await limiter.failed("eve@a.example", "10.0.0.9")  # and the expired rows are gone
+    async with gateway.harness.runtime.sessions() as session:
+        left = await session.scalar(sa.select(sa.func.count()).select_from(login_failures))
+    assert left == 1
 
 
 async def test_a_user_never_sees_another_organisations_data(gateway: Gateway) -> None:

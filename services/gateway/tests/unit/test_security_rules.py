@@ -1,4 +1,4 @@
-"""Rules of the gateway's security that need no service: roles, passwords, the limiter."""
+"""Rules of the gateway's security that need no service: roles, passwords, the cache."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from fastapi import HTTPException
 
 from settle_gateway.identity import Action, Principal, Role, hash_password, verify_password
-from settle_gateway.security import LoginLimiter, PrincipalCache, authorize
+from settle_gateway.security import PrincipalCache, authorize
 
 pytestmark = pytest.mark.unit
 
@@ -49,24 +49,6 @@ def test_passwords_are_salted_argon2_hashes() -> None:
     assert not verify_password(first, "other words")
     assert not verify_password(None, "secret words")
     assert not verify_password("not-a-hash", "secret words")
-
-
-def test_the_limiter_counts_failures_per_account_and_address() -> None:
-    limiter = LoginLimiter(max_failures=2, window_s=60)
-    limiter.failed("A@example.com", "1.1.1.1")
-    assert limiter.retry_after("a@example.com", "1.1.1.1") is None
-    limiter.failed("a@example.com", "1.1.1.1")
-    assert limiter.retry_after("a@example.com", "1.1.1.1") is not None
-    assert limiter.retry_after("a@example.com", "2.2.2.2") is None
-    limiter.succeeded("a@example.com", "1.1.1.1")
-    assert limiter.retry_after("a@example.com", "1.1.1.1") is None
-
-
-def test_failures_older_than_the_window_are_forgotten() -> None:
-    limiter = LoginLimiter(max_failures=1, window_s=0.0001)
-    limiter.failed("a@example.com", "1.1.1.1")
-    time.sleep(0.01)
-    assert limiter.retry_after("a@example.com", "1.1.1.1") is None
 
 
 def test_a_cached_principal_lives_no_longer_than_its_ttl_or_its_token() -> None:
