@@ -162,6 +162,30 @@ def test_an_imported_overdue_invoice_becomes_a_reminder_in_the_mailbox(tmp_path)
         assert detail.status_code == 200
         assert "reminder-1" in detail.text
 
+        # Pausing the administration shows at once on the invoice; a debtor paused in dunning
+        # directly reaches the gateway's read model through Kafka.
+        paused = httpx.post(f"{api}/pause", json={"mode": "fully_paused"}, headers=user, timeout=10)
+        assert paused.status_code == 200 and paused.json()["pause"] == "fully_paused"
+        listed = httpx.get(f"{api}/invoices", params={"paused": "true"}, headers=user, timeout=10)
+        assert [i["paused_by"] for i in listed.json()["items"]] == ["administration"]
+        debtor_id = invoice["debtor_id"]
+        held = httpx.post(
+            f"{dunning}{base}/debtors/{debtor_id}/pause",
+            json={"mode": "reminders_paused"},
+            headers=HEADERS,
+            timeout=10,
+        )
+        assert held.status_code == 204, held.text
+
+        def debtor_paused():
+            answer = httpx.get(f"{api}/debtors/{debtor_id}", headers=user, timeout=10).json()
+            return answer["pause"] == "reminders_paused" and answer
+
+        assert (
+            poll("the debtor's pause in the gateway", debtor_paused)["invoices"][0]["paused_by"]
+            == "debtor"
+        )
+
         # The demo user sees the demo administration only; without a token, nothing at all.
         other = f"{gateway}/api/v1/administrations/someone-else/dashboard"
         assert httpx.get(other, headers=user, timeout=10).status_code == 404
