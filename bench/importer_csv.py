@@ -56,6 +56,9 @@ from settle_shared.testing.infra import LOCAL_POSTGRES
 
 # SETTLE_BENCH_RELAY_AFTER=1: publish only after the import, to see the two costs apart.
 RELAY_AFTER = bool(os.environ.get("SETTLE_BENCH_RELAY_AFTER"))
+# How often the relay process looks for new events (no wake-up crosses the process boundary).
+# The service's default: polling more often costs the relay more passes of fewer events each.
+RELAY_POLL_S = os.environ.get("SETTLE_BENCH_RELAY_POLL_S", "0.2")
 
 
 def peak_rss_mib() -> float:
@@ -134,9 +137,7 @@ class RelayProcess:
             "SETTLE_IMPORTER_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
             "SETTLE_IMPORTER_OUTBOX_RELAY_IN_PROCESS": "false",
             "SETTLE_IMPORTER_OUTBOX_BATCH_SIZE": "5000",
-            # No notification crosses the process boundary: poll often, so the last events
-            # of a run are not left waiting long.
-            "SETTLE_IMPORTER_OUTBOX_POLL_INTERVAL_S": "0.02",
+            "SETTLE_IMPORTER_OUTBOX_POLL_INTERVAL_S": RELAY_POLL_S,
             "SETTLE_IMPORTER_LOG_LEVEL": "WARNING",
             "SETTLE_IMPORTER_LOG_FORMAT": "console",
         }

@@ -276,7 +276,7 @@ class RelayRuntime:
         await self.relay.start()
         stop = asyncio.Event()
         task = asyncio.create_task(self.relay.run(stop), name="outbox-relay")
-        log.info("outbox relay started", port=settings.http_port)
+        log.info("outbox relay started", batch_size=settings.outbox_batch_size)
         try:
             yield
         finally:
