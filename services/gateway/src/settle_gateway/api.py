@@ -957,6 +957,10 @@ def _debtor_summary(row: Any, reasons: dict[str, list[str]]) -> s.DebtorSummary:
     )
 
 
+# Keys read per debtor page of a search, as a multiple of the page: room for debtors found
+# by more than one word (a fuller page of duplicates still pages on correctly).
+SEARCH_OVERREAD = 3
+
 DEBTOR_SUMMARY_COLUMNS = [
     rm_debtors.c[name]
     for name in ("debtor_id", "number", "name", "kind", "open_invoices", "open_amount")
@@ -985,7 +989,7 @@ async def list_debtors(
             return s.DebtorPage(items=[], next_cursor=None)
         w = rm_debtor_words.alias("w")
         name, debtor = w.c.name, w.c.debtor_id
-        keys = sa.select(name, debtor).distinct().where(w.c.administration_id == administration_id)
+        keys = sa.select(name, debtor).where(w.c.administration_id == administration_id)
         low, high = prefix_range(terms[0])
         keys = keys.where(w.c.word >= low, w.c.word < high)
         for term in terms[1:]:
@@ -1024,22 +1028,25 @@ async def list_debtors(
     if cursor:
         after_name, tie = _decode_cursor(cursor, 2)
         keys = keys.where(_after(name, debtor, after_name, tie, desc=False))
-    # The page's keys first, from an index alone (words, or names); then only those rows.
-    page = keys.order_by(name, debtor).limit(limit + 1).subquery()
-    rows = (
-        await session.execute(
-            sa.select(*DEBTOR_SUMMARY_COLUMNS)
-            .join_from(
-                page,
-                rm_debtors,
-                sa.and_(d.administration_id == administration_id, d.debtor_id == page.c.debtor_id),
+    # The page's keys first, from an index alone (words, or names); then only those rows. A
+    # debtor with two words of one start is found twice: a few more keys than a page are read
+    # in order (a bounded sort, where DISTINCT would first group every match) and made unique.
+    cap = (limit + 1) * (SEARCH_OVERREAD if q else 1)
+    found = (await session.execute(keys.order_by(name, debtor).limit(cap))).all()
+    page_ids = list(dict.fromkeys(r.debtor_id for r in found))
+    capped = bool(q) and len(found) == cap  # more keys than were read: maybe more debtors
+    more = len(page_ids) > limit or capped
+    page_ids = page_ids[:limit]
+    by_id = {
+        r.debtor_id: r
+        for r in await session.execute(
+            sa.select(*DEBTOR_SUMMARY_COLUMNS).where(
+                d.administration_id == administration_id, d.debtor_id.in_(page_ids)
             )
-            .order_by(page.c.name, page.c.debtor_id)
         )
-    ).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    reasons = await _debtor_reasons(session, administration_id, [r.debtor_id for r in rows])
+    }
+    rows = [by_id[i] for i in page_ids if i in by_id]
+    reasons = await _debtor_reasons(session, administration_id, page_ids)
     return s.DebtorPage(
         items=[_debtor_summary(r, reasons) for r in rows],
         next_cursor=_encode_cursor([rows[-1].name, rows[-1].debtor_id]) if more and rows else None,
