@@ -87,6 +87,8 @@ rejected_records = sa.Table(
     sa.Column("position", sa.String(300), nullable=False),
     sa.Column("reference", sa.String(200), nullable=True),
     sa.Column("reason", sa.Text, nullable=False),
+    # A complete list does not settle a document whose record was rejected in the run.
+    sa.Index("ix_rejected_records_reference", "run_id", "reference"),
 )
 
 documents = sa.Table(
@@ -122,4 +124,35 @@ debtors = sa.Table(
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("updated_at", TZ_TIME, nullable=False),
+)
+
+# The memory of the run in progress, so the importer's own memory stays flat with the size of
+# the source: every document number read so far, with where it first occurred (duplicates are
+# rejected with that position; a complete list settles what is not here), and how far each
+# debtor got. Written in batches as the run goes; a run's rows are deleted when it ends.
+# UNLOGGED on PostgreSQL (see migration 0003): scratch that need not survive a crash.
+run_numbers = sa.Table(
+    "import_run_numbers",
+    metadata,
+    sa.Column("administration_id", ID, nullable=False),
+    sa.Column("run_id", ID, nullable=False),
+    sa.Column("number", sa.String(100), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("position", sa.String(300), nullable=False),
+    # The number first: a chunk looks up its thousand numbers, and on (administration, run,
+    # ...) the planner scans all of the run's rows for them instead.
+    sa.PrimaryKeyConstraint("number", "kind", "administration_id", "run_id"),
+)
+
+run_debtors = sa.Table(
+    "import_run_debtors",
+    metadata,
+    sa.Column("administration_id", ID, nullable=False),
+    sa.Column("run_id", ID, nullable=False),
+    sa.Column("number", sa.String(100), nullable=False),
+    sa.Column("decided", sa.Boolean, nullable=False),
+    sa.Column("open_document", sa.Boolean, nullable=False),
+    # the details first read for an undecided debtor, as JSON
+    sa.Column("waiting", sa.Text, nullable=True),
+    sa.PrimaryKeyConstraint("number", "administration_id", "run_id"),
 )

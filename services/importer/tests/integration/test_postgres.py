@@ -13,7 +13,7 @@ from settle_importer.application import importing
 from settle_importer.application.errors import RunInProgress
 from settle_importer.application.files import run_file
 from settle_importer.application.importing import RunOptions, execute_run, start_run
-from settle_importer.db import documents, import_runs
+from settle_importer.db import documents, import_runs, run_debtors, run_numbers
 from settle_importer.settings import ImporterSettings
 from settle_importer.sources import CsvMapping, CsvSource, SourceError
 from settle_shared.db import create_engine, outbox_table, session_factory
@@ -42,9 +42,18 @@ async def count(engine, query) -> int:
         return int(await conn.scalar(query))
 
 
+async def run_memory_rows(engine) -> int:
+    return sum(
+        [
+            await count(engine, sa.select(sa.func.count()).select_from(table))
+            for table in (run_numbers, run_debtors)
+        ]
+    )
+
+
 async def test_chunked_import_on_postgres(pg_database: str, tmp_path: Path, monkeypatch):
     # Small chunks and pages, so 50 records cross many of both.
-    monkeypatch.setattr(importing, "_UNSETTLED_PAGE", 3)
+    monkeypatch.setattr(importing, "_ABSENT_PAGE", 3)
     await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
     settings = ImporterSettings(database_url=pg_database, chunk_size=7)
     engine = create_engine(settings.database_url)
@@ -91,6 +100,7 @@ async def test_chunked_import_on_postgres(pg_database: str, tmp_path: Path, monk
             engine, sa.select(sa.func.count()).select_from(documents).where(documents.c.settled)
         )
         assert settled == 12
+        assert await run_memory_rows(engine) == 0  # deleted as each run ended
     finally:
         await engine.dispose()
 
@@ -174,6 +184,7 @@ async def test_a_source_that_breaks_off_keeps_whole_chunks_with_their_events(
         assert kinds.count("settle.importer.debtor.upserted") == 7
         assert kinds.count("settle.importer.run.finished") == 1
         assert not any("settled" in kind for kind in kinds)  # no complete-list settlement
+        assert await run_memory_rows(engine) == 0
 
         # Importing again completes the job; what was kept is recognised as unchanged.
         run_id = await start_run(ctx, "adm-1", source="csv", source_name="a.csv", trigger="cli")

@@ -129,34 +129,16 @@ class SnapshotRepository:
         }
 
     async def _driver(self) -> Any:
-        # The asyncpg connection under the session. Writes through it (COPY) come after a
-        # statement through SQLAlchemy has begun the transaction, so they are part of it;
-        # a read before that sees committed data, which is all a lookup needs.
-        connection = await self.session.connection()
-        raw = await connection.get_raw_connection()
-        return raw.driver_connection
+        return await driver_connection(self.session)
 
     async def refresh_statistics(self) -> None:
         """Let PostgreSQL's planner see how big the snapshot has grown. A table filled by one
         large import is otherwise planned as empty until autovacuum comes round, and the chunk
         lookups turn into scans of the whole administration."""
         if self.postgres:
-            await self.session.execute(sa.text("ANALYZE documents, debtors"))
-
-    async def unsettled_page(
-        self, after: DocumentKey | None, limit: int
-    ) -> list[tuple[DocumentKey, Decimal]]:
-        """Key and open amount of documents held as open, in key order after ``after``: the
-        complete-list settlement reads them page by page, so memory does not grow with the
-        size of the administration."""
-        t = documents
-        query = sa.select(t.c.kind, t.c.number, t.c.open_amount).where(
-            t.c.administration_id == self.administration_id, t.c.settled.is_(False)
-        )
-        if after is not None:
-            query = query.where(sa.tuple_(t.c.kind, t.c.number) > sa.tuple_(*after))
-        rows = await self.session.execute(query.order_by(t.c.kind, t.c.number).limit(limit))
-        return [((kind, number), _money(amount)) for kind, number, amount in rows]
+            await self.session.execute(
+                sa.text("ANALYZE documents, debtors, import_run_numbers, import_run_debtors")
+            )
 
     async def save(
         self,
@@ -256,19 +238,39 @@ class SnapshotRepository:
     async def _insert_tuples(
         self, table: sa.Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
     ) -> None:
-        """Insert many rows, given as tuples in ``columns`` order: COPY on PostgreSQL (several
-        times faster than INSERT for a thousand rows), a multi-row INSERT elsewhere. Tuples,
-        because for a thousand new documents per chunk a dict per row costs more than the
-        COPY itself."""
-        if not rows:
-            return
-        if not self.postgres:
-            await self.session.execute(
-                sa.insert(table), [dict(zip(columns, row, strict=True)) for row in rows]
-            )
-            return
-        driver = await self._driver()
-        await driver.copy_records_to_table(table.name, records=rows, columns=list(columns))
+        await insert_tuples(self.session, table, columns, rows, postgres=self.postgres)
+
+
+async def insert_tuples(
+    session: AsyncSession,
+    table: sa.Table,
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    *,
+    postgres: bool,
+) -> None:
+    """Insert many rows, given as tuples in ``columns`` order: COPY on PostgreSQL (several
+    times faster than INSERT for a thousand rows), a multi-row INSERT elsewhere. Tuples,
+    because for a thousand new documents per chunk a dict per row costs more than the
+    COPY itself."""
+    if not rows:
+        return
+    if not postgres:
+        await session.execute(
+            sa.insert(table), [dict(zip(columns, row, strict=True)) for row in rows]
+        )
+        return
+    driver = await driver_connection(session)
+    await driver.copy_records_to_table(table.name, records=rows, columns=list(columns))
+
+
+async def driver_connection(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session. Writes through it (COPY) come after a
+    statement through SQLAlchemy has begun the transaction, so they are part of it; a read
+    before that sees committed data, which is all a lookup needs."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    return raw.driver_connection
 
 
 _DOC_UPDATED = (
@@ -285,7 +287,7 @@ _DOC_UPDATED = (
 _CENT = Decimal("0.01")
 
 
-def _money(value: Any) -> Decimal:
+def money(value: Any) -> Decimal:
     # PostgreSQL returns NUMERIC(14, 2) as an exact Decimal; SQLite may hand back less.
     if type(value) is not Decimal:
         value = Decimal(value)
@@ -299,8 +301,8 @@ def _stored(row: Any) -> StoredInvoice:
         debtor_number=row["debtor_number"],
         invoice_date=row["invoice_date"],
         due_date=row["due_date"],
-        amount=_money(row["amount"]),
-        open_amount=_money(row["open_amount"]),
+        amount=money(row["amount"]),
+        open_amount=money(row["open_amount"]),
         currency=row["currency"],
         payment_condition=row["payment_condition"],
         pdf_url=row["pdf_url"],

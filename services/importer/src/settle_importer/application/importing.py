@@ -1,11 +1,14 @@
 """The import use case: a connector's records, in chunks, into the snapshot and the outbox.
 
 Per chunk of records (``settings.chunk_size``, 1,000 by default): read the stored rows of just
-those documents and debtors (one query each), reconcile, then one transaction writes what
-changed, the events, the rejected records and the run's progress. That transaction runs while
-the next chunk is read and reconciled, so the database's work overlaps ours. At the end, one
-more transaction settles what a complete list of open items no longer holds and records the
-outcome (`ImportRunFinished`).
+those documents and debtors and what the run so far knows of them (one query each), reconcile,
+then one transaction writes what changed, the events, the rejected records and the run's
+progress. That transaction runs while the next chunk is read and reconciled, so the database's
+work overlaps ours. At the end, one more transaction settles what a complete list of open items
+no longer holds (an anti-join of the snapshot with the run's memory) and records the outcome
+(`ImportRunFinished`); then the run's memory is deleted. The run's memory (every number read,
+with its position, and each debtor's standing) is kept in the database, not in the process, so
+memory use stays flat however large the source; it is written in batches (`memory.py`).
 
 What a failed run keeps: a source that cannot be read at all (empty, wrong encoding, missing
 columns, not a file the importer reads) is refused before the first record, so nothing is
@@ -42,8 +45,14 @@ from settle_importer.adapters.repository import (
     WorkingDocument,
     aware,
 )
+from settle_importer.adapters.run_memory import (
+    MemoryBatch,
+    RunMemoryRepository,
+    forget_earlier_runs,
+)
 from settle_importer.application.errors import RunInProgress, check_administration_id
 from settle_importer.application.facts import apply_outcome
+from settle_importer.application.memory import UnwrittenMemory
 from settle_importer.db import (
     ACTIVE_STATES,
     FAILED,
@@ -58,6 +67,7 @@ from settle_importer.domain import (
     IgnoreRules,
     ImportCounts,
     Reconciliation,
+    RunSoFar,
     SourceItem,
 )
 from settle_importer.settings import ImporterSettings
@@ -209,6 +219,7 @@ async def _execute(
                 .returning(t.c.source)
             )
         ).scalar_one()
+        await forget_earlier_runs(session, adm)
     reconciliation = Reconciliation(complete=options.complete, ignore=options.ignore)
     rejected_seq = 0
     inserted = 0
@@ -230,19 +241,28 @@ async def _execute(
         read = _chunk_reader(connector, records, size)
         upcoming = asyncio.ensure_future(read())
         writing: asyncio.Future[int] | None = None
+        unwritten = UnwrittenMemory(_MEMORY_BATCH)
         progress_due = 0.0
         while chunk := await upcoming:
             upcoming = asyncio.ensure_future(read())
             needed = reconciliation.lookups(chunk)
             async with ctx.sessions() as session:
+                memory = RunMemoryRepository(session, adm, run_id, postgres=ctx.postgres)
+                remembered = await memory.so_far(needed)
+                so_far = unwritten.so_far(remembered, needed)
                 repo = SnapshotRepository(session, adm, postgres=ctx.postgres)
                 docs = await repo.documents(needed.documents)
-                debtor_rows = await repo.debtors(needed.debtors)
+                # A debtor decided earlier in the run is not compared again.
+                debtor_rows = await repo.debtors(
+                    [n for n in needed.debtors if not _decided(so_far, n)]
+                )
             outcome = reconciliation.reconcile_chunk(
                 chunk,
                 {key: doc.stored for key, doc in docs.items()},
                 {number: d.fingerprint for number, d in debtor_rows.items()},
+                so_far,
             )
+            unwritten.add(outcome, remembered)
             published = apply_outcome(
                 outcome,
                 administration_id=adm,
@@ -251,18 +271,21 @@ async def _execute(
                 debtor_rows=debtor_rows,
             )
             # The previous chunk's transaction ran while this chunk was read and reconciled.
-            # That read cannot miss a write of it: a number seen before in this run is a
+            # That read cannot miss a write of it: what the run's memory gained and is not
+            # committed yet comes from `unwritten`, a number seen before in this run is a
             # rejected duplicate before the stored state is looked at, and a debtor decided
-            # before is not decided again. One write at a time keeps the events in order,
-            # and a failed write stops the run before anything after it is written.
+            # before is not decided again. One write at a time keeps the events in order, and
+            # a failed write stops the run before anything after it is written.
             if writing is not None:
                 inserted += await writing
                 writing = None
+                unwritten.written()
             changed = outcome.facts or outcome.fingerprints or outcome.rejected or outcome.notices
+            batch = unwritten.take()
             # A chunk that changes nothing is written only for the run's progress, which is
-            # shown at most a second late: re-importing unchanged records needs no
-            # transaction per chunk.
-            if changed or time.monotonic() >= progress_due:
+            # shown at most a second late, or with a full batch of the run's memory:
+            # re-importing unchanged records needs no transaction per chunk.
+            if changed or batch or time.monotonic() >= progress_due:
                 progress_due = time.monotonic() + _PROGRESS_EVERY_S
                 writing = asyncio.ensure_future(
                     _write_chunk(
@@ -271,6 +294,7 @@ async def _execute(
                         run_id,
                         replace(reconciliation.counts),
                         outcome,
+                        batch,
                         docs,
                         debtor_rows,
                         published,
@@ -287,11 +311,17 @@ async def _execute(
         if writing is not None:
             await writing
             writing = None
+            unwritten.written()
         async with transaction(ctx.sessions) as session:
             repo = SnapshotRepository(session, adm, postgres=ctx.postgres)
+            memory = RunMemoryRepository(session, adm, run_id, postgres=ctx.postgres)
+            # Only the complete-list settlement reads the memory after the last chunk.
+            last = unwritten.take(all_of_it=True) if options.complete else None
+            if last is not None:
+                await memory.remember(last)
             outcome = await asyncio.to_thread(
                 reconciliation.finish,
-                _unsettled(repo, asyncio.get_running_loop()) if options.complete else (),
+                _absent(memory, asyncio.get_running_loop()) if options.complete else (),
             )
             unsettled = await repo.documents({fact.key for fact in outcome.facts})
             published = apply_outcome(
@@ -312,6 +342,7 @@ async def _execute(
                 ctx, session, adm, run_id, source, SUCCEEDED, None, started, _counts(counts)
             )
         ctx.notify()
+        await _forget_run(ctx, adm, run_id)
         log.info("import run succeeded", run_id=run_id, **final.counts)
         return final
     except BaseException as exc:
@@ -345,6 +376,7 @@ async def _execute(
                 _counts(reconciliation.counts),
             )
         ctx.notify()
+        await _forget_run(ctx, adm, run_id)
         return final
 
 
@@ -354,49 +386,75 @@ async def _write_chunk(
     run_id: str,
     counts: ImportCounts,
     outcome: ChunkOutcome,
+    memory_batch: MemoryBatch | None,
     docs: dict[DocumentKey, WorkingDocument],
     debtor_rows: dict[str, WorkingDebtor],
     published: list[Event],
     rejected_seq: int,
 ) -> int:
-    """One chunk's transaction: what changed, the rejected records, the events and the run's
-    progress. Returns how many rows it inserted."""
+    """One chunk's transaction: what changed, the rejected records, the events, the run's
+    progress and, when one is due, a batch of the run's memory. Returns how many rows it
+    inserted."""
     async with transaction(ctx.sessions) as session:
         repo = SnapshotRepository(session, adm, postgres=ctx.postgres)
         now = ctx.clock.now()
         await _progress(session, adm, run_id, counts, outcome.notices, now)
         await repo.save(docs.values(), debtor_rows.values(), now)
         await repo.add_rejected(run_id, rejected_seq, outcome.rejected)
+        remembered = 0
+        if memory_batch is not None:
+            remembered = await RunMemoryRepository(
+                session, adm, run_id, postgres=ctx.postgres
+            ).remember(memory_batch)
         await ctx.outbox.add_events(
             session, published, administration_id=adm, correlation_id=run_id
         )
     if published:
         ctx.notify()
-    return repo.inserted
+    return repo.inserted + remembered
+
+
+def _decided(so_far: RunSoFar, number: str) -> bool:
+    standing = so_far.debtors.get(number)
+    return standing is not None and standing.decided
+
+
+async def _forget_run(ctx: ImporterContext, adm: str, run_id: str) -> None:
+    """Delete the ended run's memory. After the run's own transaction, so its last events are
+    published meanwhile; what a failure here leaves is deleted when the next run starts."""
+    try:
+        async with transaction(ctx.sessions) as session:
+            await RunMemoryRepository(session, adm, run_id, postgres=ctx.postgres).forget()
+    except Exception:
+        log.warning("the memory of an ended import run was not deleted", run_id=run_id)
 
 
 # How often a run whose chunks change nothing records its progress (and heartbeat).
 _PROGRESS_EVERY_S = 1.0
 
+# Entries of the run's memory written at once: a few MB held, a transaction per ten chunks
+# when nothing else changes.
+_MEMORY_BATCH = 10_000
+
 # Rows inserted by a run before the planner's statistics are refreshed (then 4x as many, ...).
 _FIRST_ANALYZE = 5_000
 
 
-_UNSETTLED_PAGE = 10_000
+_ABSENT_PAGE = 10_000
 
 
-def _unsettled(
-    repo: SnapshotRepository, loop: asyncio.AbstractEventLoop
+def _absent(
+    memory: RunMemoryRepository, loop: asyncio.AbstractEventLoop
 ) -> Iterator[tuple[tuple[str, str], Decimal]]:
-    """The stored open documents, read page by page from the event loop while the domain's
-    ``finish`` consumes them in a worker thread."""
+    """The stored open documents the run did not name, read page by page from the event loop
+    while the domain's ``finish`` consumes them in a worker thread."""
     after: tuple[str, str] | None = None
     while True:
         page = asyncio.run_coroutine_threadsafe(
-            repo.unsettled_page(after, _UNSETTLED_PAGE), loop
+            memory.absent_page(after, _ABSENT_PAGE), loop
         ).result()
         yield from page
-        if len(page) < _UNSETTLED_PAGE:
+        if len(page) < _ABSENT_PAGE:
             return
         after = page[-1][0]
 

@@ -21,10 +21,13 @@ The rules (DOMAIN.md, Import):
 - Re-importing the same data yields no facts at all.
 
 The work is streamed: ``Reconciliation`` takes records in chunks, each against the stored state of
-just the documents and debtors in that chunk (``lookups`` says which), so the caller can back the
-snapshot with a database and keep a 100,000-invoice import in constant memory apart from the set of
-numbers seen in the run. Whether the caller applies a chunk's facts before looking up the next
-chunk makes no difference: a document occurs in one chunk only, and a debtor is decided once.
+just the documents and debtors in that chunk (``lookups`` says which) and against what the run's
+earlier chunks left for them (``RunSoFar``: where a number first occurred, how far a debtor got).
+Each outcome says what the chunk adds to that (``first_seen``, ``debtor_standing``), so the caller
+can keep both the snapshot and the run's memory in a database and import a million invoices in
+constant memory; ``InMemoryRunMemory`` is the reference for what it keeps. Whether the caller
+applies a chunk's facts before looking up the next chunk makes no difference: a document occurs in
+one chunk only, and a debtor is decided once.
 
 Every fact that comes from a record carries the record's ``fingerprint``; store it with the
 document (or debtor) so the next import recognises an unchanged record with one comparison.
@@ -231,42 +234,77 @@ class ChunkOutcome:
     rejected: list[RejectedRecord] = field(default_factory=list)
     fingerprints: list[tuple[DocumentKey, str]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    # What the chunk adds to the run's memory: numbers read for the first time in the run, with
+    # their position, and the new standing of each debtor whose standing changed.
+    first_seen: dict[DocumentKey, str] = field(default_factory=dict)
+    debtor_standing: dict[str, DebtorSoFar] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class Lookups:
-    """The stored state a chunk needs: these documents and these debtors' fingerprints."""
+    """What a chunk needs, stored and from the run so far: these documents and these debtors."""
 
     documents: frozenset[DocumentKey]
     debtors: frozenset[str]
 
 
+@dataclass(frozen=True, slots=True)
+class DebtorSoFar:
+    """How far a debtor got in the chunks of a run read so far.
+
+    ``decided``: its first occurrence was compared with Settle's (later ones are not used);
+    ``open_document``: one of its documents was open; ``waiting``: the details first read for
+    it, kept until an open document of it turns up (undecided debtors only).
+    """
+
+    decided: bool = False
+    open_document: bool = False
+    waiting: ImportedDebtor | None = None
+
+
+_NOT_SEEN = DebtorSoFar()
+
+
+@dataclass(frozen=True, slots=True)
+class RunSoFar:
+    """What the earlier chunks of a run left for the documents and debtors of one chunk:
+    the position where each of its numbers first occurred, and each debtor's standing.
+    Numbers and debtors the run has not met are absent."""
+
+    positions: Mapping[DocumentKey, str] = field(default_factory=dict)
+    debtors: Mapping[str, DebtorSoFar] = field(default_factory=dict)
+
+
+_NOTHING_YET = RunSoFar()
+
+
 class Reconciliation:
     """One import run of one administration, fed in chunks.
 
-    Usage::
+    It keeps nothing that grows with the source: what earlier chunks left is handed in per
+    chunk (``RunSoFar``) and what a chunk adds is handed back in its outcome. Usage::
 
         run = Reconciliation(complete=True, ignore=rules)
         for chunk in chunked(source.records()):
             needed = run.lookups(chunk)
-            outcome = run.reconcile_chunk(chunk, stored_documents(needed), stored_debtors(needed))
+            outcome = run.reconcile_chunk(
+                chunk, stored_documents(needed), stored_debtors(needed), memory.so_far(needed)
+            )
             apply(outcome)
-        apply(run.finish(unsettled_document_keys()))
+            memory.remember(outcome)
+        apply(run.finish(memory.absent(unsettled_documents())))
     """
 
     def __init__(self, *, complete: bool, ignore: IgnoreRules | None = None) -> None:
         self.complete = complete
         self.ignore = ignore or IgnoreRules()
         self._counts = ImportCounts()
-        # number -> position of its first occurrence, per kind
-        self._seen: dict[InvoiceKind, dict[str, str]] = {"invoice": {}, "credit_note": {}}
-        # numbers of rejected records: present in the source, so never settled for absence
-        self._rejected_numbers: set[str] = set()
         self._rejected_without_number = 0
-        self._waiting_debtors: dict[str, ImportedDebtor] = {}
-        self._debtors_with_open_document: set[str] = set()
-        self._debtors_done: set[str] = set()
         self._finished = False
+        # The chunk being reconciled: first positions and debtor standings, the run's so far
+        # plus this chunk's.
+        self._positions: dict[DocumentKey, str] = {}
+        self._standing: dict[str, DebtorSoFar] = {}
 
     @property
     def counts(self) -> ImportCounts:
@@ -274,17 +312,18 @@ class Reconciliation:
         return replace(self._counts)
 
     def lookups(self, chunk: Sequence[SourceItem]) -> Lookups:
-        """Which stored documents and debtor fingerprints ``reconcile_chunk`` needs."""
+        """Which stored documents and debtors, and which of the run so far, ``reconcile_chunk``
+        needs."""
         documents: set[DocumentKey] = set()
         debtors: set[str] = set()
-        done = self._debtors_done
         for item in chunk:
             if isinstance(item, SourceRecord):
                 invoice = item.invoice
                 documents.add((invoice.kind, invoice.number))
-                if invoice.debtor_number not in done:
-                    debtors.add(invoice.debtor_number)
-            elif isinstance(item, ImportedDebtor) and item.number not in done:
+                debtors.add(invoice.debtor_number)
+                if item.debtor is not None:
+                    debtors.add(item.debtor.number)
+            elif isinstance(item, ImportedDebtor):
                 debtors.add(item.number)
         return Lookups(frozenset(documents), frozenset(debtors))
 
@@ -293,15 +332,19 @@ class Reconciliation:
         chunk: Iterable[SourceItem],
         documents: Mapping[DocumentKey, StoredInvoice],
         debtors: Mapping[str, str],
+        so_far: RunSoFar = _NOTHING_YET,
     ) -> ChunkOutcome:
         """Compare a chunk of records with the stored state of its documents and debtors.
 
         ``documents`` and ``debtors`` (debtor number -> stored debtor fingerprint) must hold at
-        least what ``lookups(chunk)`` asked for; entries that do not exist are simply absent.
+        least what ``lookups(chunk)`` asked for, and ``so_far`` what the run's earlier chunks
+        left for it; entries that do not exist are simply absent.
         """
         if self._finished:
             raise RuntimeError("this import run has finished")
         outcome = ChunkOutcome()
+        self._positions = dict(so_far.positions)
+        self._standing = dict(so_far.debtors)
         counts = self._counts
         ignore = self.ignore if self.ignore else None
         for item in chunk:
@@ -314,15 +357,19 @@ class Reconciliation:
                 self._reconcile_standalone_debtor(item, debtors, outcome, ignore)
         return outcome
 
-    def finish(self, unsettled: Iterable[tuple[DocumentKey, Decimal]]) -> ChunkOutcome:
+    def finish(self, absent: Iterable[tuple[DocumentKey, Decimal]]) -> ChunkOutcome:
         """End the run; for a complete list, settle the stored open documents it did not contain.
 
-        ``unsettled`` are key and open amount of every document of the administration Settle
-        holds as not settled. Absence is not trusted when a rejected record's number could not
-        be read (it may be one of them) or when the list held no records at all (more likely a
-        failed export than an administration with nothing open); ``notices`` then says so.
+        ``absent`` are key and open amount of every document of the administration Settle holds
+        as not settled that no record of the run named: neither read (whether used, ignored or
+        a rejected duplicate) nor rejected with that number, since a rejected record is still in
+        the source (``InMemoryRunMemory.absent`` says which). Absence is not trusted when a
+        rejected record's number could not be read (it may be one of them) or when the list held
+        no records at all (more likely a failed export than an administration with nothing
+        open); ``notices`` then says so.
         """
         self._finished = True
+        self._positions, self._standing = {}, {}
         outcome = ChunkOutcome()
         if not self.complete:
             return outcome
@@ -338,10 +385,7 @@ class Reconciliation:
                 "check that the export is complete"
             )
             return outcome
-        for key, open_amount in unsettled:
-            kind, number = key
-            if number in self._seen[kind] or number in self._rejected_numbers:
-                continue
+        for key, open_amount in absent:
             outcome.facts.append(
                 InvoiceSettled(
                     key=key,
@@ -359,9 +403,7 @@ class Reconciliation:
     def _reject(self, rejected: RejectedRecord, outcome: ChunkOutcome) -> None:
         self._counts.rejected += 1
         outcome.rejected.append(rejected)
-        if rejected.reference:
-            self._rejected_numbers.add(rejected.reference)
-        else:
+        if not rejected.reference:
             self._rejected_without_number += 1
 
     def _is_ignored(self, invoice: ImportedInvoice, ignore: IgnoreRules) -> bool:
@@ -383,8 +425,8 @@ class Reconciliation:
         ignore: IgnoreRules | None,
     ) -> None:
         invoice = record.invoice
-        seen = self._seen[invoice.kind]
-        first_position = seen.get(invoice.number)
+        key = (invoice.kind, invoice.number)
+        first_position = self._positions.get(key)
         if first_position is not None:
             kind = "credit note" if invoice.kind == "credit_note" else "invoice"
             self._reject(
@@ -397,25 +439,29 @@ class Reconciliation:
                 outcome,
             )
             return
-        seen[invoice.number] = record.position
+        self._positions[key] = outcome.first_seen[key] = record.position
         if ignore is not None and self._is_ignored(invoice, ignore):
             self._counts.ignored += 1
             return
 
         debtor = record.debtor
-        if debtor is not None and debtor.number not in self._debtors_done:
-            self._waiting_debtors.setdefault(debtor.number, debtor)
+        if debtor is not None:
+            standing = self._standing.get(debtor.number, _NOT_SEEN)
+            if not standing.decided and standing.waiting is None:
+                self._stand(debtor.number, replace(standing, waiting=debtor), outcome)
         is_open = invoice.is_open
-        debtor_fact = None
         if is_open:
-            self._debtors_with_open_document.add(invoice.debtor_number)
-            if invoice.debtor_number in self._waiting_debtors:
-                debtor_fact = self._decide_debtor(invoice.debtor_number, debtors)
-        if debtor_fact is not None:
-            outcome.facts.append(debtor_fact)
+            number = invoice.debtor_number
+            standing = self._standing.get(number, _NOT_SEEN)
+            if not standing.decided:
+                if not standing.open_document:
+                    standing = replace(standing, open_document=True)
+                    self._stand(number, standing, outcome)
+                if standing.waiting is not None:
+                    self._decide_debtor(number, standing, debtors, outcome)
 
         fingerprint = invoice_fingerprint(invoice)
-        stored = documents.get((invoice.kind, invoice.number))
+        stored = documents.get(key)
         if stored is None:
             if is_open:
                 self._counts.new += 1
@@ -547,26 +593,38 @@ class Reconciliation:
         outcome: ChunkOutcome,
         ignore: IgnoreRules | None,
     ) -> None:
-        if debtor.number in self._debtors_done:
+        standing = self._standing.get(debtor.number, _NOT_SEEN)
+        if standing.decided:
             return
         if ignore is not None and debtor.number in ignore.debtor_numbers:
             self._counts.ignored += 1
             return
-        self._waiting_debtors.setdefault(debtor.number, debtor)
-        if debtor.number in self._debtors_with_open_document:
-            fact = self._decide_debtor(debtor.number, debtors)
-            if fact is not None:
-                outcome.facts.append(fact)
+        if standing.waiting is None:
+            standing = replace(standing, waiting=debtor)
+            self._stand(debtor.number, standing, outcome)
+        if standing.open_document:
+            self._decide_debtor(debtor.number, standing, debtors, outcome)
 
-    def _decide_debtor(self, number: str, debtors: Mapping[str, str]) -> DebtorUpserted | None:
-        debtor = self._waiting_debtors.pop(number)
-        self._debtors_done.add(number)
+    def _stand(self, number: str, standing: DebtorSoFar, outcome: ChunkOutcome) -> None:
+        self._standing[number] = outcome.debtor_standing[number] = standing
+
+    def _decide_debtor(
+        self,
+        number: str,
+        standing: DebtorSoFar,
+        debtors: Mapping[str, str],
+        outcome: ChunkOutcome,
+    ) -> None:
+        """Compare the debtor's waiting details with Settle's, once per run."""
+        debtor = standing.waiting
+        assert debtor is not None
+        self._stand(number, replace(standing, decided=True, waiting=None), outcome)
         fingerprint = debtor_fingerprint(debtor)
         stored = debtors.get(number)
         if stored == fingerprint:
-            return None
+            return
         self._counts.debtors_upserted += 1
-        return DebtorUpserted(debtor, fingerprint, created=stored is None)
+        outcome.facts.append(DebtorUpserted(debtor, fingerprint, created=stored is None))
 
 
 def _updated_fields(invoice: ImportedInvoice, stored: StoredInvoice) -> tuple[str, ...]:
@@ -662,6 +720,39 @@ class InMemorySnapshot:
             docs[key] = replace(docs[key], fingerprint=fingerprint)
 
 
+@dataclass
+class InMemoryRunMemory:
+    """What a run has read so far, held in dictionaries: the reference for a database-backed
+    memory, and enough for small runs and tests. It grows with the source."""
+
+    positions: dict[DocumentKey, str] = field(default_factory=dict)
+    debtors: dict[str, DebtorSoFar] = field(default_factory=dict)
+    rejected_numbers: set[str] = field(default_factory=set)
+
+    def so_far(self, needed: Lookups) -> RunSoFar:
+        """What earlier chunks left for the documents and debtors of one chunk."""
+        positions, debtors = self.positions, self.debtors
+        return RunSoFar(
+            {key: positions[key] for key in needed.documents if key in positions},
+            {number: debtors[number] for number in needed.debtors if number in debtors},
+        )
+
+    def remember(self, outcome: ChunkOutcome) -> None:
+        """Keep what a chunk added: its new numbers, debtor standings and rejected numbers."""
+        self.positions.update(outcome.first_seen)
+        self.debtors.update(outcome.debtor_standing)
+        self.rejected_numbers.update(r.reference for r in outcome.rejected if r.reference)
+
+    def absent(
+        self, unsettled: Iterable[tuple[DocumentKey, Decimal]]
+    ) -> Iterator[tuple[DocumentKey, Decimal]]:
+        """The documents among ``unsettled`` that no record of the run named, read or
+        rejected."""
+        for key, open_amount in unsettled:
+            if key not in self.positions and key[1] not in self.rejected_numbers:
+                yield key, open_amount
+
+
 @dataclass(slots=True)
 class RunResult(ChunkOutcome):
     """Everything a whole run produced, for callers that do not stream (tests, small files)."""
@@ -692,14 +783,18 @@ def reconcile_stream(
     result is the same, because a document occurs in one chunk only.
     """
     run = Reconciliation(complete=complete, ignore=ignore)
+    memory = InMemoryRunMemory()
     for chunk in chunked(items, chunk_size):
         needed = run.lookups(chunk)
-        yield run.reconcile_chunk(
+        outcome = run.reconcile_chunk(
             chunk,
             snapshot.documents(needed.documents),
             snapshot.debtor_fingerprints(needed.debtors),
+            memory.so_far(needed),
         )
-    yield run.finish(snapshot.unsettled())
+        memory.remember(outcome)
+        yield outcome
+    yield run.finish(memory.absent(snapshot.unsettled()))
 
 
 def reconcile(
@@ -712,15 +807,18 @@ def reconcile(
     """Reconcile a whole run at once and return all its facts, rejects and counts."""
     result = RunResult()
     run = Reconciliation(complete=complete, ignore=ignore)
+    memory = InMemoryRunMemory()
     for chunk in chunked(items):
         needed = run.lookups(chunk)
         outcome = run.reconcile_chunk(
             chunk,
             snapshot.documents(needed.documents),
             snapshot.debtor_fingerprints(needed.debtors),
+            memory.so_far(needed),
         )
+        memory.remember(outcome)
         _collect(result, outcome)
-    _collect(result, run.finish(snapshot.unsettled()))
+    _collect(result, run.finish(memory.absent(snapshot.unsettled())))
     result.counts = run.counts
     return result
 

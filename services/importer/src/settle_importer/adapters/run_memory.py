@@ -1,0 +1,194 @@
+"""The memory of the run in progress, in the importer's database: what ``InMemoryRunMemory``
+keeps in dictionaries, kept in two tables so that a run's memory use does not grow with its
+source. Read per chunk for just that chunk's numbers and debtors, written with the chunk, and
+at the end joined against the snapshot: a complete list settles what the run did not name."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from settle_importer.adapters.repository import driver_connection, insert_tuples, money
+from settle_importer.db import documents, rejected_records, run_debtors, run_numbers
+from settle_importer.domain import (
+    DebtorSoFar,
+    DocumentKey,
+    ImportedDebtor,
+    Lookups,
+    RunSoFar,
+)
+
+_NUMBERS_SEEN = """
+SELECT kind, number, position FROM import_run_numbers
+WHERE number = ANY($3::varchar[]) AND administration_id = $1 AND run_id = $2
+"""
+_DEBTORS_MET = """
+SELECT number, decided, open_document, waiting FROM import_run_debtors
+WHERE number = ANY($3::varchar[]) AND administration_id = $1 AND run_id = $2
+"""
+_NUMBER_COLUMNS = ("administration_id", "run_id", "number", "kind", "position")
+_DEBTOR_COLUMNS = ("administration_id", "run_id", "number", "decided", "open_document", "waiting")
+
+
+@dataclass(slots=True)
+class MemoryBatch:
+    """Entries to write: new numbers, standings of debtors new to the database and of
+    debtors it has a row for."""
+
+    positions: dict[DocumentKey, str] = field(default_factory=dict)
+    new_debtors: dict[str, DebtorSoFar] = field(default_factory=dict)
+    known_debtors: dict[str, DebtorSoFar] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.positions) + len(self.new_debtors) + len(self.known_debtors)
+
+    def standing(self, number: str) -> DebtorSoFar | None:
+        return self.known_debtors.get(number) or self.new_debtors.get(number)
+
+
+class RunMemoryRepository:
+    """The memory of one run of one administration, inside one transaction."""
+
+    def __init__(
+        self, session: AsyncSession, administration_id: str, run_id: str, *, postgres: bool
+    ) -> None:
+        self.session = session
+        self.administration_id = administration_id
+        self.run_id = run_id
+        self.postgres = postgres
+
+    def _of_run(self, table: sa.Table) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            table.c.administration_id == self.administration_id, table.c.run_id == self.run_id
+        )
+
+    async def so_far(self, needed: Lookups) -> RunSoFar:
+        """What earlier chunks of the run left for these documents and debtors (two queries)."""
+        numbers = sorted({number for _, number in needed.documents})
+        debtor_numbers = sorted(needed.debtors)
+        number_rows: Iterable[Any] = ()
+        debtor_rows: Iterable[Any] = ()
+        if self.postgres:
+            # Straight to the driver, as for the snapshot: a thousand rows per chunk.
+            driver = await driver_connection(self.session)
+            args = (self.administration_id, self.run_id)
+            if numbers:
+                number_rows = await driver.fetch(_NUMBERS_SEEN, *args, numbers)
+            if debtor_numbers:
+                debtor_rows = await driver.fetch(_DEBTORS_MET, *args, debtor_numbers)
+        else:
+            if numbers:
+                t = run_numbers
+                number_rows = await self.session.execute(
+                    sa.select(t.c.kind, t.c.number, t.c.position).where(
+                        self._of_run(t), t.c.number.in_(numbers)
+                    )
+                )
+            if debtor_numbers:
+                t = run_debtors
+                debtor_rows = await self.session.execute(
+                    sa.select(t.c.number, t.c.decided, t.c.open_document, t.c.waiting).where(
+                        self._of_run(t), t.c.number.in_(debtor_numbers)
+                    )
+                )
+        positions: dict[DocumentKey, str] = {}
+        for kind, number, position in number_rows:
+            if (kind, number) in needed.documents:
+                positions[(kind, number)] = position
+        debtors = {
+            number: DebtorSoFar(
+                bool(decided), bool(open_document), _debtor(waiting) if waiting else None
+            )
+            for number, decided, open_document, waiting in debtor_rows
+        }
+        return RunSoFar(positions, debtors)
+
+    async def remember(self, batch: MemoryBatch) -> int:
+        """Write a batch of what the run read: new numbers and debtors inserted, debtors
+        already held updated. Returns the rows inserted."""
+        adm, run = self.administration_id, self.run_id
+        numbers = [
+            (adm, run, number, kind, position[:300])
+            for (kind, number), position in batch.positions.items()
+        ]
+        new_debtors = [
+            (adm, run, number, s.decided, s.open_document, _json(s.waiting))
+            for number, s in batch.new_debtors.items()
+        ]
+        postgres = self.postgres
+        await insert_tuples(self.session, run_numbers, _NUMBER_COLUMNS, numbers, postgres=postgres)
+        await insert_tuples(
+            self.session, run_debtors, _DEBTOR_COLUMNS, new_debtors, postgres=postgres
+        )
+        if batch.known_debtors:
+            t = run_debtors
+            await self.session.execute(
+                sa.update(t)
+                .where(self._of_run(t), t.c.number == sa.bindparam("b_number"))
+                .values(
+                    decided=sa.bindparam("b_decided"),
+                    open_document=sa.bindparam("b_open_document"),
+                    waiting=sa.bindparam("b_waiting"),
+                ),
+                [
+                    {
+                        "b_number": number,
+                        "b_decided": s.decided,
+                        "b_open_document": s.open_document,
+                        "b_waiting": _json(s.waiting),
+                    }
+                    for number, s in batch.known_debtors.items()
+                ],
+                execution_options={"synchronize_session": False},
+            )
+        return len(numbers) + len(new_debtors)
+
+    async def absent_page(
+        self, after: DocumentKey | None, limit: int
+    ) -> list[tuple[DocumentKey, Decimal]]:
+        """Key and open amount of the documents held as open that no record of the run named,
+        read or rejected, in key order after ``after``: an anti-join, a page at a time."""
+        d, n, r = documents, run_numbers, rejected_records
+        named = sa.exists().where(self._of_run(n), n.c.number == d.c.number, n.c.kind == d.c.kind)
+        rejected = sa.exists().where(r.c.run_id == self.run_id, r.c.reference == d.c.number)
+        query = sa.select(d.c.kind, d.c.number, d.c.open_amount).where(
+            d.c.administration_id == self.administration_id,
+            d.c.settled.is_(False),
+            ~named,
+            ~rejected,
+        )
+        if after is not None:
+            query = query.where(sa.tuple_(d.c.kind, d.c.number) > sa.tuple_(*after))
+        rows = await self.session.execute(query.order_by(d.c.kind, d.c.number).limit(limit))
+        return [((kind, number), money(amount)) for kind, number, amount in rows]
+
+    async def forget(self) -> None:
+        """Delete the run's memory: it has ended."""
+        for table in (run_numbers, run_debtors):
+            await self.session.execute(sa.delete(table).where(self._of_run(table)))
+
+
+async def forget_earlier_runs(session: AsyncSession, administration_id: str) -> None:
+    """Delete what ended runs of the administration left (a replica that died mid-run leaves
+    its memory behind). Called as a run starts: one run per administration at a time."""
+    for table in (run_numbers, run_debtors):
+        await session.execute(
+            sa.delete(table).where(table.c.administration_id == administration_id)
+        )
+
+
+def _json(debtor: ImportedDebtor | None) -> str | None:
+    return None if debtor is None else json.dumps(asdict(debtor), separators=(",", ":"))
+
+
+def _debtor(text: str) -> ImportedDebtor:
+    values = json.loads(text)
+    values["emails"] = tuple(values["emails"])
+    values["address_lines"] = tuple(values["address_lines"])
+    return ImportedDebtor(**values)
