@@ -136,9 +136,7 @@ class SnapshotRepository:
         large import is otherwise planned as empty until autovacuum comes round, and the chunk
         lookups turn into scans of the whole administration."""
         if self.postgres:
-            await self.session.execute(
-                sa.text("ANALYZE documents, debtors, import_run_numbers, import_run_debtors")
-            )
+            await self.session.execute(sa.text("ANALYZE documents, debtors"))
 
     async def save(
         self,

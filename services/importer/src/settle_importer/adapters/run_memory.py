@@ -168,6 +168,11 @@ class RunMemoryRepository:
         rows = await self.session.execute(query.order_by(d.c.kind, d.c.number).limit(limit))
         return [((kind, number), money(amount)) for kind, number, amount in rows]
 
+    async def refresh_statistics(self) -> None:
+        """As the snapshot's: the tables grow from nothing during a run."""
+        if self.postgres:
+            await self.session.execute(sa.text("ANALYZE import_run_numbers, import_run_debtors"))
+
     async def forget(self) -> None:
         """Delete the run's memory: it has ended."""
         for table in (run_numbers, run_debtors):

@@ -224,6 +224,8 @@ async def _execute(
     rejected_seq = 0
     inserted = 0
     analyze_at = _FIRST_ANALYZE
+    memory_rows = 0
+    analyze_memory_at = _FIRST_ANALYZE
 
     try:
         connector = await asyncio.to_thread(open_source)
@@ -306,6 +308,13 @@ async def _execute(
                 analyze_at *= 4
                 async with transaction(ctx.sessions) as session:
                     await SnapshotRepository(session, adm, postgres=True).refresh_statistics()
+            memory_rows += len(batch) if batch else 0
+            if ctx.postgres and memory_rows >= analyze_memory_at:
+                analyze_memory_at *= 4
+                async with transaction(ctx.sessions) as session:
+                    await RunMemoryRepository(
+                        session, adm, run_id, postgres=True
+                    ).refresh_statistics()
             if progress:
                 progress(reconciliation.counts.records, total)
         if writing is not None:
@@ -393,25 +402,24 @@ async def _write_chunk(
     rejected_seq: int,
 ) -> int:
     """One chunk's transaction: what changed, the rejected records, the events, the run's
-    progress and, when one is due, a batch of the run's memory. Returns how many rows it
-    inserted."""
+    progress and, when one is due, a batch of the run's memory. Returns how many snapshot rows
+    it inserted."""
     async with transaction(ctx.sessions) as session:
         repo = SnapshotRepository(session, adm, postgres=ctx.postgres)
         now = ctx.clock.now()
         await _progress(session, adm, run_id, counts, outcome.notices, now)
         await repo.save(docs.values(), debtor_rows.values(), now)
         await repo.add_rejected(run_id, rejected_seq, outcome.rejected)
-        remembered = 0
         if memory_batch is not None:
-            remembered = await RunMemoryRepository(
-                session, adm, run_id, postgres=ctx.postgres
-            ).remember(memory_batch)
+            await RunMemoryRepository(session, adm, run_id, postgres=ctx.postgres).remember(
+                memory_batch
+            )
         await ctx.outbox.add_events(
             session, published, administration_id=adm, correlation_id=run_id
         )
     if published:
         ctx.notify()
-    return repo.inserted + remembered
+    return repo.inserted
 
 
 def _decided(so_far: RunSoFar, number: str) -> bool:
@@ -436,7 +444,8 @@ _PROGRESS_EVERY_S = 1.0
 # when nothing else changes.
 _MEMORY_BATCH = 10_000
 
-# Rows inserted by a run before the planner's statistics are refreshed (then 4x as many, ...).
+# Rows inserted by a run before the planner's statistics are refreshed (then 4x as many, ...),
+# for the snapshot and for the run's memory apart: a second import inserts no snapshot rows.
 _FIRST_ANALYZE = 5_000
 
 
