@@ -130,6 +130,8 @@ class Stack:
             "http_port": str(self.ports[spec.name]),
             "clock_file": str(self.config.clock_file),
             "log_format": "console",
+            # The stack starts no `settle relay`: every service publishes its own outbox.
+            "outbox_relay_in_process": "true",
         }
         if spec.embedded_settings is not None:
             context = EmbeddedContext(
