@@ -3,8 +3,9 @@ change it describes, and a relay publishes it afterwards.
 
 A crash between commit and publish loses nothing (the event is still in `outbox_pending`), and
 a crash between publish and taking it off that queue publishes it twice at worst, which
-idempotent consumers absorb. With several replicas on PostgreSQL, `FOR UPDATE SKIP LOCKED`
-gives each relay its own events."""
+idempotent consumers absorb. With several replicas on PostgreSQL one relay publishes at a time
+(a transaction-level advisory lock per pass), so one key's events reach the broker in the order
+they were committed; the others stand by and take over when it stops."""
 
 from __future__ import annotations
 
@@ -312,6 +313,12 @@ class BrokerSender:
             )
 
 
+# Held for one pass's transaction by the relay publishing (each service has its own database,
+# so one key per database is enough); released by the commit, or by the database when the
+# relay's connection dies.
+PUBLISHER_LOCK = sa.select(sa.func.pg_try_advisory_xact_lock(0x5E771E0B))
+
+
 class OutboxRelay:
     """Publishes pending outbox events in order, then takes them off the pending queue."""
 
@@ -338,7 +345,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll = poll_interval_s
         self._replay_on_new_cluster = replay_on_new_cluster
-        self._lock_rows = not is_sqlite(str(engine.url))
+        self._postgres = not is_sqlite(str(engine.url))
         self._cluster: str | None = None
         self._wake = asyncio.Event()
 
@@ -403,9 +410,11 @@ class OutboxRelay:
             await self.start()
         outbox, pending = self._table, self._pending
         taking = sa.select(pending.c.seq).order_by(pending.c.seq).limit(self._batch_size)
-        if self._lock_rows:
-            taking = taking.with_for_update(skip_locked=True)
         async with transaction(self._sessions) as session:
+            if self._postgres and not await session.scalar(PUBLISHER_LOCK):
+                # Another relay of this outbox is in a pass. Taking the next rows beside it
+                # could put a key's later events on the broker before its earlier ones.
+                return 0
             # The queue first, then the events by key: two index reads whose plans do not
             # depend on the statistics of a table that empties as fast as it fills. Joined in
             # one statement they cost the database far more per event.
@@ -413,7 +422,7 @@ class OutboxRelay:
             if not seqs:
                 PENDING.set(0)
                 return 0
-            chosen = among(pending.c.seq, seqs, postgres=self._lock_rows)
+            chosen = among(pending.c.seq, seqs, postgres=self._postgres)
             rows = (
                 await session.execute(
                     sa.select(
@@ -423,7 +432,7 @@ class OutboxRelay:
                         outbox.c.headers,
                         outbox.c.payload,
                     )
-                    .where(among(outbox.c.seq, seqs, postgres=self._lock_rows))
+                    .where(among(outbox.c.seq, seqs, postgres=self._postgres))
                     .order_by(outbox.c.seq)
                 )
             ).all()

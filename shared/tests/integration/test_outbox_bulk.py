@@ -1,6 +1,7 @@
 """Bulk staging (COPY on PostgreSQL) writes the same rows as the ordinary path, inside the
 caller's transaction."""
 
+import asyncio
 from decimal import Decimal
 
 import pytest
@@ -112,3 +113,49 @@ async def test_the_relay_empties_the_queue_in_order_and_keeps_the_events(pg_data
             assert await session.scalar(sa.text("SELECT count(*) FROM outbox")) == 150
     finally:
         await engine.dispose()
+
+
+async def test_two_relays_take_turns_so_each_keys_order_holds(pg_database):
+    # Two replicas' relays on one outbox: while one is in a pass, the other publishes nothing,
+    # so the rows after its batch cannot reach the broker before the batch itself.
+    engines = [create_engine(pg_database), create_engine(pg_database)]
+    async with engines[0].begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    clock = SystemClock()
+    outbox = Outbox(metadata, source="/settle/test", clock=clock)
+    async with transaction(session_factory(engines[0])) as session:
+        await outbox.add_events(
+            session, [changed(i) for i in range(150)], administration_id="a", correlation_id="r"
+        )
+    published: list[str] = []
+    gate = asyncio.Event()
+
+    class Held(Recorder):
+        async def send(self, rows) -> None:
+            await gate.wait()  # the broker is slow to acknowledge this batch
+            published.extend(row.key for row in rows)
+
+    relays = []
+    for engine in engines:
+        relay = OutboxRelay(
+            engine=engine,
+            sessions=session_factory(engine),
+            metadata=metadata,
+            sender=Held(),
+            bootstrap_servers="unused",
+            clock=clock,
+            batch_size=100,
+        )
+        relay.use_cluster("test")
+        relays.append(relay)
+    try:
+        first = asyncio.create_task(relays[0].publish_pending())
+        await asyncio.sleep(0.3)  # the first relay is inside its pass, waiting for the broker
+        assert await asyncio.wait_for(relays[1].publish_pending(), 5) == 0
+        gate.set()
+        assert await first == 100
+        assert await relays[1].publish_pending() == 50  # its turn now: it takes the rest
+        assert published == [f"inv-{i}" for i in range(150)]
+    finally:
+        for engine in engines:
+            await engine.dispose()

@@ -101,7 +101,7 @@ def serve(
     # Checked here, once, so a bad setting fails before any worker starts.
     settings = spec.load_settings()
     if is_sqlite(settings.database_url):
-        # SQLite has no SKIP LOCKED: every worker's relay would publish every event.
+        # SQLite has no advisory lock: every worker's relay would publish every event.
         typer.echo("--workers above 1 needs PostgreSQL (database_url is SQLite)", err=True)
         raise typer.Exit(2)
     configure_logging(spec.name, settings.log_level, settings.log_format)
@@ -146,7 +146,7 @@ def relay(
     spec = _service(name)
     settings = spec.load_settings()
     if is_sqlite(settings.database_url) and settings.outbox_relay_in_process:
-        # SQLite has no SKIP LOCKED: this relay and the service's would publish every event.
+        # SQLite has no advisory lock: this relay and the service's would publish every event.
         typer.echo(
             f"on SQLite only one relay may run: set {spec.env_prefix}OUTBOX_RELAY_IN_PROCESS=false "
             "for the service and this command",
