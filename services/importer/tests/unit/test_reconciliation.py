@@ -21,6 +21,7 @@ from settle_importer.domain import (
     Reconciliation,
     RejectedRecord,
     RunResult,
+    RunSoFar,
     SourceItem,
     SourceRecord,
     StoredInvoice,
@@ -476,7 +477,7 @@ def test_finished_run_refuses_more_records(make_record: Record) -> None:
     reconciliation.finish([])
 
     with pytest.raises(RuntimeError):
-        reconciliation.reconcile_chunk([make_record()], {}, {})
+        reconciliation.reconcile_chunk([make_record()], {}, {}, RunSoFar())
 
 
 def test_standalone_debtor_in_the_ignore_list(make_record: Record, make_debtor: Any) -> None:
@@ -503,3 +504,32 @@ def test_first_occurrence_of_a_debtor_in_a_run_wins(make_record: Record, make_de
     )
 
     assert [f.debtor.name for f in of_type(result, DebtorUpserted)] == ["First"]
+
+
+def test_a_chunk_is_reconciled_against_what_earlier_chunks_left(
+    make_record: Record, make_debtor: Any
+) -> None:
+    # The reconciliation keeps nothing of earlier chunks itself: a duplicate and a debtor
+    # whose details wait for an open invoice are recognised from what the caller hands in.
+    reconciliation = Reconciliation(complete=False)
+    paid = make_record(number="1", debtor_number="D1", open_amount=Decimal("0"))
+    first = reconciliation.reconcile_chunk([paid], {}, {}, RunSoFar())
+    assert first.first_seen == {("invoice", "1"): paid.position}
+    assert first.debtor_standing["D1"].waiting == paid.debtor
+    assert not first.debtor_standing["D1"].decided
+
+    again = make_record(number="1", debtor_number="D1")
+    open_one = make_record(
+        number="2", debtor_number="D1", debtor=make_debtor(number="D1", name="Later B.V.")
+    )
+    second = reconciliation.reconcile_chunk(
+        [again, open_one], {}, {}, RunSoFar(first.first_seen, first.debtor_standing)
+    )
+
+    [duplicate] = second.rejected
+    assert duplicate.position == again.position
+    assert f"only the first ({paid.position}) was used" in duplicate.reason
+    [upserted] = [fact for fact in second.facts if isinstance(fact, DebtorUpserted)]
+    assert paid.debtor is not None and upserted.debtor.name == paid.debtor.name
+    assert second.debtor_standing["D1"].decided
+    assert second.first_seen == {("invoice", "2"): open_one.position}

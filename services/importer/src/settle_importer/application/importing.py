@@ -243,14 +243,14 @@ async def _execute(
         read = _chunk_reader(connector, records, size)
         upcoming = asyncio.ensure_future(read())
         writing: asyncio.Future[int] | None = None
-        unwritten = UnwrittenMemory(_MEMORY_BATCH)
+        unwritten = UnwrittenMemory(_MEMORY_BATCH, _DECIDED_KEPT)
         progress_due = 0.0
         while chunk := await upcoming:
             upcoming = asyncio.ensure_future(read())
             needed = reconciliation.lookups(chunk)
             async with ctx.sessions() as session:
                 memory = RunMemoryRepository(session, adm, run_id, postgres=ctx.postgres)
-                remembered = await memory.so_far(needed)
+                remembered = await memory.so_far(unwritten.to_look_up(needed))
                 so_far = unwritten.so_far(remembered, needed)
                 repo = SnapshotRepository(session, adm, postgres=ctx.postgres)
                 docs = await repo.documents(needed.documents)
@@ -443,6 +443,10 @@ _PROGRESS_EVERY_S = 1.0
 # Entries of the run's memory written at once: a few MB held, a transaction per ten chunks
 # when nothing else changes.
 _MEMORY_BATCH = 10_000
+
+# Debtors decided in the run kept in memory (about 100 bytes each), so a recurring debtor
+# costs no lookup.
+_DECIDED_KEPT = 65_536
 
 # Rows inserted by a run before the planner's statistics are refreshed (then 4x as many, ...),
 # for the snapshot and for the run's memory apart: a second import inserts no snapshot rows.

@@ -4,29 +4,48 @@ Writing a chunk's numbers and debtor standings with every chunk would cost a tra
 chunk even when nothing changed (a second import of the same file writes nothing else), so
 they are collected here and written in batches of ``flush_at`` entries, with the chunk that
 fills the batch or at the end of the run. Until a batch is committed, lookups of the run so far
-are completed from it: memory stays bounded by two batches, whatever the size of the source."""
+are completed from it: memory stays bounded by two batches, whatever the size of the source.
+
+Debtors decided in the run are also kept here, up to ``decided_kept`` of them: a decision is
+final, so such a debtor needs no lookup at all when it recurs (in most exports every debtor has
+several invoices). Beyond that many, they are looked up like the rest."""
 
 from __future__ import annotations
 
 from settle_importer.adapters.run_memory import MemoryBatch
-from settle_importer.domain import ChunkOutcome, Lookups, RunSoFar
+from settle_importer.domain import ChunkOutcome, DebtorSoFar, Lookups, RunSoFar
+
+_DECIDED = DebtorSoFar(decided=True, open_document=True)
 
 
 class UnwrittenMemory:
-    """The batch being collected and the batch being written."""
+    """The batch being collected, the batch being written and debtors known decided."""
 
-    def __init__(self, flush_at: int) -> None:
+    def __init__(self, flush_at: int, decided_kept: int = 0) -> None:
         self.flush_at = flush_at
         self.collecting = MemoryBatch()
         self.writing: MemoryBatch | None = None
+        self.decided_kept = decided_kept
+        self.decided: set[str] = set()
+
+    def to_look_up(self, needed: Lookups) -> Lookups:
+        """What of ``needed`` the database must say: not the debtors known decided."""
+        decided = self.decided
+        if not decided:
+            return needed
+        return Lookups(needed.documents, frozenset(n for n in needed.debtors if n not in decided))
 
     def so_far(self, stored: RunSoFar, needed: Lookups) -> RunSoFar:
-        """The run so far as read from the database, completed with what is not written yet."""
+        """The run so far as read from the database, completed with what is not written yet
+        and with the debtors known decided."""
         batches = [b for b in (self.writing, self.collecting) if b is not None and len(b)]
-        if not batches:
+        known = [n for n in needed.debtors if n in self.decided] if self.decided else []
+        if not batches and not known:
             return stored
         positions = dict(stored.positions)
         debtors = dict(stored.debtors)
+        for number in known:
+            debtors[number] = _DECIDED
         for batch in batches:  # the older first: the newer standing wins
             for key in needed.documents:
                 position = batch.positions.get(key)
@@ -51,6 +70,8 @@ class UnwrittenMemory:
                 batch.known_debtors[number] = standing
             else:
                 batch.new_debtors[number] = standing
+            if standing.decided and len(self.decided) < self.decided_kept:
+                self.decided.add(number)
 
     def take(self, *, all_of_it: bool = False) -> MemoryBatch | None:
         """The batch to write now, if it is full (or, at the end, whatever there is)."""

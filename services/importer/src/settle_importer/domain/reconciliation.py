@@ -275,9 +275,6 @@ class RunSoFar:
     debtors: Mapping[str, DebtorSoFar] = field(default_factory=dict)
 
 
-_NOTHING_YET = RunSoFar()
-
-
 class Reconciliation:
     """One import run of one administration, fed in chunks.
 
@@ -332,7 +329,7 @@ class Reconciliation:
         chunk: Iterable[SourceItem],
         documents: Mapping[DocumentKey, StoredInvoice],
         debtors: Mapping[str, str],
-        so_far: RunSoFar = _NOTHING_YET,
+        so_far: RunSoFar,
     ) -> ChunkOutcome:
         """Compare a chunk of records with the stored state of its documents and debtors.
 

@@ -1,0 +1,70 @@
+"""The run's memory not yet written: lookups are completed from it, and each debtor's standing
+goes to the right statement (inserted once, updated after)."""
+
+from __future__ import annotations
+
+import pytest
+
+from settle_importer.application.memory import UnwrittenMemory
+from settle_importer.domain import ChunkOutcome, DebtorSoFar, Lookups, RunSoFar
+
+pytestmark = pytest.mark.unit
+
+OPEN = DebtorSoFar(open_document=True)
+DECIDED = DebtorSoFar(decided=True, open_document=True)
+
+
+def chunk(*numbers: str, debtors: dict[str, DebtorSoFar] | None = None) -> ChunkOutcome:
+    return ChunkOutcome(
+        first_seen={("invoice", n): f"line {n}" for n in numbers}, debtor_standing=debtors or {}
+    )
+
+
+def needing(*numbers: str, debtors: tuple[str, ...] = ()) -> Lookups:
+    return Lookups(frozenset(("invoice", n) for n in numbers), frozenset(debtors))
+
+
+def test_batches_are_taken_when_full_and_looked_up_until_written() -> None:
+    memory = UnwrittenMemory(flush_at=3)
+    memory.add(chunk("1", "2"), RunSoFar())
+    assert memory.take() is None  # two entries: not full yet
+    memory.add(chunk("3", debtors={"D1": OPEN}), RunSoFar())
+
+    batch = memory.take()
+    memory.add(chunk("4"), RunSoFar())
+
+    assert batch is not None and len(batch) == 4
+    so_far = memory.so_far(RunSoFar(), needing("1", "4", "9", debtors=("D1",)))
+    assert so_far.positions == {("invoice", "1"): "line 1", ("invoice", "4"): "line 4"}
+    assert so_far.debtors == {"D1": OPEN}
+    memory.written()
+    assert memory.so_far(RunSoFar(), needing("1")).positions == {}  # now the database's
+
+
+def test_a_debtor_with_a_row_is_updated_and_a_new_one_inserted_once() -> None:
+    memory = UnwrittenMemory(flush_at=1)
+    memory.add(chunk(debtors={"D1": OPEN, "D2": OPEN}), RunSoFar(debtors={"D1": OPEN}))
+    first = memory.take()
+    # D2's row is being written: its next standing is an update, and the newer one wins.
+    memory.add(chunk(debtors={"D2": DECIDED}), RunSoFar())
+
+    assert first is not None
+    assert first.known_debtors == {"D1": OPEN} and first.new_debtors == {"D2": OPEN}
+    assert memory.so_far(RunSoFar(), needing(debtors=("D2",))).debtors == {"D2": DECIDED}
+    memory.written()
+    second = memory.take(all_of_it=True)
+    assert second is not None and second.known_debtors == {"D2": DECIDED}
+    assert second.new_debtors == {}
+
+
+def test_a_debtor_decided_in_the_run_is_not_looked_up_again_up_to_a_limit() -> None:
+    memory = UnwrittenMemory(flush_at=1, decided_kept=1)
+    memory.add(chunk(debtors={"D1": DECIDED, "D2": DECIDED}), RunSoFar())
+    memory.take()
+    memory.written()
+
+    asked = memory.to_look_up(needing(debtors=("D1", "D2")))
+    so_far = memory.so_far(RunSoFar(debtors={"D2": DECIDED}), needing(debtors=("D1", "D2")))
+
+    assert asked.debtors == {"D2"}  # one kept in memory, the other from the database
+    assert so_far.debtors["D1"].decided and so_far.debtors["D2"].decided
