@@ -68,3 +68,14 @@ def test_a_debtor_decided_in_the_run_is_not_looked_up_again_up_to_a_limit() -> N
 
     assert asked.debtors == {"D2"}  # one kept in memory, the other from the database
     assert so_far.debtors["D1"].decided and so_far.debtors["D2"].decided
+
+
+def test_numbers_certainly_new_to_the_run_are_not_looked_up() -> None:
+    memory = UnwrittenMemory(flush_at=10)
+    memory.add(chunk("1", "2"), RunSoFar())
+
+    asked = memory.to_look_up(needing("1", "2", "3"))
+
+    # "3" was never read; a filter of 1 MiB holding two numbers cannot mistake it for one.
+    assert asked.documents == {("invoice", "1"), ("invoice", "2")}
+    assert not any(memory.numbers.may_have(("invoice", f"new-{n}")) for n in range(1000))

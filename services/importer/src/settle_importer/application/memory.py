@@ -8,14 +8,42 @@ are completed from it: memory stays bounded by two batches, whatever the size of
 
 Debtors decided in the run are also kept here, up to ``decided_kept`` of them: a decision is
 final, so such a debtor needs no lookup at all when it recurs (in most exports every debtor has
-several invoices). Beyond that many, they are looked up like the rest."""
+several invoices). Beyond that many, they are looked up like the rest. And every number read
+goes into a filter of fixed size (``NumbersRead``): a number it has not seen is certainly new
+to the run and is not looked up, which in a file without duplicates is nearly every number."""
 
 from __future__ import annotations
+
+from collections.abc import Hashable
 
 from settle_importer.adapters.run_memory import MemoryBatch
 from settle_importer.domain import ChunkOutcome, DebtorSoFar, Lookups, RunSoFar
 
 _DECIDED = DebtorSoFar(decided=True, open_document=True)
+
+
+class NumbersRead:
+    """A Bloom filter of the document keys read in a run: 1 MiB whatever the size of the
+    source. ``may_have`` is never wrong when it says no; when it says yes the database is asked.
+    Wrong yeses grow with the run: about 1 in 2,000 at 100,000 numbers, 1 in 20 at a million."""
+
+    _MASK = (1 << 23) - 1
+
+    def __init__(self) -> None:
+        self._bits = bytearray((self._MASK + 1) >> 3)
+
+    # Two places from one hash (Python's, stable within the process that runs the run);
+    # written out, as it runs for every number read.
+    def add(self, key: Hashable) -> None:
+        h, mask, bits = hash(key), self._MASK, self._bits
+        a, b = h & mask, (h >> 23) & mask
+        bits[a >> 3] |= 1 << (a & 7)
+        bits[b >> 3] |= 1 << (b & 7)
+
+    def may_have(self, key: Hashable) -> bool:
+        h, mask, bits = hash(key), self._MASK, self._bits
+        a, b = h & mask, (h >> 23) & mask
+        return bool(bits[a >> 3] & (1 << (a & 7))) and bool(bits[b >> 3] & (1 << (b & 7)))
 
 
 class UnwrittenMemory:
@@ -27,13 +55,16 @@ class UnwrittenMemory:
         self.writing: MemoryBatch | None = None
         self.decided_kept = decided_kept
         self.decided: set[str] = set()
+        self.numbers = NumbersRead()
 
     def to_look_up(self, needed: Lookups) -> Lookups:
-        """What of ``needed`` the database must say: not the debtors known decided."""
-        decided = self.decided
-        if not decided:
-            return needed
-        return Lookups(needed.documents, frozenset(n for n in needed.debtors if n not in decided))
+        """What of ``needed`` the database must say: not the numbers certainly new to the run
+        nor the debtors known decided."""
+        may_have, decided = self.numbers.may_have, self.decided
+        return Lookups(
+            frozenset(key for key in needed.documents if may_have(key)),
+            frozenset(n for n in needed.debtors if n not in decided) if decided else needed.debtors,
+        )
 
     def so_far(self, stored: RunSoFar, needed: Lookups) -> RunSoFar:
         """The run so far as read from the database, completed with what is not written yet
@@ -61,6 +92,9 @@ class UnwrittenMemory:
         """Collect what a chunk added; ``stored`` is what the database held for the chunk."""
         batch = self.collecting
         batch.positions.update(outcome.first_seen)
+        add = self.numbers.add
+        for key in outcome.first_seen:
+            add(key)
         writing = self.writing
         for number, standing in outcome.debtor_standing.items():
             has_row = number in stored.debtors or (
