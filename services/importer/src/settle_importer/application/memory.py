@@ -14,12 +14,14 @@ to the run and is not looked up, which in a file without duplicates is nearly ev
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
+from typing import TypeVar
 
 from settle_importer.adapters.run_memory import MemoryBatch
 from settle_importer.domain import ChunkOutcome, DebtorSoFar, Lookups, RunSoFar
 
 _DECIDED = DebtorSoFar(decided=True, open_document=True)
+K = TypeVar("K", bound=Hashable)
 
 
 class NumbersRead:
@@ -32,18 +34,29 @@ class NumbersRead:
     def __init__(self) -> None:
         self._bits = bytearray((self._MASK + 1) >> 3)
 
-    # Two places from one hash (Python's, stable within the process that runs the run);
-    # written out, as it runs for every number read.
-    def add(self, key: Hashable) -> None:
-        h, mask, bits = hash(key), self._MASK, self._bits
-        a, b = h & mask, (h >> 23) & mask
-        bits[a >> 3] |= 1 << (a & 7)
-        bits[b >> 3] |= 1 << (b & 7)
+    # Two places from one hash (Python's, stable within the process that runs the run). The
+    # loops are written out: they run for every number read.
+    def add_all(self, keys: Iterable[Hashable]) -> None:
+        mask, bits = self._MASK, self._bits
+        for key in keys:
+            h = hash(key)
+            a, b = h & mask, (h >> 23) & mask
+            bits[a >> 3] |= 1 << (a & 7)
+            bits[b >> 3] |= 1 << (b & 7)
+
+    def maybe_read(self, keys: Iterable[K]) -> list[K]:
+        """The keys the filter may have seen; the others certainly were not added."""
+        mask, bits = self._MASK, self._bits
+        found: list[K] = []
+        for key in keys:
+            h = hash(key)
+            a, b = h & mask, (h >> 23) & mask
+            if bits[a >> 3] & (1 << (a & 7)) and bits[b >> 3] & (1 << (b & 7)):
+                found.append(key)
+        return found
 
     def may_have(self, key: Hashable) -> bool:
-        h, mask, bits = hash(key), self._MASK, self._bits
-        a, b = h & mask, (h >> 23) & mask
-        return bool(bits[a >> 3] & (1 << (a & 7))) and bool(bits[b >> 3] & (1 << (b & 7)))
+        return bool(self.maybe_read((key,)))
 
 
 class UnwrittenMemory:
@@ -60,9 +73,9 @@ class UnwrittenMemory:
     def to_look_up(self, needed: Lookups) -> Lookups:
         """What of ``needed`` the database must say: not the numbers certainly new to the run
         nor the debtors known decided."""
-        may_have, decided = self.numbers.may_have, self.decided
+        decided = self.decided
         return Lookups(
-            frozenset(key for key in needed.documents if may_have(key)),
+            frozenset(self.numbers.maybe_read(needed.documents)),
             frozenset(n for n in needed.debtors if n not in decided) if decided else needed.debtors,
         )
 
@@ -92,9 +105,7 @@ class UnwrittenMemory:
         """Collect what a chunk added; ``stored`` is what the database held for the chunk."""
         batch = self.collecting
         batch.positions.update(outcome.first_seen)
-        add = self.numbers.add
-        for key in outcome.first_seen:
-            add(key)
+        self.numbers.add_all(outcome.first_seen)
         writing = self.writing
         for number, standing in outcome.debtor_standing.items():
             has_row = number in stored.debtors or (
