@@ -52,6 +52,7 @@ from settle_shared.embedded.broker import start_broker, wait_for_broker
 from settle_shared.kafka import catalogue_topics, ensure_topics
 from settle_shared.migrations import upgrade
 from settle_shared.net import free_port
+from settle_shared.service import tune_garbage_collection
 from settle_shared.testing.infra import LOCAL_POSTGRES
 
 # SETTLE_BENCH_RELAY_AFTER=1: publish only after the import, to see the two costs apart.
@@ -263,6 +264,7 @@ async def measure(rows: int, bootstrap: str, server: str, *, second: bool, broke
         )
         sessions = session_factory(engine)
         ctx = context_for(settings, sessions)
+        tune_garbage_collection()  # as the importer service does once it has started
         relay = RelayProcess(url, bootstrap)
         await relay.wait_ready()
         meter = CpuMeter(admin, name, broker_pid, relay.pid)

@@ -7,6 +7,7 @@ the services."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -179,6 +180,7 @@ class ServiceRuntime:
             replication_factor=settings.kafka_replication_factor,
         )
         await self.broker.start()
+        tune_garbage_collection()
         in_process = settings.outbox_relay_in_process
         stop = asyncio.Event()
         tasks: list[asyncio.Task[None]] = []
@@ -274,6 +276,7 @@ class RelayRuntime:
             replication_factor=settings.kafka_replication_factor,
         )
         await self.relay.start()
+        tune_garbage_collection()
         stop = asyncio.Event()
         task = asyncio.create_task(self.relay.run(stop), name="outbox-relay")
         log.info("outbox relay started", batch_size=settings.outbox_batch_size)
@@ -286,6 +289,20 @@ class RelayRuntime:
             await self.relay.stop()
             await self.engine.dispose()
             log.info("outbox relay stopped")
+
+
+# Collect the youngest generation every 50,000 allocations instead of 700, and the oldest
+# rarely: an import or a daily run allocates millions of short-lived objects, and with the
+# defaults a fifth of an import's CPU went to collections (most of them full ones).
+GC_THRESHOLDS = (50_000, 50, 1000)
+
+
+def tune_garbage_collection() -> None:
+    """For a long-running process once it has started: what exists now (modules, the app,
+    settings) is kept out of every later collection, which then scans only what work made."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def build_runtime(spec: ServiceSpec, settings: ServiceSettings | None = None) -> ServiceRuntime:

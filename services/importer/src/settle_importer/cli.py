@@ -40,6 +40,7 @@ def import_file(
     from settle_importer.settings import ImporterSettings
     from settle_shared.db import create_engine, session_factory
     from settle_shared.logs import configure_logging
+    from settle_shared.service import tune_garbage_collection
 
     settings = SERVICE.load_settings()
     assert isinstance(settings, ImporterSettings)
@@ -48,6 +49,7 @@ def import_file(
     async def main() -> int:
         engine = create_engine(settings.database_url)
         ctx = context_for(settings, session_factory(engine))
+        tune_garbage_collection()
         try:
             check_file(file, file.name)
             run_id, connection = await queue_file_run(
