@@ -173,12 +173,7 @@ class ServiceRuntime:
     @asynccontextmanager
     async def _lifespan(self, _: FastAPI) -> AsyncIterator[None]:
         settings = self.settings
-        await ensure_topics(
-            settings.kafka_bootstrap_servers,
-            catalogue_topics(),
-            partitions=settings.kafka_partitions,
-            replication_factor=settings.kafka_replication_factor,
-        )
+        await ensure_catalogue_topics(settings)
         await self.broker.start()
         tune_garbage_collection()
         in_process = settings.outbox_relay_in_process
@@ -269,12 +264,7 @@ class RelayRuntime:
     async def _lifespan(self, _: FastAPI) -> AsyncIterator[None]:
         settings = self.settings
         # Like the service: the relay must not publish to topics that do not exist yet.
-        await ensure_topics(
-            settings.kafka_bootstrap_servers,
-            catalogue_topics(),
-            partitions=settings.kafka_partitions,
-            replication_factor=settings.kafka_replication_factor,
-        )
+        await ensure_catalogue_topics(settings)
         await self.relay.start()
         tune_garbage_collection()
         stop = asyncio.Event()
@@ -289,6 +279,16 @@ class RelayRuntime:
             await self.relay.stop()
             await self.engine.dispose()
             log.info("outbox relay stopped")
+
+
+async def ensure_catalogue_topics(settings: ServiceSettings) -> None:
+    """Create every topic of the event catalogue that the broker does not have yet."""
+    await ensure_topics(
+        settings.kafka_bootstrap_servers,
+        catalogue_topics(),
+        partitions=settings.kafka_partitions,
+        replication_factor=settings.kafka_replication_factor,
+    )
 
 
 # Collect the youngest generation every 50,000 allocations instead of 700, and the oldest
