@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from settle_gateway import schemas as s
 from settle_gateway.db import (
     administrations,
+    aware,
     memberships,
     rm_attention,
     rm_attention_counts,
@@ -48,7 +49,6 @@ from settle_gateway.identity import (
     verify_password,
 )
 from settle_gateway.projection import (
-    aware,
     mark_read_locally,
     pause_key,
     record_pause_locally,
@@ -364,7 +364,7 @@ async def dashboard(
     return s.DashboardOut(
         administration_id=administration_id,
         business_date=today,
-        pause=await _pause_mode(session, administration_id),
+        pause=(await _pauses(session, administration_id)).administration,
         phases=phases,
         attention=attention,
         open=[s.MoneyTotal(currency=c, count=n, total=t) for c, (n, t) in open_totals.items()],
@@ -396,20 +396,21 @@ def _sort_value(sort: str, raw: str) -> Any:
 
 @dataclass(frozen=True)
 class _Pauses:
-    """What pauses the invoices of one page: the administration, or some of their debtors."""
+    """The pauses that hold the invoices of one answer: the administration's, and those of
+    the debtors asked for (absent: active)."""
 
-    administration: bool
-    debtors: frozenset[str]
+    administration: str
+    debtors: dict[str, str]
 
     def of(self, row: Any) -> Literal["invoice", "debtor", "administration"] | None:
         if row.on_hold:
             return "invoice"
         if row.debtor_id in self.debtors:
             return "debtor"
-        return "administration" if self.administration else None
+        return "administration" if self.administration != "active" else None
 
 
-_PAUSED = sa.select(rm_pauses.c.subject_type, rm_pauses.c.subject_id).where(
+_PAUSED = sa.select(rm_pauses.c.subject_type, rm_pauses.c.subject_id, rm_pauses.c.mode).where(
     rm_pauses.c.administration_id == sa.bindparam("administration_id"),
     rm_pauses.c.mode != "active",
     sa.or_(
@@ -422,27 +423,22 @@ _PAUSED = sa.select(rm_pauses.c.subject_type, rm_pauses.c.subject_id).where(
 )
 
 
-async def _pauses(session: AsyncSession, administration_id: str, rows: Any) -> _Pauses:
-    debtor_ids = sorted({r.debtor_id for r in rows if r.debtor_id is not None})
+async def _pauses(
+    session: AsyncSession, administration_id: str, debtor_ids: Iterable[str | None] = ()
+) -> _Pauses:
+    """One query for the administration's pause and those of `debtor_ids`."""
+    wanted = sorted({d for d in debtor_ids if d is not None})
     found = (
         await session.execute(
-            _PAUSED, {"administration_id": administration_id, "debtor_ids": debtor_ids}
+            _PAUSED, {"administration_id": administration_id, "debtor_ids": wanted}
         )
     ).all()
     return _Pauses(
-        administration=any(r.subject_type == "administration" for r in found),
-        debtors=frozenset(r.subject_id for r in found if r.subject_type == "debtor"),
+        administration=next(
+            (r.mode for r in found if r.subject_type == "administration"), "active"
+        ),
+        debtors={r.subject_id: r.mode for r in found if r.subject_type == "debtor"},
     )
-
-
-async def _pause_mode(
-    session: AsyncSession, administration_id: str, debtor_id: str | None = None
-) -> Any:
-    key = pause_key(administration_id, debtor_id)
-    mode = await session.scalar(
-        sa.select(rm_pauses.c.mode).where(*(rm_pauses.c[k] == v for k, v in key.items()))
-    )
-    return mode or "active"
 
 
 def _invoice_summary(row: Any, today: date, pauses: _Pauses) -> s.InvoiceSummary:
@@ -645,7 +641,7 @@ async def list_invoices(
     next_cursor = (
         _encode_cursor([getattr(rows[-1], sort), rows[-1].invoice_id]) if more and rows else None
     )
-    pauses = await _pauses(session, administration_id, rows)
+    pauses = await _pauses(session, administration_id, (r.debtor_id for r in rows))
     return s.InvoicePage(
         items=[_invoice_summary(r, today, pauses) for r in rows], next_cursor=next_cursor
     )
@@ -781,7 +777,8 @@ async def invoice_detail(
             )
         )
     timeline.sort(key=lambda entry: entry.at, reverse=True)
-    summary = _invoice_summary(row, state.today(), await _pauses(session, administration_id, [row]))
+    pauses = await _pauses(session, administration_id, [row.debtor_id])
+    summary = _invoice_summary(row, state.today(), pauses)
     return s.InvoiceDetail(
         **summary.model_dump(),
         pdf_url=row.pdf_url,
@@ -1101,11 +1098,10 @@ async def debtor_detail(
     )
     items = await _attention_of(session, administration_id, "debtor", debtor_id)
     summary = _debtor_summary(row, {debtor_id: [i.reason for i in items]})
-    invoice_rows = invoices.all()
-    pauses = await _pauses(session, administration_id, invoice_rows)
+    pauses = await _pauses(session, administration_id, [debtor_id])  # its invoices' debtor
     return s.DebtorDetail(
         **summary.model_dump(),
-        pause=await _pause_mode(session, administration_id, debtor_id),
+        pause=pauses.debtors.get(debtor_id, "active"),
         emails=list(row.emails),
         phone=row.phone,
         address_lines=list(row.address_lines),
@@ -1114,7 +1110,7 @@ async def debtor_detail(
         country=row.country,
         language=row.language,
         attention_items=items,
-        invoices=[_invoice_summary(r, today, pauses) for r in invoice_rows],
+        invoices=[_invoice_summary(r, today, pauses) for r in invoices],
         messages=[_message_out(r) for r in messages],
     )
 

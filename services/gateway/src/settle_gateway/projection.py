@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_gateway.db import (
+    aware,
     rm_attention,
     rm_attention_counts,
     rm_debtor_words,
@@ -51,13 +52,6 @@ ZERO = Decimal("0.00")
 InvoiceKey = tuple[str, str]
 # phase, currency, debtor_id, due date, open amount
 Contribution = tuple[str, str, str, date, Decimal] | None
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands times back without zone; they were stored in UTC."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _contribution(row: dict[str, Any]) -> Contribution:

@@ -19,7 +19,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from settle_gateway.db import login_failures
+from settle_gateway.db import aware, login_failures
 from settle_gateway.identity import (
     ALLOWED,
     Action,
@@ -75,8 +75,7 @@ class LoginLimiter:
                     .limit(self._max)
                 )
             ).scalars()
-            # SQLite hands times back without zone; they were stored in UTC.
-            stamps = [s if s.tzinfo else s.replace(tzinfo=UTC) for s in recent]
+            stamps = [stamp for stamp in map(aware, recent) if stamp is not None]
         if len(stamps) < self._max:
             return None
         # The oldest of the last `max` failures leaving the window lifts the limit.
