@@ -323,8 +323,19 @@ def build_relay_runtime(spec: ServiceSpec, settings: ServiceSettings | None = No
 
 def discover_services() -> dict[str, ServiceSpec]:
     """Every installed service, by name, in start order."""
-    specs = [ep.load() for ep in entry_points(group=ENTRY_POINT_GROUP)]
-    for spec in specs:
-        if not isinstance(spec, ServiceSpec):
-            raise TypeError(f"{spec!r} registered under {ENTRY_POINT_GROUP} is not a ServiceSpec")
+    specs = [_spec(ep.load()) for ep in entry_points(group=ENTRY_POINT_GROUP)]
     return {spec.name: spec for spec in sorted(specs, key=lambda s: (s.start_order, s.name))}
+
+
+def load_service(name: str) -> ServiceSpec:
+    """One installed service, importing only its own code: a worker process serving the
+    gateway need not import the messaging service's PDF library, nor wait for it."""
+    for ep in entry_points(group=ENTRY_POINT_GROUP, name=name):
+        return _spec(ep.load())
+    raise LookupError(f"no service {name!r} is installed")
+
+
+def _spec(loaded: object) -> ServiceSpec:
+    if not isinstance(loaded, ServiceSpec):
+        raise TypeError(f"{loaded!r} registered under {ENTRY_POINT_GROUP} is not a ServiceSpec")
+    return loaded

@@ -10,16 +10,17 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
-from settle_shared.service import build_runtime, discover_services
+from settle_shared.service import build_runtime, load_service
 
 SERVICE_VARIABLE = "SETTLE_SERVICE"
 APP_FACTORY = "settle_shared.cli.serving:service_app"
+WORKER_HEALTHCHECK_S = 30
 
 
 def service_app() -> FastAPI:
     """The full service named in SETTLE_SERVICE (its API, relay and consumers), built anew in
     this worker: workers share nothing but the listening socket."""
-    spec = discover_services()[os.environ[SERVICE_VARIABLE]]
+    spec = load_service(os.environ[SERVICE_VARIABLE])
     return build_runtime(spec).app
 
 
@@ -29,6 +30,11 @@ def serve_workers(config: uvicorn.Config) -> None:
     Uvicorn binds that socket itself, and asyncio sets TCP_NODELAY only on connections from
     sockets it created; without it each response (headers and body written separately) waited
     for the client's delayed ACK, ~40 ms. Linux passes the option on to accepted connections."""
+    # Uvicorn's supervisor kills a worker that leaves its health ping unanswered for
+    # `timeout_worker_healthcheck` (5 s by default). A worker starting beside busy ones on a
+    # loaded machine can take longer than that to import; killed and restarted, it never came
+    # up and its restarts took a core from the worker that was serving.
+    config.timeout_worker_healthcheck = max(config.timeout_worker_healthcheck, WORKER_HEALTHCHECK_S)
     sock = config.bind_socket()
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     Multiprocess(config, sockets=[sock]).run()
