@@ -18,7 +18,7 @@ from settle_gateway.projection import TOPICS, project
 from settle_gateway.security import LoginLimiter, OidcVerifier, PrincipalCache
 from settle_gateway.settings import GatewaySettings
 from settle_gateway.upstream import Upstreams
-from settle_shared.db import transaction
+from settle_shared.db import session_factory, transaction
 from settle_shared.logs import get_logger
 from settle_shared.service import EmbeddedContext, ServiceRuntime, ServiceSpec
 
@@ -84,6 +84,7 @@ def setup(runtime: ServiceRuntime) -> None:
         oidc=oidc,
         upstreams=upstreams,
         principals=PrincipalCache(settings.principal_cache_s),
+        reads=session_factory(runtime.engine.execution_options(isolation_level="AUTOCOMMIT")),
     )
     runtime.app.include_router(api.auth)
     runtime.app.include_router(api.router)
