@@ -117,6 +117,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An engine tuned per backend: SQLite gets WAL and a busy timeout so the relay and the
     request handlers of one process do not trip over each other."""
     if is_sqlite(url):
+        kwargs.pop("pool_size", None)  # SQLite's pool is SQLAlchemy's choice
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)

@@ -98,7 +98,7 @@ class ServiceRuntime:
     def __post_init__(self) -> None:
         settings, spec = self.settings, self.spec
         self.clock = clock_from_settings(settings.clock_file)
-        self.engine = create_engine(settings.database_url)
+        self.engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
         self.sessions = session_factory(self.engine)
         self.broker = create_broker(settings, client_id=f"settle-{spec.name}")
         self.outbox = Outbox(spec.metadata, source=f"/settle/{spec.name}", clock=self.clock)
@@ -241,7 +241,7 @@ class RelayRuntime:
     def __post_init__(self) -> None:
         settings, spec = self.settings, self.spec
         self.clock = clock_from_settings(settings.clock_file)
-        self.engine = create_engine(settings.database_url)
+        self.engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
         self.sessions = session_factory(self.engine)
         self.relay = build_relay(spec, settings, self.engine, self.sessions, self.clock)
         self.app = FastAPI(

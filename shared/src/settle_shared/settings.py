@@ -31,6 +31,12 @@ class ServiceSettings(BaseSettings):
         "sqlite+aiosqlite:///var/settle.db",
         description="SQLAlchemy async URL: postgresql+asyncpg://… or sqlite+aiosqlite:///…",
     )
+    database_pool_size: int = Field(
+        10,
+        ge=1,
+        description="PostgreSQL connections a process keeps open (up to as many again are"
+        " opened for a burst and closed after it)",
+    )
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", description="comma-separated Kafka bootstrap servers"
     )

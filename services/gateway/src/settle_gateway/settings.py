@@ -19,6 +19,12 @@ class GatewaySettings(ServiceSettings):
         "sqlite+aiosqlite:///var/gateway.db", description="the gateway's read-model database"
     )
     http_port: int = Field(8000, ge=1, le=65535, description="port of the gateway's API")
+    # Twice the services' default: a worker under load has a few dozen requests in flight,
+    # and a burst past the pool opens (and closes) a connection per request, which costs
+    # more than the query and made a busy worker fall further behind.
+    database_pool_size: int = Field(
+        20, ge=1, description="PostgreSQL connections a worker keeps open for the read model"
+    )
     jwt_secret: SecretStr = Field(
         SecretStr(PLACEHOLDER_SECRET),
         description="secret (32+ bytes) signing access tokens (HS256); must be set in production",
