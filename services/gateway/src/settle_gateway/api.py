@@ -933,28 +933,6 @@ async def remove_member(
 # --- debtors --------------------------------------------------------------------------------
 
 
-_DEBTOR_REASONS = sa.select(rm_attention.c.subject_id, rm_attention.c.reason).where(
-    rm_attention.c.administration_id == sa.bindparam("administration_id"),
-    rm_attention.c.subject_type == "debtor",
-    rm_attention.c.subject_id.in_(sa.bindparam("debtor_ids", expanding=True)),
-    rm_attention.c.open,
-)
-
-
-async def _debtor_reasons(
-    session: AsyncSession, administration_id: str, debtor_ids: list[str]
-) -> dict[str, list[str]]:
-    if not debtor_ids:
-        return {}
-    reasons: dict[str, list[str]] = {}
-    rows = await session.execute(
-        _DEBTOR_REASONS, {"administration_id": administration_id, "debtor_ids": debtor_ids}
-    )
-    for r in rows:
-        reasons.setdefault(r.subject_id, []).append(r.reason)
-    return reasons
-
-
 def _debtor_summary(row: Any, reasons: dict[str, list[str]]) -> dict[str, Any]:
     """The fields of a DebtorSummary (a dict, as _invoice_summary says why)."""
     columns = row._mapping
@@ -968,10 +946,6 @@ def _debtor_summary(row: Any, reasons: dict[str, list[str]]) -> dict[str, Any]:
 SEARCH_OVERREAD = 3
 
 _DEBTOR_SUMMARY_KEYS = ("debtor_id", "number", "name", "kind", "open_invoices", "open_amount")
-_DEBTOR_SUMMARIES = sa.select(*(rm_debtors.c[name] for name in _DEBTOR_SUMMARY_KEYS)).where(
-    rm_debtors.c.administration_id == sa.bindparam("administration_id"),
-    rm_debtors.c.debtor_id.in_(sa.bindparam("debtor_ids", expanding=True)),
-)
 
 
 @functools.lru_cache(maxsize=256)
@@ -1029,6 +1003,39 @@ def _debtor_keys_query(
     return keys.order_by(name, debtor).limit(sa.bindparam("limit", type_=sa.Integer))
 
 
+@functools.lru_cache(maxsize=256)
+def _debtor_page_query(
+    terms: int, has_open_invoices: bool | None, attention: bool, cursor: bool
+) -> sa.Select[Any]:
+    """A debtor page in one statement: the page's keys first, from an index alone (words, or
+    names), numbered in order; then only those debtors' summaries and open attention reasons
+    (a row per reason). Left joins, so the last key's number tells whether more were there."""
+    adm: sa.BindParameter[str] = sa.bindparam("administration_id")
+    k = _debtor_keys_query(terms, has_open_invoices, attention, cursor).subquery("k")
+    numbered = sa.select(
+        k.c.debtor_id,
+        sa.func.row_number().over(order_by=(k.c.name, k.c.debtor_id)).label("position"),
+    ).subquery("n")
+    d, a = rm_debtors.c, rm_attention.c
+    return (
+        sa.select(*(d[key] for key in _DEBTOR_SUMMARY_KEYS), numbered.c.position, a.reason)
+        .select_from(numbered)
+        .outerjoin(
+            rm_debtors, sa.and_(d.administration_id == adm, d.debtor_id == numbered.c.debtor_id)
+        )
+        .outerjoin(
+            rm_attention,
+            sa.and_(
+                a.administration_id == adm,
+                a.subject_type == "debtor",
+                a.subject_id == numbered.c.debtor_id,
+                a.open,
+            ),
+        )
+        .order_by(numbered.c.position)
+    )
+
+
 @router.get(ADM + "/debtors", response_model=s.DebtorPage, responses=NOT_FOUND)
 async def list_debtors(
     administration_id: str,
@@ -1053,30 +1060,34 @@ async def list_debtors(
             params[f"low{i}"], params[f"high{i}"] = prefix_range(term)
     if cursor:
         params["after_name"], params["after_id"] = _decode_cursor(cursor, 2)
-    # The page's keys first, from an index alone (words, or names); then only those rows. A
-    # debtor with two words of one start is found twice: a few more keys than a page are read
-    # in order (a bounded sort, where DISTINCT would first group every match) and made unique.
+    # A debtor with two words of one start is found twice: a few more keys than a page are
+    # read in order (a bounded sort, where DISTINCT would first group every match) and made
+    # unique here.
     cap = (limit + 1) * (SEARCH_OVERREAD if q else 1)
     params["limit"] = cap
-    keys = _debtor_keys_query(len(terms), has_open_invoices, bool(attention), bool(cursor))
-    found = (await session.execute(keys, params)).all()
-    page_ids = list(dict.fromkeys(r.debtor_id for r in found))
-    capped = bool(q) and len(found) == cap  # more keys than were read: maybe more debtors
-    more = len(page_ids) > limit or capped
-    page_ids = page_ids[:limit]
-    by_id = {
-        r.debtor_id: r
-        for r in await session.execute(
-            _DEBTOR_SUMMARIES, {"administration_id": administration_id, "debtor_ids": page_ids}
-        )
-    }
-    rows = [by_id[i] for i in page_ids if i in by_id]
-    reasons = await _debtor_reasons(session, administration_id, page_ids)
+    page = _debtor_page_query(len(terms), has_open_invoices, bool(attention), bool(cursor))
+    summaries: dict[str, dict[str, Any]] = {}
+    keys_read = 0
+    for row in await session.execute(page, params):
+        keys_read = max(keys_read, row.position)
+        if row.debtor_id is None:  # a word of a debtor the read model no longer holds
+            continue
+        fields = summaries.get(row.debtor_id)
+        if fields is None:
+            fields = summaries[row.debtor_id] = _debtor_summary(row, {})
+        if row.reason is not None and row.reason not in fields["attention"]:
+            fields["attention"] = sorted([*fields["attention"], row.reason])
+    items = list(summaries.values())
+    capped = bool(q) and keys_read == cap  # more keys than were read: maybe more debtors
+    more = len(items) > limit or capped
+    items = items[:limit]
     return s.DebtorPage.model_validate(
         {
-            "items": [_debtor_summary(r, reasons) for r in rows],
+            "items": items,
             "next_cursor": (
-                _encode_cursor([rows[-1].name, rows[-1].debtor_id]) if more and rows else None
+                _encode_cursor([items[-1]["name"], items[-1]["debtor_id"]])
+                if more and items
+                else None
             ),
         }
     )

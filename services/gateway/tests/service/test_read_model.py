@@ -578,6 +578,15 @@ async def test_the_debtor_search_finds_the_start_of_any_word(gateway: Gateway) -
         if not (cursor := page["next_cursor"]):
             break
     assert pages == ["Bakker Bakkerij Bakkum", "Bakkerij de Vries B.V.", "Jansen Bakkers VOF"]
+    # Found by three words and with two open reasons: listed once, with both reasons.
+    await gateway.attention("email_missing", "deb-5", subject_type="debtor")
+    await gateway.attention("phone_missing", "deb-5", subject_type="debtor")
+    listed = (await gateway.get(f"{API}/debtors", params={"q": "bakk"})).json()["items"]
+    assert [(d["debtor_id"], d["attention"]) for d in listed] == [
+        ("deb-5", ["email_missing", "phone_missing"]),
+        ("deb-1", []),
+        ("deb-3", []),
+    ]
     await gateway.invoice("inv-1", debtor_id="deb-3")
     assert await _found(gateway, "bakk", has_open_invoices=True) == ["Jansen Bakkers VOF"]
     await gateway.debtor("deb-3", name="Jansen Brood VOF")  # renamed: found by its new words
