@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -407,6 +407,14 @@ class _Pauses:
     administration: str
     debtors: dict[str, str]
 
+    @classmethod
+    def of_page(cls, rows: Sequence[Any]) -> _Pauses:
+        """The pauses of rows that carry `debtor_pause` and `administration_pause`."""
+        return cls(
+            administration=(rows[0].administration_pause if rows else None) or "active",
+            debtors={r.debtor_id: r.debtor_pause for r in rows if r.debtor_pause},
+        )
+
     def of(self, row: Any) -> Literal["invoice", "debtor", "administration"] | None:
         if row.on_hold:
             return "invoice"
@@ -501,6 +509,25 @@ class _InvoiceFilters(NamedTuple):
     cursor: bool
 
 
+def _pause_of(subject_type: str, subject_id: sa.ColumnElement[Any] | None) -> Any:
+    p = rm_pauses.c
+    where = [
+        p.administration_id == sa.bindparam("administration_id"),
+        p.subject_type == subject_type,
+        p.mode != "active",
+    ]
+    if subject_id is not None:
+        where.append(p.subject_id == subject_id)
+    return sa.select(p.mode).where(*where).scalar_subquery()
+
+
+# A page's pauses come with its rows (see _Pauses.of_page), not from a query of their own.
+_PAUSE_COLUMNS = (
+    _pause_of("debtor", rm_invoices.c.debtor_id).label("debtor_pause"),
+    _pause_of("administration", None).label("administration_pause"),
+)
+
+
 @functools.lru_cache(maxsize=512)
 def _invoice_page_query(f: _InvoiceFilters) -> sa.Select[Any]:
     """The statement of an invoice page, with every value a bound parameter, built once per
@@ -575,7 +602,7 @@ def _invoice_page_query(f: _InvoiceFilters) -> sa.Select[Any]:
         )
     ordering = [column.desc(), t.invoice_id.desc()] if f.desc else [column, t.invoice_id]
     return (
-        sa.select(rm_invoices)
+        sa.select(*(t[key] for key in _INVOICE_SUMMARY_KEYS), *_PAUSE_COLUMNS)
         .where(*where)
         .order_by(*ordering)
         .limit(sa.bindparam("limit", type_=sa.Integer))
@@ -655,7 +682,7 @@ async def list_invoices(
     next_cursor = (
         _encode_cursor([getattr(rows[-1], sort), rows[-1].invoice_id]) if more and rows else None
     )
-    pauses = await _pauses(session, administration_id, (r.debtor_id for r in rows))
+    pauses = _Pauses.of_page(rows)
     return s.InvoicePage.model_validate(
         {"items": [_invoice_summary(r, today, pauses) for r in rows], "next_cursor": next_cursor}
     )
