@@ -181,6 +181,18 @@ async def wait_until_up(client: aiohttp.ClientSession, url: str, process: Any) -
     raise RuntimeError(f"{url} did not answer within a minute")
 
 
+async def all_workers_started(log: Path, workers: int) -> None:
+    """Wait until every worker has built its app (uvicorn logs "Started server process" after
+    that): the first answer comes from the first worker up, and a run that began then would
+    measure one worker beside another still importing."""
+    for _ in range(1200):
+        text = await asyncio.to_thread(log.read_text, errors="replace")
+        if text.count("Started server process") >= workers:
+            return
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"not all {workers} gateway workers started within two minutes")
+
+
 @dataclass
 class Result:
     name: str
@@ -275,6 +287,7 @@ async def measure(
             timeout=aiohttp.ClientTimeout(total=TIMEOUT_S),
         ) as client:
             await wait_until_up(client, f"{gateway_url}/health/live", gateway)
+            await all_workers_started(folder / "gateway.log", workers)
             await wait_until_up(client, f"{hello_url}/hello", hello)
             login = await json_of(
                 client,
