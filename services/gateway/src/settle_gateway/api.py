@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -740,7 +740,7 @@ def _message_out(row: Any) -> s.MessageOut:
     )
 
 
-_INVOICE = sa.select(rm_invoices).where(
+_INVOICE = sa.select(rm_invoices, *_PAUSE_COLUMNS).where(
     rm_invoices.c.administration_id == sa.bindparam("administration_id"),
     rm_invoices.c.invoice_id == sa.bindparam("invoice_id"),
     rm_invoices.c.due_date.is_not(None),
@@ -818,7 +818,7 @@ async def invoice_detail(
             )
         )
     timeline.sort(key=lambda entry: entry.at, reverse=True)
-    pauses = await _pauses(session, administration_id, [row.debtor_id])
+    pauses = _Pauses.of_page([row])
     return s.InvoiceDetail(
         **_invoice_summary(row, state.today(), pauses),
         pdf_url=row.pdf_url,
@@ -960,7 +960,7 @@ async def remove_member(
 # --- debtors --------------------------------------------------------------------------------
 
 
-def _debtor_summary(row: Any, reasons: dict[str, list[str]]) -> dict[str, Any]:
+def _debtor_summary(row: Any, reasons: Mapping[str, Collection[str]]) -> dict[str, Any]:
     """The fields of a DebtorSummary (a dict, as _invoice_summary says why)."""
     columns = row._mapping
     fields = {key: columns[key] for key in _DEBTOR_SUMMARY_KEYS}
@@ -1093,21 +1093,19 @@ async def list_debtors(
     cap = (limit + 1) * (SEARCH_OVERREAD if q else 1)
     params["limit"] = cap
     page = _debtor_page_query(len(terms), has_open_invoices, bool(attention), bool(cursor))
-    summaries: dict[str, dict[str, Any]] = {}
+    found: dict[str, Any] = {}  # the first row of each debtor, in page order
+    reasons: dict[str, set[str]] = {}
     keys_read = 0
     for row in await session.execute(page, params):
         keys_read = max(keys_read, row.position)
         if row.debtor_id is None:  # a word of a debtor the read model no longer holds
             continue
-        fields = summaries.get(row.debtor_id)
-        if fields is None:
-            fields = summaries[row.debtor_id] = _debtor_summary(row, {})
-        if row.reason is not None and row.reason not in fields["attention"]:
-            fields["attention"] = sorted([*fields["attention"], row.reason])
-    items = list(summaries.values())
+        found.setdefault(row.debtor_id, row)
+        if row.reason is not None:
+            reasons.setdefault(row.debtor_id, set()).add(row.reason)
     capped = bool(q) and keys_read == cap  # more keys than were read: maybe more debtors
-    more = len(items) > limit or capped
-    items = items[:limit]
+    more = len(found) > limit or capped
+    items = [_debtor_summary(r, reasons) for r in list(found.values())[:limit]]
     return s.DebtorPage.model_validate(
         {
             "items": items,
