@@ -87,13 +87,27 @@ def quiet(log: Path) -> None:
     os.dup2(descriptor, 2)
 
 
+def gateway_app() -> Any:
+    """The app of `settle serve gateway`, built in each worker by the service's own factory,
+    then with the garbage collector tuned as the service's lifespan (off here) tunes it once
+    started, so the workers collect as production workers do rather than scanning every
+    imported module's objects every few hundred requests."""
+    from settle_shared.cli.serving import service_app
+    from settle_shared.service import tune_garbage_collection
+
+    app = service_app()
+    tune_garbage_collection()
+    return app
+
+
 def serve_gateway(url: str, port: int, workers: int, folder: Path) -> None:
     """The gateway as `settle serve gateway --workers N` runs it: uvicorn's worker processes,
     each building the app with the same factory from SETTLE_GATEWAY_* variables, with the
-    structured access log (child process). Only the lifespan (relay, consumers: Kafka) is off."""
+    structured access log (child process). Only the lifespan (relay, consumers: Kafka) is off;
+    what it does for the request path (garbage collection) `gateway_app` does."""
     import uvicorn
 
-    from settle_shared.cli.serving import APP_FACTORY, SERVICE_VARIABLE, serve_workers
+    from settle_shared.cli.serving import SERVICE_VARIABLE, serve_workers
     from settle_shared.clock import set_business_time
 
     quiet(folder / "gateway.log")
@@ -113,7 +127,7 @@ def serve_gateway(url: str, port: int, workers: int, folder: Path) -> None:
         }
     )
     config = uvicorn.Config(
-        APP_FACTORY,
+        f"{Path(__file__).stem}:gateway_app",
         factory=True,
         workers=workers,
         host=HOST,
@@ -209,6 +223,27 @@ class Result:
             return (float("nan"),) * 3
         q = statistics.quantiles(self.latencies_ms, n=100, method="inclusive")
         return q[49], q[94], q[98]
+
+
+async def warm_up(
+    client: aiohttp.ClientSession,
+    next_request: Callable[[], Request],
+    headers: dict[str, str],
+    rounds: int,
+    workers: int,
+) -> None:
+    """Rounds of two requests per worker sent at once, so that every worker has opened its
+    database connections and compiled and planned the query before it is measured. Requests
+    sent one at a time ride one kept-alive connection to one worker, and the measurement then
+    met the other worker cold."""
+    for _ in range(rounds):
+        batch = [next_request() for _ in range(2 * workers)]
+        await asyncio.gather(
+            *(
+                json_of(client, "GET", path, params=params, headers=headers)
+                for path, params in batch
+            )
+        )
 
 
 async def drive(
@@ -325,9 +360,7 @@ async def measure(
             }
             results: list[Result] = []
             for name, next_request in cases.items():
-                for _ in range(warmup):  # connections open and the first query plans cached
-                    path, params = next_request()
-                    await json_of(client, "GET", path, params=params, headers=headers)
+                await warm_up(client, next_request, headers, warmup, workers)
                 results.append(await drive(client, name, next_request, headers, rate, seconds))
                 await idle(client, f"{gateway_url}/health/live")
     finally:
@@ -388,7 +421,12 @@ def main() -> None:
     parser.add_argument("--others", type=int, default=10_000, help="invoices per other adm.")
     parser.add_argument("--rate", type=float, default=200.0, help="requests per second")
     parser.add_argument("--seconds", type=float, default=20.0, help="duration per query")
-    parser.add_argument("--warmup", type=int, default=20, help="requests per query, not timed")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=20,
+        help="rounds of 2 requests per worker, per query, not timed",
+    )
     parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--postgres", default=POSTGRES, help="server URL, no database part")
     parser.add_argument(
