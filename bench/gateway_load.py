@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import multiprocessing
 import os
 import random
@@ -58,6 +59,7 @@ from settle_gateway.identity import (
 )
 from settle_shared.db import create_engine, session_factory, transaction
 from settle_shared.migrations import upgrade
+from settle_shared.service import tune_garbage_collection
 
 HOST = "127.0.0.1"
 POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432"
@@ -93,7 +95,6 @@ def gateway_app() -> Any:
     started, so the workers collect as production workers do rather than scanning every
     imported module's objects every few hundred requests."""
     from settle_shared.cli.serving import service_app
-    from settle_shared.service import tune_garbage_collection
 
     app = service_app()
     tune_garbage_collection()
@@ -214,6 +215,7 @@ class Result:
     latencies_ms: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     elapsed_s: float = 0.0
+    stalls: Stalls | None = None
 
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -223,6 +225,45 @@ class Result:
             return (float("nan"),) * 3
         q = statistics.quantiles(self.latencies_ms, n=100, method="inclusive")
         return q[49], q[94], q[98]
+
+
+def steal_seconds() -> float | None:
+    """CPU time the hypervisor gave to other guests, all CPUs together (Linux only)."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()
+    except OSError:
+        return None
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else None
+
+
+@dataclass
+class Stalls:
+    """What delayed answers without being the gateway's doing, while one query was driven:
+    CPU stolen from this virtual machine by its host, and this generator's own garbage
+    collections (a collection stops the clock of every request in flight)."""
+
+    steal_s: float | None = None
+    gc_pauses_ms: list[float] = field(default_factory=list)
+    _steal_before: float | None = None
+    _gc_started: float = 0.0
+
+    def __enter__(self) -> Stalls:
+        self._steal_before = steal_seconds()
+        gc.callbacks.append(self._on_gc)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._on_gc)
+        after = steal_seconds()
+        if after is not None and self._steal_before is not None:
+            self.steal_s = after - self._steal_before
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            self.gc_pauses_ms.append((time.perf_counter() - self._gc_started) * 1000)
 
 
 async def warm_up(
@@ -361,7 +402,10 @@ async def measure(
             results: list[Result] = []
             for name, next_request in cases.items():
                 await warm_up(client, next_request, headers, warmup, workers)
-                results.append(await drive(client, name, next_request, headers, rate, seconds))
+                with Stalls() as stalls:
+                    result = await drive(client, name, next_request, headers, rate, seconds)
+                result.stalls = stalls
+                results.append(result)
                 await idle(client, f"{gateway_url}/health/live")
     finally:
         for process in (gateway, hello):
@@ -379,15 +423,19 @@ def report(results: list[Result], rate: float, seconds: float, workers: int) -> 
     )
     print(
         f"{'query':<26} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'req/s':>7} {'errors':>7}"
-        f" {'p50 x hello':>11} {'p99 x hello':>11}"
+        f" {'p50 x hello':>11} {'p99 x hello':>11} {'steal s':>7} {'gen. GC ms':>10}"
     )
     for result in results:
         p50, p95, p99 = result.quantiles()
         errors = sum(result.errors.values())
         throughput = len(result.latencies_ms) / result.elapsed_s if result.elapsed_s else 0.0
+        stalls = result.stalls or Stalls()
+        steal = "-" if stalls.steal_s is None else f"{stalls.steal_s:.2f}"
+        pause = max(stalls.gc_pauses_ms, default=0.0)
         print(
             f"{result.name:<26} {p50:>7.1f} {p95:>7.1f} {p99:>7.1f} {throughput:>7.1f}"
-            f" {errors:>7} {p50 / hello50:>11.1f} {p99 / hello99:>11.1f}"
+            f" {errors:>7} {p50 / hello50:>11.1f} {p99 / hello99:>11.1f} {steal:>7}"
+            f" {pause:>10.1f}"
         )
         if result.errors:
             print(f"  errors: {result.errors}")
@@ -452,6 +500,9 @@ def main() -> None:
                 f" in {time.perf_counter() - started:.0f} s"
             )
             asyncio.run(add_user(url))
+            # The generator's own collections would count as the gateway's latency: what the
+            # fill left is frozen out of them, as the services freeze their start-up objects.
+            tune_garbage_collection()
             # The bulk load leaves hundreds of MB for the kernel to write back; flushed now,
             # that write-back does not stall the first query measured.
             os.sync()
