@@ -51,15 +51,54 @@ def aware(value: datetime | None) -> datetime | None:
     return value
 
 
-@dataclass(slots=True)
 class WorkingDocument:
-    """A document's stored state while a chunk is applied."""
+    """A document's stored state while a chunk is applied. Read from the database it keeps the
+    row and builds the ``StoredInvoice`` only when asked: a record that did not change is told
+    by fingerprint and settled alone, and in a second import nearly every record is one."""
 
-    stored: StoredInvoice
-    invoice_id: str
-    version: int
-    is_new: bool = False
-    dirty: bool = False
+    __slots__ = ("_row", "_stored", "dirty", "invoice_id", "is_new", "version")
+
+    def __init__(
+        self,
+        stored: StoredInvoice | None,
+        invoice_id: str,
+        version: int,
+        *,
+        row: Any = None,
+        is_new: bool = False,
+        dirty: bool = False,
+    ) -> None:
+        if stored is None and row is None:
+            raise ValueError("a working document needs its stored state or its row")
+        self._stored = stored
+        self._row = row
+        self.invoice_id = invoice_id
+        self.version = version
+        self.is_new = is_new
+        self.dirty = dirty
+
+    @property
+    def stored(self) -> StoredInvoice:
+        if self._stored is None:
+            self._stored = _stored(self._row)
+        return self._stored
+
+    @stored.setter
+    def stored(self, value: StoredInvoice) -> None:
+        self._stored = value
+
+    @property
+    def fingerprint(self) -> str | None:
+        stored = self._stored
+        return self._row["fingerprint"] if stored is None else stored.fingerprint
+
+    @property
+    def settled(self) -> bool:
+        stored = self._stored
+        return bool(self._row["settled"]) if stored is None else stored.settled
+
+    def state(self) -> StoredInvoice:
+        return self.stored
 
 
 @dataclass(slots=True)
@@ -109,7 +148,7 @@ class SnapshotRepository:
             key = (row["kind"], row["number"])
             if key not in keys:
                 continue
-            found[key] = WorkingDocument(_stored(row), row["invoice_id"], row["version"])
+            found[key] = WorkingDocument(None, row["invoice_id"], row["version"], row=row)
         return found
 
     async def debtors(self, numbers: Collection[str]) -> dict[str, WorkingDebtor]:

@@ -3,8 +3,9 @@
 Per chunk of records (``settings.chunk_size``, 1,000 by default): read the stored rows of just
 those documents and debtors and what the run so far knows of them (one query each), reconcile,
 then one transaction writes what changed, the events, the rejected records and the run's
-progress. That transaction runs while the next chunk is read and reconciled, so the database's
-work overlaps ours. At the end, one more transaction settles what a complete list of open items
+progress. That transaction runs while the next chunk is read and reconciled, and the next
+chunk's stored rows are read while this one is reconciled, so the database's work overlaps
+ours. At the end, one more transaction settles what a complete list of open items
 no longer holds (an anti-join of the snapshot with the run's memory) and records the outcome
 (`ImportRunFinished`); then the run's memory is deleted. The run's memory (every number read,
 with its position, and each debtor's standing) is kept in the database, not in the process, so
@@ -66,8 +67,8 @@ from settle_importer.domain import (
     DocumentKey,
     IgnoreRules,
     ImportCounts,
+    Lookups,
     Reconciliation,
-    RunSoFar,
     SourceItem,
 )
 from settle_importer.settings import ImporterSettings
@@ -241,26 +242,41 @@ async def _execute(
         records = connector.records()
         size = ctx.settings.chunk_size
         read = _chunk_reader(connector, records, size)
-        upcoming = asyncio.ensure_future(read())
         writing: asyncio.Future[int] | None = None
         unwritten = UnwrittenMemory(_MEMORY_BATCH, _DECIDED_KEPT)
+
+        async def next_chunk() -> _Chunk | None:
+            items = await read()
+            if not items:
+                return None
+            needed = reconciliation.lookups(items)
+            # The stored state of a chunk is read as soon as it is parsed, on a connection of
+            # its own, while the chunk before it is reconciled. It cannot be stale where it
+            # matters: a document occurs in one chunk only (a second occurrence is rejected
+            # by the run's memory before stored state is looked at), and a debtor written by
+            # an earlier chunk was decided there, so its stored row is not used again. A
+            # debtor known decided is not read at all.
+            async with ctx.sessions() as session:
+                repo = SnapshotRepository(session, adm, postgres=ctx.postgres)
+                docs = await repo.documents(needed.documents)
+                decided = unwritten.decided
+                debtor_rows = await repo.debtors([n for n in needed.debtors if n not in decided])
+            return _Chunk(items, needed, docs, debtor_rows)
+
+        upcoming = asyncio.ensure_future(next_chunk())
         progress_due = 0.0
         while chunk := await upcoming:
-            upcoming = asyncio.ensure_future(read())
-            needed = reconciliation.lookups(chunk)
+            upcoming = asyncio.ensure_future(next_chunk())
+            await asyncio.sleep(0)  # let the next chunk be parsed and its lookup sent first
+            needed = chunk.needed
             async with ctx.sessions() as session:
                 memory = RunMemoryRepository(session, adm, run_id, postgres=ctx.postgres)
                 remembered = await memory.so_far(unwritten.to_look_up(needed))
-                so_far = unwritten.so_far(remembered, needed)
-                repo = SnapshotRepository(session, adm, postgres=ctx.postgres)
-                docs = await repo.documents(needed.documents)
-                # A debtor decided earlier in the run is not compared again.
-                debtor_rows = await repo.debtors(
-                    [n for n in needed.debtors if not _decided(so_far, n)]
-                )
+            so_far = unwritten.so_far(remembered, needed)
+            docs, debtor_rows = chunk.docs, chunk.debtor_rows
             outcome = reconciliation.reconcile_chunk(
-                chunk,
-                {key: doc.stored for key, doc in docs.items()},
+                chunk.items,
+                docs,
                 {number: d.fingerprint for number, d in debtor_rows.items()},
                 so_far,
             )
@@ -422,9 +438,14 @@ async def _write_chunk(
     return repo.inserted
 
 
-def _decided(so_far: RunSoFar, number: str) -> bool:
-    standing = so_far.debtors.get(number)
-    return standing is not None and standing.decided
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    """A chunk of records with the stored state of its documents and debtors."""
+
+    items: list[SourceItem]
+    needed: Lookups
+    docs: dict[DocumentKey, WorkingDocument]
+    debtor_rows: dict[str, WorkingDebtor]
 
 
 async def _forget_run(ctx: ImporterContext, adm: str, run_id: str) -> None:

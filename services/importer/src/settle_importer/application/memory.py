@@ -90,8 +90,10 @@ class UnwrittenMemory:
         debtors = dict(stored.debtors)
         for number in known:
             debtors[number] = _DECIDED
+        # Every number a batch holds went into the filter: the others need no look.
+        documents = self.numbers.maybe_read(needed.documents) if batches else []
         for batch in batches:  # the older first: the newer standing wins
-            for key in needed.documents:
+            for key in documents:
                 position = batch.positions.get(key)
                 if position is not None:
                     positions[key] = position

@@ -87,6 +87,9 @@ class StoredInvoice:
     def key(self) -> DocumentKey:
         return (self.kind, self.number)
 
+    def state(self) -> StoredInvoice:
+        return self
+
     @classmethod
     def first_import(cls, invoice: ImportedInvoice, fingerprint: str) -> StoredInvoice:
         """The state Settle holds right after importing ``invoice``."""
@@ -104,6 +107,20 @@ class StoredInvoice:
             settled=False,
             fingerprint=fingerprint,
         )
+
+
+class StoredDocument(Protocol):
+    """A stored document as reconciliation reads it: its fingerprint and whether it is settled
+    tell an unchanged record at once, and only a record that changed needs the whole ``state``
+    (a ``StoredInvoice`` is its own state; a database row can build it only when asked)."""
+
+    @property
+    def fingerprint(self) -> str | None: ...
+
+    @property
+    def settled(self) -> bool: ...
+
+    def state(self) -> StoredInvoice: ...
 
 
 # Facts -------------------------------------------------------------------------------------
@@ -327,7 +344,7 @@ class Reconciliation:
     def reconcile_chunk(
         self,
         chunk: Iterable[SourceItem],
-        documents: Mapping[DocumentKey, StoredInvoice],
+        documents: Mapping[DocumentKey, StoredDocument],
         debtors: Mapping[str, str],
         so_far: RunSoFar,
     ) -> ChunkOutcome:
@@ -416,7 +433,7 @@ class Reconciliation:
     def _reconcile_record(
         self,
         record: SourceRecord,
-        documents: Mapping[DocumentKey, StoredInvoice],
+        documents: Mapping[DocumentKey, StoredDocument],
         debtors: Mapping[str, str],
         outcome: ChunkOutcome,
         ignore: IgnoreRules | None,
@@ -473,7 +490,7 @@ class Reconciliation:
         if stored.fingerprint == fingerprint and stored.settled != is_open:
             self._counts.unchanged += 1
             return
-        self._reconcile_changed(invoice, stored, fingerprint, is_open, outcome)
+        self._reconcile_changed(invoice, stored.state(), fingerprint, is_open, outcome)
 
     def _reconcile_changed(
         self,
