@@ -48,6 +48,7 @@ from typing import Any
 
 import aiohttp
 from gateway_read_model import ADM, NOW, debtor_names, fill, fill_postgres, search_fragment
+from machine import steal_seconds
 
 from settle_gateway.app import SERVICE
 from settle_gateway.identity import (
@@ -225,16 +226,6 @@ class Result:
             return (float("nan"),) * 3
         q = statistics.quantiles(self.latencies_ms, n=100, method="inclusive")
         return q[49], q[94], q[98]
-
-
-def steal_seconds() -> float | None:
-    """CPU time the hypervisor gave to other guests, all CPUs together (Linux only)."""
-    try:
-        with open("/proc/stat") as stat:
-            fields = stat.readline().split()
-    except OSError:
-        return None
-    return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else None
 
 
 @dataclass

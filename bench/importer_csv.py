@@ -15,7 +15,8 @@ own database on PostgreSQL (127.0.0.1:5432 or SETTLE_TEST_POSTGRES_URL) and an e
 - peak RSS of the importing process and of the relay process;
 - for each import, the CPU it cost per invoice in this process, in the relay process, in the
   PostgreSQL backends of the bench's database and in the embedded broker: on a small machine
-  they all share the cores, so this shows where the time goes.
+  they all share the cores, so this shows where the time goes; and the CPU time the virtual
+  machine's host took away meanwhile (steal), which slows a run without being its doing.
 
 For ``--big`` rows it repeats the first import (with publishing) in a fresh process, for peak RSS
 at that size. Figures are printed, not asserted: they depend on the machine.
@@ -42,6 +43,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).parent))
 from importer_parse import HEADER, write_export
+from machine import steal_seconds
 
 from settle_importer.app import SERVICE, context_for
 from settle_importer.application.importing import RunOptions, execute_run, start_run
@@ -108,6 +110,7 @@ class CpuMeter:
             "importer": time.process_time(),
             "relay": cpu_seconds(self.relay_pid),
             "broker": cpu_seconds(self.broker_pid) if self.broker_pid else 0.0,
+            "steal": steal_seconds() or 0.0,
             **{f"pg{pid}": cpu_seconds(pid) for pid in backends},
         }
 
@@ -122,7 +125,10 @@ class CpuMeter:
             "broker": used["broker"],
         }
         shown = ", ".join(f"{name} {1e6 * sec / rows:,.0f}" for name, sec in parts.items())
-        return f"CPU per invoice (µs): {shown}; {1e6 * sum(parts.values()) / rows:,.0f} in all"
+        return (
+            f"CPU per invoice (µs): {shown}; {1e6 * sum(parts.values()) / rows:,.0f} in all;"
+            f" the host took {used['steal']:.2f} s of CPU meanwhile (steal)"
+        )
 
 
 class RelayProcess:

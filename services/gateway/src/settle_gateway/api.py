@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from settle_gateway import schemas as s
 from settle_gateway.db import (
     administrations,
-    aware,
     memberships,
     rm_attention,
     rm_attention_counts,
@@ -64,7 +63,7 @@ from settle_gateway.security import (
 )
 from settle_gateway.settings import GatewaySettings
 from settle_gateway.upstream import Upstreams
-from settle_shared.db import transaction
+from settle_shared.db import aware, transaction
 from settle_shared.health import CORRELATION_HEADER
 from settle_shared.logs import get_logger
 from settle_shared.service import ServiceRuntime

@@ -5,8 +5,6 @@ Read-model tables start with `rm_`; `settle gateway rebuild` empties exactly tho
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
 
 from settle_shared.db import new_metadata
@@ -16,13 +14,6 @@ metadata = new_metadata()
 MONEY = sa.Numeric(14, 2)
 TS = sa.DateTime(timezone=True)
 ID = sa.String(100)
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands times back without zone; they were stored in UTC."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def trigram_index(name: str, *columns: str) -> sa.Index:

@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_gateway.db import (
-    aware,
     rm_attention,
     rm_attention_counts,
     rm_debtor_words,
@@ -35,6 +34,7 @@ from settle_gateway.db import (
 )
 from settle_gateway.search import word_rows
 from settle_shared.consumer import ReceivedEvent
+from settle_shared.db import aware
 from settle_shared.events import dunning, importer, messaging
 
 TOPICS = [

@@ -19,7 +19,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from settle_gateway.db import aware, login_failures
+from settle_gateway.db import login_failures
 from settle_gateway.identity import (
     ALLOWED,
     Action,
@@ -31,7 +31,7 @@ from settle_gateway.identity import (
     principal_for_user,
 )
 from settle_gateway.settings import GatewaySettings
-from settle_shared.db import transaction
+from settle_shared.db import aware, transaction
 from settle_shared.logs import get_logger
 
 log = get_logger(__name__)

@@ -17,7 +17,6 @@ from settle_messaging import db
 from settle_messaging.application.context import (
     Messaging,
     NotFound,
-    aware,
     invoice_ids_of,
     load_overrides,
 )
@@ -35,7 +34,7 @@ from settle_messaging.domain.templates import (
     preview,
     validate_template_source,
 )
-from settle_shared.db import transaction
+from settle_shared.db import aware, transaction
 from settle_shared.events.dunning import MessageDebtor
 
 PREFIX = "/internal/v1/administrations/{administration_id}"

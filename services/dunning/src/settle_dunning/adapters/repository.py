@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,7 +49,7 @@ from settle_dunning.domain import (
     StepExecuted,
 )
 from settle_dunning.domain.mailbox import Mailbox, ReplyMark
-from settle_shared.db import among, is_sqlite
+from settle_shared.db import among, aware, is_sqlite
 
 # Keeps IN lists and multi-row statements well inside every driver's parameter limits.
 CHUNK = 500
@@ -60,13 +60,6 @@ ARRAY_CHUNK = 10_000
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands timestamps back without their zone; they were stored in UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 # From this many rows on, PostgreSQL gets one bulk statement (arrays, COPY) instead of an
@@ -723,7 +716,7 @@ class DunningRepository:
         ).one_or_none()
         if row is None:
             return Mailbox()
-        return Mailbox(_aware(row.last_sent_at), _aware(row.last_undeliverable_at))
+        return Mailbox(aware(row.last_sent_at), aware(row.last_undeliverable_at))
 
     async def save_mailbox(self, administration_id: str, debtor_id: str, box: Mailbox) -> None:
         """Store the debtor's mailbox."""
@@ -758,7 +751,7 @@ class DunningRepository:
         ).one_or_none()
         if row is None:
             return None
-        marked_at = _aware(row.marked_at)
+        marked_at = aware(row.marked_at)
         assert marked_at is not None
         return ReplyMark(unread=row.unread, at=marked_at)
 

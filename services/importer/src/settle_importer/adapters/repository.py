@@ -8,7 +8,7 @@ import hashlib
 import uuid
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -42,13 +42,6 @@ def _uuid5(name: str) -> str:
     # str(uuid.uuid5(_NAMESPACE, name)): one id per imported document.
     digest = hashlib.sha1(_NAMESPACE_BYTES + name.encode(), usedforsecurity=False).digest()
     return uuid_text(digest, 5)
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """SQLite returns stored times without their zone; every time stored is UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 class WorkingDocument:
@@ -432,7 +425,6 @@ __all__ = [
     "SnapshotRepository",
     "WorkingDebtor",
     "WorkingDocument",
-    "aware",
     "debtor_id",
     "document_id",
     "import_runs",

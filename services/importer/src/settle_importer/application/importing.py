@@ -44,7 +44,6 @@ from settle_importer.adapters.repository import (
     SnapshotRepository,
     WorkingDebtor,
     WorkingDocument,
-    aware,
 )
 from settle_importer.adapters.run_memory import (
     MemoryBatch,
@@ -74,7 +73,7 @@ from settle_importer.domain import (
 from settle_importer.settings import ImporterSettings
 from settle_importer.sources import FILE_SOURCES, Connector, SourceError
 from settle_shared.clock import Clock
-from settle_shared.db import transaction
+from settle_shared.db import aware, transaction
 from settle_shared.events import importer as events
 from settle_shared.events.base import Event
 from settle_shared.logs import get_logger, log_context

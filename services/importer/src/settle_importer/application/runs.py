@@ -10,11 +10,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from settle_importer.adapters.repository import aware
 from settle_importer.application.errors import InvalidRequest, NotFound
 from settle_importer.application.importing import ImporterContext
 from settle_importer.db import import_runs, rejected_records
-from settle_shared.db import transaction
+from settle_shared.db import aware, transaction
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from settle_messaging.domain.reply_tokens import issue_reply_token
 from settle_messaging.domain.templates import TemplateSource
 from settle_messaging.settings import MessagingSettings
 from settle_shared.clock import Clock
+from settle_shared.db import aware
 from settle_shared.events.base import Event
 from settle_shared.outbox import Outbox
 
@@ -28,11 +29,6 @@ CACHE_SECONDS = 5.0
 
 class NotFound(Exception):
     """The thing asked for does not exist in this administration."""
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything here is stored in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass

@@ -27,7 +27,6 @@ from settle_messaging.application.context import (
     Messaging,
     NotFound,
     SenderProfile,
-    aware,
     common_fields,
     invoice_ids_of,
     load_overrides,
@@ -56,6 +55,7 @@ from settle_messaging.domain.model import (
 from settle_messaging.domain.reply_tokens import reply_link
 from settle_messaging.domain.states import Direction, MessageState
 from settle_messaging.domain.templates import TemplateRenderer
+from settle_shared.db import aware
 from settle_shared.events.base import Event
 from settle_shared.events.dunning import MessageDebtor, MessageRequested
 from settle_shared.events.messaging import LetterAwaitingPosting, MessageFailed, MessageSent

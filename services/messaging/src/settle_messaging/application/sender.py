@@ -43,7 +43,7 @@ from settle_messaging.adapters.smtp import (
     Transient,
 )
 from settle_messaging.application.bounces import record_bounce
-from settle_messaging.application.context import Messaging, aware, common_fields, invoice_ids_of
+from settle_messaging.application.context import Messaging, common_fields, invoice_ids_of
 from settle_messaging.application.outbound import Origin
 from settle_messaging.domain.addressing import bounce_address
 from settle_messaging.domain.bounces import classify_smtp_rejection
@@ -51,7 +51,7 @@ from settle_messaging.domain.email_builder import Mailbox, OutgoingEmail, email_
 from settle_messaging.domain.errors import MessagingError
 from settle_messaging.domain.model import Channel
 from settle_messaging.domain.states import MessageState
-from settle_shared.db import transaction
+from settle_shared.db import aware, transaction
 from settle_shared.events.base import Event
 from settle_shared.events.messaging import MessageFailed, MessageSent
 from settle_shared.logs import get_logger
