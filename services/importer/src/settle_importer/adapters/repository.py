@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_importer.db import debtors, documents, import_runs, rejected_records
 from settle_importer.domain import DocumentKey, RejectedRecord, StoredInvoice
-from settle_shared.db import among
 from settle_shared.ids import uuid_text
 
 # Stable ids: the same document or debtor of an administration always gets the same id, even
@@ -149,15 +148,20 @@ class SnapshotRepository:
         if not numbers:
             return {}
         t = debtors
-        rows = await self.session.execute(
-            sa.select(t.c.number, t.c.debtor_id, t.c.fingerprint, t.c.version).where(
-                t.c.administration_id == self.administration_id,
-                among(t.c.number, sorted(numbers), postgres=self.postgres),
+        rows: Iterable[Any]
+        if self.postgres:
+            driver = await self._driver()
+            rows = await driver.fetch(_DEBTORS_BY_NUMBER, self.administration_id, sorted(numbers))
+        else:
+            rows = await self.session.execute(
+                sa.select(t.c.number, t.c.debtor_id, t.c.fingerprint, t.c.version).where(
+                    t.c.administration_id == self.administration_id,
+                    t.c.number.in_(sorted(numbers)),
+                )
             )
-        )
         return {
-            row.number: WorkingDebtor(row.number, row.debtor_id, row.fingerprint, row.version)
-            for row in rows
+            number: WorkingDebtor(number, debtor_id, fingerprint, version)
+            for number, debtor_id, fingerprint, version in rows
         }
 
     async def _driver(self) -> Any:
@@ -346,6 +350,13 @@ SELECT kind, number, invoice_id, debtor_number, invoice_date, due_date, amount, 
        currency, payment_condition, pdf_url, settled, fingerprint, version
 FROM documents
 WHERE administration_id = $1 AND kind = ANY($2::varchar[]) AND number = ANY($3::varchar[])
+"""
+
+
+_DEBTORS_BY_NUMBER = """
+SELECT number, debtor_id, fingerprint, version
+FROM debtors
+WHERE administration_id = $1 AND number = ANY($2::varchar[])
 """
 
 

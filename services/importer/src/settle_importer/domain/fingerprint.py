@@ -27,12 +27,13 @@ def _digest(text: str, size: int) -> str:
 def invoice_fingerprint(invoice: ImportedInvoice) -> str:
     """Return the fingerprint of a document: fixed-field half followed by updatable-field half."""
     i = invoice
-    # one f-string per half: this runs for every record of every import
+    # One f-string per half: this runs for every record of every import. isoformat() and str()
+    # give what formatting a date or a Decimal gives, in half the time.
     fixed = (
-        f"{i.kind}\x1f{i.number}\x1f{i.debtor_number}\x1f{i.invoice_date}\x1f{i.due_date}"
-        f"\x1f{i.amount}\x1f{i.currency}"
+        f"{i.kind}\x1f{i.number}\x1f{i.debtor_number}\x1f{i.invoice_date.isoformat()}"
+        f"\x1f{i.due_date.isoformat()}\x1f{i.amount!s}\x1f{i.currency}"
     )
-    updatable = f"{i.open_amount}\x1f{i.payment_condition or _NONE}\x1f{i.pdf_url or _NONE}"
+    updatable = f"{i.open_amount!s}\x1f{i.payment_condition or _NONE}\x1f{i.pdf_url or _NONE}"
     return _digest(fixed, FIXED_HALF // 2) + _digest(updatable, 8)
 
 
