@@ -288,11 +288,10 @@ async def _execute(
                 debtor_rows=debtor_rows,
             )
             # The previous chunk's transaction ran while this chunk was read and reconciled.
-            # That read cannot miss a write of it: what the run's memory gained and is not
-            # committed yet comes from `unwritten`, a number seen before in this run is a
-            # rejected duplicate before the stored state is looked at, and a debtor decided
-            # before is not decided again. One write at a time keeps the events in order, and
-            # a failed write stops the run before anything after it is written.
+            # The run's memory cannot miss a write of it: what it gained and is not committed
+            # yet comes from `unwritten`. (Why this chunk's stored rows, read ahead, cannot be
+            # stale where it matters: see `next_chunk`.) One write at a time keeps the events
+            # in order, and a failed write stops the run before anything after it is written.
             if writing is not None:
                 inserted += await writing
                 writing = None
