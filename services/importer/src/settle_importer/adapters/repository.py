@@ -195,8 +195,8 @@ class SnapshotRepository:
         new_debtors: list[tuple[Any, ...]] = []
         changed_debtors: list[dict[str, Any]] = []
         for debtor in debtor_rows:
-            # Only what a fact changed: a chunk's rows are read ahead of the chunk before it
-            # being written, so an untouched row (a debtor decided earlier) may be stale.
+            # Only what a fact changed: a chunk's rows are read while the chunk before it is
+            # still being written, so an untouched row (a debtor decided earlier) may be stale.
             if not debtor.dirty:
                 continue
             if debtor.is_new:
