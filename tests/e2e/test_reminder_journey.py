@@ -1,5 +1,6 @@
 """A user's journey through the running system: bookkeeping drops an export, the day runs, and
-the debtor's reminder arrives in the mailbox; the debtor answers and the reply is in the inbox."""
+the debtor's reminder arrives in the mailbox; the debtor answers and the reply is in the inbox;
+the user, signed in at the gateway, sees it all, writes back and pauses the administration."""
 
 import email
 import time
@@ -162,13 +163,43 @@ def test_an_imported_overdue_invoice_becomes_a_reminder_in_the_mailbox(tmp_path)
         assert detail.status_code == 200
         assert "reminder-1" in detail.text
 
+        # The user writes to the debtor: the message is in the debtor's thread at once, and
+        # shows as sent once messaging has mailed it and said so through Kafka.
+        debtor_id = invoice["debtor_id"]
+        written = httpx.post(
+            f"{api}/messages",
+            json={
+                "debtor_id": debtor_id,
+                "subject": "Uw betaling van factuur 2026-0042",
+                "body": "Dank voor uw bericht; wij zien de betaling vrijdag tegemoet.",
+                "invoice_ids": [invoice["invoice_id"]],
+            },
+            headers=user,
+            timeout=10,
+        )
+        assert written.status_code == 202, written.text
+        message_id = written.json()["message_id"]
+
+        def thread_states():
+            answer = httpx.get(f"{api}/debtors/{debtor_id}", headers=user, timeout=10).json()
+            return {m["message_id"]: m["state"] for m in answer["messages"]}
+
+        assert message_id in thread_states()
+        poll("the message sent, in the thread", lambda: thread_states()[message_id] == "sent")
+        sent = [
+            email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            for path in mails(var)
+        ]
+        assert [m["Subject"] for m in sent if "2026-0042" in m["Subject"]][-1] == (
+            "Uw betaling van factuur 2026-0042"
+        )
+
         # Pausing the administration shows at once on the invoice; a debtor paused in dunning
         # directly reaches the gateway's read model through Kafka.
         paused = httpx.post(f"{api}/pause", json={"mode": "fully_paused"}, headers=user, timeout=10)
         assert paused.status_code == 200 and paused.json()["pause"] == "fully_paused"
         listed = httpx.get(f"{api}/invoices", params={"paused": "true"}, headers=user, timeout=10)
         assert [i["paused_by"] for i in listed.json()["items"]] == ["administration"]
-        debtor_id = invoice["debtor_id"]
         held = httpx.post(
             f"{dunning}{base}/debtors/{debtor_id}/pause",
             json={"mode": "reminders_paused"},
