@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +29,12 @@ def rejection(**overrides: Any) -> RecordRejected:
     with pytest.raises(RecordRejected) as caught:
         invoice(**overrides)
     return caught.value
+
+
+def test_a_source_that_hands_over_a_datetime_for_a_date_is_refused() -> None:
+    # A source's bug: it would change the text every fingerprint is made of.
+    with pytest.raises(TypeError, match="dates, not datetimes"):
+        invoice(due_date=datetime(2024, 3, 31, tzinfo=UTC))
 
 
 def test_money_is_quantised_to_cents_and_currency_upper_case() -> None:

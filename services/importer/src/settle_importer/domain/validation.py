@@ -100,6 +100,9 @@ def invoice_from_source(
     An open amount with the opposite sign of the document (more was booked than due) is accepted
     here; reconciliation treats it as settled and flags it as a possible bookkeeping error.
     """
+    if type(invoice_date) is not date or type(due_date) is not date:
+        # A source's bug, not the record's: a datetime would change the stored fingerprint.
+        raise TypeError("invoice and due dates must be dates, not datetimes")
     number = number.strip()
     if not number:
         raise RecordRejected("invoice number is empty")
