@@ -7,7 +7,9 @@ and a FastAPI hello-world endpoint in a third, then sends each query at a fixed 
 time from an open-loop generator: requests leave on schedule whether or not earlier ones have
 answered, and latency counts from the scheduled moment, so a server that falls behind shows as
 latency instead of silently lowering the rate. The hello-world endpoint, measured the same way
-in the same run, is what this machine, uvicorn and the generator cost by themselves.
+in the same run, is what this machine, uvicorn and the generator cost by themselves. Per query
+it also prints what delayed answers without being the gateway's doing: the CPU time the
+virtual machine's host took away (steal) and the generator's own longest garbage collection.
 
     .venv/bin/python bench/gateway_load.py --invoices 1000000 --rate 200 --seconds 20
 
