@@ -24,6 +24,10 @@ def needing(*numbers: str, debtors: tuple[str, ...] = ()) -> Lookups:
     return Lookups(frozenset(("invoice", n) for n in numbers), frozenset(debtors))
 
 
+def asked_so_far(memory: UnwrittenMemory, stored: RunSoFar, needed: Lookups) -> RunSoFar:
+    return memory.so_far(stored, needed, memory.to_look_up(needed))
+
+
 def test_batches_are_taken_when_full_and_looked_up_until_written() -> None:
     memory = UnwrittenMemory(flush_at=3)
     memory.add(chunk("1", "2"), RunSoFar())
@@ -34,11 +38,11 @@ def test_batches_are_taken_when_full_and_looked_up_until_written() -> None:
     memory.add(chunk("4"), RunSoFar())
 
     assert batch is not None and len(batch) == 4
-    so_far = memory.so_far(RunSoFar(), needing("1", "4", "9", debtors=("D1",)))
+    so_far = asked_so_far(memory, RunSoFar(), needing("1", "4", "9", debtors=("D1",)))
     assert so_far.positions == {("invoice", "1"): "line 1", ("invoice", "4"): "line 4"}
     assert so_far.debtors == {"D1": OPEN}
     memory.written()
-    assert memory.so_far(RunSoFar(), needing("1")).positions == {}  # now the database's
+    assert asked_so_far(memory, RunSoFar(), needing("1")).positions == {}  # the database's
 
 
 def test_a_debtor_with_a_row_is_updated_and_a_new_one_inserted_once() -> None:
@@ -50,7 +54,7 @@ def test_a_debtor_with_a_row_is_updated_and_a_new_one_inserted_once() -> None:
 
     assert first is not None
     assert first.known_debtors == {"D1": OPEN} and first.new_debtors == {"D2": OPEN}
-    assert memory.so_far(RunSoFar(), needing(debtors=("D2",))).debtors == {"D2": DECIDED}
+    assert asked_so_far(memory, RunSoFar(), needing(debtors=("D2",))).debtors == {"D2": DECIDED}
     memory.written()
     second = memory.take(all_of_it=True)
     assert second is not None and second.known_debtors == {"D2": DECIDED}
@@ -64,7 +68,7 @@ def test_a_debtor_decided_in_the_run_is_not_looked_up_again_up_to_a_limit() -> N
     memory.written()
 
     asked = memory.to_look_up(needing(debtors=("D1", "D2")))
-    so_far = memory.so_far(RunSoFar(debtors={"D2": DECIDED}), needing(debtors=("D1", "D2")))
+    so_far = memory.so_far(RunSoFar(debtors={"D2": DECIDED}), needing(debtors=("D1", "D2")), asked)
 
     assert asked.debtors == {"D2"}  # one kept in memory, the other from the database
     assert so_far.debtors["D1"].decided and so_far.debtors["D2"].decided

@@ -268,10 +268,11 @@ async def _execute(
             upcoming = asyncio.ensure_future(next_chunk())
             await asyncio.sleep(0)  # let the next chunk be parsed and its lookup sent first
             needed = chunk.needed
+            asked = unwritten.to_look_up(needed)
             async with ctx.sessions() as session:
                 memory = RunMemoryRepository(session, adm, run_id, postgres=ctx.postgres)
-                remembered = await memory.so_far(unwritten.to_look_up(needed))
-            so_far = unwritten.so_far(remembered, needed)
+                remembered = await memory.so_far(asked)
+            so_far = unwritten.so_far(remembered, needed, asked)
             docs, debtor_rows = chunk.docs, chunk.debtor_rows
             outcome = reconciliation.reconcile_chunk(
                 chunk.items,

@@ -79,25 +79,25 @@ class UnwrittenMemory:
             frozenset(n for n in needed.debtors if n not in decided) if decided else needed.debtors,
         )
 
-    def so_far(self, stored: RunSoFar, needed: Lookups) -> RunSoFar:
-        """The run so far as read from the database, completed with what is not written yet
-        and with the debtors known decided."""
+    def so_far(self, stored: RunSoFar, needed: Lookups, asked: Lookups) -> RunSoFar:
+        """The run so far as the database said it for ``asked`` (what ``to_look_up(needed)``
+        answered), completed with what is not written yet and with the debtors known decided.
+        A number ``asked`` leaves out was not read before in the run, so no batch holds it; a
+        debtor it leaves out is known decided, which is final."""
         batches = [b for b in (self.writing, self.collecting) if b is not None and len(b)]
-        known = [n for n in needed.debtors if n in self.decided] if self.decided else []
+        known = needed.debtors - asked.debtors
         if not batches and not known:
             return stored
         positions = dict(stored.positions)
         debtors = dict(stored.debtors)
         for number in known:
             debtors[number] = _DECIDED
-        # Every number a batch holds went into the filter: the others need no look.
-        documents = self.numbers.maybe_read(needed.documents) if batches else []
         for batch in batches:  # the older first: the newer standing wins
-            for key in documents:
+            for key in asked.documents:
                 position = batch.positions.get(key)
                 if position is not None:
                     positions[key] = position
-            for number in needed.debtors:
+            for number in asked.debtors:
                 standing = batch.standing(number)
                 if standing is not None:
                     debtors[number] = standing
