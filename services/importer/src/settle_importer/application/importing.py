@@ -258,8 +258,7 @@ async def _execute(
             async with ctx.sessions() as session:
                 repo = SnapshotRepository(session, adm, postgres=ctx.postgres)
                 docs = await repo.documents(needed.documents)
-                decided = unwritten.decided
-                debtor_rows = await repo.debtors([n for n in needed.debtors if n not in decided])
+                debtor_rows = await repo.debtors(unwritten.not_decided(needed.debtors))
             return _Chunk(items, needed, docs, debtor_rows)
 
         upcoming = asyncio.ensure_future(next_chunk())

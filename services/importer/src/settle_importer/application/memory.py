@@ -73,11 +73,14 @@ class UnwrittenMemory:
     def to_look_up(self, needed: Lookups) -> Lookups:
         """What of ``needed`` the database must say: not the numbers certainly new to the run
         nor the debtors known decided."""
-        decided = self.decided
         return Lookups(
-            frozenset(self.numbers.maybe_read(needed.documents)),
-            frozenset(n for n in needed.debtors if n not in decided) if decided else needed.debtors,
+            frozenset(self.numbers.maybe_read(needed.documents)), self.not_decided(needed.debtors)
         )
+
+    def not_decided(self, debtors: frozenset[str]) -> frozenset[str]:
+        """The debtors among ``debtors`` not known decided in the run."""
+        decided = self.decided
+        return frozenset(n for n in debtors if n not in decided) if decided else debtors
 
     def so_far(self, stored: RunSoFar, needed: Lookups, asked: Lookups) -> RunSoFar:
         """The run so far as the database said it for ``asked`` (what ``to_look_up(needed)``
