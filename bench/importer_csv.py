@@ -185,8 +185,13 @@ class RelayProcess:
 
 
 async def outbox_size(engine) -> int:
+    """Events in the outbox: single rows and the events of batch rows."""
+    query = sa.text(
+        "SELECT (SELECT count(*) FROM outbox)"
+        " + (SELECT coalesce(sum(events), 0) FROM outbox_batches)"
+    )
     async with engine.connect() as conn:
-        return int(await conn.scalar(sa.text("SELECT count(*) FROM outbox")) or 0)
+        return int(await conn.scalar(query) or 0)
 
 
 async def until_published(engine) -> None:

@@ -74,6 +74,20 @@ def define_messaging_tables(metadata: sa.MetaData) -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     sa.Table(
+        "outbox_batches",
+        metadata,
+        # Many events of one write in one row (an import chunk, a daily run): numbered from
+        # the outbox's own sequence, so single events and batches leave in commit order. A row
+        # per event cost the database and the relay several times what sending it costs.
+        sa.Column("seq", SEQ, primary_key=True, autoincrement=False),
+        sa.Column("events", sa.Integer, nullable=False),
+        # The headers every event of the batch shares, as JSON; each record adds its own id,
+        # type and subject (see `settle_shared.outbox.encode_records`).
+        sa.Column("headers", sa.JSON, nullable=False),
+        sa.Column("records", sa.LargeBinary, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    sa.Table(
         "outbox_pending",
         metadata,
         # What the relay has yet to publish. A narrow queue beside the outbox: publishing
@@ -102,6 +116,10 @@ def define_messaging_tables(metadata: sa.MetaData) -> None:
 
 def outbox_table(metadata: sa.MetaData) -> sa.Table:
     return metadata.tables["outbox"]
+
+
+def outbox_batches_table(metadata: sa.MetaData) -> sa.Table:
+    return metadata.tables["outbox_batches"]
 
 
 def outbox_pending_table(metadata: sa.MetaData) -> sa.Table:

@@ -6,10 +6,9 @@ a Settle record; that is the contract external bailiffs rely on."""
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,9 +26,13 @@ def new_event_ids(count: int) -> list[str]:
     return [uuid_text(randomness[start : start + 16], 4) for start in range(0, 16 * count, 16)]
 
 
-def _shared_headers(
+def shared_headers(
     source: str, time: datetime, administration_id: str, correlation_id: str
 ) -> dict[str, str]:
+    """The headers that events of one source, time, administration and correlation share: all
+    but ``ce_id``, ``ce_type``, ``ce_subject`` and ``causation_id``."""
+    if time.tzinfo is None:
+        raise ValueError("event time must be timezone-aware")
     return {
         "ce_specversion": SPEC_VERSION,
         "ce_source": source,
@@ -90,32 +93,13 @@ class Envelope:
         headers = {
             "ce_id": self.id,
             "ce_type": self.type,
-            **_shared_headers(self.source, self.time, self.administration_id, self.correlation_id),
+            **shared_headers(self.source, self.time, self.administration_id, self.correlation_id),
         }
         if self.subject is not None:
             headers["ce_subject"] = self.subject
         if self.causation_id is not None:
             headers["causation_id"] = self.causation_id
         return headers
-
-    @staticmethod
-    def bulk_headers(
-        *, source: str, time: datetime, administration_id: str, correlation_id: str
-    ) -> Callable[[str, str, str | None], str]:
-        """For many envelopes that differ only in id, type and subject (the events of one
-        import or one daily run): a function from those three to the headers as JSON, equal to
-        ``json.dumps(envelope.headers())`` but with the shared part encoded once."""
-        if time.tzinfo is None:
-            raise ValueError("event time must be timezone-aware")
-        shared = json.dumps(_shared_headers(source, time, administration_id, correlation_id))
-
-        def encode(event_id: str, event_type: str, subject: str | None) -> str:
-            own = {"ce_id": event_id, "ce_type": event_type}
-            if subject is not None:
-                own["ce_subject"] = subject
-            return f"{json.dumps(own)[:-1]}, {shared[1:]}"
-
-        return encode
 
     @classmethod
     def from_record(

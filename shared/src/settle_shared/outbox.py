@@ -1,6 +1,11 @@
 """Transactional outbox: an event is written in the same database transaction as the state
 change it describes, and a relay publishes it afterwards.
 
+An event is one `outbox` row, or one record of an `outbox_batches` row: the events of one
+bulk write (an import chunk) share their envelope's headers and go in as one row, which costs the
+database and the relay a fraction of a row per event. Both are numbered from one sequence and
+published in that order.
+
 A crash between commit and publish loses nothing (the event is still in `outbox_pending`), and
 a crash between publish and taking it off that queue publishes it twice at worst, which
 idempotent consumers absorb. With several replicas on PostgreSQL one relay publishes at a time
@@ -13,7 +18,7 @@ import asyncio
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
@@ -25,12 +30,13 @@ from settle_shared.clock import Clock
 from settle_shared.db import (
     among,
     is_sqlite,
+    outbox_batches_table,
     outbox_broker_table,
     outbox_pending_table,
     outbox_table,
     transaction,
 )
-from settle_shared.envelope import Envelope, new_event_ids
+from settle_shared.envelope import Envelope, new_event_ids, shared_headers
 from settle_shared.events.base import Event
 from settle_shared.kafka import cluster_id
 from settle_shared.logs import get_logger
@@ -50,6 +56,7 @@ class Outbox:
 
     def __init__(self, metadata: sa.MetaData, *, source: str, clock: Clock) -> None:
         self._table = outbox_table(metadata)
+        self._batches = outbox_batches_table(metadata)
         self._pending = outbox_pending_table(metadata)
         self._source = source
         self._clock = clock
@@ -98,10 +105,11 @@ class Outbox:
         administration_id: str,
         correlation_id: str,
     ) -> None:
-        """Stage many events of one administration and one correlation (an import run, a
-        daily run): one clock reading for all, and on PostgreSQL the outbox rows are built
-        straight from the events, without an envelope object per event."""
-        if len(events) < COPY_THRESHOLD or session.get_bind().dialect.name != "postgresql":
+        """Stage many events of one administration and one correlation (an import chunk, a
+        daily run). On PostgreSQL, from ``BATCH_THRESHOLD`` events on, they go in as one
+        `outbox_batches` row: one clock reading, the shared headers once, no envelope object
+        per event."""
+        if len(events) < BATCH_THRESHOLD or session.get_bind().dialect.name != "postgresql":
             await self.add_envelopes(
                 session,
                 [
@@ -118,27 +126,17 @@ class Outbox:
             )
             return
         now = self._clock.now()
-        headers = Envelope.bulk_headers(
-            source=self._source,
-            time=now,
-            administration_id=administration_id,
-            correlation_id=correlation_id,
+        headers = shared_headers(self._source, now, administration_id, correlation_id)
+        connection = await session.connection()
+        await connection.execute(
+            _INSERT_BATCH,
+            {
+                "events": len(events),
+                "headers": json.dumps(headers),
+                "records": encode_records(events),
+                "created_at": now,
+            },
         )
-        rows = []
-        for event_id, event in zip(new_event_ids(len(events)), events, strict=True):
-            kind = event.event_type
-            rows.append(
-                (
-                    event_id,
-                    event.topic.name,
-                    event.key(),
-                    kind,
-                    headers(event_id, kind, event.subject()),
-                    event.model_dump_json().encode(),
-                    now,
-                )
-            )
-        await self._copy_rows(session, rows)
 
     async def add_envelopes(
         self, session: AsyncSession, envelopes: Sequence[tuple[str, Envelope]]
@@ -170,30 +168,22 @@ class Outbox:
     async def _copy(
         self, session: AsyncSession, envelopes: Sequence[tuple[str, Envelope]], now: datetime
     ) -> None:
-        await self._copy_rows(
-            session,
-            [
-                (env.id, topic, env.key, env.type, json.dumps(env.headers()), env.data, now)
-                for topic, env in envelopes
-            ],
-        )
-
-    async def _copy_rows(self, session: AsyncSession, rows: Sequence[tuple[Any, ...]]) -> None:
-        """COPY outbox rows (every column but ``seq``, headers as JSON text) and queue them.
-
-        COPY is several times faster than a multi-row INSERT for bulk work (an import, the
-        daily run), and it runs on the session's own connection, so inside its transaction.
-        COPY returns no sequence numbers, so they are taken from the sequence first; that
-        query also begins the driver's transaction, which COPY (bypassing SQLAlchemy) joins."""
+        """COPY outbox rows and queue them: several times faster than a multi-row INSERT for
+        many envelopes, on the session's own connection, so inside its transaction. COPY
+        returns no sequence numbers, so they are taken from the sequence first; that query
+        also begins the driver's transaction, which COPY (bypassing SQLAlchemy) joins."""
         connection = await session.connection()
-        taken = await connection.execute(_TAKE_SEQS, {"table": self._table.name, "n": len(rows)})
+        taken = await connection.execute(_TAKE_SEQS, {"n": len(envelopes)})
         seqs = taken.scalars().all()
         raw = await connection.get_raw_connection()
         driver: Any = raw.driver_connection
         await driver.copy_records_to_table(
             self._table.name,
             columns=_COPY_COLUMNS,
-            records=[(seq, *row) for seq, row in zip(seqs, rows, strict=True)],
+            records=[
+                (seq, env.id, topic, env.key, env.type, json.dumps(env.headers()), env.data, now)
+                for seq, (topic, env) in zip(seqs, envelopes, strict=True)
+            ],
         )
         await driver.copy_records_to_table(
             self._pending.name, columns=["seq"], records=[(seq,) for seq in seqs]
@@ -201,8 +191,21 @@ class Outbox:
 
 
 COPY_THRESHOLD = 100
+# From this many events, add_events writes one batch row instead of a row per event.
+BATCH_THRESHOLD = 2
 _TAKE_SEQS = sa.text(
-    "SELECT nextval(pg_get_serial_sequence(:table, 'seq')) FROM generate_series(1, :n)"
+    "SELECT nextval(pg_get_serial_sequence('outbox', 'seq')) FROM generate_series(1, :n)"
+)
+_INSERT_BATCH = sa.text(
+    "WITH batch AS ("
+    " INSERT INTO outbox_batches (seq, events, headers, records, created_at)"
+    " VALUES (nextval(pg_get_serial_sequence('outbox', 'seq')),"
+    " :events, CAST(:headers AS json), :records, :created_at)"
+    " RETURNING seq"
+    ") INSERT INTO outbox_pending (seq) SELECT seq FROM batch"
+).bindparams(
+    sa.bindparam("records", type_=sa.LargeBinary),
+    sa.bindparam("created_at", type_=sa.DateTime(timezone=True)),
 )
 _COPY_COLUMNS = [
     "seq",
@@ -216,14 +219,69 @@ _COPY_COLUMNS = [
 ]
 
 
+def encode_records(events: Sequence[Event]) -> bytes:
+    """The records of a batch row: a line per event, ``id TAB topic TAB key TAB type TAB
+    subject TAB payload``, the payload being the event's JSON. Compact JSON holds no raw tab
+    or newline (JSON escapes them in strings), and the other fields are ids and names, checked
+    here, so the relay can split the lines without parsing JSON."""
+    lines = []
+    for event_id, event in zip(new_event_ids(len(events)), events, strict=True):
+        subject = event.subject() or ""
+        meta = f"{event_id}\t{event.topic.name}\t{event.key()}\t{event.event_type}\t{subject}"
+        if meta.count("\t") != 4 or "\n" in meta:
+            raise ValueError(f"{event.event_type}: a key or subject holds a tab or a newline")
+        lines.append(f"{meta}\t{event.model_dump_json()}")
+    records = "\n".join(lines)
+    if records.count("\n") != len(lines) - 1:
+        raise ValueError("an event's JSON holds a newline")
+    return records.encode()
+
+
+class OutboxRecord(NamedTuple):
+    """One event as the broker gets it."""
+
+    topic: str
+    key: bytes
+    headers: list[tuple[str, bytes]]
+    payload: bytes
+
+
+def decode_records(headers: dict[str, str], records: bytes) -> list[OutboxRecord]:
+    """The events of a batch row (``encode_records``), with the batch's shared headers."""
+    shared = [(name, value.encode()) for name, value in headers.items()]
+    topics: dict[bytes, str] = {}
+    out: list[OutboxRecord] = []
+    for line in records.split(b"\n"):
+        event_id, topic, key, event_type, subject, payload = line.split(b"\t", 5)
+        own = [("ce_id", event_id), ("ce_type", event_type)]
+        if subject:
+            own.append(("ce_subject", subject))
+        name = topics.get(topic)
+        if name is None:
+            name = topics[topic] = topic.decode()
+        out.append(OutboxRecord(name, key, own + shared, payload))
+    return out
+
+
+def _single_record(row: Any) -> OutboxRecord:
+    headers = row.headers
+    return OutboxRecord(
+        row.topic,
+        row.key.encode(),
+        [(name, value.encode()) for name, value in headers.items()],
+        row.payload,
+    )
+
+
 class OutboxSender(Protocol):
-    """Puts outbox rows on the broker and returns once the broker has acknowledged them all."""
+    """Puts outbox records on the broker and returns once the broker has acknowledged them
+    all."""
 
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
 
-    async def send(self, rows: Sequence[sa.Row[Any]]) -> None: ...
+    async def send(self, records: Sequence[OutboxRecord]) -> None: ...
 
 
 class KafkaSender:
@@ -257,33 +315,30 @@ class KafkaSender:
             await self._producer.stop()
             self._producer = None
 
-    async def send(self, rows: Sequence[sa.Row[Any]]) -> None:
+    async def send(self, records: Sequence[OutboxRecord]) -> None:
         await self.start()
         producer = self._producer
         assert producer is not None
         partition_counts: dict[str, int] = {}
         open_batches: dict[tuple[str, int], Any] = {}
         acks: list[asyncio.Future[Any]] = []
-        for row in rows:
-            topic = row.topic
+        for topic, key, headers, payload in records:
             count = partition_counts.get(topic)
             if count is None:
                 count = partition_counts[topic] = len(await producer.partitions_for(topic))
-            key = row.key.encode()
             partition = partition_for(key, count)
-            headers = [(name, value.encode()) for name, value in row.headers.items()]
             batch = open_batches.get((topic, partition))
             if batch is None:
                 batch = open_batches[topic, partition] = producer.create_batch()
-            appended = batch.append(key=key, value=row.payload, timestamp=None, headers=headers)
+            appended = batch.append(key=key, value=payload, timestamp=None, headers=headers)
             if appended is not None:
                 continue
             # Full: send it (batches of one partition go out in the order sent) and start
             # the next with this record.
             acks.append(await producer.send_batch(batch, topic, partition=partition))
             batch = open_batches[topic, partition] = producer.create_batch()
-            if batch.append(key=key, value=row.payload, timestamp=None, headers=headers) is None:
-                raise ValueError(f"event of {len(row.payload)} bytes exceeds the batch limit")
+            if batch.append(key=key, value=payload, timestamp=None, headers=headers) is None:
+                raise ValueError(f"event of {len(payload)} bytes exceeds the batch limit")
         for (topic, partition), batch in open_batches.items():
             acks.append(await producer.send_batch(batch, topic, partition=partition))
         await asyncio.gather(*acks)
@@ -306,10 +361,13 @@ class BrokerSender:
     async def stop(self) -> None:
         return None
 
-    async def send(self, rows: Sequence[sa.Row[Any]]) -> None:
-        for row in rows:
+    async def send(self, records: Sequence[OutboxRecord]) -> None:
+        for topic, key, headers, payload in records:
             await self._broker.publish(
-                row.payload, row.topic, key=row.key.encode(), headers=row.headers
+                payload,
+                topic,
+                key=key,
+                headers={name: value.decode() for name, value in headers},
             )
 
 
@@ -337,6 +395,7 @@ class OutboxRelay:
     ) -> None:
         self._sessions = sessions
         self._table = outbox_table(metadata)
+        self._batches = outbox_batches_table(metadata)
         self._pending = outbox_pending_table(metadata)
         self._broker = outbox_broker_table(metadata)
         self._sender = sender
@@ -372,7 +431,7 @@ class OutboxRelay:
             await self._replay_if_new_cluster(self._cluster)
 
     async def _replay_if_new_cluster(self, current: str) -> None:
-        broker, outbox, pending = self._broker, self._table, self._pending
+        broker, pending = self._broker, self._pending
         async with transaction(self._sessions) as session:
             last = await session.scalar(
                 # Locked: replicas starting together replay once, not once each.
@@ -384,18 +443,19 @@ class OutboxRelay:
             if last is None:
                 await session.execute(sa.insert(broker).values(id=1, cluster_id=current, since=now))
                 return
-            result = await session.execute(
-                sa.insert(pending).from_select(
-                    ["seq"],
-                    sa.select(outbox.c.seq).where(
-                        ~sa.exists().where(pending.c.seq == outbox.c.seq)
-                    ),
+            count = 0
+            for table, events in (
+                (self._table, sa.func.count()),
+                (self._batches, sa.func.coalesce(sa.func.sum(self._batches.c.events), 0)),
+            ):
+                published = ~sa.exists().where(pending.c.seq == table.c.seq)
+                count += await session.scalar(sa.select(events).where(published)) or 0
+                await session.execute(
+                    sa.insert(pending).from_select(["seq"], sa.select(table.c.seq).where(published))
                 )
-            )
             await session.execute(
                 sa.update(broker).where(broker.c.id == 1).values(cluster_id=current, since=now)
             )
-        count = getattr(result, "rowcount", 0)
         REPLAYED.inc(count)
         log.warning(
             "broker is a new cluster: republishing the outbox",
@@ -405,45 +465,52 @@ class OutboxRelay:
         )
 
     async def publish_pending(self) -> int:
-        """One pass: publish up to a batch of rows; returns how many were published."""
+        """One pass: publish about a batch of events (whole batch rows); returns how many."""
         if self._cluster is None:
             await self.start()
-        outbox, pending = self._table, self._pending
+        batches, pending = self._batches, self._pending
+        postgres = self._postgres
         taking = sa.select(pending.c.seq).order_by(pending.c.seq).limit(self._batch_size)
         async with transaction(self._sessions) as session:
-            if self._postgres and not await session.scalar(PUBLISHER_LOCK):
+            if postgres and not await session.scalar(PUBLISHER_LOCK):
                 # Another relay of this outbox is in a pass. Taking the next rows beside it
                 # could put a key's later events on the broker before its earlier ones.
                 return 0
-            # The queue first, then the events by key: two index reads whose plans do not
+            # The queue first, then the events by number: index reads whose plans do not
             # depend on the statistics of a table that empties as fast as it fills. Joined in
             # one statement they cost the database far more per event.
             seqs = list((await session.execute(taking)).scalars())
             if not seqs:
                 PENDING.set(0)
                 return 0
-            chosen = among(pending.c.seq, seqs, postgres=self._postgres)
-            rows = (
-                await session.execute(
-                    sa.select(
-                        outbox.c.seq,
-                        outbox.c.topic,
-                        outbox.c.key,
-                        outbox.c.headers,
-                        outbox.c.payload,
+            sizes: dict[int, int] = {
+                seq: events
+                for seq, events in await session.execute(
+                    sa.select(batches.c.seq, batches.c.events).where(
+                        among(batches.c.seq, seqs, postgres=postgres)
                     )
-                    .where(among(outbox.c.seq, seqs, postgres=self._postgres))
-                    .order_by(outbox.c.seq)
                 )
-            ).all()
-            await self._sender.send(rows)
-            await session.execute(sa.delete(pending).where(chosen))
-            left = 0  # a pass that was not full took everything there was
-            if len(seqs) == self._batch_size:
-                left = await session.scalar(sa.select(sa.func.count()).select_from(pending))
-        PUBLISHED.inc(len(rows))
+            }
+            chosen = _up_to(seqs, sizes, self._batch_size)
+            records = await read_records(
+                session, self._table, batches, chosen, sizes, postgres=postgres
+            )
+            await self._sender.send(records)
+            await session.execute(
+                sa.delete(pending).where(among(pending.c.seq, chosen, postgres=postgres))
+            )
+            left = 0  # a pass that took every row it read took everything there was
+            if len(chosen) < len(seqs) or len(seqs) == self._batch_size:
+                left = await session.scalar(self._events_pending())
+        PUBLISHED.inc(len(records))
         PENDING.set(left or 0)
-        return len(rows)
+        return len(records)
+
+    def _events_pending(self) -> sa.Select[Any]:
+        pending, batches = self._pending, self._batches
+        return sa.select(
+            sa.func.count() + sa.func.coalesce(sa.func.sum(batches.c.events - 1), 0)
+        ).select_from(pending.outerjoin(batches, batches.c.seq == pending.c.seq))
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until `stop` is set; errors are logged and retried, never fatal."""
@@ -463,3 +530,69 @@ class OutboxRelay:
             await asyncio.wait(waiters, timeout=backoff, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
+
+
+def _up_to(seqs: list[int], sizes: dict[int, int], limit: int) -> list[int]:
+    """The first of ``seqs`` (in order) that hold about ``limit`` events: whole batch rows,
+    at least one row."""
+    total = 0
+    for taken, seq in enumerate(seqs, start=1):
+        total += sizes.get(seq, 1)
+        if total >= limit:
+            return seqs[:taken]
+    return seqs
+
+
+async def read_records(
+    session: AsyncSession,
+    outbox: sa.Table,
+    batches: sa.Table,
+    seqs: Sequence[int],
+    sizes: dict[int, int],
+    *,
+    postgres: bool,
+) -> list[OutboxRecord]:
+    """The events of these outbox numbers, in their order; ``sizes`` holds the numbers that
+    are batch rows (with their event counts)."""
+    found: dict[int, Any] = {}
+    singles = [seq for seq in seqs if seq not in sizes]
+    if singles:
+        rows = await session.execute(
+            sa.select(
+                outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.headers, outbox.c.payload
+            ).where(among(outbox.c.seq, singles, postgres=postgres))
+        )
+        found.update((row.seq, _single_record(row)) for row in rows)
+    in_batches = [seq for seq in seqs if seq in sizes]
+    if in_batches:
+        rows = await session.execute(
+            sa.select(batches.c.seq, batches.c.headers, batches.c.records).where(
+                among(batches.c.seq, in_batches, postgres=postgres)
+            )
+        )
+        found.update((row.seq, decode_records(row.headers, row.records)) for row in rows)
+    records: list[OutboxRecord] = []
+    for seq in seqs:
+        if seq in sizes:
+            records.extend(found[seq])
+        else:
+            records.append(found[seq])
+    return records
+
+
+async def stored_events(session: AsyncSession, metadata: sa.MetaData) -> list[tuple[str, Envelope]]:
+    """Every event in the outbox, published or not, as (topic, envelope) in publication
+    order: what the relay sends, read back (tests, and looking into an outbox by hand)."""
+    outbox, batches = outbox_table(metadata), outbox_batches_table(metadata)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    sizes: dict[int, int] = {
+        seq: events
+        for seq, events in await session.execute(sa.select(batches.c.seq, batches.c.events))
+    }
+    singles = (await session.execute(sa.select(outbox.c.seq))).scalars().all()
+    seqs = sorted([*singles, *sizes])
+    records = await read_records(session, outbox, batches, seqs, sizes, postgres=postgres)
+    return [
+        (record.topic, Envelope.from_record(record.headers, record.key, record.payload))
+        for record in records
+    ]

@@ -91,6 +91,7 @@ async def produce(args: argparse.Namespace) -> None:
     outbox = Outbox(metadata, source="/settle/ledger", clock=SystemClock())
     model = entry_event(args.topic)
     async with transaction(session_factory(engine)) as session:
+        payloads = []
         for i in range(args.count):
             entry_id = f"{args.prefix}-{i}"
             await session.execute(
@@ -99,7 +100,17 @@ async def produce(args: argparse.Namespace) -> None:
                 )
             )
             payload = model(entry_id=entry_id, amount=Decimal("12.50"))  # type: ignore[call-arg]
-            await outbox.add(session, payload, administration_id=args.administration)
+            if args.bulk:
+                payloads.append(payload)
+            else:
+                await outbox.add(session, payload, administration_id=args.administration)
+        if payloads:  # one batch row, as an import chunk writes them
+            await outbox.add_events(
+                session,
+                payloads,
+                administration_id=args.administration,
+                correlation_id=str(uuid.uuid4()),
+            )
     await engine.dispose()
     if args.crash_after_commit:
         os._exit(3)
@@ -207,6 +218,7 @@ def main() -> None:
     parser.add_argument("--prefix", default="entry")
     parser.add_argument("--administration", default="adm-1")
     parser.add_argument("--crash-after-commit", action="store_true")
+    parser.add_argument("--bulk", action="store_true", help="stage the events in one batch")
     parser.add_argument("--forever", action="store_true")
     parser.add_argument("--slow", type=float, default=0.0)
     parser.add_argument("--timeout", type=float, default=60.0)

@@ -1,18 +1,19 @@
-"""Bulk staging (COPY on PostgreSQL) writes the same rows as the ordinary path, inside the
-caller's transaction."""
+"""Bulk staging on PostgreSQL (COPY of envelopes, batch rows of events) writes what the
+ordinary path writes, inside the caller's transaction, and the relay publishes it in order."""
 
 import asyncio
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 from prometheus_client import REGISTRY
 
-from settle_shared.clock import SystemClock
+from settle_shared.clock import FixedClock, SystemClock
 from settle_shared.db import create_engine, new_metadata, session_factory, transaction
 from settle_shared.envelope import Envelope
 from settle_shared.events.importer import InvoiceChanged
-from settle_shared.outbox import COPY_THRESHOLD, Outbox, OutboxRelay
+from settle_shared.outbox import COPY_THRESHOLD, Outbox, OutboxRelay, stored_events
 
 pytestmark = pytest.mark.integration
 
@@ -73,8 +74,16 @@ class Recorder:
 
     async def stop(self) -> None: ...
 
-    async def send(self, rows) -> None:
-        self.keys += [row.key for row in rows]
+    async def send(self, records) -> None:
+        self.keys += [record.key.decode() for record in records]
+
+
+async def stage(sessions, outbox: Outbox, numbers: range) -> None:
+    """One write: a batch row from two events on, a single row for one."""
+    async with transaction(sessions) as session:
+        await outbox.add_events(
+            session, [changed(i) for i in numbers], administration_id="adm-1", correlation_id="r"
+        )
 
 
 async def test_the_relay_empties_the_queue_in_order_and_keeps_the_events(pg_database):
@@ -84,10 +93,9 @@ async def test_the_relay_empties_the_queue_in_order_and_keeps_the_events(pg_data
     sessions = session_factory(engine)
     clock = SystemClock()
     outbox = Outbox(metadata, source="/settle/test", clock=clock)
-    async with transaction(sessions) as session:
-        await outbox.add_events(
-            session, [changed(i) for i in range(150)], administration_id="adm-1", correlation_id="r"
-        )
+    await stage(sessions, outbox, range(60))  # a batch row
+    await stage(sessions, outbox, range(60, 61))  # a single event
+    await stage(sessions, outbox, range(61, 150))  # a batch row
     sender = Recorder()
     relay = OutboxRelay(
         engine=engine,
@@ -96,23 +104,53 @@ async def test_the_relay_empties_the_queue_in_order_and_keeps_the_events(pg_data
         sender=sender,
         bootstrap_servers="unused",
         clock=clock,
-        batch_size=100,
+        batch_size=50,
     )
     relay.use_cluster("test")
     try:
-        assert await relay.publish_pending() == 100
-        # What the operations dashboard shows: the backlog after the pass.
-        assert REGISTRY.get_sample_value("settle_outbox_pending") == 50
-        assert await relay.publish_pending() == 50
+        # A pass takes whole rows up to its batch size: the first batch alone ...
+        assert await relay.publish_pending() == 60
+        # ... and what the operations dashboard shows is the backlog of events after it.
+        assert REGISTRY.get_sample_value("settle_outbox_pending") == 90
+        assert await relay.publish_pending() == 90
         assert REGISTRY.get_sample_value("settle_outbox_pending") == 0
         assert await relay.publish_pending() == 0
         assert sender.keys == [f"inv-{i}" for i in range(150)]
         async with transaction(sessions) as session:
             assert await session.scalar(sa.text("SELECT count(*) FROM outbox_pending")) == 0
             # Published events stay: they refill a broker that lost its data.
-            assert await session.scalar(sa.text("SELECT count(*) FROM outbox")) == 150
+            assert len(await stored_events(session, metadata)) == 150
     finally:
         await engine.dispose()
+
+
+async def test_batch_rows_read_back_as_the_envelopes_of_their_events(pg_database):
+    engine = create_engine(pg_database)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    sessions = session_factory(engine)
+    clock = FixedClock(datetime(2026, 12, 3, 9, 30, tzinfo=UTC))
+    outbox = Outbox(metadata, source="/settle/test", clock=clock)
+    with pytest.raises(RuntimeError):
+        async with transaction(sessions) as session:
+            await outbox.add_events(
+                session, [changed(1), changed(2)], administration_id="adm-1", correlation_id="r"
+            )
+            raise RuntimeError("the state change failed")
+    await stage(sessions, outbox, range(3))
+    async with transaction(sessions) as session:
+        assert await session.scalar(sa.text("SELECT count(*) FROM outbox_batches")) == 1
+        stored = await stored_events(session, metadata)
+    assert [topic for topic, _ in stored] == ["importer.invoices.v1"] * 3
+    envelopes = [envelope for _, envelope in stored]
+    assert [envelope.payload() for envelope in envelopes] == [changed(i) for i in range(3)]
+    for i, envelope in enumerate(envelopes):
+        assert envelope.key == envelope.subject == f"inv-{i}"
+        assert envelope.type == "settle.importer.invoice.changed"
+        assert envelope.source == "/settle/test" and envelope.administration_id == "adm-1"
+        assert envelope.correlation_id == "r" and envelope.time == clock.now()
+    assert len({envelope.id for envelope in envelopes}) == 3
+    await engine.dispose()
 
 
 async def test_two_relays_take_turns_so_each_keys_order_holds(pg_database):
@@ -123,17 +161,15 @@ async def test_two_relays_take_turns_so_each_keys_order_holds(pg_database):
         await conn.run_sync(metadata.create_all)
     clock = SystemClock()
     outbox = Outbox(metadata, source="/settle/test", clock=clock)
-    async with transaction(session_factory(engines[0])) as session:
-        await outbox.add_events(
-            session, [changed(i) for i in range(150)], administration_id="a", correlation_id="r"
-        )
+    await stage(session_factory(engines[0]), outbox, range(100))
+    await stage(session_factory(engines[0]), outbox, range(100, 150))
     published: list[str] = []
     gate = asyncio.Event()
 
     class Held(Recorder):
-        async def send(self, rows) -> None:
+        async def send(self, records) -> None:
             await gate.wait()  # the broker is slow to acknowledge this batch
-            published.extend(row.key for row in rows)
+            published.extend(record.key.decode() for record in records)
 
     relays = []
     for engine in engines:

@@ -225,7 +225,9 @@ async def test_events_lost_by_a_restarted_broker_are_published_again(
     port = free_port()
     args = ["--db", ledger_db, "--topic", unique_topic]
     await scalar(ledger_db, "INSERT INTO ledger_administrations VALUES ('adm-1') RETURNING id")
-    assert ledger("produce", *args, "--count", "3").returncode == 0
+    # One batch row and one single event, published once, then lost with the broker.
+    assert ledger("produce", *args, "--count", "2", "--bulk").returncode == 0
+    assert ledger("produce", *args, "--prefix", "single").returncode == 0
     with embedded_broker(port) as bootstrap:
         await ensure_topics(bootstrap, [unique_topic, f"{unique_topic}.dlt"], partitions=2)
         assert ledger("relay", *args, "--bootstrap", bootstrap).returncode == 0
@@ -240,7 +242,7 @@ async def test_events_lost_by_a_restarted_broker_are_published_again(
         assert "republishing the outbox" in relayed.stdout + relayed.stderr
         records = await read_topic(bootstrap, unique_topic)
         assert Counter(r.key.decode() for r in records) == Counter(
-            ["entry-0", "entry-1", "entry-2", "after-0"]
+            ["entry-0", "entry-1", "single-0", "after-0"]
         )
         consumed = ledger("consume", *args, "--bootstrap", bootstrap, "--group", "g-r")
         assert consumed.returncode == 0, consumed.stdout + consumed.stderr

@@ -1,4 +1,3 @@
-import json
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -121,26 +120,6 @@ def test_unknown_payload_fields_from_a_newer_producer_are_ignored():
     headers, key, value = as_record(envelope)
     newer = value[:-1] + b',"added_later":true}'
     assert Envelope.from_record(headers, key, newer).payload() == settled()
-
-
-def test_bulk_headers_are_the_envelopes_own():
-    # Bulk staging writes headers without building envelopes; consumers must not see a
-    # difference.
-    encode = Envelope.bulk_headers(
-        source="/settle/importer", time=WHEN, administration_id="adm-1", correlation_id="run-7"
-    )
-    envelope = Envelope.wrap(
-        settled(),
-        source="/settle/importer",
-        time=WHEN,
-        administration_id="adm-1",
-        correlation_id="run-7",
-        event_id="ev-1",
-    )
-    assert json.loads(encode("ev-1", envelope.type, envelope.subject)) == envelope.headers()
-    without_subject = json.loads(encode("ev-2", envelope.type, None))
-    assert "ce_subject" not in without_subject
-    assert without_subject["ce_id"] == "ev-2"
 
 
 def test_new_event_ids_are_distinct_version_4_uuids():

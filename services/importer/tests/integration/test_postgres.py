@@ -16,9 +16,10 @@ from settle_importer.application.importing import RunOptions, execute_run, start
 from settle_importer.db import documents, import_runs, run_debtors, run_numbers
 from settle_importer.settings import ImporterSettings
 from settle_importer.sources import CsvMapping, CsvSource, SourceError
-from settle_shared.db import create_engine, outbox_table, session_factory
+from settle_shared.db import create_engine, session_factory
 from settle_shared.envelope import Envelope
 from settle_shared.migrations import upgrade
+from settle_shared.outbox import stored_events
 
 pytestmark = pytest.mark.integration
 
@@ -42,6 +43,12 @@ async def count(engine, query) -> int:
         return int(await conn.scalar(query))
 
 
+async def events_of(engine) -> list[tuple[str, Envelope]]:
+    """Every event the import staged, as the relay would send it."""
+    async with session_factory(engine)() as session:
+        return await stored_events(session, SERVICE.metadata)
+
+
 async def run_memory_rows(engine) -> int:
     return sum(
         [
@@ -58,7 +65,6 @@ async def test_chunked_import_on_postgres(pg_database: str, tmp_path: Path, monk
     settings = ImporterSettings(database_url=pg_database, chunk_size=7)
     engine = create_engine(settings.database_url)
     ctx = context_for(settings, session_factory(engine))
-    outbox = outbox_table(SERVICE.metadata)
     try:
         path = export(tmp_path / "a.csv", 50, bad={13})
 
@@ -78,19 +84,16 @@ async def test_chunked_import_on_postgres(pg_database: str, tmp_path: Path, monk
         assert first.status == "succeeded", first.error
         assert first.counts["new"] == 49 and first.counts["rejected"] == 1
         assert await count(engine, sa.select(sa.func.count()).select_from(documents)) == 49
-        events = await count(engine, sa.select(sa.func.count()).select_from(outbox))
-        assert events == 49 + 7 + 1  # invoices, debtors, run finished
-        async with engine.connect() as conn:
-            seqs = (
-                (await conn.execute(sa.select(outbox.c.seq).order_by(outbox.c.seq))).scalars().all()
-            )
-            headers = await conn.scalar(sa.select(outbox.c.headers).limit(1))
-        assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
-        assert headers["ce_type"].startswith("settle.importer.")
+        stored = await events_of(engine)
+        assert len(stored) == 49 + 7 + 1  # invoices, debtors, run finished
+        assert all(envelope.type.startswith("settle.importer.") for _, envelope in stored)
+        # Each debtor's event comes before its first invoice's, and the run's last.
+        kinds = [envelope.type.rsplit(".", 2)[-2] for _, envelope in stored]
+        assert kinds[0] == "debtor" and kinds[-1] == "run"
 
         again = await run(path)
         assert again.counts["unchanged"] == 49 and again.counts["new"] == 0
-        assert await count(engine, sa.select(sa.func.count()).select_from(outbox)) == events + 1
+        assert len(await events_of(engine)) == len(stored) + 1
 
         paid = await run(export(tmp_path / "b.csv", 50, paid={1, 2}, bad={13}), complete=True)
         assert paid.counts["settled"] == 2
@@ -106,36 +109,28 @@ async def test_chunked_import_on_postgres(pg_database: str, tmp_path: Path, monk
 
 
 async def test_bulk_events_are_complete_envelopes(pg_database: str, tmp_path: Path):
-    # From a hundred events on, a chunk's events are copied into the outbox without building
-    # envelopes: what the relay sends must still read back as valid envelopes.
+    # A chunk's events go into the outbox as one batch row, without building envelopes: what
+    # the relay sends must still read back as valid envelopes.
     await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
     settings = ImporterSettings(database_url=pg_database)
     engine = create_engine(settings.database_url)
     ctx = context_for(settings, session_factory(engine))
-    outbox = outbox_table(SERVICE.metadata)
     try:
         path = export(tmp_path / "a.csv", 150)
         run_id = await start_run(ctx, "adm-1", source="csv", source_name="a.csv", trigger="cli")
         outcome = await run_file(ctx, "adm-1", run_id, path, path.name, None)
         assert outcome.status == "succeeded"
-        async with engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    sa.select(outbox.c.event_id, outbox.c.key, outbox.c.headers, outbox.c.payload)
-                )
-            ).all()
-        assert len(rows) == 150 + 7 + 1
+        stored = await events_of(engine)
+        assert len(stored) == 150 + 7 + 1
         ids = set()
-        for row in rows:
-            headers = [(name, value.encode()) for name, value in row.headers.items()]
-            envelope = Envelope.from_record(headers, row.key.encode(), row.payload)
+        for topic, envelope in stored:
             event = envelope.payload()
             assert event is not None and event.key() == envelope.key
-            assert envelope.id == row.event_id and envelope.administration_id == "adm-1"
+            assert topic == event.topic.name and envelope.administration_id == "adm-1"
             assert envelope.correlation_id == run_id and envelope.time.tzinfo is not None
             assert envelope.subject == event.subject()
             ids.add(envelope.id)
-        assert len(ids) == len(rows)
+        assert len(ids) == len(stored)
     finally:
         await engine.dispose()
 
@@ -168,7 +163,6 @@ async def test_a_source_that_breaks_off_keeps_whole_chunks_with_their_events(
     settings = ImporterSettings(database_url=pg_database, chunk_size=7)
     engine = create_engine(settings.database_url)
     ctx = context_for(settings, session_factory(engine))
-    outbox = outbox_table(SERVICE.metadata)
     try:
         path = export(tmp_path / "a.csv", 50)
         run_id = await start_run(ctx, "adm-1", source="csv", source_name="a.csv", trigger="cli")
@@ -178,8 +172,7 @@ async def test_a_source_that_breaks_off_keeps_whole_chunks_with_their_events(
         assert outcome.status == "failed"
         assert "stopped answering" in (outcome.error or "")
         assert await count(engine, sa.select(sa.func.count()).select_from(documents)) == 21
-        async with engine.connect() as conn:
-            kinds = (await conn.execute(sa.select(outbox.c.event_type))).scalars().all()
+        kinds = [envelope.type for _, envelope in await events_of(engine)]
         assert kinds.count("settle.importer.invoice.imported") == 21
         assert kinds.count("settle.importer.debtor.upserted") == 7
         assert kinds.count("settle.importer.run.finished") == 1

@@ -18,8 +18,9 @@ from settle_importer.db import rejected_records, run_debtors, run_numbers
 from settle_importer.domain import DebtorSoFar, ImportedDebtor, Lookups
 from settle_importer.settings import ImporterSettings
 from settle_importer.sources import CsvMapping, CsvSource, SourceError
-from settle_shared.db import create_engine, outbox_table, session_factory
+from settle_shared.db import create_engine, session_factory
 from settle_shared.migrations import upgrade
+from settle_shared.outbox import stored_events
 
 pytestmark = pytest.mark.integration
 
@@ -108,7 +109,6 @@ async def test_a_debtor_first_read_on_a_paid_invoice_is_used_when_an_open_one_fo
     # The details first read wait in the run's memory (chunks of three) until the debtor has
     # an open invoice; those, not the later ones, are the debtor's.
     engine, ctx = importer
-    outbox = outbox_table(SERVICE.metadata)
     path = tmp_path / "a.csv"
     path.write_text(
         HEADER
@@ -123,14 +123,12 @@ async def test_a_debtor_first_read_on_a_paid_invoice_is_used_when_an_open_one_fo
 
     assert outcome.status == "succeeded", outcome.error
     assert outcome.counts["debtors_upserted"] == 2
-    async with engine.connect() as conn:
-        names = (
-            await conn.execute(
-                sa.select(outbox.c.key, outbox.c.payload).where(
-                    outbox.c.event_type == "settle.importer.debtor.upserted"
-                )
-            )
-        ).all()
+    async with session_factory(engine)() as session:
+        names = [
+            (envelope.key, envelope.data)
+            for _, envelope in await stored_events(session, SERVICE.metadata)
+            if envelope.type == "settle.importer.debtor.upserted"
+        ]
     assert any(b"Eerste naam" in bytes(payload) for _, payload in names)
     assert not any(b"Tweede naam" in bytes(payload) for _, payload in names)
 

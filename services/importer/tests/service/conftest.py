@@ -12,13 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from settle_importer.app import SERVICE
 from settle_importer.application.importing import ImporterContext
 from settle_shared.clock import FixedClock
-from settle_shared.db import outbox_table
 from settle_shared.events import EVENT_TYPES
+from settle_shared.outbox import stored_events
 from settle_shared.testing.service import ServiceHarness, running_service
 
 ADM = "adm-1"
@@ -94,16 +93,12 @@ class Importer:
     async def outbox(self) -> list[tuple[str, dict[str, Any]]]:
         """(event type, payload) of every staged event, oldest first; each valid under its
         own contract."""
-        table = outbox_table(self.harness.runtime.spec.metadata)
-        async with self.harness.runtime.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    sa.select(table.c.event_type, table.c.payload).order_by(table.c.seq)
-                )
-            ).all()
-        for row in rows:
-            EVENT_TYPES[row.event_type].model_validate_json(row.payload)
-        return [(row.event_type, json.loads(row.payload)) for row in rows]
+        runtime = self.harness.runtime
+        async with runtime.sessions() as session:
+            stored = await stored_events(session, runtime.spec.metadata)
+        for _, envelope in stored:
+            EVENT_TYPES[envelope.type].model_validate_json(envelope.data)
+        return [(envelope.type, json.loads(envelope.data)) for _, envelope in stored]
 
 
 @pytest.fixture
