@@ -37,7 +37,7 @@ from settle_shared.db import (
     transaction,
 )
 from settle_shared.envelope import Envelope, new_event_ids, shared_headers
-from settle_shared.events.base import Event
+from settle_shared.events.base import Event, StagedEvent
 from settle_shared.kafka import cluster_id
 from settle_shared.logs import get_logger
 from settle_shared.partitioner import partition_for
@@ -100,40 +100,48 @@ class Outbox:
     async def add_events(
         self,
         session: AsyncSession,
-        events: Sequence[Event],
+        events: Sequence[Event | StagedEvent],
         *,
         administration_id: str,
         correlation_id: str,
     ) -> None:
         """Stage many events of one administration and one correlation (an import chunk, a
-        daily run). On PostgreSQL, from ``BATCH_THRESHOLD`` events on, they go in as one
-        `outbox_batches` row: one clock reading, the shared headers once, no envelope object
-        per event."""
-        if len(events) < BATCH_THRESHOLD or session.get_bind().dialect.name != "postgresql":
+        daily run), as models or already serialised (``Event.staged``). On PostgreSQL, from
+        ``BATCH_THRESHOLD`` events on, they go in as one `outbox_batches` row: one clock
+        reading, the shared headers once, no envelope object per event."""
+        staged = [e if isinstance(e, StagedEvent) else e.as_staged() for e in events]
+        now = self._clock.now()
+        if len(staged) < BATCH_THRESHOLD or session.get_bind().dialect.name != "postgresql":
             await self.add_envelopes(
                 session,
                 [
                     (
-                        event.topic.name,
-                        self.envelope(
-                            event,
+                        event.topic,
+                        Envelope(
+                            id=event_id,
+                            type=event.event_type,
+                            source=self._source,
+                            time=now,
+                            subject=event.subject,
                             administration_id=administration_id,
                             correlation_id=correlation_id,
+                            causation_id=None,
+                            key=event.key,
+                            data=event.payload.encode(),
                         ),
                     )
-                    for event in events
+                    for event_id, event in zip(new_event_ids(len(staged)), staged, strict=True)
                 ],
             )
             return
-        now = self._clock.now()
         headers = shared_headers(self._source, now, administration_id, correlation_id)
         connection = await session.connection()
         await connection.execute(
             _INSERT_BATCH,
             {
-                "events": len(events),
+                "events": len(staged),
                 "headers": json.dumps(headers),
-                "records": encode_records(events),
+                "records": encode_records(staged),
                 "created_at": now,
             },
         )
@@ -219,18 +227,19 @@ _COPY_COLUMNS = [
 ]
 
 
-def encode_records(events: Sequence[Event]) -> bytes:
+def encode_records(events: Sequence[StagedEvent]) -> bytes:
     """The records of a batch row: a line per event, ``id TAB topic TAB key TAB type TAB
     subject TAB payload``, the payload being the event's JSON. Compact JSON holds no raw tab
     or newline (JSON escapes them in strings), and the other fields are ids and names, checked
     here, so the relay can split the lines without parsing JSON."""
     lines = []
-    for event_id, event in zip(new_event_ids(len(events)), events, strict=True):
-        subject = event.subject() or ""
-        meta = f"{event_id}\t{event.topic.name}\t{event.key()}\t{event.event_type}\t{subject}"
+    for event_id, (topic, key, event_type, subject, payload) in zip(
+        new_event_ids(len(events)), events, strict=True
+    ):
+        meta = f"{event_id}\t{topic}\t{key}\t{event_type}\t{subject or ''}"
         if meta.count("\t") != 4 or "\n" in meta:
-            raise ValueError(f"{event.event_type}: a key or subject holds a tab or a newline")
-        lines.append(f"{meta}\t{event.model_dump_json()}")
+            raise ValueError(f"{event_type}: a key or subject holds a tab or a newline")
+        lines.append(f"{meta}\t{payload}")
     records = "\n".join(lines)
     if records.count("\n") != len(lines) - 1:
         raise ValueError("an event's JSON holds a newline")

@@ -47,8 +47,7 @@ class _InvoiceFact(Event):
     )
     run_id: str = Field(description="the import run that found it")
 
-    def key(self) -> str:
-        return self.invoice_id
+    key_field: ClassVar[str | None] = "invoice_id"
 
 
 @event
@@ -141,8 +140,7 @@ class CreditNoteImported(Event):
     open_amount: Money = Field(description="negative or zero")
     currency: str
 
-    def key(self) -> str:
-        return self.credit_note_id
+    key_field: ClassVar[str | None] = "credit_note_id"
 
 
 @event
@@ -166,8 +164,7 @@ class DebtorUpserted(Event):
     country: str | None = Field(None, description="ISO 3166-1 alpha-2")
     language: str | None = Field(None, description="ISO 639-1; None: the administration's")
 
-    def key(self) -> str:
-        return self.debtor_id
+    key_field: ClassVar[str | None] = "debtor_id"
 
 
 class ImportCounts(BaseModel):
@@ -199,5 +196,4 @@ class ImportRunFinished(Event):
     finished_at: datetime
     duration_ms: int
 
-    def key(self) -> str:
-        return self.administration_id
+    key_field: ClassVar[str | None] = "administration_id"

@@ -17,7 +17,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_importer.db import debtors, documents, import_runs, rejected_records
-from settle_importer.domain import DocumentKey, RejectedRecord, StoredInvoice
+from settle_importer.domain import (
+    DocumentKey,
+    ImportedInvoice,
+    RejectedRecord,
+    StoredInvoice,
+)
 from settle_shared.ids import uuid_text
 
 # Stable ids: the same document or debtor of an administration always gets the same id, even
@@ -46,9 +51,10 @@ def _uuid5(name: str) -> str:
 class WorkingDocument:
     """A document's stored state while a chunk is applied. Read from the database it keeps the
     row and builds the ``StoredInvoice`` only when asked: a record that did not change is told
-    by fingerprint and settled alone, and in a second import nearly every record is one."""
+    by fingerprint and settled alone, and in a second import nearly every record is one. A
+    document imported in the chunk keeps its record (``imported``) the same way."""
 
-    __slots__ = ("_row", "_stored", "dirty", "invoice_id", "is_new", "version")
+    __slots__ = ("_imported", "_row", "_stored", "dirty", "invoice_id", "is_new", "version")
 
     def __init__(
         self,
@@ -64,15 +70,32 @@ class WorkingDocument:
             raise ValueError("a working document needs its stored state or its row")
         self._stored = stored
         self._row = row
+        self._imported: tuple[ImportedInvoice, str] | None = None
         self.invoice_id = invoice_id
         self.version = version
         self.is_new = is_new
         self.dirty = dirty
 
+    @classmethod
+    def imported(
+        cls, invoice: ImportedInvoice, fingerprint: str, invoice_id: str
+    ) -> WorkingDocument:
+        """A document imported for the first time in this chunk: new, to be inserted."""
+        doc = cls.__new__(cls)
+        doc._stored = doc._row = None
+        doc._imported = (invoice, fingerprint)
+        doc.invoice_id = invoice_id
+        doc.version = 1
+        doc.is_new = doc.dirty = True
+        return doc
+
     @property
     def stored(self) -> StoredInvoice:
         if self._stored is None:
-            self._stored = _stored(self._row)
+            if self._imported is not None:
+                self._stored = StoredInvoice.first_import(*self._imported)
+            else:
+                self._stored = _stored(self._row)
         return self._stored
 
     @stored.setter
@@ -81,13 +104,15 @@ class WorkingDocument:
 
     @property
     def fingerprint(self) -> str | None:
-        stored = self._stored
-        return self._row["fingerprint"] if stored is None else stored.fingerprint
+        if self._stored is None and self._row is not None:
+            return self._row["fingerprint"]
+        return self.stored.fingerprint
 
     @property
     def settled(self) -> bool:
-        stored = self._stored
-        return bool(self._row["settled"]) if stored is None else stored.settled
+        if self._stored is None and self._row is not None:
+            return bool(self._row["settled"])
+        return self.stored.settled
 
     def state(self) -> StoredInvoice:
         return self.stored
@@ -392,6 +417,28 @@ _DEBTOR_COLUMNS = (
 
 
 def _document_row(adm: str, doc: WorkingDocument, now: datetime) -> tuple[Any, ...]:
+    imported = doc._imported
+    if imported is not None and doc._stored is None:
+        # Straight from the record: what StoredInvoice.first_import would hold.
+        i, fingerprint = imported
+        return (
+            adm,
+            i.kind,
+            i.number,
+            doc.invoice_id,
+            i.debtor_number,
+            i.invoice_date,
+            i.due_date,
+            i.amount,
+            i.open_amount,
+            i.currency,
+            i.payment_condition,
+            i.pdf_url,
+            False,
+            fingerprint,
+            doc.version,
+            now,
+        )
     s = doc.stored
     return (
         adm,

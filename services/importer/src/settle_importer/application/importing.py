@@ -75,7 +75,7 @@ from settle_importer.sources import FILE_SOURCES, Connector, SourceError
 from settle_shared.clock import Clock
 from settle_shared.db import aware, transaction
 from settle_shared.events import importer as events
-from settle_shared.events.base import Event
+from settle_shared.events.base import StagedEvent
 from settle_shared.logs import get_logger, log_context
 from settle_shared.outbox import Outbox
 
@@ -273,6 +273,9 @@ async def _execute(
                 remembered = await memory.so_far(asked)
             so_far = unwritten.so_far(remembered, needed, asked)
             docs, debtor_rows = chunk.docs, chunk.debtor_rows
+            # The loop is let go between the steps of a chunk (and between slices of parsing):
+            # each statement of the chunk being written needs a turn of the loop to go on.
+            await asyncio.sleep(0)
             outcome = reconciliation.reconcile_chunk(
                 chunk.items,
                 docs,
@@ -280,6 +283,7 @@ async def _execute(
                 so_far,
             )
             unwritten.add(outcome, remembered)
+            await asyncio.sleep(0)
             published = apply_outcome(
                 outcome,
                 administration_id=adm,
@@ -412,7 +416,7 @@ async def _write_chunk(
     memory_batch: MemoryBatch | None,
     docs: dict[DocumentKey, WorkingDocument],
     debtor_rows: dict[str, WorkingDebtor],
-    published: list[Event],
+    published: list[StagedEvent],
     rejected_seq: int,
 ) -> int:
     """One chunk's transaction: what changed, the rejected records, the events, the run's
@@ -491,17 +495,28 @@ def _absent(
         after = page[-1][0]
 
 
+# Records parsed before the loop is let go: the write of the chunk before goes on meanwhile.
+_PARSE_SLICE = 100
+
+
 def _chunk_reader(
     connector: Connector, records: Iterator[SourceItem], size: int
 ) -> Callable[[], Awaitable[list[SourceItem]]]:
-    """How the next chunk is read. A file is parsed on the event loop, a chunk (about ten
-    milliseconds of work) at a time: in a worker thread the parser and the loop fight over the
-    GIL, and every database answer the loop waits for is then held up until the parser yields.
+    """How the next chunk is read. A file is parsed on the event loop, a slice of a chunk at a
+    time: in a worker thread the parser and the loop fight over the GIL, and every database
+    answer the loop waits for is then held up until the parser yields.
     A source that waits on the network (an API) is read in a worker thread, a chunk ahead."""
     if isinstance(connector, FILE_SOURCES):
 
         async def parse() -> list[SourceItem]:
-            return list(islice(records, size))
+            items: list[SourceItem] = []
+            while len(items) < size:
+                part = list(islice(records, min(_PARSE_SLICE, size - len(items))))
+                items += part
+                if not part:
+                    break
+                await asyncio.sleep(0)
+            return items
 
         return parse
     return lambda: asyncio.to_thread(lambda: list(islice(records, size)))
