@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from settle_importer.adapters.repository import SnapshotRepository
 from settle_importer.app import SERVICE, context_for
 from settle_importer.application import importing
 from settle_importer.application.errors import RunInProgress
@@ -190,6 +191,42 @@ async def test_a_source_that_breaks_off_keeps_whole_chunks_with_their_events(
         )
         assert again.status == "succeeded"
         assert again.counts["new"] == 29 and again.counts["unchanged"] == 21
+    finally:
+        await engine.dispose()
+
+
+async def test_a_chunk_whose_write_fails_takes_the_chunk_after_it_down_too(
+    pg_database: str, tmp_path: Path, monkeypatch
+):
+    # Two chunks are written at once. When the earlier one fails, the later one, although
+    # its rows went in first, must not commit: what a failed run keeps is whole chunks from
+    # the start of the file, each with its events.
+    await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
+    settings = ImporterSettings(database_url=pg_database, chunk_size=7)
+    engine = create_engine(settings.database_url)
+    ctx = context_for(settings, session_factory(engine))
+    writes = 0
+    add_rejected = SnapshotRepository.add_rejected
+
+    async def third_write_fails(self, *args, **kwargs):
+        nonlocal writes
+        writes += 1
+        if writes == 3:
+            await asyncio.sleep(0.5)  # the fourth chunk's write is under way meanwhile
+            raise RuntimeError("the disk is full")
+        return await add_rejected(self, *args, **kwargs)
+
+    monkeypatch.setattr(SnapshotRepository, "add_rejected", third_write_fails)
+    try:
+        path = export(tmp_path / "a.csv", 50)
+        run_id = await start_run(ctx, "adm-1", source="csv", source_name="a.csv", trigger="cli")
+        outcome = await run_file(ctx, "adm-1", run_id, path, path.name, None)
+        assert outcome.status == "failed"
+        assert writes >= 4, "the fourth chunk's write never started"
+        assert await count(engine, sa.select(sa.func.count()).select_from(documents)) == 14
+        kinds = [envelope.type for _, envelope in await events_of(engine)]
+        assert kinds.count("settle.importer.invoice.imported") == 14
+        assert kinds[-1] == "settle.importer.run.finished"
     finally:
         await engine.dispose()
 

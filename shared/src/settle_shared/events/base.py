@@ -77,7 +77,7 @@ class Event(BaseModel):
         model: for a producer that emits them by the hundred thousand (an import) from values
         that already have the model's types. ``values`` names every field, in the model's
         order; a test per event type that uses this keeps its JSON equal to the model's."""
-        if values.keys() != cls.model_fields.keys():
+        if values.keys() != cls.__pydantic_fields__.keys():
             raise ValueError(f"{cls.__name__}: fields {sorted(values)} are not the model's")
         if cls.key_field is None or cls.subject is not Event.subject:
             raise TypeError(f"{cls.__name__} is not keyed by one field")

@@ -322,13 +322,17 @@ async def insert_tuples(
         )
         return
     driver = await driver_connection(session)
+    if not driver.is_in_transaction():
+        # SQLAlchemy begins the transaction with its first statement; a COPY before that
+        # would commit on its own.
+        await session.execute(sa.text("SELECT 1"))
     await driver.copy_records_to_table(table.name, records=rows, columns=list(columns))
 
 
 async def driver_connection(session: AsyncSession) -> Any:
-    """The asyncpg connection under the session. Writes through it (COPY) come after a
-    statement through SQLAlchemy has begun the transaction, so they are part of it; a read
-    before that sees committed data, which is all a lookup needs."""
+    """The asyncpg connection under the session. A read through it before any statement of the
+    session sees committed data, which is all a lookup needs; a write must be inside the
+    transaction (see ``insert_tuples``)."""
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     return raw.driver_connection

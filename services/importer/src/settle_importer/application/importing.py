@@ -29,10 +29,12 @@ import asyncio
 import contextlib
 import time
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -241,8 +243,8 @@ async def _execute(
         records = connector.records()
         size = ctx.settings.chunk_size
         read = _chunk_reader(connector, records, size)
-        writing: asyncio.Future[int] | None = None
         unwritten = UnwrittenMemory(_MEMORY_BATCH, _DECIDED_KEPT)
+        writes = _ChunkWrites(unwritten)
 
         async def next_chunk() -> _Chunk | None:
             items = await read()
@@ -291,15 +293,13 @@ async def _execute(
                 docs=docs,
                 debtor_rows=debtor_rows,
             )
-            # The previous chunk's transaction ran while this chunk was read and reconciled.
-            # The run's memory cannot miss a write of it: what it gained and is not committed
-            # yet comes from `unwritten`. (Why this chunk's stored rows, read ahead, cannot be
-            # stale where it matters: see `next_chunk`.) One write at a time keeps the events
-            # in order, and a failed write stops the run before anything after it is written.
-            if writing is not None:
-                inserted += await writing
-                writing = None
-                unwritten.written()
+            # Earlier chunks' transactions run while this chunk is read and reconciled, up to
+            # `_WRITES_AT_ONCE` of them. The run's memory cannot miss one of them: what it
+            # gained and is not committed yet comes from `unwritten`. (Why this chunk's stored
+            # rows, read ahead, cannot be stale where it matters: see `next_chunk`.)
+            inserted += await writes.settle(keep=_WRITES_AT_ONCE - 1)
+            if unwritten.writing is not None and unwritten.full():
+                inserted += await writes.settle_batch()  # one batch of the memory at a time
             changed = outcome.facts or outcome.fingerprints or outcome.rejected or outcome.notices
             batch = unwritten.take()
             # A chunk that changes nothing is written only for the run's progress, which is
@@ -307,8 +307,9 @@ async def _execute(
             # re-importing unchanged records needs no transaction per chunk.
             if changed or batch or time.monotonic() >= progress_due:
                 progress_due = time.monotonic() + _PROGRESS_EVERY_S
-                writing = asyncio.ensure_future(
-                    _write_chunk(
+                writes.start(
+                    partial(
+                        _write_chunk,
                         ctx,
                         adm,
                         run_id,
@@ -319,7 +320,8 @@ async def _execute(
                         debtor_rows,
                         published,
                         rejected_seq,
-                    )
+                    ),
+                    holds_batch=batch is not None,
                 )
             rejected_seq += len(outcome.rejected)
             if ctx.postgres and inserted >= analyze_at:
@@ -335,10 +337,7 @@ async def _execute(
                     ).refresh_statistics()
             if progress:
                 progress(reconciliation.counts.records, total)
-        if writing is not None:
-            await writing
-            writing = None
-            unwritten.written()
+        await writes.settle()
         async with transaction(ctx.sessions) as session:
             repo = SnapshotRepository(session, adm, postgres=ctx.postgres)
             memory = RunMemoryRepository(session, adm, run_id, postgres=ctx.postgres)
@@ -373,17 +372,16 @@ async def _execute(
         log.info("import run succeeded", run_id=run_id, **final.counts)
         return final
     except BaseException as exc:
-        reading, writing = locals().get("upcoming"), locals().get("writing")
+        reading, in_flight = locals().get("upcoming"), locals().get("writes")
         if reading is not None:
             reading.cancel()
         if not isinstance(exc, Exception):
-            if writing is not None:
-                writing.cancel()
+            if in_flight is not None:
+                in_flight.cancel()
             raise
-        if writing is not None:
+        if in_flight is not None:
             # A chunk read in full is written in full, as if the source had failed later.
-            with contextlib.suppress(Exception):
-                await writing
+            await in_flight.finish_quietly()
         if isinstance(exc, SourceError):
             error = str(exc)
             log.warning("import run failed", run_id=run_id, error=error)
@@ -418,26 +416,82 @@ async def _write_chunk(
     debtor_rows: dict[str, WorkingDebtor],
     published: list[StagedEvent],
     rejected_seq: int,
+    after: asyncio.Future[int] | None,
 ) -> int:
-    """One chunk's transaction: what changed, the rejected records, the events, the run's
-    progress and, when one is due, a batch of the run's memory. Returns how many snapshot rows
-    it inserted."""
+    """One chunk's transaction: what changed, the rejected records, a batch of the run's
+    memory when one is due, then, once the chunk before (``after``) has committed, the run's
+    progress and the events. So events are numbered in the order of the chunks, and a chunk
+    whose predecessor failed rolls back. Returns how many snapshot rows it inserted."""
     async with transaction(ctx.sessions) as session:
         repo = SnapshotRepository(session, adm, postgres=ctx.postgres)
         now = ctx.clock.now()
-        await _progress(session, adm, run_id, counts, outcome.notices, now)
         await repo.save(docs.values(), debtor_rows.values(), now)
         await repo.add_rejected(run_id, rejected_seq, outcome.rejected)
         if memory_batch is not None:
             await RunMemoryRepository(session, adm, run_id, postgres=ctx.postgres).remember(
                 memory_batch
             )
+        if after is not None:
+            await after
+        await _progress(session, adm, run_id, counts, outcome.notices, now)
         await ctx.outbox.add_events(
             session, published, administration_id=adm, correlation_id=run_id
         )
     if published:
         ctx.notify()
     return repo.inserted
+
+
+class _ChunkWrites:
+    """The chunk transactions in flight, oldest first; each commits after the one before."""
+
+    def __init__(self, unwritten: UnwrittenMemory) -> None:
+        self._unwritten = unwritten
+        self._writes: deque[tuple[asyncio.Future[int], bool]] = deque()
+
+    def __len__(self) -> int:
+        return len(self._writes)
+
+    def start(
+        self, write: Callable[[asyncio.Future[int] | None], Awaitable[int]], *, holds_batch: bool
+    ) -> None:
+        """Start ``write(after)``, ``after`` being the newest write in flight."""
+        after = self._writes[-1][0] if self._writes else None
+        self._writes.append((asyncio.ensure_future(write(after)), holds_batch))
+
+    async def settle(self, *, keep: int = 0) -> int:
+        """Take the writes that are done off, and wait for the oldest until at most ``keep``
+        are left; returns the snapshot rows they inserted. A failed write raises here."""
+        inserted = 0
+        while self._writes and (len(self._writes) > keep or self._writes[0][0].done()):
+            inserted += await self._settle_oldest()
+        return inserted
+
+    async def settle_batch(self) -> int:
+        """Take writes off until the one holding a batch of the run's memory is committed."""
+        inserted = 0
+        while self._unwritten.writing is not None:
+            inserted += await self._settle_oldest()
+        return inserted
+
+    async def _settle_oldest(self) -> int:
+        future, holds_batch = self._writes[0]
+        inserted = await future
+        self._writes.popleft()
+        if holds_batch:
+            self._unwritten.written()
+        return inserted
+
+    def cancel(self) -> None:
+        for future, _ in self._writes:
+            future.cancel()
+
+    async def finish_quietly(self) -> None:
+        """Let the writes in flight end, failed or not (the run is failing anyway)."""
+        for future, _ in self._writes:
+            with contextlib.suppress(Exception):
+                await future
+        self._writes.clear()
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,6 +513,10 @@ async def _forget_run(ctx: ImporterContext, adm: str, run_id: str) -> None:
     except Exception:
         log.warning("the memory of an ended import run was not deleted", run_id=run_id)
 
+
+# Chunk transactions under way at once: a chunk's statements each wait for a turn of the loop,
+# so with one at a time the loop often waited for the last of them.
+_WRITES_AT_ONCE = 2
 
 # How often a run whose chunks change nothing records its progress (and heartbeat).
 _PROGRESS_EVERY_S = 1.0

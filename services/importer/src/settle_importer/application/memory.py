@@ -123,6 +123,10 @@ class UnwrittenMemory:
             if standing.decided and len(self.decided) < self.decided_kept:
                 self.decided.add(number)
 
+    def full(self) -> bool:
+        """Whether the batch being collected is due to be written."""
+        return len(self.collecting) >= self.flush_at
+
     def take(self, *, all_of_it: bool = False) -> MemoryBatch | None:
         """The batch to write now, if it is full (or, at the end, whatever there is)."""
         batch = self.collecting
