@@ -112,8 +112,12 @@ def invoice_from_source(
         debtor_number = debtor_number.strip()
         if not debtor_number:
             raise RecordRejected("debtor number is empty")
+        read = amount
         amount = money(amount, "amount")
-        open_amount = amount if open_amount is None else money(open_amount, "open amount")
+        if open_amount is None or open_amount is read:  # none given, or the same value
+            open_amount = amount
+        else:
+            open_amount = money(open_amount, "open amount")
         if kind is None:
             kind = "credit_note" if amount < 0 else "invoice"
         if kind == "invoice":

@@ -328,15 +328,22 @@ class RowReader:
             kind: InvoiceKind | None = None
             if self._i_kind is not None:
                 kind = _kind(text(row[self._i_kind]))
+            amount_cell = row[self._i_amount]
+            amount = self._amount(amount_cell, "amount")
+            open_amount = None
+            if self._i_open is not None:
+                open_cell = row[self._i_open]
+                # Nothing paid yet, as on most open invoices: the same text, read once.
+                open_amount = (
+                    amount if open_cell == amount_cell else self._amount(open_cell, "open amount")
+                )
             invoice = invoice_from_source(
                 number=invoice_number,
                 debtor_number=debtor_number,
                 invoice_date=self._date(row[self._i_invoice_date], "invoice date"),
                 due_date=self._date(row[self._i_due_date], "due date"),
-                amount=self._amount(row[self._i_amount], "amount"),
-                open_amount=(
-                    None if self._i_open is None else self._amount(row[self._i_open], "open amount")
-                ),
+                amount=amount,
+                open_amount=open_amount,
                 currency=self._currency(row),
                 kind=kind,
                 payment_condition=(
