@@ -36,7 +36,7 @@ def document_id(administration_id: str, kind: str, number: str) -> str:
     return _uuid5(f"{administration_id}\x1f{kind}\x1f{number}")
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=25_000)
 def debtor_id(administration_id: str, number: str) -> str:
     """Settle's id of a debtor: uuid5 of administration and debtor number."""
     return _uuid5(f"{administration_id}\x1fdebtor\x1f{number}")

@@ -526,8 +526,8 @@ _PROGRESS_EVERY_S = 1.0
 _MEMORY_BATCH = 10_000
 
 # Debtors decided in the run kept in memory (about 100 bytes each), so a recurring debtor
-# costs no lookup.
-_DECIDED_KEPT = 65_536
+# costs no lookup; as many as the parser keeps details of (see sources/mapping.py).
+_DECIDED_KEPT = 25_000
 
 # Rows inserted by a run before the planner's statistics are refreshed (then 4x as many, ...),
 # for the snapshot and for the run's memory apart: a second import inserts no snapshot rows.

@@ -47,6 +47,7 @@ from __future__ import annotations
 import codecs
 import operator
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -94,7 +95,10 @@ _DEBTOR_TYPES: dict[str, DebtorType] = {
     "particulier": "consumer",
 }
 _EMAIL_SEPARATORS = re.compile(r"[;,\s]+")
-_DEBTOR_CACHE_LIMIT = 50_000
+# Debtors whose details were read, by number, to read repeated details once: as many as an
+# administration has debtors with open invoices, and no more, so memory stays flat whatever
+# the size of the file (the oldest entry makes room).
+_DEBTOR_CACHE_LIMIT = 25_000
 
 
 class CsvMapping(BaseModel):
@@ -286,7 +290,7 @@ class RowReader:
             *self._i_address,
         ]
         self._debtor_cells = operator.itemgetter(*debtor_columns)
-        self._debtors: dict[str, tuple[Any, ImportedDebtor]] = {}
+        self._debtors: OrderedDict[str, tuple[Any, ImportedDebtor]] = OrderedDict()
 
     @staticmethod
     def _resolve(
@@ -399,9 +403,10 @@ class RowReader:
             country=cell("debtor_country"),
             language=cell("debtor_language"),
         )
-        if len(self._debtors) >= _DEBTOR_CACHE_LIMIT:
-            self._debtors.clear()
-        self._debtors[number] = (cells, debtor)
+        known = self._debtors
+        if len(known) >= _DEBTOR_CACHE_LIMIT and number not in known:
+            known.popitem(last=False)
+        known[number] = (cells, debtor)
         return debtor
 
 
