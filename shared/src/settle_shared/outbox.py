@@ -134,17 +134,19 @@ class Outbox:
                 ],
             )
             return
-        headers = shared_headers(self._source, now, administration_id, correlation_id)
+        headers = json.dumps(shared_headers(self._source, now, administration_id, correlation_id))
         connection = await session.connection()
-        await connection.execute(
-            _INSERT_BATCH,
-            {
-                "events": len(staged),
-                "headers": json.dumps(headers),
-                "records": encode_records(staged),
-                "created_at": now,
-            },
-        )
+        for start in range(0, len(staged), BATCH_ROW_EVENTS):
+            part = staged[start : start + BATCH_ROW_EVENTS]
+            await connection.execute(
+                _INSERT_BATCH,
+                {
+                    "events": len(part),
+                    "headers": headers,
+                    "records": encode_records(part),
+                    "created_at": now,
+                },
+            )
 
     async def add_envelopes(
         self, session: AsyncSession, envelopes: Sequence[tuple[str, Envelope]]
@@ -199,8 +201,10 @@ class Outbox:
 
 
 COPY_THRESHOLD = 100
-# From this many events, add_events writes one batch row instead of a row per event.
+# From this many events, add_events writes batch rows instead of a row per event; a batch row
+# holds at most BATCH_ROW_EVENTS (a relay's pass takes whole rows, so this bounds its memory).
 BATCH_THRESHOLD = 2
+BATCH_ROW_EVENTS = 2000
 _TAKE_SEQS = sa.text(
     "SELECT nextval(pg_get_serial_sequence('outbox', 'seq')) FROM generate_series(1, :n)"
 )

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from prometheus_client import REGISTRY
 
+from settle_shared import outbox as outbox_module
 from settle_shared.clock import FixedClock, SystemClock
 from settle_shared.db import create_engine, new_metadata, session_factory, transaction
 from settle_shared.envelope import Envelope
@@ -120,6 +121,38 @@ async def test_the_relay_empties_the_queue_in_order_and_keeps_the_events(pg_data
             assert await session.scalar(sa.text("SELECT count(*) FROM outbox_pending")) == 0
             # Published events stay: they refill a broker that lost its data.
             assert len(await stored_events(session, metadata)) == 150
+    finally:
+        await engine.dispose()
+
+
+async def test_a_large_write_is_cut_into_batch_rows_the_relay_takes_one_by_one(
+    pg_database, monkeypatch
+):
+    monkeypatch.setattr(outbox_module, "BATCH_ROW_EVENTS", 40)
+    engine = create_engine(pg_database)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    sessions = session_factory(engine)
+    clock = SystemClock()
+    outbox = Outbox(metadata, source="/settle/test", clock=clock)
+    await stage(sessions, outbox, range(100))
+    sender = Recorder()
+    relay = OutboxRelay(
+        engine=engine,
+        sessions=sessions,
+        metadata=metadata,
+        sender=sender,
+        bootstrap_servers="unused",
+        clock=clock,
+        batch_size=30,
+    )
+    relay.use_cluster("test")
+    try:
+        async with transaction(sessions) as session:
+            sizes = await session.execute(sa.text("SELECT events FROM outbox_batches ORDER BY seq"))
+            assert list(sizes.scalars()) == [40, 40, 20]
+        assert [await relay.publish_pending() for _ in range(4)] == [40, 40, 20, 0]
+        assert sender.keys == [f"inv-{i}" for i in range(100)]
     finally:
         await engine.dispose()
 
