@@ -449,9 +449,6 @@ class _ChunkWrites:
         self._unwritten = unwritten
         self._writes: deque[tuple[asyncio.Future[int], bool]] = deque()
 
-    def __len__(self) -> int:
-        return len(self._writes)
-
     def start(
         self, write: Callable[[asyncio.Future[int] | None], Awaitable[int]], *, holds_batch: bool
     ) -> None:
