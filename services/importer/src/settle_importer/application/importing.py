@@ -245,6 +245,8 @@ async def _execute(
         read = _chunk_reader(connector, records, size)
         unwritten = UnwrittenMemory(_MEMORY_BATCH, _DECIDED_KEPT)
         writes = _ChunkWrites(unwritten)
+        # SQLite has one writer at a time: a second transaction would only wait for the lock.
+        at_once = _WRITES_AT_ONCE if ctx.postgres else 1
 
         async def next_chunk() -> _Chunk | None:
             items = await read()
@@ -294,10 +296,10 @@ async def _execute(
                 debtor_rows=debtor_rows,
             )
             # Earlier chunks' transactions run while this chunk is read and reconciled, up to
-            # `_WRITES_AT_ONCE` of them. The run's memory cannot miss one of them: what it
+            # `at_once` of them. The run's memory cannot miss one of them: what it
             # gained and is not committed yet comes from `unwritten`. (Why this chunk's stored
             # rows, read ahead, cannot be stale where it matters: see `next_chunk`.)
-            inserted += await writes.settle(keep=_WRITES_AT_ONCE - 1)
+            inserted += await writes.settle(keep=at_once - 1)
             if unwritten.writing is not None and unwritten.full():
                 inserted += await writes.settle_batch()  # one batch of the memory at a time
             changed = outcome.facts or outcome.fingerprints or outcome.rejected or outcome.notices
@@ -511,8 +513,8 @@ async def _forget_run(ctx: ImporterContext, adm: str, run_id: str) -> None:
         log.warning("the memory of an ended import run was not deleted", run_id=run_id)
 
 
-# Chunk transactions under way at once: a chunk's statements each wait for a turn of the loop,
-# so with one at a time the loop often waited for the last of them.
+# Chunk transactions under way at once on PostgreSQL: a chunk's statements each wait for a turn
+# of the loop, so with one at a time the loop often waited for the last of them.
 _WRITES_AT_ONCE = 2
 
 # How often a run whose chunks change nothing records its progress (and heartbeat).
