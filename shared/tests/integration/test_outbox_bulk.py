@@ -87,6 +87,21 @@ async def stage(sessions, outbox: Outbox, numbers: range) -> None:
         )
 
 
+def relay_to(sender, engine, clock, batch_size: int) -> OutboxRelay:
+    """A relay of the test outbox that hands its events to ``sender``."""
+    relay = OutboxRelay(
+        engine=engine,
+        sessions=session_factory(engine),
+        metadata=metadata,
+        sender=sender,
+        bootstrap_servers="unused",
+        clock=clock,
+        batch_size=batch_size,
+    )
+    relay.use_cluster("test")
+    return relay
+
+
 async def test_the_relay_empties_the_queue_in_order_and_keeps_the_events(pg_database):
     engine = create_engine(pg_database)
     async with engine.begin() as conn:
@@ -98,16 +113,7 @@ async def test_the_relay_empties_the_queue_in_order_and_keeps_the_events(pg_data
     await stage(sessions, outbox, range(60, 61))  # a single event
     await stage(sessions, outbox, range(61, 150))  # a batch row
     sender = Recorder()
-    relay = OutboxRelay(
-        engine=engine,
-        sessions=sessions,
-        metadata=metadata,
-        sender=sender,
-        bootstrap_servers="unused",
-        clock=clock,
-        batch_size=50,
-    )
-    relay.use_cluster("test")
+    relay = relay_to(sender, engine, clock, batch_size=50)
     try:
         # A pass takes whole rows up to its batch size: the first batch alone ...
         assert await relay.publish_pending() == 60
@@ -137,16 +143,7 @@ async def test_a_large_write_is_cut_into_batch_rows_the_relay_takes_one_by_one(
     outbox = Outbox(metadata, source="/settle/test", clock=clock)
     await stage(sessions, outbox, range(100))
     sender = Recorder()
-    relay = OutboxRelay(
-        engine=engine,
-        sessions=sessions,
-        metadata=metadata,
-        sender=sender,
-        bootstrap_servers="unused",
-        clock=clock,
-        batch_size=30,
-    )
-    relay.use_cluster("test")
+    relay = relay_to(sender, engine, clock, batch_size=30)
     try:
         async with transaction(sessions) as session:
             sizes = await session.execute(sa.text("SELECT events FROM outbox_batches ORDER BY seq"))
@@ -204,19 +201,7 @@ async def test_two_relays_take_turns_so_each_keys_order_holds(pg_database):
             await gate.wait()  # the broker is slow to acknowledge this batch
             published.extend(record.key.decode() for record in records)
 
-    relays = []
-    for engine in engines:
-        relay = OutboxRelay(
-            engine=engine,
-            sessions=session_factory(engine),
-            metadata=metadata,
-            sender=Held(),
-            bootstrap_servers="unused",
-            clock=clock,
-            batch_size=100,
-        )
-        relay.use_cluster("test")
-        relays.append(relay)
+    relays = [relay_to(Held(), engine, clock, batch_size=100) for engine in engines]
     try:
         first = asyncio.create_task(relays[0].publish_pending())
         await asyncio.sleep(0.3)  # the first relay is inside its pass, waiting for the broker
