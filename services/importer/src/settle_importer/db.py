@@ -126,6 +126,17 @@ debtors = sa.Table(
     sa.Column("updated_at", TZ_TIME, nullable=False),
 )
 
+# The source the administration's snapshot was last read from in full: the run that read it
+# and the source's content digest. Taken away when a run starts and put back only by a run that
+# succeeds, so it is there only while that run's outcome is all the snapshot holds.
+snapshot_source = sa.Table(
+    "snapshot_source",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("run_id", ID, nullable=False),
+    sa.Column("source_digest", sa.String(64), nullable=False),
+)
+
 # The memory of the run in progress, so the importer's own memory stays flat with the size of
 # the source: every document number read so far, with where it first occurred (duplicates are
 # rejected with that position; a complete list settles what is not here), and how far each

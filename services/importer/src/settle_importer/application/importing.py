@@ -55,6 +55,12 @@ from settle_importer.adapters.run_memory import (
 from settle_importer.application.errors import RunInProgress, check_administration_id
 from settle_importer.application.facts import apply_outcome
 from settle_importer.application.memory import UnwrittenMemory
+from settle_importer.application.same_source import (
+    put_snapshot_source,
+    repeat_run,
+    run_digest,
+    take_snapshot_source,
+)
 from settle_importer.db import (
     ACTIVE_STATES,
     FAILED,
@@ -222,6 +228,7 @@ async def _execute(
             )
         ).scalar_one()
         await forget_earlier_runs(session, adm)
+        read_before = await take_snapshot_source(session, adm)
     reconciliation = Reconciliation(complete=options.complete, ignore=options.ignore)
     rejected_seq = 0
     inserted = 0
@@ -232,6 +239,13 @@ async def _execute(
     try:
         connector = await asyncio.to_thread(open_source)
         total = await asyncio.to_thread(lambda: connector.total)
+        digest = await asyncio.to_thread(run_digest, connector, options.complete, options.ignore)
+        if read_before is not None and digest == read_before.digest:
+            repeated = await _repeat(ctx, adm, run_id, source, started, read_before.run_id, digest)
+            if repeated is not None:
+                if progress:
+                    progress(repeated.counts["records"], repeated.counts["records"])
+                return repeated
         async with transaction(ctx.sessions) as session:
             await session.execute(
                 sa.update(t)
@@ -340,6 +354,10 @@ async def _execute(
             if progress:
                 progress(reconciliation.counts.records, total)
         await writes.settle()
+        if digest is not None:
+            # Only a source that did not change while it was read is known by its digest.
+            read = await asyncio.to_thread(run_digest, connector, options.complete, options.ignore)
+            digest = digest if read == digest else None
         async with transaction(ctx.sessions) as session:
             repo = SnapshotRepository(session, adm, postgres=ctx.postgres)
             memory = RunMemoryRepository(session, adm, run_id, postgres=ctx.postgres)
@@ -369,6 +387,8 @@ async def _execute(
             final = await _finish_run(
                 ctx, session, adm, run_id, source, SUCCEEDED, None, started, _counts(counts)
             )
+            if digest is not None:
+                await put_snapshot_source(session, adm, run_id, digest)
         ctx.notify()
         await _forget_run(ctx, adm, run_id)
         log.info("import run succeeded", run_id=run_id, **final.counts)
@@ -405,6 +425,42 @@ async def _execute(
         ctx.notify()
         await _forget_run(ctx, adm, run_id)
         return final
+
+
+async def _repeat(
+    ctx: ImporterContext,
+    adm: str,
+    run_id: str,
+    source: str,
+    started: datetime,
+    earlier_run_id: str,
+    digest: str,
+) -> RunOutcome | None:
+    """Finish the run with the outcome of the earlier run over the same source (see
+    ``same_source``); ``None`` when that run is no longer kept and the source must be read."""
+    async with transaction(ctx.sessions) as session:
+        repeated = await repeat_run(session, adm, run_id, earlier_run_id)
+        if repeated is None:
+            return None
+        t = import_runs
+        records = repeated.counts["records"]
+        await session.execute(
+            sa.update(t)
+            .where(t.c.administration_id == adm, t.c.id == run_id)
+            .values(
+                progress_done=records,
+                progress_total=records,
+                counts=repeated.counts,
+                notices=repeated.notices,
+            )
+        )
+        final = await _finish_run(
+            ctx, session, adm, run_id, source, SUCCEEDED, None, started, repeated.counts
+        )
+        await put_snapshot_source(session, adm, run_id, digest)
+    ctx.notify()
+    log.info("import run succeeded", run_id=run_id, same_source_as=earlier_run_id, **final.counts)
+    return final
 
 
 async def _write_chunk(

@@ -11,7 +11,9 @@ not match, a missing required column); the run fails and nothing from it is appl
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Protocol
 
 from settle_importer.domain.model import SourceItem
@@ -31,6 +33,32 @@ class Connector(Protocol):
     def records(self) -> Iterator[SourceItem]:
         """Read the source, yielding each record or rejected record as soon as it is read."""
         ...
+
+    def content_digest(self) -> str | None:
+        """A digest of everything ``records`` would yield: the bytes read, their names and how
+        they are read. Equal digests mean equal records. ``None`` when the source cannot tell
+        without reading all of it (an API)."""
+        ...
+
+
+def files_digest(kind: str, reading: str, files: Iterable[tuple[str, Path]]) -> str:
+    """``content_digest`` of file sources: the kind of source, how it reads (its mapping, as
+    JSON), and each file's name (shown in the positions of rejected records) and bytes."""
+    digest = hashlib.sha256()
+    for part in (kind, reading):
+        digest.update(f"{len(part)}:{part};".encode())
+    for name, path in files:
+        digest.update(f"{len(name)}:{name};".encode())
+        size = 0
+        with path.open("rb") as file:
+            while block := file.read(_DIGEST_BLOCK):
+                digest.update(block)
+                size += len(block)
+        digest.update(f";{size};".encode())
+    return digest.hexdigest()
+
+
+_DIGEST_BLOCK = 1 << 20
 
 
 class SourceError(Exception):

@@ -16,7 +16,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from settle_importer.domain.model import RejectedRecord, SourceItem
-from settle_importer.sources.base import EmptySource, SourceError, UndecodableSource
+from settle_importer.sources.base import (
+    EmptySource,
+    SourceError,
+    UndecodableSource,
+    files_digest,
+)
 from settle_importer.sources.mapping import CsvMapping, RowReader
 from settle_importer.sources.values import AmountParser, DateParser
 
@@ -52,6 +57,9 @@ class CsvSource:
     def total(self) -> int:
         """Data lines in the file; blank lines and quoted line breaks make it an estimate."""
         return self._total
+
+    def content_digest(self) -> str:
+        return files_digest("csv", self.mapping.model_dump_json(), [(self.name, self.path)])
 
     def records(self) -> Iterator[SourceItem]:
         row_reader = self._row_reader()

@@ -192,6 +192,10 @@ class MoneybirdSource:
         """Records read, once ``fetch()`` has run; ``None`` before."""
         return None if self._items is None else len(self._items)
 
+    def content_digest(self) -> None:
+        """Unknown: an API is read incrementally (``updated_after``), never compared whole."""
+        return None
+
     @property
     def url(self) -> str:
         """The sales invoices endpoint of the administration."""

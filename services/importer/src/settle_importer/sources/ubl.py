@@ -51,6 +51,7 @@ from settle_importer.domain.validation import (
     invoice_from_source,
 )
 from settle_importer.sources.archive import ArchiveLimits, archive_members
+from settle_importer.sources.base import files_digest
 
 INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
@@ -271,6 +272,9 @@ class UblSource:
             else:
                 count += 1
         return count
+
+    def content_digest(self) -> str:
+        return files_digest("ubl", repr(self.limits), zip(self.names, self.paths, strict=True))
 
     def records(self) -> Iterator[SourceItem]:
         for path, name in zip(self.paths, self.names, strict=True):

@@ -19,7 +19,7 @@ from openpyxl.utils.datetime import from_excel
 from settle_importer.domain.model import SourceItem
 from settle_importer.domain.validation import CENT, RecordRejected
 from settle_importer.sources.archive import ArchiveLimits, check_archive
-from settle_importer.sources.base import EmptySource, UnreadableSource
+from settle_importer.sources.base import EmptySource, UnreadableSource, files_digest
 from settle_importer.sources.mapping import CsvMapping, RowReader
 from settle_importer.sources.values import AmountParser, DateParser
 
@@ -53,6 +53,10 @@ class XlsxSource:
     def total(self) -> int | None:
         """Data rows according to the sheet's recorded dimensions, when it has them."""
         return self._total
+
+    def content_digest(self) -> str:
+        reading = f"{self.mapping.model_dump_json()} {self.limits!r}"
+        return files_digest("xlsx", reading, [(self.name, self.path)])
 
     def records(self) -> Iterator[SourceItem]:
         row_reader = self._row_reader()

@@ -1,0 +1,143 @@
+"""The same source again: a file the snapshot was last read from in full is not read again, but
+only while nothing else was imported since, and only for the same bytes read the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from settle_importer.application.importing import RunOptions, execute_run, start_run
+from settle_importer.application.same_source import run_digest
+from settle_importer.domain import IgnoreRules, SourceItem
+from settle_importer.sources import CsvMapping, CsvSource
+
+from .conftest import ADM, THREE_INVOICES, Importer, dutch_csv
+
+pytestmark = pytest.mark.service
+
+WITH_BAD_ROWS = dutch_csv(
+    "2025-010;D1;Jansen;zakelijk;;01-03-2025;31-03-2025;100,00;100,00;EUR",
+    "2025-011;D1;Jansen;zakelijk;;01-03-2025;31-03-2025;honderd;100,00;EUR",
+    "2025-012;D2;De Vries;particulier;;01-03-2025;31-03-2025;50,00;0,00;EUR",
+    "2025-010;D1;Jansen;zakelijk;;01-03-2025;31-03-2025;100,00;100,00;EUR",
+)
+REPEATED = "is the same as that of run"
+
+
+def new_events(before: list, after: list) -> list[str]:
+    return [event_type.removeprefix("settle.importer.") for event_type, _ in after[len(before) :]]
+
+
+async def test_the_same_file_again_repeats_its_run_with_every_record_unchanged(
+    importer: Importer,
+):
+    first = await importer.import_file("openstaand.csv", WITH_BAD_ROWS)
+    assert first["counts"]["new"] == 1 and first["counts"]["rejected"] == 2
+    assert first["counts"]["closed_not_imported"] == 1
+    assert not any(REPEATED in notice for notice in first["notices"])
+    events = await importer.outbox()
+
+    again = await importer.import_file("openstaand.csv", WITH_BAD_ROWS)
+
+    assert again["status"] == "succeeded"
+    counts = again["counts"]
+    assert counts["records"] == 4 and counts["unchanged"] == 1 and counts["new"] == 0
+    assert counts["rejected"] == 2 and counts["closed_not_imported"] == 1
+    assert again["progress"] == {"done": 4, "total": 4}
+    # The rejected rows are listed again, with their lines and reasons.
+    assert again["rejected"] == first["rejected"]
+    assert [r["position"] for r in again["rejected"]] == ["line 3", "line 5"]
+    [notice] = [n for n in again["notices"] if REPEATED in n]
+    assert first["id"] in notice
+    assert new_events(events, await importer.outbox()) == ["run.finished"]
+
+
+async def test_a_run_in_between_makes_the_file_read_again(importer: Importer):
+    await importer.import_file("openstaand.csv", THREE_INVOICES)
+    partly_paid = THREE_INVOICES.replace(b"1.210,00;1.210,00", b"1.210,00;210,00")
+    paid_run = await importer.import_file("betaald.csv", partly_paid)
+    assert paid_run["counts"]["changed"] == 1
+
+    # The first file again: the snapshot is no longer what it was read into, so it is read,
+    # and the open amount bookkeeping now shows again is applied.
+    back = await importer.import_file("openstaand.csv", THREE_INVOICES)
+    assert not any(REPEATED in notice for notice in back["notices"])
+    assert back["counts"]["changed"] == 1 and back["counts"]["unchanged"] == 2
+
+
+async def test_a_failed_run_in_between_makes_the_file_read_again(importer: Importer):
+    await importer.import_file("openstaand.csv", THREE_INVOICES)
+    failed = await importer.import_file("leeg.csv", b"\n")
+    assert failed["status"] == "failed"
+
+    again = await importer.import_file("openstaand.csv", THREE_INVOICES)
+    assert again["counts"]["unchanged"] == 3
+    assert not any(REPEATED in notice for notice in again["notices"])
+    # Read in full, it is known again: the next delivery of it is a repeat.
+    third = await importer.import_file("openstaand.csv", THREE_INVOICES)
+    assert any(REPEATED in notice for notice in third["notices"])
+
+
+def test_the_digest_covers_bytes_name_reading_and_options(tmp_path: Path):
+    def digest(content: bytes, name: str = "a.csv", mapping: CsvMapping | None = None, **options):
+        path = tmp_path / f"{len(list(tmp_path.iterdir()))}.csv"
+        path.write_bytes(content)
+        source = CsvSource(path, mapping or CsvMapping.dutch(), name=name)
+        return run_digest(
+            source, options.get("complete", False), options.get("ignore", IgnoreRules())
+        )
+
+    same = digest(THREE_INVOICES)
+    assert digest(THREE_INVOICES) == same
+    assert digest(THREE_INVOICES.replace(b"60,50;60,50", b"60,50;60,00")) != same
+    assert digest(THREE_INVOICES, name="b.csv") != same  # shown in rejected rows' positions
+    assert digest(THREE_INVOICES, mapping=CsvMapping.dutch(default_currency="USD")) != same
+    assert digest(THREE_INVOICES, complete=True) != same
+    ignoring = IgnoreRules.parse(invoice_numbers=["2025-001", "2025-100 - 2025-199"])
+    assert digest(THREE_INVOICES, ignore=ignoring) != same
+    # The same rules written in another order are the same rules.
+    reordered = IgnoreRules.parse(invoice_numbers=["2025-100 - 2025-199", "2025-001"])
+    assert digest(THREE_INVOICES, ignore=ignoring) == digest(THREE_INVOICES, ignore=reordered)
+
+
+class ReplacedWhileRead:
+    """A file source whose file is replaced after its digest was taken and before it is read."""
+
+    def __init__(self, path: Path, replacement: bytes) -> None:
+        self.path = path
+        self.replacement = replacement
+        self.csv = CsvSource(path, CsvMapping.dutch())
+
+    @property
+    def total(self) -> int:
+        return self.csv.total
+
+    def content_digest(self) -> str:
+        return self.csv.content_digest()
+
+    def records(self) -> Iterator[SourceItem]:
+        self.path.write_bytes(self.replacement)
+        yield from CsvSource(self.path, CsvMapping.dutch()).records()
+
+
+async def test_a_file_replaced_while_read_is_not_taken_for_the_one_read(
+    importer: Importer, tmp_path: Path
+):
+    path = tmp_path / "openstaand.csv"
+    partly_paid = THREE_INVOICES.replace(b"1.210,00;1.210,00", b"1.210,00;210,00")
+    for content, source in (
+        (partly_paid, lambda: CsvSource(path, CsvMapping.dutch())),
+        (THREE_INVOICES, lambda: ReplacedWhileRead(path, partly_paid)),  # reads partly_paid
+        (THREE_INVOICES, lambda: CsvSource(path, CsvMapping.dutch())),
+    ):
+        path.write_bytes(content)
+        run_id = await start_run(
+            importer.ctx, ADM, source="csv", source_name=path.name, trigger="command_line"
+        )
+        outcome = await execute_run(importer.ctx, ADM, run_id, source, RunOptions())
+        assert outcome.status == "succeeded"
+    # The last run's file has the bytes the second run's digest was taken from, but the
+    # snapshot holds what that run read: it is read and the open amount changes back.
+    assert outcome.counts["changed"] == 1
