@@ -92,12 +92,12 @@ async def test_chunked_import_on_postgres(pg_database: str, tmp_path: Path, monk
         kinds = [envelope.type.rsplit(".", 2)[-2] for _, envelope in stored]
         assert kinds[0] == "debtor" and kinds[-1] == "run"
 
-        # The same file again repeats the run without reading it; the same rows in a file of
-        # another name are read and compared record by record. Neither publishes a fact.
+        # The same file again repeats the run without reading it; the same rows written with
+        # other line endings are read and compared record by record. Neither publishes a fact.
         again = await run(path)
         assert again.counts["unchanged"] == 49 and again.counts["rejected"] == 1
-        copy = tmp_path / "a-copy.csv"
-        copy.write_bytes(path.read_bytes())
+        copy = tmp_path / "a-crlf.csv"
+        copy.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
         compared = await run(copy)
         assert compared.counts["unchanged"] == 49 and compared.counts["new"] == 0
         assert compared.counts["rejected"] == 1

@@ -11,9 +11,9 @@ import pytest
 from settle_importer.application.importing import RunOptions, execute_run, start_run
 from settle_importer.application.same_source import run_digest
 from settle_importer.domain import IgnoreRules, SourceItem
-from settle_importer.sources import CsvMapping, CsvSource
+from settle_importer.sources import CsvMapping, CsvSource, UblSource
 
-from .conftest import ADM, THREE_INVOICES, Importer, dutch_csv
+from .conftest import ADM, DATA, THREE_INVOICES, Importer, dutch_csv
 
 pytestmark = pytest.mark.service
 
@@ -92,7 +92,9 @@ def test_the_digest_covers_bytes_name_reading_and_options(tmp_path: Path):
     same = digest(THREE_INVOICES)
     assert digest(THREE_INVOICES) == same
     assert digest(THREE_INVOICES.replace(b"60,50;60,50", b"60,50;60,00")) != same
-    assert digest(THREE_INVOICES, name="b.csv") != same  # shown in rejected rows' positions
+    # A CSV's records are told by line: a daily export named by its date is the same source.
+    assert digest(THREE_INVOICES, name="2025-04-02.csv") == same
+    assert digest(THREE_INVOICES.replace(b"\n", b"\r\n")) != same  # other bytes, read again
     assert digest(THREE_INVOICES, mapping=CsvMapping.dutch(default_currency="USD")) != same
     assert digest(THREE_INVOICES, complete=True) != same
     ignoring = IgnoreRules.parse(invoice_numbers=["2025-001", "2025-100 - 2025-199"])
@@ -100,6 +102,15 @@ def test_the_digest_covers_bytes_name_reading_and_options(tmp_path: Path):
     # The same rules written in another order are the same rules.
     reordered = IgnoreRules.parse(invoice_numbers=["2025-100 - 2025-199", "2025-001"])
     assert digest(THREE_INVOICES, ignore=ignoring) == digest(THREE_INVOICES, ignore=reordered)
+
+
+def test_ubl_files_are_told_by_name_too():
+    # A UBL record's position is its file's name, so the names are part of the source.
+    example = DATA / "base-example.xml"
+    options = (False, IgnoreRules())
+    same = run_digest(UblSource([example], names=["a.xml"]), *options)
+    assert run_digest(UblSource([example], names=["a.xml"]), *options) == same
+    assert run_digest(UblSource([example], names=["b.xml"]), *options) != same
 
 
 class ReplacedWhileRead:

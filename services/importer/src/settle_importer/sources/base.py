@@ -43,7 +43,7 @@ class Connector(Protocol):
 
 def files_digest(kind: str, reading: str, files: Iterable[tuple[str, Path]]) -> str:
     """``content_digest`` of file sources: the kind of source, how it reads (its mapping, as
-    JSON), and each file's name (shown in the positions of rejected records) and bytes."""
+    JSON), and each file's bytes and name (where records are told by file name; else "")."""
     digest = hashlib.sha256()
     for part in (kind, reading):
         digest.update(f"{len(part)}:{part};".encode())

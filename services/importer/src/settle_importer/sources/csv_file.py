@@ -59,7 +59,9 @@ class CsvSource:
         return self._total
 
     def content_digest(self) -> str:
-        return files_digest("csv", self.mapping.model_dump_json(), [(self.name, self.path)])
+        # Without the file's name: records are told by line, so a daily export named by its
+        # date is the same source when its bytes are.
+        return files_digest("csv", self.mapping.model_dump_json(), [("", self.path)])
 
     def records(self) -> Iterator[SourceItem]:
         row_reader = self._row_reader()

@@ -56,7 +56,7 @@ class XlsxSource:
 
     def content_digest(self) -> str:
         reading = f"{self.mapping.model_dump_json()} {self.limits!r}"
-        return files_digest("xlsx", reading, [(self.name, self.path)])
+        return files_digest("xlsx", reading, [("", self.path)])  # records are told by row
 
     def records(self) -> Iterator[SourceItem]:
         row_reader = self._row_reader()
