@@ -3,8 +3,9 @@
 Bookkeeping packages deliver the same export day after day when nothing was booked (a weekend,
 a quiet administration), and a drop folder may get the same file twice. Reading it again could
 only find every record unchanged: re-importing the same data yields no facts. So when a run's
-source has the digest of the source the snapshot was last read from (``snapshot_source``: same
-bytes, same names, same way of reading, same run options), the run repeats that run's outcome
+source has the digest of the source the snapshot was last read from (``snapshot_source``: the
+same bytes read the same way, with the same run options; see ``Connector.content_digest``), the
+run repeats that run's outcome
 instead: its records count as unchanged, its rejected records are listed again with their
 reasons, and it publishes only its own ``ImportRunFinished``.
 

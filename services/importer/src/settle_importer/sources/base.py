@@ -35,9 +35,9 @@ class Connector(Protocol):
         ...
 
     def content_digest(self) -> str | None:
-        """A digest of everything ``records`` would yield: the bytes read, their names and how
-        they are read. Equal digests mean equal records. ``None`` when the source cannot tell
-        without reading all of it (an API)."""
+        """A digest of everything ``records`` would yield: the bytes read, how they are read,
+        and the file names where a record's position names its file. Equal digests mean equal
+        records. ``None`` when the source cannot tell without reading all of it (an API)."""
         ...
 
 
