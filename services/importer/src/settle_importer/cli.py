@@ -93,6 +93,8 @@ def import_file(
             typer.echo(f"run {run_id} failed: {outcome.error}", err=True)
             return 1
         typer.echo(f"run {run_id} succeeded: {counts.get('records', 0)} records; {summary}")
+        for notice in outcome.notices:
+            typer.echo(f"notice: {notice}")
         return 0
 
     code = asyncio.run(main())

@@ -29,6 +29,8 @@ def test_a_file_is_imported_from_the_command_line(tmp_path: Path, monkeypatch):
     assert "succeeded: 3 records; 3 new" in first.output
     again = runner.invoke(SERVICE.cli, ["import", str(export), "--administration", "adm-1"])
     assert "0 new" in again.output and "3 unchanged" in again.output
+    # The run's notices are shown: here that the file was the one imported before.
+    assert "notice: The source is the same as that of run" in again.output
 
     refused = runner.invoke(SERVICE.cli, ["import", str(export), "--administration", "a b"])
     assert refused.exit_code == 2

@@ -122,6 +122,7 @@ class RunOutcome:
     status: str
     counts: dict[str, int]
     error: str | None
+    notices: tuple[str, ...] = ()
 
 
 async def start_run(
@@ -676,11 +677,14 @@ async def _finish_run(
 ) -> RunOutcome:
     finished = ctx.clock.now()
     t = import_runs
-    await session.execute(
-        sa.update(t)
-        .where(t.c.administration_id == adm, t.c.id == run_id)
-        .values(status=status, error=error, finished_at=finished, heartbeat_at=finished)
-    )
+    notices = (
+        await session.execute(
+            sa.update(t)
+            .where(t.c.administration_id == adm, t.c.id == run_id)
+            .values(status=status, error=error, finished_at=finished, heartbeat_at=finished)
+            .returning(t.c.notices)
+        )
+    ).scalar_one()
     event = events.ImportRunFinished(
         administration_id=adm,
         run_id=run_id,
@@ -695,4 +699,4 @@ async def _finish_run(
         duration_ms=max(int((finished - started).total_seconds() * 1000), 0),
     )
     await ctx.outbox.add(session, event, administration_id=adm, correlation_id=run_id)
-    return RunOutcome(run_id, status, counts, error)
+    return RunOutcome(run_id, status, counts, error, tuple(notices or ()))
