@@ -291,28 +291,24 @@ async def measure(rows: int, bootstrap: str, server: str, *, second: bool, broke
             f"{first_events:,} events, {counts['new']:,} new)"
         )
         if second:
-            second_s, second_events, counts = await import_and_publish(
-                ctx, engine, relay, path, "adm-bench", meter
-            )
-            print(
-                f"second import (no change) {rows / second_s:>10,.0f} invoices/s  "
-                f"({second_s:.2f} s, {second_events:,} event(s), {counts['unchanged']:,} "
-                f"unchanged): {first_s / second_s:.1f}x faster than the first"
-            )
+
+            async def again(label: str, file: Path, how: str) -> None:
+                seconds, events, counts = await import_and_publish(
+                    ctx, engine, relay, file, "adm-bench", meter
+                )
+                print(
+                    f"{label:<25} {rows / seconds:>10,.0f} invoices/s  ({seconds:.2f} s, "
+                    f"{events:,} event(s), {counts['unchanged']:,} unchanged{how}): "
+                    f"{first_s / seconds:.1f}x faster than the first"
+                )
+
+            await again("second import (no change)", path, "")
             # The same rows with Windows line endings: other bytes, so not known by the
             # digest, and every record is read and compared with the snapshot.
             crlf = path.with_name("export-crlf.csv")
             with path.open("rb") as lf, crlf.open("wb") as out:  # streamed: peak RSS is ours
                 out.writelines(line.replace(b"\n", b"\r\n") for line in lf)
-            compared_s, compared_events, counts = await import_and_publish(
-                ctx, engine, relay, crlf, "adm-bench", meter
-            )
-            print(
-                f"same rows, other bytes    {rows / compared_s:>10,.0f} invoices/s  "
-                f"({compared_s:.2f} s, {compared_events:,} event(s), {counts['unchanged']:,} "
-                f"unchanged, each record read and compared): "
-                f"{first_s / compared_s:.1f}x faster than the first"
-            )
+            await again("same rows, other bytes", crlf, ", each record read and compared")
             copy_s = await raw_copy(url, path)
             print(
                 f"raw COPY of the same file {rows / copy_s:>10,.0f} rows/s      ({copy_s:.2f} s): "
