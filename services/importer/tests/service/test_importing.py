@@ -294,3 +294,61 @@ async def test_a_run_whose_replica_died_is_failed_when_the_next_one_is_asked_for
     abandoned = await importer.run(stuck)
     assert abandoned["status"] == "failed"
     assert "stopped without finishing" in abandoned["error"]
+
+
+class Stalls:
+    """An API-like source (read in a worker thread) that stalls after its records until let
+    go, as a replica that stopped for a while."""
+
+    def __init__(self, path) -> None:
+        import threading
+
+        from settle_importer.sources import CsvMapping, CsvSource
+
+        self.csv = CsvSource(path, CsvMapping.dutch())
+        self.stalled, self.go_on = threading.Event(), threading.Event()
+
+    @property
+    def total(self) -> int:
+        return self.csv.total
+
+    def content_digest(self) -> None:
+        return None
+
+    def records(self):
+        yield from self.csv.records()
+        self.stalled.set()
+        self.go_on.wait(10)
+
+
+async def test_a_run_failed_as_abandoned_that_comes_back_writes_nothing_more(
+    importer: Importer, tmp_path
+):
+    import asyncio
+    from datetime import timedelta
+
+    from settle_importer.application.importing import RunOptions, execute_run, start_run
+
+    clock = importer.now(datetime(2025, 4, 1, 8, 0, tzinfo=UTC))
+    path = tmp_path / "betaald.csv"
+    path.write_bytes(THREE_INVOICES.replace(b"1.210,00;1.210,00", b"1.210,00;210,00"))
+    source = Stalls(path)
+    stalled_id = await start_run(importer.ctx, ADM, source="csv", source_name="x", trigger="cli")
+    stalled = asyncio.create_task(
+        execute_run(importer.ctx, ADM, stalled_id, lambda: source, RunOptions())
+    )
+    await asyncio.to_thread(source.stalled.wait, 10)
+    clock.advance(timedelta(hours=1))  # its heartbeat is long stale: the next run fails it
+    run = await importer.import_file("openstaand.csv", THREE_INVOICES)
+    assert run["status"] == "succeeded" and run["counts"]["new"] == 3
+    events = await importer.outbox()
+
+    source.go_on.set()  # the stalled run comes back and would import its records now
+    outcome = await stalled
+    assert outcome.status == "failed"
+    detail = await importer.run(stalled_id)
+    assert detail["status"] == "failed" and "stopped without finishing" in detail["error"]
+    # Nothing of it was written: no invoices, and no second run.finished for it.
+    assert await importer.outbox() == events
+    again = await importer.import_file("openstaand.csv", THREE_INVOICES)
+    assert again["counts"]["unchanged"] == 3

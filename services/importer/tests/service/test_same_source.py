@@ -53,6 +53,13 @@ async def test_the_same_file_again_repeats_its_run_with_every_record_unchanged(
     assert first["id"] in notice
     assert new_events(events, await importer.outbox()) == ["run.finished"]
 
+    # Repeated again, it names the run before it once: notices do not pile up day after day.
+    third = await importer.import_file("openstaand.csv", WITH_BAD_ROWS)
+    assert [n for n in third["notices"] if REPEATED in n] == [
+        notice.replace(first["id"], again["id"])
+    ]
+    assert third["rejected"] == first["rejected"] and third["counts"] == counts
+
 
 async def test_a_run_in_between_makes_the_file_read_again(importer: Importer):
     await importer.import_file("openstaand.csv", THREE_INVOICES)
@@ -80,6 +87,60 @@ async def test_a_failed_run_in_between_makes_the_file_read_again(importer: Impor
     assert any(REPEATED in notice for notice in third["notices"])
 
 
+async def test_a_run_that_did_not_take_the_source_away_makes_the_file_read_again(
+    importer: Importer,
+):
+    # A replica still on an older release, during an upgrade, imports without taking the
+    # snapshot source away: a run that finished later than the remembered one tells.
+    from datetime import UTC, datetime, timedelta
+
+    import sqlalchemy as sa
+
+    from settle_importer.db import snapshot_source
+
+    clock = importer.now(datetime(2025, 4, 1, 8, 0, tzinfo=UTC))
+    await importer.import_file("openstaand.csv", THREE_INVOICES)
+    async with importer.harness.runtime.sessions() as session:
+        remembered = (await session.execute(sa.select(snapshot_source))).one()
+    clock.advance(timedelta(minutes=1))
+    partly_paid = THREE_INVOICES.replace(b"1.210,00;1.210,00", b"1.210,00;210,00")
+    assert (await importer.import_file("betaald.csv", partly_paid))["counts"]["changed"] == 1
+    async with importer.harness.runtime.sessions() as session, session.begin():
+        await session.execute(sa.delete(snapshot_source))
+        await session.execute(sa.insert(snapshot_source).values(**remembered._mapping))
+    clock.advance(timedelta(minutes=1))
+
+    back = await importer.import_file("openstaand.csv", THREE_INVOICES)
+    assert not any(REPEATED in notice for notice in back["notices"])
+    assert back["counts"]["changed"] == 1
+
+
+async def test_a_progress_report_that_fails_fails_the_repeat_and_keeps_nothing(
+    importer: Importer, tmp_path: Path
+):
+    path = tmp_path / "openstaand.csv"
+    path.write_bytes(THREE_INVOICES)
+
+    async def run(progress=None):
+        run_id = await start_run(
+            importer.ctx, ADM, source="csv", source_name=path.name, trigger="command_line"
+        )
+        source = lambda: CsvSource(path, CsvMapping.dutch())  # noqa: E731
+        return await execute_run(importer.ctx, ADM, run_id, source, RunOptions(), progress)
+
+    await run()
+
+    def broken_bar(done: int, total: int | None) -> None:
+        raise BrokenPipeError("the terminal went away")
+
+    failed = await run(broken_bar)
+    assert failed.status == "failed"
+    assert not any(REPEATED in notice for notice in failed.notices)
+    read = await run()  # the failed run took the snapshot source away: read in full
+    assert read.status == "succeeded" and read.counts["unchanged"] == 3
+    assert not any(REPEATED in notice for notice in read.notices)
+
+
 def test_the_digest_covers_bytes_name_reading_and_options(tmp_path: Path):
     def digest(content: bytes, name: str = "a.csv", mapping: CsvMapping | None = None, **options):
         path = tmp_path / f"{len(list(tmp_path.iterdir()))}.csv"
@@ -102,6 +163,25 @@ def test_the_digest_covers_bytes_name_reading_and_options(tmp_path: Path):
     # The same rules written in another order are the same rules.
     reordered = IgnoreRules.parse(invoice_numbers=["2025-100 - 2025-199", "2025-001"])
     assert digest(THREE_INVOICES, ignore=ignoring) == digest(THREE_INVOICES, ignore=reordered)
+
+
+def test_a_csv_replaced_after_it_was_opened_is_not_taken_for_the_new_file(tmp_path: Path):
+    # A CSV chooses its encoding, delimiter and columns when opened: read with those choices,
+    # bytes that came after are not what a fresh read of them gives, so neither is the digest.
+    path = tmp_path / "openstaand.csv"
+    path.write_bytes(THREE_INVOICES)
+    opened = CsvSource(path, CsvMapping.dutch(delimiter=None))
+    path.write_bytes(THREE_INVOICES.replace(b";", b","))
+    fresh = CsvSource(path, CsvMapping.dutch(delimiter=None))
+    assert opened.content_digest() != fresh.content_digest()
+
+
+def test_a_ubl_file_that_cannot_be_read_has_no_digest(tmp_path: Path):
+    # The run then reads the source, which rejects that file with a reason.
+    source = UblSource([tmp_path / "gone.xml"])
+    assert source.content_digest() is None
+    [rejected] = list(source.records())
+    assert rejected.position == "gone.xml"
 
 
 def test_ubl_files_are_told_by_name_too():

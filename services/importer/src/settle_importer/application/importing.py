@@ -108,6 +108,18 @@ class ImporterContext:
     tasks: set[asyncio.Task[Any]] = field(default_factory=set, compare=False)
 
 
+ABANDONED = "the import stopped without finishing (the service was restarted); import again"
+
+
+class RunEnded(Exception):
+    """The run was ended while it went on: failed as abandoned when its heartbeat stopped (a
+    replica that stalled), so another run may have started since. Its transaction rolls back;
+    nothing more is written for it."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"import run {run_id} was ended meanwhile")
+
+
 @dataclass(frozen=True)
 class RunOptions:
     """How one run reads its records."""
@@ -181,7 +193,7 @@ async def fail_abandoned_runs(ctx: ImporterContext, administration_id: str) -> i
             )
         ).all()
         for row in rows:
-            error = "the import stopped without finishing (the service was restarted); import again"
+            error = ABANDONED
             await _finish_run(
                 ctx,
                 session,
@@ -242,10 +254,10 @@ async def _execute(
         total = await asyncio.to_thread(lambda: connector.total)
         digest = await asyncio.to_thread(run_digest, connector, options.complete, options.ignore)
         if read_before is not None and digest == read_before.digest:
-            repeated = await _repeat(ctx, adm, run_id, source, started, read_before.run_id, digest)
+            repeated = await _repeat(
+                ctx, adm, run_id, source, started, read_before.run_id, digest, progress
+            )
             if repeated is not None:
-                if progress:
-                    progress(repeated.counts["records"], repeated.counts["records"])
                 return repeated
         async with transaction(ctx.sessions) as session:
             await session.execute(
@@ -405,24 +417,24 @@ async def _execute(
         if in_flight is not None:
             # A chunk read in full is written in full, as if the source had failed later.
             await in_flight.finish_quietly()
+        if isinstance(exc, RunEnded):
+            log.warning("import run ended meanwhile; stopped", run_id=run_id)
+            await _forget_run(ctx, adm, run_id)
+            return RunOutcome(run_id, FAILED, _counts(reconciliation.counts), ABANDONED)
         if isinstance(exc, SourceError):
             error = str(exc)
             log.warning("import run failed", run_id=run_id, error=error)
         else:
             error = f"the import failed unexpectedly ({type(exc).__name__}); see the service log"
             log.exception("import run failed unexpectedly", run_id=run_id)
-        async with transaction(ctx.sessions) as session:
-            final = await _finish_run(
-                ctx,
-                session,
-                adm,
-                run_id,
-                source,
-                FAILED,
-                error,
-                started,
-                _counts(reconciliation.counts),
-            )
+        counts = _counts(reconciliation.counts)
+        try:
+            async with transaction(ctx.sessions) as session:
+                final = await _finish_run(
+                    ctx, session, adm, run_id, source, FAILED, error, started, counts
+                )
+        except RunEnded:  # failed as abandoned meanwhile, with its own run.finished
+            final = RunOutcome(run_id, FAILED, counts, ABANDONED)
         ctx.notify()
         await _forget_run(ctx, adm, run_id)
         return final
@@ -436,15 +448,18 @@ async def _repeat(
     started: datetime,
     earlier_run_id: str,
     digest: str,
+    progress: Progress | None,
 ) -> RunOutcome | None:
     """Finish the run with the outcome of the earlier run over the same source (see
-    ``same_source``); ``None`` when that run is no longer kept and the source must be read."""
+    ``same_source``); ``None`` when the source must be read after all."""
     async with transaction(ctx.sessions) as session:
         repeated = await repeat_run(session, adm, run_id, earlier_run_id)
         if repeated is None:
             return None
         t = import_runs
         records = repeated.counts["records"]
+        if progress:
+            progress(records, records)  # before the commit: a failing callback fails the run
         await session.execute(
             sa.update(t)
             .where(t.c.administration_id == adm, t.c.id == run_id)
@@ -659,9 +674,13 @@ async def _progress(
             sa.select(t.c.notices).where(t.c.administration_id == adm, t.c.id == run_id)
         )
         values["notices"] = [*(current or []), *notices]
-    await session.execute(
-        sa.update(t).where(t.c.administration_id == adm, t.c.id == run_id).values(values)
+    updated = await session.execute(
+        sa.update(t)
+        .where(t.c.administration_id == adm, t.c.id == run_id, t.c.status == RUNNING)
+        .values(values)
     )
+    if not getattr(updated, "rowcount", 0):
+        raise RunEnded(run_id)
 
 
 async def _finish_run(
@@ -677,14 +696,17 @@ async def _finish_run(
 ) -> RunOutcome:
     finished = ctx.clock.now()
     t = import_runs
-    notices = (
+    row = (
         await session.execute(
             sa.update(t)
-            .where(t.c.administration_id == adm, t.c.id == run_id)
+            .where(t.c.administration_id == adm, t.c.id == run_id, t.c.status.in_(ACTIVE_STATES))
             .values(status=status, error=error, finished_at=finished, heartbeat_at=finished)
             .returning(t.c.notices)
         )
-    ).scalar_one()
+    ).first()
+    if row is None:
+        raise RunEnded(run_id)
+    notices = row.notices
     event = events.ImportRunFinished(
         administration_id=adm,
         run_id=run_id,

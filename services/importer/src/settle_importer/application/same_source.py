@@ -34,8 +34,11 @@ from settle_importer.sources import Connector
 # records or facts (a parsing fix, a new rule), so the first run after it reads every source.
 READING_RULES = "1"
 
-# What a repeated run counts as it did before; every other record of it is unchanged.
+# What a repeated run counts as it did before; every other record of it is unchanged. (A file
+# source yields documents only: a standalone debtor record, counted under no heading when its
+# debtor is decided, comes from an API, which is always read.)
 _KEPT_COUNTS = ("records", "rejected", "ignored", "closed_not_imported")
+_REPEATED = "The source is the same as that of run "
 
 
 @dataclass(frozen=True)
@@ -105,16 +108,29 @@ async def repeat_run(
 ) -> Repeated | None:
     """Give ``run_id`` the outcome of the earlier run over the same source: its counts with
     every record unchanged, its notices and a copy of its rejected records. ``None`` when that
-    run is no longer kept."""
+    run is no longer kept, or when another run finished after it: one that did not take the
+    snapshot source away as it started (a replica still on an older release during an
+    upgrade) may have changed the snapshot."""
     t = import_runs
     earlier = (
         await session.execute(
-            sa.select(t.c.counts, t.c.notices).where(
+            sa.select(t.c.counts, t.c.notices, t.c.finished_at).where(
                 t.c.administration_id == adm, t.c.id == earlier_run_id
             )
         )
     ).first()
-    if earlier is None:
+    if earlier is None or earlier.finished_at is None:
+        return None
+    finished_later = await session.scalar(
+        sa.select(sa.func.count())
+        .select_from(t)
+        .where(
+            t.c.administration_id == adm,
+            t.c.id.not_in([run_id, earlier_run_id]),
+            t.c.finished_at > earlier.finished_at,
+        )
+    )
+    if finished_later:
         return None
     before = {name: int(value) for name, value in dict(earlier.counts or {}).items()}
     kept = {name: before.get(name, 0) for name in _KEPT_COUNTS}
@@ -135,7 +151,9 @@ async def repeat_run(
         )
     )
     notice = (
-        f"The source is the same as that of run {earlier_run_id}, and nothing was imported "
-        "since: every record it holds is as that run left it, so it was not read again."
+        f"{_REPEATED}{earlier_run_id}, and nothing was imported since: every record it holds "
+        "is as that run left it, so it was not read again."
     )
-    return Repeated(counts, [*(earlier.notices or []), notice])
+    # The earlier run's own notices, not the one saying that it was a repeat itself.
+    notices = [n for n in earlier.notices or [] if not n.startswith(_REPEATED)]
+    return Repeated(counts, [*notices, notice])

@@ -41,20 +41,25 @@ class Connector(Protocol):
         ...
 
 
-def files_digest(kind: str, reading: str, files: Iterable[tuple[str, Path]]) -> str:
-    """``content_digest`` of file sources: the kind of source, how it reads (its mapping, as
-    JSON), and each file's bytes and name (where records are told by file name; else "")."""
+def files_digest(kind: str, reading: str, files: Iterable[tuple[str, Path]]) -> str | None:
+    """``content_digest`` of file sources: the kind of source, how it reads (its mapping and
+    what it chose from the file when opened, such as encoding and delimiter), and each file's
+    bytes and name (where records are told by file name; else ""). ``None`` when a file cannot
+    be read: the run reads the source and rejects what it must."""
     digest = hashlib.sha256()
     for part in (kind, reading):
         digest.update(f"{len(part)}:{part};".encode())
-    for name, path in files:
-        digest.update(f"{len(name)}:{name};".encode())
-        size = 0
-        with path.open("rb") as file:
-            while block := file.read(_DIGEST_BLOCK):
-                digest.update(block)
-                size += len(block)
-        digest.update(f";{size};".encode())
+    try:
+        for name, path in files:
+            digest.update(f"{len(name)}:{name};".encode())
+            size = 0
+            with path.open("rb") as file:
+                while block := file.read(_DIGEST_BLOCK):
+                    digest.update(block)
+                    size += len(block)
+            digest.update(f";{size};".encode())
+    except OSError:
+        return None
     return digest.hexdigest()
 
 

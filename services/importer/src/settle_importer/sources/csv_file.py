@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,10 +59,14 @@ class CsvSource:
         """Data lines in the file; blank lines and quoted line breaks make it an estimate."""
         return self._total
 
-    def content_digest(self) -> str:
+    def content_digest(self) -> str | None:
+        # With what was chosen from the file when it was opened: should the file be replaced
+        # before it is read, the digest then cannot be that of the new file read afresh.
         # Without the file's name: records are told by line, so a daily export named by its
         # date is the same source when its bytes are.
-        return files_digest("csv", self.mapping.model_dump_json(), [("", self.path)])
+        chosen = [self._bom_length, self.encoding, self.delimiter, self._header]
+        reading = f"{self.mapping.model_dump_json()} {json.dumps(chosen)}"
+        return files_digest("csv", reading, [("", self.path)])
 
     def records(self) -> Iterator[SourceItem]:
         row_reader = self._row_reader()

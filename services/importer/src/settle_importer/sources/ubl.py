@@ -273,7 +273,7 @@ class UblSource:
                 count += 1
         return count
 
-    def content_digest(self) -> str:
+    def content_digest(self) -> str | None:
         return files_digest("ubl", repr(self.limits), zip(self.names, self.paths, strict=True))
 
     def records(self) -> Iterator[SourceItem]:

@@ -54,8 +54,9 @@ class XlsxSource:
         """Data rows according to the sheet's recorded dimensions, when it has them."""
         return self._total
 
-    def content_digest(self) -> str:
-        reading = f"{self.mapping.model_dump_json()} {self.limits!r}"
+    def content_digest(self) -> str | None:
+        # With the header read when the file was opened (see CsvSource.content_digest).
+        reading = f"{self.mapping.model_dump_json()} {self.limits!r} {self._header!r}"
         return files_digest("xlsx", reading, [("", self.path)])  # records are told by row
 
     def records(self) -> Iterator[SourceItem]:
