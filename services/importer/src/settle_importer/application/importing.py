@@ -21,7 +21,11 @@ records are skipped by fingerprint).
 
 One run per administration at a time: the database refuses a second queued or running run (a
 partial unique index), which holds across replicas. A run whose replica died is recognised by
-its heartbeat and failed when the next run is asked for."""
+its heartbeat and failed when the next run is asked for; should that replica come back, every
+write of its run checks that the run is still running first (``RunEnded``).
+
+A file the snapshot was last read from, delivered again unchanged, is not read: the run repeats
+the outcome of the run that read it (``same_source``)."""
 
 from __future__ import annotations
 

@@ -11,9 +11,11 @@ reasons, and it publishes only its own ``ImportRunFinished``.
 
 That holds because only import runs write the snapshot, one at a time per administration, and a
 run takes ``snapshot_source`` away as it starts: it is back only when a run succeeded, with that
-run's digest, so it is there only while that run's outcome is all the snapshot holds. A full run
-stores the digest only when the source still has it after being read, so a file that changed
-while it was read is never taken for the one that was read.
+run's digest, so it is there only while that run's outcome is all the snapshot holds. (A run
+failed as abandoned cannot write or succeed any more, and a run that finished after the
+remembered one, from a replica on an older release, makes the source read.) A full run stores
+the digest only when the source still has it after being read, so a file that changed while it
+was read is never taken for the one that was read.
 """
 
 from __future__ import annotations
