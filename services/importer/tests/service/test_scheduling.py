@@ -58,6 +58,26 @@ async def test_dropped_files_are_imported_then_moved_with_a_reason_when_rejected
     assert await watcher.scan() == []  # nothing is imported twice
 
 
+async def test_the_same_export_dropped_again_under_a_new_name_is_not_read_again(
+    importer: Importer,
+):
+    folder = importer.inbox / ADM
+    folder.mkdir(parents=True)
+    watcher = DropFolderWatcher(importer.ctx)
+    outcomes = []
+    for name in ("openstaand-2025-04-01.csv", "openstaand-2025-04-02.csv"):
+        (folder / name).write_bytes(THREE_INVOICES)
+        await watcher.scan()  # sizes noted
+        outcomes += await watcher.scan()
+    first, second = outcomes
+    assert first.counts["new"] == 3 and second.counts["unchanged"] == 3
+    assert first.notices == () and "is the same as that of run" in second.notices[0]
+    assert sorted(p.name for p in (folder / "processed").iterdir()) == [
+        "openstaand-2025-04-01.csv",
+        "openstaand-2025-04-02.csv",
+    ]
+
+
 async def test_a_growing_file_waits_until_it_stops_changing(importer: Importer):
     folder = importer.inbox / ADM
     folder.mkdir(parents=True)
