@@ -2,12 +2,14 @@
 ordinary path writes, inside the caller's transaction, and the relay publishes it in order."""
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 from prometheus_client import REGISTRY
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from settle_shared import outbox as outbox_module
 from settle_shared.clock import FixedClock, SystemClock
@@ -34,10 +36,17 @@ def changed(i: int) -> InvoiceChanged:
     )
 
 
-async def test_bulk_staging_keeps_rows_ordered_and_rolls_back_with_the_transaction(pg_database):
+@pytest.fixture
+async def engine(pg_database: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on a database of its own holding the test outbox's tables."""
     engine = create_engine(pg_database)
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
+    yield engine
+    await engine.dispose()
+
+
+async def test_bulk_staging_keeps_rows_ordered_and_rolls_back_with_the_transaction(engine):
     sessions = session_factory(engine)
     outbox = Outbox(metadata, source="/settle/test", clock=SystemClock())
     count = COPY_THRESHOLD + 50
@@ -64,7 +73,6 @@ async def test_bulk_staging_keeps_rows_ordered_and_rolls_back_with_the_transacti
         [(k, v.encode()) for k, v in first.headers.items()], first.key.encode(), first.payload
     )
     assert back.payload() == changed(0)
-    await engine.dispose()
 
 
 class Recorder:
@@ -102,10 +110,7 @@ def relay_to(sender, engine, clock, batch_size: int) -> OutboxRelay:
     return relay
 
 
-async def test_the_relay_empties_the_queue_in_order_and_keeps_the_events(pg_database):
-    engine = create_engine(pg_database)
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
+async def test_the_relay_empties_the_queue_in_order_and_keeps_the_events(engine):
     sessions = session_factory(engine)
     clock = SystemClock()
     outbox = Outbox(metadata, source="/settle/test", clock=clock)
@@ -114,50 +119,36 @@ async def test_the_relay_empties_the_queue_in_order_and_keeps_the_events(pg_data
     await stage(sessions, outbox, range(61, 150))  # a batch row
     sender = Recorder()
     relay = relay_to(sender, engine, clock, batch_size=50)
-    try:
-        # A pass takes whole rows up to its batch size: the first batch alone ...
-        assert await relay.publish_pending() == 60
-        # ... and what the operations dashboard shows is the backlog of events after it.
-        assert REGISTRY.get_sample_value("settle_outbox_pending") == 90
-        assert await relay.publish_pending() == 90
-        assert REGISTRY.get_sample_value("settle_outbox_pending") == 0
-        assert await relay.publish_pending() == 0
-        assert sender.keys == [f"inv-{i}" for i in range(150)]
-        async with transaction(sessions) as session:
-            assert await session.scalar(sa.text("SELECT count(*) FROM outbox_pending")) == 0
-            # Published events stay: they refill a broker that lost its data.
-            assert len(await stored_events(session, metadata)) == 150
-    finally:
-        await engine.dispose()
+    # A pass takes whole rows up to its batch size: the first batch alone ...
+    assert await relay.publish_pending() == 60
+    # ... and what the operations dashboard shows is the backlog of events after it.
+    assert REGISTRY.get_sample_value("settle_outbox_pending") == 90
+    assert await relay.publish_pending() == 90
+    assert REGISTRY.get_sample_value("settle_outbox_pending") == 0
+    assert await relay.publish_pending() == 0
+    assert sender.keys == [f"inv-{i}" for i in range(150)]
+    async with transaction(sessions) as session:
+        assert await session.scalar(sa.text("SELECT count(*) FROM outbox_pending")) == 0
+        # Published events stay: they refill a broker that lost its data.
+        assert len(await stored_events(session, metadata)) == 150
 
 
-async def test_a_large_write_is_cut_into_batch_rows_the_relay_takes_one_by_one(
-    pg_database, monkeypatch
-):
+async def test_a_large_write_is_cut_into_batch_rows_the_relay_takes_one_by_one(engine, monkeypatch):
     monkeypatch.setattr(outbox_module, "BATCH_ROW_EVENTS", 40)
-    engine = create_engine(pg_database)
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
     sessions = session_factory(engine)
     clock = SystemClock()
     outbox = Outbox(metadata, source="/settle/test", clock=clock)
     await stage(sessions, outbox, range(100))
     sender = Recorder()
     relay = relay_to(sender, engine, clock, batch_size=30)
-    try:
-        async with transaction(sessions) as session:
-            sizes = await session.execute(sa.text("SELECT events FROM outbox_batches ORDER BY seq"))
-            assert list(sizes.scalars()) == [40, 40, 20]
-        assert [await relay.publish_pending() for _ in range(4)] == [40, 40, 20, 0]
-        assert sender.keys == [f"inv-{i}" for i in range(100)]
-    finally:
-        await engine.dispose()
+    async with transaction(sessions) as session:
+        sizes = await session.execute(sa.text("SELECT events FROM outbox_batches ORDER BY seq"))
+        assert list(sizes.scalars()) == [40, 40, 20]
+    assert [await relay.publish_pending() for _ in range(4)] == [40, 40, 20, 0]
+    assert sender.keys == [f"inv-{i}" for i in range(100)]
 
 
-async def test_batch_rows_read_back_as_the_envelopes_of_their_events(pg_database):
-    engine = create_engine(pg_database)
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
+async def test_batch_rows_read_back_as_the_envelopes_of_their_events(engine):
     sessions = session_factory(engine)
     clock = FixedClock(datetime(2026, 12, 3, 9, 30, tzinfo=UTC))
     outbox = Outbox(metadata, source="/settle/test", clock=clock)
@@ -180,19 +171,17 @@ async def test_batch_rows_read_back_as_the_envelopes_of_their_events(pg_database
         assert envelope.source == "/settle/test" and envelope.administration_id == "adm-1"
         assert envelope.correlation_id == "r" and envelope.time == clock.now()
     assert len({envelope.id for envelope in envelopes}) == 3
-    await engine.dispose()
 
 
-async def test_two_relays_take_turns_so_each_keys_order_holds(pg_database):
+async def test_two_relays_take_turns_so_each_keys_order_holds(engine, pg_database):
     # Two replicas' relays on one outbox: while one is in a pass, the other publishes nothing,
     # so the rows after its batch cannot reach the broker before the batch itself.
-    engines = [create_engine(pg_database), create_engine(pg_database)]
-    async with engines[0].begin() as conn:
-        await conn.run_sync(metadata.create_all)
+    other = create_engine(pg_database)  # the second replica's
+    engines = [engine, other]
     clock = SystemClock()
     outbox = Outbox(metadata, source="/settle/test", clock=clock)
-    await stage(session_factory(engines[0]), outbox, range(100))
-    await stage(session_factory(engines[0]), outbox, range(100, 150))
+    await stage(session_factory(engine), outbox, range(100))
+    await stage(session_factory(engine), outbox, range(100, 150))
     published: list[str] = []
     gate = asyncio.Event()
 
@@ -201,7 +190,7 @@ async def test_two_relays_take_turns_so_each_keys_order_holds(pg_database):
             await gate.wait()  # the broker is slow to acknowledge this batch
             published.extend(record.key.decode() for record in records)
 
-    relays = [relay_to(Held(), engine, clock, batch_size=100) for engine in engines]
+    relays = [relay_to(Held(), each, clock, batch_size=100) for each in engines]
     try:
         first = asyncio.create_task(relays[0].publish_pending())
         await asyncio.sleep(0.3)  # the first relay is inside its pass, waiting for the broker
@@ -211,5 +200,4 @@ async def test_two_relays_take_turns_so_each_keys_order_holds(pg_database):
         assert await relays[1].publish_pending() == 50  # its turn now: it takes the rest
         assert published == [f"inv-{i}" for i in range(150)]
     finally:
-        for engine in engines:
-            await engine.dispose()
+        await other.dispose()
