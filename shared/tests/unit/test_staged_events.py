@@ -72,6 +72,14 @@ def test_values_that_are_not_the_models_fields_are_refused() -> None:
         events.InvoiceSettled.staged(values)
 
 
+def test_values_in_another_order_than_the_models_are_refused() -> None:
+    # The JSON would name the fields in another order than the model's own.
+    values = values_for(events.InvoiceSettled)
+    reordered = dict(reversed(values.items()))
+    with pytest.raises(ValueError, match="not the model's"):
+        events.InvoiceSettled.staged(reordered)
+
+
 def test_a_time_is_refused_rather_than_written_differently_from_the_model() -> None:
     values = values_for(events.InvoiceSettled)
     values["run_id"] = datetime(2026, 12, 3, tzinfo=UTC)

@@ -5,8 +5,9 @@ Producers and consumers import the same class; nobody redefines a payload by han
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime, time
 from decimal import Decimal
+from functools import cache
 from typing import Any, ClassVar, NamedTuple
 
 import orjson
@@ -77,26 +78,33 @@ class Event(BaseModel):
         model: for a producer that emits them by the hundred thousand (an import) from values
         that already have the model's types. ``values`` names every field, in the model's
         order; a test per event type that uses this keeps its JSON equal to the model's."""
-        if values.keys() != cls.__pydantic_fields__.keys():
+        fields, key_field, topic, event_type = _staging(cls)
+        if tuple(values) != fields:
             raise ValueError(f"{cls.__name__}: fields {sorted(values)} are not the model's")
-        if cls.key_field is None or cls.subject is not Event.subject:
-            raise TypeError(f"{cls.__name__} is not keyed by one field")
-        key = values[cls.key_field]
-        payload = orjson.dumps(
-            values, default=_as_pydantic_writes, option=orjson.OPT_PASSTHROUGH_DATETIME
-        )
-        return StagedEvent(cls.topic.name, key, cls.event_type, key, payload.decode())
+        if not _TIMES.isdisjoint(map(type, values.values())):
+            # orjson writes a time of day or an instant otherwise than pydantic does.
+            raise TypeError(f"{cls.__name__}: a datetime or time is not written by staged")
+        key = values[key_field]
+        payload = orjson.dumps(values, default=_as_pydantic_writes)  # a date as pydantic's
+        return StagedEvent(topic, key, event_type, key, payload.decode())
+
+
+_TIMES = frozenset({datetime, time})
+
+
+@cache
+def _staging(cls: type[Event]) -> tuple[tuple[str, ...], str, str, str]:
+    """What ``staged`` needs of an event class: its fields in order, key field, topic, type."""
+    if cls.key_field is None or cls.subject is not Event.subject:
+        raise TypeError(f"{cls.__name__} is not keyed by one field")
+    return tuple(cls.__pydantic_fields__), cls.key_field, cls.topic.name, cls.event_type
 
 
 def _as_pydantic_writes(value: Any) -> str:
-    # A Decimal and a date as pydantic writes them in JSON. A datetime, which orjson would
-    # write in another form than pydantic, is refused.
-    kind = type(value)
-    if kind is Decimal:
+    # A Decimal as pydantic writes it in JSON; what else orjson does not know is refused.
+    if type(value) is Decimal:
         return str(value)
-    if kind is date:
-        return value.isoformat()
-    raise TypeError(f"{kind.__name__} is not written by Event.staged")
+    raise TypeError(f"{type(value).__name__} is not written by Event.staged")
 
 
 TOPICS: dict[str, Topic] = {}
