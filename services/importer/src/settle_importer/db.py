@@ -110,7 +110,8 @@ documents = sa.Table(
     sa.Column("settled", sa.Boolean, nullable=False),
     sa.Column("fingerprint", sa.String(64), nullable=True),
     sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("updated_at", TZ_TIME, nullable=False),
+    # When the importer last wrote the row, by the database's clock.
+    sa.Column("updated_at", TZ_TIME, nullable=False, server_default=sa.func.now()),
     # Complete-list settlement reads the unsettled documents of one administration.
     sa.Index("ix_documents_unsettled", "administration_id", "settled"),
 )
@@ -123,7 +124,8 @@ debtors = sa.Table(
     sa.Column("debtor_id", ID, nullable=False),
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("updated_at", TZ_TIME, nullable=False),
+    # When the importer last wrote the row, by the database's clock.
+    sa.Column("updated_at", TZ_TIME, nullable=False, server_default=sa.func.now()),
 )
 
 # The source the administration's snapshot was last read from in full: the run that read it

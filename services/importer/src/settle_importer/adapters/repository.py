@@ -8,7 +8,6 @@ import hashlib
 import uuid
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -203,9 +202,10 @@ class SnapshotRepository:
         self,
         docs: Iterable[WorkingDocument],
         debtor_rows: Iterable[WorkingDebtor],
-        now: datetime,
     ) -> None:
-        """Write the documents and debtors that changed: new ones inserted, others updated."""
+        """Write the documents and debtors that changed: new ones inserted, others updated.
+        ``updated_at`` is the database's clock: a default for new rows, so COPY leaves it out
+        (encoding a timestamp per row was a fifth of the cost of a document's COPY)."""
         adm = self.administration_id
         new_docs: list[tuple[Any, ...]] = []
         changed_docs: list[dict[str, Any]] = []
@@ -213,9 +213,9 @@ class SnapshotRepository:
             if not doc.dirty:
                 continue
             if doc.is_new:
-                new_docs.append(_document_row(adm, doc, now))
+                new_docs.append(_document_row(adm, doc))
             else:
-                changed_docs.append(_document_values(doc, now))
+                changed_docs.append(_document_values(doc))
             doc.is_new = doc.dirty = False
         new_debtors: list[tuple[Any, ...]] = []
         changed_debtors: list[dict[str, Any]] = []
@@ -226,7 +226,7 @@ class SnapshotRepository:
                 continue
             if debtor.is_new:
                 new_debtors.append(
-                    (adm, debtor.number, debtor.debtor_id, debtor.fingerprint, debtor.version, now)
+                    (adm, debtor.number, debtor.debtor_id, debtor.fingerprint, debtor.version)
                 )
             else:
                 changed_debtors.append(
@@ -234,7 +234,6 @@ class SnapshotRepository:
                         "number": debtor.number,
                         "fingerprint": debtor.fingerprint,
                         "version": debtor.version,
-                        "updated_at": now,
                     }
                 )
             debtor.is_new = debtor.dirty = False
@@ -250,7 +249,12 @@ class SnapshotRepository:
                     t.c.kind == sa.bindparam("b_kind"),
                     t.c.number == sa.bindparam("b_number"),
                 )
-                .values({name: sa.bindparam(f"b_{name}") for name in _DOC_UPDATED}),
+                .values(
+                    {
+                        **{name: sa.bindparam(f"b_{name}") for name in _DOC_UPDATED},
+                        "updated_at": sa.func.now(),
+                    }
+                ),
                 [
                     {f"b_{name}": row[name] for name in ("kind", "number", *_DOC_UPDATED)}
                     for row in changed_docs
@@ -265,14 +269,13 @@ class SnapshotRepository:
                 .values(
                     fingerprint=sa.bindparam("b_fingerprint"),
                     version=sa.bindparam("b_version"),
-                    updated_at=sa.bindparam("b_updated_at"),
+                    updated_at=sa.func.now(),
                 ),
                 [
                     {
                         "b_number": row["number"],
                         "b_fingerprint": row["fingerprint"],
                         "b_version": row["version"],
-                        "b_updated_at": row["updated_at"],
                     }
                     for row in changed_debtors
                 ],
@@ -345,7 +348,6 @@ _DOC_UPDATED = (
     "settled",
     "fingerprint",
     "version",
-    "updated_at",
 )
 
 
@@ -407,7 +409,6 @@ _DOCUMENT_COLUMNS = (
     "settled",
     "fingerprint",
     "version",
-    "updated_at",
 )
 _REJECTED_COLUMNS = ("run_id", "seq", "administration_id", "position", "reference", "reason")
 _DEBTOR_COLUMNS = (
@@ -416,11 +417,10 @@ _DEBTOR_COLUMNS = (
     "debtor_id",
     "fingerprint",
     "version",
-    "updated_at",
 )
 
 
-def _document_row(adm: str, doc: WorkingDocument, now: datetime) -> tuple[Any, ...]:
+def _document_row(adm: str, doc: WorkingDocument) -> tuple[Any, ...]:
     imported = doc._imported
     if imported is not None and doc._stored is None:
         # Straight from the record: what StoredInvoice.first_import would hold.
@@ -441,7 +441,6 @@ def _document_row(adm: str, doc: WorkingDocument, now: datetime) -> tuple[Any, .
             False,
             fingerprint,
             doc.version,
-            now,
         )
     s = doc.stored
     return (
@@ -460,11 +459,10 @@ def _document_row(adm: str, doc: WorkingDocument, now: datetime) -> tuple[Any, .
         s.settled,
         s.fingerprint,
         doc.version,
-        now,
     )
 
 
-def _document_values(doc: WorkingDocument, now: datetime) -> dict[str, Any]:
+def _document_values(doc: WorkingDocument) -> dict[str, Any]:
     s = doc.stored
     return {
         "kind": s.kind,
@@ -481,7 +479,6 @@ def _document_values(doc: WorkingDocument, now: datetime) -> dict[str, Any]:
         "settled": s.settled,
         "fingerprint": s.fingerprint,
         "version": doc.version,
-        "updated_at": now,
     }
 
 

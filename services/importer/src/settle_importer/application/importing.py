@@ -397,7 +397,7 @@ async def _execute(
             now = ctx.clock.now()
             counts = reconciliation.counts
             await _progress(session, adm, run_id, counts, outcome.notices, now)
-            await repo.save(unsettled.values(), (), now)
+            await repo.save(unsettled.values(), ())
             await ctx.outbox.add_events(
                 session, published, administration_id=adm, correlation_id=run_id
             )
@@ -503,7 +503,7 @@ async def _write_chunk(
     async with transaction(ctx.sessions) as session:
         repo = SnapshotRepository(session, adm, postgres=ctx.postgres)
         now = ctx.clock.now()
-        await repo.save(docs.values(), debtor_rows.values(), now)
+        await repo.save(docs.values(), debtor_rows.values())
         await repo.add_rejected(run_id, rejected_seq, outcome.rejected)
         if memory_batch is not None:
             await RunMemoryRepository(session, adm, run_id, postgres=ctx.postgres).remember(
