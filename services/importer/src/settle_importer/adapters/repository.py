@@ -342,7 +342,7 @@ async def driver_connection(session: AsyncSession) -> Any:
 
 
 _DOC_UPDATED = (
-    "open_amount",
+    "open_amount_cents",
     "payment_condition",
     "pdf_url",
     "settled",
@@ -351,14 +351,19 @@ _DOC_UPDATED = (
 )
 
 
-_CENT = Decimal("0.01")
+def cents(amount: Decimal) -> int:
+    """An amount as the snapshot stores it: in cents. Amounts are in whole cents by the time
+    they are stored (the domain's ``money``); anything else is a bug, not a rounding."""
+    scaled = amount.scaleb(2)
+    whole = int(scaled)
+    if whole != scaled:
+        raise ValueError(f"{amount} is not a whole number of cents")
+    return whole
 
 
-def money(value: Any) -> Decimal:
-    # PostgreSQL returns NUMERIC(14, 2) as an exact Decimal; SQLite may hand back less.
-    if type(value) is not Decimal:
-        value = Decimal(value)
-    return value.quantize(_CENT)
+def from_cents(stored: int) -> Decimal:
+    """A stored amount as the domain has it: a Decimal with two decimals."""
+    return Decimal(stored).scaleb(-2)
 
 
 def _stored(row: Any) -> StoredInvoice:
@@ -368,8 +373,8 @@ def _stored(row: Any) -> StoredInvoice:
         debtor_number=row["debtor_number"],
         invoice_date=row["invoice_date"],
         due_date=row["due_date"],
-        amount=money(row["amount"]),
-        open_amount=money(row["open_amount"]),
+        amount=from_cents(row["amount_cents"]),
+        open_amount=from_cents(row["open_amount_cents"]),
         currency=row["currency"],
         payment_condition=row["payment_condition"],
         pdf_url=row["pdf_url"],
@@ -379,8 +384,8 @@ def _stored(row: Any) -> StoredInvoice:
 
 
 _DOCUMENTS_BY_NUMBER = """
-SELECT kind, number, invoice_id, debtor_number, invoice_date, due_date, amount, open_amount,
-       currency, payment_condition, pdf_url, settled, fingerprint, version
+SELECT kind, number, invoice_id, debtor_number, invoice_date, due_date, amount_cents,
+       open_amount_cents, currency, payment_condition, pdf_url, settled, fingerprint, version
 FROM documents
 WHERE administration_id = $1 AND kind = ANY($2::varchar[]) AND number = ANY($3::varchar[])
 """
@@ -401,8 +406,8 @@ _DOCUMENT_COLUMNS = (
     "debtor_number",
     "invoice_date",
     "due_date",
-    "amount",
-    "open_amount",
+    "amount_cents",
+    "open_amount_cents",
     "currency",
     "payment_condition",
     "pdf_url",
@@ -433,8 +438,8 @@ def _document_row(adm: str, doc: WorkingDocument) -> tuple[Any, ...]:
             i.debtor_number,
             i.invoice_date,
             i.due_date,
-            i.amount,
-            i.open_amount,
+            cents(i.amount),
+            cents(i.open_amount),
             i.currency,
             i.payment_condition,
             i.pdf_url,
@@ -451,8 +456,8 @@ def _document_row(adm: str, doc: WorkingDocument) -> tuple[Any, ...]:
         s.debtor_number,
         s.invoice_date,
         s.due_date,
-        s.amount,
-        s.open_amount,
+        cents(s.amount),
+        cents(s.open_amount),
         s.currency,
         s.payment_condition,
         s.pdf_url,
@@ -471,8 +476,8 @@ def _document_values(doc: WorkingDocument) -> dict[str, Any]:
         "debtor_number": s.debtor_number,
         "invoice_date": s.invoice_date,
         "due_date": s.due_date,
-        "amount": s.amount,
-        "open_amount": s.open_amount,
+        "amount_cents": cents(s.amount),
+        "open_amount_cents": cents(s.open_amount),
         "currency": s.currency,
         "payment_condition": s.payment_condition,
         "pdf_url": s.pdf_url,

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from settle_importer.adapters.repository import driver_connection, insert_tuples, money
+from settle_importer.adapters.repository import driver_connection, from_cents, insert_tuples
 from settle_importer.db import documents, rejected_records, run_debtors, run_numbers
 from settle_importer.domain import (
     DebtorSoFar,
@@ -157,7 +157,7 @@ class RunMemoryRepository:
         d, n, r = documents, run_numbers, rejected_records
         named = sa.exists().where(self._of_run(n), n.c.number == d.c.number, n.c.kind == d.c.kind)
         rejected = sa.exists().where(r.c.run_id == self.run_id, r.c.reference == d.c.number)
-        query = sa.select(d.c.kind, d.c.number, d.c.open_amount).where(
+        query = sa.select(d.c.kind, d.c.number, d.c.open_amount_cents).where(
             d.c.administration_id == self.administration_id,
             d.c.settled.is_(False),
             ~named,
@@ -166,7 +166,7 @@ class RunMemoryRepository:
         if after is not None:
             query = query.where(sa.tuple_(d.c.kind, d.c.number) > sa.tuple_(*after))
         rows = await self.session.execute(query.order_by(d.c.kind, d.c.number).limit(limit))
-        return [((kind, number), money(amount)) for kind, number, amount in rows]
+        return [((kind, number), from_cents(amount)) for kind, number, amount in rows]
 
     async def refresh_statistics(self) -> None:
         """As the snapshot's: the tables grow from nothing during a run."""
