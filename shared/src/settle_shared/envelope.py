@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from settle_shared.events.base import EVENT_TYPES, Event
-from settle_shared.ids import uuid_text
+from settle_shared.ids import uuid_texts
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -23,7 +23,7 @@ def new_event_ids(count: int) -> list[str]:
     """``count`` random (version 4) UUIDs as text, from one read of the system's randomness:
     bulk staging makes one per event."""
     randomness = os.urandom(16 * count)
-    return [uuid_text(randomness[start : start + 16], 4) for start in range(0, 16 * count, 16)]
+    return uuid_texts(randomness, 4)
 
 
 def shared_headers(

@@ -79,8 +79,7 @@ class UnwrittenMemory:
 
     def not_decided(self, debtors: frozenset[str]) -> frozenset[str]:
         """The debtors among ``debtors`` not known decided in the run."""
-        decided = self.decided
-        return frozenset(n for n in debtors if n not in decided) if decided else debtors
+        return debtors - self.decided if self.decided else debtors
 
     def so_far(self, stored: RunSoFar, needed: Lookups, asked: Lookups) -> RunSoFar:
         """The run so far as the database said it for ``asked`` (what ``to_look_up(needed)``
