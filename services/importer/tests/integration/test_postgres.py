@@ -280,6 +280,40 @@ async def test_a_number_repeated_chunks_later_is_rejected_not_imported_twice(
         await engine.dispose()
 
 
+async def test_statistics_are_refreshed_beside_the_import_and_a_failed_refresh_fails_nothing(
+    pg_database: str, tmp_path: Path, monkeypatch
+):
+    # Statistics are due after 5 rows, then 20, 80: refreshed while chunks go on.
+    monkeypatch.setattr(importing, "_FIRST_ANALYZE", 5)
+    refreshed: list[str] = []
+    refresh = SnapshotRepository.refresh_statistics
+
+    async def failing_once(self: SnapshotRepository) -> None:
+        refreshed.append("snapshot")
+        if len(refreshed) == 1:
+            raise RuntimeError("the database said no")
+        await refresh(self)
+
+    monkeypatch.setattr(SnapshotRepository, "refresh_statistics", failing_once)
+    await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
+    settings = ImporterSettings(database_url=pg_database, chunk_size=7)
+    engine = create_engine(settings.database_url)
+    ctx = context_for(settings, session_factory(engine))
+    try:
+        path = export(tmp_path / "a.csv", 100)
+        run_id = await start_run(ctx, "adm-1", source="csv", source_name="a.csv", trigger="cli")
+        outcome = await run_file(ctx, "adm-1", run_id, path, path.name, None)
+        assert outcome.status == "succeeded" and outcome.counts["new"] == 100
+        assert len(refreshed) >= 2  # the first failed; later ones were still made
+        async with engine.connect() as conn:
+            analyzed = await conn.scalar(
+                sa.text("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'documents'")
+            )
+        assert analyzed is not None
+    finally:
+        await engine.dispose()
+
+
 async def test_one_run_per_administration_at_a_time_across_replicas(pg_database: str, tmp_path):
     await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
     replicas = []

@@ -3,9 +3,9 @@
 Per chunk of records (``settings.chunk_size``, 1,000 by default): read the stored rows of just
 those documents and debtors and what the run so far knows of them (one query each), reconcile,
 then one transaction writes what changed, the events, the rejected records and the run's
-progress. That transaction runs while the next chunk is read and reconciled, and the next
-chunk's stored rows are read while this one is reconciled, so the database's work overlaps
-ours. At the end, one more transaction settles what a complete list of open items
+progress. That transaction runs while the next chunk is read and reconciled, and the next two
+chunks are parsed and their stored rows read meanwhile (``_ReadAhead``), so the database's
+work overlaps ours. At the end, one more transaction settles what a complete list of open items
 no longer holds (an anti-join of the snapshot with the run's memory) and records the outcome
 (`ImportRunFinished`); then the run's memory is deleted. The run's memory (every number read,
 with its position, and each debtor's standing) is kept in the database, not in the process, so
@@ -249,9 +249,8 @@ async def _execute(
     reconciliation = Reconciliation(complete=options.complete, ignore=options.ignore)
     rejected_seq = 0
     inserted = 0
-    analyze_at = _FIRST_ANALYZE
     memory_rows = 0
-    analyze_memory_at = _FIRST_ANALYZE
+    statistics = _Statistics(ctx, adm, run_id)
 
     try:
         connector = await asyncio.to_thread(open_source)
@@ -279,13 +278,10 @@ async def _execute(
         # SQLite has one writer at a time: a second transaction would only wait for the lock.
         at_once = _WRITES_AT_ONCE if ctx.postgres else 1
 
-        async def next_chunk() -> _Chunk | None:
-            items = await read()
-            if not items:
-                return None
+        async def look_up(items: list[SourceItem]) -> _Chunk:
             needed = reconciliation.lookups(items)
             # The stored state of a chunk is read as soon as it is parsed, on a connection of
-            # its own, while the chunk before it is reconciled. It cannot be stale where it
+            # its own, while earlier chunks are reconciled. It cannot be stale where it
             # matters: a document occurs in one chunk only (a second occurrence is rejected
             # by the run's memory before stored state is looked at), and a debtor written by
             # an earlier chunk was decided there, so its stored row is not used again. A
@@ -296,10 +292,9 @@ async def _execute(
                 debtor_rows = await repo.debtors(unwritten.not_decided(needed.debtors))
             return _Chunk(items, needed, docs, debtor_rows)
 
-        upcoming = asyncio.ensure_future(next_chunk())
+        ahead = _ReadAhead(read, look_up, _READ_AHEAD)
         progress_due = 0.0
-        while chunk := await upcoming:
-            upcoming = asyncio.ensure_future(next_chunk())
+        while chunk := await ahead.next():
             await asyncio.sleep(0)  # let the next chunk be parsed and its lookup sent first
             needed = chunk.needed
             asked = unwritten.to_look_up(needed)
@@ -329,7 +324,7 @@ async def _execute(
             # Earlier chunks' transactions run while this chunk is read and reconciled, up to
             # `at_once` of them. The run's memory cannot miss one of them: what it
             # gained and is not committed yet comes from `unwritten`. (Why this chunk's stored
-            # rows, read ahead, cannot be stale where it matters: see `next_chunk`.)
+            # rows, read ahead, cannot be stale where it matters: see `look_up`.)
             inserted += await writes.settle(keep=at_once - 1)
             if unwritten.writing is not None and unwritten.full():
                 inserted += await writes.settle_batch()  # one batch of the memory at a time
@@ -357,20 +352,13 @@ async def _execute(
                     holds_batch=batch is not None,
                 )
             rejected_seq += len(outcome.rejected)
-            if ctx.postgres and inserted >= analyze_at:
-                analyze_at *= 4
-                async with transaction(ctx.sessions) as session:
-                    await SnapshotRepository(session, adm, postgres=True).refresh_statistics()
             memory_rows += len(batch) if batch else 0
-            if ctx.postgres and memory_rows >= analyze_memory_at:
-                analyze_memory_at *= 4
-                async with transaction(ctx.sessions) as session:
-                    await RunMemoryRepository(
-                        session, adm, run_id, postgres=True
-                    ).refresh_statistics()
+            statistics.refresh_when_due(inserted, memory_rows)
             if progress:
                 progress(reconciliation.counts.records, total)
+        ahead.cancel()
         await writes.settle()
+        await statistics.settle()
         if digest is not None:
             # Only a source that did not change while it was read is known by its digest.
             read = await asyncio.to_thread(run_digest, connector, options.complete, options.ignore)
@@ -411,9 +399,10 @@ async def _execute(
         log.info("import run succeeded", run_id=run_id, **final.counts)
         return final
     except BaseException as exc:
-        reading, in_flight = locals().get("upcoming"), locals().get("writes")
+        reading, in_flight = locals().get("ahead"), locals().get("writes")
         if reading is not None:
             reading.cancel()
+        statistics.cancel()
         if not isinstance(exc, Exception):
             if in_flight is not None:
                 in_flight.cancel()
@@ -569,6 +558,57 @@ class _ChunkWrites:
         self._writes.clear()
 
 
+class _ReadAhead:
+    """The chunks after the one being reconciled, ``depth`` of them: each parsed once the one
+    before it is (they share the source's iterator), its stored state looked up as soon as it
+    is parsed, while the next one is being parsed. So the event loop has parsing to do while
+    it waits for the database, instead of waiting idle for a lookup."""
+
+    def __init__(
+        self,
+        read: Callable[[], Awaitable[list[SourceItem]]],
+        look_up: Callable[[list[SourceItem]], Awaitable[_Chunk]],
+        depth: int,
+    ) -> None:
+        self._read = read
+        self._look_up = look_up
+        self._depth = depth
+        self._parsed: asyncio.Future[list[SourceItem]] | None = None
+        self._chunks: deque[asyncio.Future[_Chunk | None]] = deque()
+
+    async def next(self) -> _Chunk | None:
+        """The next chunk with its stored state; ``None`` when the source has ended."""
+        while len(self._chunks) <= self._depth:
+            self._read_one_more()
+        return await self._chunks.popleft()
+
+    def _read_one_more(self) -> None:
+        before = self._parsed
+
+        async def parse() -> list[SourceItem]:
+            if before is not None and not await before:
+                return []  # the source has ended
+            return await self._read()
+
+        parsed = self._parsed = asyncio.ensure_future(parse())
+
+        async def chunk() -> _Chunk | None:
+            items = await parsed
+            return await self._look_up(items) if items else None
+
+        self._chunks.append(asyncio.ensure_future(chunk()))
+
+    def cancel(self) -> None:
+        """Stop reading ahead (the run has ended or failed)."""
+        futures: list[asyncio.Future[Any]] = [*self._chunks]
+        if self._parsed is not None:
+            futures.append(self._parsed)
+        for future in futures:
+            future.cancel()
+            if future.done() and not future.cancelled():
+                future.exception()  # a failure the run already has in hand: not logged again
+
+
 @dataclass(frozen=True, slots=True)
 class _Chunk:
     """A chunk of records with the stored state of its documents and debtors."""
@@ -589,6 +629,9 @@ async def _forget_run(ctx: ImporterContext, adm: str, run_id: str) -> None:
         log.warning("the memory of an ended import run was not deleted", run_id=run_id)
 
 
+# Chunks read ahead of the one being reconciled.
+_READ_AHEAD = 2
+
 # Chunk transactions under way at once on PostgreSQL: a chunk's statements each wait for a turn
 # of the loop, so with one at a time the loop often waited for the last of them.
 _WRITES_AT_ONCE = 2
@@ -607,6 +650,53 @@ _DECIDED_KEPT = 25_000
 # Rows inserted by a run before the planner's statistics are refreshed (then 4x as many, ...),
 # for the snapshot and for the run's memory apart: a second import inserts no snapshot rows.
 _FIRST_ANALYZE = 5_000
+
+
+class _Statistics:
+    """Refreshes the planner's statistics of the tables a run fills (see
+    ``SnapshotRepository.refresh_statistics``) as they grow, in the background: an ANALYZE
+    takes a tenth of a second or more, which the run would otherwise spend waiting. One at a
+    time; a refresh that fails is logged and the run goes on (statistics help the planner,
+    they are not part of the import). PostgreSQL only."""
+
+    def __init__(self, ctx: ImporterContext, adm: str, run_id: str) -> None:
+        self._ctx, self._adm, self._run_id = ctx, adm, run_id
+        self._snapshot_at = self._memory_at = _FIRST_ANALYZE
+        self._task: asyncio.Task[None] | None = None
+
+    def refresh_when_due(self, snapshot_rows: int, memory_rows: int) -> None:
+        """Start a refresh of the tables that grew past their next mark, unless one runs."""
+        if not self._ctx.postgres or (self._task is not None and not self._task.done()):
+            return
+        snapshot = snapshot_rows >= self._snapshot_at
+        memory = memory_rows >= self._memory_at
+        if snapshot:
+            self._snapshot_at *= 4
+        if memory:
+            self._memory_at *= 4
+        if snapshot or memory:
+            self._task = asyncio.ensure_future(self._refresh(snapshot=snapshot, memory=memory))
+
+    async def _refresh(self, *, snapshot: bool, memory: bool) -> None:
+        try:
+            async with transaction(self._ctx.sessions) as session:
+                if snapshot:
+                    await SnapshotRepository(session, self._adm, postgres=True).refresh_statistics()
+                if memory:
+                    await RunMemoryRepository(
+                        session, self._adm, self._run_id, postgres=True
+                    ).refresh_statistics()
+        except Exception:
+            log.warning("the planner's statistics were not refreshed", exc_info=True)
+
+    async def settle(self) -> None:
+        """Wait for the refresh under way, if any."""
+        if self._task is not None:
+            await self._task
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
 
 
 _ABSENT_PAGE = 10_000
@@ -638,7 +728,7 @@ def _chunk_reader(
     """How the next chunk is read. A file is parsed on the event loop, a slice of a chunk at a
     time: in a worker thread the parser and the loop fight over the GIL, and every database
     answer the loop waits for is then held up until the parser yields.
-    A source that waits on the network (an API) is read in a worker thread, a chunk ahead."""
+    A source that waits on the network (an API) is read in a worker thread, chunks ahead."""
     if isinstance(connector, FILE_SOURCES):
 
         async def parse() -> list[SourceItem]:
