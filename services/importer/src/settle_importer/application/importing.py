@@ -3,9 +3,9 @@
 Per chunk of records (``settings.chunk_size``, 1,000 by default): read the stored rows of just
 those documents and debtors and what the run so far knows of them (one query each), reconcile,
 then one transaction writes what changed, the events, the rejected records and the run's
-progress. That transaction runs while the next chunk is read and reconciled, and the next two
-chunks are parsed and their stored rows read meanwhile (``_ReadAhead``), so the database's
-work overlaps ours. At the end, one more transaction settles what a complete list of open items
+progress. That transaction runs while the next chunk is read and reconciled, and the next
+chunk's stored rows are read while this one is reconciled, so the database's work overlaps
+ours. At the end, one more transaction settles what a complete list of open items
 no longer holds (an anti-join of the snapshot with the run's memory) and records the outcome
 (`ImportRunFinished`); then the run's memory is deleted. The run's memory (every number read,
 with its position, and each debtor's standing) is kept in the database, not in the process, so
@@ -278,10 +278,13 @@ async def _execute(
         # SQLite has one writer at a time: a second transaction would only wait for the lock.
         at_once = _WRITES_AT_ONCE if ctx.postgres else 1
 
-        async def look_up(items: list[SourceItem]) -> _Chunk:
+        async def next_chunk() -> _Chunk | None:
+            items = await read()
+            if not items:
+                return None
             needed = reconciliation.lookups(items)
             # The stored state of a chunk is read as soon as it is parsed, on a connection of
-            # its own, while earlier chunks are reconciled. It cannot be stale where it
+            # its own, while the chunk before it is reconciled. It cannot be stale where it
             # matters: a document occurs in one chunk only (a second occurrence is rejected
             # by the run's memory before stored state is looked at), and a debtor written by
             # an earlier chunk was decided there, so its stored row is not used again. A
@@ -292,9 +295,10 @@ async def _execute(
                 debtor_rows = await repo.debtors(unwritten.not_decided(needed.debtors))
             return _Chunk(items, needed, docs, debtor_rows)
 
-        ahead = _ReadAhead(read, look_up, _READ_AHEAD)
+        upcoming = asyncio.ensure_future(next_chunk())
         progress_due = 0.0
-        while chunk := await ahead.next():
+        while chunk := await upcoming:
+            upcoming = asyncio.ensure_future(next_chunk())
             await asyncio.sleep(0)  # let the next chunk be parsed and its lookup sent first
             needed = chunk.needed
             asked = unwritten.to_look_up(needed)
@@ -324,7 +328,7 @@ async def _execute(
             # Earlier chunks' transactions run while this chunk is read and reconciled, up to
             # `at_once` of them. The run's memory cannot miss one of them: what it
             # gained and is not committed yet comes from `unwritten`. (Why this chunk's stored
-            # rows, read ahead, cannot be stale where it matters: see `look_up`.)
+            # rows, read ahead, cannot be stale where it matters: see `next_chunk`.)
             inserted += await writes.settle(keep=at_once - 1)
             if unwritten.writing is not None and unwritten.full():
                 inserted += await writes.settle_batch()  # one batch of the memory at a time
@@ -356,7 +360,6 @@ async def _execute(
             statistics.refresh_when_due(inserted, memory_rows)
             if progress:
                 progress(reconciliation.counts.records, total)
-        ahead.cancel()
         await writes.settle()
         await statistics.settle()
         if digest is not None:
@@ -399,7 +402,7 @@ async def _execute(
         log.info("import run succeeded", run_id=run_id, **final.counts)
         return final
     except BaseException as exc:
-        reading, in_flight = locals().get("ahead"), locals().get("writes")
+        reading, in_flight = locals().get("upcoming"), locals().get("writes")
         if reading is not None:
             reading.cancel()
         statistics.cancel()
@@ -558,57 +561,6 @@ class _ChunkWrites:
         self._writes.clear()
 
 
-class _ReadAhead:
-    """The chunks after the one being reconciled, ``depth`` of them: each parsed once the one
-    before it is (they share the source's iterator), its stored state looked up as soon as it
-    is parsed, while the next one is being parsed. So the event loop has parsing to do while
-    it waits for the database, instead of waiting idle for a lookup."""
-
-    def __init__(
-        self,
-        read: Callable[[], Awaitable[list[SourceItem]]],
-        look_up: Callable[[list[SourceItem]], Awaitable[_Chunk]],
-        depth: int,
-    ) -> None:
-        self._read = read
-        self._look_up = look_up
-        self._depth = depth
-        self._parsed: asyncio.Future[list[SourceItem]] | None = None
-        self._chunks: deque[asyncio.Future[_Chunk | None]] = deque()
-
-    async def next(self) -> _Chunk | None:
-        """The next chunk with its stored state; ``None`` when the source has ended."""
-        while len(self._chunks) <= self._depth:
-            self._read_one_more()
-        return await self._chunks.popleft()
-
-    def _read_one_more(self) -> None:
-        before = self._parsed
-
-        async def parse() -> list[SourceItem]:
-            if before is not None and not await before:
-                return []  # the source has ended
-            return await self._read()
-
-        parsed = self._parsed = asyncio.ensure_future(parse())
-
-        async def chunk() -> _Chunk | None:
-            items = await parsed
-            return await self._look_up(items) if items else None
-
-        self._chunks.append(asyncio.ensure_future(chunk()))
-
-    def cancel(self) -> None:
-        """Stop reading ahead (the run has ended or failed)."""
-        futures: list[asyncio.Future[Any]] = [*self._chunks]
-        if self._parsed is not None:
-            futures.append(self._parsed)
-        for future in futures:
-            future.cancel()
-            if future.done() and not future.cancelled():
-                future.exception()  # a failure the run already has in hand: not logged again
-
-
 @dataclass(frozen=True, slots=True)
 class _Chunk:
     """A chunk of records with the stored state of its documents and debtors."""
@@ -628,9 +580,6 @@ async def _forget_run(ctx: ImporterContext, adm: str, run_id: str) -> None:
     except Exception:
         log.warning("the memory of an ended import run was not deleted", run_id=run_id)
 
-
-# Chunks read ahead of the one being reconciled.
-_READ_AHEAD = 2
 
 # Chunk transactions under way at once on PostgreSQL: a chunk's statements each wait for a turn
 # of the loop, so with one at a time the loop often waited for the last of them.
@@ -728,7 +677,7 @@ def _chunk_reader(
     """How the next chunk is read. A file is parsed on the event loop, a slice of a chunk at a
     time: in a worker thread the parser and the loop fight over the GIL, and every database
     answer the loop waits for is then held up until the parser yields.
-    A source that waits on the network (an API) is read in a worker thread, chunks ahead."""
+    A source that waits on the network (an API) is read in a worker thread, a chunk ahead."""
     if isinstance(connector, FILE_SOURCES):
 
         async def parse() -> list[SourceItem]:
