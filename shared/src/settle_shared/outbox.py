@@ -15,6 +15,7 @@ they were committed; the others stand by and take over when it stops."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Sequence
 from datetime import datetime
@@ -24,7 +25,7 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 from prometheus_client import Counter, Gauge
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from settle_shared.clock import Clock
 from settle_shared.db import (
@@ -147,6 +148,7 @@ class Outbox:
                     "created_at": now,
                 },
             )
+        await _announce(session)
 
     async def add_envelopes(
         self, session: AsyncSession, envelopes: Sequence[tuple[str, Envelope]]
@@ -157,6 +159,7 @@ class Outbox:
         now = self._clock.now()
         if len(envelopes) >= COPY_THRESHOLD and session.get_bind().dialect.name == "postgresql":
             await self._copy(session, envelopes, now)
+            await _announce(session)
             return
         rows = [
             {
@@ -174,6 +177,7 @@ class Outbox:
             await session.execute(sa.insert(self._table).returning(self._table.c.seq), rows)
         ).scalars()
         await session.execute(sa.insert(self._pending), [{"seq": seq} for seq in seqs])
+        await _announce(session)
 
     async def _copy(
         self, session: AsyncSession, envelopes: Sequence[tuple[str, Envelope]], now: datetime
@@ -198,6 +202,18 @@ class Outbox:
         await driver.copy_records_to_table(
             self._pending.name, columns=["seq"], records=[(seq,) for seq in seqs]
         )
+
+
+# What a write that staged events notifies on PostgreSQL: relays in other processes listen
+# on it, so they need not wait for their next poll.
+CHANNEL = "settle_outbox"
+_NOTIFY = sa.text(f"SELECT pg_notify('{CHANNEL}', '')")
+
+
+async def _announce(session: AsyncSession) -> None:
+    # Delivered at commit, once per transaction however often it is sent; never on rollback.
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(_NOTIFY)
 
 
 COPY_THRESHOLD = 100
@@ -426,9 +442,11 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll = poll_interval_s
         self._replay_on_new_cluster = replay_on_new_cluster
+        self._engine = engine
         self._postgres = not is_sqlite(str(engine.url))
         self._cluster: str | None = None
         self._wake = asyncio.Event()
+        self._listener: tuple[AsyncConnection, Any] | None = None
 
     def use_cluster(self, name: str) -> None:
         """Skip asking the broker which cluster it is (in-memory test brokers have none)."""
@@ -535,23 +553,67 @@ class OutboxRelay:
         ).select_from(pending.outerjoin(batches, batches.c.seq == pending.c.seq))
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Publish until `stop` is set; errors are logged and retried, never fatal."""
+        """Publish until `stop` is set; errors are logged and retried, never fatal. Woken by
+        `notify` (a writer in the same process) or, on PostgreSQL, by a writer's notification
+        on ``CHANNEL`` (any process); else it looks again after its poll interval."""
         backoff = self._poll
-        while not stop.is_set():
-            try:
-                published = await self.publish_pending()
-                backoff = self._poll
-            except Exception as exc:  # broker or database away: keep the rows, try again
-                log.warning("outbox relay failed; retrying", error=repr(exc), in_s=backoff)
-                published = 0
-                backoff = min(backoff * 2, 10.0)
-            if published >= self._batch_size:
-                continue  # more waiting: no pause
-            self._wake.clear()
-            waiters = [asyncio.ensure_future(w) for w in (self._wake.wait(), stop.wait())]
-            await asyncio.wait(waiters, timeout=backoff, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
+        try:
+            while not stop.is_set():
+                await self._listen()
+                # Cleared before the pass: a write committed during it wakes the next wait.
+                self._wake.clear()
+                try:
+                    published = await self.publish_pending()
+                    backoff = self._poll
+                except Exception as exc:  # broker or database away: keep the rows, try again
+                    log.warning("outbox relay failed; retrying", error=repr(exc), in_s=backoff)
+                    published = 0
+                    backoff = min(backoff * 2, 10.0)
+                if published >= self._batch_size:
+                    continue  # more waiting: no pause
+                waiters = [asyncio.ensure_future(w) for w in (self._wake.wait(), stop.wait())]
+                await asyncio.wait(waiters, timeout=backoff, return_when=asyncio.FIRST_COMPLETED)
+                for waiter in waiters:
+                    waiter.cancel()
+        finally:
+            await self._stop_listening()
+
+    async def _listen(self) -> None:
+        """On PostgreSQL, listen on ``CHANNEL`` on a connection of its own; again when that
+        connection was lost. Without it the relay still polls."""
+        if not self._postgres:
+            return
+        if self._listener is not None:
+            if not self._listener[1].is_closed():
+                return
+            await self._stop_listening()
+        connection: AsyncConnection | None = None
+        try:
+            connection = await self._engine.connect()
+            driver: Any = (await connection.get_raw_connection()).driver_connection
+            await driver.add_listener(CHANNEL, self._notified)
+        except Exception as exc:
+            log.warning("outbox relay cannot listen for new events; polling", error=repr(exc))
+            if connection is not None:
+                with contextlib.suppress(Exception):
+                    await connection.close()
+            return
+        self._listener = (connection, driver)
+
+    def _notified(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _stop_listening(self) -> None:
+        if self._listener is None:
+            return
+        connection, driver = self._listener
+        self._listener = None
+        try:
+            if not driver.is_closed():
+                await driver.remove_listener(CHANNEL, self._notified)
+            await connection.close()
+        except Exception as exc:
+            log.warning("outbox relay's listening connection did not close", error=repr(exc))
 
 
 def _up_to(seqs: list[int], sizes: dict[int, int], limit: int) -> list[int]:

@@ -5,6 +5,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -201,3 +202,61 @@ async def test_two_relays_take_turns_so_each_keys_order_holds(engine, pg_databas
         assert published == [f"inv-{i}" for i in range(150)]
     finally:
         await other.dispose()
+
+
+async def test_a_relay_in_another_process_is_woken_by_the_write_not_by_its_poll(
+    engine, pg_database
+):
+    # The writer has an engine of its own, as the importer has beside `settle relay`; the
+    # relay polls only every minute, so only the write's notification can wake it in time.
+    writer = create_engine(pg_database)
+    sessions = session_factory(writer)
+    clock = SystemClock()
+    outbox = Outbox(metadata, source="/settle/test", clock=clock)
+    sender = Recorder()
+    relay = OutboxRelay(
+        engine=engine,
+        sessions=session_factory(engine),
+        metadata=metadata,
+        sender=sender,
+        bootstrap_servers="unused",
+        clock=clock,
+        poll_interval_s=60,
+    )
+    relay.use_cluster("test")
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+
+    async def published(count: int) -> None:
+        while len(sender.keys) < count:
+            await asyncio.sleep(0.02)
+
+    async def listening(other_than: object = None) -> Any:
+        for _ in range(100):
+            relay.notify()  # stands in for the poll, which would come round after a minute
+            await asyncio.sleep(0.05)
+            if relay._listener is not None and relay._listener is not other_than:
+                return relay._listener
+        raise AssertionError("the relay does not listen")
+
+    try:
+        first = await listening()
+        await stage(sessions, outbox, range(3))  # a batch row
+        await asyncio.wait_for(published(3), timeout=5)
+        await stage(sessions, outbox, range(3, 4))  # a single event
+        await asyncio.wait_for(published(4), timeout=5)
+
+        # The listening connection is lost (a database restart, a failover): the relay
+        # listens again on a new one when its poll comes round, and is woken again.
+        async with writer.connect() as conn:
+            pid = first[1].get_server_pid()
+            await conn.execute(sa.select(sa.func.pg_terminate_backend(pid)))
+        await listening(other_than=first)
+        await stage(sessions, outbox, range(4, 6))
+        await asyncio.wait_for(published(6), timeout=5)
+        assert sender.keys == [f"inv-{i}" for i in range(6)]
+    finally:
+        stop.set()
+        await running
+        await writer.dispose()
+    assert relay._listener is None  # its connection went back with the relay
