@@ -506,6 +506,11 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """One pass: publish about a batch of events (whole batch rows); returns how many."""
+        published, _ = await self._pass()
+        return published
+
+    async def _pass(self) -> tuple[int, int]:
+        """``publish_pending``, also returning how many events are still pending after it."""
         if self._cluster is None:
             await self.start()
         batches, pending = self._batches, self._pending
@@ -515,14 +520,14 @@ class OutboxRelay:
             if postgres and not await session.scalar(PUBLISHER_LOCK):
                 # Another relay of this outbox is in a pass. Taking the next rows beside it
                 # could put a key's later events on the broker before its earlier ones.
-                return 0
+                return 0, 0
             # The queue first, then the events by number: index reads whose plans do not
             # depend on the statistics of a table that empties as fast as it fills. Joined in
             # one statement they cost the database far more per event.
             seqs = list((await session.execute(taking)).scalars())
             if not seqs:
                 PENDING.set(0)
-                return 0
+                return 0, 0
             sizes: dict[int, int] = {
                 seq: events
                 for seq, events in await session.execute(
@@ -544,7 +549,7 @@ class OutboxRelay:
                 left = await session.scalar(self._events_pending())
         PUBLISHED.inc(len(records))
         PENDING.set(left or 0)
-        return len(records)
+        return len(records), left or 0
 
     def _events_pending(self) -> sa.Select[Any]:
         pending, batches = self._pending, self._batches
@@ -553,9 +558,12 @@ class OutboxRelay:
         ).select_from(pending.outerjoin(batches, batches.c.seq == pending.c.seq))
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Publish until `stop` is set; errors are logged and retried, never fatal. Woken by
-        `notify` (a writer in the same process) or, on PostgreSQL, by a writer's notification
-        on ``CHANNEL`` (any process); else it looks again after its poll interval."""
+        """Publish until `stop` is set; errors are logged and retried, never fatal. An idle
+        relay is woken by `notify` (a writer in the same process) or, on PostgreSQL, by a
+        writer's notification on ``CHANNEL`` (any process); else it looks again after its poll
+        interval. After a pass that published it waits out that interval: under a stream of
+        writes (an import commits a chunk every few hundredths of a second) a pass then takes
+        what gathered meanwhile, not one write's events, and each pass costs about the same."""
         backoff = self._poll
         try:
             while not stop.is_set():
@@ -563,15 +571,16 @@ class OutboxRelay:
                 # Cleared before the pass: a write committed during it wakes the next wait.
                 self._wake.clear()
                 try:
-                    published = await self.publish_pending()
+                    published, left = await self._pass()
                     backoff = self._poll
                 except Exception as exc:  # broker or database away: keep the rows, try again
                     log.warning("outbox relay failed; retrying", error=repr(exc), in_s=backoff)
-                    published = 0
+                    published = left = 0
                     backoff = min(backoff * 2, 10.0)
-                if published >= self._batch_size:
-                    continue  # more waiting: no pause
-                waiters = [asyncio.ensure_future(w) for w in (self._wake.wait(), stop.wait())]
+                if left:
+                    continue  # more waiting: no pause (and no empty pass when there is not)
+                wakes = [stop.wait()] if published else [self._wake.wait(), stop.wait()]
+                waiters = [asyncio.ensure_future(w) for w in wakes]
                 await asyncio.wait(waiters, timeout=backoff, return_when=asyncio.FIRST_COMPLETED)
                 for waiter in waiters:
                     waiter.cancel()

@@ -96,7 +96,7 @@ async def stage(sessions, outbox: Outbox, numbers: range) -> None:
         )
 
 
-def relay_to(sender, engine, clock, batch_size: int) -> OutboxRelay:
+def relay_to(sender, engine, clock, batch_size: int = 1000, poll: float = 0.2) -> OutboxRelay:
     """A relay of the test outbox that hands its events to ``sender``."""
     relay = OutboxRelay(
         engine=engine,
@@ -106,6 +106,7 @@ def relay_to(sender, engine, clock, batch_size: int) -> OutboxRelay:
         bootstrap_servers="unused",
         clock=clock,
         batch_size=batch_size,
+        poll_interval_s=poll,
     )
     relay.use_cluster("test")
     return relay
@@ -204,36 +205,32 @@ async def test_two_relays_take_turns_so_each_keys_order_holds(engine, pg_databas
         await other.dispose()
 
 
-async def test_a_relay_in_another_process_is_woken_by_the_write_not_by_its_poll(
+async def test_an_idle_relay_in_another_process_is_woken_by_the_write_not_by_its_poll(
     engine, pg_database
 ):
-    # The writer has an engine of its own, as the importer has beside `settle relay`; the
-    # relay polls only every minute, so only the write's notification can wake it in time.
+    # The writer has an engine of its own, as the importer has beside `settle relay`. A write
+    # is published well within the relay's poll interval: only its notification can have
+    # woken the relay.
+    poll = 2.0
     writer = create_engine(pg_database)
     sessions = session_factory(writer)
     clock = SystemClock()
     outbox = Outbox(metadata, source="/settle/test", clock=clock)
     sender = Recorder()
-    relay = OutboxRelay(
-        engine=engine,
-        sessions=session_factory(engine),
-        metadata=metadata,
-        sender=sender,
-        bootstrap_servers="unused",
-        clock=clock,
-        poll_interval_s=60,
-    )
-    relay.use_cluster("test")
+    relay = relay_to(sender, engine, clock, poll=poll)
     stop = asyncio.Event()
     running = asyncio.create_task(relay.run(stop))
 
-    async def published(count: int) -> None:
-        while len(sender.keys) < count:
-            await asyncio.sleep(0.02)
+    async def published_at_once(count: int) -> None:
+        async def published() -> None:
+            while len(sender.keys) < count:
+                await asyncio.sleep(0.02)
+
+        await asyncio.wait_for(published(), timeout=poll / 4)
 
     async def listening(other_than: object = None) -> Any:
-        for _ in range(100):
-            relay.notify()  # stands in for the poll, which would come round after a minute
+        for _ in range(200):
+            relay.notify()  # stands in for the poll, to find out soon
             await asyncio.sleep(0.05)
             if relay._listener is not None and relay._listener is not other_than:
                 return relay._listener
@@ -242,9 +239,12 @@ async def test_a_relay_in_another_process_is_woken_by_the_write_not_by_its_poll(
     try:
         first = await listening()
         await stage(sessions, outbox, range(3))  # a batch row
-        await asyncio.wait_for(published(3), timeout=5)
+        await published_at_once(3)
+        # After a pass that published, the relay waits out its poll interval (a stream of
+        # writes is taken in larger passes); then it finds nothing more and is idle again.
+        await asyncio.sleep(poll * 1.25)
         await stage(sessions, outbox, range(3, 4))  # a single event
-        await asyncio.wait_for(published(4), timeout=5)
+        await published_at_once(4)
 
         # The listening connection is lost (a database restart, a failover): the relay
         # listens again on a new one when its poll comes round, and is woken again.
@@ -253,7 +253,7 @@ async def test_a_relay_in_another_process_is_woken_by_the_write_not_by_its_poll(
             await conn.execute(sa.select(sa.func.pg_terminate_backend(pid)))
         await listening(other_than=first)
         await stage(sessions, outbox, range(4, 6))
-        await asyncio.wait_for(published(6), timeout=5)
+        await published_at_once(6)
         assert sender.keys == [f"inv-{i}" for i in range(6)]
     finally:
         stop.set()
