@@ -17,8 +17,8 @@ MONEY = sa.Numeric(14, 2)
 
 
 def upgrade() -> None:
-    # Exact either way; the database driver encodes an integer for COPY in a tenth of the
-    # time of a NUMERIC, and an import writes two per document.
+    # Exact either way; the database driver encodes an integer for COPY in a twentieth of
+    # the time of a NUMERIC, and an import writes two per document.
     with op.batch_alter_table("documents") as batch:
         batch.add_column(sa.Column("amount_cents", sa.BigInteger, nullable=True))
         batch.add_column(sa.Column("open_amount_cents", sa.BigInteger, nullable=True))

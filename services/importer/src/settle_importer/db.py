@@ -101,7 +101,7 @@ documents = sa.Table(
     sa.Column("debtor_number", sa.String(100), nullable=False),
     sa.Column("invoice_date", sa.Date, nullable=False),
     sa.Column("due_date", sa.Date, nullable=False),
-    # Amounts in cents: exact, and the database driver encodes an integer for COPY in a tenth
+    # Amounts in cents: exact, and the database driver encodes an integer for COPY in a twentieth
     # of the time of a NUMERIC (an import writes two per document).
     sa.Column("amount_cents", sa.BigInteger, nullable=False),
     sa.Column("open_amount_cents", sa.BigInteger, nullable=False),
