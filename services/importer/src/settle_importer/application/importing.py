@@ -604,7 +604,7 @@ _FIRST_ANALYZE = 5_000
 class _Statistics:
     """Refreshes the planner's statistics of the tables a run fills (see
     ``SnapshotRepository.refresh_statistics``) as they grow, in the background: an ANALYZE
-    takes a tenth of a second or more, which the run would otherwise spend waiting. One at a
+    takes about a tenth of a second, which the run would otherwise spend waiting. One at a
     time; a refresh that fails is logged and the run goes on (statistics help the planner,
     they are not part of the import). PostgreSQL only."""
 
