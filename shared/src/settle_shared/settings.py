@@ -55,7 +55,10 @@ class ServiceSettings(BaseSettings):
         0.5, ge=0, description="first back-off between attempts (doubles each attempt)"
     )
     outbox_poll_interval_s: float = Field(
-        0.2, gt=0, description="how often the outbox relay looks for unpublished events"
+        0.2,
+        gt=0,
+        description="how often the outbox relay looks for unpublished events "
+        "(on PostgreSQL a write also wakes an idle relay at once)",
     )
     outbox_batch_size: int = Field(1000, ge=1, description="events the relay publishes at once")
     outbox_replay_on_new_cluster: bool = Field(
