@@ -22,11 +22,7 @@ import re
 import subprocess
 import sys
 import tempfile
-import uuid
 from pathlib import Path
-
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).parent))
 from importer_parse import write_export
@@ -38,40 +34,33 @@ from settle_importer.sources import CsvMapping, CsvSource
 from settle_shared.db import create_engine, session_factory
 from settle_shared.migrations import upgrade
 from settle_shared.service import tune_garbage_collection
-from settle_shared.testing.infra import LOCAL_POSTGRES
+from settle_shared.testing.infra import LOCAL_POSTGRES, scratch_database
 
 
 async def import_once(path: Path, chunk_size: int, server: str) -> None:
     """Import ``path`` into a database of its own, as the importer service does."""
-    name = f"settle_bench_instructions_{uuid.uuid4().hex[:8]}"
-    admin = create_async_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = f"{server}/{name}"
-    engine = create_engine(url)
-    try:
-        await asyncio.to_thread(upgrade, SERVICE.migrations_dir, url)
-        settings = ImporterSettings(
-            database_url=url, outbox_relay_in_process=False, chunk_size=chunk_size
-        )
-        ctx = context_for(settings, session_factory(engine))
-        tune_garbage_collection()  # as the importer service does once it has started
-        run_id = await start_run(
-            ctx, "adm-bench", source="csv", source_name=path.name, trigger="command_line"
-        )
-        outcome = await execute_run(
-            ctx,
-            "adm-bench",
-            run_id,
-            lambda: CsvSource(path, CsvMapping.dutch()),
-            RunOptions(complete=True),
-        )
-        assert outcome.status == "succeeded", outcome.error
-    finally:
-        await engine.dispose()
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+    async with scratch_database(server, "settle_bench_instructions") as url:
+        engine = create_engine(url)
+        try:
+            await asyncio.to_thread(upgrade, SERVICE.migrations_dir, url)
+            settings = ImporterSettings(
+                database_url=url, outbox_relay_in_process=False, chunk_size=chunk_size
+            )
+            ctx = context_for(settings, session_factory(engine))
+            tune_garbage_collection()  # as the importer service does once it has started
+            run_id = await start_run(
+                ctx, "adm-bench", source="csv", source_name=path.name, trigger="command_line"
+            )
+            outcome = await execute_run(
+                ctx,
+                "adm-bench",
+                run_id,
+                lambda: CsvSource(path, CsvMapping.dutch()),
+                RunOptions(complete=True),
+            )
+            assert outcome.status == "succeeded", outcome.error
+        finally:
+            await engine.dispose()
 
 
 def instructions(path: Path, chunk_size: int) -> int:

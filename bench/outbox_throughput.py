@@ -14,9 +14,6 @@ import time
 import uuid
 from decimal import Decimal
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
-
 from settle_shared.clock import SystemClock
 from settle_shared.consumer import EventConsumer
 from settle_shared.db import create_engine, new_metadata, session_factory, transaction
@@ -24,7 +21,7 @@ from settle_shared.events.importer import InvoiceChanged
 from settle_shared.kafka import create_broker, ensure_topics
 from settle_shared.outbox import KafkaSender, Outbox, OutboxRelay
 from settle_shared.settings import ServiceSettings
-from settle_shared.testing.infra import LOCAL_POSTGRES, embedded_broker
+from settle_shared.testing.infra import LOCAL_POSTGRES, embedded_broker, scratch_database
 
 metadata = new_metadata()
 
@@ -43,88 +40,81 @@ def event(i: int) -> InvoiceChanged:
 
 
 async def bench(events: int, bootstrap: str, server: str) -> None:
-    name = f"settle_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_async_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = f"{server}/{name}"
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
-        sessions = session_factory(engine)
-        clock = SystemClock()
-        topic = f"bench.{uuid.uuid4().hex[:8]}.v1"
-        await ensure_topics(bootstrap, [topic, f"{topic}.dlt"], partitions=6)
-        outbox = Outbox(metadata, source="/settle/bench", clock=clock)
+    async with scratch_database(server, "settle_bench") as url:
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(metadata.create_all)
+            sessions = session_factory(engine)
+            clock = SystemClock()
+            topic = f"bench.{uuid.uuid4().hex[:8]}.v1"
+            await ensure_topics(bootstrap, [topic, f"{topic}.dlt"], partitions=6)
+            outbox = Outbox(metadata, source="/settle/bench", clock=clock)
 
-        started = time.perf_counter()
-        for first in range(0, events, 1000):
-            batch = [
-                (topic, outbox.envelope(event(i), administration_id="adm-bench"))
-                for i in range(first, min(first + 1000, events))
-            ]
-            async with transaction(sessions) as session:
-                await outbox.add_envelopes(session, batch)
-        staged = time.perf_counter() - started
+            started = time.perf_counter()
+            for first in range(0, events, 1000):
+                batch = [
+                    (topic, outbox.envelope(event(i), administration_id="adm-bench"))
+                    for i in range(first, min(first + 1000, events))
+                ]
+                async with transaction(sessions) as session:
+                    await outbox.add_envelopes(session, batch)
+            staged = time.perf_counter() - started
 
-        settings = ServiceSettings(database_url=url, kafka_bootstrap_servers=bootstrap)
-        relay = OutboxRelay(
-            engine=engine,
-            sessions=sessions,
-            metadata=metadata,
-            sender=KafkaSender(bootstrap, idempotence=False, client_id="bench"),
-            bootstrap_servers=bootstrap,
-            clock=clock,
-        )
-        await relay.start()
-        started = time.perf_counter()
-        while await relay.publish_pending():
-            pass
-        relayed = time.perf_counter() - started
-        await relay.stop()
+            settings = ServiceSettings(database_url=url, kafka_bootstrap_servers=bootstrap)
+            relay = OutboxRelay(
+                engine=engine,
+                sessions=sessions,
+                metadata=metadata,
+                sender=KafkaSender(bootstrap, idempotence=False, client_id="bench"),
+                bootstrap_servers=bootstrap,
+                clock=clock,
+            )
+            await relay.start()
+            started = time.perf_counter()
+            while await relay.publish_pending():
+                pass
+            relayed = time.perf_counter() - started
+            await relay.stop()
 
-        seen = 0
-        done = asyncio.Event()
+            seen = 0
+            done = asyncio.Event()
 
-        async def count(session: object, received: object) -> None:
-            nonlocal seen
-            seen += 1
+            async def count(session: object, received: object) -> None:
+                nonlocal seen
+                seen += 1
 
-        def after(batch: object) -> None:
-            if seen >= events:
-                done.set()
+            def after(batch: object) -> None:
+                if seen >= events:
+                    done.set()
 
-        consumer_broker = create_broker(settings, client_id="bench-consumer")
-        EventConsumer(
-            group_id="bench",
-            topics=[topic],
-            handler=count,
-            sessions=sessions,  # type: ignore[arg-type]
-            metadata=metadata,
-            broker=consumer_broker,
-            settings=settings,
-            clock=clock,
-            after_commit=after,  # type: ignore[arg-type]
-        )
-        await consumer_broker.start()
-        started = time.perf_counter()
-        await asyncio.wait_for(done.wait(), timeout=600)
-        consumed = time.perf_counter() - started  # includes the group join (a few seconds)
-        await consumer_broker.stop()
+            consumer_broker = create_broker(settings, client_id="bench-consumer")
+            EventConsumer(
+                group_id="bench",
+                topics=[topic],
+                handler=count,
+                sessions=sessions,  # type: ignore[arg-type]
+                metadata=metadata,
+                broker=consumer_broker,
+                settings=settings,
+                clock=clock,
+                after_commit=after,  # type: ignore[arg-type]
+            )
+            await consumer_broker.start()
+            started = time.perf_counter()
+            await asyncio.wait_for(done.wait(), timeout=600)
+            consumed = time.perf_counter() - started  # includes the group join (a few seconds)
+            await consumer_broker.stop()
 
-        print(f"events                 {events:>10,}")
-        print(f"staged into outbox     {events / staged:>10,.0f} events/s  ({staged:.2f} s)")
-        print(f"relayed to broker      {events / relayed:>10,.0f} events/s  ({relayed:.2f} s)")
-        print(
-            f"consumed idempotently  {events / consumed:>10,.0f} events/s  ({consumed:.2f} s, "
-            "incl. group join)"
-        )
-    finally:
-        await engine.dispose()
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+            print(f"events                 {events:>10,}")
+            print(f"staged into outbox     {events / staged:>10,.0f} events/s  ({staged:.2f} s)")
+            print(f"relayed to broker      {events / relayed:>10,.0f} events/s  ({relayed:.2f} s)")
+            print(
+                f"consumed idempotently  {events / consumed:>10,.0f} events/s  ({consumed:.2f} s, "
+                "incl. group join)"
+            )
+        finally:
+            await engine.dispose()
 
 
 def main() -> None:

@@ -7,10 +7,13 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from settle_shared.testing.infra import kafka_server, missing, postgres_server
+from settle_shared.testing.infra import (
+    kafka_server,
+    missing,
+    postgres_server,
+    scratch_database,
+)
 
 
 @pytest.fixture(scope="session")
@@ -42,16 +45,8 @@ def kafka_bootstrap() -> Iterator[str]:
 @pytest.fixture
 async def pg_database(postgres_url: str) -> AsyncIterator[str]:
     """A new, empty PostgreSQL database for one test; dropped afterwards."""
-    name = f"settle_test_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(f"{postgres_url}/postgres", isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{postgres_url}/{name}"
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+    async with scratch_database(postgres_url, "settle_test") as url:
+        yield url
 
 
 @pytest.fixture

@@ -8,11 +8,14 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from settle_shared.net import free_port, port_open
 
@@ -20,6 +23,24 @@ POSTGRES_ENV = "SETTLE_TEST_POSTGRES_URL"
 KAFKA_ENV = "SETTLE_TEST_KAFKA_BOOTSTRAP"
 REQUIRE_ENV = "SETTLE_REQUIRE_INFRA"  # set in CI: missing infrastructure fails the run
 LOCAL_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432"
+
+
+@asynccontextmanager
+async def scratch_database(server: str, prefix: str) -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database on ``server`` (a URL without a database), named
+    ``prefix`` and a random suffix; dropped on leaving, sessions still on it or not."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield f"{server}/{name}"
+        finally:
+            async with admin.connect() as conn:
+                await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
 
 
 def missing(what: str) -> None:
