@@ -83,3 +83,20 @@ def test_numbers_certainly_new_to_the_run_are_not_looked_up() -> None:
     # "3" was never read; a filter of 1 MiB holding two numbers cannot mistake it for one.
     assert asked.documents == {("invoice", "1"), ("invoice", "2")}
     assert not any(memory.numbers.may_have(("invoice", f"new-{n}")) for n in range(1000))
+
+
+def test_debtors_not_met_before_in_the_run_are_not_looked_up() -> None:
+    memory = UnwrittenMemory(flush_at=1, decided_kept=10)
+    memory.add(chunk(debtors={"D1": OPEN, "D2": DECIDED}), RunSoFar())
+    memory.take()
+    memory.written()
+    needed = needing(debtors=("D1", "D2", "D3"))
+
+    asked = memory.to_look_up(needed)
+    so_far = memory.so_far(RunSoFar(debtors={"D1": OPEN}), needed, asked)
+
+    # D1 was met and is undecided: the database says how far it got. D2 is known decided.
+    # D3 was never met, so nothing holds a standing for it.
+    assert asked.debtors == {"D1"}
+    assert so_far.debtors == {"D1": OPEN, "D2": DECIDED}
+    assert not any(memory.debtors_met.may_have(f"new-{n}") for n in range(1000))

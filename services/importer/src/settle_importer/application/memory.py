@@ -10,7 +10,9 @@ Debtors decided in the run are also kept here, up to ``decided_kept`` of them: a
 final, so such a debtor needs no lookup at all when it recurs (in most exports every debtor has
 several invoices). Beyond that many, they are looked up like the rest. And every number read
 goes into a filter of fixed size (``NumbersRead``): a number it has not seen is certainly new
-to the run and is not looked up, which in a file without duplicates is nearly every number."""
+to the run and is not looked up, which in a file without duplicates is nearly every number.
+Debtor numbers met go into a filter of their own, so a debtor's first invoice in the run asks
+nothing either (in a first import, that was a thousand-number query for each early chunk)."""
 
 from __future__ import annotations
 
@@ -25,9 +27,10 @@ K = TypeVar("K", bound=Hashable)
 
 
 class NumbersRead:
-    """A Bloom filter of the document keys read in a run: 1 MiB whatever the size of the
-    source. ``may_have`` is never wrong when it says no; when it says yes the database is asked.
-    Wrong yeses grow with the run: about 1 in 2,000 at 100,000 numbers, 1 in 20 at a million."""
+    """A Bloom filter of the numbers read in a run (document keys, debtor numbers): 1 MiB
+    whatever the size of the source. ``may_have`` is never wrong when it says no; when it
+    says yes the database is asked. Wrong yeses grow with the run: about 1 in 2,000 at
+    100,000 numbers, 1 in 20 at a million."""
 
     _MASK = (1 << 23) - 1
 
@@ -69,12 +72,14 @@ class UnwrittenMemory:
         self.decided_kept = decided_kept
         self.decided: set[str] = set()
         self.numbers = NumbersRead()
+        self.debtors_met = NumbersRead()
 
     def to_look_up(self, needed: Lookups) -> Lookups:
-        """What of ``needed`` the database must say: not the numbers certainly new to the run
-        nor the debtors known decided."""
+        """What of ``needed`` the database must say: not the numbers nor the debtors certainly
+        new to the run, nor the debtors known decided."""
         return Lookups(
-            frozenset(self.numbers.maybe_read(needed.documents)), self.not_decided(needed.debtors)
+            frozenset(self.numbers.maybe_read(needed.documents)),
+            frozenset(self.debtors_met.maybe_read(self.not_decided(needed.debtors))),
         )
 
     def not_decided(self, debtors: frozenset[str]) -> frozenset[str]:
@@ -84,10 +89,10 @@ class UnwrittenMemory:
     def so_far(self, stored: RunSoFar, needed: Lookups, asked: Lookups) -> RunSoFar:
         """The run so far as the database said it for ``asked`` (what ``to_look_up(needed)``
         answered), completed with what is not written yet and with the debtors known decided.
-        A number ``asked`` leaves out was not read before in the run, so no batch holds it; a
-        debtor it leaves out is known decided, which is final."""
+        A number or debtor ``asked`` leaves out was not met before in the run, so no batch
+        holds it, or is a debtor known decided, which is final."""
         batches = [b for b in (self.writing, self.collecting) if b is not None and len(b)]
-        known = needed.debtors - asked.debtors
+        known = needed.debtors & self.decided
         if not batches and not known:
             return stored
         positions = dict(stored.positions)
@@ -110,6 +115,7 @@ class UnwrittenMemory:
         batch = self.collecting
         batch.positions.update(outcome.first_seen)
         self.numbers.add_all(outcome.first_seen)
+        self.debtors_met.add_all(outcome.debtor_standing)
         writing = self.writing
         for number, standing in outcome.debtor_standing.items():
             has_row = number in stored.debtors or (
