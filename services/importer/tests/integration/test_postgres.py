@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -276,6 +277,53 @@ async def test_a_number_repeated_chunks_later_is_rejected_not_imported_twice(
         assert outcome.status == "succeeded"
         assert outcome.counts["new"] == 30 and outcome.counts["rejected"] == 1
         assert await count(engine, sa.select(sa.func.count()).select_from(documents)) == 30
+    finally:
+        await engine.dispose()
+
+
+async def test_a_first_import_beside_another_administration_then_the_next_import_after_it(
+    pg_database: str, tmp_path: Path
+):
+    # A first import reads no stored rows (there are none yet); the other administration's
+    # documents with the same numbers must not count, and the import after it must find what
+    # the first one stored.
+    await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
+    settings = ImporterSettings(database_url=pg_database, chunk_size=7)
+    engine = create_engine(settings.database_url)
+    ctx = context_for(settings, session_factory(engine))
+
+    async def imported(adm: str, path: Path):
+        run_id = await start_run(ctx, adm, source="csv", source_name=path.name, trigger="cli")
+        outcome = await execute_run(
+            ctx, adm, run_id, lambda: CsvSource(path, CsvMapping.dutch()), RunOptions(True)
+        )
+        assert outcome.status == "succeeded", outcome.error
+        return outcome.counts
+
+    try:
+        await imported("adm-2", export(tmp_path / "other.csv", 50))
+        before = len(await events_of(engine))
+        # D0's invoices F0000, F0007 and F0014 are paid: it waits until F0021, three chunks on.
+        first = await imported("adm-1", export(tmp_path / "first.csv", 50, paid={0, 7, 14}))
+        assert first["new"] == 47 and first["closed_not_imported"] == 3
+        assert first["debtors_upserted"] == 7 and first["settled"] == 0
+        types = [
+            (envelope.type.rsplit(".", 2)[-2], json.loads(envelope.data).get("number"))
+            for _, envelope in (await events_of(engine))[before:]
+        ]
+        assert types.count(("debtor", "D0")) == 1
+        assert types.index(("debtor", "D0")) < types.index(("invoice", "F0021"))
+
+        # F0021 paid meanwhile, F0049 gone from the complete list: both found as stored.
+        after = await imported("adm-1", export(tmp_path / "next.csv", 49, paid={0, 7, 14, 21}))
+        assert after["settled"] == 2 and after["unchanged"] == 45 and after["new"] == 0
+        async with engine.connect() as conn:
+            settled = await conn.scalar(
+                sa.select(sa.func.count())
+                .select_from(documents)
+                .where(documents.c.administration_id == "adm-1", documents.c.settled)
+            )
+        assert settled == 2
     finally:
         await engine.dispose()
 

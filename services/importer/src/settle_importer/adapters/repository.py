@@ -136,6 +136,14 @@ class SnapshotRepository:
         self.postgres = postgres
         self.inserted = 0
 
+    async def is_empty(self) -> bool:
+        """Whether nothing of the administration is stored: no document and no debtor."""
+        for t in (documents, debtors):
+            stored = sa.exists().where(t.c.administration_id == self.administration_id)
+            if await self.session.scalar(sa.select(stored)):
+                return False
+        return True
+
     async def documents(self, keys: Collection[DocumentKey]) -> dict[DocumentKey, WorkingDocument]:
         """The stored documents among ``keys``, in one query."""
         if not keys:

@@ -246,6 +246,8 @@ async def _execute(
         ).scalar_one()
         await forget_earlier_runs(session, adm)
         read_before = await take_snapshot_source(session, adm)
+        # Nothing stored yet (a first import): no chunk can find a stored row, see next_chunk.
+        first_import = await SnapshotRepository(session, adm, postgres=ctx.postgres).is_empty()
     reconciliation = Reconciliation(complete=options.complete, ignore=options.ignore)
     rejected_seq = 0
     inserted = 0
@@ -288,7 +290,10 @@ async def _execute(
             # matters: a document occurs in one chunk only (a second occurrence is rejected
             # by the run's memory before stored state is looked at), and a debtor written by
             # an earlier chunk was decided there, so its stored row is not used again. A
-            # debtor known decided is not read at all.
+            # debtor known decided is not read at all. For the same reasons, when nothing was
+            # stored before the run (one run per administration at a time), nothing is read.
+            if first_import:
+                return _Chunk(items, needed, {}, {})
             async with ctx.sessions() as session:
                 repo = SnapshotRepository(session, adm, postgres=ctx.postgres)
                 docs = await repo.documents(needed.documents)
@@ -369,13 +374,15 @@ async def _execute(
         async with transaction(ctx.sessions) as session:
             repo = SnapshotRepository(session, adm, postgres=ctx.postgres)
             memory = RunMemoryRepository(session, adm, run_id, postgres=ctx.postgres)
-            # Only the complete-list settlement reads the memory after the last chunk.
-            last = unwritten.take(all_of_it=True) if options.complete else None
+            # Only the complete-list settlement reads the memory after the last chunk. After a
+            # first import every stored document is one the run named: none can be absent.
+            settles_absent = options.complete and not first_import
+            last = unwritten.take(all_of_it=True) if settles_absent else None
             if last is not None:
                 await memory.remember(last)
             outcome = await asyncio.to_thread(
                 reconciliation.finish,
-                _absent(memory, asyncio.get_running_loop()) if options.complete else (),
+                _absent(memory, asyncio.get_running_loop()) if settles_absent else (),
             )
             unsettled = await repo.documents({fact.key for fact in outcome.facts})
             published = apply_outcome(
