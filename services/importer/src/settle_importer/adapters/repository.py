@@ -202,9 +202,15 @@ class SnapshotRepository:
     async def refresh_statistics(self) -> None:
         """Let PostgreSQL's planner see how big the snapshot has grown. A table filled by one
         large import is otherwise planned as empty until autovacuum comes round, and the chunk
-        lookups turn into scans of the whole administration."""
+        lookups turn into scans of the whole administration. Only the columns the queries
+        filter on: the others' statistics took three quarters of the time and guided nothing."""
         if self.postgres:
-            await self.session.execute(sa.text("ANALYZE documents, debtors"))
+            await self.session.execute(
+                sa.text(
+                    "ANALYZE documents (administration_id, kind, number, settled), "
+                    "debtors (administration_id, number)"
+                )
+            )
 
     async def save(
         self,
