@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from settle_importer.adapters.repository import SnapshotRepository
 from settle_importer.app import SERVICE, context_for
 from settle_importer.application import importing
 from settle_importer.application.errors import RunInProgress
 from settle_importer.application.files import run_file
-from settle_importer.application.importing import RunOptions, execute_run, start_run
+from settle_importer.application.importing import (
+    ImporterContext,
+    RunOptions,
+    execute_run,
+    start_run,
+)
 from settle_importer.db import documents, import_runs, run_debtors, run_numbers
 from settle_importer.settings import ImporterSettings
 from settle_importer.sources import CsvMapping, CsvSource, SourceError
@@ -26,6 +34,20 @@ from settle_shared.outbox import stored_events
 pytestmark = pytest.mark.integration
 
 HEADER = "Factuurnummer;Debiteurnummer;Naam;Factuurdatum;Vervaldatum;Bedrag;Openstaand\n"
+
+
+@asynccontextmanager
+async def importer_on(
+    pg_database: str, chunk_size: int = 7
+) -> AsyncIterator[tuple[AsyncEngine, ImporterContext]]:
+    """The importer's context on the migrated database; small chunks unless told otherwise."""
+    await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
+    settings = ImporterSettings(database_url=pg_database, chunk_size=chunk_size)
+    engine = create_engine(settings.database_url)
+    try:
+        yield engine, context_for(settings, session_factory(engine))
+    finally:
+        await engine.dispose()
 
 
 def export(path: Path, rows: int, *, paid: set[int] = frozenset(), bad: set[int] = frozenset()):
@@ -63,11 +85,7 @@ async def run_memory_rows(engine) -> int:
 async def test_chunked_import_on_postgres(pg_database: str, tmp_path: Path, monkeypatch):
     # Small chunks and pages, so 50 records cross many of both.
     monkeypatch.setattr(importing, "_ABSENT_PAGE", 3)
-    await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
-    settings = ImporterSettings(database_url=pg_database, chunk_size=7)
-    engine = create_engine(settings.database_url)
-    ctx = context_for(settings, session_factory(engine))
-    try:
+    async with importer_on(pg_database) as (engine, ctx):
         path = export(tmp_path / "a.csv", 50, bad={13})
 
         async def run(file: Path, complete: bool = False):
@@ -126,18 +144,12 @@ async def test_chunked_import_on_postgres(pg_database: str, tmp_path: Path, monk
         )
         assert settled == 12
         assert await run_memory_rows(engine) == 0  # deleted as each run ended
-    finally:
-        await engine.dispose()
 
 
 async def test_bulk_events_are_complete_envelopes(pg_database: str, tmp_path: Path):
     # A chunk's events go into the outbox as one batch row, without building envelopes: what
     # the relay sends must still read back as valid envelopes.
-    await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
-    settings = ImporterSettings(database_url=pg_database)
-    engine = create_engine(settings.database_url)
-    ctx = context_for(settings, session_factory(engine))
-    try:
+    async with importer_on(pg_database, chunk_size=1_000) as (engine, ctx):
         path = export(tmp_path / "a.csv", 150)
         run_id = await start_run(ctx, "adm-1", source="csv", source_name="a.csv", trigger="cli")
         outcome = await run_file(ctx, "adm-1", run_id, path, path.name, None)
@@ -153,8 +165,6 @@ async def test_bulk_events_are_complete_envelopes(pg_database: str, tmp_path: Pa
             assert envelope.subject == event.subject()
             ids.add(envelope.id)
         assert len(ids) == len(stored)
-    finally:
-        await engine.dispose()
 
 
 class BreaksOff:
@@ -184,11 +194,7 @@ async def test_a_source_that_breaks_off_keeps_whole_chunks_with_their_events(
     # Chunks are written while the next one is read: the chunks read in full before the
     # source broke off are committed whole, with exactly their events, and nothing of the
     # chunk it broke off in.
-    await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
-    settings = ImporterSettings(database_url=pg_database, chunk_size=7)
-    engine = create_engine(settings.database_url)
-    ctx = context_for(settings, session_factory(engine))
-    try:
+    async with importer_on(pg_database) as (engine, ctx):
         path = export(tmp_path / "a.csv", 50)
         run_id = await start_run(ctx, "adm-1", source="csv", source_name="a.csv", trigger="cli")
         outcome = await execute_run(
@@ -215,8 +221,6 @@ async def test_a_source_that_breaks_off_keeps_whole_chunks_with_their_events(
         )
         assert again.status == "succeeded"
         assert again.counts["new"] == 29 and again.counts["unchanged"] == 21
-    finally:
-        await engine.dispose()
 
 
 async def test_a_chunk_whose_write_fails_takes_the_chunk_after_it_down_too(
@@ -225,10 +229,6 @@ async def test_a_chunk_whose_write_fails_takes_the_chunk_after_it_down_too(
     # Two chunks are written at once. When the earlier one fails, the later one, although
     # its rows went in first, must not commit: what a failed run keeps is whole chunks from
     # the start of the file, each with its events.
-    await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
-    settings = ImporterSettings(database_url=pg_database, chunk_size=7)
-    engine = create_engine(settings.database_url)
-    ctx = context_for(settings, session_factory(engine))
     writes = 0
     add_rejected = SnapshotRepository.add_rejected
 
@@ -241,7 +241,7 @@ async def test_a_chunk_whose_write_fails_takes_the_chunk_after_it_down_too(
         return await add_rejected(self, *args, **kwargs)
 
     monkeypatch.setattr(SnapshotRepository, "add_rejected", third_write_fails)
-    try:
+    async with importer_on(pg_database) as (engine, ctx):
         path = export(tmp_path / "a.csv", 50)
         run_id = await start_run(ctx, "adm-1", source="csv", source_name="a.csv", trigger="cli")
         outcome = await run_file(ctx, "adm-1", run_id, path, path.name, None)
@@ -251,18 +251,12 @@ async def test_a_chunk_whose_write_fails_takes_the_chunk_after_it_down_too(
         kinds = [envelope.type for _, envelope in await events_of(engine)]
         assert kinds.count("settle.importer.invoice.imported") == 14
         assert kinds[-1] == "settle.importer.run.finished"
-    finally:
-        await engine.dispose()
 
 
 async def test_a_number_repeated_chunks_later_is_rejected_not_imported_twice(
     pg_database: str, tmp_path: Path
 ):
-    await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
-    settings = ImporterSettings(database_url=pg_database, chunk_size=7)
-    engine = create_engine(settings.database_url)
-    ctx = context_for(settings, session_factory(engine))
-    try:
+    async with importer_on(pg_database) as (engine, ctx):
         path = export(tmp_path / "a.csv", 30)
         lines = path.read_text().splitlines(keepends=True)
         path.write_text("".join([*lines, lines[3]]))  # F0002 again, four chunks on
@@ -277,8 +271,6 @@ async def test_a_number_repeated_chunks_later_is_rejected_not_imported_twice(
         assert outcome.status == "succeeded"
         assert outcome.counts["new"] == 30 and outcome.counts["rejected"] == 1
         assert await count(engine, sa.select(sa.func.count()).select_from(documents)) == 30
-    finally:
-        await engine.dispose()
 
 
 async def test_a_first_import_beside_another_administration_then_the_next_import_after_it(
@@ -287,12 +279,8 @@ async def test_a_first_import_beside_another_administration_then_the_next_import
     # A first import reads no stored rows (there are none yet); the other administration's
     # documents with the same numbers must not count, and the import after it must find what
     # the first one stored.
-    await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
-    settings = ImporterSettings(database_url=pg_database, chunk_size=7)
-    engine = create_engine(settings.database_url)
-    ctx = context_for(settings, session_factory(engine))
 
-    async def imported(adm: str, path: Path):
+    async def imported(ctx: ImporterContext, adm: str, path: Path):
         run_id = await start_run(ctx, adm, source="csv", source_name=path.name, trigger="cli")
         outcome = await execute_run(
             ctx, adm, run_id, lambda: CsvSource(path, CsvMapping.dutch()), RunOptions(True)
@@ -300,11 +288,11 @@ async def test_a_first_import_beside_another_administration_then_the_next_import
         assert outcome.status == "succeeded", outcome.error
         return outcome.counts
 
-    try:
-        await imported("adm-2", export(tmp_path / "other.csv", 50))
+    async with importer_on(pg_database) as (engine, ctx):
+        await imported(ctx, "adm-2", export(tmp_path / "other.csv", 50))
         before = len(await events_of(engine))
         # D0's invoices F0000, F0007 and F0014 are paid: it waits until F0021, three chunks on.
-        first = await imported("adm-1", export(tmp_path / "first.csv", 50, paid={0, 7, 14}))
+        first = await imported(ctx, "adm-1", export(tmp_path / "first.csv", 50, paid={0, 7, 14}))
         assert first["new"] == 47 and first["closed_not_imported"] == 3
         assert first["debtors_upserted"] == 7 and first["settled"] == 0
         types = [
@@ -315,7 +303,7 @@ async def test_a_first_import_beside_another_administration_then_the_next_import
         assert types.index(("debtor", "D0")) < types.index(("invoice", "F0021"))
 
         # F0021 paid meanwhile, F0049 gone from the complete list: both found as stored.
-        after = await imported("adm-1", export(tmp_path / "next.csv", 49, paid={0, 7, 14, 21}))
+        after = await imported(ctx, "adm-1", export(tmp_path / "next.csv", 49, paid={0, 7, 14, 21}))
         assert after["settled"] == 2 and after["unchanged"] == 45 and after["new"] == 0
         async with engine.connect() as conn:
             settled = await conn.scalar(
@@ -324,8 +312,6 @@ async def test_a_first_import_beside_another_administration_then_the_next_import
                 .where(documents.c.administration_id == "adm-1", documents.c.settled)
             )
         assert settled == 2
-    finally:
-        await engine.dispose()
 
 
 async def test_statistics_are_refreshed_beside_the_import_and_a_failed_refresh_fails_nothing(
@@ -343,11 +329,7 @@ async def test_statistics_are_refreshed_beside_the_import_and_a_failed_refresh_f
         await refresh(self)
 
     monkeypatch.setattr(SnapshotRepository, "refresh_statistics", failing_once)
-    await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
-    settings = ImporterSettings(database_url=pg_database, chunk_size=7)
-    engine = create_engine(settings.database_url)
-    ctx = context_for(settings, session_factory(engine))
-    try:
+    async with importer_on(pg_database) as (engine, ctx):
         path = export(tmp_path / "a.csv", 100)
         run_id = await start_run(ctx, "adm-1", source="csv", source_name="a.csv", trigger="cli")
         outcome = await run_file(ctx, "adm-1", run_id, path, path.name, None)
@@ -358,8 +340,6 @@ async def test_statistics_are_refreshed_beside_the_import_and_a_failed_refresh_f
                 sa.text("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'documents'")
             )
         assert analyzed is not None
-    finally:
-        await engine.dispose()
 
 
 async def test_one_run_per_administration_at_a_time_across_replicas(pg_database: str, tmp_path):
