@@ -62,8 +62,9 @@ from settle_shared.testing.infra import LOCAL_POSTGRES
 
 # SETTLE_BENCH_RELAY_AFTER=1: publish only after the import, to see the two costs apart.
 RELAY_AFTER = bool(os.environ.get("SETTLE_BENCH_RELAY_AFTER"))
-# How often the relay process looks for new events (no wake-up crosses the process boundary).
-# The service's default: polling more often costs the relay more passes of fewer events each.
+# The relay process's poll interval: an idle relay is woken by the import's first commit, and
+# after a pass that published it waits this long to gather the next one. The service's
+# default: 0.05 s cost the relay more passes of fewer events each, and the run more time.
 RELAY_POLL_S = os.environ.get("SETTLE_BENCH_RELAY_POLL_S", "0.2")
 
 
