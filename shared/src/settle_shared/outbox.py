@@ -150,6 +150,13 @@ class Outbox:
             )
         await _announce(session)
 
+    async def end_burst(self, session: AsyncSession) -> None:
+        """Say, in the session's transaction, that it is the last of a burst of writes (an
+        import run's end): a relay that waits to gather the burst's events publishes at once
+        when it commits. On PostgreSQL; elsewhere the relay's poll comes round."""
+        if session.get_bind().dialect.name == "postgresql":
+            await session.execute(_NOTIFY_BURST_ENDED)
+
     async def add_envelopes(
         self, session: AsyncSession, envelopes: Sequence[tuple[str, Envelope]]
     ) -> None:
@@ -207,7 +214,9 @@ class Outbox:
 # What a write that staged events notifies on PostgreSQL: relays in other processes listen
 # on it, so they need not wait for their next poll.
 CHANNEL = "settle_outbox"
+BURST_ENDED = "burst ended"
 _NOTIFY = sa.text(f"SELECT pg_notify('{CHANNEL}', '')")
+_NOTIFY_BURST_ENDED = sa.text(f"SELECT pg_notify('{CHANNEL}', '{BURST_ENDED}')")
 
 
 async def _announce(session: AsyncSession) -> None:
@@ -446,6 +455,7 @@ class OutboxRelay:
         self._postgres = not is_sqlite(str(engine.url))
         self._cluster: str | None = None
         self._wake = asyncio.Event()
+        self._burst_ended = asyncio.Event()
         self._listener: tuple[AsyncConnection, Any] | None = None
 
     def use_cluster(self, name: str) -> None:
@@ -563,13 +573,15 @@ class OutboxRelay:
         writer's notification on ``CHANNEL`` (any process); else it looks again after its poll
         interval. After a pass that published it waits out that interval: under a stream of
         writes (an import commits a chunk every few hundredths of a second) a pass then takes
-        what gathered meanwhile, not one write's events, and each pass costs about the same."""
+        what gathered meanwhile, not one write's events, and each pass costs about the same.
+        A writer that says its burst ended (``Outbox.end_burst``) cuts that wait short."""
         backoff = self._poll
         try:
             while not stop.is_set():
                 await self._listen()
                 # Cleared before the pass: a write committed during it wakes the next wait.
                 self._wake.clear()
+                self._burst_ended.clear()
                 try:
                     published, left = await self._pass()
                     backoff = self._poll
@@ -579,8 +591,9 @@ class OutboxRelay:
                     backoff = min(backoff * 2, 10.0)
                 if left:
                     continue  # more waiting: no pause (and no empty pass when there is not)
-                wakes = [stop.wait()] if published else [self._wake.wait(), stop.wait()]
-                waiters = [asyncio.ensure_future(w) for w in wakes]
+                # Gathering after a pass that published; else idle, woken by any write.
+                woken_by = self._burst_ended if published else self._wake
+                waiters = [asyncio.ensure_future(w) for w in (woken_by.wait(), stop.wait())]
                 await asyncio.wait(waiters, timeout=backoff, return_when=asyncio.FIRST_COMPLETED)
                 for waiter in waiters:
                     waiter.cancel()
@@ -609,8 +622,10 @@ class OutboxRelay:
             return
         self._listener = (connection, driver)
 
-    def _notified(self, *_: object) -> None:
+    def _notified(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
         self._wake.set()
+        if payload == BURST_ENDED:
+            self._burst_ended.set()
 
     async def _stop_listening(self) -> None:
         if self._listener is None:

@@ -205,6 +205,26 @@ async def test_two_relays_take_turns_so_each_keys_order_holds(engine, pg_databas
         await other.dispose()
 
 
+async def published_within(sender: Recorder, count: int, seconds: float) -> None:
+    """Wait until ``sender`` has ``count`` events; fail if that takes ``seconds``."""
+
+    async def published() -> None:
+        while len(sender.keys) < count:
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(published(), timeout=seconds)
+
+
+async def listening(relay: OutboxRelay, other_than: object = None) -> Any:
+    """The relay's listening connection, once it has one (other than ``other_than``)."""
+    for _ in range(200):
+        relay.notify()  # stands in for the poll, to find out soon
+        await asyncio.sleep(0.05)
+        if relay._listener is not None and relay._listener is not other_than:
+            return relay._listener
+    raise AssertionError("the relay does not listen")
+
+
 async def test_an_idle_relay_in_another_process_is_woken_by_the_write_not_by_its_poll(
     engine, pg_database
 ):
@@ -221,42 +241,61 @@ async def test_an_idle_relay_in_another_process_is_woken_by_the_write_not_by_its
     stop = asyncio.Event()
     running = asyncio.create_task(relay.run(stop))
 
-    async def published_at_once(count: int) -> None:
-        async def published() -> None:
-            while len(sender.keys) < count:
-                await asyncio.sleep(0.02)
-
-        await asyncio.wait_for(published(), timeout=poll / 4)
-
-    async def listening(other_than: object = None) -> Any:
-        for _ in range(200):
-            relay.notify()  # stands in for the poll, to find out soon
-            await asyncio.sleep(0.05)
-            if relay._listener is not None and relay._listener is not other_than:
-                return relay._listener
-        raise AssertionError("the relay does not listen")
-
     try:
-        first = await listening()
+        first = await listening(relay)
         await stage(sessions, outbox, range(3))  # a batch row
-        await published_at_once(3)
+        await published_within(sender, 3, poll / 4)
         # After a pass that published, the relay waits out its poll interval (a stream of
         # writes is taken in larger passes); then it finds nothing more and is idle again.
         await asyncio.sleep(poll * 1.25)
         await stage(sessions, outbox, range(3, 4))  # a single event
-        await published_at_once(4)
+        await published_within(sender, 4, poll / 4)
 
         # The listening connection is lost (a database restart, a failover): the relay
         # listens again on a new one when its poll comes round, and is woken again.
         async with writer.connect() as conn:
             pid = first[1].get_server_pid()
             await conn.execute(sa.select(sa.func.pg_terminate_backend(pid)))
-        await listening(other_than=first)
+        await listening(relay, other_than=first)
         await stage(sessions, outbox, range(4, 6))
-        await published_at_once(6)
+        await published_within(sender, 6, poll / 4)
         assert sender.keys == [f"inv-{i}" for i in range(6)]
     finally:
         stop.set()
         await running
         await writer.dispose()
     assert relay._listener is None  # its connection went back with the relay
+
+
+async def test_the_write_that_ends_a_burst_is_published_without_waiting_out_the_poll(
+    engine, pg_database
+):
+    # After a pass that published, the relay waits out its poll interval to gather more of
+    # the burst. The burst's last write says it is the last, and is published at once.
+    poll = 2.0
+    writer = create_engine(pg_database)
+    sessions = session_factory(writer)
+    clock = SystemClock()
+    outbox = Outbox(metadata, source="/settle/test", clock=clock)
+    sender = Recorder()
+    relay = relay_to(sender, engine, clock, poll=poll)
+    stop = asyncio.Event()
+    running = asyncio.create_task(relay.run(stop))
+    try:
+        await listening(relay)
+        await stage(sessions, outbox, range(3))
+        await published_within(sender, 3, poll / 4)
+        await stage(sessions, outbox, range(3, 4))
+        await asyncio.sleep(poll / 4)
+        assert len(sender.keys) == 3  # gathered, not yet published
+        async with transaction(sessions) as session:
+            await outbox.add_events(
+                session, [changed(4)], administration_id="adm-1", correlation_id="r"
+            )
+            await outbox.end_burst(session)
+        await published_within(sender, 5, poll / 4)
+        assert sender.keys == [f"inv-{i}" for i in range(5)]
+    finally:
+        stop.set()
+        await running
+        await writer.dispose()

@@ -771,4 +771,5 @@ async def _finish_run(
         duration_ms=max(int((finished - started).total_seconds() * 1000), 0),
     )
     await ctx.outbox.add(session, event, administration_id=adm, correlation_id=run_id)
+    await ctx.outbox.end_burst(session)  # the run's last events: published without delay
     return RunOutcome(run_id, status, counts, error, tuple(notices or ()))
