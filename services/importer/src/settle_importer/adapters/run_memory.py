@@ -72,6 +72,8 @@ class RunMemoryRepository:
         """What earlier chunks of the run left for these documents and debtors (two queries)."""
         numbers = sorted({number for _, number in needed.documents})
         debtor_numbers = sorted(needed.debtors)
+        if not numbers and not debtor_numbers:
+            return RunSoFar()  # nothing to ask: not even a connection (most chunks of an import)
         number_rows: Iterable[Any] = ()
         debtor_rows: Iterable[Any] = ()
         if self.postgres:
