@@ -226,7 +226,7 @@ async def test_a_source_that_breaks_off_keeps_whole_chunks_with_their_events(
 async def test_a_chunk_whose_write_fails_takes_the_chunk_after_it_down_too(
     pg_database: str, tmp_path: Path, monkeypatch
 ):
-    # Two chunks are written at once. When the earlier one fails, the later one, although
+    # Chunks are written several at once. When an earlier one fails, a later one, although
     # its rows went in first, must not commit: what a failed run keeps is whole chunks from
     # the start of the file, each with its events.
     writes = 0
