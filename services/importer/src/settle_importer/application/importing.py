@@ -365,12 +365,24 @@ async def _execute(
             statistics.refresh_when_due(inserted, memory_rows)
             if progress:
                 progress(reconciliation.counts.records, total)
-        await writes.settle()
-        await statistics.settle()
-        if digest is not None:
-            # Only a source that did not change while it was read is known by its digest.
-            read = await asyncio.to_thread(run_digest, connector, options.complete, options.ignore)
-            digest = digest if read == digest else None
+        # Only a source that did not change while it was read is known by its digest: taken
+        # again now it is read, in a thread while the last chunks commit.
+        reread = (
+            asyncio.ensure_future(
+                asyncio.to_thread(run_digest, connector, options.complete, options.ignore)
+            )
+            if digest is not None
+            else None
+        )
+        try:
+            await writes.settle()
+            await statistics.settle()
+        except BaseException:
+            if reread is not None:
+                reread.cancel()
+            raise
+        if reread is not None and await reread != digest:
+            digest = None
         async with transaction(ctx.sessions) as session:
             repo = SnapshotRepository(session, adm, postgres=ctx.postgres)
             memory = RunMemoryRepository(session, adm, run_id, postgres=ctx.postgres)
