@@ -283,7 +283,7 @@ async def test_a_first_import_beside_another_administration_then_the_next_import
     async def imported(ctx: ImporterContext, adm: str, path: Path):
         run_id = await start_run(ctx, adm, source="csv", source_name=path.name, trigger="cli")
         outcome = await execute_run(
-            ctx, adm, run_id, lambda: CsvSource(path, CsvMapping.dutch()), RunOptions(True)
+            ctx, adm, run_id, lambda: CsvSource(path, CsvMapping.dutch()), RunOptions(complete=True)
         )
         assert outcome.status == "succeeded", outcome.error
         return outcome.counts
