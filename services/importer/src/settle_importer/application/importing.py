@@ -275,7 +275,7 @@ async def _execute(
         records = connector.records()
         size = ctx.settings.chunk_size
         read = _chunk_reader(connector, records, size)
-        unwritten = UnwrittenMemory(_MEMORY_BATCH, _DECIDED_KEPT)
+        unwritten = UnwrittenMemory(_MEMORY_BATCH, _DECIDED_KEPT, expected=total)
         writes = _ChunkWrites(unwritten)
         # SQLite has one writer at a time: a second transaction would only wait for the lock.
         at_once = _WRITES_AT_ONCE if ctx.postgres else 1

@@ -27,21 +27,23 @@ K = TypeVar("K", bound=Hashable)
 
 
 class NumbersRead:
-    """A Bloom filter of the numbers read in a run (document keys, debtor numbers): 4 MiB
-    whatever the size of the source. ``may_have`` is never wrong when it says no; when it
-    says yes the database is asked, a round trip the run waits for. Wrong yeses grow with the
-    run: about 1 in a million at 100,000 numbers, 1 in 1,600 at a million (with 1 MiB and two
-    places, 1 in 2,000 and 1 in 20: a lookup in most chunks of a first import)."""
+    """A Bloom filter of the numbers read in a run (document keys, debtor numbers). ``may_have``
+    is never wrong when it says no; when it says yes the database is asked, a round trip the
+    run waits for. Sized for the numbers the source is expected to hold, 256 bits each, from
+    32 KiB to 4 MiB whatever the size of the source: wrong yeses are then about 1 in a million
+    up to 100,000 numbers and 1 in 1,600 at a million (with 1 MiB and two places they had been
+    1 in 2,000 and 1 in 20: a lookup in most chunks of a first import)."""
 
-    _MASK = (1 << 25) - 1
-
-    def __init__(self) -> None:
-        self._bits = bytearray((self._MASK + 1) >> 3)
+    def __init__(self, expected: int | None = None) -> None:
+        wanted = (expected if expected is not None else 1 << 17) * 256
+        places = min(max(wanted.bit_length(), 18), 25)
+        self._mask = (1 << places) - 1
+        self._bits = bytearray(1 << (places - 3))
 
     # Three places from one hash (Python's, stable within the process that runs the run): two
     # slices of it and their sum. The loops are written out: they run for every number read.
     def add_all(self, keys: Iterable[Hashable]) -> None:
-        mask, bits = self._MASK, self._bits
+        mask, bits = self._mask, self._bits
         for key in keys:
             h = hash(key)
             a, b = h & mask, (h >> 25) & mask
@@ -52,7 +54,7 @@ class NumbersRead:
 
     def maybe_read(self, keys: Iterable[K]) -> list[K]:
         """The keys the filter may have seen; the others certainly were not added."""
-        mask, bits = self._MASK, self._bits
+        mask, bits = self._mask, self._bits
         found: list[K] = []
         for key in keys:
             h = hash(key)
@@ -69,18 +71,23 @@ class NumbersRead:
     def may_have(self, key: Hashable) -> bool:
         return bool(self.maybe_read((key,)))
 
+    @property
+    def nbytes(self) -> int:
+        """The memory the filter takes."""
+        return len(self._bits)
+
 
 class UnwrittenMemory:
     """The batch being collected, the batch being written and debtors known decided."""
 
-    def __init__(self, flush_at: int, decided_kept: int = 0) -> None:
+    def __init__(self, flush_at: int, decided_kept: int = 0, expected: int | None = None) -> None:
         self.flush_at = flush_at
         self.collecting = MemoryBatch()
         self.writing: MemoryBatch | None = None
         self.decided_kept = decided_kept
         self.decided: set[str] = set()
-        self.numbers = NumbersRead()
-        self.debtors_met = NumbersRead()
+        self.numbers = NumbersRead(expected)
+        self.debtors_met = NumbersRead(expected)
 
     def to_look_up(self, needed: Lookups) -> Lookups:
         """What of ``needed`` the database must say: not the numbers nor the debtors certainly
