@@ -3,6 +3,8 @@ ordinary path writes, inside the caller's transaction, and the relay publishes i
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -225,45 +227,69 @@ async def listening(relay: OutboxRelay, other_than: object = None) -> Any:
     raise AssertionError("the relay does not listen")
 
 
-async def test_an_idle_relay_in_another_process_is_woken_by_the_write_not_by_its_poll(
-    engine, pg_database
-):
-    # The writer has an engine of its own, as the importer has beside `settle relay`. A write
-    # is published well within the relay's poll interval: only its notification can have
-    # woken the relay.
-    poll = 2.0
+@dataclass
+class RelayBeside:
+    """A running relay and a writer with an engine of its own, as the importer beside
+    `settle relay`."""
+
+    relay: OutboxRelay
+    sender: Recorder
+    sessions: Any
+    outbox: Outbox
+    writer: AsyncEngine
+
+    async def stage(self, numbers: range) -> None:
+        await stage(self.sessions, self.outbox, numbers)
+
+
+@asynccontextmanager
+async def relay_beside_a_writer(engine, pg_database, poll: float) -> AsyncIterator[RelayBeside]:
     writer = create_engine(pg_database)
-    sessions = session_factory(writer)
     clock = SystemClock()
-    outbox = Outbox(metadata, source="/settle/test", clock=clock)
     sender = Recorder()
     relay = relay_to(sender, engine, clock, poll=poll)
     stop = asyncio.Event()
     running = asyncio.create_task(relay.run(stop))
-
     try:
-        first = await listening(relay)
-        await stage(sessions, outbox, range(3))  # a batch row
-        await published_within(sender, 3, poll / 4)
-        # After a pass that published, the relay waits out its poll interval (a stream of
-        # writes is taken in larger passes); then it finds nothing more and is idle again.
-        await asyncio.sleep(poll * 1.25)
-        await stage(sessions, outbox, range(3, 4))  # a single event
-        await published_within(sender, 4, poll / 4)
-
-        # The listening connection is lost (a database restart, a failover): the relay
-        # listens again on a new one when its poll comes round, and is woken again.
-        async with writer.connect() as conn:
-            pid = first[1].get_server_pid()
-            await conn.execute(sa.select(sa.func.pg_terminate_backend(pid)))
-        await listening(relay, other_than=first)
-        await stage(sessions, outbox, range(4, 6))
-        await published_within(sender, 6, poll / 4)
-        assert sender.keys == [f"inv-{i}" for i in range(6)]
+        yield RelayBeside(
+            relay,
+            sender,
+            session_factory(writer),
+            Outbox(metadata, source="/settle/test", clock=clock),
+            writer,
+        )
     finally:
         stop.set()
         await running
         await writer.dispose()
+
+
+async def test_an_idle_relay_in_another_process_is_woken_by_the_write_not_by_its_poll(
+    engine, pg_database
+):
+    # A write is published well within the relay's poll interval: only its notification can
+    # have woken the relay.
+    poll = 2.0
+    async with relay_beside_a_writer(engine, pg_database, poll) as beside:
+        relay, sender = beside.relay, beside.sender
+        first = await listening(relay)
+        await beside.stage(range(3))  # a batch row
+        await published_within(sender, 3, poll / 4)
+        # After a pass that published, the relay waits out its poll interval (a stream of
+        # writes is taken in larger passes); then it finds nothing more and is idle again.
+        await asyncio.sleep(poll * 1.25)
+        await beside.stage(range(3, 4))  # a single event
+        await published_within(sender, 4, poll / 4)
+
+        # The listening connection is lost (a database restart, a failover): the relay
+        # listens again on a new one when its poll comes round, and is woken again.
+        async with beside.writer.connect() as conn:
+            pid = first[1].get_server_pid()
+            await conn.execute(sa.select(sa.func.pg_terminate_backend(pid)))
+        await listening(relay, other_than=first)
+        await beside.stage(range(4, 6))
+        await published_within(sender, 6, poll / 4)
+        assert sender.keys == [f"inv-{i}" for i in range(6)]
     assert relay._listener is None  # its connection went back with the relay
 
 
@@ -273,29 +299,18 @@ async def test_the_write_that_ends_a_burst_is_published_without_waiting_out_the_
     # After a pass that published, the relay waits out its poll interval to gather more of
     # the burst. The burst's last write says it is the last, and is published at once.
     poll = 2.0
-    writer = create_engine(pg_database)
-    sessions = session_factory(writer)
-    clock = SystemClock()
-    outbox = Outbox(metadata, source="/settle/test", clock=clock)
-    sender = Recorder()
-    relay = relay_to(sender, engine, clock, poll=poll)
-    stop = asyncio.Event()
-    running = asyncio.create_task(relay.run(stop))
-    try:
-        await listening(relay)
-        await stage(sessions, outbox, range(3))
+    async with relay_beside_a_writer(engine, pg_database, poll) as beside:
+        sender, outbox = beside.sender, beside.outbox
+        await listening(beside.relay)
+        await beside.stage(range(3))
         await published_within(sender, 3, poll / 4)
-        await stage(sessions, outbox, range(3, 4))
+        await beside.stage(range(3, 4))
         await asyncio.sleep(poll / 4)
         assert len(sender.keys) == 3  # gathered, not yet published
-        async with transaction(sessions) as session:
+        async with transaction(beside.sessions) as session:
             await outbox.add_events(
                 session, [changed(4)], administration_id="adm-1", correlation_id="r"
             )
             await outbox.end_burst(session)
         await published_within(sender, 5, poll / 4)
         assert sender.keys == [f"inv-{i}" for i in range(5)]
-    finally:
-        stop.set()
-        await running
-        await writer.dispose()
