@@ -34,19 +34,22 @@ class NumbersRead:
     up to 100,000 numbers and 1 in 1,600 at a million (with 1 MiB and two places they had been
     1 in 2,000 and 1 in 20: a lookup in most chunks of a first import)."""
 
+    # A place in the filter is an index of up to this many bits (4 MiB of bits).
+    _INDEX_BITS = 25
+
     def __init__(self, expected: int | None = None) -> None:
         wanted = (expected if expected is not None else 1 << 17) * 256
-        places = min(max(wanted.bit_length(), 18), 25)
-        self._mask = (1 << places) - 1
-        self._bits = bytearray(1 << (places - 3))
+        index_bits = min(max(wanted.bit_length(), 18), self._INDEX_BITS)
+        self._mask = (1 << index_bits) - 1
+        self._bits = bytearray(1 << (index_bits - 3))
 
     # Three places from one hash (Python's, stable within the process that runs the run): two
     # slices of it and their sum. The loops are written out: they run for every number read.
     def add_all(self, keys: Iterable[Hashable]) -> None:
-        mask, bits = self._mask, self._bits
+        mask, bits, shift = self._mask, self._bits, self._INDEX_BITS
         for key in keys:
             h = hash(key)
-            a, b = h & mask, (h >> 25) & mask
+            a, b = h & mask, (h >> shift) & mask
             c = (a + b) & mask
             bits[a >> 3] |= 1 << (a & 7)
             bits[b >> 3] |= 1 << (b & 7)
@@ -54,11 +57,11 @@ class NumbersRead:
 
     def maybe_read(self, keys: Iterable[K]) -> list[K]:
         """The keys the filter may have seen; the others certainly were not added."""
-        mask, bits = self._mask, self._bits
+        mask, bits, shift = self._mask, self._bits, self._INDEX_BITS
         found: list[K] = []
         for key in keys:
             h = hash(key)
-            a, b = h & mask, (h >> 25) & mask
+            a, b = h & mask, (h >> shift) & mask
             c = (a + b) & mask
             if (
                 bits[a >> 3] & (1 << (a & 7))
