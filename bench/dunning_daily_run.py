@@ -17,9 +17,9 @@ import argparse
 import asyncio
 import gc
 import json
+import os
 import random
 import time
-import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -33,8 +33,9 @@ from settle_dunning.domain import Invoice, default_flows, new_dunning_state, pla
 from settle_dunning.settings import DunningSettings
 from settle_shared.db import create_engine, session_factory, transaction
 from settle_shared.migrations import upgrade
+from settle_shared.testing.infra import LOCAL_POSTGRES, scratch_database
 
-SERVER = "postgresql://postgres@127.0.0.1:5432"
+SERVER = os.environ.get("SETTLE_TEST_POSTGRES_URL", LOCAL_POSTGRES)
 ADM = "adm-bench"
 BUSINESS_DATE = date(2025, 3, 20)  # a Thursday
 INVOICES_PER_DEBTOR = 5
@@ -101,104 +102,101 @@ def fixture_rows(total: int, due_share: float, seed: int = 7) -> tuple[list[tupl
 
 
 async def bench(total: int, due_share: float) -> dict[str, float]:
-    name = f"settle_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(f"{SERVER}/postgres")
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    try:
-        await asyncio.to_thread(upgrade, SERVICE.migrations_dir, url)
-        settings = DunningSettings(database_url=url)
-        engine = create_engine(url)
-        ctx = context_for(settings, session_factory(engine))
-        async with transaction(ctx.sessions) as session:
-            await ctx.repository(session).create_administration(ADM, default_flows("NL"))
+    async with scratch_database(SERVER, "settle_bench_dunning") as url:
+        return await bench_on(url, total, due_share)
 
-        started = time.perf_counter()
-        states, debtors = fixture_rows(total, due_share)
-        conn = await asyncpg.connect(f"{SERVER}/{name}")
-        await conn.copy_records_to_table(
-            "debtors",
-            records=debtors,
-            columns=[
-                "administration_id",
-                "id",
-                "number",
-                "name",
-                "kind",
-                "emails",
-                "phone",
-                "language",
-                "address",
-                "pause",
-                "last_reminded_on",
-                "version",
-                "updated_at",
-            ],
-        )
-        await conn.copy_records_to_table(
-            "dunning_states",
-            records=states,
-            columns=[
-                "administration_id",
-                "invoice_id",
-                "debtor_id",
-                "flow_id",
-                "phase",
-                "next_step_date",
-                "open_amount",
-                "currency",
-                "settled",
-                "on_hold",
-                "blocked_by",
-                "fact_version",
-                "state",
-                "updated_at",
-            ],
-        )
-        await conn.execute("VACUUM ANALYZE")
-        await conn.execute("CHECKPOINT")
-        setup_s = time.perf_counter() - started
 
-        # The floor: one query returning the same due rows, whole.
-        floor_started = time.perf_counter()
-        due_rows = await conn.fetch(
-            "SELECT * FROM dunning_states WHERE administration_id = $1 AND next_step_date <= $2",
-            ADM,
-            BUSINESS_DATE,
-        )
-        floor_s = time.perf_counter() - floor_started
-        await conn.close()
-        due_count = len(due_rows)
-        # The fixture is not part of the service: free it so the run is measured without it.
-        del states, debtors, due_rows
-        gc.collect()
+async def bench_on(url: str, total: int, due_share: float) -> dict[str, float]:
+    await asyncio.to_thread(upgrade, SERVICE.migrations_dir, url)
+    settings = DunningSettings(database_url=url)
+    engine = create_engine(url)
+    ctx = context_for(settings, session_factory(engine))
+    async with transaction(ctx.sessions) as session:
+        await ctx.repository(session).create_administration(ADM, default_flows("NL"))
 
-        run_started = time.perf_counter()
-        summary = await run_day(ctx, ADM, BUSINESS_DATE)
-        run_s = time.perf_counter() - run_started
-        again_started = time.perf_counter()
-        again = await run_day(ctx, ADM, BUSINESS_DATE)
-        again_s = time.perf_counter() - again_started
-        async with engine.connect() as c:
-            outbox_rows = await c.scalar(sa.text("SELECT count(*) FROM outbox"))
-        await engine.dispose()
-        assert summary.steps_executed == due_count, (summary, due_count)
-        assert again.steps_executed == 0
-        return {
-            "open": total,
-            "due": due_count,
-            "setup_s": setup_s,
-            "floor_s": floor_s,
-            "run_s": run_s,
-            "steps_per_s": summary.steps_executed / run_s,
-            "ratio": run_s / floor_s,
-            "messages": summary.messages_requested,
-            "events": outbox_rows or 0,
-            "again_s": again_s,
-        }
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    started = time.perf_counter()
+    states, debtors = fixture_rows(total, due_share)
+    conn = await asyncpg.connect(url.replace("+asyncpg", ""))
+    await conn.copy_records_to_table(
+        "debtors",
+        records=debtors,
+        columns=[
+            "administration_id",
+            "id",
+            "number",
+            "name",
+            "kind",
+            "emails",
+            "phone",
+            "language",
+            "address",
+            "pause",
+            "last_reminded_on",
+            "version",
+            "updated_at",
+        ],
+    )
+    await conn.copy_records_to_table(
+        "dunning_states",
+        records=states,
+        columns=[
+            "administration_id",
+            "invoice_id",
+            "debtor_id",
+            "flow_id",
+            "phase",
+            "next_step_date",
+            "open_amount",
+            "currency",
+            "settled",
+            "on_hold",
+            "blocked_by",
+            "fact_version",
+            "state",
+            "updated_at",
+        ],
+    )
+    await conn.execute("VACUUM ANALYZE")
+    await conn.execute("CHECKPOINT")
+    setup_s = time.perf_counter() - started
+
+    # The floor: one query returning the same due rows, whole.
+    floor_started = time.perf_counter()
+    due_rows = await conn.fetch(
+        "SELECT * FROM dunning_states WHERE administration_id = $1 AND next_step_date <= $2",
+        ADM,
+        BUSINESS_DATE,
+    )
+    floor_s = time.perf_counter() - floor_started
+    await conn.close()
+    due_count = len(due_rows)
+    # The fixture is not part of the service: free it so the run is measured without it.
+    del states, debtors, due_rows
+    gc.collect()
+
+    run_started = time.perf_counter()
+    summary = await run_day(ctx, ADM, BUSINESS_DATE)
+    run_s = time.perf_counter() - run_started
+    again_started = time.perf_counter()
+    again = await run_day(ctx, ADM, BUSINESS_DATE)
+    again_s = time.perf_counter() - again_started
+    async with engine.connect() as c:
+        outbox_rows = await c.scalar(sa.text("SELECT count(*) FROM outbox"))
+    await engine.dispose()
+    assert summary.steps_executed == due_count, (summary, due_count)
+    assert again.steps_executed == 0
+    return {
+        "open": total,
+        "due": due_count,
+        "setup_s": setup_s,
+        "floor_s": floor_s,
+        "run_s": run_s,
+        "steps_per_s": summary.steps_executed / run_s,
+        "ratio": run_s / floor_s,
+        "messages": summary.messages_requested,
+        "events": outbox_rows or 0,
+        "again_s": again_s,
+    }
 
 
 async def main() -> None:

@@ -31,18 +31,15 @@ import argparse
 import asyncio
 import os
 import resource
-import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).parent))
 from importer_parse import HEADER, write_export
@@ -58,7 +55,7 @@ from settle_shared.kafka import catalogue_topics, ensure_topics
 from settle_shared.migrations import upgrade
 from settle_shared.net import free_port
 from settle_shared.service import tune_garbage_collection
-from settle_shared.testing.infra import LOCAL_POSTGRES
+from settle_shared.testing.infra import LOCAL_POSTGRES, scratch_database
 
 # SETTLE_BENCH_RELAY_AFTER=1: publish only after the import, to see the two costs apart.
 RELAY_AFTER = bool(os.environ.get("SETTLE_BENCH_RELAY_AFTER"))
@@ -94,17 +91,15 @@ class CpuMeter:
     backends serving the bench's database and the broker: where the time of an import goes
     on a machine whose cores they all share."""
 
-    def __init__(self, engine, database: str, broker_pid: int, relay_pid: int) -> None:
-        self.engine = engine
-        self.database = database
+    def __init__(self, engine, broker_pid: int, relay_pid: int) -> None:
+        self.engine = engine  # one on the bench's database
         self.broker_pid = broker_pid
         self.relay_pid = relay_pid
 
     async def _backends(self) -> list[int]:
         async with self.engine.connect() as conn:
             rows = await conn.execute(
-                sa.text("SELECT pid FROM pg_stat_activity WHERE datname = :name"),
-                {"name": self.database},
+                sa.text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
             )
             return [int(pid) for pid in rows.scalars()]
 
@@ -261,14 +256,16 @@ async def raw_copy(url: str, path: Path) -> float:
 
 
 async def measure(rows: int, bootstrap: str, server: str, *, second: bool, broker_pid: int) -> None:
-    name = f"settle_bench_importer_{uuid.uuid4().hex[:8]}"
-    admin = create_async_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = f"{server}/{name}"
-    folder = Path(tempfile.mkdtemp(prefix="settle-bench-"))
-    path = folder / "export.csv"
-    write_export(path, rows)
+    with tempfile.TemporaryDirectory(prefix="settle-bench-") as folder:
+        path = Path(folder) / "export.csv"
+        write_export(path, rows)
+        async with scratch_database(server, "settle_bench_importer") as url:
+            await measure_on(url, path, rows, bootstrap, second=second, broker_pid=broker_pid)
+
+
+async def measure_on(
+    url: str, path: Path, rows: int, bootstrap: str, *, second: bool, broker_pid: int
+) -> None:
     engine = create_engine(url)
     relay: RelayProcess | None = None
     try:
@@ -282,7 +279,7 @@ async def measure(rows: int, bootstrap: str, server: str, *, second: bool, broke
         tune_garbage_collection()  # as the importer service does once it has started
         relay = RelayProcess(url, bootstrap)
         await relay.wait_ready()
-        meter = CpuMeter(admin, name, broker_pid, relay.pid)
+        meter = CpuMeter(engine, broker_pid, relay.pid)
         first_s, first_events, counts = await import_and_publish(
             ctx, engine, relay, path, "adm-bench", meter
         )
@@ -322,10 +319,6 @@ async def measure(rows: int, bootstrap: str, server: str, *, second: bool, broke
         if relay is not None:
             relay.kill()  # still running only when the bench failed
         await engine.dispose()
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def main() -> None:
