@@ -64,8 +64,12 @@ async def wait_for_broker(bootstrap: str, timeout_s: float = 30.0) -> str:
     """Wait until the broker answers; returns its cluster id."""
     deadline = asyncio.get_running_loop().time() + timeout_s
     last: Exception | None = None
+    host, _, port = bootstrap.split(",")[0].rpartition(":")
     while asyncio.get_running_loop().time() < deadline:
         try:
+            # The port first: a Kafka client logs every refused connection as an error.
+            _, writer = await asyncio.open_connection(host, int(port))
+            writer.close()
             return await cluster_id(bootstrap)
         except Exception as exc:
             last = exc
