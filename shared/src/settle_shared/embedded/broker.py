@@ -70,6 +70,7 @@ async def wait_for_broker(bootstrap: str, timeout_s: float = 30.0) -> str:
             # The port first: a Kafka client logs every refused connection as an error.
             _, writer = await asyncio.open_connection(host, int(port))
             writer.close()
+            await writer.wait_closed()
             return await cluster_id(bootstrap)
         except Exception as exc:
             last = exc
