@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from settle_shared.kafka import cluster_id
+from settle_shared.net import port_open
 
 
 class BrokerUnavailable(RuntimeError):
@@ -66,13 +67,13 @@ async def wait_for_broker(bootstrap: str, timeout_s: float = 30.0) -> str:
     last: Exception | None = None
     host, _, port = bootstrap.split(",")[0].rpartition(":")
     while asyncio.get_running_loop().time() < deadline:
-        try:
-            # The port first: a Kafka client logs every refused connection as an error.
-            _, writer = await asyncio.open_connection(host, int(port))
-            writer.close()
-            await writer.wait_closed()
-            return await cluster_id(bootstrap)
-        except Exception as exc:
-            last = exc
-            await asyncio.sleep(0.2)
+        # The port first: a Kafka client logs every refused connection as an error.
+        if not await asyncio.to_thread(port_open, host, int(port)):
+            last = ConnectionRefusedError(f"nothing listens on {host}:{port}")
+        else:
+            try:
+                return await cluster_id(bootstrap)
+            except Exception as exc:
+                last = exc
+        await asyncio.sleep(0.2)
     raise BrokerUnavailable(f"broker at {bootstrap} did not answer in {timeout_s:.0f} s: {last!r}")
