@@ -99,6 +99,7 @@ class EventConsumer:
         settings: ServiceSettings,
         clock: Clock,
         after_commit: Callable[[Sequence[ReceivedEvent]], None] | None = None,
+        dead_letters: tuple[type[Exception], ...] = (),
     ) -> None:
         self.group_id = group_id
         self.topics = list(topics)
@@ -114,6 +115,8 @@ class EventConsumer:
         # Called after the effects committed and before the offsets are: a seam for
         # metrics and for the crash tests that prove redelivery is harmless.
         self._after_commit = after_commit
+        # A service's refusals that no retry can change (its errors.DEAD_LETTER_ERRORS).
+        self._permanent = (EnvelopeError, PermanentError, *dead_letters)
         self._subscribe(settings)
 
     def _subscribe(self, settings: ServiceSettings) -> None:
@@ -163,7 +166,7 @@ class EventConsumer:
                 async with transaction(self._sessions) as session:
                     done = await self._apply(session, [decoded])
                 return done[0] if done else None
-            except (EnvelopeError, PermanentError) as exc:
+            except self._permanent as exc:
                 error = exc
                 break
             except Exception as exc:

@@ -126,9 +126,11 @@ class ServiceRuntime:
         handler: Handler | None = None,
         *,
         batch_handler: BatchHandler | None = None,
+        dead_letters: tuple[type[Exception], ...] = (),
     ) -> EventConsumer:
         """Subscribe one consumer group to `topics` (one group per service joins once), with a
-        handler per event or one per batch."""
+        handler per event or one per batch. Errors of a `dead_letters` type go to the
+        dead-letter topic at once, without retries."""
         consumer = EventConsumer(
             group_id=group_id,
             topics=topics,
@@ -140,6 +142,7 @@ class ServiceRuntime:
             settings=self.settings,
             clock=self.clock,
             after_commit=self.after_commit,
+            dead_letters=dead_letters,
         )
         self.consumers.append(consumer)
         return consumer

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from faststream.kafka import TestKafkaBroker
+from faststream.kafka import KafkaMessage, TestKafkaBroker
 
 from settle_shared.consumer import PermanentError, ReceivedEvent
 from settle_shared.db import new_metadata
@@ -169,4 +169,54 @@ async def test_the_relay_publishes_staged_events_through_the_test_broker(sqlite_
         assert await runtime.relay.publish_pending() == 1
         assert await runtime.relay.publish_pending() == 0  # marked: never twice
     assert [body["invoice_id"] for body in received] == ["inv-9"]
+    await runtime.engine.dispose()
+
+
+class UnknownAdministration(Exception):
+    """A service's own refusal, named in its errors.DEAD_LETTER_ERRORS."""
+
+
+async def test_a_service_error_named_as_dead_letter_is_not_retried(sqlite_database):
+    attempts: list[str] = []
+
+    async def refuse_unknown(session, received: ReceivedEvent) -> None:
+        attempts.append(received.payload.invoice_id)
+        if received.payload.administration_id == "unknown":
+            raise UnknownAdministration("unknown administration")
+
+    def refusing_setup(runtime: ServiceRuntime) -> None:
+        runtime.consume(
+            "refusing-group",
+            ["importer.invoices.v1"],
+            refuse_unknown,
+            dead_letters=(UnknownAdministration,),
+        )
+
+    spec = ServiceSpec(
+        name="example",
+        description="example",
+        settings_cls=ServiceSettings,
+        metadata=metadata,
+        migrations_dir=Path("unused"),
+        setup=refusing_setup,
+    )
+    runtime = build_runtime(
+        spec,
+        ServiceSettings(
+            database_url=sqlite_database, consumer_retry_backoff_s=0, consumer_max_attempts=3
+        ),
+    )
+    async with runtime.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    dead = []
+
+    @runtime.broker.subscriber("importer.invoices.v1.dlt")
+    async def catch(body: dict, message: KafkaMessage) -> None:
+        dead.append((body["invoice_id"], message.headers.get("dlt_error")))
+
+    async with TestKafkaBroker(runtime.broker):
+        await publish(runtime, changed("inv-9", "1.00", administration="unknown"), "evt-9")
+    # Tried in its batch, then once alone: no third try for a refusal no retry can change.
+    assert attempts == ["inv-9", "inv-9"]
+    assert dead == [("inv-9", "UnknownAdministration: unknown administration")]
     await runtime.engine.dispose()
