@@ -1,6 +1,10 @@
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
+
 from settle_shared.db import aware
+
+pytestmark = pytest.mark.unit
 
 
 def test_a_time_sqlite_handed_back_without_zone_is_read_as_utc() -> None:

@@ -11,6 +11,8 @@ import uvicorn
 from settle_shared.cli import serving
 from settle_shared.service import load_service
 
+pytestmark = pytest.mark.unit
+
 
 def test_a_worker_imports_only_the_service_it_serves() -> None:
     # Each worker starts by importing; the other services' code (the messaging service's PDF

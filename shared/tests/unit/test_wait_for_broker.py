@@ -8,6 +8,8 @@ import pytest
 from settle_shared.embedded.broker import BrokerUnavailable, wait_for_broker
 from settle_shared.net import free_port
 
+pytestmark = pytest.mark.unit
+
 
 async def test_a_broker_that_never_answers_is_a_clear_error_without_a_log_of_refusals(
     caplog: pytest.LogCaptureFixture,

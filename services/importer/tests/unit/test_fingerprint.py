@@ -9,6 +9,8 @@ import pytest
 from settle_importer.domain import ImportedInvoice, invoice_fingerprint
 from settle_importer.domain.fingerprint import fixed_half
 
+pytestmark = pytest.mark.unit
+
 STORED = [
     (
         ImportedInvoice(

@@ -24,6 +24,8 @@ from settle_importer.sources.moneybird import (
     record_from_sales_invoice,
 )
 
+pytestmark = pytest.mark.unit
+
 DATA = Path(__file__).parent.parent / "data" / "moneybird"
 BASE = "https://moneybird.test/api/v2"
 TOKEN = "mb-secret-token-84ec207ad0154a508f798e615a998ac1"
