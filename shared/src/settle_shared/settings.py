@@ -9,6 +9,8 @@ from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "change-me"  # noqa: S105 - the value refused outside development
+# The shortest secret production accepts: 256 bits, what an HMAC-SHA256 key should carry.
+MIN_SECRET_BYTES = 32
 
 
 class SettingsError(RuntimeError):
@@ -79,21 +81,27 @@ class ServiceSettings(BaseSettings):
     )
     service_token: SecretStr = Field(
         SecretStr(PLACEHOLDER_SECRET),
-        description="shared secret for service-to-service calls; must be set in production",
+        description="shared secret for service-to-service calls; production needs 32 bytes or more",
     )
 
     @model_validator(mode="after")
-    def _no_placeholder_secret_in_production(self) -> ServiceSettings:
+    def _real_secrets_in_production(self) -> ServiceSettings:
         # Every secret of every service: a subclass's own secrets are covered by declaring
         # their development default as (or starting with) the placeholder.
         if self.environment != "production":
             return self
         for name in type(self).model_fields:
             value = getattr(self, name)
-            if isinstance(value, SecretStr) and value.get_secret_value().startswith(
-                PLACEHOLDER_SECRET
-            ):
+            if not isinstance(value, SecretStr):
+                continue
+            secret = value.get_secret_value()
+            if secret.startswith(PLACEHOLDER_SECRET):
                 raise ValueError(f"{name}: set a real secret in production")
+            if len(secret.encode()) < MIN_SECRET_BYTES:
+                raise ValueError(
+                    f"{name}: use at least {MIN_SECRET_BYTES} bytes in production "
+                    f"(it has {len(secret.encode())})"
+                )
         return self
 
 
