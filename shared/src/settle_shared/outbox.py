@@ -499,7 +499,10 @@ class OutboxRelay:
                 (self._batches, sa.func.coalesce(sa.func.sum(self._batches.c.events), 0)),
             ):
                 published = ~sa.exists().where(pending.c.seq == table.c.seq)
-                count += await session.scalar(sa.select(events).where(published)) or 0
+                # FROM named: the NOT EXISTS alone correlates the table away (no FROM at all).
+                count += (
+                    await session.scalar(sa.select(events).select_from(table).where(published)) or 0
+                )
                 await session.execute(
                     sa.insert(pending).from_select(["seq"], sa.select(table.c.seq).where(published))
                 )
