@@ -1,5 +1,6 @@
 """The embedded stack as a user starts it: `settle up`, health through HTTP, Ctrl-C, again."""
 
+import json
 import sqlite3
 
 import httpx
@@ -27,9 +28,20 @@ def test_the_stack_starts_answers_stops_cleanly_and_keeps_its_data(tmp_path):
     for name in discover_services():
         assert (var / f"{name}.db").exists(), f"{name} has no database under var/"
     assert port_open("127.0.0.1", ports["smtp"]), "the local SMTP server is not listening"
+    for name in discover_services():
+        # The summary names the log files where they are, under the --var given.
+        assert f"(log: {var / 'log' / name}.log)" in stack.output
 
     output = stack.stop()
     assert "stopped; data kept" in output
+    for name in discover_services():
+        # Every service log is JSON lines: no colour codes, no line of another shape, and
+        # no warning about topics the stack made itself.
+        lines = (var / "log" / f"{name}.log").read_text().splitlines()
+        assert lines, f"{name}.log is empty"
+        records = [json.loads(line) for line in lines]
+        assert all(record["service"] == name for record in records)
+        assert not [r for r in records if "Auto create topics" in r["event"]]
     for port in ports.values():
         if port:
             assert not port_open("127.0.0.1", port), f"something still listens on {port}"

@@ -17,6 +17,20 @@ from settle_shared.settings import ServiceSettings
 log = get_logger(__name__)
 
 
+class _TopicsMadeByUs(logging.Filter):
+    """Drops FastStream's "Auto create topics is disabled" warning: a service creates the
+    catalogue's topics itself before its subscribers start, so the warning is never news."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Auto create topics is disabled")
+
+
+# FastStream's own logger carries a coloured handler of its own; this one propagates to the
+# root handler of settle_shared.logs, so broker lines are JSON like every other line.
+BROKER_LOGGER = logging.getLogger("settle.broker")
+BROKER_LOGGER.addFilter(_TopicsMadeByUs())
+
+
 def create_broker(settings: ServiceSettings, *, client_id: str) -> KafkaBroker:
     """A broker that never creates topics behind our back (FastStream would make them with
     one partition) and waits for every replica (`acks=all`)."""
@@ -26,6 +40,7 @@ def create_broker(settings: ServiceSettings, *, client_id: str) -> KafkaBroker:
         acks="all",
         enable_idempotence=settings.kafka_idempotence,
         allow_auto_create_topics=False,
+        logger=BROKER_LOGGER,
         # FastStream logs every message at the broker's level; per-message lines are debug.
         log_level=logging.DEBUG,
     )

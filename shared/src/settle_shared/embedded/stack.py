@@ -129,7 +129,6 @@ class Stack:
             "http_host": self.config.host,
             "http_port": str(self.ports[spec.name]),
             "clock_file": str(self.config.clock_file),
-            "log_format": "console",
             # The stack starts no `settle relay`: every service publishes its own outbox.
             "outbox_relay_in_process": "true",
         }
@@ -238,7 +237,7 @@ class Stack:
     def print_summary(self, seconds: float) -> None:
         say(f"ready in {seconds:.1f} s")
         for name in self.services:
-            say(f"  {name:<11} {self.urls[name]}   (log: var/log/{name}.log)")
+            say(f"  {name:<11} {self.urls[name]}   (log: {self.config.var_dir / 'log' / name}.log)")
         say(f"  {'kafka':<11} {self.config.bootstrap}   (embedded, memory only)")
         say(
             f"  {'smtp':<11} {self.config.host}:{self.config.smtp_port}   "
