@@ -12,6 +12,8 @@ from typing import Protocol
 
 
 class Clock(Protocol):
+    """Where business time comes from."""
+
     def now(self) -> datetime:
         """The current business time, timezone-aware (UTC)."""
         ...
@@ -23,6 +25,8 @@ def today(clock: Clock, tz: tzinfo) -> date:
 
 
 class SystemClock:
+    """Real time."""
+
     def now(self) -> datetime:
         return datetime.now(UTC)
 

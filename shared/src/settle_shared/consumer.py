@@ -47,6 +47,8 @@ class PermanentError(Exception):
 
 @dataclass(frozen=True)
 class ReceivedEvent:
+    """An event as a handler gets it: envelope, typed payload, and where it was read."""
+
     envelope: Envelope
     payload: Event
     topic: str

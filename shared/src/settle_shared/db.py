@@ -1,5 +1,6 @@
-"""Async SQLAlchemy for PostgreSQL (asyncpg) and SQLite (aiosqlite), and the two tables every
-service has: the outbox of events to publish and the inbox of events already processed."""
+"""Async SQLAlchemy for PostgreSQL (asyncpg) and SQLite (aiosqlite): engines, sessions and
+transactions, and the tables every service has for its events: the outbox (events to publish,
+with its batch rows, pending queue and broker row) and the inbox (events already processed)."""
 
 from __future__ import annotations
 
@@ -53,18 +54,20 @@ SEQ = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 def new_metadata() -> sa.MetaData:
     """A service's own metadata, holding the outbox and inbox next to its tables."""
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
-    define_messaging_tables(metadata)
+    define_outbox_and_inbox_tables(metadata)
     return metadata
 
 
-def define_messaging_tables(metadata: sa.MetaData) -> None:
+def define_outbox_and_inbox_tables(metadata: sa.MetaData) -> None:
+    """Add the outbox tables and the inbox to a service's metadata (see the module docstring)."""
     sa.Table(
         "outbox",
         metadata,
         # The sequence is the publication order: events of one key leave in commit order.
         sa.Column("seq", SEQ, primary_key=True),
-        # Not unique-indexed: ids are random UUIDs made here, and such an index costs more
-        # to keep than the rest of a bulk insert. Consumers deduplicate by it in their inbox.
+        # Not unique-indexed: ids are random UUIDs made here, and such an index slows bulk
+        # inserts (docs/operations.md, Performance notes). Consumers deduplicate by it in
+        # their inbox.
         sa.Column("event_id", sa.String(64), nullable=False),
         sa.Column("topic", sa.String(200), nullable=False),
         sa.Column("key", sa.String(200), nullable=False),
@@ -77,8 +80,8 @@ def define_messaging_tables(metadata: sa.MetaData) -> None:
         "outbox_batches",
         metadata,
         # Many events of one write in one row (an import chunk, a daily run): numbered from
-        # the outbox's own sequence, so single events and batches leave in commit order. A row
-        # per event cost the database and the relay several times what sending it costs.
+        # the outbox's own sequence, so single events and batches leave in commit order, at a
+        # fraction of a row's cost per event.
         sa.Column("seq", SEQ, primary_key=True, autoincrement=False),
         sa.Column("events", sa.Integer, nullable=False),
         # The headers every event of the batch shares, as JSON; each record adds its own id,
@@ -91,8 +94,7 @@ def define_messaging_tables(metadata: sa.MetaData) -> None:
         "outbox_pending",
         metadata,
         # What the relay has yet to publish. A narrow queue beside the outbox: publishing
-        # deletes this small row instead of rewriting the whole event row (and its indexes),
-        # which made marking an event published cost more than sending it.
+        # deletes this small row instead of rewriting the whole event row (and its indexes).
         sa.Column("seq", SEQ, primary_key=True, autoincrement=False),
     )
     sa.Table(
@@ -135,6 +137,7 @@ def inbox_table(metadata: sa.MetaData) -> sa.Table:
 
 
 def is_sqlite(url: str) -> bool:
+    """Whether a database URL points at SQLite (else PostgreSQL)."""
     return make_url(url).get_backend_name() == "sqlite"
 
 
@@ -168,7 +171,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         return engine
     kwargs.setdefault("pool_size", 10)
-    # No pre-ping: it is a round trip per checkout (a tenth of a UI request's time). After a
+    # No pre-ping: it is a round trip per checkout (docs/operations.md). After a
     # PostgreSQL restart the first statement on a dead connection fails, and SQLAlchemy then
     # discards every pooled connection older than that failure; consumers retry, a UI request
     # is answered 500 once per process. Recycling replaces connections that a firewall or an
@@ -178,6 +181,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions whose objects stay readable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
@@ -191,5 +195,6 @@ async def transaction(
 
 
 async def check_database(engine: AsyncEngine) -> None:
+    """Raise unless the database answers (the readiness check)."""
     async with engine.connect() as conn:
         await conn.execute(sa.text("SELECT 1"))

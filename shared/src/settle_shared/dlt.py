@@ -18,6 +18,8 @@ REPLAY_GROUP = "settle-dlt-replay"
 
 @dataclass(frozen=True)
 class ReplayResult:
+    """How many events a replay sent back, from which dead-letter topic."""
+
     replayed: int
     topic: str
 

@@ -49,6 +49,9 @@ class EnvelopeError(ValueError):
 
 @dataclass(frozen=True)
 class Envelope:
+    """One event with its CloudEvents attributes and Settle's headers; `data` is the payload's
+    JSON and `key` the record key (the aggregate whose events stay in order)."""
+
     id: str
     type: str
     source: str

@@ -80,8 +80,8 @@ class RequestMetrics:
     `X-Correlation-ID`, or a new one, bound to every log line and returned in the response.
 
     Plain ASGI rather than `@app.middleware("http")`: Starlette's BaseHTTPMiddleware runs the
-    app in a task of its own and re-streams the response, which cost a fifth of the gateway's
-    CPU per request."""
+    app in a task of its own and re-streams the response, a large share of a request's CPU
+    (docs/operations.md, Performance notes)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

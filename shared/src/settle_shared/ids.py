@@ -15,13 +15,16 @@ def uuid_text(raw: bytes, version: int) -> str:
 
 def uuid_texts(raw: bytes, version: int) -> list[str]:
     """``uuid_text`` of every 16 bytes of ``raw``, from one conversion to hex."""
-    h, v = raw.hex(), _HEX_DIGITS[version]
-    return [_formatted(h, s, v) for s in range(0, len(h) - 31, 32)]
+    digits, version_digit = raw.hex(), _HEX_DIGITS[version]
+    return [_formatted(digits, start, version_digit) for start in range(0, len(digits) - 31, 32)]
 
 
-def _formatted(h: str, s: int, v: str) -> str:
-    # The UUID in the 32 hex digits of h from s on, with version digit v and the variant.
+def _formatted(digits: str, start: int, version_digit: str) -> str:
+    # The UUID in the 32 hex digits of `digits` from `start` on, with its version digit and
+    # the variant.
     return (
-        f"{h[s : s + 8]}-{h[s + 8 : s + 12]}-{v}{h[s + 13 : s + 16]}-"
-        f"{_VARIANT[h[s + 16]]}{h[s + 17 : s + 20]}-{h[s + 20 : s + 32]}"
+        f"{digits[start : start + 8]}-{digits[start + 8 : start + 12]}-"
+        f"{version_digit}{digits[start + 13 : start + 16]}-"
+        f"{_VARIANT[digits[start + 16]]}{digits[start + 17 : start + 20]}-"
+        f"{digits[start + 20 : start + 32]}"
     )

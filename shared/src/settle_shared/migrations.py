@@ -15,6 +15,7 @@ from settle_shared.db import SEQ, is_sqlite
 
 
 def alembic_config(migrations_dir: Path, database_url: str) -> Config:
+    """Alembic's configuration for a service's migrations folder and database."""
     config = Config()
     config.set_main_option("script_location", str(migrations_dir))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
@@ -69,7 +70,10 @@ def run_env(target_metadata: sa.MetaData) -> None:
 
 
 def create_messaging_tables() -> None:
-    """The outbox and inbox, for a service's first migration (`op` calls, both backends)."""
+    """The outbox and inbox, for a service's first migration (`op` calls, both backends).
+
+    "Messaging" as in events between services: every service has these tables, not only the
+    messaging service."""
     from alembic import op
 
     op.create_table(
@@ -107,7 +111,7 @@ def create_messaging_tables() -> None:
 def create_outbox_queue() -> None:
     """Unpublished events move from a mark on each outbox row to the narrow `outbox_pending`
     queue, and the cluster they went to into `outbox_broker` (one row). The unique index on
-    event ids goes: they are random UUIDs, and the index made bulk inserts twice as costly."""
+    event ids goes: they are random UUIDs, and the index slowed bulk inserts."""
     from alembic import op
 
     op.create_table(
@@ -137,6 +141,8 @@ def create_outbox_queue() -> None:
 
 
 def drop_outbox_queue() -> None:
+    """Undo `create_outbox_queue`: outbox rows get their published marks back (every event
+    no longer pending counts as published to the last known cluster)."""
     from alembic import op
 
     with op.batch_alter_table("outbox") as batch:
@@ -162,8 +168,8 @@ def drop_outbox_queue() -> None:
 
 def create_outbox_batches() -> None:
     """`outbox_batches`: many events of one write in one row. On PostgreSQL the records are
-    compressed with lz4 where the server has it (a third of the size, for less CPU than the
-    default compression)."""
+    compressed with lz4 where the server has it (smaller, for less CPU than the default
+    compression)."""
     from alembic import op
 
     op.create_table(
@@ -202,6 +208,7 @@ def drop_outbox_batches() -> None:
 
 
 def drop_messaging_tables() -> None:
+    """Undo `create_messaging_tables`."""
     from alembic import op
 
     op.drop_table("inbox")

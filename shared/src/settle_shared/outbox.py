@@ -189,8 +189,8 @@ class Outbox:
     async def _copy(
         self, session: AsyncSession, envelopes: Sequence[tuple[str, Envelope]], now: datetime
     ) -> None:
-        """COPY outbox rows and queue them: several times faster than a multi-row INSERT for
-        many envelopes, on the session's own connection, so inside its transaction. COPY
+        """COPY outbox rows and queue them (faster than a multi-row INSERT for many
+        envelopes), on the session's own connection, so inside its transaction. COPY
         returns no sequence numbers, so they are taken from the sequence first; that query
         also begins the driver's transaction, which COPY (bypassing SQLAlchemy) joins."""
         connection = await session.connection()

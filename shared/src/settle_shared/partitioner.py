@@ -3,8 +3,8 @@ modulo the partition count), the same choice the Java client, aiokafka and FastS
 
 The relay picks partitions itself so it can fill one record batch per partition; it must pick
 exactly what any other producer of the same key would. The hash comes from `murmurhash2`
-(native code): in pure Python it was a third of the relay's time, as every imported invoice is
-one record. A test compares it with aiokafka's own."""
+(native code), as the relay hashes the key of every record it sends. A test compares it with
+aiokafka's own."""
 
 from __future__ import annotations
 

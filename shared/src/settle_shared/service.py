@@ -295,8 +295,8 @@ async def ensure_catalogue_topics(settings: ServiceSettings) -> None:
 
 
 # Collect the youngest generation every 50,000 allocations instead of 700, and the oldest
-# rarely: an import or a daily run allocates millions of short-lived objects, and with the
-# defaults a fifth of an import's CPU went to collections (most of them full ones).
+# rarely: an import or a daily run allocates millions of short-lived objects, which the
+# default thresholds collect over and over (docs/operations.md, Performance notes).
 GC_THRESHOLDS = (50_000, 50, 1000)
 
 

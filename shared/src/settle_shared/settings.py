@@ -105,10 +105,10 @@ class ServiceSettings(BaseSettings):
         return self
 
 
-S = TypeVar("S", bound=BaseSettings)
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
 
-def load_settings(cls: type[S], **overrides: Any) -> S:
+def load_settings(cls: type[SettingsT], **overrides: Any) -> SettingsT:
     """Build settings from the environment, naming the variable when one is wrong."""
     try:
         return cls(**overrides)

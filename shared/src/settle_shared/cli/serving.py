@@ -28,8 +28,8 @@ def serve_workers(config: uvicorn.Config) -> None:
     """What `uvicorn.run` does for workers > 1, with TCP_NODELAY on the listening socket.
 
     Uvicorn binds that socket itself, and asyncio sets TCP_NODELAY only on connections from
-    sockets it created; without it each response (headers and body written separately) waited
-    for the client's delayed ACK, ~40 ms. Linux passes the option on to accepted connections."""
+    sockets it created; without it each response (headers and body written separately) waits
+    for the client's delayed ACK. Linux passes the option on to accepted connections."""
     # Uvicorn's supervisor kills a worker that leaves its health ping unanswered for
     # `timeout_worker_healthcheck` (5 s by default). A worker starting beside busy ones on a
     # loaded machine can take longer than that to import; killed and restarted, it never came

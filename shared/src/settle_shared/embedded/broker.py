@@ -19,7 +19,7 @@ from settle_shared.net import port_open
 
 
 class BrokerUnavailable(RuntimeError):
-    pass
+    """The embedded broker is not installed, or did not answer in time."""
 
 
 def tansu_binary() -> Path:

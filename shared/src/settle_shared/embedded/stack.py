@@ -32,6 +32,8 @@ STOP_GRACE_S = 10.0
 
 @dataclass
 class StackConfig:
+    """Where the stack keeps its files and which ports it uses (`settle up`'s options)."""
+
     var_dir: Path = Path("var")
     host: str = "127.0.0.1"
     kafka_port: int = 9092
@@ -52,7 +54,10 @@ class StackConfig:
 
 
 @dataclass
-class Child:
+class ChildProcess:
+    """One service (or the local mailbox) as a process of the stack, with its log file and
+    the times it was restarted."""
+
     name: str
     command: list[str]
     env: dict[str, str]
@@ -88,17 +93,20 @@ class Child:
 
 
 def say(message: str) -> None:
+    """A line for the person who started the stack."""
     print(f"settle | {message}", flush=True)
 
 
 class Stack:
+    """The embedded broker, the local mailbox and every service, started and watched over."""
+
     def __init__(self, config: StackConfig, services: dict[str, ServiceSpec] | None = None):
         self.config = config
         self.config.var_dir = config.var_dir.resolve()
         self.services = services if services is not None else discover_services()
         self.ports = self._assign_ports()
         self.urls = {name: f"http://{config.host}:{port}" for name, port in self.ports.items()}
-        self.children: dict[str, Child] = {}
+        self.children: dict[str, ChildProcess] = {}
         self.broker: subprocess.Popen[bytes] | None = None
         self._broker_log: IO[bytes] | None = None
         self._stopping = False
@@ -168,7 +176,7 @@ class Stack:
         say(f"broker ready on {self.config.bootstrap} (cluster {cluster}, {len(created)} topics)")
 
     def start_mailbox(self) -> None:
-        child = Child(
+        child = ChildProcess(
             name="mailbox",
             command=[
                 sys.executable,
@@ -188,7 +196,7 @@ class Stack:
         self.children["mailbox"] = child
 
     def start_service(self, spec: ServiceSpec) -> None:
-        child = self.children.get(spec.name) or Child(
+        child = self.children.get(spec.name) or ChildProcess(
             name=spec.name,
             command=[sys.executable, "-m", "settle_shared.cli.main", "serve", spec.name],
             env=self.service_env(spec),
@@ -271,7 +279,7 @@ class Stack:
                 if not child.running():
                     self.revive(child)
 
-    def revive(self, child: Child) -> None:
+    def revive(self, child: ChildProcess) -> None:
         """Restart a piece that exited, unless it keeps failing."""
         now = time.monotonic()
         child.restarts = [t for t in child.restarts if now - t < 60] + [now]

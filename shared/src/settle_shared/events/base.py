@@ -29,6 +29,7 @@ class Topic:
 
 
 def dead_letter_topic(topic: str) -> str:
+    """Where a topic's events go when a consumer cannot process them."""
     return f"{topic}.dlt"
 
 

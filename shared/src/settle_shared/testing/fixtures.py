@@ -51,6 +51,7 @@ async def pg_database(postgres_url: str) -> AsyncIterator[str]:
 
 @pytest.fixture
 def sqlite_database(tmp_path: Path) -> str:
+    """A SQLite database file of one test, in its temporary folder."""
     return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
 
 
@@ -63,4 +64,5 @@ def any_database(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def unique_topic() -> str:
+    """A topic name no other test uses."""
     return f"test.{uuid.uuid4().hex[:10]}.v1"

@@ -21,6 +21,8 @@ from settle_shared.service import ServiceRuntime, ServiceSpec, build_runtime
 
 @dataclass
 class ServiceHarness:
+    """A running service in a test: its runtime, and an HTTP client for its API."""
+
     runtime: ServiceRuntime
     client: httpx.AsyncClient
 
