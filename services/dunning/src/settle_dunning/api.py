@@ -3,7 +3,6 @@ steps, attention items and the daily run. Every path is scoped by administration
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -16,19 +15,13 @@ from settle_dunning.adapters.codec import flow_to_json
 from settle_dunning.application import control
 from settle_dunning.application.context import DunningContext
 from settle_dunning.application.daily_run import run_day
-from settle_dunning.application.errors import FlowExists, FlowInUse, NotFound
 from settle_dunning.domain import (
     WORKDAYS,
     AdministrationPause,
-    BusinessDateBeforeLastRun,
     DebtorPause,
-    DunningError,
     DunningState,
     Flow,
     FlowDraft,
-    InvalidFlow,
-    NoMatchingFlow,
-    RescheduleInPast,
     StepDraft,
 )
 from settle_dunning.domain.flows import DEFAULT_MIN_DAYS_BETWEEN_REMINDERS
@@ -227,60 +220,9 @@ class AttentionPageOut(BaseModel):
     next_after: int | None = Field(description="pass as `after` for the next page")
 
 
-# --- errors -----------------------------------------------------------------------------
-
-_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def _location(field: str) -> list[str | int]:
-    """`steps[2].channels[0]` -> ["body", "steps", 2, "channels", 0]."""
-    loc: list[str | int] = ["body"]
-    for name, index in _PART.findall(field):
-        loc.append(int(index) if index else name)
-    return loc
-
-
-_STATUS: list[tuple[type[DunningError], int]] = [
-    (NotFound, 404),
-    (InvalidFlow, 422),
-    (RescheduleInPast, 422),
-    (FlowExists, 409),
-    (FlowInUse, 409),
-    (BusinessDateBeforeLastRun, 409),
-    (NoMatchingFlow, 409),
-]
-
-
-def status_of(error: DunningError) -> int:
-    """The HTTP status of a refusal: the one place domain errors meet HTTP.
-
-    Anything not listed is a refusal of the invoice's current state (settled, in
-    collection, paused, nothing planned, ...): 409 Conflict.
-    """
-    for kind, status in _STATUS:
-        if isinstance(error, kind):
-            return status
-    return 409
-
-
-async def _dunning_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DunningError)
-    if isinstance(exc, InvalidFlow):
-        detail: Any = [
-            {"loc": _location(e.field), "msg": e.message, "type": "invalid_flow"}
-            for e in exc.errors
-        ]
-    elif isinstance(exc, RescheduleInPast):
-        detail = [{"loc": ["body", "to"], "msg": str(exc), "type": "reschedule_in_past"}]
-    else:
-        detail = str(exc)
-    return JSONResponse({"detail": detail}, status_code=status_of(exc))
-
-
 def install(app: FastAPI) -> None:
-    """Add the routes and the error mapping to the service's app."""
+    """Add the routes to the service's app."""
     app.include_router(router)
-    app.add_exception_handler(DunningError, _dunning_error)
 
 
 # --- administration and runs --------------------------------------------------------------

@@ -7,13 +7,13 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from settle_dunning import api
+from settle_dunning import api, errors
+from settle_dunning.adapters.tables import metadata
 from settle_dunning.application.context import DunningContext
 from settle_dunning.application.daily_run import run_due_days
 from settle_dunning.application.facts import apply_importer_fact
 from settle_dunning.application.messaging import apply_messaging_event
 from settle_dunning.cli import cli
-from settle_dunning.db import metadata
 from settle_dunning.settings import DunningSettings
 from settle_shared.clock import clock_from_settings
 from settle_shared.consumer import ReceivedEvent
@@ -55,8 +55,14 @@ def setup(runtime: ServiceRuntime) -> None:
         else:
             await apply_importer_fact(ctx, session, received)
 
-    runtime.consume(CONSUMER_GROUP, [INVOICES.name, DEBTORS.name, MESSAGES.name], handle)
+    runtime.consume(
+        CONSUMER_GROUP,
+        [INVOICES.name, DEBTORS.name, MESSAGES.name],
+        handle,
+        dead_letters=errors.DEAD_LETTER_ERRORS,
+    )
     api.install(runtime.app)
+    errors.install(runtime.app)
 
     async def daily_run_loop(stop: asyncio.Event) -> None:
         while not stop.is_set():

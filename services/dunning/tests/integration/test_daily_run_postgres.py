@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from settle_dunning.adapters.tables import debtors, dunning_states, executed_steps
 from settle_dunning.app import SERVICE, context_for
 from settle_dunning.application.daily_run import run_day
-from settle_dunning.db import debtors, dunning_states, executed_steps
 from settle_dunning.domain import (
     Debtor,
     DebtorType,

@@ -25,7 +25,7 @@ from settle_dunning.adapters.codec import (
     state_columns,
     state_from_json,
 )
-from settle_dunning.db import (
+from settle_dunning.adapters.tables import (
     administrations,
     attention_items,
     credit_notes,

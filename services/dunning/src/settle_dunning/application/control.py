@@ -13,7 +13,6 @@ from typing import Any
 from settle_dunning.adapters.codec import administration_from_row
 from settle_dunning.adapters.repository import DunningRepository
 from settle_dunning.application.context import DunningContext
-from settle_dunning.application.errors import FlowExists, FlowInUse, NotFound
 from settle_dunning.application.publishing import Changes
 from settle_dunning.domain import (
     AdministrationPause,
@@ -22,6 +21,9 @@ from settle_dunning.domain import (
     DunningState,
     Flow,
     FlowDraft,
+    FlowExists,
+    FlowInUse,
+    NotFound,
     build_flow,
     perform_step_now,
     plan_next_step,

@@ -21,12 +21,12 @@ from datetime import date
 
 from settle_dunning.adapters.codec import administration_from_row
 from settle_dunning.application.context import DunningContext
-from settle_dunning.application.errors import NotFound
 from settle_dunning.application.publishing import Changes
 from settle_dunning.domain import (
     Administration,
     AdministrationPause,
     Flow,
+    NotFound,
     check_business_date,
     due_steps,
     run_daily,
