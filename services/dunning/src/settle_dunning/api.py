@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
@@ -17,6 +17,7 @@ from settle_dunning.application.context import DunningContext
 from settle_dunning.application.daily_run import run_day
 from settle_dunning.domain import (
     WORKDAYS,
+    Administration,
     AdministrationPause,
     DebtorPause,
     DunningState,
@@ -228,9 +229,12 @@ def install(app: FastAPI) -> None:
 # --- administration and runs --------------------------------------------------------------
 
 
-def _administration_out(row: Any) -> AdministrationOut:
+def _administration_out(administration: Administration) -> AdministrationOut:
     return AdministrationOut(
-        id=row.id, pause=row.pause, paused_on=row.paused_on, last_run_date=row.last_run_date
+        id=administration.id,
+        pause=administration.pause.value,
+        paused_on=administration.paused_on,
+        last_run_date=administration.last_run_date,
     )
 
 
@@ -369,16 +373,16 @@ async def _invoice_out(ctx: DunningContext, administration_id: str, invoice_id: 
         planned=_planned(state, view.flow),
         executed=[
             ExecutedStepOut(
-                step_id=row.step_id,
-                executed_on=row.executed_on,
-                reason=row.reason,
-                channels=row.channels,
-                phase=row.phase,
-                cycle=row.cycle,
-                legally_required=row.legally_required,
-                message_request_id=row.message_request_id,
+                step_id=step.step_id,
+                executed_on=step.executed_on,
+                reason=step.reason.value,
+                channels=[c.value for c in step.channels],
+                phase=step.phase.code,
+                cycle=step.cycle,
+                legally_required=step.legally_required,
+                message_request_id=step.message_request_id,
             )
-            for row in view.executed
+            for step in view.executed
         ],
         skipped=[
             SkippedStepOut(
@@ -451,8 +455,21 @@ async def list_attention(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> AttentionPageOut:
     """Attention items, newest first, a keyset page at a time."""
-    rows = await control.attention_page(
+    found = await control.attention_page(
         ctx, administration_id, open_only=status == "open", after=after, limit=limit
     )
-    items = [AttentionItemOut.model_validate(row._mapping, from_attributes=False) for row in rows]
+    items = [
+        AttentionItemOut(
+            id=item.id,
+            subject=item.subject.value,
+            subject_id=item.subject_id,
+            reason=item.reason.value,
+            sentence=item.sentence,
+            invoice_ids=list(item.invoice_ids),
+            raised_at=item.raised_at,
+            resolved_at=item.resolved_at,
+            resolution=item.resolution,
+        )
+        for item in found
+    ]
     return AttentionPageOut(items=items, next_after=items[-1].id if len(items) == limit else None)

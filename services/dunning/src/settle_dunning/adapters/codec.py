@@ -6,11 +6,12 @@ invoice, and this is the hot path of the run.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from settle_dunning.domain import (
+    KIND_TO_TYPE,
     Administration,
     AdministrationPause,
     BlockReason,
@@ -22,7 +23,6 @@ from settle_dunning.domain import (
     DunningState,
     ExecutedStep,
     ExecutionReason,
-    FactVersion,
     Flow,
     FlowSelection,
     Invoice,
@@ -37,18 +37,10 @@ from settle_dunning.domain import (
     Step,
     Tone,
     Weekday,
+    fact_version,
 )
 
-# The importer's `version` orders the facts of one invoice; the domain orders facts by
-# (time, sequence), so every fact gets the same time and the version as its sequence.
-FACT_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-
 Json = dict[str, Any]
-
-
-def fact_version(version: int) -> FactVersion:
-    """The domain's version of an importer fact numbered `version`."""
-    return FactVersion(FACT_EPOCH, version)
 
 
 def _day(value: str | None) -> date | None:
@@ -122,7 +114,8 @@ def state_to_json(state: DunningState) -> Json:
 _PHASES: dict[str, Phase] = {}
 
 
-def _phase(code: str) -> Phase:
+def phase_of(code: str) -> Phase:
+    """The phase of a stored code."""
     # Phases are few; parsing each code once saves a regex per step on the hot path.
     phase = _PHASES.get(code)
     if phase is None:
@@ -148,14 +141,14 @@ def state_from_json(data: Json) -> DunningState:
             payment_condition=inv["payment_condition"],
         ),
         flow_id=data["flow_id"],
-        phase=_phase(data["phase"]),
+        phase=phase_of(data["phase"]),
         executed=tuple(
             ExecutedStep(
                 step_id=e["step_id"],
                 executed_on=date.fromisoformat(e["on"]),
                 reason=ExecutionReason(e["reason"]),
                 channels=tuple(Channel(c) for c in e["channels"]),
-                phase=_phase(e["phase"]),
+                phase=phase_of(e["phase"]),
                 cycle=e["cycle"],
                 legally_required=e["legal"],
                 message_request_id=e["request"],
@@ -252,7 +245,7 @@ def flow_from_json(data: Json) -> Flow:
                 offset_from=OffsetBasis(s["offset_from"]),
                 channels=tuple(Channel(c) for c in s["channels"]),
                 template_key=s["template_key"],
-                target_phase=_phase(s["target_phase"]),
+                target_phase=phase_of(s["target_phase"]),
                 minimum_open_amount=Decimal(s["minimum_open_amount"]),
                 legally_required=s["legally_required"],
             )
@@ -276,9 +269,6 @@ def flow_from_json(data: Json) -> Flow:
 
 # --- administrations and debtors --------------------------------------------------------
 
-KIND_TO_TYPE = {"business": DebtorType.B2B, "consumer": DebtorType.B2C}
-TYPE_TO_KIND = {value: key for key, value in KIND_TO_TYPE.items()}
-
 
 def administration_from_row(row: Any) -> Administration:
     """An `administrations` row as the domain sees it."""
@@ -288,6 +278,8 @@ def administration_from_row(row: Any) -> Administration:
         fallback_language=row.fallback_language,
         tone=Tone(row.tone),
         pause=AdministrationPause(row.pause),
+        paused_on=row.paused_on,
+        last_run_date=row.last_run_date,
     )
 
 

@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from settle_dunning.adapters.codec import TYPE_TO_KIND
 from settle_dunning.domain import (
+    TYPE_TO_KIND,
     AttentionAction,
     AttentionChange,
     DunningState,
@@ -64,7 +64,7 @@ def planning_changed(before: DunningState | None, after: DunningState) -> bool:
     return before is None or _planning(before) != _planning(after)
 
 
-class Changes:
+class OutgoingEvents:
     """Events staged by one use case for one administration.
 
     The events one daily-run step causes are built without validation (`built`): their

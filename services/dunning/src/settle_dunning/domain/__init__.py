@@ -78,8 +78,11 @@ from settle_dunning.domain.flows import (
 from settle_dunning.domain.messages import InvoiceLine, MessageRequest, Recipient
 from settle_dunning.domain.money import to_amount
 from settle_dunning.domain.parties import (
+    KIND_TO_TYPE,
+    TYPE_TO_KIND,
     Administration,
     AdministrationPause,
+    CreditNote,
     Debtor,
     DebtorPause,
     DebtorType,
@@ -112,13 +115,16 @@ from settle_dunning.domain.state import (
     PlannedStep,
     SkippedStep,
     SkipReason,
+    fact_version,
     is_newer,
     new_dunning_state,
 )
 
 __all__ = [
     "DEFAULT_TEMPLATE_KEYS",
+    "KIND_TO_TYPE",
     "LEGAL_TERM_DAYS",
+    "TYPE_TO_KIND",
     "WORKDAYS",
     "Administration",
     "AdministrationPause",
@@ -131,6 +137,7 @@ __all__ = [
     "Bundling",
     "BusinessDateBeforeLastRun",
     "Channel",
+    "CreditNote",
     "DailyRunResult",
     "Debtor",
     "DebtorPause",
@@ -200,6 +207,7 @@ __all__ = [
     "due_steps",
     "ensure_valid_flow",
     "execute_step",
+    "fact_version",
     "invoice_reopened",
     "invoice_settled",
     "is_due",
