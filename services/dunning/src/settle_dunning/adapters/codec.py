@@ -56,19 +56,19 @@ def _iso(value: date | None) -> str | None:
 
 def state_to_json(state: DunningState) -> Json:
     """The whole state as a JSON object (the `state` column)."""
-    inv = state.invoice
+    invoice = state.invoice
     planned = state.next_step
     return {
         "invoice": {
-            "id": inv.id,
-            "number": inv.number,
-            "debtor_id": inv.debtor_id,
-            "invoice_date": inv.invoice_date.isoformat(),
-            "due_date": inv.due_date.isoformat(),
-            "amount": str(inv.amount),
-            "open_amount": str(inv.open_amount),
-            "currency": inv.currency,
-            "payment_condition": inv.payment_condition,
+            "id": invoice.id,
+            "number": invoice.number,
+            "debtor_id": invoice.debtor_id,
+            "invoice_date": invoice.invoice_date.isoformat(),
+            "due_date": invoice.due_date.isoformat(),
+            "amount": str(invoice.amount),
+            "open_amount": str(invoice.open_amount),
+            "currency": invoice.currency,
+            "payment_condition": invoice.payment_condition,
         },
         "flow_id": state.flow_id,
         "phase": state.phase.code,
@@ -125,20 +125,20 @@ def phase_of(code: str) -> Phase:
 
 def state_from_json(data: Json) -> DunningState:
     """The state stored by `state_to_json`."""
-    inv = data["invoice"]
+    stored = data["invoice"]
     planned = data["next_step"]
     fact = data["fact"]
     return DunningState(
         invoice=Invoice(
-            id=inv["id"],
-            number=inv["number"],
-            debtor_id=inv["debtor_id"],
-            invoice_date=date.fromisoformat(inv["invoice_date"]),
-            due_date=date.fromisoformat(inv["due_date"]),
-            amount=Decimal(inv["amount"]),
-            open_amount=Decimal(inv["open_amount"]),
-            currency=inv["currency"],
-            payment_condition=inv["payment_condition"],
+            id=stored["id"],
+            number=stored["number"],
+            debtor_id=stored["debtor_id"],
+            invoice_date=date.fromisoformat(stored["invoice_date"]),
+            due_date=date.fromisoformat(stored["due_date"]),
+            amount=Decimal(stored["amount"]),
+            open_amount=Decimal(stored["open_amount"]),
+            currency=stored["currency"],
+            payment_condition=stored["payment_condition"],
         ),
         flow_id=data["flow_id"],
         phase=phase_of(data["phase"]),

@@ -1,14 +1,7 @@
-"""The daily run of one administration for one business date.
-
-1. Check the date against the last run and record the run (a repeated date is allowed: it
-   finds nothing left to do, because every executed step moved its invoice's next step on).
-2. Select the keys of the due invoices through the `next_step_date` index: the run never
-   reads an invoice that is not due.
-3. Handle them in batches of whole debtors (so one debtor's reminders can be bundled), each
-   batch in its own transaction: load, decide with the pure rules, store the states, the
-   executed steps and every event in the outbox, commit. A crash between batches leaves the
-   done batches done; running the date again does the rest.
-"""
+"""The daily run of one administration for one business date: check the date and record the
+run, select the due invoices through the `next_step_date` index, and handle them in batches of
+whole debtors, each in its own transaction. A crash between batches leaves the done batches
+done; running the date again does the rest (docs/dunning.md, "The daily run")."""
 
 from __future__ import annotations
 
@@ -95,7 +88,7 @@ class _Collector:
                 if self._was_enabled:
                     gc.enable()
 
-    def settle(self) -> None:
+    def freeze_what_the_run_keeps(self) -> None:
         """Freeze what the run keeps for its whole length (the due keys)."""
         if self._active:
             gc.freeze()
@@ -138,7 +131,7 @@ async def _run_day(ctx: DunningContext, administration_id: str, business_date: d
     # Grouped before the collector freezes what the run keeps.
     batches = iter(list(debtor_batches(keys, ctx.settings.daily_run_batch_size)))
     totals = [0, 0, 0]
-    _collector.settle()
+    _collector.freeze_what_the_run_keeps()
 
     async def worker() -> None:
         # Batches hold whole debtors, so they touch disjoint rows and may run side by side:

@@ -1,11 +1,6 @@
-"""Applying messaging's events: bounces, failures, sends and replies become attention items.
-
-Messaging keys its topic by debtor, so one debtor's events arrive in order; the times they
-carry still decide, so a redelivered or late older event changes nothing (see
-domain/mailbox.py). A letter waiting to be posted is an item on its invoices until it is
-marked posted. Soft bounces raise nothing: a soft bounce may still be
-delivered, and messaging falls back to a letter on its own when the administration asks for it.
-"""
+"""Applying messaging's events: bounces, failures, sends, replies and letters to post raise
+and resolve attention items. The times the events carry decide, not their order of arrival
+(domain/mailbox.py); soft bounces raise nothing (docs/dunning.md, "Messaging's events")."""
 
 from __future__ import annotations
 

@@ -65,11 +65,12 @@ def planning_changed(before: DunningState | None, after: DunningState) -> bool:
 
 
 class OutgoingEvents:
-    """Events staged by one use case for one administration.
+    """The events one use case publishes for one administration, staged in the outbox by
+    `write` in the use case's transaction.
 
-    The events one daily-run step causes are built without validation (`built`): their
-    values come from typed domain objects, and validating them again would cost a third of a
-    run's CPU. The service tests read every staged event back through its model.
+    The events of a daily-run step are built without validation (`built`): their values come
+    from typed domain objects (docs/dunning.md, "Performance"). The service tests read every
+    staged event back through its model.
     """
 
     def __init__(self, administration_id: str) -> None:
