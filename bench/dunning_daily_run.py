@@ -112,7 +112,7 @@ async def bench_on(url: str, total: int, due_share: float) -> dict[str, float]:
     engine = create_engine(url)
     ctx = context_for(settings, session_factory(engine))
     async with transaction(ctx.sessions) as session:
-        await ctx.repository(session).create_administration(ADM, default_flows("NL"))
+        await ctx.ensure_administration(ctx.repositories(session), ADM)
 
     started = time.perf_counter()
     states, debtors = fixture_rows(total, due_share)

@@ -1,4 +1,4 @@
-from settle_dunning.db import metadata
+from settle_dunning.adapters.tables import metadata
 from settle_shared.migrations import run_env
 
 run_env(metadata)

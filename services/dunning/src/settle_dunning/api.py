@@ -3,10 +3,9 @@ steps, attention items and the daily run. Every path is scoped by administration
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
@@ -16,19 +15,14 @@ from settle_dunning.adapters.codec import flow_to_json
 from settle_dunning.application import control
 from settle_dunning.application.context import DunningContext
 from settle_dunning.application.daily_run import run_day
-from settle_dunning.application.errors import FlowExists, FlowInUse, NotFound
 from settle_dunning.domain import (
     WORKDAYS,
+    Administration,
     AdministrationPause,
-    BusinessDateBeforeLastRun,
     DebtorPause,
-    DunningError,
     DunningState,
     Flow,
     FlowDraft,
-    InvalidFlow,
-    NoMatchingFlow,
-    RescheduleInPast,
     StepDraft,
 )
 from settle_dunning.domain.flows import DEFAULT_MIN_DAYS_BETWEEN_REMINDERS
@@ -227,68 +221,20 @@ class AttentionPageOut(BaseModel):
     next_after: int | None = Field(description="pass as `after` for the next page")
 
 
-# --- errors -----------------------------------------------------------------------------
-
-_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def _location(field: str) -> list[str | int]:
-    """`steps[2].channels[0]` -> ["body", "steps", 2, "channels", 0]."""
-    loc: list[str | int] = ["body"]
-    for name, index in _PART.findall(field):
-        loc.append(int(index) if index else name)
-    return loc
-
-
-_STATUS: list[tuple[type[DunningError], int]] = [
-    (NotFound, 404),
-    (InvalidFlow, 422),
-    (RescheduleInPast, 422),
-    (FlowExists, 409),
-    (FlowInUse, 409),
-    (BusinessDateBeforeLastRun, 409),
-    (NoMatchingFlow, 409),
-]
-
-
-def status_of(error: DunningError) -> int:
-    """The HTTP status of a refusal: the one place domain errors meet HTTP.
-
-    Anything not listed is a refusal of the invoice's current state (settled, in
-    collection, paused, nothing planned, ...): 409 Conflict.
-    """
-    for kind, status in _STATUS:
-        if isinstance(error, kind):
-            return status
-    return 409
-
-
-async def _dunning_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DunningError)
-    if isinstance(exc, InvalidFlow):
-        detail: Any = [
-            {"loc": _location(e.field), "msg": e.message, "type": "invalid_flow"}
-            for e in exc.errors
-        ]
-    elif isinstance(exc, RescheduleInPast):
-        detail = [{"loc": ["body", "to"], "msg": str(exc), "type": "reschedule_in_past"}]
-    else:
-        detail = str(exc)
-    return JSONResponse({"detail": detail}, status_code=status_of(exc))
-
-
 def install(app: FastAPI) -> None:
-    """Add the routes and the error mapping to the service's app."""
+    """Add the routes to the service's app."""
     app.include_router(router)
-    app.add_exception_handler(DunningError, _dunning_error)
 
 
 # --- administration and runs --------------------------------------------------------------
 
 
-def _administration_out(row: Any) -> AdministrationOut:
+def _administration_out(administration: Administration) -> AdministrationOut:
     return AdministrationOut(
-        id=row.id, pause=row.pause, paused_on=row.paused_on, last_run_date=row.last_run_date
+        id=administration.id,
+        pause=administration.pause.value,
+        paused_on=administration.paused_on,
+        last_run_date=administration.last_run_date,
     )
 
 
@@ -427,16 +373,16 @@ async def _invoice_out(ctx: DunningContext, administration_id: str, invoice_id: 
         planned=_planned(state, view.flow),
         executed=[
             ExecutedStepOut(
-                step_id=row.step_id,
-                executed_on=row.executed_on,
-                reason=row.reason,
-                channels=row.channels,
-                phase=row.phase,
-                cycle=row.cycle,
-                legally_required=row.legally_required,
-                message_request_id=row.message_request_id,
+                step_id=step.step_id,
+                executed_on=step.executed_on,
+                reason=step.reason.value,
+                channels=[c.value for c in step.channels],
+                phase=step.phase.code,
+                cycle=step.cycle,
+                legally_required=step.legally_required,
+                message_request_id=step.message_request_id,
             )
-            for row in view.executed
+            for step in view.executed
         ],
         skipped=[
             SkippedStepOut(
@@ -509,8 +455,21 @@ async def list_attention(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> AttentionPageOut:
     """Attention items, newest first, a keyset page at a time."""
-    rows = await control.attention_page(
+    found = await control.attention_page(
         ctx, administration_id, open_only=status == "open", after=after, limit=limit
     )
-    items = [AttentionItemOut.model_validate(row._mapping, from_attributes=False) for row in rows]
+    items = [
+        AttentionItemOut(
+            id=item.id,
+            subject=item.subject.value,
+            subject_id=item.subject_id,
+            reason=item.reason.value,
+            sentence=item.sentence,
+            invoice_ids=list(item.invoice_ids),
+            raised_at=item.raised_at,
+            resolved_at=item.resolved_at,
+            resolution=item.resolution,
+        )
+        for item in found
+    ]
     return AttentionPageOut(items=items, next_after=items[-1].id if len(items) == limit else None)

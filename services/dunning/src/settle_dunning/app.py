@@ -7,13 +7,13 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from settle_dunning import api
+from settle_dunning import api, errors
+from settle_dunning.adapters.consumer import apply_received
+from settle_dunning.adapters.repositories import SqlRepositories
+from settle_dunning.adapters.tables import metadata
 from settle_dunning.application.context import DunningContext
 from settle_dunning.application.daily_run import run_due_days
-from settle_dunning.application.facts import apply_importer_fact
-from settle_dunning.application.messaging import apply_messaging_event
 from settle_dunning.cli import cli
-from settle_dunning.db import metadata
 from settle_dunning.settings import DunningSettings
 from settle_shared.clock import clock_from_settings
 from settle_shared.consumer import ReceivedEvent
@@ -34,7 +34,13 @@ def context_for(
     """A use-case context outside a running service (the command line, benchmarks)."""
     clock = clock_from_settings(settings.clock_file)
     outbox = Outbox(metadata, source=f"/settle/{SERVICE.name}", clock=clock)
-    return DunningContext(sessions=sessions, outbox=outbox, clock=clock, settings=settings)
+    return DunningContext(
+        sessions=sessions,
+        outbox=outbox,
+        clock=clock,
+        settings=settings,
+        repository_factory=SqlRepositories,
+    )
 
 
 def setup(runtime: ServiceRuntime) -> None:
@@ -43,20 +49,26 @@ def setup(runtime: ServiceRuntime) -> None:
     settings = runtime.settings
     assert isinstance(settings, DunningSettings)
     ctx = DunningContext(
-        sessions=runtime.sessions, outbox=runtime.outbox, clock=runtime.clock, settings=settings
+        sessions=runtime.sessions,
+        outbox=runtime.outbox,
+        clock=runtime.clock,
+        settings=settings,
+        repository_factory=SqlRepositories,
     )
     runtime.app.state.dunning = ctx
 
     async def handle(session: AsyncSession, received: ReceivedEvent) -> None:
         # Looked up per event rather than captured, so tests can swap the business clock.
-        ctx = runtime.app.state.dunning
-        if received.topic == MESSAGES.name:
-            await apply_messaging_event(ctx, session, received)
-        else:
-            await apply_importer_fact(ctx, session, received)
+        await apply_received(runtime.app.state.dunning, session, received)
 
-    runtime.consume(CONSUMER_GROUP, [INVOICES.name, DEBTORS.name, MESSAGES.name], handle)
+    runtime.consume(
+        CONSUMER_GROUP,
+        [INVOICES.name, DEBTORS.name, MESSAGES.name],
+        handle,
+        dead_letters=errors.DEAD_LETTER_ERRORS,
+    )
     api.install(runtime.app)
+    errors.install(runtime.app)
 
     async def daily_run_loop(stop: asyncio.Event) -> None:
         while not stop.is_set():

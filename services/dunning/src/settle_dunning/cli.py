@@ -54,7 +54,7 @@ def run(
                 ids = [administration]
             else:
                 async with transaction(ctx.sessions) as session:
-                    ids = [r.id for r in await ctx.repository(session).administration_rows()]
+                    ids = [r.id for r in await ctx.repositories(session).administrations.all()]
             for administration_id in ids:
                 started = datetime.now().astimezone()
                 try:

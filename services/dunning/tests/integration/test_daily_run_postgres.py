@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from settle_dunning.adapters.tables import debtors, dunning_states, executed_steps
 from settle_dunning.app import SERVICE, context_for
 from settle_dunning.application.daily_run import run_day
-from settle_dunning.db import debtors, dunning_states, executed_steps
 from settle_dunning.domain import (
     Debtor,
     DebtorType,
@@ -42,13 +42,13 @@ async def test_the_daily_run_selects_only_due_invoices_and_is_idempotent(
     business, _ = default_flows("NL")
     try:
         async with transaction(ctx.sessions) as session:
-            repo = ctx.repository(session)
-            await repo.create_administration(ADM, default_flows("NL"))
+            repos = ctx.repositories(session)
+            await ctx.ensure_administration(repos, ADM)
             for d in range(10):
                 debtor = Debtor(
                     f"deb-{d}", f"D{d}", f"Debtor {d}", DebtorType.B2B, emails=(f"d{d}@example.nl",)
                 )
-                await repo.save_debtor(ADM, debtor, version=1)
+                await repos.debtors.save(ADM, debtor, version=1)
             for i in range(40):
                 # Every fourth invoice is due long after the business date.
                 due = date(2025, 3, 3) if i % 4 else date(2025, 6, 2)
@@ -62,8 +62,8 @@ async def test_the_daily_run_selects_only_due_invoices_and_is_idempotent(
                     Decimal("100.00"),
                 )
                 state = plan_next_step(new_dunning_state(invoice, business.id), business)
-                await repo.insert_state(ADM, state)
-            assert len(await repo.due_keys(ADM, date(2025, 3, 20))) == 30
+                await repos.states.add(ADM, state)
+            assert len(await repos.states.due_keys(ADM, date(2025, 3, 20))) == 30
 
         first = await run_day(ctx, ADM, date(2025, 3, 20))
         assert (first.invoices_due, first.steps_executed) == (30, 30)
@@ -98,7 +98,7 @@ async def test_the_daily_run_selects_only_due_invoices_and_is_idempotent(
             ).all()
             reminded = set(await conn.scalars(sa.select(debtors.c.last_reminded_on)))
         async with transaction(ctx.sessions) as session:
-            [stored] = await ctx.repository(session).states(ADM, ["inv-001"])
+            [stored] = await ctx.repositories(session).states.many(ADM, ["inv-001"])
         assert dict(types) == {
             "settle.dunning.step.executed": 30,
             "settle.dunning.phase.changed": 30,
@@ -140,16 +140,14 @@ async def test_an_administration_created_twice_at_once_exists_once(pg_database: 
     first, second = ctx.sessions(), ctx.sessions()
     try:
         async with first.begin(), second.begin():
-            await ctx.repository(first).create_administration(ADM, default_flows("NL"))
-            racing = asyncio.ensure_future(
-                ctx.repository(second).create_administration(ADM, default_flows("NL"))
-            )
+            await ctx.ensure_administration(ctx.repositories(first), ADM)
+            racing = asyncio.ensure_future(ctx.ensure_administration(ctx.repositories(second), ADM))
             await asyncio.sleep(0.2)  # the second insert waits on the first's row
             assert not racing.done()
             await first.commit()
             await racing
         async with transaction(ctx.sessions) as session:
-            flows = await ctx.repository(session).flows(ADM)
+            flows = await ctx.repositories(session).flows.all(ADM)
         assert [flow.id for flow in flows] == ["default-business", "default-consumer"]
     finally:
         await first.close()

@@ -6,11 +6,12 @@ invoice, and this is the hot path of the run.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from settle_dunning.domain import (
+    KIND_TO_TYPE,
     Administration,
     AdministrationPause,
     BlockReason,
@@ -22,7 +23,6 @@ from settle_dunning.domain import (
     DunningState,
     ExecutedStep,
     ExecutionReason,
-    FactVersion,
     Flow,
     FlowSelection,
     Invoice,
@@ -37,18 +37,10 @@ from settle_dunning.domain import (
     Step,
     Tone,
     Weekday,
+    fact_version,
 )
 
-# The importer's `version` orders the facts of one invoice; the domain orders facts by
-# (time, sequence), so every fact gets the same time and the version as its sequence.
-FACT_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-
 Json = dict[str, Any]
-
-
-def fact_version(version: int) -> FactVersion:
-    """The domain's version of an importer fact numbered `version`."""
-    return FactVersion(FACT_EPOCH, version)
 
 
 def _day(value: str | None) -> date | None:
@@ -64,19 +56,19 @@ def _iso(value: date | None) -> str | None:
 
 def state_to_json(state: DunningState) -> Json:
     """The whole state as a JSON object (the `state` column)."""
-    inv = state.invoice
+    invoice = state.invoice
     planned = state.next_step
     return {
         "invoice": {
-            "id": inv.id,
-            "number": inv.number,
-            "debtor_id": inv.debtor_id,
-            "invoice_date": inv.invoice_date.isoformat(),
-            "due_date": inv.due_date.isoformat(),
-            "amount": str(inv.amount),
-            "open_amount": str(inv.open_amount),
-            "currency": inv.currency,
-            "payment_condition": inv.payment_condition,
+            "id": invoice.id,
+            "number": invoice.number,
+            "debtor_id": invoice.debtor_id,
+            "invoice_date": invoice.invoice_date.isoformat(),
+            "due_date": invoice.due_date.isoformat(),
+            "amount": str(invoice.amount),
+            "open_amount": str(invoice.open_amount),
+            "currency": invoice.currency,
+            "payment_condition": invoice.payment_condition,
         },
         "flow_id": state.flow_id,
         "phase": state.phase.code,
@@ -122,7 +114,8 @@ def state_to_json(state: DunningState) -> Json:
 _PHASES: dict[str, Phase] = {}
 
 
-def _phase(code: str) -> Phase:
+def phase_of(code: str) -> Phase:
+    """The phase of a stored code."""
     # Phases are few; parsing each code once saves a regex per step on the hot path.
     phase = _PHASES.get(code)
     if phase is None:
@@ -132,30 +125,30 @@ def _phase(code: str) -> Phase:
 
 def state_from_json(data: Json) -> DunningState:
     """The state stored by `state_to_json`."""
-    inv = data["invoice"]
+    stored = data["invoice"]
     planned = data["next_step"]
     fact = data["fact"]
     return DunningState(
         invoice=Invoice(
-            id=inv["id"],
-            number=inv["number"],
-            debtor_id=inv["debtor_id"],
-            invoice_date=date.fromisoformat(inv["invoice_date"]),
-            due_date=date.fromisoformat(inv["due_date"]),
-            amount=Decimal(inv["amount"]),
-            open_amount=Decimal(inv["open_amount"]),
-            currency=inv["currency"],
-            payment_condition=inv["payment_condition"],
+            id=stored["id"],
+            number=stored["number"],
+            debtor_id=stored["debtor_id"],
+            invoice_date=date.fromisoformat(stored["invoice_date"]),
+            due_date=date.fromisoformat(stored["due_date"]),
+            amount=Decimal(stored["amount"]),
+            open_amount=Decimal(stored["open_amount"]),
+            currency=stored["currency"],
+            payment_condition=stored["payment_condition"],
         ),
         flow_id=data["flow_id"],
-        phase=_phase(data["phase"]),
+        phase=phase_of(data["phase"]),
         executed=tuple(
             ExecutedStep(
                 step_id=e["step_id"],
                 executed_on=date.fromisoformat(e["on"]),
                 reason=ExecutionReason(e["reason"]),
                 channels=tuple(Channel(c) for c in e["channels"]),
-                phase=_phase(e["phase"]),
+                phase=phase_of(e["phase"]),
                 cycle=e["cycle"],
                 legally_required=e["legal"],
                 message_request_id=e["request"],
@@ -252,7 +245,7 @@ def flow_from_json(data: Json) -> Flow:
                 offset_from=OffsetBasis(s["offset_from"]),
                 channels=tuple(Channel(c) for c in s["channels"]),
                 template_key=s["template_key"],
-                target_phase=_phase(s["target_phase"]),
+                target_phase=phase_of(s["target_phase"]),
                 minimum_open_amount=Decimal(s["minimum_open_amount"]),
                 legally_required=s["legally_required"],
             )
@@ -276,9 +269,6 @@ def flow_from_json(data: Json) -> Flow:
 
 # --- administrations and debtors --------------------------------------------------------
 
-KIND_TO_TYPE = {"business": DebtorType.B2B, "consumer": DebtorType.B2C}
-TYPE_TO_KIND = {value: key for key, value in KIND_TO_TYPE.items()}
-
 
 def administration_from_row(row: Any) -> Administration:
     """An `administrations` row as the domain sees it."""
@@ -288,6 +278,8 @@ def administration_from_row(row: Any) -> Administration:
         fallback_language=row.fallback_language,
         tone=Tone(row.tone),
         pause=AdministrationPause(row.pause),
+        paused_on=row.paused_on,
+        last_run_date=row.last_run_date,
     )
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from settle_dunning.adapters.repository import DunningRepository
+from settle_dunning.application.ports import Repositories, RepositoryFactory
 from settle_dunning.domain import default_flows
 from settle_dunning.settings import DunningSettings
 from settle_shared.clock import Clock, today
@@ -23,6 +23,7 @@ class DunningContext:
     outbox: Outbox
     clock: Clock
     settings: DunningSettings
+    repository_factory: RepositoryFactory
 
     @property
     def time_zone(self) -> ZoneInfo:
@@ -38,17 +39,20 @@ class DunningContext:
         """Today's business date, from the business clock."""
         return today(self.clock, self.time_zone)
 
-    def repository(self, session: AsyncSession) -> DunningRepository:
-        """The repository of one transaction."""
-        return DunningRepository(session, self.clock.now())
+    def repositories(self, session: AsyncSession) -> Repositories:
+        """The repositories of one transaction."""
+        return self.repository_factory(session, self.clock.now())
 
-    async def ensure_administration(self, repo: DunningRepository, administration_id: str) -> None:
+    async def ensure_administration(self, repos: Repositories, administration_id: str) -> None:
         """Create an administration we have not heard of, with the default flows.
 
         The gateway owns administrations but publishes nothing yet, so an administration is
         known here from the first fact about it or the first command that configures it.
         """
-        if await repo.administration(administration_id) is None:
-            await repo.create_administration(
-                administration_id, default_flows(self.settings.default_country)
-            )
+        if await repos.administrations.get(administration_id) is not None:
+            return
+        # Created by this transaction only: one created at the same moment by another (an
+        # importer fact and a command) keeps the default flows that one added.
+        if await repos.administrations.create(administration_id):
+            for position, flow in enumerate(default_flows(self.settings.default_country)):
+                await repos.flows.add(administration_id, flow, position)

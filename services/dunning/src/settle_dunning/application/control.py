@@ -10,18 +10,21 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from settle_dunning.adapters.codec import administration_from_row
-from settle_dunning.adapters.repository import DunningRepository
 from settle_dunning.application.context import DunningContext
-from settle_dunning.application.errors import FlowExists, FlowInUse, NotFound
-from settle_dunning.application.publishing import Changes
+from settle_dunning.application.ports import Repositories
+from settle_dunning.application.publishing import OutgoingEvents
 from settle_dunning.domain import (
+    Administration,
     AdministrationPause,
     DebtorPause,
     DebtorReminded,
     DunningState,
+    ExecutedStep,
     Flow,
     FlowDraft,
+    FlowExists,
+    FlowInUse,
+    NotFound,
     build_flow,
     perform_step_now,
     plan_next_step,
@@ -32,36 +35,37 @@ from settle_dunning.domain import (
     resume_planning,
     skip_step,
 )
+from settle_dunning.domain.attention import AttentionItem
 from settle_shared.db import transaction
 
 PAGE = 1000
 
 
 async def _administration(
-    ctx: DunningContext, repo: DunningRepository, administration_id: str
-) -> Any:
-    """The administration's row; NotFound for one dunning has not heard of."""
-    row = await repo.administration(administration_id)
-    if row is None:
+    ctx: DunningContext, repos: Repositories, administration_id: str
+) -> Administration:
+    """The administration; NotFound for one dunning has not heard of."""
+    administration = await repos.administrations.get(administration_id)
+    if administration is None:
         raise NotFound("administration", administration_id)
-    return row
+    return administration
 
 
 async def _set_up_administration(
-    ctx: DunningContext, repo: DunningRepository, administration_id: str
-) -> Any:
-    """The administration's row for a command that configures it (pause, flows). One not
+    ctx: DunningContext, repos: Repositories, administration_id: str
+) -> Administration:
+    """The administration for a command that configures it (pause, flows). One not
     heard of yet (no import so far) is created with the default flows, so it can be set up
     before its first invoice arrives; the gateway decides who may ask, and asks only for
     administrations it knows. Reads stay reads: they never create one."""
-    await ctx.ensure_administration(repo, administration_id)
-    return await _administration(ctx, repo, administration_id)
+    await ctx.ensure_administration(repos, administration_id)
+    return await _administration(ctx, repos, administration_id)
 
 
 async def _replan_pages(
     ctx: DunningContext,
-    repo: DunningRepository,
-    changes: Changes,
+    repos: Repositories,
+    outgoing: OutgoingEvents,
     administration_id: str,
     replan: Callable[[DunningState], DunningState],
     **filters: Any,
@@ -69,15 +73,15 @@ async def _replan_pages(
     """Re-plan every open state matching `filters`, a page at a time; returns how many moved."""
     moved = 0
     after: str | None = None
-    while page := await repo.states_page(administration_id, after=after, limit=PAGE, **filters):
+    while page := await repos.states.page(administration_id, after=after, limit=PAGE, **filters):
         after = page[-1].invoice_id
         changed = []
         for state in page:
             new = replan(state)
             if new != state:
                 changed.append(new)
-                changes.replanned(state, new)
-        await repo.update_states(administration_id, changed)
+                outgoing.replanned(state, new)
+        await repos.states.update(administration_id, changed)
         moved += len(changed)
     return moved
 
@@ -88,17 +92,17 @@ async def _replan_pages(
 async def list_flows(ctx: DunningContext, administration_id: str) -> list[Flow]:
     """The administration's flows in their order."""
     async with transaction(ctx.sessions) as session:
-        repo = ctx.repository(session)
-        await _administration(ctx, repo, administration_id)
-        return await repo.flows(administration_id)
+        repos = ctx.repositories(session)
+        await _administration(ctx, repos, administration_id)
+        return await repos.flows.all(administration_id)
 
 
 async def get_flow(ctx: DunningContext, administration_id: str, flow_id: str) -> Flow:
     """One flow."""
     async with transaction(ctx.sessions) as session:
-        repo = ctx.repository(session)
-        await _administration(ctx, repo, administration_id)
-        flow = await repo.flow(administration_id, flow_id)
+        repos = ctx.repositories(session)
+        await _administration(ctx, repos, administration_id)
+        flow = await repos.flows.get(administration_id, flow_id)
         if flow is None:
             raise NotFound("flow", flow_id)
         return flow
@@ -108,11 +112,11 @@ async def create_flow(ctx: DunningContext, administration_id: str, draft: FlowDr
     """Add a flow; InvalidFlow lists every problem of the draft."""
     flow = build_flow(draft, ctx.template_keys)
     async with transaction(ctx.sessions) as session:
-        repo = ctx.repository(session)
-        await _set_up_administration(ctx, repo, administration_id)
-        if await repo.flow(administration_id, flow.id) is not None:
+        repos = ctx.repositories(session)
+        await _set_up_administration(ctx, repos, administration_id)
+        if await repos.flows.get(administration_id, flow.id) is not None:
             raise FlowExists(flow.id)
-        await repo.insert_flow(administration_id, flow, None)
+        await repos.flows.add(administration_id, flow, None)
     return flow
 
 
@@ -120,37 +124,37 @@ async def replace_flow(ctx: DunningContext, administration_id: str, draft: FlowD
     """Change a flow. Open invoices on it follow the new flow from their next step on."""
     flow = build_flow(draft, ctx.template_keys)
     async with transaction(ctx.sessions) as session:
-        repo = ctx.repository(session)
-        await _set_up_administration(ctx, repo, administration_id)
-        if await repo.flow(administration_id, flow.id) is None:
+        repos = ctx.repositories(session)
+        await _set_up_administration(ctx, repos, administration_id)
+        if await repos.flows.get(administration_id, flow.id) is None:
             raise NotFound("flow", flow.id)
-        await repo.replace_flow(administration_id, flow)
-        changes = Changes(administration_id)
+        await repos.flows.replace(administration_id, flow)
+        outgoing = OutgoingEvents(administration_id)
         await _replan_pages(
             ctx,
-            repo,
-            changes,
+            repos,
+            outgoing,
             administration_id,
             lambda s: plan_next_step(s, flow),
             flow_id=flow.id,
         )
-        await changes.write(session, ctx.outbox)
+        await outgoing.write(session, ctx.outbox)
     return flow
 
 
 async def delete_flow(ctx: DunningContext, administration_id: str, flow_id: str) -> None:
     """Remove a flow no open invoice runs on (and never the last one)."""
     async with transaction(ctx.sessions) as session:
-        repo = ctx.repository(session)
-        await _set_up_administration(ctx, repo, administration_id)
-        flows = await repo.flows(administration_id)
+        repos = ctx.repositories(session)
+        await _set_up_administration(ctx, repos, administration_id)
+        flows = await repos.flows.all(administration_id)
         if flow_id not in {f.id for f in flows}:
             raise NotFound("flow", flow_id)
         if len(flows) == 1:
             raise FlowInUse(flow_id, "an administration needs at least one flow")
-        if await repo.flow_in_use(administration_id, flow_id):
+        if await repos.states.any_open_on_flow(administration_id, flow_id):
             raise FlowInUse(flow_id, "open invoices run on it; move them first")
-        await repo.delete_flow(administration_id, flow_id)
+        await repos.flows.delete(administration_id, flow_id)
 
 
 # --- pausing ----------------------------------------------------------------------------
@@ -161,13 +165,13 @@ async def pause_administration(
 ) -> None:
     """Pause reminders (the invoice itself still goes out) or everything."""
     async with transaction(ctx.sessions) as session:
-        repo = ctx.repository(session)
-        await _set_up_administration(ctx, repo, administration_id)
+        repos = ctx.repositories(session)
+        await _set_up_administration(ctx, repos, administration_id)
         on = ctx.business_date() if mode is not AdministrationPause.ACTIVE else None
-        await repo.set_administration_pause(administration_id, mode, on)
-        changes = Changes(administration_id)
-        changes.administration_pause(mode.value, on)
-        await changes.write(session, ctx.outbox)
+        await repos.administrations.set_pause(administration_id, mode, on)
+        outgoing = OutgoingEvents(administration_id)
+        outgoing.administration_pause(mode.value, on)
+        await outgoing.write(session, ctx.outbox)
 
 
 async def resume_administration(ctx: DunningContext, administration_id: str) -> int:
@@ -175,21 +179,21 @@ async def resume_administration(ctx: DunningContext, administration_id: str) -> 
     planned from today. Returns how many invoices were re-planned."""
     today = ctx.business_date()
     async with transaction(ctx.sessions) as session:
-        repo = ctx.repository(session)
-        await _set_up_administration(ctx, repo, administration_id)
-        await repo.set_administration_pause(administration_id, AdministrationPause.ACTIVE, None)
-        flows = {f.id: f for f in await repo.flows(administration_id)}
-        changes = Changes(administration_id)
-        changes.administration_pause(AdministrationPause.ACTIVE.value, None)
+        repos = ctx.repositories(session)
+        await _set_up_administration(ctx, repos, administration_id)
+        await repos.administrations.set_pause(administration_id, AdministrationPause.ACTIVE, None)
+        flows = {f.id: f for f in await repos.flows.all(administration_id)}
+        outgoing = OutgoingEvents(administration_id)
+        outgoing.administration_pause(AdministrationPause.ACTIVE.value, None)
         moved = await _replan_pages(
             ctx,
-            repo,
-            changes,
+            repos,
+            outgoing,
             administration_id,
             lambda s: resume_planning(s, flows[s.flow_id], today),
             planned_before=today,
         )
-        await changes.write(session, ctx.outbox)
+        await outgoing.write(session, ctx.outbox)
     return moved
 
 
@@ -198,38 +202,38 @@ async def pause_debtor(
 ) -> None:
     """Pause one debtor fully or only their reminders."""
     async with transaction(ctx.sessions) as session:
-        repo = ctx.repository(session)
-        await _administration(ctx, repo, administration_id)
-        if await repo.debtor_row(administration_id, debtor_id) is None:
+        repos = ctx.repositories(session)
+        await _administration(ctx, repos, administration_id)
+        if await repos.debtors.version(administration_id, debtor_id) is None:
             raise NotFound("debtor", debtor_id)
-        await repo.set_debtor_pause(administration_id, debtor_id, mode)
-        changes = Changes(administration_id)
-        changes.debtor_pause(debtor_id, mode.value)
-        await changes.write(session, ctx.outbox)
+        await repos.debtors.set_pause(administration_id, debtor_id, mode)
+        outgoing = OutgoingEvents(administration_id)
+        outgoing.debtor_pause(debtor_id, mode.value)
+        await outgoing.write(session, ctx.outbox)
 
 
 async def resume_debtor(ctx: DunningContext, administration_id: str, debtor_id: str) -> int:
     """Lift a debtor's pause; their steps that fell due meanwhile are planned from today."""
     today = ctx.business_date()
     async with transaction(ctx.sessions) as session:
-        repo = ctx.repository(session)
-        await _administration(ctx, repo, administration_id)
-        if await repo.debtor_row(administration_id, debtor_id) is None:
+        repos = ctx.repositories(session)
+        await _administration(ctx, repos, administration_id)
+        if await repos.debtors.version(administration_id, debtor_id) is None:
             raise NotFound("debtor", debtor_id)
-        await repo.set_debtor_pause(administration_id, debtor_id, DebtorPause.ACTIVE)
-        flows = {f.id: f for f in await repo.flows(administration_id)}
-        changes = Changes(administration_id)
-        changes.debtor_pause(debtor_id, DebtorPause.ACTIVE.value)
+        await repos.debtors.set_pause(administration_id, debtor_id, DebtorPause.ACTIVE)
+        flows = {f.id: f for f in await repos.flows.all(administration_id)}
+        outgoing = OutgoingEvents(administration_id)
+        outgoing.debtor_pause(debtor_id, DebtorPause.ACTIVE.value)
         moved = await _replan_pages(
             ctx,
-            repo,
-            changes,
+            repos,
+            outgoing,
             administration_id,
             lambda s: resume_planning(s, flows[s.flow_id], today),
             debtor_id=debtor_id,
             planned_before=today,
         )
-        await changes.write(session, ctx.outbox)
+        await outgoing.write(session, ctx.outbox)
     return moved
 
 
@@ -242,7 +246,7 @@ class InvoiceView:
 
     state: DunningState
     flow: Flow
-    executed: list[Any]
+    executed: list[ExecutedStep]
 
 
 InvoiceAction = Callable[[DunningState, Flow, date], DunningState]
@@ -253,18 +257,18 @@ async def _change_invoice(
 ) -> DunningState:
     today = ctx.business_date()
     async with transaction(ctx.sessions) as session:
-        repo = ctx.repository(session)
-        await _administration(ctx, repo, administration_id)
-        state = await repo.state(administration_id, invoice_id)
+        repos = ctx.repositories(session)
+        await _administration(ctx, repos, administration_id)
+        state = await repos.states.get(administration_id, invoice_id)
         if state is None:
             raise NotFound("invoice", invoice_id)
-        flow = await repo.flow(administration_id, state.flow_id)
+        flow = await repos.flows.get(administration_id, state.flow_id)
         assert flow is not None
         new = action(state, flow, today)
-        await repo.update_states(administration_id, [new])
-        changes = Changes(administration_id)
-        changes.replanned(state, new)
-        await changes.write(session, ctx.outbox)
+        await repos.states.update(administration_id, [new])
+        outgoing = OutgoingEvents(administration_id)
+        outgoing.replanned(state, new)
+        await outgoing.write(session, ctx.outbox)
     return new
 
 
@@ -303,60 +307,62 @@ async def perform_invoice_step_now(
     """Execute the invoice's next step today, requesting its message at once."""
     today = ctx.business_date()
     async with transaction(ctx.sessions) as session:
-        repo = ctx.repository(session)
-        row = await _administration(ctx, repo, administration_id)
-        state = await repo.state(administration_id, invoice_id)
+        repos = ctx.repositories(session)
+        administration = await _administration(ctx, repos, administration_id)
+        state = await repos.states.get(administration_id, invoice_id)
         if state is None:
             raise NotFound("invoice", invoice_id)
-        flow = await repo.flow(administration_id, state.flow_id)
-        debtor = await repo.debtor(administration_id, state.invoice.debtor_id)
+        flow = await repos.flows.get(administration_id, state.flow_id)
+        debtor = await repos.debtors.get(administration_id, state.invoice.debtor_id)
         assert flow is not None and debtor is not None
-        performed = perform_step_now(state, flow, debtor, administration_from_row(row), today)
+        performed = perform_step_now(state, flow, debtor, administration, today)
         execution = performed.execution
-        await repo.update_states(administration_id, [execution.state])
-        await repo.add_executed(administration_id, [execution.executed])
+        await repos.states.update(administration_id, [execution.state])
+        await repos.states.add_executed(administration_id, [execution.executed])
         if performed.debtor_reminded:
-            await repo.set_last_reminded(administration_id, [DebtorReminded(debtor.id, today)])
-        changes = Changes(administration_id)
-        changes.step_executed(execution.executed, execution.state)
+            await repos.debtors.set_last_reminded(
+                administration_id, [DebtorReminded(debtor.id, today)]
+            )
+        outgoing = OutgoingEvents(administration_id)
+        outgoing.step_executed(execution.executed, execution.state)
         if execution.phase_change is not None:
-            changes.phase_changed(execution.phase_change, execution.state)
+            outgoing.phase_changed(execution.phase_change, execution.state)
         if execution.ready_for_collection is not None:
-            changes.ready_for_collection(execution.ready_for_collection)
+            outgoing.ready_for_collection(execution.ready_for_collection)
         if performed.message_request is not None:
-            changes.message_requested(performed.message_request)
-        changes.attention(await repo.apply_attention(administration_id, execution.attention))
-        await changes.write(session, ctx.outbox)
+            outgoing.message_requested(performed.message_request)
+        outgoing.attention(await repos.attention.apply(administration_id, execution.attention))
+        await outgoing.write(session, ctx.outbox)
     return execution.state
 
 
 async def invoice_view(ctx: DunningContext, administration_id: str, invoice_id: str) -> InvoiceView:
     """An invoice's state, its flow and its executed steps."""
     async with transaction(ctx.sessions) as session:
-        repo = ctx.repository(session)
-        await _administration(ctx, repo, administration_id)
-        state = await repo.state(administration_id, invoice_id, lock=False)
+        repos = ctx.repositories(session)
+        await _administration(ctx, repos, administration_id)
+        state = await repos.states.get(administration_id, invoice_id, lock=False)
         if state is None:
             raise NotFound("invoice", invoice_id)
-        flow = await repo.flow(administration_id, state.flow_id)
+        flow = await repos.flows.get(administration_id, state.flow_id)
         assert flow is not None
-        executed = await repo.executed_steps(administration_id, invoice_id)
+        executed = await repos.states.executed(administration_id, invoice_id)
     return InvoiceView(state, flow, executed)
 
 
 async def attention_page(
     ctx: DunningContext, administration_id: str, *, open_only: bool, after: int | None, limit: int
-) -> list[Any]:
+) -> list[AttentionItem]:
     """A page of attention items, newest first."""
     async with transaction(ctx.sessions) as session:
-        repo = ctx.repository(session)
-        await _administration(ctx, repo, administration_id)
-        return await repo.attention_page(
+        repos = ctx.repositories(session)
+        await _administration(ctx, repos, administration_id)
+        return await repos.attention.page(
             administration_id, open_only=open_only, after=after, limit=limit
         )
 
 
-async def administration_view(ctx: DunningContext, administration_id: str) -> Any:
-    """The administration's row (pause, last run)."""
+async def administration_view(ctx: DunningContext, administration_id: str) -> Administration:
+    """The administration (pause, last run)."""
     async with transaction(ctx.sessions) as session:
-        return await _administration(ctx, ctx.repository(session), administration_id)
+        return await _administration(ctx, ctx.repositories(session), administration_id)

@@ -1,14 +1,7 @@
-"""The daily run of one administration for one business date.
-
-1. Check the date against the last run and record the run (a repeated date is allowed: it
-   finds nothing left to do, because every executed step moved its invoice's next step on).
-2. Select the keys of the due invoices through the `next_step_date` index: the run never
-   reads an invoice that is not due.
-3. Handle them in batches of whole debtors (so one debtor's reminders can be bundled), each
-   batch in its own transaction: load, decide with the pure rules, store the states, the
-   executed steps and every event in the outbox, commit. A crash between batches leaves the
-   done batches done; running the date again does the rest.
-"""
+"""The daily run of one administration for one business date: check the date and record the
+run, select the due invoices through the `next_step_date` index, and handle them in batches of
+whole debtors, each in its own transaction. A crash between batches leaves the done batches
+done; running the date again does the rest (docs/dunning.md, "The daily run")."""
 
 from __future__ import annotations
 
@@ -19,14 +12,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
-from settle_dunning.adapters.codec import administration_from_row
 from settle_dunning.application.context import DunningContext
-from settle_dunning.application.errors import NotFound
-from settle_dunning.application.publishing import Changes
+from settle_dunning.application.publishing import OutgoingEvents
 from settle_dunning.domain import (
     Administration,
     AdministrationPause,
     Flow,
+    NotFound,
     check_business_date,
     due_steps,
     run_daily,
@@ -96,7 +88,7 @@ class _Collector:
                 if self._was_enabled:
                     gc.enable()
 
-    def settle(self) -> None:
+    def freeze_what_the_run_keeps(self) -> None:
         """Freeze what the run keeps for its whole length (the due keys)."""
         if self._active:
             gc.freeze()
@@ -122,25 +114,24 @@ async def run_day(ctx: DunningContext, administration_id: str, business_date: da
 
 async def _run_day(ctx: DunningContext, administration_id: str, business_date: date) -> RunSummary:
     async with transaction(ctx.sessions) as session:
-        repo = ctx.repository(session)
-        row = await repo.administration(administration_id, lock=True)
-        if row is None:
+        repos = ctx.repositories(session)
+        administration = await repos.administrations.get(administration_id, lock=True)
+        if administration is None:
             raise NotFound("administration", administration_id)
-        check_business_date(business_date, row.last_run_date)
-        await repo.set_last_run_date(administration_id, business_date)
-        await repo.start_run(administration_id, business_date)
-        administration = administration_from_row(row)
-        flows = {flow.id: flow for flow in await repo.flows(administration_id)}
+        check_business_date(business_date, administration.last_run_date)
+        await repos.administrations.set_last_run_date(administration_id, business_date)
+        await repos.daily_runs.start(administration_id, business_date)
+        flows = {flow.id: flow for flow in await repos.flows.all(administration_id)}
         keys = (
             []
             if administration.pause is AdministrationPause.FULLY_PAUSED
-            else await repo.due_keys(administration_id, business_date)
+            else await repos.states.due_keys(administration_id, business_date)
         )
 
     # Grouped before the collector freezes what the run keeps.
     batches = iter(list(debtor_batches(keys, ctx.settings.daily_run_batch_size)))
     totals = [0, 0, 0]
-    _collector.settle()
+    _collector.freeze_what_the_run_keeps()
 
     async def worker() -> None:
         # Batches hold whole debtors, so they touch disjoint rows and may run side by side:
@@ -156,7 +147,7 @@ async def _run_day(ctx: DunningContext, administration_id: str, business_date: d
     executed, messages, published = totals
 
     async with transaction(ctx.sessions) as session:
-        await ctx.repository(session).finish_run(
+        await ctx.repositories(session).daily_runs.finish(
             administration_id, business_date, executed, messages
         )
     summary = RunSummary(administration_id, business_date, len(keys), executed, messages, published)
@@ -178,12 +169,12 @@ async def _run_batch(
     business_date: date,
     invoice_ids: list[str],
 ) -> tuple[int, int, int]:
-    adm = administration.id
+    administration_id = administration.id
     async with transaction(ctx.sessions) as session:
-        repo = ctx.repository(session)
+        repos = ctx.repositories(session)
         # Re-checked under lock: a fact may have settled or re-planned an invoice meanwhile.
-        states = await repo.states(adm, invoice_ids, due_by=business_date)
-        debtors = await repo.debtors(adm, {s.invoice.debtor_id for s in states})
+        states = await repos.states.many(administration_id, invoice_ids, due_by=business_date)
+        debtors = await repos.debtors.many(administration_id, {s.invoice.debtor_id for s in states})
         result = run_daily(
             business_date,
             last_run_date=None,  # checked once for the whole run
@@ -194,26 +185,26 @@ async def _run_batch(
         )
         before = {s.invoice_id: s for s in states}
         after = {s.invoice_id: s for s in result.states}
-        await repo.update_states(adm, result.states)
-        await repo.add_executed(adm, result.executed)
-        await repo.set_last_reminded(adm, result.debtors_reminded)
+        await repos.states.update(administration_id, result.states)
+        await repos.states.add_executed(administration_id, result.executed)
+        await repos.debtors.set_last_reminded(administration_id, result.debtors_reminded)
 
-        changes = Changes(adm)
+        outgoing = OutgoingEvents(administration_id)
         executed_ids = set()
         for fact in result.executed:
             executed_ids.add(fact.invoice_id)
-            changes.step_executed(fact, after[fact.invoice_id])
+            outgoing.step_executed(fact, after[fact.invoice_id])
         for change in result.phase_changes:
-            changes.phase_changed(change, after[change.invoice_id])
+            outgoing.phase_changed(change, after[change.invoice_id])
         for ready in result.ready_for_collection:
-            changes.ready_for_collection(ready)
+            outgoing.ready_for_collection(ready)
         for request in result.message_requests:
-            changes.message_requested(request)
+            outgoing.message_requested(request)
         for invoice_id, state in after.items():
             if invoice_id not in executed_ids:  # deferred or blocked: the plan changed
-                changes.replanned(before.get(invoice_id), state)
-        changes.attention(await repo.apply_attention(adm, result.attention))
-        published = await changes.write(session, ctx.outbox)
+                outgoing.replanned(before.get(invoice_id), state)
+        outgoing.attention(await repos.attention.apply(administration_id, result.attention))
+        published = await outgoing.write(session, ctx.outbox)
     return len(result.executed), len(result.message_requests), published
 
 
@@ -225,13 +216,13 @@ async def run_due_days(ctx: DunningContext) -> list[RunSummary]:
         return []
     today = now.date()
     async with transaction(ctx.sessions) as session:
-        rows = await ctx.repository(session).administration_rows()
+        administrations = await ctx.repositories(session).administrations.all()
     summaries = []
-    for row in rows:
-        if row.last_run_date is not None and row.last_run_date >= today:
+    for administration in administrations:
+        if administration.last_run_date is not None and administration.last_run_date >= today:
             continue
         try:
-            summaries.append(await run_day(ctx, row.id, today))
+            summaries.append(await run_day(ctx, administration.id, today))
         except Exception as exc:  # one administration's failure must not stop the others
-            log.error("daily run failed", administration_id=row.id, error=repr(exc))
+            log.error("daily run failed", administration_id=administration.id, error=repr(exc))
     return summaries

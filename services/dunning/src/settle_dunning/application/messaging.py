@@ -1,19 +1,16 @@
-"""Applying messaging's events: bounces, failures, sends and replies become attention items.
-
-Messaging keys its topic by debtor, so one debtor's events arrive in order; the times they
-carry still decide, so a redelivered or late older event changes nothing (see
-domain/mailbox.py). A letter waiting to be posted is an item on its invoices until it is
-marked posted. Soft bounces raise nothing: a soft bounce may still be
-delivered, and messaging falls back to a letter on its own when the administration asks for it.
-"""
+"""Applying messaging's events: bounces, failures, sends, replies and letters to post raise
+and resolve attention items. The times the events carry decide, not their order of arrival
+(domain/mailbox.py); soft bounces raise nothing (docs/dunning.md, "Messaging's events")."""
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from settle_dunning.adapters.repository import DunningRepository
 from settle_dunning.application.context import DunningContext
-from settle_dunning.application.publishing import Changes
+from settle_dunning.application.ports import Repositories
+from settle_dunning.application.publishing import OutgoingEvents
 from settle_dunning.domain import AttentionChange
 from settle_dunning.domain.attention import letter_posted, letter_to_post
 from settle_dunning.domain.mailbox import (
@@ -28,67 +25,65 @@ from settle_dunning.domain.mailbox import (
     reply_received,
     unread_replies,
 )
-from settle_shared.consumer import PermanentError, ReceivedEvent
 from settle_shared.events import messaging
 from settle_shared.logs import get_logger
 
 log = get_logger(__name__)
 
 
+# Messaging's events dunning applies; it ignores the others on the same topic.
+MessagingEvent: TypeAlias = (
+    messaging.MessageSent
+    | messaging.MessageFailed
+    | messaging.MessageBounced
+    | messaging.ReplyReceived
+    | messaging.MessageRead
+    | messaging.LetterAwaitingPosting
+)
+
+
 async def apply_messaging_event(
-    ctx: DunningContext, session: AsyncSession, received: ReceivedEvent
+    ctx: DunningContext,
+    session: AsyncSession,
+    event: MessagingEvent,
+    *,
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
 ) -> None:
-    """The consumer's handler for one messaging event, in the consumer's transaction."""
-    payload = received.payload
-    if not isinstance(
-        payload,
-        messaging.MessageSent
-        | messaging.MessageFailed
-        | messaging.MessageBounced
-        | messaging.ReplyReceived
-        | messaging.MessageRead
-        | messaging.LetterAwaitingPosting,
-    ):
-        return
-    envelope = received.envelope
-    administration_id = payload.administration_id
-    if envelope.administration_id != administration_id:
-        raise PermanentError(
-            f"header administration_id {envelope.administration_id!r} differs from the "
-            f"payload's {administration_id!r}"
-        )
-    repo = ctx.repository(session)
+    """Apply one messaging event in the session's transaction (the consumer's)."""
+    administration_id = event.administration_id
+    repos = ctx.repositories(session)
     # Messaging only writes for administrations dunning requested messages for, or that the
     # gateway configured; one not seen yet is known from now on, like from an importer fact.
-    await ctx.ensure_administration(repo, administration_id)
-    if isinstance(payload, messaging.ReplyReceived | messaging.MessageRead):
-        raised = await _reply(repo, payload)
-    elif isinstance(payload, messaging.LetterAwaitingPosting):
-        raised = tuple(letter_to_post(invoice_id) for invoice_id in payload.invoice_ids)
-    elif isinstance(payload, messaging.MessageSent) and payload.channel == "letter":
-        raised = tuple(letter_posted(invoice_id) for invoice_id in payload.invoice_ids)
+    await ctx.ensure_administration(repos, administration_id)
+    if isinstance(event, messaging.ReplyReceived | messaging.MessageRead):
+        raised = await _reply(repos, event)
+    elif isinstance(event, messaging.LetterAwaitingPosting):
+        raised = tuple(letter_to_post(invoice_id) for invoice_id in event.invoice_ids)
+    elif isinstance(event, messaging.MessageSent) and event.channel == "letter":
+        raised = tuple(letter_posted(invoice_id) for invoice_id in event.invoice_ids)
     else:
-        raised = await _outbound(repo, payload)
-    changes = Changes(administration_id)
-    changes.attention(await repo.apply_attention(administration_id, raised))
-    await changes.write(
-        session, ctx.outbox, correlation_id=envelope.correlation_id, causation_id=envelope.id
+        raised = await _outbound(repos, event)
+    outgoing = OutgoingEvents(administration_id)
+    outgoing.attention(await repos.attention.apply(administration_id, raised))
+    await outgoing.write(
+        session, ctx.outbox, correlation_id=correlation_id, causation_id=causation_id
     )
 
 
 async def _outbound(
-    repo: DunningRepository,
+    repos: Repositories,
     event: messaging.MessageSent | messaging.MessageFailed | messaging.MessageBounced,
 ) -> tuple[AttentionChange, ...]:
-    adm, debtor_id = event.administration_id, event.debtor_id
+    administration_id, debtor_id = event.administration_id, event.debtor_id
     if isinstance(event, messaging.MessageSent | messaging.MessageFailed) and (
         event.channel != "email"
     ):
         return ()
     if isinstance(event, messaging.MessageFailed) and event.reason in MISSING_FAILURES:
-        debtor = await repo.debtor(adm, debtor_id)
+        debtor = await repos.debtors.get(administration_id, debtor_id)
         return email_missing(debtor_id, debtor, tuple(event.invoice_ids))
-    box = await repo.mailbox(adm, debtor_id)
+    box = await repos.mailboxes.get(administration_id, debtor_id)
     reaction: MailboxReaction
     if isinstance(event, messaging.MessageSent):
         reaction = email_sent(box, debtor_id, event.sent_at)
@@ -96,23 +91,23 @@ async def _outbound(
         if event.kind != "hard":
             log.info("soft bounce: no attention", debtor_id=debtor_id)
             return ()
-        debtor = await repo.debtor(adm, debtor_id)
+        debtor = await repos.debtors.get(administration_id, debtor_id)
         reaction = email_undeliverable(box, debtor_id, debtor, event.recipient, event.bounced_at)
     elif event.reason in UNDELIVERABLE_FAILURES:
-        debtor = await repo.debtor(adm, debtor_id)
+        debtor = await repos.debtors.get(administration_id, debtor_id)
         reaction = email_undeliverable(box, debtor_id, debtor, None, event.failed_at)
     else:
         return ()  # a template error or a server that gave up says nothing about the address
     if reaction.mailbox != box:
-        await repo.save_mailbox(adm, debtor_id, reaction.mailbox)
+        await repos.mailboxes.save(administration_id, debtor_id, reaction.mailbox)
     return reaction.attention
 
 
 async def _reply(
-    repo: DunningRepository, event: messaging.ReplyReceived | messaging.MessageRead
+    repos: Repositories, event: messaging.ReplyReceived | messaging.MessageRead
 ) -> tuple[AttentionChange, ...]:
-    adm, debtor_id = event.administration_id, event.debtor_id
-    stored = await repo.reply_mark(adm, event.message_id)
+    administration_id, debtor_id = event.administration_id, event.debtor_id
+    stored = await repos.mailboxes.reply_mark(administration_id, event.message_id)
     mark: ReplyMark | None
     if isinstance(event, messaging.ReplyReceived):
         mark = reply_received(stored, event.received_at)
@@ -121,5 +116,9 @@ async def _reply(
     if mark is None:
         log.info("older or repeated reply event ignored", message_id=event.message_id)
         return ()
-    await repo.save_reply_mark(adm, event.message_id, debtor_id, mark)
-    return (unread_replies(debtor_id, await repo.unread_replies(adm, debtor_id)),)
+    await repos.mailboxes.save_reply_mark(administration_id, event.message_id, debtor_id, mark)
+    return (
+        unread_replies(
+            debtor_id, await repos.mailboxes.unread_replies(administration_id, debtor_id)
+        ),
+    )

@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from settle_dunning.adapters.codec import TYPE_TO_KIND
 from settle_dunning.domain import (
+    TYPE_TO_KIND,
     AttentionAction,
     AttentionChange,
     DunningState,
@@ -64,12 +64,13 @@ def planning_changed(before: DunningState | None, after: DunningState) -> bool:
     return before is None or _planning(before) != _planning(after)
 
 
-class Changes:
-    """Events staged by one use case for one administration.
+class OutgoingEvents:
+    """The events one use case publishes for one administration, staged in the outbox by
+    `write` in the use case's transaction.
 
-    The events one daily-run step causes are built without validation (`built`): their
-    values come from typed domain objects, and validating them again would cost a third of a
-    run's CPU. The service tests read every staged event back through its model.
+    The events of a daily-run step are built without validation (`built`): their values come
+    from typed domain objects (docs/dunning.md, "Performance"). The service tests read every
+    staged event back through its model.
     """
 
     def __init__(self, administration_id: str) -> None:

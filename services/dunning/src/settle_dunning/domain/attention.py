@@ -1,13 +1,15 @@
 """Attention items dunning raises and resolves, each with a reason code and a sentence.
 
-The domain only says "raise" or "resolve"; the service stores items keyed by subject and
-reason, so raising the same item twice is a no-op there.
+The rules say "raise" or "resolve" (an AttentionChange); `apply_attention` says what that
+does to the open items: one open item per subject and reason, so raising an open item again
+merges into it, and resolving an item that is not open does nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -246,3 +248,107 @@ def unread_messages(debtor_id: str, unread: int) -> AttentionChange:
         debtor_id,
         "All messages from this debtor have been read.",
     )
+
+
+AttentionKey = tuple[AttentionSubject, str, AttentionReason]
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    """An attention item as stored: open until `resolved_at` is set.
+
+    `id` is None for an item raised by the changes being applied (not stored yet).
+    """
+
+    subject: AttentionSubject
+    subject_id: str
+    reason: AttentionReason
+    sentence: str
+    invoice_ids: tuple[str, ...]
+    raised_at: datetime
+    id: int | None = None
+    resolved_at: datetime | None = None
+    resolution: str | None = None
+
+    @property
+    def key(self) -> AttentionKey:
+        """The identity of the item: one open item per subject and reason."""
+        return (self.subject, self.subject_id, self.reason)
+
+
+@dataclass(frozen=True)
+class AttentionUpdate:
+    """What applying attention changes does to the stored items.
+
+    `effective` holds the changes that changed something (the ones to publish), in order;
+    `raised` the new items (an item raised and resolved by the same changes is stored
+    resolved); `merged` the stored open items whose invoices or sentence changed; `resolved`
+    the stored items that were resolved.
+    """
+
+    effective: tuple[AttentionChange, ...]
+    raised: tuple[AttentionItem, ...]
+    merged: tuple[AttentionItem, ...]
+    resolved: tuple[AttentionItem, ...]
+
+
+def apply_attention(
+    open_items: Iterable[AttentionItem], changes: Sequence[AttentionChange], now: datetime
+) -> AttentionUpdate:
+    """Apply `changes`, in order, to the open items of their subjects and reasons.
+
+    Raising an item that is not open opens a new one. Raising an open item again raises
+    nothing new: its new invoices are merged in and its sentence brought up to date (an
+    unread count, say), and nothing is published. Resolving an open item closes it with the
+    change's sentence as the resolution; resolving an item that is not open does nothing.
+
+    >>> from datetime import UTC
+    >>> now = datetime(2025, 3, 20, tzinfo=UTC)
+    >>> first = needs_call("deb-1", "inv-1", "call")
+    >>> update = apply_attention([], [first, needs_call("deb-1", "inv-2", "call")], now)
+    >>> [item.invoice_ids for item in update.raised], len(update.effective)
+    ([('inv-1', 'inv-2')], 1)
+    """
+    current: dict[AttentionKey, AttentionItem] = {item.key: item for item in open_items}
+    raised: list[AttentionItem] = []
+    raised_at: dict[AttentionKey, int] = {}  # where an open new item is in `raised`
+    merged: dict[AttentionKey, AttentionItem] = {}
+    resolved: list[AttentionItem] = []
+    effective: list[AttentionChange] = []
+    for change in changes:
+        key = change.key
+        item = current.get(key)
+        if change.action is AttentionAction.RAISE:
+            if item is None:
+                item = AttentionItem(
+                    change.subject,
+                    change.subject_id,
+                    change.reason,
+                    change.sentence,
+                    change.invoice_ids,
+                    raised_at=now,
+                )
+                current[key] = item
+                raised_at[key] = len(raised)
+                raised.append(item)
+                effective.append(change)
+                continue
+            extra = tuple(i for i in change.invoice_ids if i not in item.invoice_ids)
+            if not extra and change.sentence == item.sentence:
+                continue
+            item = replace(item, sentence=change.sentence, invoice_ids=item.invoice_ids + extra)
+            current[key] = item
+            if item.id is None:
+                raised[raised_at[key]] = item
+            else:
+                merged[key] = item
+        elif item is not None:
+            del current[key]
+            effective.append(change)
+            closed = replace(item, resolved_at=now, resolution=change.sentence)
+            if item.id is None:
+                raised[raised_at.pop(key)] = closed
+            else:
+                merged.pop(key, None)
+                resolved.append(closed)
+    return AttentionUpdate(tuple(effective), tuple(raised), tuple(merged.values()), tuple(resolved))

@@ -158,3 +158,31 @@ class DebtorUnreachable(DunningError):
             f"step {step_id!r} of invoice {invoice_id} cannot reach the debtor: "
             "no email address or phone number for its channels"
         )
+
+
+class NotFound(DunningError):
+    """Something addressed by id does not exist in the administration."""
+
+    def __init__(self, kind: str, identifier: str) -> None:
+        self.kind = kind
+        self.identifier = identifier
+        super().__init__(f"unknown {kind} {identifier!r}")
+
+
+class FlowExists(DunningError):
+    """A flow with this id already exists."""
+
+    def __init__(self, flow_id: str) -> None:
+        super().__init__(f"flow {flow_id!r} already exists; replace it with PUT")
+
+
+class FlowInUse(DunningError):
+    """A flow cannot be deleted while open invoices run on it, nor the last flow at all."""
+
+    def __init__(self, flow_id: str, why: str) -> None:
+        super().__init__(f"flow {flow_id!r} cannot be deleted: {why}")
+
+
+class InvalidFact(DunningError):
+    """A fact from another service that can never be applied (it goes to the dead-letter
+    topic): an unknown invoice, an impossible amount, a header that contradicts the payload."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 
 
@@ -45,13 +46,19 @@ class DebtorPause(StrEnum):
 
 @dataclass(frozen=True)
 class Administration:
-    """The settings of an administration that the daily run needs."""
+    """The settings of an administration that the daily run needs.
+
+    `paused_on` is the business date the current pause began; `last_run_date` the business
+    date of the latest daily run (a run for an earlier date is refused).
+    """
 
     id: str
     default_language: str = "nl"
     fallback_language: str = "en"
     tone: Tone = Tone.FORMAL
     pause: AdministrationPause = AdministrationPause.ACTIVE
+    paused_on: date | None = None
+    last_run_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,25 @@ class Debtor:
     def has_email(self) -> bool:
         """True when at least one non-blank email address is known."""
         return any(e.strip() for e in self.emails)
+
+
+@dataclass(frozen=True)
+class CreditNote:
+    """A credit note from bookkeeping; while any of it is open (unmatched), its debtor's
+    invoices do not move to collection automatically. Amounts are negative."""
+
+    id: str
+    debtor_id: str
+    number: str
+    amount: Decimal
+    open_amount: Decimal
+    currency: str
+    version: int
+
+
+# The words of the importer's events (and of the stored rows) for each debtor type.
+KIND_TO_TYPE = {"business": DebtorType.B2B, "consumer": DebtorType.B2C}
+TYPE_TO_KIND = {value: key for key, value in KIND_TO_TYPE.items()}
 
 
 def message_language(debtor: Debtor, administration: Administration) -> str:

@@ -7,7 +7,7 @@ the service can store it as one row (with `next_step_date` indexed for the daily
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from functools import total_ordering
@@ -36,6 +36,16 @@ class FactVersion:
         if not isinstance(other, FactVersion):
             return NotImplemented
         return (self.occurred_at, self.sequence) < (other.occurred_at, other.sequence)
+
+
+# The importer's `version` orders the facts of one invoice; the rules order facts by
+# (time, sequence), so every importer fact gets the same time and its version as sequence.
+FACT_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def fact_version(version: int) -> FactVersion:
+    """The version of an importer fact numbered `version`."""
+    return FactVersion(FACT_EPOCH, version)
 
 
 def is_newer(incoming: FactVersion, last: FactVersion | None) -> bool:

@@ -1,0 +1,163 @@
+"""The debtors as bookkeeping describes them, with their pause and last reminder, and their
+credit notes (an unmatched one holds back the move to collection)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from settle_dunning.adapters.codec import address_to_json, debtor_from_row
+from settle_dunning.adapters.sql import BULK_MIN, SqlRepository
+from settle_dunning.adapters.tables import credit_notes, debtors
+from settle_dunning.domain import TYPE_TO_KIND, CreditNote, Debtor, DebtorPause, DebtorReminded
+from settle_shared.db import among
+
+_SET_LAST_REMINDED = (
+    "UPDATE debtors AS d SET last_reminded_on = v.day "
+    "FROM unnest($2::text[], $3::date[]) AS v(id, day) "
+    "WHERE d.administration_id = $1 AND d.id = v.id"
+)
+
+
+class DebtorRepository(SqlRepository):
+    """The `debtors` and `credit_notes` tables."""
+
+    async def get(self, administration_id: str, debtor_id: str) -> Debtor | None:
+        """One debtor, or None."""
+        found = await self.many(administration_id, [debtor_id])
+        return found.get(debtor_id)
+
+    async def many(self, administration_id: str, ids: Iterable[str]) -> dict[str, Debtor]:
+        """The debtors with these ids, with whether each has an unmatched credit note."""
+        wanted = sorted(set(ids))
+        rows: list[Any] = []
+        with_credit: set[str] = set()
+        for chunk in self.chunks(wanted):
+            rows += (
+                await self.session.execute(
+                    sa.select(debtors).where(
+                        debtors.c.administration_id == administration_id,
+                        among(debtors.c.id, chunk, postgres=self.postgres),
+                    )
+                )
+            ).all()
+            with_credit.update(
+                await self.session.scalars(
+                    sa.select(credit_notes.c.debtor_id)
+                    .where(
+                        credit_notes.c.administration_id == administration_id,
+                        among(credit_notes.c.debtor_id, chunk, postgres=self.postgres),
+                        credit_notes.c.open_amount != 0,
+                    )
+                    .distinct()
+                )
+            )
+        return {
+            row.id: debtor_from_row(row, has_unmatched_credit_note=row.id in with_credit)
+            for row in rows
+        }
+
+    async def version(self, administration_id: str, debtor_id: str) -> int | None:
+        """The version of the importer's fact the debtor was stored from (0 for a debtor known
+        only from an invoice so far), or None when the debtor is unknown."""
+        result: int | None = await self.session.scalar(
+            sa.select(debtors.c.version).where(
+                debtors.c.administration_id == administration_id, debtors.c.id == debtor_id
+            )
+        )
+        return result
+
+    async def save(self, administration_id: str, debtor: Debtor, version: int) -> None:
+        """Insert or replace a debtor's details (pause and last reminder are kept)."""
+        values = {
+            "number": debtor.number,
+            "name": debtor.name,
+            "kind": TYPE_TO_KIND[debtor.debtor_type],
+            "emails": list(debtor.emails),
+            "phone": debtor.phone,
+            "language": debtor.language,
+            "address": address_to_json(debtor.address),
+            "version": version,
+            "updated_at": self.now,
+        }
+        updated = await self.session.execute(
+            sa.update(debtors)
+            .where(debtors.c.administration_id == administration_id, debtors.c.id == debtor.id)
+            .values(**values)
+        )
+        if getattr(updated, "rowcount", 0) == 0:
+            await self.session.execute(
+                sa.insert(debtors).values(
+                    administration_id=administration_id,
+                    id=debtor.id,
+                    pause=DebtorPause.ACTIVE.value,
+                    last_reminded_on=None,
+                    **values,
+                )
+            )
+
+    async def set_pause(self, administration_id: str, debtor_id: str, pause: DebtorPause) -> None:
+        """Store the pause state of a debtor."""
+        await self.session.execute(
+            sa.update(debtors)
+            .where(debtors.c.administration_id == administration_id, debtors.c.id == debtor_id)
+            .values(pause=pause.value)
+        )
+
+    async def set_last_reminded(
+        self, administration_id: str, reminded: Sequence[DebtorReminded]
+    ) -> None:
+        """Store the day each debtor was last reminded (for the interval between reminders)."""
+        if not reminded:
+            return
+        if self.postgres and len(reminded) >= BULK_MIN:
+            driver = await self.driver()
+            await driver.execute(
+                _SET_LAST_REMINDED,
+                administration_id,
+                [r.debtor_id for r in reminded],
+                [r.on for r in reminded],
+            )
+            return
+        await self.session.execute(
+            sa.update(debtors)
+            .where(
+                debtors.c.administration_id == administration_id,
+                debtors.c.id == sa.bindparam("b_id"),
+            )
+            .values(last_reminded_on=sa.bindparam("b_on")),
+            [{"b_id": r.debtor_id, "b_on": r.on} for r in reminded],
+        )
+
+    async def credit_note_version(self, administration_id: str, credit_note_id: str) -> int | None:
+        """The version of the stored credit note, or None when unknown."""
+        result: int | None = await self.session.scalar(
+            sa.select(credit_notes.c.version).where(
+                credit_notes.c.administration_id == administration_id,
+                credit_notes.c.id == credit_note_id,
+            )
+        )
+        return result
+
+    async def save_credit_note(self, administration_id: str, note: CreditNote) -> None:
+        """Insert or replace a credit note."""
+        await self.session.execute(
+            sa.delete(credit_notes).where(
+                credit_notes.c.administration_id == administration_id,
+                credit_notes.c.id == note.id,
+            )
+        )
+        await self.session.execute(
+            sa.insert(credit_notes).values(
+                administration_id=administration_id,
+                id=note.id,
+                debtor_id=note.debtor_id,
+                number=note.number,
+                amount=note.amount,
+                open_amount=note.open_amount,
+                currency=note.currency,
+                version=note.version,
+            )
+        )

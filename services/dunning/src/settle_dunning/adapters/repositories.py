@@ -1,0 +1,31 @@
+"""The repositories of one transaction, one per aggregate, as the use cases get them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from settle_dunning.adapters.administrations import AdministrationRepository
+from settle_dunning.adapters.attention import AttentionRepository
+from settle_dunning.adapters.daily_runs import DailyRunRepository
+from settle_dunning.adapters.debtors import DebtorRepository
+from settle_dunning.adapters.dunning_states import DunningStateRepository
+from settle_dunning.adapters.flows import FlowRepository
+from settle_dunning.adapters.mailboxes import MailboxRepository
+from settle_dunning.adapters.sql import is_postgres
+
+
+class SqlRepositories:
+    """Every repository over one session, stamping rows with `now` (the ports'
+    `Repositories`)."""
+
+    def __init__(self, session: AsyncSession, now: datetime) -> None:
+        postgres = is_postgres(session)
+        self.administrations = AdministrationRepository(session, now, postgres=postgres)
+        self.flows = FlowRepository(session, now, postgres=postgres)
+        self.debtors = DebtorRepository(session, now, postgres=postgres)
+        self.states = DunningStateRepository(session, now, postgres=postgres)
+        self.attention = AttentionRepository(session, now, postgres=postgres)
+        self.mailboxes = MailboxRepository(session, now, postgres=postgres)
+        self.daily_runs = DailyRunRepository(session, now, postgres=postgres)
