@@ -13,10 +13,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from settle_messaging import db
+from settle_messaging.adapters import tables
 from settle_messaging.application.context import (
     Messaging,
-    NotFound,
     invoice_ids_of,
     load_overrides,
 )
@@ -26,7 +25,7 @@ from settle_messaging.application.outbound import (
     mark_letter_posted,
     queue_free_message,
 )
-from settle_messaging.domain.errors import InvalidMessageContext
+from settle_messaging.domain.errors import InvalidMessageContext, NotFound
 from settle_messaging.domain.model import Channel, TemplateKey, Tone
 from settle_messaging.domain.states import Direction, MessageState
 from settle_messaging.domain.templates import (
@@ -180,7 +179,7 @@ async def timeline(
     cursor: str | None = None,
 ) -> MessagePage:
     """The timeline of a debtor, an invoice, a case or a thread: newest first."""
-    table = db.messages
+    table = tables.messages
     query = sa.select(table).where(table.c.administration_id == administration_id)
     if debtor_id is not None:
         query = query.where(table.c.debtor_id == debtor_id)
@@ -189,7 +188,7 @@ async def timeline(
     if thread_id is not None:
         query = query.where(table.c.thread_id == thread_id)
     if invoice_id is not None:
-        links = db.message_invoices
+        links = tables.message_invoices
         query = query.where(
             table.c.message_id.in_(
                 sa.select(links.c.message_id).where(
@@ -211,7 +210,7 @@ async def inbox(
     cursor: str | None = None,
 ) -> MessagePage:
     """Debtors' replies, newest first; `unread=true` for those nobody has read yet."""
-    table = db.messages
+    table = tables.messages
     query = sa.select(table).where(
         table.c.administration_id == administration_id,
         table.c.direction == Direction.INBOUND.value,
@@ -226,9 +225,9 @@ async def inbox(
 @router.get("/messages/{message_id}", response_model=MessageOut)
 async def one_message(administration_id: str, message_id: str, session: SessionDep) -> MessageOut:
     """One message with its bodies, recipients and attachments."""
-    query = sa.select(db.messages).where(
-        db.messages.c.administration_id == administration_id,
-        db.messages.c.message_id == message_id,
+    query = sa.select(tables.messages).where(
+        tables.messages.c.administration_id == administration_id,
+        tables.messages.c.message_id == message_id,
     )
     page = await _page(session, query, 1, None)
     if not page.items:
@@ -288,7 +287,7 @@ async def attachment(
     administration_id: str, message_id: str, attachment_id: str, session: SessionDep
 ) -> Response:
     """An attachment (a letter's PDF) as it was stored."""
-    files, messages = db.attachments, db.messages
+    files, messages = tables.attachments, tables.messages
     row = (
         await session.execute(
             sa.select(files.c.filename, files.c.mime_type, files.c.content)
@@ -341,7 +340,7 @@ async def save_template(
     """Save the administration's own version of a template (checked in the sandbox first)."""
     source = TemplateSource(subject=body.subject, text=body.text, html=body.html)
     validate_template_source(template_key.value, _language(language), source)
-    table = db.template_overrides
+    table = tables.template_overrides
     async with transaction(messaging.sessions) as session:
         await session.execute(
             sa.delete(table).where(
@@ -370,7 +369,7 @@ async def reset_template(
     administration_id: str, template_key: TemplateKey, language: str, messaging: MessagingDep
 ) -> Response:
     """Go back to the built-in template."""
-    table = db.template_overrides
+    table = tables.template_overrides
     async with transaction(messaging.sessions) as session:
         await session.execute(
             sa.delete(table).where(
@@ -386,7 +385,7 @@ async def reset_template(
 @router.get("/profile", response_model=ProfileIn)
 async def get_profile(administration_id: str, session: SessionDep) -> ProfileIn:
     """The administration's sender profile."""
-    table = db.administration_profiles
+    table = tables.administration_profiles
     row = (
         await session.execute(
             sa.select(table).where(table.c.administration_id == administration_id)
@@ -400,7 +399,7 @@ async def get_profile(administration_id: str, session: SessionDep) -> ProfileIn:
 @router.put("/profile", status_code=204)
 async def put_profile(administration_id: str, body: ProfileIn, messaging: MessagingDep) -> Response:
     """Set how the administration signs its messages and what a hard bounce does."""
-    table = db.administration_profiles
+    table = tables.administration_profiles
     async with transaction(messaging.sessions) as session:
         await session.execute(
             sa.delete(table).where(table.c.administration_id == administration_id)
@@ -429,7 +428,7 @@ def _language(language: str) -> str:
 
 
 async def _page(session: AsyncSession, query: Any, limit: int, cursor: str | None) -> MessagePage:
-    table = db.messages
+    table = tables.messages
     if cursor:
         try:
             at_text, _, last_id = cursor.partition("|")
@@ -452,19 +451,19 @@ async def _page(session: AsyncSession, query: Any, limit: int, cursor: str | Non
     files: dict[str, list[AttachmentOut]] = {message_id: [] for message_id in ids}
     if ids:
         for r in await session.execute(
-            sa.select(db.recipients)
-            .where(db.recipients.c.message_id.in_(ids))
-            .order_by(db.recipients.c.position)
+            sa.select(tables.recipients)
+            .where(tables.recipients.c.message_id.in_(ids))
+            .order_by(tables.recipients.c.position)
         ):
             recipients[r.message_id].append(RecipientOut(address=r.address, name=r.name))
         for f in await session.execute(
             sa.select(
-                db.attachments.c.message_id,
-                db.attachments.c.attachment_id,
-                db.attachments.c.filename,
-                db.attachments.c.mime_type,
-                db.attachments.c.size_bytes,
-            ).where(db.attachments.c.message_id.in_(ids))
+                tables.attachments.c.message_id,
+                tables.attachments.c.attachment_id,
+                tables.attachments.c.filename,
+                tables.attachments.c.mime_type,
+                tables.attachments.c.size_bytes,
+            ).where(tables.attachments.c.message_id.in_(ids))
         ):
             files[f.message_id].append(
                 AttachmentOut(

@@ -9,13 +9,12 @@ from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from settle_messaging import api, public
+from settle_messaging import api, errors, public
 from settle_messaging.adapters.inbound_smtp import serve_inbound
+from settle_messaging.adapters.tables import metadata
 from settle_messaging.application.context import Messaging
 from settle_messaging.application.outbound import Origin, queue_requests
 from settle_messaging.application.sender import Sender
-from settle_messaging.db import metadata
-from settle_messaging.errors import add_error_handlers
 from settle_messaging.settings import MessagingSettings
 from settle_shared.consumer import ReceivedEvent
 from settle_shared.events.dunning import MESSAGES as DUNNING_MESSAGES
@@ -50,13 +49,18 @@ def setup(runtime: ServiceRuntime) -> None:
         if requests:
             await queue_requests(session, messaging, requests)
 
-    runtime.consume(CONSUMER_GROUP, [DUNNING_MESSAGES.name], batch_handler=on_batch)
+    runtime.consume(
+        CONSUMER_GROUP,
+        [DUNNING_MESSAGES.name],
+        batch_handler=on_batch,
+        dead_letters=errors.DEAD_LETTER_ERRORS,
+    )
     runtime.add_background(Sender(messaging).run)
 
     runtime.add_background(lambda stop: serve_inbound(messaging, stop))
     runtime.app.include_router(api.router)
     runtime.app.include_router(public.router)
-    add_error_handlers(runtime.app)
+    errors.install(runtime.app)
 
 
 def embedded_settings(ctx: EmbeddedContext) -> dict[str, str]:

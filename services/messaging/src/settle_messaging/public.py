@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from settle_messaging import db
+from settle_messaging.adapters import tables
 from settle_messaging.application.context import Messaging
 from settle_messaging.application.inbound import open_thread, receive_page_reply
 from settle_messaging.domain.errors import InvalidReplyToken, MalformedInboundMail
@@ -58,9 +58,11 @@ def _page(title: str, body: str, language: str, status: int = 200) -> HTMLRespon
 async def _language_of(messaging: Messaging, thread_id: str) -> str:
     async with messaging.sessions() as session:
         language = await session.scalar(
-            sa.select(db.messages.c.language)
-            .where(db.messages.c.thread_id == thread_id, db.messages.c.language.is_not(None))
-            .order_by(db.messages.c.created_at.desc())
+            sa.select(tables.messages.c.language)
+            .where(
+                tables.messages.c.thread_id == thread_id, tables.messages.c.language.is_not(None)
+            )
+            .order_by(tables.messages.c.created_at.desc())
             .limit(1)
         )
     return language if language in _TEXT else "en"
@@ -111,8 +113,8 @@ async def reply_submit(token: str, request: Request) -> HTMLResponse:
     async with messaging.sessions() as session:
         stored = (
             await session.execute(
-                sa.select(db.messages.c.thread_id, db.messages.c.body_text).where(
-                    db.messages.c.message_id == message_id
+                sa.select(tables.messages.c.thread_id, tables.messages.c.body_text).where(
+                    tables.messages.c.message_id == message_id
                 )
             )
         ).one()

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from aiokafka.structs import ConsumerRecord
 from sqlalchemy import event
 
-from settle_messaging import db
+from settle_messaging.adapters import tables
 from settle_messaging.adapters.smtp import Permanent, RecipientsRefused, Transient
 from settle_shared.envelope import Envelope
 from settle_shared.events.dunning import MessageDebtor, MessageRequested
@@ -129,7 +129,7 @@ async def test_transient_smtp_errors_keep_the_message_queued_and_5xx_fails_it(
     assert (message.state, message.attempts) == ("queued", 1)
     assert message.next_attempt_at is not None
     async with service.messaging.sessions() as session, session.begin():
-        await session.execute(sa.update(db.messages).values(next_attempt_at=None))
+        await session.execute(sa.update(tables.messages).values(next_attempt_at=None))
     service.transport.outcomes = [Permanent(554, "554 5.7.1 policy")]
     await service.sender.send_due()
     [message] = await service.messages()
@@ -204,9 +204,9 @@ async def _due_row(service: MessagingHarness, message_id: str):
     async with service.messaging.sessions() as session:
         return (
             await session.execute(
-                sa.select(db.messages, db.threads.c.reply_expires_at)
-                .join(db.threads, db.threads.c.thread_id == db.messages.c.thread_id)
-                .where(db.messages.c.message_id == message_id)
+                sa.select(tables.messages, tables.threads.c.reply_expires_at)
+                .join(tables.threads, tables.threads.c.thread_id == tables.messages.c.thread_id)
+                .where(tables.messages.c.message_id == message_id)
             )
         ).one()
 

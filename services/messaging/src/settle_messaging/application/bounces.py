@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from settle_messaging import db
+from settle_messaging.adapters import tables
 from settle_messaging.application.context import (
     Messaging,
     common_fields,
@@ -32,7 +32,9 @@ async def record_bounce(
 ) -> bool:
     """Apply one bounce to the message it concerns; False when the message is unknown."""
     message = (
-        await session.execute(sa.select(db.messages).where(db.messages.c.message_id == message_id))
+        await session.execute(
+            sa.select(tables.messages).where(tables.messages.c.message_id == message_id)
+        )
     ).first()
     if message is None:
         log.warning("bounce for an unknown message", message_id=message_id)
@@ -45,8 +47,8 @@ async def record_bounce(
     state = MessageState(message.state)
     if hard and state != MessageState.BOUNCED and can_transition(state, MessageState.BOUNCED):
         await session.execute(
-            sa.update(db.messages)
-            .where(db.messages.c.message_id == message_id)
+            sa.update(tables.messages)
+            .where(tables.messages.c.message_id == message_id)
             .values(
                 state=MessageState.BOUNCED.value,
                 bounced_at=now,
@@ -56,8 +58,8 @@ async def record_bounce(
         )
     elif message.bounce_kind is None:
         await session.execute(
-            sa.update(db.messages)
-            .where(db.messages.c.message_id == message_id)
+            sa.update(tables.messages)
+            .where(tables.messages.c.message_id == message_id)
             .values(bounce_kind=bounce.kind.value, bounce_detail=reason[:2000])
         )
     recipient = _address(bounce.recipient)
@@ -99,7 +101,7 @@ def _address(recipient: str | None) -> str | None:
 async def _block(
     session: AsyncSession, administration_id: str, address: str, reason: str, now: datetime
 ) -> None:
-    table = db.suppressed_addresses
+    table = tables.suppressed_addresses
     exists = await session.scalar(
         sa.select(table.c.address).where(
             table.c.administration_id == administration_id, table.c.address == address

@@ -14,7 +14,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from settle_messaging import db
+from settle_messaging.adapters import tables
 from settle_messaging.domain.model import AdministrationInfo, PostalAddress
 from settle_messaging.domain.reply_tokens import issue_reply_token
 from settle_messaging.domain.templates import TemplateSource
@@ -25,10 +25,6 @@ from settle_shared.events.base import Event
 from settle_shared.outbox import Outbox
 
 CACHE_SECONDS = 5.0
-
-
-class NotFound(Exception):
-    """The thing asked for does not exist in this administration."""
 
 
 @dataclass
@@ -115,8 +111,8 @@ async def load_profile(
     if not found:
         row = (
             await session.execute(
-                sa.select(db.administration_profiles).where(
-                    db.administration_profiles.c.administration_id == administration_id
+                sa.select(tables.administration_profiles).where(
+                    tables.administration_profiles.c.administration_id == administration_id
                 )
             )
         ).first()
@@ -155,7 +151,7 @@ async def load_overrides(
         found, value = messaging.cached("templates", administration_id)
         if found:
             return value
-    table = db.template_overrides
+    table = tables.template_overrides
     rows = await session.execute(
         sa.select(table).where(table.c.administration_id == administration_id)
     )
@@ -175,7 +171,7 @@ async def invoice_ids_of(session: AsyncSession, message_ids: Sequence[str]) -> d
     found: dict[str, list[str]] = {message_id: [] for message_id in message_ids}
     if not message_ids:
         return found
-    table = db.message_invoices
+    table = tables.message_invoices
     rows = await session.execute(
         sa.select(table.c.message_id, table.c.invoice_id)
         .where(table.c.message_id.in_(message_ids))

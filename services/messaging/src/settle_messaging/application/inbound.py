@@ -13,11 +13,10 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from settle_messaging import db
+from settle_messaging.adapters import tables
 from settle_messaging.application.bounces import record_bounce
 from settle_messaging.application.context import (
     Messaging,
-    NotFound,
     common_fields,
     invoice_ids_of,
 )
@@ -25,7 +24,7 @@ from settle_messaging.application.outbound import Origin
 from settle_messaging.domain.addressing import message_id_from_header
 from settle_messaging.domain.bounces import classify_delivery_report
 from settle_messaging.domain.email_builder import header_text
-from settle_messaging.domain.errors import InvalidReplyToken, MalformedInboundMail
+from settle_messaging.domain.errors import InvalidReplyToken, MalformedInboundMail, NotFound
 from settle_messaging.domain.inbound import InboundReply
 from settle_messaging.domain.reply_tokens import verify_reply_token
 from settle_messaging.domain.states import Direction, MessageState, is_unread
@@ -63,7 +62,7 @@ async def open_thread(session: AsyncSession, messaging: Messaging, token: str) -
     claims = verify_reply_token(token, messaging.now(), messaging.reply_secret)
     row = (
         await session.execute(
-            sa.select(db.threads).where(db.threads.c.thread_id == str(claims.thread_id))
+            sa.select(tables.threads).where(tables.threads.c.thread_id == str(claims.thread_id))
         )
     ).first()
     if row is None:
@@ -91,12 +90,12 @@ async def store_reply(
     sender_name = header_text(sender_name) if sender_name else None
     last = (
         await session.execute(
-            sa.select(db.messages.c.message_id, db.messages.c.message_request_id)
+            sa.select(tables.messages.c.message_id, tables.messages.c.message_request_id)
             .where(
-                db.messages.c.thread_id == thread.thread_id,
-                db.messages.c.direction == Direction.OUTBOUND.value,
+                tables.messages.c.thread_id == thread.thread_id,
+                tables.messages.c.direction == Direction.OUTBOUND.value,
             )
-            .order_by(db.messages.c.created_at.desc())
+            .order_by(tables.messages.c.created_at.desc())
             .limit(1)
         )
     ).first()
@@ -106,7 +105,7 @@ async def store_reply(
         invoice_ids = (await invoice_ids_of(session, [answered]))[answered]
     message_id = uuid.uuid4().hex
     await session.execute(
-        sa.insert(db.messages).values(
+        sa.insert(tables.messages).values(
             message_id=message_id,
             administration_id=thread.administration_id,
             thread_id=thread.thread_id,
@@ -129,7 +128,7 @@ async def store_reply(
     )
     if invoice_ids:
         await session.execute(
-            sa.insert(db.message_invoices),
+            sa.insert(tables.message_invoices),
             [
                 {
                     "message_id": message_id,
@@ -140,7 +139,7 @@ async def store_reply(
             ],
         )
     await session.execute(
-        sa.insert(db.inbound_replies).values(
+        sa.insert(tables.inbound_replies).values(
             message_id=message_id,
             via=via,
             sender_address=(sender or "")[:320] or None,
@@ -150,8 +149,8 @@ async def store_reply(
         )
     )
     await session.execute(
-        sa.update(db.threads)
-        .where(db.threads.c.thread_id == thread.thread_id)
+        sa.update(tables.threads)
+        .where(tables.threads.c.thread_id == thread.thread_id)
         .values(last_message_at=now)
     )
     event = ReplyReceived(
@@ -211,9 +210,9 @@ async def receive_mail_reply(
         thread = await open_thread(session, messaging, token)
         if in_reply_to is not None:
             known = await session.scalar(
-                sa.select(db.messages.c.message_id).where(
-                    db.messages.c.message_id == in_reply_to,
-                    db.messages.c.thread_id == thread.thread_id,
+                sa.select(tables.messages.c.message_id).where(
+                    tables.messages.c.message_id == in_reply_to,
+                    tables.messages.c.thread_id == thread.thread_id,
                 )
             )
             in_reply_to = known
@@ -258,10 +257,10 @@ async def mark_read(
     """Mark a debtor's reply read (or unread again) and announce it."""
     message = (
         await session.execute(
-            sa.select(db.messages).where(
-                db.messages.c.message_id == message_id,
-                db.messages.c.administration_id == administration_id,
-                db.messages.c.direction == Direction.INBOUND.value,
+            sa.select(tables.messages).where(
+                tables.messages.c.message_id == message_id,
+                tables.messages.c.administration_id == administration_id,
+                tables.messages.c.direction == Direction.INBOUND.value,
             )
         )
     ).first()
@@ -273,8 +272,8 @@ async def mark_read(
     now = messaging.now()
     target = MessageState.READ if read else MessageState.RECEIVED
     await session.execute(
-        sa.update(db.messages)
-        .where(db.messages.c.message_id == message_id)
+        sa.update(tables.messages)
+        .where(tables.messages.c.message_id == message_id)
         .values(state=target.value, read_at=now if read else None)
     )
     invoices = (await invoice_ids_of(session, [message_id]))[message_id]

@@ -22,10 +22,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from settle_messaging import db
+from settle_messaging.adapters import tables
 from settle_messaging.application.context import (
     Messaging,
-    NotFound,
     SenderProfile,
     common_fields,
     invoice_ids_of,
@@ -38,7 +37,12 @@ from settle_messaging.domain.email_builder import (
     email_bytes,
     validate_email_address,
 )
-from settle_messaging.domain.errors import InvalidEmailAddress, LetterError, MessagingError
+from settle_messaging.domain.errors import (
+    InvalidEmailAddress,
+    LetterError,
+    MessagingError,
+    NotFound,
+)
 from settle_messaging.domain.letters import render_letter_pdf
 from settle_messaging.domain.model import (
     Channel,
@@ -129,8 +133,8 @@ async def queue_requests(
     if not fresh:
         return []
     seen = await session.scalars(
-        sa.select(db.messages.c.message_request_id)
-        .where(db.messages.c.message_request_id.in_(list(fresh)))
+        sa.select(tables.messages.c.message_request_id)
+        .where(tables.messages.c.message_request_id.in_(list(fresh)))
         .distinct()
     )
     for request_id in seen:
@@ -208,7 +212,7 @@ async def queue_requests(
                     now=now,
                 )
             )
-    await session.execute(sa.insert(db.threads), thread_rows)
+    await session.execute(sa.insert(tables.threads), thread_rows)
     await _store(session, messaging, prepared)
     messaging.wake.set()
     return [item.message["message_id"] for item in prepared]
@@ -223,9 +227,9 @@ async def queue_free_message(
     if free.thread_id is not None:
         thread = (
             await session.execute(
-                sa.select(db.threads).where(
-                    db.threads.c.thread_id == free.thread_id,
-                    db.threads.c.administration_id == administration_id,
+                sa.select(tables.threads).where(
+                    tables.threads.c.thread_id == free.thread_id,
+                    tables.threads.c.administration_id == administration_id,
                 )
             )
         ).first()
@@ -295,9 +299,9 @@ async def queue_letter_fallback(
         return None
     request = MessageRequested.model_validate(bounced.request)
     letter_exists = await session.scalar(
-        sa.select(db.messages.c.message_id).where(
-            db.messages.c.message_request_id == request.message_request_id,
-            db.messages.c.channel == Channel.LETTER.value,
+        sa.select(tables.messages.c.message_id).where(
+            tables.messages.c.message_request_id == request.message_request_id,
+            tables.messages.c.channel == Channel.LETTER.value,
         )
     )
     if letter_exists is not None:
@@ -337,10 +341,10 @@ async def mark_letter_posted(
     """A person posted a letter: it counts as sent from now on."""
     message = (
         await session.execute(
-            sa.select(db.messages).where(
-                db.messages.c.message_id == message_id,
-                db.messages.c.administration_id == administration_id,
-                db.messages.c.channel == Channel.LETTER.value,
+            sa.select(tables.messages).where(
+                tables.messages.c.message_id == message_id,
+                tables.messages.c.administration_id == administration_id,
+                tables.messages.c.channel == Channel.LETTER.value,
             )
         )
     ).first()
@@ -350,8 +354,8 @@ async def mark_letter_posted(
         return
     now = messaging.now()
     await session.execute(
-        sa.update(db.messages)
-        .where(db.messages.c.message_id == message_id)
+        sa.update(tables.messages)
+        .where(tables.messages.c.message_id == message_id)
         .values(state=MessageState.SENT.value, sent_at=now)
     )
     invoices = (await invoice_ids_of(session, [message_id]))[message_id]
@@ -441,7 +445,7 @@ async def _blocked_addresses(
     """Which (administration, address) pairs are blocked after a hard bounce: one query."""
     if not candidates:
         return set()
-    table = db.suppressed_addresses
+    table = tables.suppressed_addresses
     rows = await session.execute(
         sa.select(table.c.administration_id, table.c.address).where(
             table.c.address.in_(sorted({address for _, address in candidates}))
@@ -649,16 +653,16 @@ async def _store(
     """Store prepared messages and stage their events: one statement per table."""
     if not prepared:
         return
-    await session.execute(sa.insert(db.messages), [item.message for item in prepared])
+    await session.execute(sa.insert(tables.messages), [item.message for item in prepared])
     recipients = [row for item in prepared for row in item.recipients]
     if recipients:
-        await session.execute(sa.insert(db.recipients), recipients)
+        await session.execute(sa.insert(tables.recipients), recipients)
     invoices = [row for item in prepared for row in item.invoices]
     if invoices:
-        await session.execute(sa.insert(db.message_invoices), invoices)
+        await session.execute(sa.insert(tables.message_invoices), invoices)
     attachments = [item.attachment for item in prepared if item.attachment is not None]
     if attachments:
-        await session.execute(sa.insert(db.attachments), attachments)
+        await session.execute(sa.insert(tables.attachments), attachments)
     envelopes = [
         (
             item.event.topic.name,
@@ -740,5 +744,5 @@ async def _new_thread(
     now: datetime,
 ) -> tuple[str, datetime]:
     row = _thread_row(messaging, administration_id, debtor_id, case_id, subject, now)
-    await session.execute(sa.insert(db.threads).values(**row))
+    await session.execute(sa.insert(tables.threads).values(**row))
     return row["thread_id"], row["reply_expires_at"]

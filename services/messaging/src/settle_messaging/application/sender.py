@@ -33,7 +33,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from settle_messaging import db
+from settle_messaging.adapters import tables
 from settle_messaging.adapters.smtp import (
     Delivered,
     Permanent,
@@ -241,7 +241,7 @@ class Sender:
         return attempts, False
 
     async def _due(self, now: datetime) -> list[tuple[Any, list[Mailbox]]]:
-        table = db.messages
+        table = tables.messages
         # First the ids, in order, then the rows: sorting the whole queue with its stored
         # mails would move megabytes for every batch once thousands are waiting.
         query = (
@@ -265,15 +265,19 @@ class Sender:
             found = {
                 row.message_id: row
                 for row in await session.execute(
-                    sa.select(table, db.threads.c.reply_expires_at)
-                    .join(db.threads, db.threads.c.thread_id == table.c.thread_id)
+                    sa.select(table, tables.threads.c.reply_expires_at)
+                    .join(tables.threads, tables.threads.c.thread_id == table.c.thread_id)
                     .where(table.c.message_id.in_(ids))
                 )
             }
             rows = await session.execute(
-                sa.select(db.recipients.c.message_id, db.recipients.c.address, db.recipients.c.name)
-                .where(db.recipients.c.message_id.in_(ids))
-                .order_by(db.recipients.c.message_id, db.recipients.c.position)
+                sa.select(
+                    tables.recipients.c.message_id,
+                    tables.recipients.c.address,
+                    tables.recipients.c.name,
+                )
+                .where(tables.recipients.c.message_id.in_(ids))
+                .order_by(tables.recipients.c.message_id, tables.recipients.c.position)
             )
         messages = [found[message_id] for message_id in ids if message_id in found]
         addresses: dict[str, list[Mailbox]] = defaultdict(list)
@@ -340,8 +344,8 @@ class Sender:
             if delivered:
                 # One statement for the batch: a busy sender must not pay per message here.
                 await session.execute(
-                    sa.update(db.messages)
-                    .where(db.messages.c.message_id == sa.bindparam("mid"))
+                    sa.update(tables.messages)
+                    .where(tables.messages.c.message_id == sa.bindparam("mid"))
                     .values(
                         state=MessageState.SENT.value,
                         sent_at=now,
@@ -376,8 +380,8 @@ class Sender:
     ) -> None:
         log.warning("message failed", message_id=message.message_id, reason=detail)
         await session.execute(
-            sa.update(db.messages)
-            .where(db.messages.c.message_id == message.message_id)
+            sa.update(tables.messages)
+            .where(tables.messages.c.message_id == message.message_id)
             .values(
                 state=MessageState.FAILED.value,
                 failed_at=now,
@@ -405,8 +409,8 @@ class Sender:
             return
         attempts = message.attempts + 1
         await session.execute(
-            sa.update(db.messages)
-            .where(db.messages.c.message_id == message.message_id)
+            sa.update(tables.messages)
+            .where(tables.messages.c.message_id == message.message_id)
             .values(
                 attempts=attempts,
                 next_attempt_at=now + timedelta(seconds=self._backoff(attempts)),
