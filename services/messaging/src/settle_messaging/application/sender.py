@@ -1,24 +1,7 @@
-"""The sender: queued emails go out over a small pool of reused SMTP connections.
-
-* The mail was built when the message was queued (Message-ID and MIME boundaries derived from
-  the message id) and is stored with it; the sender only sends those bytes. A resend after a
-  crash (sent, but the state not yet committed) is the same mail, recognisable as such by
-  anyone who received the first. Messages queued before mails were stored are built here, the
-  same way.
-* A batch is spread over `smtp_connections` connections, each debtor's mail on one of them (in
-  queueing order), so the server works on several mails while we wait for its answers. Each
-  message goes out on exactly one connection, once per batch.
-* The outcomes of a batch are committed with their events in one short transaction, after the
-  sending: no database lock is held while we wait for the SMTP server. In the service's loop
-  that transaction runs while the next batch is sent (the messages of a batch not yet recorded
-  are never taken again), so a writer holding the database for a moment, such as the consumer
-  queueing a large batch, does not stop the mail.
-* The server down, busy or answering 4xx: nothing is lost; the message stays queued, the sender
-  backs off (doubling up to a maximum) and tries again. Only after `smtp_give_up_after_h` does
-  such a message fail.
-* 5xx: the message fails with the server's reason; 5xx for every recipient is a hard bounce.
-* Each administration may send at most `rate_limit_per_minute` emails a minute.
-"""
+"""The sender: queued emails go out over a small pool of reused SMTP connections, each debtor's
+mail on one of them, and the outcomes of a batch are recorded with their events while the next
+batch is sent. A 4xx keeps a message queued (with backoff, until `smtp_give_up_after_h`), a 5xx
+fails it or bounces its recipients. How and why: docs/messaging.md, "From request to email"."""
 
 from __future__ import annotations
 
