@@ -30,7 +30,7 @@ import aiosmtplib
 import sqlalchemy as sa
 from aiokafka.structs import ConsumerRecord
 
-from settle_messaging import db
+from settle_messaging.adapters import tables
 from settle_messaging.app import SERVICE
 from settle_messaging.application.sender import Sender
 from settle_messaging.domain.email_builder import Mailbox, OutgoingEmail, build_email
@@ -207,7 +207,7 @@ async def service(port: int, directory: Path, workdir: Path, count: int) -> floa
     while True:
         async with runtime.sessions() as session:
             sent = await session.scalar(
-                sa.select(sa.func.count()).where(db.messages.c.state == "sent")
+                sa.select(sa.func.count()).where(tables.messages.c.state == "sent")
             )
         if sent == count:
             break

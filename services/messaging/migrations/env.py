@@ -1,4 +1,4 @@
-from settle_messaging.db import metadata
+from settle_messaging.adapters.tables import metadata
 from settle_shared.migrations import run_env
 
 run_env(metadata)

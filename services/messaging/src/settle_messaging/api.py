@@ -5,36 +5,33 @@ under /internal/v1/administrations/{administration_id}/ and every query is scope
 from __future__ import annotations
 
 import html
+from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from settle_messaging import db
-from settle_messaging.application.context import (
-    Messaging,
-    NotFound,
-    invoice_ids_of,
-    load_overrides,
-)
+from settle_messaging.application import administration
+from settle_messaging.application.context import Messaging
 from settle_messaging.application.inbound import mark_read
 from settle_messaging.application.outbound import (
     FreeMessage,
     mark_letter_posted,
     queue_free_message,
 )
-from settle_messaging.domain.errors import InvalidMessageContext
-from settle_messaging.domain.model import Channel, TemplateKey, Tone
-from settle_messaging.domain.states import Direction, MessageState
-from settle_messaging.domain.templates import (
-    TemplateSource,
-    preview,
-    validate_template_source,
+from settle_messaging.application.ports import Store, TimelineQuery
+from settle_messaging.application.timeline import (
+    TimelinePage,
+    attachment_of,
+    message_of,
+    page_of,
 )
-from settle_shared.db import aware, transaction
+from settle_messaging.domain.messages import Message
+from settle_messaging.domain.model import Channel, TemplateKey, Tone
+from settle_messaging.domain.profiles import AdministrationProfile
+from settle_messaging.domain.states import Direction, MessageState
+from settle_messaging.domain.templates import TemplateSource
 from settle_shared.events.dunning import MessageDebtor
 
 PREFIX = "/internal/v1/administrations/{administration_id}"
@@ -49,12 +46,12 @@ def get_messaging(request: Request) -> Messaging:
 MessagingDep = Annotated[Messaging, Depends(get_messaging)]
 
 
-async def get_session(messaging: MessagingDep) -> Any:
-    async with messaging.sessions() as session:
-        yield session
+async def get_store(messaging: MessagingDep) -> AsyncIterator[Store]:
+    async with messaging.transaction() as store:
+        yield store
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+StoreDep = Annotated[Store, Depends(get_store)]
 
 
 class RecipientOut(BaseModel):
@@ -171,7 +168,7 @@ router = APIRouter(prefix=PREFIX, tags=["messages"])
 @router.get("/messages", response_model=MessagePage)
 async def timeline(
     administration_id: str,
-    session: SessionDep,
+    store: StoreDep,
     debtor_id: str | None = None,
     invoice_id: str | None = None,
     case_id: str | None = None,
@@ -180,75 +177,54 @@ async def timeline(
     cursor: str | None = None,
 ) -> MessagePage:
     """The timeline of a debtor, an invoice, a case or a thread: newest first."""
-    table = db.messages
-    query = sa.select(table).where(table.c.administration_id == administration_id)
-    if debtor_id is not None:
-        query = query.where(table.c.debtor_id == debtor_id)
-    if case_id is not None:
-        query = query.where(table.c.case_id == case_id)
-    if thread_id is not None:
-        query = query.where(table.c.thread_id == thread_id)
-    if invoice_id is not None:
-        links = db.message_invoices
-        query = query.where(
-            table.c.message_id.in_(
-                sa.select(links.c.message_id).where(
-                    links.c.administration_id == administration_id,
-                    links.c.invoice_id == invoice_id,
-                )
-            )
-        )
-    return await _page(session, query, limit, cursor)
+    query = TimelineQuery(
+        administration_id=administration_id,
+        debtor_id=debtor_id,
+        invoice_id=invoice_id,
+        case_id=case_id,
+        thread_id=thread_id,
+    )
+    return _page(await page_of(store, query, limit, cursor))
 
 
 @router.get("/inbox", response_model=MessagePage)
 async def inbox(
     administration_id: str,
-    session: SessionDep,
+    store: StoreDep,
     unread: bool = False,
     debtor_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     cursor: str | None = None,
 ) -> MessagePage:
     """Debtors' replies, newest first; `unread=true` for those nobody has read yet."""
-    table = db.messages
-    query = sa.select(table).where(
-        table.c.administration_id == administration_id,
-        table.c.direction == Direction.INBOUND.value,
+    query = TimelineQuery(
+        administration_id=administration_id,
+        direction=Direction.INBOUND.value,
+        state=MessageState.RECEIVED.value if unread else None,
+        debtor_id=debtor_id,
     )
-    if unread:
-        query = query.where(table.c.state == MessageState.RECEIVED.value)
-    if debtor_id is not None:
-        query = query.where(table.c.debtor_id == debtor_id)
-    return await _page(session, query, limit, cursor)
+    return _page(await page_of(store, query, limit, cursor))
 
 
 @router.get("/messages/{message_id}", response_model=MessageOut)
-async def one_message(administration_id: str, message_id: str, session: SessionDep) -> MessageOut:
+async def one_message(administration_id: str, message_id: str, store: StoreDep) -> MessageOut:
     """One message with its bodies, recipients and attachments."""
-    query = sa.select(db.messages).where(
-        db.messages.c.administration_id == administration_id,
-        db.messages.c.message_id == message_id,
-    )
-    page = await _page(session, query, 1, None)
-    if not page.items:
-        raise NotFound(f"message {message_id} does not exist")
-    return page.items[0]
+    return _message_out(await message_of(store, administration_id, message_id))
 
 
 @router.post("/messages/{message_id}/read", status_code=204)
 async def read(administration_id: str, message_id: str, messaging: MessagingDep) -> Response:
     """Mark a reply read."""
-    async with transaction(messaging.sessions) as session:
-        await mark_read(session, messaging, administration_id, message_id, read=True)
+    async with messaging.transaction() as store:
+        await mark_read(store, messaging, administration_id, message_id, read=True)
     return Response(status_code=204)
 
 
 @router.post("/messages/{message_id}/unread", status_code=204)
 async def unread(administration_id: str, message_id: str, messaging: MessagingDep) -> Response:
     """Mark a reply unread again."""
-    async with transaction(messaging.sessions) as session:
-        await mark_read(session, messaging, administration_id, message_id, read=False)
+    async with messaging.transaction() as store:
+        await mark_read(store, messaging, administration_id, message_id, read=False)
     return Response(status_code=204)
 
 
@@ -268,8 +244,8 @@ async def write_to_debtor(
         case_id=body.case_id,
         thread_id=body.thread_id,
     )
-    async with transaction(messaging.sessions) as session:
-        message_id = await queue_free_message(session, messaging, administration_id, free)
+    async with messaging.transaction() as store:
+        message_id = await queue_free_message(store, messaging, administration_id, free)
     return Queued(message_id=message_id)
 
 
@@ -278,34 +254,21 @@ async def letter_posted(
     administration_id: str, message_id: str, messaging: MessagingDep
 ) -> Response:
     """A letter waiting to be posted was posted."""
-    async with transaction(messaging.sessions) as session:
-        await mark_letter_posted(session, messaging, administration_id, message_id)
+    async with messaging.transaction() as store:
+        await mark_letter_posted(store, messaging, administration_id, message_id)
     return Response(status_code=204)
 
 
 @router.get("/messages/{message_id}/attachments/{attachment_id}")
 async def attachment(
-    administration_id: str, message_id: str, attachment_id: str, session: SessionDep
+    administration_id: str, message_id: str, attachment_id: str, store: StoreDep
 ) -> Response:
     """An attachment (a letter's PDF) as it was stored."""
-    files, messages = db.attachments, db.messages
-    row = (
-        await session.execute(
-            sa.select(files.c.filename, files.c.mime_type, files.c.content)
-            .join(messages, messages.c.message_id == files.c.message_id)
-            .where(
-                messages.c.administration_id == administration_id,
-                files.c.message_id == message_id,
-                files.c.attachment_id == attachment_id,
-            )
-        )
-    ).first()
-    if row is None:
-        raise NotFound(f"attachment {attachment_id} does not exist")
+    found = await attachment_of(store, administration_id, message_id, attachment_id)
     return Response(
-        content=row.content,
-        media_type=row.mime_type,
-        headers={"Content-Disposition": f'attachment; filename="{row.filename}"'},
+        content=found.content,
+        media_type=found.mime_type,
+        headers={"Content-Disposition": f'attachment; filename="{found.filename}"'},
     )
 
 
@@ -313,14 +276,15 @@ async def attachment(
 async def template_preview(
     administration_id: str,
     template_key: TemplateKey,
-    session: SessionDep,
+    store: StoreDep,
     language: Annotated[str, Query(pattern=r"^[a-z]{2}$")] = "nl",
     tone: Tone = Tone.FORMAL,
     channel: Channel = Channel.EMAIL,
 ) -> PreviewOut:
     """A template (the administration's own, else the built-in) rendered with sample data."""
-    overrides = await load_overrides(session, administration_id)
-    rendered = preview(template_key.value, language, tone, overrides=overrides, channel=channel)
+    rendered = await administration.preview_template(
+        store, administration_id, template_key.value, language, tone, channel
+    )
     return PreviewOut(
         subject=rendered.subject,
         text=rendered.text,
@@ -340,28 +304,9 @@ async def save_template(
 ) -> Response:
     """Save the administration's own version of a template (checked in the sandbox first)."""
     source = TemplateSource(subject=body.subject, text=body.text, html=body.html)
-    validate_template_source(template_key.value, _language(language), source)
-    table = db.template_overrides
-    async with transaction(messaging.sessions) as session:
-        await session.execute(
-            sa.delete(table).where(
-                table.c.administration_id == administration_id,
-                table.c.template_key == template_key.value,
-                table.c.language == language,
-            )
-        )
-        await session.execute(
-            sa.insert(table).values(
-                administration_id=administration_id,
-                template_key=template_key.value,
-                language=language,
-                subject=body.subject,
-                body_text=body.text,
-                body_html=body.html,
-                updated_at=messaging.now(),
-            )
-        )
-    messaging.forget(administration_id)
+    await administration.save_template(
+        messaging, administration_id, template_key.value, language, source
+    )
     return Response(status_code=204)
 
 
@@ -370,49 +315,26 @@ async def reset_template(
     administration_id: str, template_key: TemplateKey, language: str, messaging: MessagingDep
 ) -> Response:
     """Go back to the built-in template."""
-    table = db.template_overrides
-    async with transaction(messaging.sessions) as session:
-        await session.execute(
-            sa.delete(table).where(
-                table.c.administration_id == administration_id,
-                table.c.template_key == template_key.value,
-                table.c.language == language,
-            )
-        )
-    messaging.forget(administration_id)
+    await administration.reset_template(messaging, administration_id, template_key.value, language)
     return Response(status_code=204)
 
 
 @router.get("/profile", response_model=ProfileIn)
-async def get_profile(administration_id: str, session: SessionDep) -> ProfileIn:
+async def get_profile(administration_id: str, store: StoreDep) -> ProfileIn:
     """The administration's sender profile."""
-    table = db.administration_profiles
-    row = (
-        await session.execute(
-            sa.select(table).where(table.c.administration_id == administration_id)
-        )
-    ).first()
-    if row is None:
-        raise NotFound(f"administration {administration_id} has no profile yet")
-    return ProfileIn.model_validate({name: getattr(row, name) for name in ProfileIn.model_fields})
+    profile = await administration.profile_of(store, administration_id)
+    return ProfileIn.model_validate(
+        {name: getattr(profile, name) for name in ProfileIn.model_fields}
+    )
 
 
 @router.put("/profile", status_code=204)
 async def put_profile(administration_id: str, body: ProfileIn, messaging: MessagingDep) -> Response:
     """Set how the administration signs its messages and what a hard bounce does."""
-    table = db.administration_profiles
-    async with transaction(messaging.sessions) as session:
-        await session.execute(
-            sa.delete(table).where(table.c.administration_id == administration_id)
-        )
-        await session.execute(
-            sa.insert(table).values(
-                administration_id=administration_id,
-                updated_at=messaging.now(),
-                **body.model_dump(),
-            )
-        )
-    messaging.forget(administration_id)
+    profile = AdministrationProfile(
+        administration_id=administration_id, updated_at=messaging.now(), **body.model_dump()
+    )
+    await administration.set_profile(messaging, profile)
     return Response(status_code=204)
 
 
@@ -422,95 +344,54 @@ def _escaped(text: str) -> str:
     return html.escape(text).replace("\n", "<br>\n")
 
 
-def _language(language: str) -> str:
-    if len(language) != 2 or not language.isalpha() or not language.islower():
-        raise InvalidMessageContext(f"language must be a two-letter code, got {language!r}")
-    return language
+def _message_out(message: Message) -> MessageOut:
+    return MessageOut(
+        message_id=message.message_id,
+        thread_id=message.thread_id,
+        direction=message.direction,
+        channel=message.channel,
+        state=message.state,
+        unread=message.unread,
+        debtor_id=message.debtor_id,
+        case_id=message.case_id,
+        invoice_ids=message.invoice_ids,
+        message_request_id=message.message_request_id,
+        template_key=message.template_key,
+        language=message.language,
+        subject=message.subject,
+        body_text=message.body_text,
+        body_html=(
+            message.body_html
+            if message.direction == Direction.OUTBOUND
+            else _escaped(message.body_text)
+        ),
+        sender_name=message.sender_name,
+        sender_address=message.sender_address,
+        recipients=[
+            RecipientOut(address=mailbox.address, name=mailbox.name)
+            for mailbox in message.recipients
+        ],
+        attachments=[
+            AttachmentOut(
+                attachment_id=file.attachment_id,
+                filename=file.filename,
+                mime_type=file.mime_type,
+                size_bytes=file.size_bytes,
+            )
+            for file in message.attachments
+        ],
+        failure_reason=message.failure_reason,
+        failure_detail=message.failure_detail,
+        bounce_kind=message.bounce_kind,
+        bounce_detail=message.bounce_detail,
+        created_at=message.created_at,
+        sent_at=message.sent_at,
+        read_at=message.read_at,
+    )
 
 
-async def _page(session: AsyncSession, query: Any, limit: int, cursor: str | None) -> MessagePage:
-    table = db.messages
-    if cursor:
-        try:
-            at_text, _, last_id = cursor.partition("|")
-            at = datetime.fromisoformat(at_text)
-        except ValueError as exc:
-            raise NotFound("unknown cursor") from exc
-        query = query.where(
-            sa.or_(
-                table.c.created_at < at,
-                sa.and_(table.c.created_at == at, table.c.message_id < last_id),
-            )
-        )
-    query = query.order_by(table.c.created_at.desc(), table.c.message_id.desc()).limit(limit + 1)
-    rows = list(await session.execute(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    ids = [row.message_id for row in rows]
-    invoices = await invoice_ids_of(session, ids)
-    recipients: dict[str, list[RecipientOut]] = {message_id: [] for message_id in ids}
-    files: dict[str, list[AttachmentOut]] = {message_id: [] for message_id in ids}
-    if ids:
-        for r in await session.execute(
-            sa.select(db.recipients)
-            .where(db.recipients.c.message_id.in_(ids))
-            .order_by(db.recipients.c.position)
-        ):
-            recipients[r.message_id].append(RecipientOut(address=r.address, name=r.name))
-        for f in await session.execute(
-            sa.select(
-                db.attachments.c.message_id,
-                db.attachments.c.attachment_id,
-                db.attachments.c.filename,
-                db.attachments.c.mime_type,
-                db.attachments.c.size_bytes,
-            ).where(db.attachments.c.message_id.in_(ids))
-        ):
-            files[f.message_id].append(
-                AttachmentOut(
-                    attachment_id=f.attachment_id,
-                    filename=f.filename,
-                    mime_type=f.mime_type,
-                    size_bytes=f.size_bytes,
-                )
-            )
-    items = [
-        MessageOut(
-            message_id=row.message_id,
-            thread_id=row.thread_id,
-            direction=Direction(row.direction),
-            channel=row.channel,
-            state=MessageState(row.state),
-            unread=row.state == MessageState.RECEIVED.value,
-            debtor_id=row.debtor_id,
-            case_id=row.case_id,
-            invoice_ids=invoices[row.message_id],
-            message_request_id=row.message_request_id,
-            template_key=row.template_key,
-            language=row.language,
-            subject=row.subject,
-            body_text=row.body_text,
-            body_html=(
-                row.body_html
-                if row.direction == Direction.OUTBOUND.value
-                else _escaped(row.body_text)
-            ),
-            sender_name=row.sender_name,
-            sender_address=row.sender_address,
-            recipients=recipients[row.message_id],
-            attachments=files[row.message_id],
-            failure_reason=row.failure_reason,
-            failure_detail=row.failure_detail,
-            bounce_kind=row.bounce_kind,
-            bounce_detail=row.bounce_detail,
-            created_at=aware(row.created_at),
-            sent_at=aware(row.sent_at) if row.sent_at else None,
-            read_at=aware(row.read_at) if row.read_at else None,
-        )
-        for row in rows
-    ]
-    next_cursor = None
-    if more and rows:
-        last = rows[-1]
-        next_cursor = f"{aware(last.created_at).isoformat()}|{last.message_id}"
-    return MessagePage(items=items, next_cursor=next_cursor)
+def _page(page: TimelinePage) -> MessagePage:
+    return MessagePage(
+        items=[_message_out(message) for message in page.messages],
+        next_cursor=page.next_cursor,
+    )

@@ -9,13 +9,15 @@ from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from settle_messaging import api, public
+from settle_messaging import api, errors
 from settle_messaging.adapters.inbound_smtp import serve_inbound
+from settle_messaging.adapters.repositories import SqlStore
+from settle_messaging.adapters.smtp import SmtpTransport
+from settle_messaging.adapters.tables import metadata
 from settle_messaging.application.context import Messaging
 from settle_messaging.application.outbound import Origin, queue_requests
 from settle_messaging.application.sender import Sender
-from settle_messaging.db import metadata
-from settle_messaging.errors import add_error_handlers
+from settle_messaging.reply_page import views as reply_page
 from settle_messaging.settings import MessagingSettings
 from settle_shared.consumer import ReceivedEvent
 from settle_shared.events.dunning import MESSAGES as DUNNING_MESSAGES
@@ -28,8 +30,13 @@ CONSUMER_GROUP = "messaging"
 def setup(runtime: ServiceRuntime) -> None:
     """Routes, the consumer of message requests and the background loops of messaging."""
     settings = cast(MessagingSettings, runtime.settings)
+    outbox = runtime.outbox
     messaging = Messaging(
-        settings=settings, clock=runtime.clock, sessions=runtime.sessions, outbox=runtime.outbox
+        settings=settings,
+        clock=runtime.clock,
+        sessions=runtime.sessions,
+        store_in=lambda session: SqlStore(session, outbox),
+        mail_transport=lambda: SmtpTransport(settings),
     )
     runtime.app.state.messaging = messaging
 
@@ -48,15 +55,20 @@ def setup(runtime: ServiceRuntime) -> None:
             if isinstance(received.payload, MessageRequested)
         ]
         if requests:
-            await queue_requests(session, messaging, requests)
+            await queue_requests(messaging.store_in(session), messaging, requests)
 
-    runtime.consume(CONSUMER_GROUP, [DUNNING_MESSAGES.name], batch_handler=on_batch)
+    runtime.consume(
+        CONSUMER_GROUP,
+        [DUNNING_MESSAGES.name],
+        batch_handler=on_batch,
+        dead_letters=errors.DEAD_LETTER_ERRORS,
+    )
     runtime.add_background(Sender(messaging).run)
 
     runtime.add_background(lambda stop: serve_inbound(messaging, stop))
     runtime.app.include_router(api.router)
-    runtime.app.include_router(public.router)
-    add_error_handlers(runtime.app)
+    runtime.app.include_router(reply_page.router)
+    errors.install(runtime.app)
 
 
 def embedded_settings(ctx: EmbeddedContext) -> dict[str, str]:

@@ -1,11 +1,10 @@
-"""Domain refusals mapped to HTTP statuses, in one place."""
+"""Domain refusals mapped, in one place, to HTTP statuses and to the dead-letter topic."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from settle_messaging.application.context import NotFound
 from settle_messaging.domain.errors import (
     InboundMailRefused,
     InvalidEmailAddress,
@@ -13,6 +12,7 @@ from settle_messaging.domain.errors import (
     InvalidReplyToken,
     InvalidStateTransition,
     MessagingError,
+    NotFound,
     TemplateError,
     TemplateNotFound,
     UnsafeHeaderValue,
@@ -32,6 +32,10 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (MessagingError, 422),
 )
 
+# A message request the domain refuses is refused again on every retry: it goes to the
+# dead-letter topic at once. (A message that cannot go out is stored as failed, not refused.)
+DEAD_LETTER_ERRORS: tuple[type[Exception], ...] = (MessagingError,)
+
 
 def status_for(error: Exception) -> int:
     """The HTTP status of a refusal (500 for anything unexpected)."""
@@ -41,12 +45,11 @@ def status_for(error: Exception) -> int:
     return 500
 
 
-def add_error_handlers(app: FastAPI) -> None:
+def install(app: FastAPI) -> None:
     """Answer every domain refusal with its status, a stable code and a readable sentence."""
 
     async def handle(_: Request, exc: Exception) -> JSONResponse:
         code = getattr(exc, "code", "not_found")
         return JSONResponse({"error": code, "detail": str(exc)}, status_code=status_for(exc))
 
-    app.add_exception_handler(NotFound, handle)
     app.add_exception_handler(MessagingError, handle)

@@ -19,7 +19,7 @@ import aiosmtplib
 import pytest
 import sqlalchemy as sa
 
-from settle_messaging import db
+from settle_messaging.adapters import tables
 from settle_messaging.adapters.inbound_smtp import serve_inbound
 from settle_messaging.app import SERVICE
 from settle_messaging.application.context import Messaging
@@ -98,11 +98,13 @@ class Running:
     async def messages(self) -> list[Any]:
         async with self.messaging.sessions() as session:
             return list(
-                await session.execute(sa.select(db.messages).order_by(db.messages.c.created_at))
+                await session.execute(
+                    sa.select(tables.messages).order_by(tables.messages.c.created_at)
+                )
             )
 
     async def event_types(self) -> list[str]:
-        table = db.metadata.tables["outbox"]
+        table = tables.metadata.tables["outbox"]
         async with self.messaging.sessions() as session:
             return list(await session.scalars(sa.select(table.c.event_type).order_by(table.c.seq)))
 

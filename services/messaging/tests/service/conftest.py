@@ -124,11 +124,13 @@ class MessagingHarness:
                                    event_id=event_id)  # fmt: skip
 
     async def messages(self) -> list[Any]:
-        from settle_messaging import db
+        from settle_messaging.adapters import tables
 
         async with self.messaging.sessions() as session:
             return list(
-                await session.execute(sa.select(db.messages).order_by(db.messages.c.created_at))
+                await session.execute(
+                    sa.select(tables.messages).order_by(tables.messages.c.created_at)
+                )
             )
 
     async def events(self) -> list[tuple[str, dict[str, Any]]]:

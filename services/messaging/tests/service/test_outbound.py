@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from aiokafka.structs import ConsumerRecord
 from sqlalchemy import event
 
-from settle_messaging import db
+from settle_messaging.adapters import tables
 from settle_messaging.adapters.smtp import Permanent, RecipientsRefused, Transient
+from settle_messaging.domain.messages import QueuedEmail
 from settle_shared.envelope import Envelope
 from settle_shared.events.dunning import MessageDebtor, MessageRequested
 
@@ -66,10 +67,7 @@ async def test_the_sender_sends_a_queued_email_once_with_a_stable_message_id(
     assert payloads[0]["invoice_ids"] == ["inv-1", "inv-2"]
     # A resend (say after a crash before the state was committed) is the very same mail.
     assert (
-        service.sender._mail_bytes(
-            (await _due_row(service, message.message_id)), _mailboxes(recipients)
-        )
-        == data
+        service.sender._mail_bytes(await _queued(service, message.message_id, recipients)) == data
     )
 
 
@@ -129,7 +127,7 @@ async def test_transient_smtp_errors_keep_the_message_queued_and_5xx_fails_it(
     assert (message.state, message.attempts) == ("queued", 1)
     assert message.next_attempt_at is not None
     async with service.messaging.sessions() as session, session.begin():
-        await session.execute(sa.update(db.messages).values(next_attempt_at=None))
+        await session.execute(sa.update(tables.messages).values(next_attempt_at=None))
     service.transport.outcomes = [Permanent(554, "554 5.7.1 policy")]
     await service.sender.send_due()
     [message] = await service.messages()
@@ -200,15 +198,15 @@ async def test_messages_of_another_administration_stay_invisible(service: Messag
     assert (await service.client.get(f"{other}/messages/{message.message_id}")).status_code == 404
 
 
-async def _due_row(service: MessagingHarness, message_id: str):
-    async with service.messaging.sessions() as session:
-        return (
-            await session.execute(
-                sa.select(db.messages, db.threads.c.reply_expires_at)
-                .join(db.threads, db.threads.c.thread_id == db.messages.c.thread_id)
-                .where(db.messages.c.message_id == message_id)
-            )
-        ).one()
+async def _queued(service: MessagingHarness, message_id: str, recipients: list[str]):
+    """The message as the sender takes it from the queue."""
+    async with service.messaging.transaction() as store:
+        message = await store.messages.get(message_id)
+        assert message is not None
+        thread = await store.threads.get(message.thread_id)
+        assert thread is not None
+    message.recipients = _mailboxes(recipients)
+    return QueuedEmail(message, thread.reply_expires_at)
 
 
 def _mailboxes(addresses):

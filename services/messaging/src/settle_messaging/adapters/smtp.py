@@ -9,47 +9,29 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import aiosmtplib
 
+from settle_messaging.domain.sending import (
+    Delivered,
+    Permanent,
+    RecipientsRefused,
+    SendOutcome,
+    Transient,
+)
 from settle_messaging.settings import MessagingSettings
 from settle_shared.logs import get_logger
 
 log = get_logger(__name__)
 
-
-@dataclass(frozen=True)
-class Delivered:
-    """The server accepted the message (for all or some recipients)."""
-
-    refused: dict[str, tuple[int, str]]
-
-
-@dataclass(frozen=True)
-class Transient:
-    """Try again later: nothing was accepted."""
-
-    reason: str
-
-
-@dataclass(frozen=True)
-class Permanent:
-    """The server refused the message for good (a 5xx reply)."""
-
-    code: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class RecipientsRefused:
-    """Every recipient was refused; ``permanent`` when the codes were 5xx."""
-
-    refused: dict[str, tuple[int, str]]
-    permanent: bool
-
-
-SendOutcome = Delivered | Transient | Permanent | RecipientsRefused
+__all__ = [
+    "Delivered",
+    "Permanent",
+    "RecipientsRefused",
+    "SendOutcome",
+    "SmtpTransport",
+    "Transient",
+]
 
 
 class SmtpTransport:

@@ -1,34 +1,28 @@
-"""What every use case of the messaging service works with: settings, the business clock, the
-database, the outbox, and the administration's sender profile."""
+"""What every use case of the messaging service runs with: settings, the business clock, the
+store (repositories and outbox) of a transaction, the mail connection, and the
+administrations' sender profiles and templates, cached for a few seconds."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from settle_messaging import db
-from settle_messaging.domain.model import AdministrationInfo, PostalAddress
+from settle_messaging.application.ports import MailTransport, Store, TemplateOverrides
+from settle_messaging.domain.profiles import SenderDefaults, SenderProfile, sender_profile
 from settle_messaging.domain.reply_tokens import issue_reply_token
-from settle_messaging.domain.templates import TemplateSource
 from settle_messaging.settings import MessagingSettings
 from settle_shared.clock import Clock
-from settle_shared.db import aware
-from settle_shared.events.base import Event
-from settle_shared.outbox import Outbox
+from settle_shared.db import aware, transaction
 
 CACHE_SECONDS = 5.0
-
-
-class NotFound(Exception):
-    """The thing asked for does not exist in this administration."""
 
 
 @dataclass
@@ -39,12 +33,21 @@ class Messaging:
     settings: MessagingSettings
     clock: Clock
     sessions: async_sessionmaker[AsyncSession]
-    outbox: Outbox
+    # The store of a transaction (the database's repositories and outbox).
+    store_in: Callable[[AsyncSession], Store]
+    # A new connection outgoing mail leaves by.
+    mail_transport: Callable[[], MailTransport]
     # Set when something was queued, so the sender does not wait for its next poll.
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     # Profiles and template overrides, read on every request but changed rarely: kept for a
     # few seconds (another replica's change shows within CACHE_SECONDS; this one's at once).
     _cache: dict[tuple[str, str], tuple[float, Any]] = field(default_factory=dict)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Store]:
+        """The store of a new transaction, committed when the block ends without error."""
+        async with transaction(self.sessions) as session:
+            yield self.store_in(session)
 
     def cached(self, kind: str, administration_id: str) -> tuple[bool, Any]:
         """(found, value) of a cached read."""
@@ -73,127 +76,32 @@ class Messaging:
         """The token of a thread; derived, never stored."""
         return issue_reply_token(UUID(thread_id), aware(expires_at), self.reply_secret)
 
-    async def publish(
-        self,
-        session: AsyncSession,
-        events: Sequence[Event],
-        *,
-        administration_id: str,
-        correlation_id: str | None = None,
-        causation_id: str | None = None,
-    ) -> None:
-        """Stage events in the caller's transaction (the outbox relay publishes them)."""
-        envelopes = [
-            (
-                payload.topic.name,
-                self.outbox.envelope(
-                    payload,
-                    administration_id=administration_id,
-                    correlation_id=correlation_id,
-                    causation_id=causation_id,
-                ),
-            )
-            for payload in events
-        ]
-        await self.outbox.add_envelopes(session, envelopes)
-
-
-@dataclass(frozen=True)
-class SenderProfile:
-    """How an administration signs its messages, and what it wants done on a hard bounce."""
-
-    administration: AdministrationInfo
-    bounce_policy: str
+    @property
+    def sender_defaults(self) -> SenderDefaults:
+        settings = self.settings
+        return SenderDefaults(settings.from_name, settings.from_address, settings.bounce_policy)
 
 
 async def load_profile(
-    session: AsyncSession, messaging: Messaging, administration_id: str, language: str = "nl"
+    store: Store, messaging: Messaging, administration_id: str, language: str = "nl"
 ) -> SenderProfile:
     """The administration's profile, or the service's defaults when it has none yet."""
-    settings = messaging.settings
-    found, row = messaging.cached("profile", administration_id)
+    found, stored = messaging.cached("profile", administration_id)
     if not found:
-        row = (
-            await session.execute(
-                sa.select(db.administration_profiles).where(
-                    db.administration_profiles.c.administration_id == administration_id
-                )
-            )
-        ).first()
-        messaging.remember("profile", administration_id, row)
-    if row is None:
-        info = AdministrationInfo(
-            name=settings.from_name,
-            email=settings.from_address,
-            default_language=language,
-            fallback_language="en" if language != "en" else "nl",
-        )
-        return SenderProfile(info, settings.bounce_policy)
-    address = None
-    if row.street and row.postal_code and row.city:
-        address = PostalAddress(row.street, row.postal_code, row.city, row.country)
-    info = AdministrationInfo(
-        name=row.name or settings.from_name,
-        email=row.email or settings.from_address,
-        default_language=row.default_language,
-        fallback_language=row.fallback_language,
-        country=row.country,
-        phone=row.phone,
-        website=row.website,
-        address=address,
-        iban=row.iban,
-        chamber_of_commerce=row.chamber_of_commerce,
-    )
-    return SenderProfile(info, row.bounce_policy or settings.bounce_policy)
+        stored = await store.profiles.get(administration_id)
+        messaging.remember("profile", administration_id, stored)
+    return sender_profile(stored, messaging.sender_defaults, language)
 
 
 async def load_overrides(
-    session: AsyncSession, administration_id: str, messaging: Messaging | None = None
-) -> Mapping[tuple[str, str], TemplateSource]:
+    store: Store, administration_id: str, messaging: Messaging | None = None
+) -> TemplateOverrides:
     """The administration's own templates, keyed by (template key, language)."""
     if messaging is not None:
         found, value = messaging.cached("templates", administration_id)
         if found:
             return value
-    table = db.template_overrides
-    rows = await session.execute(
-        sa.select(table).where(table.c.administration_id == administration_id)
-    )
-    overrides = {
-        (row.template_key, row.language): TemplateSource(
-            subject=row.subject, text=row.body_text, html=row.body_html
-        )
-        for row in rows
-    }
+    overrides = await store.templates.overrides(administration_id)
     if messaging is not None:
         messaging.remember("templates", administration_id, overrides)
     return overrides
-
-
-async def invoice_ids_of(session: AsyncSession, message_ids: Sequence[str]) -> dict[str, list[str]]:
-    """The invoices each message is about."""
-    found: dict[str, list[str]] = {message_id: [] for message_id in message_ids}
-    if not message_ids:
-        return found
-    table = db.message_invoices
-    rows = await session.execute(
-        sa.select(table.c.message_id, table.c.invoice_id)
-        .where(table.c.message_id.in_(message_ids))
-        .order_by(table.c.message_id, table.c.invoice_id)
-    )
-    for message_id, invoice_id in rows:
-        found[message_id].append(invoice_id)
-    return found
-
-
-def common_fields(message: Any, invoice_ids: list[str]) -> dict[str, Any]:
-    """The fields every messaging event carries, taken from a message row."""
-    return {
-        "administration_id": message.administration_id,
-        "message_id": message.message_id,
-        "message_request_id": message.message_request_id,
-        "debtor_id": message.debtor_id,
-        "invoice_ids": invoice_ids,
-        "case_id": message.case_id,
-        "thread_id": message.thread_id,
-    }

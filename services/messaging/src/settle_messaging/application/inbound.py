@@ -6,30 +6,20 @@ refused and nothing of it is stored. A stored reply is unread until a user marks
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from settle_messaging import db
 from settle_messaging.application.bounces import record_bounce
-from settle_messaging.application.context import (
-    Messaging,
-    NotFound,
-    common_fields,
-    invoice_ids_of,
-)
+from settle_messaging.application.context import Messaging
 from settle_messaging.application.outbound import Origin
+from settle_messaging.application.ports import Announcement, Store
 from settle_messaging.domain.addressing import message_id_from_header
 from settle_messaging.domain.bounces import classify_delivery_report
 from settle_messaging.domain.email_builder import header_text
-from settle_messaging.domain.errors import InvalidReplyToken, MalformedInboundMail
+from settle_messaging.domain.errors import InvalidReplyToken, MalformedInboundMail, NotFound
 from settle_messaging.domain.inbound import InboundReply
+from settle_messaging.domain.messages import Thread, new_reply
 from settle_messaging.domain.reply_tokens import verify_reply_token
-from settle_messaging.domain.states import Direction, MessageState, is_unread
-from settle_shared.db import transaction
+from settle_messaging.domain.states import Direction
 from settle_shared.events.messaging import MessageRead, ReplyReceived
 from settle_shared.logs import get_logger
 
@@ -46,33 +36,18 @@ def _clean(text: str) -> str:
     return text.replace("\r\n", "\n").translate(_CONTROL)
 
 
-@dataclass(frozen=True)
-class Thread:
-    """What a reply token opens."""
-
-    thread_id: str
-    administration_id: str
-    debtor_id: str
-    case_id: str | None
-    subject: str
-
-
-async def open_thread(session: AsyncSession, messaging: Messaging, token: str) -> Thread:
+async def open_thread(store: Store, messaging: Messaging, token: str) -> Thread:
     """The thread a reply token belongs to; raises ``InvalidReplyToken`` for a malformed,
     tampered or expired token and for a thread that does not exist."""
     claims = verify_reply_token(token, messaging.now(), messaging.reply_secret)
-    row = (
-        await session.execute(
-            sa.select(db.threads).where(db.threads.c.thread_id == str(claims.thread_id))
-        )
-    ).first()
-    if row is None:
+    thread = await store.threads.get(str(claims.thread_id))
+    if thread is None:
         raise InvalidReplyToken("the reply token's thread does not exist")
-    return Thread(row.thread_id, row.administration_id, row.debtor_id, row.case_id, row.subject)
+    return thread
 
 
 async def store_reply(
-    session: AsyncSession,
+    store: Store,
     messaging: Messaging,
     thread: Thread,
     *,
@@ -89,88 +64,36 @@ async def store_reply(
     now = messaging.now()
     subject, text = header_text(subject, 300), _clean(text)
     sender_name = header_text(sender_name) if sender_name else None
-    last = (
-        await session.execute(
-            sa.select(db.messages.c.message_id, db.messages.c.message_request_id)
-            .where(
-                db.messages.c.thread_id == thread.thread_id,
-                db.messages.c.direction == Direction.OUTBOUND.value,
-            )
-            .order_by(db.messages.c.created_at.desc())
-            .limit(1)
-        )
-    ).first()
-    answered = in_reply_to or (last.message_id if last is not None else None)
+    answered = in_reply_to or await store.messages.last_outbound(thread.thread_id)
     invoice_ids: list[str] = []
     if answered is not None:
-        invoice_ids = (await invoice_ids_of(session, [answered]))[answered]
-    message_id = uuid.uuid4().hex
-    await session.execute(
-        sa.insert(db.messages).values(
-            message_id=message_id,
-            administration_id=thread.administration_id,
-            thread_id=thread.thread_id,
-            message_request_id=None,
-            direction=Direction.INBOUND.value,
-            channel="email",
-            state=MessageState.RECEIVED.value,
-            debtor_id=thread.debtor_id,
-            case_id=thread.case_id,
-            subject=subject[:300] or thread.subject,
-            body_text=text,
-            body_html=None,
-            sender_name=(sender_name or "")[:200] or None,
-            sender_address=(sender or "")[:320] or None,
-            legally_required=False,
-            in_reply_to=answered,
-            attempts=0,
-            created_at=now,
-        )
-    )
-    if invoice_ids:
-        await session.execute(
-            sa.insert(db.message_invoices),
-            [
-                {
-                    "message_id": message_id,
-                    "invoice_id": invoice_id,
-                    "administration_id": thread.administration_id,
-                }
-                for invoice_id in invoice_ids
-            ],
-        )
-    await session.execute(
-        sa.insert(db.inbound_replies).values(
-            message_id=message_id,
-            via=via,
-            sender_address=(sender or "")[:320] or None,
-            smtp_message_id=(smtp_message_id or "")[:300] or None,
-            size_bytes=size_bytes,
-            received_at=now,
-        )
-    )
-    await session.execute(
-        sa.update(db.threads)
-        .where(db.threads.c.thread_id == thread.thread_id)
-        .values(last_message_at=now)
-    )
-    event = ReplyReceived(
-        administration_id=thread.administration_id,
-        message_id=message_id,
-        message_request_id=None,
-        debtor_id=thread.debtor_id,
+        invoice_ids = (await store.messages.invoice_ids([answered]))[answered]
+    reply = new_reply(
+        thread,
+        via=via,
+        subject=subject,
+        text=text,
+        sender=sender,
+        sender_name=sender_name,
+        smtp_message_id=smtp_message_id,
+        in_reply_to=answered,
         invoice_ids=invoice_ids,
-        case_id=thread.case_id,
-        thread_id=thread.thread_id,
+        size_bytes=size_bytes,
+        now=now,
+    )
+    await store.messages.add([reply])
+    await store.threads.touch(thread.thread_id, now)
+    event = ReplyReceived(
+        **reply.event_fields(),
         in_reply_to_message_id=answered,
         via=via,
         sender=sender,
-        subject_line=subject[:300] or thread.subject,
+        subject_line=reply.subject,
         received_at=now,
     )
-    await messaging.publish(session, [event], administration_id=thread.administration_id)
-    log.info("reply received", message_id=message_id, thread_id=thread.thread_id, via=via)
-    return message_id
+    await store.publish([Announcement(event, thread.administration_id)])
+    log.info("reply received", message_id=reply.message_id, thread_id=thread.thread_id, via=via)
+    return reply.message_id
 
 
 async def receive_page_reply(messaging: Messaging, token: str, text: str) -> str:
@@ -180,10 +103,10 @@ async def receive_page_reply(messaging: Messaging, token: str, text: str) -> str
         raise MalformedInboundMail("the reply is empty")
     if len(text) > _MAX_PAGE_REPLY_CHARS:
         raise MalformedInboundMail(f"a reply has at most {_MAX_PAGE_REPLY_CHARS} characters")
-    async with transaction(messaging.sessions) as session:
-        thread = await open_thread(session, messaging, token)
+    async with messaging.transaction() as store:
+        thread = await open_thread(store, messaging, token)
         return await store_reply(
-            session,
+            store,
             messaging,
             thread,
             via="reply_page",
@@ -207,18 +130,14 @@ async def receive_mail_reply(
         return None
     domain = messaging.settings.mail_domain
     in_reply_to = message_id_from_header(reply.in_reply_to, domain)
-    async with transaction(messaging.sessions) as session:
-        thread = await open_thread(session, messaging, token)
-        if in_reply_to is not None:
-            known = await session.scalar(
-                sa.select(db.messages.c.message_id).where(
-                    db.messages.c.message_id == in_reply_to,
-                    db.messages.c.thread_id == thread.thread_id,
-                )
-            )
-            in_reply_to = known
+    async with messaging.transaction() as store:
+        thread = await open_thread(store, messaging, token)
+        if in_reply_to is not None and not await store.messages.in_thread(
+            in_reply_to, thread.thread_id
+        ):
+            in_reply_to = None
         return await store_reply(
-            session,
+            store,
             messaging,
             thread,
             via="email",
@@ -238,45 +157,32 @@ async def receive_bounce(messaging: Messaging, message_id: str | None, raw: byte
     bounces = classify_delivery_report(raw, max_bytes=messaging.settings.inbound_max_bytes)
     recorded = 0
     domain = messaging.settings.mail_domain
-    async with transaction(messaging.sessions) as session:
+    async with messaging.transaction() as store:
         for bounce in bounces:
             target = message_id or message_id_from_header(bounce.original_message_id, domain)
             if target is None:
                 continue
-            if await record_bounce(session, messaging, target, bounce, Origin()):
+            if await record_bounce(store, messaging, target, bounce, Origin()):
                 recorded += 1
     return recorded
 
 
 async def mark_read(
-    session: AsyncSession,
+    store: Store,
     messaging: Messaging,
     administration_id: str,
     message_id: str,
     read: bool = True,
 ) -> None:
     """Mark a debtor's reply read (or unread again) and announce it."""
-    message = (
-        await session.execute(
-            sa.select(db.messages).where(
-                db.messages.c.message_id == message_id,
-                db.messages.c.administration_id == administration_id,
-                db.messages.c.direction == Direction.INBOUND.value,
-            )
-        )
-    ).first()
+    message = await store.messages.get(
+        message_id, administration_id=administration_id, direction=Direction.INBOUND.value
+    )
     if message is None:
         raise NotFound(f"reply {message_id} does not exist")
-    state = MessageState(message.state)
-    if is_unread(state) != read:
-        return  # already as asked: nothing changes, nothing is announced
     now = messaging.now()
-    target = MessageState.READ if read else MessageState.RECEIVED
-    await session.execute(
-        sa.update(db.messages)
-        .where(db.messages.c.message_id == message_id)
-        .values(state=target.value, read_at=now if read else None)
-    )
-    invoices = (await invoice_ids_of(session, [message_id]))[message_id]
-    event: Any = MessageRead(**common_fields(message, invoices), read=read, at=now)
-    await messaging.publish(session, [event], administration_id=administration_id)
+    if not message.mark_read(read, now):
+        return  # already as asked: nothing changes, nothing is announced
+    await store.messages.save(message)
+    event = MessageRead(**message.event_fields(), read=read, at=now)
+    await store.publish([Announcement(event, administration_id)])

@@ -15,31 +15,22 @@ import functools
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from settle_messaging import db
-from settle_messaging.application.context import (
-    Messaging,
-    NotFound,
-    SenderProfile,
-    common_fields,
-    invoice_ids_of,
-    load_overrides,
-    load_profile,
-)
-from settle_messaging.domain.email_builder import (
-    Mailbox,
-    OutgoingEmail,
-    email_bytes,
-    validate_email_address,
-)
-from settle_messaging.domain.errors import InvalidEmailAddress, LetterError, MessagingError
+from settle_messaging.application.context import Messaging, load_overrides, load_profile
+from settle_messaging.application.ports import Announcement, Store
+from settle_messaging.domain.email_builder import Mailbox, OutgoingEmail, email_bytes
+from settle_messaging.domain.errors import LetterError, MessagingError, NotFound
 from settle_messaging.domain.letters import render_letter_pdf
+from settle_messaging.domain.messages import (
+    MAX_DETAIL,
+    Message,
+    StoredAttachment,
+    Thread,
+    new_thread,
+)
 from settle_messaging.domain.model import (
     Channel,
     DebtorInfo,
@@ -52,10 +43,11 @@ from settle_messaging.domain.model import (
     TemplateKey,
     Tone,
 )
+from settle_messaging.domain.profiles import SenderProfile
+from settle_messaging.domain.recipients import Addressing, usable_addresses, valid_addresses
 from settle_messaging.domain.reply_tokens import reply_link
 from settle_messaging.domain.states import Direction, MessageState
 from settle_messaging.domain.templates import TemplateRenderer
-from settle_shared.db import aware
 from settle_shared.events.base import Event
 from settle_shared.events.dunning import MessageDebtor, MessageRequested
 from settle_shared.events.messaging import LetterAwaitingPosting, MessageFailed, MessageSent
@@ -106,14 +98,14 @@ class FreeMessage:
 
 
 async def queue_request(
-    session: AsyncSession, messaging: Messaging, request: MessageRequested, origin: Origin
+    store: Store, messaging: Messaging, request: MessageRequested, origin: Origin
 ) -> list[str]:
     """Queue one message per channel of a request; a request seen before queues nothing."""
-    return await queue_requests(session, messaging, [(request, origin)])
+    return await queue_requests(store, messaging, [(request, origin)])
 
 
 async def queue_requests(
-    session: AsyncSession,
+    store: Store,
     messaging: Messaging,
     requests: Sequence[tuple[MessageRequested, Origin]],
 ) -> list[str]:
@@ -128,35 +120,29 @@ async def queue_requests(
         fresh.setdefault(request.message_request_id, (request, origin))
     if not fresh:
         return []
-    seen = await session.scalars(
-        sa.select(db.messages.c.message_request_id)
-        .where(db.messages.c.message_request_id.in_(list(fresh)))
-        .distinct()
-    )
-    for request_id in seen:
+    for request_id in await store.messages.requests_seen(list(fresh)):
         log.info("message request already queued", message_request_id=request_id)
         fresh.pop(request_id, None)
     if not fresh:
         return []
     now = messaging.now()
     checked = {
-        request_id: _valid_addresses(request.debtor.emails)
+        request_id: valid_addresses(request.debtor.emails)
         for request_id, (request, _) in fresh.items()
     }
-    blocked = await _blocked_addresses(
-        session,
+    blocked = await store.blocked.blocked_among(
         {(request.administration_id, address) for request_id, (request, _) in fresh.items()
          for address in checked[request_id][0]},
     )  # fmt: skip
     renderers: dict[str, TemplateRenderer] = {}
-    thread_rows: list[dict[str, Any]] = []
+    threads: list[Thread] = []
     prepared: list[_Prepared] = []
     for request_id, (request, origin) in fresh.items():
         # Rendering a batch takes a while: let the sender (same event loop) get on with its
         # SMTP conversation between messages instead of stalling until the batch is done.
         await asyncio.sleep(0)
         administration_id = request.administration_id
-        profile = await load_profile(session, messaging, administration_id, request.language)
+        profile = await load_profile(store, messaging, administration_id, request.language)
         profile = dataclasses.replace(
             profile,
             administration=dataclasses.replace(
@@ -165,16 +151,26 @@ async def queue_requests(
         )
         renderer = renderers.get(administration_id)
         if renderer is None:
-            overrides = await load_overrides(session, administration_id, messaging)
+            overrides = await load_overrides(store, administration_id, messaging)
             renderer = renderers[administration_id] = TemplateRenderer(overrides)
-        thread = _thread_row(
-            messaging, administration_id, request.debtor.debtor_id, None, request.template_key, now
+        thread = new_thread(
+            administration_id,
+            request.debtor.debtor_id,
+            None,
+            request.template_key,
+            now,
+            messaging.settings.reply_token_days,
         )
-        thread_rows.append(thread)
-        token = messaging.reply_token(thread["thread_id"], thread["reply_expires_at"])
+        threads.append(thread)
+        token = messaging.reply_token(thread.thread_id, thread.reply_expires_at)
         link = reply_link(_reply_base(messaging), token)
         valid, problems = checked[request_id]
-        addressing = _usable(administration_id, request.debtor.emails, valid, problems, blocked)
+        addressing = usable_addresses(
+            request.debtor.emails,
+            valid,
+            problems,
+            {address for owner, address in blocked if owner == administration_id},
+        )
         as_json = request.model_dump(mode="json")
         for channel in dict.fromkeys(request.channels):
             if channel == "sms":
@@ -182,7 +178,7 @@ async def queue_requests(
                 continue
             draft = Draft(
                 administration_id=administration_id,
-                thread_id=thread["thread_id"],
+                thread_id=thread.thread_id,
                 channel=Channel(channel),
                 debtor_id=request.debtor.debtor_id,
                 case_id=None,
@@ -208,45 +204,38 @@ async def queue_requests(
                     now=now,
                 )
             )
-    await session.execute(sa.insert(db.threads), thread_rows)
-    await _store(session, messaging, prepared)
+    await store.threads.add(threads)
+    await _store(store, prepared)
     messaging.wake.set()
-    return [item.message["message_id"] for item in prepared]
+    return [item.message.message_id for item in prepared]
 
 
 async def queue_free_message(
-    session: AsyncSession, messaging: Messaging, administration_id: str, free: FreeMessage
+    store: Store, messaging: Messaging, administration_id: str, free: FreeMessage
 ) -> str:
     """Queue a message a user wrote; the debtor's answer comes back into its thread."""
     now = messaging.now()
-    profile = await load_profile(session, messaging, administration_id, free.language)
+    profile = await load_profile(store, messaging, administration_id, free.language)
     if free.thread_id is not None:
-        thread = (
-            await session.execute(
-                sa.select(db.threads).where(
-                    db.threads.c.thread_id == free.thread_id,
-                    db.threads.c.administration_id == administration_id,
-                )
-            )
-        ).first()
-        if thread is None:
+        found = await store.threads.get(free.thread_id, administration_id)
+        if found is None:
             raise NotFound(f"thread {free.thread_id} does not exist")
-        thread_id, expires_at = thread.thread_id, aware(thread.reply_expires_at)
+        thread = found
     else:
-        thread_id, expires_at = await _new_thread(
-            session,
-            messaging,
+        thread = new_thread(
             administration_id,
             free.debtor.debtor_id,
             free.case_id,
             free.subject,
             now,
+            messaging.settings.reply_token_days,
         )
-    token = messaging.reply_token(thread_id, expires_at)
+        await store.threads.add([thread])
+    token = messaging.reply_token(thread.thread_id, thread.reply_expires_at)
     link = reply_link(_reply_base(messaging), token)
     draft = Draft(
         administration_id=administration_id,
-        thread_id=thread_id,
+        thread_id=thread.thread_id,
         channel=Channel.EMAIL,
         debtor_id=free.debtor.debtor_id,
         case_id=free.case_id,
@@ -257,7 +246,7 @@ async def queue_free_message(
         legally_required=False,
         request=None,
     )
-    renderer = TemplateRenderer(await load_overrides(session, administration_id, messaging))
+    renderer = TemplateRenderer(await load_overrides(store, administration_id, messaging))
 
     def build(email: str | None) -> MessageContext:
         return MessageContext(
@@ -271,7 +260,7 @@ async def queue_free_message(
         )
 
     message_id = await _queue_one(
-        session,
+        store,
         messaging,
         draft,
         Origin(),
@@ -287,23 +276,17 @@ async def queue_free_message(
 
 
 async def queue_letter_fallback(
-    session: AsyncSession, messaging: Messaging, bounced: Any, origin: Origin
+    store: Store, messaging: Messaging, bounced: Message, origin: Origin
 ) -> str | None:
     """Queue a letter for the step an undeliverable email was for (the bounce policy asks for
     one). Nothing when the request already had a letter or is not known."""
     if bounced.request is None:
         return None
     request = MessageRequested.model_validate(bounced.request)
-    letter_exists = await session.scalar(
-        sa.select(db.messages.c.message_id).where(
-            db.messages.c.message_request_id == request.message_request_id,
-            db.messages.c.channel == Channel.LETTER.value,
-        )
-    )
-    if letter_exists is not None:
+    if await store.messages.letter_for(request.message_request_id):
         return None
-    profile = await load_profile(session, messaging, request.administration_id, request.language)
-    renderer = TemplateRenderer(await load_overrides(session, request.administration_id, messaging))
+    profile = await load_profile(store, messaging, request.administration_id, request.language)
+    renderer = TemplateRenderer(await load_overrides(store, request.administration_id, messaging))
     draft = Draft(
         administration_id=request.administration_id,
         thread_id=bounced.thread_id,
@@ -318,7 +301,7 @@ async def queue_letter_fallback(
         request=bounced.request,
     )
     return await _queue_one(
-        session,
+        store,
         messaging,
         draft,
         origin,
@@ -332,38 +315,27 @@ async def queue_letter_fallback(
 
 
 async def mark_letter_posted(
-    session: AsyncSession, messaging: Messaging, administration_id: str, message_id: str
+    store: Store, messaging: Messaging, administration_id: str, message_id: str
 ) -> None:
     """A person posted a letter: it counts as sent from now on."""
-    message = (
-        await session.execute(
-            sa.select(db.messages).where(
-                db.messages.c.message_id == message_id,
-                db.messages.c.administration_id == administration_id,
-                db.messages.c.channel == Channel.LETTER.value,
-            )
-        )
-    ).first()
+    message = await store.messages.get(
+        message_id, administration_id=administration_id, channel=Channel.LETTER.value
+    )
     if message is None:
         raise NotFound(f"letter {message_id} does not exist")
-    if message.state == MessageState.SENT:
-        return
     now = messaging.now()
-    await session.execute(
-        sa.update(db.messages)
-        .where(db.messages.c.message_id == message_id)
-        .values(state=MessageState.SENT.value, sent_at=now)
-    )
-    invoices = (await invoice_ids_of(session, [message_id]))[message_id]
+    if not message.posted(now):
+        return
+    await store.messages.save(message)
     sent = MessageSent(
-        **common_fields(message, invoices),
+        **message.event_fields(),
         channel="letter",
         template_key=message.template_key,
         sent_at=now,
         legally_required=message.legally_required,
     )
-    await messaging.publish(
-        session, [sent], administration_id=administration_id, correlation_id=message.correlation_id
+    await store.publish(
+        [Announcement(sent, administration_id, correlation_id=message.correlation_id)]
     )
 
 
@@ -419,73 +391,11 @@ def _request_context(
     )
 
 
-_Addressing = tuple[list[str], tuple[str, str] | None]
-
-
-def _valid_addresses(emails: Sequence[str]) -> tuple[list[str], list[str]]:
-    """The debtor's syntactically valid addresses (normalised), and what is wrong with the
-    others."""
-    valid: list[str] = []
-    problems: list[str] = []
-    for email in emails:
-        try:
-            valid.append(validate_email_address(email))
-        except InvalidEmailAddress as exc:
-            problems.append(str(exc))
-    return list(dict.fromkeys(valid)), problems
-
-
-async def _blocked_addresses(
-    session: AsyncSession, candidates: set[tuple[str, str]]
-) -> set[tuple[str, str]]:
-    """Which (administration, address) pairs are blocked after a hard bounce: one query."""
-    if not candidates:
-        return set()
-    table = db.suppressed_addresses
-    rows = await session.execute(
-        sa.select(table.c.administration_id, table.c.address).where(
-            table.c.address.in_(sorted({address for _, address in candidates}))
-        )
-    )
-    return {(administration_id, address) for administration_id, address in rows} & candidates
-
-
-def _usable(
-    administration_id: str,
-    emails: Sequence[str],
-    valid: list[str],
-    problems: list[str],
-    blocked: set[tuple[str, str]],
-) -> _Addressing:
-    """The addresses that can be mailed, or the reason code and detail why none can."""
-    if not emails:
-        return [], ("email_missing", "the debtor has no email address")
-    if not valid:
-        return [], ("invalid_email_address", "; ".join(problems))
-    usable = [email for email in valid if (administration_id, email) not in blocked]
-    if not usable:
-        refused = ", ".join(sorted(valid))
-        return [], ("address_blocked", f"blocked after a hard bounce: {refused}")
-    return usable, None
-
-
-async def _usable_addresses(
-    session: AsyncSession, administration_id: str, emails: Sequence[str]
-) -> _Addressing:
-    """The debtor's addresses that can be mailed, or why none can (one message at a time)."""
-    valid, problems = _valid_addresses(emails)
-    blocked = await _blocked_addresses(session, {(administration_id, email) for email in valid})
-    return _usable(administration_id, emails, valid, problems, blocked)
-
-
 @dataclass(frozen=True)
 class _Prepared:
-    """A message ready to store: its rows and the event that announces it, if any."""
+    """A message ready to store and the event that announces it, if any."""
 
-    message: dict[str, Any]
-    recipients: list[dict[str, Any]]
-    invoices: list[dict[str, Any]]
-    attachment: dict[str, Any] | None
+    message: Message
     event: Event | None
     origin: Origin
 
@@ -500,7 +410,7 @@ def _prepare(
     debtor: MessageDebtor,
     today: date,
     build: Callable[[str | None], MessageContext],
-    addressing: _Addressing,
+    addressing: Addressing,
     reply_token: str | None,
     now: datetime,
 ) -> _Prepared:
@@ -553,130 +463,96 @@ def _prepare(
         except MessagingError as exc:
             failure = ("smtp_rejected", f"{exc.code}: {exc}")
     state = MessageState.QUEUED if failure is None else MessageState.FAILED
-    row = {
-        "message_id": message_id,
-        "administration_id": draft.administration_id,
-        "thread_id": draft.thread_id,
-        "message_request_id": origin.message_request_id,
-        "direction": Direction.OUTBOUND.value,
-        "channel": draft.channel.value,
-        "state": state.value,
-        "debtor_id": draft.debtor_id,
-        "case_id": draft.case_id,
-        "template_key": draft.template_key,
-        "language": draft.language,
-        "tone": draft.tone,
-        "subject": subject,
-        "body_text": text,
-        "body_html": html,
-        "sender_name": administration.name,
-        "sender_address": administration.email,
-        "legally_required": draft.legally_required,
-        "request": draft.request,
-        "mime": mime,
-        "attempts": 0,
-        "next_attempt_at": None,
-        "failure_reason": failure[0] if failure else None,
-        "failure_detail": failure[1][:2000] if failure else None,
-        "correlation_id": origin.correlation_id,
-        "created_at": now,
-        "failed_at": now if failure else None,
-    }
-    recipients = [
-        {
-            "message_id": message_id,
-            "position": position,
-            "kind": "to",
-            "address": address,
-            "name": debtor.name[:200],
-        }
-        for position, address in enumerate(addresses if failure is None else [])
-    ]
     invoice_ids = list(dict.fromkeys(draft.invoice_ids))
-    invoices = [
-        {
-            "message_id": message_id,
-            "invoice_id": invoice_id,
-            "administration_id": draft.administration_id,
-        }
-        for invoice_id in invoice_ids
-    ]
-    attachment = None
+    attachments = []
     if pdf is not None:
-        attachment = {
-            "attachment_id": str(uuid.uuid4()),
-            "message_id": message_id,
-            "filename": f"letter-{message_id[:12]}.pdf",
-            "mime_type": "application/pdf",
-            "size_bytes": len(pdf),
-            "content": pdf,
-            "created_at": now,
-        }
-    fields = {
-        "administration_id": draft.administration_id,
-        "message_id": message_id,
-        "message_request_id": origin.message_request_id,
-        "debtor_id": draft.debtor_id,
-        "invoice_ids": invoice_ids,
-        "case_id": draft.case_id,
-        "thread_id": draft.thread_id,
-    }
+        attachments.append(
+            StoredAttachment(
+                attachment_id=str(uuid.uuid4()),
+                message_id=message_id,
+                filename=f"letter-{message_id[:12]}.pdf",
+                mime_type="application/pdf",
+                size_bytes=len(pdf),
+                created_at=now,
+                content=pdf,
+            )
+        )
+    message = Message(
+        message_id=message_id,
+        administration_id=draft.administration_id,
+        thread_id=draft.thread_id,
+        message_request_id=origin.message_request_id,
+        direction=Direction.OUTBOUND,
+        channel=draft.channel.value,
+        state=state,
+        debtor_id=draft.debtor_id,
+        case_id=draft.case_id,
+        template_key=draft.template_key,
+        language=draft.language,
+        tone=draft.tone,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        sender_name=administration.name,
+        sender_address=administration.email,
+        legally_required=draft.legally_required,
+        request=draft.request,
+        mime=mime,
+        failure_reason=failure[0] if failure else None,
+        failure_detail=failure[1][:MAX_DETAIL] if failure else None,
+        correlation_id=origin.correlation_id,
+        created_at=now,
+        failed_at=now if failure else None,
+        invoice_ids=invoice_ids,
+        recipients=[
+            Mailbox(address, debtor.name[:200])
+            for address in (addresses if failure is None else [])
+        ],
+        attachments=attachments,
+    )
     event: Event | None = None
     if failure is not None:
         log.warning(
             "message cannot be sent", message_id=message_id, reason=failure[0], detail=failure[1]
         )
         event = MessageFailed(
-            **fields,
+            **message.event_fields(),
             channel=draft.channel.value,
             reason=failure[0],
-            detail=failure[1][:2000],
+            detail=failure[1][:MAX_DETAIL],
             failed_at=now,
         )
     elif draft.channel is Channel.LETTER:
         event = LetterAwaitingPosting(
-            **fields,
+            **message.event_fields(),
             template_key=draft.template_key,
             legally_required=draft.legally_required,
             queued_at=now,
         )
-    return _Prepared(row, recipients, invoices, attachment, event, origin)
+    return _Prepared(message, event, origin)
 
 
-async def _store(
-    session: AsyncSession, messaging: Messaging, prepared: Sequence[_Prepared]
-) -> None:
+async def _store(store: Store, prepared: Sequence[_Prepared]) -> None:
     """Store prepared messages and stage their events: one statement per table."""
     if not prepared:
         return
-    await session.execute(sa.insert(db.messages), [item.message for item in prepared])
-    recipients = [row for item in prepared for row in item.recipients]
-    if recipients:
-        await session.execute(sa.insert(db.recipients), recipients)
-    invoices = [row for item in prepared for row in item.invoices]
-    if invoices:
-        await session.execute(sa.insert(db.message_invoices), invoices)
-    attachments = [item.attachment for item in prepared if item.attachment is not None]
-    if attachments:
-        await session.execute(sa.insert(db.attachments), attachments)
-    envelopes = [
-        (
-            item.event.topic.name,
-            messaging.outbox.envelope(
+    await store.messages.add([item.message for item in prepared])
+    await store.publish(
+        [
+            Announcement(
                 item.event,
-                administration_id=item.message["administration_id"],
+                item.message.administration_id,
                 correlation_id=item.origin.correlation_id,
                 causation_id=item.origin.causation_id,
-            ),
-        )
-        for item in prepared
-        if item.event is not None
-    ]
-    await messaging.outbox.add_envelopes(session, envelopes)
+            )
+            for item in prepared
+            if item.event is not None
+        ]
+    )
 
 
 async def _queue_one(
-    session: AsyncSession,
+    store: Store,
     messaging: Messaging,
     draft: Draft,
     origin: Origin,
@@ -688,9 +564,15 @@ async def _queue_one(
     build: Callable[[str | None], MessageContext],
     reply_token: str | None,
 ) -> str:
-    addressing: _Addressing = ([], None)
+    addressing: Addressing = ([], None)
     if draft.channel is Channel.EMAIL:
-        addressing = await _usable_addresses(session, draft.administration_id, debtor.emails)
+        valid, problems = valid_addresses(debtor.emails)
+        blocked = await store.blocked.blocked_among(
+            {(draft.administration_id, email) for email in valid}
+        )
+        addressing = usable_addresses(
+            debtor.emails, valid, problems, {address for _, address in blocked}
+        )
     item = _prepare(
         messaging,
         draft,
@@ -704,41 +586,5 @@ async def _queue_one(
         reply_token=reply_token,
         now=messaging.now(),
     )
-    await _store(session, messaging, [item])
-    return str(item.message["message_id"])
-
-
-def _thread_row(
-    messaging: Messaging,
-    administration_id: str,
-    debtor_id: str,
-    case_id: str | None,
-    subject: str,
-    now: datetime,
-) -> dict[str, Any]:
-    # Whole seconds: the token carries the expiry in seconds and must be derivable again.
-    expires_at = (now + timedelta(days=messaging.settings.reply_token_days)).replace(microsecond=0)
-    return {
-        "thread_id": str(uuid.uuid4()),
-        "administration_id": administration_id,
-        "debtor_id": debtor_id,
-        "case_id": case_id,
-        "subject": subject[:300],
-        "created_at": now,
-        "last_message_at": now,
-        "reply_expires_at": expires_at,
-    }
-
-
-async def _new_thread(
-    session: AsyncSession,
-    messaging: Messaging,
-    administration_id: str,
-    debtor_id: str,
-    case_id: str | None,
-    subject: str,
-    now: datetime,
-) -> tuple[str, datetime]:
-    row = _thread_row(messaging, administration_id, debtor_id, case_id, subject, now)
-    await session.execute(sa.insert(db.threads).values(**row))
-    return row["thread_id"], row["reply_expires_at"]
+    await _store(store, [item])
+    return item.message.message_id

@@ -1,24 +1,7 @@
-"""The sender: queued emails go out over a small pool of reused SMTP connections.
-
-* The mail was built when the message was queued (Message-ID and MIME boundaries derived from
-  the message id) and is stored with it; the sender only sends those bytes. A resend after a
-  crash (sent, but the state not yet committed) is the same mail, recognisable as such by
-  anyone who received the first. Messages queued before mails were stored are built here, the
-  same way.
-* A batch is spread over `smtp_connections` connections, each debtor's mail on one of them (in
-  queueing order), so the server works on several mails while we wait for its answers. Each
-  message goes out on exactly one connection, once per batch.
-* The outcomes of a batch are committed with their events in one short transaction, after the
-  sending: no database lock is held while we wait for the SMTP server. In the service's loop
-  that transaction runs while the next batch is sent (the messages of a batch not yet recorded
-  are never taken again), so a writer holding the database for a moment, such as the consumer
-  queueing a large batch, does not stop the mail.
-* The server down, busy or answering 4xx: nothing is lost; the message stays queued, the sender
-  backs off (doubling up to a maximum) and tries again. Only after `smtp_give_up_after_h` does
-  such a message fail.
-* 5xx: the message fails with the server's reason; 5xx for every recipient is a hard bounce.
-* Each administration may send at most `rate_limit_per_minute` emails a minute.
-"""
+"""The sender: queued emails go out over a small pool of reused SMTP connections, each debtor's
+mail on one of them, and the outcomes of a batch are recorded with their events while the next
+batch is sent. A 4xx keeps a message queued (with backoff, until `smtp_give_up_after_h`), a 5xx
+fails it or bounces its recipients. How and why: docs/messaging.md, "From request to email"."""
 
 from __future__ import annotations
 
@@ -29,30 +12,23 @@ from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-import sqlalchemy as sa
-
-from settle_messaging import db
-from settle_messaging.adapters.smtp import (
-    Delivered,
-    Permanent,
-    RecipientsRefused,
-    SendOutcome,
-    SmtpTransport,
-    Transient,
-)
 from settle_messaging.application.bounces import record_bounce
-from settle_messaging.application.context import Messaging, common_fields, invoice_ids_of
+from settle_messaging.application.context import Messaging
 from settle_messaging.application.outbound import Origin
+from settle_messaging.application.ports import Announcement, MailTransport, Store
 from settle_messaging.domain.addressing import bounce_address
 from settle_messaging.domain.bounces import classify_smtp_rejection
 from settle_messaging.domain.email_builder import Mailbox, OutgoingEmail, email_bytes
 from settle_messaging.domain.errors import MessagingError
-from settle_messaging.domain.model import Channel
-from settle_messaging.domain.states import MessageState
-from settle_shared.db import aware, transaction
-from settle_shared.events.base import Event
+from settle_messaging.domain.messages import MAX_DETAIL, Message, QueuedEmail
+from settle_messaging.domain.sending import (
+    Delivered,
+    Permanent,
+    RecipientsRefused,
+    SendOutcome,
+    Transient,
+)
 from settle_shared.events.messaging import MessageFailed, MessageSent
 from settle_shared.logs import get_logger
 
@@ -96,8 +72,7 @@ class RateLimiter:
 
 @dataclass(frozen=True)
 class _Attempt:
-    message: Any
-    recipients: list[Mailbox]
+    message: Message
     outcome: SendOutcome | None
     error: str | None = None
 
@@ -105,15 +80,15 @@ class _Attempt:
 class Sender:
     """Sends queued emails until told to stop."""
 
-    def __init__(self, messaging: Messaging, transport: SmtpTransport | None = None) -> None:
+    def __init__(self, messaging: Messaging, transport: MailTransport | None = None) -> None:
         self._messaging = messaging
         self._settings = messaging.settings
         # One given transport (the tests) or a pool: a server answers one mail per connection
         # at a time, so a few connections keep it, and us, busy instead of waiting in turn.
-        self._transports: list[SmtpTransport] = (
+        self._transports: list[MailTransport] = (
             [transport]
             if transport is not None
-            else [SmtpTransport(messaging.settings) for _ in range(self._settings.smtp_connections)]
+            else [messaging.mail_transport() for _ in range(self._settings.smtp_connections)]
         )
         self._limiter = RateLimiter(messaging.settings.rate_limit_per_minute)
         self._server_failures = 0
@@ -167,20 +142,21 @@ class Sender:
         if not batch:
             return 0, False
         attempts: list[_Attempt] = []
-        lanes: list[list[tuple[Any, list[Mailbox], bytes]]] = [[] for _ in self._transports]
-        for message, recipients in batch:
+        lanes: list[list[tuple[Message, bytes]]] = [[] for _ in self._transports]
+        for queued in batch:
+            message = queued.message
             if not self._limiter.allow(message.administration_id):
                 continue
             data = message.mime
             if data is None:
                 try:
-                    data = self._mail_bytes(message, recipients)
+                    data = self._mail_bytes(queued)
                 except MessagingError as exc:
-                    attempts.append(_Attempt(message, recipients, None, f"{exc.code}: {exc}"))
+                    attempts.append(_Attempt(message, None, f"{exc.code}: {exc}"))
                     continue
             # The same debtor always on the same connection: their mails leave in order.
             lane = zlib.crc32(message.debtor_id.encode()) % len(lanes)
-            lanes[lane].append((message, recipients, data))
+            lanes[lane].append((message, data))
         results = await asyncio.gather(
             *(
                 self._send_lane(transport, lane)
@@ -223,78 +199,47 @@ class Sender:
             self._in_flight.difference_update(attempt.message.message_id for attempt in attempts)
 
     async def _send_lane(
-        self, transport: SmtpTransport, lane: Sequence[tuple[Any, list[Mailbox], bytes]]
+        self, transport: MailTransport, lane: Sequence[tuple[Message, bytes]]
     ) -> tuple[list[_Attempt], bool]:
         """Send a lane's mails in order over one connection; stop at the first sign of server
         trouble (what was not tried stays queued and goes out after the backoff)."""
         attempts: list[_Attempt] = []
-        for message, recipients, data in lane:
+        for message, data in lane:
             outcome = await transport.send(
                 bounce_address(message.message_id, self._settings.mail_domain),
-                [mailbox.address for mailbox in recipients],
+                [mailbox.address for mailbox in message.recipients],
                 data,
             )
-            attempts.append(_Attempt(message, recipients, outcome))
+            attempts.append(_Attempt(message, outcome))
             if isinstance(outcome, Transient):
                 log.warning("smtp server unavailable", reason=outcome.reason)
                 return attempts, True
         return attempts, False
 
-    async def _due(self, now: datetime) -> list[tuple[Any, list[Mailbox]]]:
-        table = db.messages
-        # First the ids, in order, then the rows: sorting the whole queue with its stored
-        # mails would move megabytes for every batch once thousands are waiting.
-        query = (
-            sa.select(table.c.message_id)
-            .where(
-                table.c.state == MessageState.QUEUED.value,
-                table.c.channel == Channel.EMAIL.value,
-                sa.or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
+    async def _due(self, now: datetime) -> list[QueuedEmail]:
+        async with self._messaging.transaction() as store:
+            return await store.messages.due(
+                now,
+                self._settings.send_batch_size,
+                skip_administrations=self._limiter.exhausted(),
+                skip_messages=self._in_flight,
             )
-            .order_by(table.c.created_at, table.c.message_id)
-            .limit(self._settings.send_batch_size)
-        )
-        if limited := self._limiter.exhausted():
-            query = query.where(table.c.administration_id.not_in(limited))
-        if self._in_flight:
-            query = query.where(table.c.message_id.not_in(list(self._in_flight)))
-        async with transaction(self._messaging.sessions) as session:
-            ids = list(await session.scalars(query))
-            if not ids:
-                return []
-            found = {
-                row.message_id: row
-                for row in await session.execute(
-                    sa.select(table, db.threads.c.reply_expires_at)
-                    .join(db.threads, db.threads.c.thread_id == table.c.thread_id)
-                    .where(table.c.message_id.in_(ids))
-                )
-            }
-            rows = await session.execute(
-                sa.select(db.recipients.c.message_id, db.recipients.c.address, db.recipients.c.name)
-                .where(db.recipients.c.message_id.in_(ids))
-                .order_by(db.recipients.c.message_id, db.recipients.c.position)
-            )
-        messages = [found[message_id] for message_id in ids if message_id in found]
-        addresses: dict[str, list[Mailbox]] = defaultdict(list)
-        for message_id, address, name in rows:
-            addresses[message_id].append(Mailbox(address, name))
-        return [(m, addresses[m.message_id]) for m in messages]
 
-    def _mail_bytes(self, message: Any, recipients: list[Mailbox]) -> bytes:
-        messaging = self._messaging
-        thread_expiry = message.reply_expires_at
+    def _mail_bytes(self, queued: QueuedEmail) -> bytes:
+        """The mail of a message queued before mails were stored, built as it would have been
+        when queued."""
+        message = queued.message
         outgoing = OutgoingEmail(
             message_id=message.message_id,
             mail_domain=self._settings.mail_domain,
-            sender=Mailbox(message.sender_address, message.sender_name),
-            to=tuple(recipients),
+            sender=Mailbox(message.sender_address or "", message.sender_name),
+            to=tuple(message.recipients),
             subject=message.subject,
             text=message.body_text,
             html=message.body_html,
             # The queueing time, not now: a resend is byte for byte the first mail.
-            sent_at=aware(message.created_at),
-            reply_token=messaging.reply_token(message.thread_id, thread_expiry),
+            sent_at=message.created_at,
+            reply_token=self._messaging.reply_token(message.thread_id, queued.reply_expires_at),
         )
         return email_bytes(outgoing)
 
@@ -303,124 +248,80 @@ class Sender:
             return
         messaging = self._messaging
         now = messaging.now()
-        async with transaction(messaging.sessions) as session:
-            invoices = await invoice_ids_of(session, [a.message.message_id for a in attempts])
-            sent: list[tuple[Any, Event]] = []
-            delivered: list[dict[str, Any]] = []
+        async with messaging.transaction() as store:
+            sent: list[tuple[Message, MessageSent]] = []
             for attempt in attempts:
                 message, outcome = attempt.message, attempt.outcome
-                fields = common_fields(message, invoices[message.message_id])
                 if attempt.error is not None:
-                    await self._fail(session, message, fields, "smtp_rejected", attempt.error, now)
+                    await self._fail(store, message, "smtp_rejected", attempt.error, now)
                 elif isinstance(outcome, Delivered):
-                    delivered.append({"mid": message.message_id, "tries": message.attempts + 1})
+                    message.sent(now)
                     event = MessageSent(
-                        **fields,
+                        **message.event_fields(),
                         channel="email",
-                        recipients=[mailbox.address for mailbox in attempt.recipients],
+                        recipients=[mailbox.address for mailbox in message.recipients],
                         template_key=message.template_key,
                         sent_at=now,
                         legally_required=message.legally_required,
                     )
                     sent.append((message, event))
                     for recipient, (code, text) in outcome.refused.items():
-                        await _bounce_on_send(session, messaging, message, recipient, code, text)
+                        await _bounce_on_send(store, messaging, message, recipient, code, text)
                 elif isinstance(outcome, Permanent):
-                    await self._fail(session, message, fields, "smtp_rejected", outcome.reason, now)
+                    await self._fail(store, message, "smtp_rejected", outcome.reason, now)
                 elif isinstance(outcome, RecipientsRefused) and outcome.permanent:
                     for recipient, (code, text) in outcome.refused.items():
-                        await _bounce_on_send(session, messaging, message, recipient, code, text)
+                        await _bounce_on_send(store, messaging, message, recipient, code, text)
                 else:
                     reason = (
                         outcome.reason
                         if isinstance(outcome, Transient)
                         else f"recipients refused for now: {outcome!r}"
                     )
-                    await self._defer(session, message, fields, reason, now)
-            if delivered:
-                # One statement for the batch: a busy sender must not pay per message here.
-                await session.execute(
-                    sa.update(db.messages)
-                    .where(db.messages.c.message_id == sa.bindparam("mid"))
-                    .values(
-                        state=MessageState.SENT.value,
-                        sent_at=now,
-                        attempts=sa.bindparam("tries"),
-                        next_attempt_at=None,
-                        # Sent: the stored mail has done its job; the bodies stay for the
-                        # timeline, the bytes need not.
-                        mime=None,
-                    )
-                    .execution_options(synchronize_session=False),
-                    delivered,
-                )
+                    await self._defer(store, message, reason, now)
+            await store.messages.save_sent([message for message, _ in sent])
             # One outbox insert for the whole batch keeps a busy sender cheap.
-            await messaging.outbox.add_envelopes(
-                session,
+            await store.publish(
                 [
-                    (
-                        event.topic.name,
-                        messaging.outbox.envelope(
-                            event,
-                            administration_id=message.administration_id,
-                            correlation_id=message.correlation_id,
-                        ),
+                    Announcement(
+                        event, message.administration_id, correlation_id=message.correlation_id
                     )
                     for message, event in sent
-                ],
+                ]
             )
         log.info("sender batch recorded", messages=len(attempts), sent=len(sent))
 
     async def _fail(
-        self, session: Any, message: Any, fields: dict[str, Any], reason: str, detail: str, now: Any
+        self, store: Store, message: Message, reason: str, detail: str, now: datetime
     ) -> None:
         log.warning("message failed", message_id=message.message_id, reason=detail)
-        await session.execute(
-            sa.update(db.messages)
-            .where(db.messages.c.message_id == message.message_id)
-            .values(
-                state=MessageState.FAILED.value,
-                failed_at=now,
-                failure_reason=reason,
-                failure_detail=detail[:2000],
-                attempts=message.attempts + 1,
-                mime=None,
-            )
-        )
+        message.fail(reason, detail, now)
+        await store.messages.save(message)
         event = MessageFailed(
-            **fields, channel="email", reason=reason, detail=detail[:2000], failed_at=now
+            **message.event_fields(),
+            channel="email",
+            reason=reason,
+            detail=detail[:MAX_DETAIL],
+            failed_at=now,
         )
-        await self._messaging.publish(
-            session,
-            [event],
-            administration_id=message.administration_id,
-            correlation_id=message.correlation_id,
+        await store.publish(
+            [Announcement(event, message.administration_id, correlation_id=message.correlation_id)]
         )
 
-    async def _defer(
-        self, session: Any, message: Any, fields: dict[str, Any], reason: str, now: datetime
-    ) -> None:
-        if now - aware(message.created_at) > timedelta(hours=self._settings.smtp_give_up_after_h):
-            await self._fail(session, message, fields, "gave_up", reason, now)
+    async def _defer(self, store: Store, message: Message, reason: str, now: datetime) -> None:
+        if message.gives_up(now, timedelta(hours=self._settings.smtp_give_up_after_h)):
+            await self._fail(store, message, "gave_up", reason, now)
             return
-        attempts = message.attempts + 1
-        await session.execute(
-            sa.update(db.messages)
-            .where(db.messages.c.message_id == message.message_id)
-            .values(
-                attempts=attempts,
-                next_attempt_at=now + timedelta(seconds=self._backoff(attempts)),
-                failure_detail=reason[:2000],
-            )
-        )
+        message.defer(reason, now + timedelta(seconds=self._backoff(message.attempts + 1)))
+        await store.messages.save(message)
 
 
 async def _bounce_on_send(
-    session: Any, messaging: Messaging, message: Any, recipient: str, code: int, text: str
+    store: Store, messaging: Messaging, message: Message, recipient: str, code: int, text: str
 ) -> None:
     bounce = classify_smtp_rejection(code, text, recipient)
     await record_bounce(
-        session,
+        store,
         messaging,
         message.message_id,
         bounce,

@@ -9,8 +9,8 @@
 * Replies are routed by a Reply-To of ``reply+<token>@<domain>``; bounces by an envelope sender
   (Return-Path) of ``bounce+<message id>@<domain>``.
 * ``email_bytes`` writes the common mail (text and HTML, no attachments) directly, with the
-  same checks, several times faster than the ``email`` package's object model; it is what a
-  queued message stores. ``build_email`` stays the reference it is tested against.
+  same checks; it is what a queued message stores (docs/messaging.md, Performance, says what
+  that saves). ``build_email`` stays the reference it is tested against.
 """
 
 from __future__ import annotations

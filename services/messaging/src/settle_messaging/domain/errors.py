@@ -15,6 +15,12 @@ class MessagingError(Exception):
     code = "messaging_error"
 
 
+class NotFound(MessagingError):
+    """The thing asked for does not exist in this administration."""
+
+    code = "not_found"
+
+
 # --- templates -------------------------------------------------------------------------------
 
 

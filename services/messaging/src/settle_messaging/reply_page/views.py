@@ -7,15 +7,13 @@ from __future__ import annotations
 import html
 from urllib.parse import parse_qs
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from settle_messaging import db
 from settle_messaging.application.context import Messaging
-from settle_messaging.application.inbound import open_thread, receive_page_reply
 from settle_messaging.domain.errors import InvalidReplyToken, MalformedInboundMail
 from settle_messaging.domain.labels import labels_for
+from settle_messaging.reply_page import service
 
 router = APIRouter(tags=["reply page"])
 
@@ -55,17 +53,6 @@ def _page(title: str, body: str, language: str, status: int = 200) -> HTMLRespon
     )
 
 
-async def _language_of(messaging: Messaging, thread_id: str) -> str:
-    async with messaging.sessions() as session:
-        language = await session.scalar(
-            sa.select(db.messages.c.language)
-            .where(db.messages.c.thread_id == thread_id, db.messages.c.language.is_not(None))
-            .order_by(db.messages.c.created_at.desc())
-            .limit(1)
-        )
-    return language if language in _TEXT else "en"
-
-
 def _refused() -> HTMLResponse:
     text = " / ".join(_TEXT[lang][3] for lang in ("nl", "en"))
     return _page(text, f"<p>{html.escape(text)}</p>", "en", status=404)
@@ -76,11 +63,10 @@ async def reply_form(token: str, request: Request) -> HTMLResponse:
     """The form a debtor answers in."""
     messaging: Messaging = request.app.state.messaging
     try:
-        async with messaging.sessions() as session:
-            thread = await open_thread(session, messaging, token)
+        opened = await service.thread_of(messaging, token)
     except InvalidReplyToken:
         return _refused()
-    language = await _language_of(messaging, thread.thread_id)
+    thread, language = opened.thread, opened.language
     heading, send, _, _ = _TEXT[language]
     subject = labels_for(language).get("subject", "Subject")
     body = (
@@ -103,21 +89,14 @@ async def reply_submit(token: str, request: Request) -> HTMLResponse:
     fields = parse_qs(raw.decode("utf-8", errors="replace"), max_num_fields=5)
     text = (fields.get("message") or [""])[0]
     try:
-        message_id = await receive_page_reply(messaging, token, text)
+        stored = await service.answer(messaging, token, text)
     except InvalidReplyToken:
         return _refused()
     except MalformedInboundMail as exc:
         return _page("422", f"<p>{html.escape(str(exc))}</p>", "en", status=422)
-    async with messaging.sessions() as session:
-        stored = (
-            await session.execute(
-                sa.select(db.messages.c.thread_id, db.messages.c.body_text).where(
-                    db.messages.c.message_id == message_id
-                )
-            )
-        ).one()
-    language = await _language_of(messaging, str(stored.thread_id))
-    thanks = _TEXT[language][2]
+    thanks = _TEXT[stored.language][2]
     # What was received, shown back as text: any markup in it is escaped, never rendered.
-    echo = html.escape(stored.body_text).replace("\n", "<br>")
-    return _page(thanks, f"<p>{html.escape(thanks)}</p><blockquote>{echo}</blockquote>", language)
+    echo = html.escape(stored.text).replace("\n", "<br>")
+    return _page(
+        thanks, f"<p>{html.escape(thanks)}</p><blockquote>{echo}</blockquote>", stored.language
+    )

@@ -1,0 +1,76 @@
+"""What an administration sets for its messages: its sender profile (how it signs them and
+what a hard bounce does) and its own versions of the templates, checked in the sandbox before
+they are saved."""
+
+from __future__ import annotations
+
+from settle_messaging.application.context import Messaging, load_overrides
+from settle_messaging.application.ports import Store
+from settle_messaging.domain.errors import InvalidMessageContext, NotFound
+from settle_messaging.domain.model import Channel, Tone
+from settle_messaging.domain.profiles import AdministrationProfile
+from settle_messaging.domain.templates import (
+    RenderedMessage,
+    TemplateSource,
+    preview,
+    validate_template_source,
+)
+
+
+def _language(language: str) -> str:
+    if len(language) != 2 or not language.isalpha() or not language.islower():
+        raise InvalidMessageContext(f"language must be a two-letter code, got {language!r}")
+    return language
+
+
+async def preview_template(
+    store: Store,
+    administration_id: str,
+    template_key: str,
+    language: str,
+    tone: Tone,
+    channel: Channel,
+) -> RenderedMessage:
+    """A template (the administration's own, else the built-in) rendered with sample data."""
+    overrides = await load_overrides(store, administration_id)
+    return preview(template_key, language, tone, overrides=overrides, channel=channel)
+
+
+async def save_template(
+    messaging: Messaging,
+    administration_id: str,
+    template_key: str,
+    language: str,
+    source: TemplateSource,
+) -> None:
+    """Save the administration's own version of a template (checked in the sandbox first)."""
+    validate_template_source(template_key, _language(language), source)
+    async with messaging.transaction() as store:
+        await store.templates.save(
+            administration_id, template_key, language, source, messaging.now()
+        )
+    messaging.forget(administration_id)
+
+
+async def reset_template(
+    messaging: Messaging, administration_id: str, template_key: str, language: str
+) -> None:
+    """Go back to the built-in template."""
+    async with messaging.transaction() as store:
+        await store.templates.remove(administration_id, template_key, language)
+    messaging.forget(administration_id)
+
+
+async def profile_of(store: Store, administration_id: str) -> AdministrationProfile:
+    """The administration's sender profile."""
+    profile = await store.profiles.get(administration_id)
+    if profile is None:
+        raise NotFound(f"administration {administration_id} has no profile yet")
+    return profile
+
+
+async def set_profile(messaging: Messaging, profile: AdministrationProfile) -> None:
+    """Set how the administration signs its messages and what a hard bounce does."""
+    async with messaging.transaction() as store:
+        await store.profiles.replace(profile)
+    messaging.forget(profile.administration_id)

@@ -1,0 +1,1 @@
+"""The public reply page a debtor answers on."""
