@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from settle_shared.events import importer
 
@@ -270,3 +271,36 @@ async def test_the_consumers_fourteen_day_letter_states_the_collection_costs(
     assert [r["collection_costs"] for r in requests] == [None, None, "375.00"]
     assert requests[-1]["legally_required"] is True
     assert sorted(requests[-1]["channels"]) == ["email", "letter"]
+
+
+async def test_a_credit_note_settled_in_bookkeeping_is_applied_not_dead_lettered(dunning):
+    await dunning.debtor()
+    note = importer.CreditNoteImported(
+        administration_id=ADM,
+        credit_note_id="cn-1",
+        number="C-1",
+        version=1,
+        run_id="run-1",
+        debtor_id="deb-1",
+        debtor_number="Ddeb-1",
+        invoice_date=date(2025, 2, 10),
+        amount=Decimal("-50.00"),
+        open_amount=Decimal("-50.00"),
+        currency="EUR",
+    )
+    await dunning.deliver(note)
+    settled = importer.InvoiceSettled(
+        administration_id=ADM,
+        invoice_id="cn-1",
+        number="C-1",
+        version=2,
+        run_id="run-2",
+        reason="paid",
+    )
+    await dunning.deliver(settled)
+    assert dunning.dead == []
+    async with dunning.harness.runtime.engine.connect() as conn:
+        stored = (
+            await conn.execute(sa.text("SELECT open_amount, version FROM credit_notes"))
+        ).one()
+    assert (Decimal(stored.open_amount), stored.version) == (Decimal("0"), 2)

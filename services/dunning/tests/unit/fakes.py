@@ -140,9 +140,8 @@ class FakeDebtors:
                 version,
             )
 
-    async def credit_note_version(self, administration_id: str, credit_note_id: str) -> int | None:
-        note = self.credit_notes.get((administration_id, credit_note_id))
-        return note.version if note else None
+    async def credit_note(self, administration_id: str, credit_note_id: str) -> CreditNote | None:
+        return self.credit_notes.get((administration_id, credit_note_id))
 
     async def save_credit_note(self, administration_id: str, note: CreditNote) -> None:
         self.credit_notes[administration_id, note.id] = note

@@ -115,3 +115,57 @@ async def test_a_fixed_field_changed_in_bookkeeping_raises_a_possible_error_once
     [item] = items.open(ADM)
     assert (item.reason, item.subject_id) == (AttentionReason.POSSIBLE_BOOKKEEPING_ERROR, "inv-1")
     assert len(dunning_service.outbox.events(dunning.AttentionRaised)) == 1
+
+
+def credit_note(open_amount: str = "-50.00") -> importer.CreditNoteImported:
+    return importer.CreditNoteImported(
+        administration_id=ADM,
+        credit_note_id="cn-1",
+        number="C-1",
+        version=1,
+        run_id="run-1",
+        debtor_id="deb-1",
+        debtor_number="D1",
+        invoice_date=date(2025, 2, 10),
+        amount=Decimal("-50.00"),
+        open_amount=Decimal(open_amount),
+        currency="EUR",
+    )
+
+
+async def test_a_credit_note_matched_later_in_bookkeeping_no_longer_holds_its_debtor() -> None:
+    dunning_service = InMemoryDunning()
+    ctx, debtors = dunning_service.context, dunning_service.repositories.debtors
+    await apply_importer_fact(ctx, NO_SESSION, credit_note())
+    assert (await debtors.get(ADM, "deb-1")).has_unmatched_credit_note
+
+    # Partly matched: still open. The importer says "invoice" for every later fact.
+    partly = importer.InvoiceChanged(
+        administration_id=ADM,
+        invoice_id="cn-1",
+        number="C-1",
+        version=2,
+        run_id="run-2",
+        open_amount=Decimal("-20.00"),
+        previous_open_amount=Decimal("-50.00"),
+        currency="EUR",
+    )
+    await apply_importer_fact(ctx, NO_SESSION, partly)
+    assert (await debtors.credit_note(ADM, "cn-1")).open_amount == Decimal("-20.00")
+    assert (await debtors.get(ADM, "deb-1")).has_unmatched_credit_note
+
+    settled = importer.InvoiceSettled(
+        administration_id=ADM,
+        invoice_id="cn-1",
+        number="C-1",
+        version=3,
+        run_id="run-3",
+        reason="paid",
+    )
+    await apply_importer_fact(ctx, NO_SESSION, settled)
+    assert (await debtors.credit_note(ADM, "cn-1")).open_amount == 0
+    assert not (await debtors.get(ADM, "deb-1")).has_unmatched_credit_note
+
+    # An older fact delivered late changes nothing.
+    await apply_importer_fact(ctx, NO_SESSION, partly)
+    assert (await debtors.credit_note(ADM, "cn-1")).open_amount == 0

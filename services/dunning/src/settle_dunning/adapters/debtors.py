@@ -131,15 +131,27 @@ class DebtorRepository(SqlRepository):
             [{"b_id": r.debtor_id, "b_on": r.on} for r in reminded],
         )
 
-    async def credit_note_version(self, administration_id: str, credit_note_id: str) -> int | None:
-        """The version of the stored credit note, or None when unknown."""
-        result: int | None = await self.session.scalar(
-            sa.select(credit_notes.c.version).where(
-                credit_notes.c.administration_id == administration_id,
-                credit_notes.c.id == credit_note_id,
+    async def credit_note(self, administration_id: str, credit_note_id: str) -> CreditNote | None:
+        """The stored credit note, or None when unknown."""
+        row = (
+            await self.session.execute(
+                sa.select(credit_notes).where(
+                    credit_notes.c.administration_id == administration_id,
+                    credit_notes.c.id == credit_note_id,
+                )
             )
+        ).one_or_none()
+        if row is None:
+            return None
+        return CreditNote(
+            id=row.id,
+            debtor_id=row.debtor_id,
+            number=row.number,
+            amount=row.amount,
+            open_amount=row.open_amount,
+            currency=row.currency,
+            version=row.version,
         )
-        return result
 
     async def save_credit_note(self, administration_id: str, note: CreditNote) -> None:
         """Insert or replace a credit note."""

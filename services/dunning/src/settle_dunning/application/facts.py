@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from typing import TypeAlias
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -173,7 +174,13 @@ async def _invoice_fact(
     administration_id = fact.administration_id
     state = await repos.states.get(administration_id, fact.invoice_id)
     if state is None:
-        raise InvalidFact(f"unknown invoice {fact.invoice_id} ({type(fact).__name__})")
+        # The importer's facts about a document after its first say "invoice" for credit
+        # notes too: a matched credit note arrives as InvoiceSettled or InvoiceChanged.
+        note = await repos.debtors.credit_note(administration_id, fact.invoice_id)
+        if note is None:
+            raise InvalidFact(f"unknown invoice {fact.invoice_id} ({type(fact).__name__})")
+        await _credit_note_changed(repos, outgoing, note, fact, business_date)
+        return
     version = fact_version(fact.version)
     if isinstance(fact, importer.InvoiceSettled):
         reaction = invoice_settled(state, InvoiceSettled(fact.invoice_id, version))
@@ -339,26 +346,61 @@ async def _credit_note_imported(
     _check_currency(fact.currency)
     if fact.amount >= 0 or fact.open_amount > 0:
         raise InvalidFact(f"credit note {fact.number}: amounts must be negative")
-    stored = await repos.debtors.credit_note_version(administration_id, fact.credit_note_id)
-    if stored is not None and not is_newer(fact_version(fact.version), fact_version(stored)):
+    stored = await repos.debtors.credit_note(administration_id, fact.credit_note_id)
+    if stored is not None and not is_newer(
+        fact_version(fact.version), fact_version(stored.version)
+    ):
         log.info("older or duplicate credit note fact ignored", credit_note_id=fact.number)
         return
-    previous = await _known_debtor(repos, administration_id, fact.debtor_id, fact.debtor_number)
-    await repos.debtors.save_credit_note(
-        administration_id,
-        CreditNote(
-            id=fact.credit_note_id,
-            debtor_id=fact.debtor_id,
-            number=fact.number,
-            amount=fact.amount,
-            open_amount=fact.open_amount,
-            currency=fact.currency,
-            version=fact.version,
-        ),
+    await _known_debtor(repos, administration_id, fact.debtor_id, fact.debtor_number)
+    note = CreditNote(
+        id=fact.credit_note_id,
+        debtor_id=fact.debtor_id,
+        number=fact.number,
+        amount=fact.amount,
+        open_amount=fact.open_amount,
+        currency=fact.currency,
+        version=fact.version,
     )
-    current = await repos.debtors.get(administration_id, fact.debtor_id)
-    assert current is not None
+    await _save_credit_note(repos, outgoing, note, business_date)
+
+
+async def _credit_note_changed(
+    repos: Repositories,
+    outgoing: OutgoingEvents,
+    note: CreditNote,
+    fact: importer.InvoiceChanged
+    | importer.InvoiceSettled
+    | importer.InvoiceReopened
+    | importer.InvoiceFixedFieldChanged,
+    business_date: date,
+) -> None:
+    """A later fact about a credit note: matched (settled) or partly matched in bookkeeping."""
+    if not is_newer(fact_version(fact.version), fact_version(note.version)):
+        log.info("older or duplicate credit note fact ignored", credit_note_id=note.number)
+        return
+    if isinstance(fact, importer.InvoiceFixedFieldChanged):
+        # Nothing of a credit note is planned on, so a changed fixed field changes nothing.
+        open_amount = note.open_amount
+    elif isinstance(fact, importer.InvoiceSettled):
+        open_amount = Decimal(0)
+    else:
+        open_amount = fact.open_amount
+    changed = replace(note, open_amount=open_amount, version=fact.version)
+    await _save_credit_note(repos, outgoing, changed, business_date)
+
+
+async def _save_credit_note(
+    repos: Repositories, outgoing: OutgoingEvents, note: CreditNote, business_date: date
+) -> None:
+    """Store the credit note; when that matches or unmatches the debtor's last open one,
+    re-decide what the debtor's invoices wait for."""
+    administration_id = outgoing.administration_id
+    previous = await repos.debtors.get(administration_id, note.debtor_id)
+    await repos.debtors.save_credit_note(administration_id, note)
+    current = await repos.debtors.get(administration_id, note.debtor_id)
+    assert previous is not None and current is not None
     if current.has_unmatched_credit_note != previous.has_unmatched_credit_note:
         flows = await _flows_by_id(repos, administration_id)
-        states = await _debtor_states(repos, administration_id, fact.debtor_id)
+        states = await _debtor_states(repos, administration_id, note.debtor_id)
         await _release(repos, outgoing, previous, current, states, flows, business_date)
