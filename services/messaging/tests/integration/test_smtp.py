@@ -239,6 +239,34 @@ async def test_a_reply_by_email_shows_up_unread_in_the_thread(service: Running, 
     assert "settle.messaging.reply.received" in await service.event_types()
 
 
+async def test_a_reply_delivered_again_or_to_one_address_many_times_is_one_reply(
+    service: Running, mailbox: Mailbox
+):
+    address = await _reply_address(service, mailbox)
+    reply = EmailMessage()
+    reply["From"] = "info@korenaar.example.com"
+    reply["To"] = address
+    reply["Subject"] = "Re: herinnering"
+    reply["Message-ID"] = "<answer-1@korenaar.example.com>"
+    reply.set_content("Betaald op de 3e.")
+    # One SMTP transaction naming the same reply address a thousand times...
+    await aiosmtplib.send(
+        reply, hostname="127.0.0.1", port=service.inbound_port, recipients=[address] * 1000
+    )
+    # ...and the same mail delivered again twice, as a retrying server does.
+    for _ in range(2):
+        await aiosmtplib.send(reply, hostname="127.0.0.1", port=service.inbound_port)
+
+    replies = [m for m in await service.messages() if m.direction == "inbound"]
+    assert [m.body_text for m in replies] == ["Betaald op de 3e."]
+    assert (await service.event_types()).count("settle.messaging.reply.received") == 1
+
+    # Another mail (another Message-ID) to the same thread is another reply.
+    reply.replace_header("Message-ID", "<answer-2@korenaar.example.com>")
+    await aiosmtplib.send(reply, hostname="127.0.0.1", port=service.inbound_port)
+    assert len([m for m in await service.messages() if m.direction == "inbound"]) == 2
+
+
 async def test_a_reply_with_a_tampered_token_is_refused(service: Running, mailbox: Mailbox):
     await service.harness.deliver(make_request(), administration_id=ADM)
     [sent] = await mailbox.wait_for(1)

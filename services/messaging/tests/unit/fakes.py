@@ -13,7 +13,13 @@ from typing import Any, cast
 
 from settle_messaging.application.context import Messaging
 from settle_messaging.application.ports import Announcement, Store, TimelineQuery
-from settle_messaging.domain.messages import Message, QueuedEmail, StoredAttachment, Thread
+from settle_messaging.domain.messages import (
+    Message,
+    QueuedEmail,
+    StoredAttachment,
+    Thread,
+    stored_smtp_message_id,
+)
 from settle_messaging.domain.model import Channel
 from settle_messaging.domain.profiles import AdministrationProfile
 from settle_messaging.domain.states import Direction, MessageState
@@ -92,6 +98,17 @@ class InMemoryMessages:
     async def in_thread(self, message_id: str, thread_id: str) -> bool:
         found = self.stored.get(message_id)
         return found is not None and found.thread_id == thread_id
+
+    async def reply_by_smtp_id(self, thread_id: str, smtp_message_id: str) -> str | None:
+        wanted = stored_smtp_message_id(smtp_message_id)
+        return next(
+            (
+                m.message_id
+                for m in self.stored.values()
+                if m.thread_id == thread_id and m.receipt and m.receipt.smtp_message_id == wanted
+            ),
+            None,
+        )
 
     async def invoice_ids(self, message_ids: Sequence[str]) -> dict[str, list[str]]:
         return {

@@ -66,13 +66,15 @@ class InboundHandler:
         settings = self._messaging.settings
         domain = settings.mail_domain
         try:
-            for recipient in envelope.rcpt_tos:
+            reply = None
+            # One mail is one reply or report per address, however often RCPT named it.
+            for recipient in dict.fromkeys(envelope.rcpt_tos):
                 bounced = message_id_from_bounce_address(recipient, domain)
                 if bounced is not None:
                     await self._bounce(bounced, raw)
                     continue
                 token = token_from_reply_address(recipient, domain)
-                reply = parse_inbound_mail(raw, max_bytes=settings.inbound_max_bytes)
+                reply = reply or parse_inbound_mail(raw, max_bytes=settings.inbound_max_bytes)
                 await receive_mail_reply(self._messaging, token, reply, len(raw))
         except (InboundMailRefused, InvalidReplyToken, InvalidReplyAddress) as exc:
             log.info("inbound mail refused", reason=exc.code, detail=str(exc))

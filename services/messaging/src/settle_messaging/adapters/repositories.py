@@ -20,6 +20,7 @@ from settle_messaging.domain.messages import (
     QueuedEmail,
     StoredAttachment,
     Thread,
+    stored_smtp_message_id,
 )
 from settle_messaging.domain.model import Channel
 from settle_messaging.domain.profiles import AdministrationProfile
@@ -260,6 +261,19 @@ class SqlMessages:
             )
         )
         return found is not None
+
+    async def reply_by_smtp_id(self, thread_id: str, smtp_message_id: str) -> str | None:
+        messages, replies = tables.messages, tables.inbound_replies
+        found: str | None = await self._session.scalar(
+            sa.select(messages.c.message_id)
+            .join(replies, replies.c.message_id == messages.c.message_id)
+            .where(
+                messages.c.thread_id == thread_id,
+                replies.c.smtp_message_id == stored_smtp_message_id(smtp_message_id),
+            )
+            .limit(1)
+        )
+        return found
 
     async def invoice_ids(self, message_ids: Sequence[str]) -> dict[str, list[str]]:
         return await _invoice_ids(self._session, message_ids)

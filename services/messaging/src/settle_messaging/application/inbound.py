@@ -132,6 +132,13 @@ async def receive_mail_reply(
     in_reply_to = message_id_from_header(reply.in_reply_to, domain)
     async with messaging.transaction() as store:
         thread = await open_thread(store, messaging, token)
+        if reply.message_id:
+            # A mail delivered again (a retrying server, the same reply to several addresses
+            # of one thread) is one reply.
+            known = await store.messages.reply_by_smtp_id(thread.thread_id, reply.message_id)
+            if known is not None:
+                log.info("reply delivered again ignored", message_id=known)
+                return known
         if in_reply_to is not None and not await store.messages.in_thread(
             in_reply_to, thread.thread_id
         ):

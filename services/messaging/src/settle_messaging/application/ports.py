@@ -51,6 +51,9 @@ class Messages(Protocol):
     async def in_thread(self, message_id: str, thread_id: str) -> bool:
         """Whether a message belongs to a thread."""
 
+    async def reply_by_smtp_id(self, thread_id: str, smtp_message_id: str) -> str | None:
+        """The id of the thread's reply that arrived with this Message-ID header, if any."""
+
     async def invoice_ids(self, message_ids: Sequence[str]) -> dict[str, list[str]]:
         """The invoices each message is about."""
 

@@ -74,6 +74,15 @@ class StoredAttachment:
     content: bytes | None = None
 
 
+# How much of a reply's Message-ID header is kept (the column's width).
+SMTP_MESSAGE_ID_CHARS = 300
+
+
+def stored_smtp_message_id(header: str) -> str:
+    """A Message-ID header as stored, so a lookup compares what was kept."""
+    return header[:SMTP_MESSAGE_ID_CHARS]
+
+
 @dataclass(frozen=True)
 class ReplyReceipt:
     """How a debtor's reply arrived."""
@@ -269,7 +278,7 @@ def new_reply(
         receipt=ReplyReceipt(
             via=via,
             sender_address=sender_address,
-            smtp_message_id=(smtp_message_id or "")[:300] or None,
+            smtp_message_id=stored_smtp_message_id(smtp_message_id) if smtp_message_id else None,
             size_bytes=size_bytes,
             received_at=now,
         ),
