@@ -24,6 +24,7 @@ from settle_messaging.adapters.inbound_smtp import serve_inbound
 from settle_messaging.app import SERVICE
 from settle_messaging.application.context import Messaging
 from settle_messaging.application.sender import Sender
+from settle_messaging.domain.addressing import bounce_address
 from settle_shared.testing.infra import free_port, port_open
 from settle_shared.testing.service import ServiceHarness, running_service
 
@@ -291,7 +292,7 @@ async def test_a_delivery_status_notification_raises_the_bounce_event(
     [message] = await service.messages()
     dsn = (
         "From: MAILER-DAEMON@mx.korenaar.example.com\r\n"
-        f"To: bounce+{message.message_id}@{DOMAIN}\r\n"
+        f"To: {bounce_address(message.message_id, DOMAIN, service.messaging.reply_secret)}\r\n"
         "Subject: Undelivered Mail Returned to Sender\r\n"
         "MIME-Version: 1.0\r\n"
         'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"\r\n'
@@ -307,10 +308,75 @@ async def test_a_delivery_status_notification_raises_the_bounce_event(
     )
     # Bounces come with the null sender (MAIL FROM:<>), as RFC 3464 asks.
     async with aiosmtplib.SMTP(hostname="127.0.0.1", port=service.inbound_port) as smtp:
-        await smtp.sendmail("", [f"bounce+{message.message_id}@{DOMAIN}"], dsn.encode())
+        await smtp.sendmail(
+            "", [bounce_address(message.message_id, DOMAIN, service.messaging.reply_secret)], dsn
+        )
     [message] = await service.messages()
     assert (message.state, message.bounce_kind) == ("bounced", "hard")
     assert "settle.messaging.message.bounced" in await service.event_types()
+
+
+def delivery_report(final_recipients: list[str], message_id_header: str) -> bytes:
+    blocks = "".join(
+        f"Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+        for recipient in final_recipients
+    )
+    return (
+        "From: MAILER-DAEMON@mx.korenaar.example.com\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"\r\n'
+        "\r\n--b1\r\nContent-Type: text/plain\r\n\r\nNot delivered.\r\n"
+        "--b1\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.korenaar.example.com\r\n\r\n"
+        f"{blocks}"
+        "--b1\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"Message-ID: {message_id_header}\r\n"
+        "--b1--\r\n"
+    ).encode()
+
+
+async def blocked_addresses(service: Running) -> list[str]:
+    table = tables.suppressed_addresses
+    async with service.messaging.sessions() as session:
+        return sorted(await session.scalars(sa.select(table.c.address)))
+
+
+async def test_a_forged_bounce_to_an_unsigned_address_is_refused_and_blocks_nothing(
+    service: Running, mailbox: Mailbox
+):
+    await service.harness.deliver(make_request(), administration_id=ADM)
+    [sent] = await mailbox.wait_for(1)
+    [message] = await service.messages()
+    # The message id is in every mail's headers; the signed address is only in the envelope.
+    forged = f"bounce+{message.message_id}@{DOMAIN}"
+    report = delivery_report(["info@korenaar.example.com"], sent["Message-ID"])
+    async with aiosmtplib.SMTP(hostname="127.0.0.1", port=service.inbound_port) as smtp:
+        with pytest.raises(aiosmtplib.SMTPRecipientsRefused):
+            await smtp.sendmail("", [forged], report)
+    [message] = await service.messages()
+    assert message.state == "sent"
+    assert await blocked_addresses(service) == []
+    assert "settle.messaging.message.bounced" not in await service.event_types()
+
+
+async def test_a_report_naming_hundreds_of_addresses_bounces_only_the_real_recipient_once(
+    service: Running, mailbox: Mailbox
+):
+    await service.harness.deliver(make_request(), administration_id=ADM)
+    [sent] = await mailbox.wait_for(1)
+    [message] = await service.messages()
+    # As many as fit the inbound size limit of this test (64 KiB).
+    strangers = [f"victim{n}@elsewhere.example.org" for n in range(600)]
+    real = "info@korenaar.example.com"
+    report = delivery_report([*strangers[:300], real, real, *strangers[300:]], sent["Message-ID"])
+    signed = bounce_address(message.message_id, DOMAIN, service.messaging.reply_secret)
+    async with aiosmtplib.SMTP(hostname="127.0.0.1", port=service.inbound_port) as smtp:
+        await smtp.sendmail("", [signed], report)
+    [message] = await service.messages()
+    assert (message.state, message.bounce_kind) == ("bounced", "hard")
+    assert await blocked_addresses(service) == [real]
+    assert (await service.event_types()).count("settle.messaging.message.bounced") == 1
 
 
 async def test_crlf_in_a_name_or_subject_does_not_inject_headers(

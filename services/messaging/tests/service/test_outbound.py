@@ -14,6 +14,7 @@ from sqlalchemy import event
 
 from settle_messaging.adapters import tables
 from settle_messaging.adapters.smtp import Permanent, RecipientsRefused, Transient
+from settle_messaging.domain.addressing import bounce_address
 from settle_messaging.domain.messages import QueuedEmail
 from settle_shared.envelope import Envelope
 from settle_shared.events.dunning import MessageDebtor, MessageRequested
@@ -55,7 +56,9 @@ async def test_the_sender_sends_a_queued_email_once_with_a_stable_message_id(
     [message] = await service.messages()
     assert message.state == "sent"
     assert recipients == ["info@korenaar.example.com"]
-    assert envelope_sender == f"bounce+{message.message_id}@mail.settle.example"
+    assert envelope_sender == bounce_address(
+        message.message_id, "mail.settle.example", service.messaging.reply_secret
+    )
     mail = parsed(data)
     assert mail["Message-ID"] == f"<{message.message_id}@mail.settle.example>"
     assert mail["Reply-To"].startswith("reply+")

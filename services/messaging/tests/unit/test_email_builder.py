@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from email import message_from_bytes, policy
@@ -238,13 +239,27 @@ def test_message_id_helpers() -> None:
         message_id_header("abc", "bad domain")
 
 
-def test_bounce_address_round_trip() -> None:
-    address = bounce_address(MESSAGE_ID, DOMAIN)
+BOUNCE_SECRET = b"a-bounce-secret-of-32-bytes-or-more"
 
-    assert address == f"bounce+{MESSAGE_ID}@{DOMAIN}"
-    assert message_id_from_bounce_address(f"<{address}>", DOMAIN) == MESSAGE_ID
-    assert message_id_from_bounce_address(address, "other.example.com") is None
-    assert message_id_from_bounce_address(f"reply+x@{DOMAIN}", DOMAIN) is None
+
+def test_bounce_address_round_trip() -> None:
+    address = bounce_address(MESSAGE_ID, DOMAIN, BOUNCE_SECRET)
+
+    assert re.fullmatch(rf"bounce\+{MESSAGE_ID}=[a-z2-7]{{16}}@{re.escape(DOMAIN)}", address)
+    assert message_id_from_bounce_address(f"<{address}>", DOMAIN, BOUNCE_SECRET) == MESSAGE_ID
+    assert message_id_from_bounce_address(address, "other.example.com", BOUNCE_SECRET) is None
+    assert message_id_from_bounce_address(f"reply+x@{DOMAIN}", DOMAIN, BOUNCE_SECRET) is None
+
+
+def test_a_bounce_address_without_its_signature_is_not_ours() -> None:
+    address = bounce_address(MESSAGE_ID, DOMAIN, BOUNCE_SECRET)
+    local, _, domain = address.partition("@")
+    unsigned = f"bounce+{MESSAGE_ID}@{DOMAIN}"
+    tampered = f"{local[:-1]}{'a' if local[-1] != 'a' else 'b'}@{domain}"
+    other_message = address.replace(MESSAGE_ID, MESSAGE_ID[::-1])
+    for forged in (unsigned, tampered, other_message):
+        assert message_id_from_bounce_address(forged, DOMAIN, BOUNCE_SECRET) is None, forged
+    assert message_id_from_bounce_address(address, DOMAIN, b"another-secret" * 3) is None
 
 
 def test_sent_at_in_utc_is_fine() -> None:

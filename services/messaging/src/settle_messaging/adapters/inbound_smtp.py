@@ -49,7 +49,8 @@ class InboundHandler:
         rcpt_options: list[str],
     ) -> str:
         domain = self._messaging.settings.mail_domain
-        if message_id_from_bounce_address(address, domain) is not None:
+        secret = self._messaging.reply_secret
+        if message_id_from_bounce_address(address, domain, secret) is not None:
             envelope.rcpt_tos.append(address)
             return "250 OK"
         try:
@@ -69,7 +70,9 @@ class InboundHandler:
             reply = None
             # One mail is one reply or report per address, however often RCPT named it.
             for recipient in dict.fromkeys(envelope.rcpt_tos):
-                bounced = message_id_from_bounce_address(recipient, domain)
+                bounced = message_id_from_bounce_address(
+                    recipient, domain, self._messaging.reply_secret
+                )
                 if bounced is not None:
                     await self._bounce(bounced, raw)
                     continue

@@ -185,6 +185,7 @@ class SqlMessages:
             return None
         message = _message(row)
         message.invoice_ids = (await _invoice_ids(self._session, [message_id]))[message_id]
+        message.recipients = (await _recipients(self._session, [message_id]))[message_id]
         return message
 
     async def save(self, message: Message) -> None:

@@ -9,7 +9,7 @@ from settle_messaging.application.outbound import Origin, queue_letter_fallback
 from settle_messaging.application.ports import Announcement, Store
 from settle_messaging.domain.bounces import Bounce, BounceKind
 from settle_messaging.domain.messages import MAX_DETAIL, bounce_reason
-from settle_messaging.domain.recipients import normalised_address
+from settle_messaging.domain.recipients import normalised_address, was_sent_to
 from settle_shared.events.messaging import MessageBounced
 from settle_shared.logs import get_logger
 
@@ -24,13 +24,17 @@ async def record_bounce(
     if message is None:
         log.warning("bounce for an unknown message", message_id=message_id)
         return False
+    recipient = normalised_address(bounce.recipient)
+    if bounce.recipient and not was_sent_to(message.recipients, recipient):
+        # A report may name any address; only the message's own recipients can bounce.
+        log.warning("bounce for an address the message was not sent to", message_id=message_id)
+        return False
     now = messaging.now()
     reason = bounce_reason(bounce)
     profile = await load_profile(store, messaging, message.administration_id)
     hard = bounce.kind is BounceKind.HARD
     message.bounce(bounce, reason, now)
     await store.messages.save(message)
-    recipient = normalised_address(bounce.recipient)
     if hard and profile.blocks_address and recipient is not None:
         await store.blocked.block(message.administration_id, recipient, reason, now)
     letter_id = None

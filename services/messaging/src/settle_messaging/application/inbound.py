@@ -18,6 +18,7 @@ from settle_messaging.domain.email_builder import header_text
 from settle_messaging.domain.errors import InvalidReplyToken, MalformedInboundMail, NotFound
 from settle_messaging.domain.inbound import InboundReply
 from settle_messaging.domain.messages import Thread, new_reply
+from settle_messaging.domain.recipients import normalised_address
 from settle_messaging.domain.reply_tokens import verify_reply_token
 from settle_messaging.domain.states import Direction
 from settle_shared.events.messaging import MessageRead, ReplyReceived
@@ -164,11 +165,15 @@ async def receive_bounce(messaging: Messaging, message_id: str | None, raw: byte
     bounces = classify_delivery_report(raw, max_bytes=messaging.settings.inbound_max_bytes)
     recorded = 0
     domain = messaging.settings.mail_domain
+    seen: set[tuple[str, str | None]] = set()
     async with messaging.transaction() as store:
         for bounce in bounces:
             target = message_id or message_id_from_header(bounce.original_message_id, domain)
-            if target is None:
+            # A report naming one recipient many times bounces it once.
+            key = (target, normalised_address(bounce.recipient) or bounce.recipient)
+            if target is None or key in seen:
                 continue
+            seen.add(key)
             if await record_bounce(store, messaging, target, bounce, Origin()):
                 recorded += 1
     return recorded

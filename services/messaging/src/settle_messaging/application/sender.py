@@ -206,7 +206,9 @@ class Sender:
         attempts: list[_Attempt] = []
         for message, data in lane:
             outcome = await transport.send(
-                bounce_address(message.message_id, self._settings.mail_domain),
+                bounce_address(
+                    message.message_id, self._settings.mail_domain, self._messaging.reply_secret
+                ),
                 [mailbox.address for mailbox in message.recipients],
                 data,
             )

@@ -2,12 +2,17 @@
 
 * Message-ID ``<{message id}@{domain}>``: stable across retries, ties replies and bounces that
   quote it back to the message;
-* envelope sender ``bounce+{message id}@{domain}``: bounces go there, quoted or not;
+* envelope sender ``bounce+{message id}={signature}@{domain}``: bounces go there, quoted or
+  not; signed, because the message id is in every mail's headers and a forged report to an
+  unsigned address could block any address;
 * Reply-To ``reply+{token}@{domain}``: an answer by email lands in its thread.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 from email.utils import parseaddr
 
@@ -54,23 +59,35 @@ def message_id_from_header(value: str | None, mail_domain: str) -> str | None:
     return local if _MESSAGE_ID.match(local) else None
 
 
-def bounce_address(message_id: str, mail_domain: str) -> str:
-    """The envelope sender (MAIL FROM) for a message: ``bounce+<message id>@<domain>``.
+def _bounce_signature(message_id: str, secret: bytes) -> str:
+    """80 bits of HMAC-SHA256 over the message id, in lower-case base32 (16 characters)."""
+    mac = hmac.new(secret, b"settle bounce address\x00" + message_id.encode(), hashlib.sha256)
+    return base64.b32encode(mac.digest()[:10]).decode().lower()
+
+
+def bounce_address(message_id: str, mail_domain: str, secret: bytes) -> str:
+    """The envelope sender (MAIL FROM) for a message: ``bounce+<message id>=<signature>@<domain>``.
 
     Bounces go to the envelope sender, so this ties every bounce to its message even when the
     reporting server quotes nothing of the original.
     """
-    return f"bounce+{_check_message_id(message_id)}@{check_mail_domain(mail_domain)}"
+    message_id = _check_message_id(message_id)
+    signature = _bounce_signature(message_id, secret)
+    return f"bounce+{message_id}={signature}@{check_mail_domain(mail_domain)}"
 
 
-def message_id_from_bounce_address(address: str, mail_domain: str) -> str | None:
-    """Recover the message id from a ``bounce+<message id>@<domain>`` recipient, else ``None``."""
+def message_id_from_bounce_address(address: str, mail_domain: str, secret: bytes) -> str | None:
+    """The message id of a ``bounce+<message id>=<signature>@<domain>`` recipient with a
+    genuine signature, else ``None``."""
     _, addr = parseaddr(address)
     local, _, domain = addr.rpartition("@")
     if domain.lower() != mail_domain.strip().lower():
         return None
-    prefix, plus, message_id = local.partition("+")
-    if not plus or prefix.lower() != "bounce" or not _MESSAGE_ID.match(message_id):
+    prefix, plus, signed = local.partition("+")
+    message_id, equals, signature = signed.rpartition("=")
+    if not plus or not equals or prefix.lower() != "bounce" or not _MESSAGE_ID.match(message_id):
+        return None
+    if not hmac.compare_digest(signature.lower(), _bounce_signature(message_id, secret)):
         return None
     return message_id
 

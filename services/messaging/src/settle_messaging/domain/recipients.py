@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from settle_messaging.domain.email_builder import validate_email_address
+from settle_messaging.domain.email_builder import Mailbox, validate_email_address
 from settle_messaging.domain.errors import InvalidEmailAddress
 
 # The addresses to mail, or (reason code, detail) when there are none.
@@ -48,3 +48,10 @@ def normalised_address(recipient: str | None) -> str | None:
         return validate_email_address(recipient)
     except InvalidEmailAddress:
         return None
+
+
+def was_sent_to(recipients: Sequence[Mailbox], address: str | None) -> bool:
+    """Whether a (normalised) address is one of the recipients a message went to."""
+    return address is not None and any(
+        normalised_address(mailbox.address) == address for mailbox in recipients
+    )
