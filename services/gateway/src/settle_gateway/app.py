@@ -158,8 +158,8 @@ def embedded_settings(ctx: EmbeddedContext) -> dict[str, str]:
         "seed_demo": "true",
         "demo_login_file": str(ctx.var_dir / DEMO_LOGIN_FILE),
     }
-    for name in ("importer", "dunning", "messaging"):
-        if url := ctx.service_urls.get(name):
+    for name, url in ctx.service_urls.items():  # the registered services the stack started
+        if name in GatewaySettings.UPSTREAMS:
             settings[f"{name}_url"] = url
     return settings
 
