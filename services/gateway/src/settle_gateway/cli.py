@@ -189,21 +189,12 @@ def rebuild(
     Stop the gateway first. The read model is rebuilt by a consumer group that has no
     committed offsets, so it reads every topic from its start: restart the gateway with
     SETTLE_GATEWAY_CONSUMER_GROUP set to the group this command prints."""
-    import sqlalchemy as sa
-
-    from settle_gateway.adapters.tables import READ_MODEL, metadata
-    from settle_shared.db import inbox_table
+    from settle_gateway.adapters.read_model import empty
 
     fresh = group or f"gateway-rebuild-{int(time.time())}"
 
     async def work(session: AsyncSession, settings: GatewaySettings, now: datetime) -> int:
-        for table in READ_MODEL:
-            await session.execute(sa.delete(table))
-        inbox = inbox_table(metadata)
-        result = await session.execute(
-            sa.delete(inbox).where(inbox.c.consumer_group.in_([settings.consumer_group, fresh]))
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return await empty(session, [settings.consumer_group, fresh])
 
     forgotten = _with_session(work)
     typer.echo(f"read model emptied ({forgotten} processed events forgotten)")

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from settle_gateway.adapters.tables import READ_MODEL, metadata
 from settle_gateway.attention import projection as attention
 from settle_gateway.control import projection as control
 from settle_gateway.dashboard import projection as dashboard
@@ -19,7 +21,7 @@ from settle_gateway.imports import projection as imports
 from settle_gateway.invoices import projection as invoices
 from settle_gateway.messages import projection as messages
 from settle_shared.consumer import ReceivedEvent
-from settle_shared.db import aware
+from settle_shared.db import aware, inbox_table
 from settle_shared.events import dunning, importer, messaging
 
 TOPICS = [
@@ -77,3 +79,16 @@ async def apply(batch: invoices.Batch, received: ReceivedEvent) -> None:
         await messages.message_read(batch.session, event, at)
     elif isinstance(event, messaging._MessageEvent):
         await messages.message_changed(batch.session, event, at)
+
+
+async def empty(session: AsyncSession, consumer_groups: Sequence[str]) -> int:
+    """Delete every row of the read model and forget the events these consumer groups
+    processed, so the read model is projected again from the start of every topic (`settle
+    gateway rebuild`); returns how many processed events were forgotten."""
+    for table in READ_MODEL:
+        await session.execute(sa.delete(table))
+    inbox = inbox_table(metadata)
+    result = await session.execute(
+        sa.delete(inbox).where(inbox.c.consumer_group.in_(list(consumer_groups)))
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
