@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_gateway.application.context import GatewayContext
@@ -16,6 +16,11 @@ ADMINISTRATION = "/administrations/{administration_id}"
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "unknown, or not visible to the caller"}
 }
+
+
+# The query parameters of every paged list: its size, and where the previous page ended.
+Limit = Annotated[int, Query(ge=1, le=200)]
+Cursor = Annotated[str | None, Query(max_length=500)]
 
 
 def ui_router() -> APIRouter:

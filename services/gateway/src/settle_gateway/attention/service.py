@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +24,17 @@ _OPEN_ATTENTION = (
 )
 
 
+def attention_out(row: Any) -> AttentionOut:
+    """The attention item of an rm_attention row."""
+    return AttentionOut(
+        subject_type=row.subject_type,
+        subject_id=row.subject_id,
+        reason=row.reason,
+        sentence=row.sentence,
+        since=aware(row.at),
+    )
+
+
 async def open_attention(
     session: AsyncSession, administration_id: str, subject_type: str, subject_id: str
 ) -> list[AttentionOut]:
@@ -34,16 +47,7 @@ async def open_attention(
             "subject_id": subject_id,
         },
     )
-    return [
-        AttentionOut(
-            subject_type=r.subject_type,
-            subject_id=r.subject_id,
-            reason=r.reason,
-            sentence=r.sentence,
-            since=aware(r.at),
-        )
-        for r in rows
-    ]
+    return [attention_out(r) for r in rows]
 
 
 async def attention_page(
@@ -81,16 +85,7 @@ async def attention_page(
     more = len(rows) > limit
     rows = rows[:limit]
     return AttentionPage(
-        items=[
-            AttentionOut(
-                subject_type=r.subject_type,
-                subject_id=r.subject_id,
-                reason=r.reason,
-                sentence=r.sentence,
-                since=aware(r.at),
-            )
-            for r in rows
-        ],
+        items=[attention_out(r) for r in rows],
         next_cursor=(
             encode_cursor([rows[-1].at.isoformat(), rows[-1].tie]) if more and rows else None
         ),

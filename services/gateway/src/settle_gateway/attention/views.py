@@ -6,7 +6,14 @@ from typing import Annotated, Literal
 
 from fastapi import Query
 
-from settle_gateway.adapters.web import ADMINISTRATION, NOT_FOUND, ReadSession, ui_router
+from settle_gateway.adapters.web import (
+    ADMINISTRATION,
+    NOT_FOUND,
+    Cursor,
+    Limit,
+    ReadSession,
+    ui_router,
+)
 from settle_gateway.attention import service
 from settle_gateway.attention.models import AttentionPage
 from settle_gateway.auth.security import Reader
@@ -21,8 +28,8 @@ async def attention_items(
     session: ReadSession,
     reason: Annotated[str | None, Query(max_length=50)] = None,
     subject_type: Literal["invoice", "debtor"] | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> AttentionPage:
     """Open attention items, newest first: what a person should look at, and why."""
     return await service.attention_page(

@@ -6,7 +6,15 @@ from typing import Annotated
 
 from fastapi import Query
 
-from settle_gateway.adapters.web import ADMINISTRATION, NOT_FOUND, Context, ReadSession, ui_router
+from settle_gateway.adapters.web import (
+    ADMINISTRATION,
+    NOT_FOUND,
+    Context,
+    Cursor,
+    Limit,
+    ReadSession,
+    ui_router,
+)
 from settle_gateway.auth.security import Reader
 from settle_gateway.debtors import service
 from settle_gateway.debtors.models import DebtorDetail, DebtorPage
@@ -22,8 +30,8 @@ async def list_debtors(
     attention: Annotated[str | None, Query(max_length=50)] = None,
     has_open_invoices: bool | None = None,
     q: Annotated[str | None, Query(max_length=100, description="name or number")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> DebtorPage:
     """Debtors by name, a page at a time (keyset). `q` finds debtors with a word of the name
     (or the number) starting with each word of `q`."""

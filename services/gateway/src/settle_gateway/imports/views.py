@@ -3,14 +3,16 @@ new imports (an upload, or from a bookkeeping connection) passed to the importer
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Query, Request, UploadFile
+from fastapi import Request, UploadFile
 
 from settle_gateway.adapters.web import (
     ADMINISTRATION,
     NOT_FOUND,
     Context,
+    Cursor,
+    Limit,
     ReadSession,
     ServiceAnswer,
     proxy,
@@ -28,8 +30,8 @@ async def import_runs(
     administration_id: str,
     principal: Reader,
     session: ReadSession,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> ImportRunPage:
     """Finished import runs with their counts, newest first."""
     return await service.run_page(session, administration_id, limit=limit, cursor=cursor)

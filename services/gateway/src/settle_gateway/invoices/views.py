@@ -8,7 +8,15 @@ from typing import Annotated, Literal
 
 from fastapi import Query
 
-from settle_gateway.adapters.web import ADMINISTRATION, NOT_FOUND, Context, ReadSession, ui_router
+from settle_gateway.adapters.web import (
+    ADMINISTRATION,
+    NOT_FOUND,
+    Context,
+    Cursor,
+    Limit,
+    ReadSession,
+    ui_router,
+)
 from settle_gateway.auth.security import Reader
 from settle_gateway.invoices import service
 from settle_gateway.invoices.models import InvoiceDetail, InvoicePage
@@ -39,8 +47,8 @@ async def list_invoices(
     ] = None,
     sort: Literal["due_date", "open_amount", "number", "invoice_date"] = "due_date",
     order: Literal["asc", "desc"] = "asc",
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> InvoicePage:
     """Invoices of the administration, filtered and sorted, a page at a time (keyset: pass
     `next_cursor` back as `cursor` with the same filters and sort)."""

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Query, Request, Response
+from fastapi import Request, Response
 
 from settle_gateway.adapters.web import (
     ADMINISTRATION,
     NOT_FOUND,
     Context,
+    Cursor,
+    Limit,
     ReadSession,
     ServiceAnswer,
     correlation,
@@ -28,8 +28,8 @@ async def inbox(
     principal: Reader,
     session: ReadSession,
     unread: bool | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> MessagePage:
     """Replies from debtors, newest first."""
     return await service.inbox_page(
