@@ -18,7 +18,7 @@ from settle_gateway.application.context import GatewayContext
 from settle_gateway.attention import views as attention
 from settle_gateway.auth import views as auth
 from settle_gateway.auth.security import LoginLimiter, OidcVerifier, PrincipalCache
-from settle_gateway.auth.service import DEMO_ADMINISTRATION, seed_demo
+from settle_gateway.auth.service import DEMO_ADMINISTRATION, IdentityError, seed_demo
 from settle_gateway.cli import cli
 from settle_gateway.control import views as control
 from settle_gateway.dashboard import views as dashboard
@@ -45,8 +45,10 @@ async def seed_demo_login(runtime: ServiceRuntime) -> str | None:
     try:
         async with transaction(runtime.sessions) as session:
             password = await seed_demo(session, settings.demo_email, runtime.clock.now())
-    except IntegrityError:
+    except (IntegrityError, IdentityError):
         # Another worker of this gateway seeded at the same moment; its rows are there now.
+        # (Its organisation may have been committed between our look for one and our look
+        # for the administration: then the administration seems to belong to another one.)
         async with transaction(runtime.sessions) as session:
             password = await seed_demo(session, settings.demo_email, runtime.clock.now())
     if password is None:
