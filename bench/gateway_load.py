@@ -53,13 +53,13 @@ from gateway_read_model import ADM, NOW, debtor_names, fill, fill_postgres, sear
 from machine import steal_seconds
 
 from settle_gateway.app import SERVICE
-from settle_gateway.identity import (
-    Role,
+from settle_gateway.auth.service import (
     create_user,
     ensure_administration,
     ensure_organisation,
     grant,
 )
+from settle_gateway.domain.access import Role
 from settle_shared.db import create_engine, session_factory, transaction
 from settle_shared.migrations import upgrade
 from settle_shared.service import tune_garbage_collection

@@ -26,16 +26,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from settle_gateway.adapters.tables import rm_debtor_words, rm_debtors
 from settle_gateway.app import SERVICE
-from settle_gateway.db import rm_debtor_words, rm_debtors
-from settle_gateway.identity import (
-    Role,
+from settle_gateway.auth.service import (
     create_user,
     ensure_administration,
     ensure_organisation,
     grant,
 )
-from settle_gateway.search import word_rows
+from settle_gateway.debtors.projection import word_rows
+from settle_gateway.domain.access import Role
 from settle_shared.clock import FixedClock
 from settle_shared.db import transaction
 from settle_shared.migrations import upgrade

@@ -1,4 +1,4 @@
-from settle_gateway.db import metadata
+from settle_gateway.adapters.tables import metadata
 from settle_shared.migrations import run_env
 
 run_env(metadata)

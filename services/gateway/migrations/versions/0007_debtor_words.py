@@ -8,7 +8,7 @@ Create Date: 2026-12-02
 import sqlalchemy as sa
 from alembic import op
 
-from settle_gateway.search import word_rows
+from settle_gateway.debtors.projection import word_rows
 
 revision = "0007"
 down_revision = "0006"

@@ -10,14 +10,24 @@ from pathlib import Path
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.exc import IntegrityError
 
-from settle_gateway import api
+from settle_gateway import errors
+from settle_gateway.adapters.read_model import TOPICS, project
+from settle_gateway.adapters.tables import metadata
+from settle_gateway.adapters.upstream import Upstreams
+from settle_gateway.application.context import GatewayContext
+from settle_gateway.attention import views as attention
+from settle_gateway.auth import views as auth
+from settle_gateway.auth.security import LoginLimiter, OidcVerifier, PrincipalCache
+from settle_gateway.auth.service import DEMO_ADMINISTRATION, IdentityError, seed_demo
 from settle_gateway.cli import cli
-from settle_gateway.db import metadata
-from settle_gateway.identity import DEMO_ADMINISTRATION, seed_demo
-from settle_gateway.projection import TOPICS, project
-from settle_gateway.security import LoginLimiter, OidcVerifier, PrincipalCache
+from settle_gateway.control import views as control
+from settle_gateway.dashboard import views as dashboard
+from settle_gateway.debtors import views as debtors
+from settle_gateway.imports import views as imports
+from settle_gateway.invoices import views as invoices
+from settle_gateway.members import views as members
+from settle_gateway.messages import views as messages
 from settle_gateway.settings import GatewaySettings
-from settle_gateway.upstream import Upstreams
 from settle_shared.db import session_factory, transaction
 from settle_shared.logs import get_logger
 from settle_shared.service import EmbeddedContext, ServiceRuntime, ServiceSpec
@@ -35,8 +45,10 @@ async def seed_demo_login(runtime: ServiceRuntime) -> str | None:
     try:
         async with transaction(runtime.sessions) as session:
             password = await seed_demo(session, settings.demo_email, runtime.clock.now())
-    except IntegrityError:
+    except (IntegrityError, IdentityError):
         # Another worker of this gateway seeded at the same moment; its rows are there now.
+        # (Its organisation may have been committed between our look for one and our look
+        # for the administration: then the administration seems to belong to another one.)
         async with transaction(runtime.sessions) as session:
             password = await seed_demo(session, settings.demo_email, runtime.clock.now())
     if password is None:
@@ -65,6 +77,21 @@ async def seed_demo_login(runtime: ServiceRuntime) -> str | None:
     return password
 
 
+# In the order of the OpenAPI document.
+ROUTERS = (
+    auth.auth,
+    auth.router,
+    dashboard.router,
+    invoices.router,
+    attention.router,
+    members.router,
+    debtors.router,
+    messages.router,
+    imports.router,
+    control.router,
+)
+
+
 def setup(runtime: ServiceRuntime) -> None:
     """The UI API, the read-model consumer, CORS and the demo seed."""
     settings = runtime.settings
@@ -75,7 +102,7 @@ def setup(runtime: ServiceRuntime) -> None:
         else None
     )
     upstreams = Upstreams(settings)
-    runtime.app.state.gateway = api.GatewayState(
+    runtime.app.state.gateway = GatewayContext(
         runtime=runtime,
         settings=settings,
         limiter=LoginLimiter(
@@ -86,8 +113,9 @@ def setup(runtime: ServiceRuntime) -> None:
         principals=PrincipalCache(settings.principal_cache_s),
         reads=session_factory(runtime.engine.execution_options(isolation_level="AUTOCOMMIT")),
     )
-    runtime.app.include_router(api.auth)
-    runtime.app.include_router(api.router)
+    for router in ROUTERS:
+        runtime.app.include_router(router)
+    errors.install(runtime.app)
     if settings.cors_origins:
         runtime.app.add_middleware(
             CORSMiddleware,
@@ -96,7 +124,12 @@ def setup(runtime: ServiceRuntime) -> None:
             allow_headers=["Authorization", "Content-Type", "X-Correlation-ID"],
             expose_headers=["X-Correlation-ID"],
         )
-    runtime.consume(settings.consumer_group, TOPICS, batch_handler=project)
+    runtime.consume(
+        settings.consumer_group,
+        TOPICS,
+        batch_handler=project,
+        dead_letters=errors.DEAD_LETTER_ERRORS,
+    )
 
     seeded = asyncio.Event()
 
@@ -127,8 +160,8 @@ def embedded_settings(ctx: EmbeddedContext) -> dict[str, str]:
         "seed_demo": "true",
         "demo_login_file": str(ctx.var_dir / DEMO_LOGIN_FILE),
     }
-    for name in ("importer", "dunning", "messaging"):
-        if url := ctx.service_urls.get(name):
+    for name, url in ctx.service_urls.items():  # the registered services the stack started
+        if name in GatewaySettings.UPSTREAMS:
             settings[f"{name}_url"] = url
     return settings
 

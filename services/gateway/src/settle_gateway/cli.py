@@ -73,14 +73,14 @@ def admin_create(
     ] = "",
 ) -> None:
     """Create an organisation and administration when missing, and a user who administers it."""
-    from settle_gateway.identity import (
+    from settle_gateway.auth.service import (
         IdentityError,
-        Role,
         create_user,
         ensure_administration,
         ensure_organisation,
         grant,
     )
+    from settle_gateway.domain.access import Role
 
     async def work(session: AsyncSession, settings: GatewaySettings, now: datetime) -> str:
         org_id = await ensure_organisation(session, organisation, now)
@@ -122,8 +122,9 @@ def user_create(
     """Create a user in the organisation of the given administrations, with one role in each."""
     import sqlalchemy as sa
 
-    from settle_gateway.db import administrations
-    from settle_gateway.identity import IdentityError, Role, create_user, grant
+    from settle_gateway.adapters.tables import administrations
+    from settle_gateway.auth.service import IdentityError, create_user, grant
+    from settle_gateway.domain.access import Role
 
     try:
         chosen = Role(role)
@@ -166,7 +167,8 @@ def token_create(
     role: RoleOption = "restricted",
 ) -> None:
     """Create an API token for a machine client; it is printed once and stored hashed."""
-    from settle_gateway.identity import Role, create_api_token
+    from settle_gateway.auth.service import create_api_token
+    from settle_gateway.domain.access import Role
 
     async def work(session: AsyncSession, settings: GatewaySettings, now: datetime) -> str:
         return await create_api_token(
@@ -187,21 +189,12 @@ def rebuild(
     Stop the gateway first. The read model is rebuilt by a consumer group that has no
     committed offsets, so it reads every topic from its start: restart the gateway with
     SETTLE_GATEWAY_CONSUMER_GROUP set to the group this command prints."""
-    import sqlalchemy as sa
-
-    from settle_gateway.db import READ_MODEL, metadata
-    from settle_shared.db import inbox_table
+    from settle_gateway.adapters.read_model import empty
 
     fresh = group or f"gateway-rebuild-{int(time.time())}"
 
     async def work(session: AsyncSession, settings: GatewaySettings, now: datetime) -> int:
-        for table in READ_MODEL:
-            await session.execute(sa.delete(table))
-        inbox = inbox_table(metadata)
-        result = await session.execute(
-            sa.delete(inbox).where(inbox.c.consumer_group.in_([settings.consumer_group, fresh]))
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return await empty(session, [settings.consumer_group, fresh])
 
     forgotten = _with_session(work)
     typer.echo(f"read model emptied ({forgotten} processed events forgotten)")

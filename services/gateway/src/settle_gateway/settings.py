@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -14,6 +15,12 @@ class GatewaySettings(ServiceSettings):
     """The gateway's settings: identity, tokens, the read model and its neighbours."""
 
     model_config = SettingsConfigDict(env_prefix="SETTLE_GATEWAY_", extra="ignore", frozen=True)
+
+    # The services whose internal APIs the gateway passes commands to: the registered services
+    # (settle.services entry points) but the gateway, each with a `<name>_url` setting below.
+    # A test holds this to the registry; a gateway image installs no other service, so the
+    # registry alone cannot name them at run time.
+    UPSTREAMS: ClassVar[tuple[str, ...]] = ("importer", "dunning", "messaging")
 
     database_url: str = Field(
         "sqlite+aiosqlite:///var/gateway.db", description="the gateway's read-model database"
@@ -82,6 +89,10 @@ class GatewaySettings(ServiceSettings):
     demo_login_file: Path | None = Field(
         None, description="file the demo login is written to (the embedded stack shows it)"
     )
+
+    def upstream_urls(self) -> dict[str, str]:
+        """The internal API of each of the UPSTREAMS, by service name."""
+        return {name: str(getattr(self, f"{name}_url")) for name in self.UPSTREAMS}
 
     @model_validator(mode="after")
     def _production_rules(self) -> GatewaySettings:

@@ -15,16 +15,16 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from settle_gateway.adapters.read_model import TOPICS
+from settle_gateway.adapters.tables import metadata
 from settle_gateway.app import SERVICE
-from settle_gateway.db import metadata
-from settle_gateway.identity import (
-    Role,
+from settle_gateway.auth.service import (
     create_user,
     ensure_administration,
     ensure_organisation,
     grant,
 )
-from settle_gateway.projection import TOPICS
+from settle_gateway.domain.access import Role
 from settle_shared.clock import FixedClock
 from settle_shared.db import create_engine, session_factory, transaction
 from settle_shared.events import dunning, importer, messaging

@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from settle_gateway.adapters.tables import rm_invoices
 from settle_gateway.app import SERVICE, embedded_settings, seed_demo_login
 from settle_gateway.cli import cli
-from settle_gateway.db import rm_invoices
 from settle_shared.db import inbox_table
 from settle_shared.migrations import upgrade
 from settle_shared.service import EmbeddedContext

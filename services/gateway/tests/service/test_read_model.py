@@ -310,8 +310,8 @@ async def test_batches_of_many_events_keep_the_aggregates_exact(
 
     import sqlalchemy as sa
 
-    from settle_gateway.db import rm_debtors, rm_invoices, rm_phase_totals
-    from settle_gateway.projection import project
+    from settle_gateway.adapters.read_model import project
+    from settle_gateway.adapters.tables import rm_debtors, rm_invoices, rm_phase_totals
     from settle_shared.consumer import ReceivedEvent
     from settle_shared.db import transaction
     from settle_shared.envelope import Envelope

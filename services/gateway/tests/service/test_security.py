@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from settle_gateway.adapters.tables import login_failures
 from settle_gateway.app import SERVICE
-from settle_gateway.db import login_failures
-from settle_gateway.security import LoginLimiter
+from settle_gateway.auth.security import LoginLimiter
 from settle_gateway.settings import GatewaySettings
 from settle_shared.settings import SettingsError, load_settings
 from settle_shared.testing.service import running_service

@@ -1,7 +1,7 @@
 import pytest
 from fastapi import HTTPException
 
-from settle_gateway.upstream import safe_path
+from settle_gateway.adapters.upstream import safe_path
 
 pytestmark = pytest.mark.unit
 

@@ -7,8 +7,9 @@ import time
 import pytest
 from fastapi import HTTPException
 
-from settle_gateway.identity import Action, Principal, Role, hash_password, verify_password
-from settle_gateway.security import PrincipalCache, authorize
+from settle_gateway.auth.security import PrincipalCache, authorize
+from settle_gateway.auth.service import hash_password, verify_password
+from settle_gateway.domain.access import Action, Principal, Role
 
 pytestmark = pytest.mark.unit
 

@@ -1,15 +1,12 @@
 """Debtor search by the start of the words of a name (or of the number).
 
 A debtor's name is cut into words once, when it is written (`rm_debtor_words`); a search
-looks up the start of each word typed as a range on an index. `LIKE '%text%'` on the name
-had to walk the name index for common text and could not keep 200 searches a second."""
+looks up the start of each word typed as a range on an index (why: docs/api.md, Search)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
-from typing import Any
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -40,18 +37,4 @@ def prefix_range(prefix: str) -> tuple[str, str]:
 def search_terms(q: str) -> list[str]:
     """The words a search looks for, longest first: the longest is the most selective, so it
     drives the range scan and the others only check the debtors it found."""
-    return sorted(set(words(q)), key=lambda t: (-len(t), t))
-
-
-def word_rows(
-    administration_id: str, debtors: Iterable[tuple[str, str, str]]
-) -> Iterator[dict[str, Any]]:
-    """Rows of rm_debtor_words for (debtor_id, number, name) of one administration."""
-    for debtor_id, number, name in debtors:
-        for word in debtor_words(name, number):
-            yield {
-                "administration_id": administration_id,
-                "debtor_id": debtor_id,
-                "word": word,
-                "name": name,
-            }
+    return sorted(set(words(q)), key=lambda term: (-len(term), term))

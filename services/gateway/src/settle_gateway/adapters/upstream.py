@@ -17,27 +17,20 @@ from settle_shared.logs import get_logger
 
 log = get_logger(__name__)
 
-SERVICES = ("importer", "dunning", "messaging")
-
 
 class Upstreams:
-    """One HTTP client per neighbour service. Tests swap a client for one mounted on the
-    neighbour's app (httpx.ASGITransport)."""
+    """One HTTP client per neighbour service (GatewaySettings.UPSTREAMS). Tests swap a client
+    for one mounted on the neighbour's app (httpx.ASGITransport)."""
 
     def __init__(self, settings: GatewaySettings) -> None:
         token = settings.service_token.get_secret_value()
-        urls = {
-            "importer": settings.importer_url,
-            "dunning": settings.dunning_url,
-            "messaging": settings.messaging_url,
-        }
         self.clients: dict[str, httpx.AsyncClient] = {
             name: httpx.AsyncClient(
                 base_url=url,
                 timeout=settings.upstream_timeout_s,
                 headers={"Authorization": f"Bearer {token}"},
             )
-            for name, url in urls.items()
+            for name, url in settings.upstream_urls().items()
         }
 
     async def call(

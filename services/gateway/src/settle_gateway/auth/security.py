@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -19,16 +20,20 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from settle_gateway.db import login_failures
-from settle_gateway.identity import (
-    ALLOWED,
-    Action,
-    Principal,
-    Role,
+from settle_gateway import errors
+from settle_gateway.adapters.tables import login_failures
+from settle_gateway.auth.service import (
     decode_access_token,
     principal_for_api_token,
     principal_for_email,
     principal_for_user,
+)
+from settle_gateway.domain.access import (
+    Action,
+    ActionNotAllowed,
+    AdministrationNotVisible,
+    Principal,
+    Role,
 )
 from settle_gateway.settings import GatewaySettings
 from settle_shared.db import aware, transaction
@@ -229,11 +234,24 @@ def authorize(principal: Principal, administration_id: str, action: Action) -> R
     """The caller's role in the administration when it may do `action` there. An
     administration it may not see answers 404, exactly like one that does not exist, so
     nobody learns which administrations exist; a role too weak answers 403."""
-    role = principal.role_in(administration_id)
-    if role is None:
-        raise HTTPException(status_code=404, detail="administration not found")
-    if role not in ALLOWED[action]:
-        raise HTTPException(
-            status_code=403, detail=f"your role ({role.value}) may not do this ({action.value})"
-        )
-    return role
+    try:
+        return principal.role_for(administration_id, action)
+    except (AdministrationNotVisible, ActionNotAllowed) as refused:
+        raise errors.as_http(refused) from None
+
+
+def require(action: Action) -> Callable[[str, Principal], Awaitable[Principal]]:
+    """A dependency: the caller, when it may do `action` in the administration of the path."""
+
+    async def allowed(administration_id: str, principal: CurrentPrincipal) -> Principal:
+        authorize(principal, administration_id, action)
+        return principal
+
+    return allowed
+
+
+# The caller of a route under /administrations/{administration_id}, allowed to:
+Reader = Annotated[Principal, Depends(require(Action.READ))]  # read the administration
+Messenger = Annotated[Principal, Depends(require(Action.MESSAGE))]  # write to its debtors
+Worker = Annotated[Principal, Depends(require(Action.WORK))]  # pause, step control, imports
+Administrator = Annotated[Principal, Depends(require(Action.SETTINGS))]  # settings, users

@@ -5,6 +5,8 @@ Read-model tables start with `rm_`; `settle gateway rebuild` empties exactly tho
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 
 from settle_shared.db import new_metadata
@@ -304,4 +306,8 @@ rm_attention_counts = sa.Table(
     sa.Column("count", sa.Integer, nullable=False),
 )
 
-READ_MODEL = [t for name, t in metadata.tables.items() if name.startswith("rm_")]
+READ_MODEL = [table for name, table in metadata.tables.items() if name.startswith("rm_")]
+
+# Older than any event: the time kept with a read-model row a command wrote before its event
+# came, so the first event about it overwrites what the command recorded.
+BEFORE_ANY_EVENT = datetime(2000, 1, 1, tzinfo=UTC)

@@ -9,9 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 import jwt
@@ -20,7 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from settle_gateway.db import (
+from settle_gateway.adapters.tables import (
     administrations,
     api_tokens,
     memberships,
@@ -28,34 +26,10 @@ from settle_gateway.db import (
     refresh_tokens,
     users,
 )
+from settle_gateway.auth.models import TokensOut
+from settle_gateway.domain.access import Principal, Role
 from settle_gateway.settings import GatewaySettings
 from settle_shared.clock import SystemClock
-
-
-class Role(StrEnum):
-    """What a user may do in one administration (DOMAIN.md, Users and roles)."""
-
-    ADMINISTRATOR = "administrator"
-    STANDARD = "standard"
-    COMMUNICATION = "communication"
-    RESTRICTED = "restricted"
-
-
-class Action(StrEnum):
-    """Kinds of command, each allowed to some roles."""
-
-    READ = "read"
-    MESSAGE = "message"  # write to debtors, mark replies read
-    WORK = "work"  # pause debtors and invoices, step control, imports
-    SETTINGS = "settings"  # pause the administration, flows, users
-
-
-ALLOWED: dict[Action, frozenset[Role]] = {
-    Action.READ: frozenset(Role),
-    Action.MESSAGE: frozenset({Role.ADMINISTRATOR, Role.STANDARD, Role.COMMUNICATION}),
-    Action.WORK: frozenset({Role.ADMINISTRATOR, Role.STANDARD}),
-    Action.SETTINGS: frozenset({Role.ADMINISTRATOR}),
-}
 
 
 class IdentityError(Exception):
@@ -82,24 +56,34 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 
 def token_hash(token: str) -> str:
+    """How refresh and API tokens are stored (and looked up)."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def new_id(prefix: str) -> str:
+    """A new id of an identity row: `prefix_` and 20 random hex digits."""
     return f"{prefix}_{uuid.uuid4().hex[:20]}"
 
 
-@dataclass(frozen=True)
-class Principal:
-    """The caller of a request and the administrations it may see, with its role in each."""
+async def user_for_login(session: AsyncSession, email: str) -> Any:
+    """(id, password_hash) of the active user signing in with `email`, or None."""
+    return (
+        await session.execute(
+            sa.select(users.c.id, users.c.password_hash).where(
+                users.c.email == email.strip().lower(), users.c.active
+            )
+        )
+    ).first()
 
-    subject: str  # a user id, or an API token id
-    kind: str  # password, oidc or api_token
-    name: str
-    roles: dict[str, Role]
 
-    def role_in(self, administration_id: str) -> Role | None:
-        return self.roles.get(administration_id)
+async def administrations_of(session: AsyncSession, principal: Principal) -> list[Any]:
+    """(id, name) of the administrations the caller may see, by name."""
+    rows = await session.execute(
+        sa.select(administrations.c.id, administrations.c.name)
+        .where(administrations.c.id.in_(list(principal.roles)))
+        .order_by(administrations.c.name)
+    )
+    return list(rows)
 
 
 async def principal_for_user(session: AsyncSession, user_id: str, kind: str) -> Principal | None:
@@ -235,8 +219,8 @@ async def rotate_refresh_token(
     await session.execute(
         sa.update(refresh_tokens).where(refresh_tokens.c.id == row.id).values(used_at=now)
     )
-    nxt = await issue_refresh_token(session, settings, row.user_id, now, row.family_id)
-    return row.user_id, nxt
+    following = await issue_refresh_token(session, settings, row.user_id, now, row.family_id)
+    return row.user_id, following
 
 
 # --- administration of identity ---------------------------------------------------------------
@@ -301,14 +285,14 @@ async def create_user(
 async def grant(session: AsyncSession, user_id: str, administration_id: str, role: Role) -> None:
     """Give the user `role` in the administration (replacing any role it had there)."""
     user_org = await session.scalar(sa.select(users.c.organisation_id).where(users.c.id == user_id))
-    adm_org = await session.scalar(
+    administration_org = await session.scalar(
         sa.select(administrations.c.organisation_id).where(
             administrations.c.id == administration_id
         )
     )
-    if adm_org is None:
+    if administration_org is None:
         raise IdentityError(f"unknown administration {administration_id}")
-    if user_org != adm_org:
+    if user_org != administration_org:
         # A user never sees another organisation's data.
         raise IdentityError("the user and the administration belong to different organisations")
     await session.execute(
@@ -357,3 +341,13 @@ async def seed_demo(session: AsyncSession, email: str, now: datetime) -> str | N
     )
     await grant(session, user_id, DEMO_ADMINISTRATION, Role.ADMINISTRATOR)
     return password
+
+
+async def new_tokens(session: AsyncSession, settings: GatewaySettings, user_id: str) -> TokensOut:
+    """An access token and a new refresh token (of a new family) for the user."""
+    now = token_time()
+    return TokensOut(
+        access_token=issue_access_token(settings, user_id, now),
+        expires_in=settings.access_token_minutes * 60,
+        refresh_token=await issue_refresh_token(session, settings, user_id, now),
+    )

@@ -1,0 +1,94 @@
+"""The consumer of the other services' events: each batch is handed, event by event, to the
+projection of the concept it concerns, then the batch's rows and aggregates are written once.
+
+Idempotent twice over: the shared consumer skips an event whose id is in the inbox, and every
+row remembers how new its facts are, so an older fact arriving late never overwrites a newer
+one (see invoices/projection.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from settle_gateway.adapters.tables import READ_MODEL, metadata
+from settle_gateway.attention import projection as attention
+from settle_gateway.control import projection as control
+from settle_gateway.dashboard import projection as dashboard
+from settle_gateway.debtors import projection as debtors
+from settle_gateway.imports import projection as imports
+from settle_gateway.invoices import projection as invoices
+from settle_gateway.messages import projection as messages
+from settle_shared.consumer import ReceivedEvent
+from settle_shared.db import aware, inbox_table
+from settle_shared.events import dunning, importer, messaging
+
+TOPICS = [
+    importer.INVOICES.name,
+    importer.DEBTORS.name,
+    importer.RUNS.name,
+    dunning.STEPS.name,
+    dunning.ATTENTION.name,
+    dunning.PAUSES.name,
+    messaging.MESSAGES.name,
+]
+
+
+async def project(session: AsyncSession, events: Sequence[ReceivedEvent]) -> None:
+    """The batch handler of the gateway's consumer group."""
+    batch = invoices.Batch(session)
+    await batch.prefetch(
+        {
+            (event.administration_id, event.invoice_id)
+            for event in (received.payload for received in events)
+            if isinstance(event, importer._InvoiceFact | dunning._InvoiceStepEvent)
+        }
+    )
+    for received in events:
+        await apply(batch, received)
+    await batch.write()
+    await dashboard.apply_totals(batch)
+    await debtors.apply_open_totals(batch)
+    await dashboard.apply_attention_counts(batch)
+    await debtors.apply_new_and_renamed(batch)
+
+
+async def apply(batch: invoices.Batch, received: ReceivedEvent) -> None:
+    """One event, applied by the projection of its concept."""
+    event = received.payload
+    at = aware(received.envelope.time)
+    assert at is not None
+    if isinstance(event, importer.DebtorUpserted):
+        await debtors.debtor_upserted(batch, event)
+    elif isinstance(event, importer.ImportRunFinished):
+        await imports.run_finished(batch.session, event)
+    elif isinstance(event, importer.CreditNoteImported):
+        return  # credit notes are not shown in the read model yet
+    elif isinstance(event, importer._InvoiceFact):
+        await invoices.invoice_fact(batch, event)
+    elif isinstance(event, dunning.StepExecuted):
+        await invoices.step_executed(batch, event, received.envelope.id, at)
+    elif isinstance(event, dunning.StepPlanned | dunning.PhaseChanged):
+        await invoices.dunning_state(batch, event, at)
+    elif isinstance(event, dunning.AttentionRaised | dunning.AttentionResolved):
+        await attention.attention_changed(batch, event, at)
+    elif isinstance(event, dunning.AdministrationPauseChanged | dunning.DebtorPauseChanged):
+        await control.pause_changed(batch.session, event, at)
+    elif isinstance(event, messaging.MessageRead):
+        await messages.message_read(batch.session, event, at)
+    elif isinstance(event, messaging._MessageEvent):
+        await messages.message_changed(batch.session, event, at)
+
+
+async def empty(session: AsyncSession, consumer_groups: Sequence[str]) -> int:
+    """Delete every row of the read model and forget the events these consumer groups
+    processed, so the read model is projected again from the start of every topic (`settle
+    gateway rebuild`); returns how many processed events were forgotten."""
+    for table in READ_MODEL:
+        await session.execute(sa.delete(table))
+    inbox = inbox_table(metadata)
+    result = await session.execute(
+        sa.delete(inbox).where(inbox.c.consumer_group.in_(list(consumer_groups)))
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

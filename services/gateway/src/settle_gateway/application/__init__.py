@@ -1,0 +1,1 @@
+"""What the gateway's concept packages run with (the context they share)."""

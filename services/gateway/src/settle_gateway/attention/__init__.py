@@ -1,0 +1,1 @@
+"""Attention items: what a person should look at, and why."""

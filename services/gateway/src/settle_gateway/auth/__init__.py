@@ -1,0 +1,1 @@
+"""Sign-in, tokens and who may do what in an administration."""

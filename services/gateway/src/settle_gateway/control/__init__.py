@@ -1,0 +1,1 @@
+"""Settings and dunning control: pauses, flows, the profile and step commands."""

@@ -1,0 +1,1 @@
+"""The dashboard: totals per phase, attention counts and aging."""

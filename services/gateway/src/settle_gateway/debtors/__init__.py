@@ -1,0 +1,1 @@
+"""Debtors: the list and search, a debtor's detail."""

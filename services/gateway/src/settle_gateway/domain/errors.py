@@ -1,0 +1,14 @@
+"""Refusals of the gateway's queries, mapped to HTTP statuses in settle_gateway.errors."""
+
+from __future__ import annotations
+
+
+class NotFound(Exception):
+    """What was asked for is not in the read model (or not visible to the caller)."""
+
+
+class InvalidCursor(Exception):
+    """A page cursor the gateway did not hand out."""
+
+    def __init__(self) -> None:
+        super().__init__("invalid cursor")

@@ -1,0 +1,1 @@
+"""Imports: the finished runs and new imports passed to the importer."""

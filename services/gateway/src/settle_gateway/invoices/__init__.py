@@ -1,0 +1,1 @@
+"""Invoices: the list, an invoice's detail, and the rows the other concepts' totals come from."""

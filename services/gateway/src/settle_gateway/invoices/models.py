@@ -1,0 +1,69 @@
+"""The shapes of invoice lists and an invoice's detail."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from settle_gateway.attention.models import AttentionOut
+
+
+class InvoiceSummary(BaseModel):
+    invoice_id: str
+    number: str
+    debtor_id: str | None
+    debtor_name: str | None
+    invoice_date: date | None
+    due_date: date | None
+    amount: Decimal | None
+    open_amount: Decimal | None
+    currency: str | None
+    status: str = Field(description="open or settled")
+    phase: str
+    on_hold: bool = Field(description="the invoice itself is paused")
+    paused: bool = Field(description="on hold, or its debtor or administration is paused")
+    paused_by: Literal["invoice", "debtor", "administration"] | None = Field(
+        description="the most specific pause that holds the invoice, if any"
+    )
+    overdue: bool
+    next_step_id: str | None
+    next_step_on: date | None
+
+
+class InvoicePage(BaseModel):
+    items: list[InvoiceSummary]
+    next_cursor: str | None = Field(None, description="pass as `cursor` for the next page")
+
+
+class PlannedStepOut(BaseModel):
+    step_id: str | None
+    planned_on: date | None
+    on_hold: bool
+    blocked_by: str | None
+
+
+class TimelineEntry(BaseModel):
+    kind: Literal["step", "message"]
+    at: datetime
+    step_id: str | None = None
+    executed_on: date | None = None
+    phase: str | None = None
+    channels: list[str] = Field(default_factory=list)
+    reason: str | None = None
+    legally_required: bool | None = None
+    message_id: str | None = None
+    direction: str | None = None
+    state: str | None = None
+    subject: str | None = None
+    detail: str | None = None
+    read: bool | None = None
+
+
+class InvoiceDetail(InvoiceSummary):
+    pdf_url: str | None
+    attention: list[AttentionOut]
+    planned: PlannedStepOut
+    timeline: list[TimelineEntry] = Field(description="executed steps and messages, newest first")

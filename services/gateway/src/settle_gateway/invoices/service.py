@@ -1,0 +1,344 @@
+"""Queries of invoices: a filtered, sorted page of them, and one invoice with its attention,
+planned step and timeline."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from settle_gateway.adapters.paging import after, decode_cursor, encode_cursor
+from settle_gateway.adapters.tables import (
+    rm_attention,
+    rm_invoices,
+    rm_message_invoices,
+    rm_messages,
+    rm_pauses,
+    rm_steps,
+)
+from settle_gateway.attention.service import open_attention
+from settle_gateway.control.service import PAUSE_COLUMNS, Pauses
+from settle_gateway.domain.errors import InvalidCursor, NotFound
+from settle_gateway.invoices.models import (
+    InvoiceDetail,
+    InvoicePage,
+    PlannedStepOut,
+    TimelineEntry,
+)
+from settle_shared.db import aware
+
+INVOICE_SORTS = {
+    "due_date": rm_invoices.c.due_date,
+    "open_amount": rm_invoices.c.open_amount,
+    "number": rm_invoices.c.number,
+    "invoice_date": rm_invoices.c.invoice_date,
+}
+
+
+def _sort_value(sort: str, raw: str) -> Any:
+    try:
+        if sort in ("due_date", "invoice_date"):
+            return date.fromisoformat(raw)
+        if sort == "open_amount":
+            return Decimal(raw)
+    except (ValueError, ArithmeticError):  # decimal.InvalidOperation is an ArithmeticError
+        raise InvalidCursor from None
+    return raw
+
+
+# The read-model columns an invoice summary shows as they are.
+_INVOICE_SUMMARY_KEYS = (
+    "invoice_id",
+    "number",
+    "debtor_id",
+    "debtor_name",
+    "invoice_date",
+    "due_date",
+    "amount",
+    "open_amount",
+    "currency",
+    "status",
+    "phase",
+    "on_hold",
+    "next_step_id",
+    "next_step_on",
+)
+
+
+def invoice_summary(row: Any, today: date, pauses: Pauses) -> dict[str, Any]:
+    """The fields of an InvoiceSummary. A dict, validated with the rest of the answer in one
+    pass: a model per row, each column read by attribute, was a fifth of a page's time."""
+    columns = row._mapping
+    fields = {key: columns[key] for key in _INVOICE_SUMMARY_KEYS}
+    paused_by = pauses.of(row)
+    fields["paused"] = paused_by is not None
+    fields["paused_by"] = paused_by
+    due = fields["due_date"]
+    fields["overdue"] = fields["status"] == "open" and due is not None and due < today
+    return fields
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass(frozen=True)
+class InvoiceQuery:
+    """What a page of invoices asks for: its filters, its order and where it starts."""
+
+    status: str = "open"
+    phase: str | None = None
+    attention: str | None = None
+    debtor_id: str | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
+    overdue: bool | None = None
+    paused: bool | None = None
+    q: str | None = None
+    sort: str = "due_date"
+    order: str = "asc"
+    limit: int = 50
+    cursor: str | None = None
+
+
+class _InvoiceFilters(NamedTuple):
+    """Which filters an invoice page uses (not their values): one statement per shape."""
+
+    all_statuses: bool
+    phase: bool
+    debtor_id: bool
+    due_from: bool
+    due_to: bool
+    amount_min: bool
+    amount_max: bool
+    overdue: bool | None
+    paused: bool | None
+    attention: bool
+    q: bool
+    sort: str
+    desc: bool
+    cursor: bool
+
+
+@functools.lru_cache(maxsize=512)
+def _invoice_page_query(f: _InvoiceFilters) -> sa.Select[Any]:
+    """The statement of an invoice page, with every value a bound parameter, built once per
+    combination of filters (building it per request cost more CPU than running it)."""
+    invoice = rm_invoices.c
+    where: list[sa.ColumnElement[bool]] = [
+        invoice.administration_id == sa.bindparam("administration_id"),
+        invoice.due_date.is_not(None),
+        invoice.status != "unknown" if f.all_statuses else invoice.status == sa.bindparam("status"),
+    ]
+    if f.phase:
+        where.append(invoice.phase == sa.bindparam("phase"))
+    if f.debtor_id:
+        where.append(invoice.debtor_id == sa.bindparam("debtor_id"))
+    if f.due_from:
+        where.append(invoice.due_date >= sa.bindparam("due_from"))
+    if f.due_to:
+        where.append(invoice.due_date <= sa.bindparam("due_to"))
+    if f.amount_min:
+        where.append(invoice.open_amount >= sa.bindparam("amount_min"))
+    if f.amount_max:
+        where.append(invoice.open_amount <= sa.bindparam("amount_max"))
+    if f.overdue is True:
+        where += [invoice.status == "open", invoice.due_date < sa.bindparam("today")]
+    elif f.overdue is False:
+        where.append(invoice.due_date >= sa.bindparam("today"))
+    if f.paused is not None:
+        debtor_pause = rm_pauses.alias("debtor_pause")
+        administration_pause = rm_pauses.alias("administration_pause")
+        paused = sa.or_(
+            invoice.on_hold,
+            sa.exists().where(
+                debtor_pause.c.administration_id == invoice.administration_id,
+                debtor_pause.c.subject_type == "debtor",
+                debtor_pause.c.subject_id == invoice.debtor_id,
+                debtor_pause.c.mode != "active",
+            ),
+            sa.exists().where(
+                administration_pause.c.administration_id == invoice.administration_id,
+                administration_pause.c.subject_type == "administration",
+                administration_pause.c.mode != "active",
+            ),
+        )
+        where.append(paused if f.paused else sa.not_(paused))
+    if f.attention:
+        attention = rm_attention.c
+        where.append(
+            sa.exists().where(
+                attention.administration_id == sa.bindparam("administration_id"),
+                attention.subject_type == "invoice",
+                attention.subject_id == invoice.invoice_id,
+                attention.reason == sa.bindparam("attention"),
+                attention.open,
+            )
+        )
+    if f.q:
+        where.append(
+            sa.or_(
+                invoice.number.ilike(sa.bindparam("number_prefix"), escape="\\"),
+                invoice.debtor_name.ilike(sa.bindparam("name_part"), escape="\\"),
+            )
+        )
+    column = INVOICE_SORTS[f.sort]
+    if f.cursor:
+        where.append(
+            after(
+                column,
+                invoice.invoice_id,
+                sa.bindparam("after_value", type_=column.type),
+                sa.bindparam("after_id"),
+                f.desc,
+            )
+        )
+    ordering = (
+        [column.desc(), invoice.invoice_id.desc()] if f.desc else [column, invoice.invoice_id]
+    )
+    return (
+        sa.select(*(invoice[key] for key in _INVOICE_SUMMARY_KEYS), *PAUSE_COLUMNS)
+        .where(*where)
+        .order_by(*ordering)
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+    )
+
+
+async def invoice_page(
+    session: AsyncSession, administration_id: str, query: InvoiceQuery, today: date
+) -> InvoicePage:
+    """A page of the administration's invoices (keyset: `next_cursor` continues it)."""
+    params: dict[str, Any] = {
+        "administration_id": administration_id,
+        "status": query.status,
+        "phase": query.phase,
+        "debtor_id": query.debtor_id,
+        "due_from": query.due_from,
+        "due_to": query.due_to,
+        "amount_min": query.amount_min,
+        "amount_max": query.amount_max,
+        "today": today,
+        "attention": query.attention,
+        "limit": query.limit + 1,
+    }
+    if query.q:
+        pattern = _like(query.q.strip())
+        params |= {"number_prefix": f"{pattern}%", "name_part": f"%{pattern}%"}
+    if query.cursor:
+        value, tie = decode_cursor(query.cursor, 2)
+        params |= {"after_value": _sort_value(query.sort, value), "after_id": tie}
+    statement = _invoice_page_query(
+        _InvoiceFilters(
+            all_statuses=query.status == "all",
+            phase=bool(query.phase),
+            debtor_id=bool(query.debtor_id),
+            due_from=query.due_from is not None,
+            due_to=query.due_to is not None,
+            amount_min=query.amount_min is not None,
+            amount_max=query.amount_max is not None,
+            overdue=query.overdue,
+            paused=query.paused,
+            attention=bool(query.attention),
+            q=bool(query.q),
+            sort=query.sort,
+            desc=query.order == "desc",
+            cursor=bool(query.cursor),
+        )
+    )
+    rows = (await session.execute(statement, params)).all()
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    next_cursor = (
+        encode_cursor([getattr(rows[-1], query.sort), rows[-1].invoice_id])
+        if more and rows
+        else None
+    )
+    pauses = Pauses.of_page(rows)
+    return InvoicePage.model_validate(
+        {"items": [invoice_summary(r, today, pauses) for r in rows], "next_cursor": next_cursor}
+    )
+
+
+_INVOICE = sa.select(rm_invoices, *PAUSE_COLUMNS).where(
+    rm_invoices.c.administration_id == sa.bindparam("administration_id"),
+    rm_invoices.c.invoice_id == sa.bindparam("invoice_id"),
+    rm_invoices.c.due_date.is_not(None),
+)
+_INVOICE_STEPS = (
+    sa.select(rm_steps)
+    .where(
+        rm_steps.c.administration_id == sa.bindparam("administration_id"),
+        rm_steps.c.invoice_id == sa.bindparam("invoice_id"),
+    )
+    .order_by(rm_steps.c.at.desc())
+    .limit(500)
+)
+_INVOICE_MESSAGES = (
+    sa.select(rm_messages)
+    .join(rm_message_invoices, rm_message_invoices.c.message_id == rm_messages.c.message_id)
+    .where(
+        rm_message_invoices.c.administration_id == sa.bindparam("administration_id"),
+        rm_message_invoices.c.invoice_id == sa.bindparam("invoice_id"),
+    )
+    .order_by(rm_messages.c.created_at.desc())
+    .limit(500)
+)
+
+
+async def invoice_detail(
+    session: AsyncSession, administration_id: str, invoice_id: str, today: date
+) -> InvoiceDetail:
+    """One invoice with its open attention, its planned step and its timeline of executed
+    steps and messages, newest first; raises NotFound."""
+    keys = {"administration_id": administration_id, "invoice_id": invoice_id}
+    row = (await session.execute(_INVOICE, keys)).first()
+    if row is None:
+        raise NotFound("invoice not found")
+    timeline: list[TimelineEntry] = [
+        TimelineEntry(
+            kind="step",
+            at=aware(r.at),
+            step_id=r.step_id,
+            executed_on=r.executed_on,
+            phase=r.phase,
+            channels=list(r.channels),
+            reason=r.reason,
+            legally_required=r.legally_required,
+        )
+        for r in await session.execute(_INVOICE_STEPS, keys)
+    ]
+    for r in await session.execute(_INVOICE_MESSAGES, keys):
+        timeline.append(
+            TimelineEntry(
+                kind="message",
+                at=aware(r.created_at),
+                message_id=r.message_id,
+                direction=r.direction,
+                state=r.state,
+                channels=[r.channel] if r.channel else [],
+                subject=r.subject,
+                detail=r.detail,
+                read=r.read,
+            )
+        )
+    timeline.sort(key=lambda entry: entry.at, reverse=True)
+    pauses = Pauses.of_page([row])
+    return InvoiceDetail(
+        **invoice_summary(row, today, pauses),
+        pdf_url=row.pdf_url,
+        attention=await open_attention(session, administration_id, "invoice", invoice_id),
+        planned=PlannedStepOut(
+            step_id=row.next_step_id,
+            planned_on=row.next_step_on,
+            on_hold=row.on_hold,
+            blocked_by=row.blocked_by,
+        ),
+        timeline=timeline,
+    )

@@ -1,0 +1,1 @@
+"""The users of an administration and their roles."""

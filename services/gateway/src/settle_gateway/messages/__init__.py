@@ -1,0 +1,1 @@
+"""Messages: the inbox, read marks and messages written to debtors."""

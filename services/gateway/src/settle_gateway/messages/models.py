@@ -1,0 +1,60 @@
+"""The shapes of the inbox and of a message written to a debtor."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from settle_shared.db import aware
+
+
+class MessageOut(BaseModel):
+    message_id: str
+    debtor_id: str
+    debtor_name: str | None = None
+    thread_id: str
+    direction: str
+    state: str
+    channel: str | None
+    subject: str | None
+    detail: str | None
+    invoice_ids: list[str]
+    read: bool
+    created_at: datetime
+
+
+class MessagePage(BaseModel):
+    items: list[MessageOut]
+    next_cursor: str | None = None
+
+
+class SendMessageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    debtor_id: str = Field(min_length=1, max_length=100)
+    subject: str = Field(min_length=1, max_length=250)
+    body: str = Field(min_length=1, max_length=20_000)
+    invoice_ids: list[str] = Field(default_factory=list, max_length=500)
+    thread_id: str | None = Field(None, max_length=100)
+    language: str | None = Field(None, pattern=r"^[a-z]{2}$", description="default: the debtor's")
+    tone: Literal["formal", "informal"] = "formal"
+
+
+def message_out(row: Any) -> MessageOut:
+    """The message of a read-model row (with `debtor_name` when the query joined it)."""
+    return MessageOut(
+        message_id=row.message_id,
+        debtor_id=row.debtor_id,
+        debtor_name=getattr(row, "debtor_name", None),
+        thread_id=row.thread_id,
+        direction=row.direction,
+        state=row.state,
+        channel=row.channel,
+        subject=row.subject,
+        detail=row.detail,
+        invoice_ids=list(row.invoice_ids),
+        read=row.read,
+        created_at=aware(row.created_at),
+    )
