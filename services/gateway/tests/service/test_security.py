@@ -401,3 +401,39 @@ async def test_administrators_manage_the_roles_of_their_organisations_users(
     assert (
         await gateway.get(f"/api/v1/administrations/{ADM}/dashboard", "rita@a.example")
     ).status_code == 404
+
+
+async def test_the_last_administrator_cannot_demote_themselves(gateway: Gateway) -> None:
+    alice = (await gateway.get("/api/v1/me")).json()["subject"]
+    demoted = await gateway.client.put(
+        f"/api/v1/administrations/{ADM}/users/{alice}",
+        json={"role": "standard"},
+        headers=await gateway.auth(),
+    )
+    assert demoted.status_code == 409
+    assert "at least one administrator" in demoted.json()["detail"]
+    assert (await gateway.get("/api/v1/me")).json()["administrations"][0]["role"] == (
+        "administrator"
+    )
+
+    # With a second administrator, one of them may step down; then the other is the last.
+    members = (await gateway.get(f"/api/v1/administrations/{ADM}/users")).json()
+    rita = next(m["user_id"] for m in members if m["email"] == "rita@a.example")
+    promoted = await gateway.client.put(
+        f"/api/v1/administrations/{ADM}/users/{rita}",
+        json={"role": "administrator"},
+        headers=await gateway.auth(),
+    )
+    assert promoted.status_code == 200
+    stepped_down = await gateway.client.put(
+        f"/api/v1/administrations/{ADM}/users/{alice}",
+        json={"role": "standard"},
+        headers=await gateway.auth(),
+    )
+    assert stepped_down.status_code == 200
+    refused = await gateway.client.put(
+        f"/api/v1/administrations/{ADM}/users/{rita}",
+        json={"role": "restricted"},
+        headers=await gateway.auth("rita@a.example"),
+    )
+    assert refused.status_code == 409

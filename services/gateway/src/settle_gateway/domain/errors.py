@@ -12,3 +12,13 @@ class InvalidCursor(Exception):
 
     def __init__(self) -> None:
         super().__init__("invalid cursor")
+
+
+class LastAdministrator(Exception):
+    """A change that would leave an administration without an administrator."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "an administration keeps at least one administrator: "
+            "give another user the administrator role first"
+        )

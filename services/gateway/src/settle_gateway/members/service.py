@@ -9,7 +9,7 @@ from settle_gateway.adapters.tables import memberships, users
 from settle_gateway.application.context import GatewayContext
 from settle_gateway.auth.service import IdentityError, grant
 from settle_gateway.domain.access import Role
-from settle_gateway.domain.errors import NotFound
+from settle_gateway.domain.errors import LastAdministrator, NotFound
 from settle_gateway.members.models import MemberOut
 from settle_shared.db import transaction
 
@@ -37,11 +37,14 @@ async def give_role(
         user = (await session.execute(sa.select(users).where(users.c.id == user_id))).first()
         if user is None:
             raise NotFound("user not found")
+        administrators = await _administrators(session, administration_id)
         try:
             await grant(session, user_id, administration_id, role)
         except IdentityError:
             # Another organisation's user: as unknown as a user that does not exist.
             raise NotFound("user not found") from None
+        if role is not Role.ADMINISTRATOR and administrators == {user_id}:
+            raise LastAdministrator()
     # Committed: this replica applies the new role at once, others within principal_cache_s.
     context.principals.clear()
     return MemberOut(
@@ -52,6 +55,8 @@ async def give_role(
 async def take_role(context: GatewayContext, administration_id: str, user_id: str) -> None:
     """Take the user's role in the administration away; raises NotFound when it had none."""
     async with transaction(context.sessions) as session:
+        if await _administrators(session, administration_id) == {user_id}:
+            raise LastAdministrator()
         removed = await session.execute(
             sa.delete(memberships).where(
                 memberships.c.administration_id == administration_id,
@@ -61,3 +66,17 @@ async def take_role(context: GatewayContext, administration_id: str, user_id: st
     context.principals.clear()
     if not removed.rowcount:
         raise NotFound("user not found")
+
+
+async def _administrators(session: AsyncSession, administration_id: str) -> set[str]:
+    """The administration's administrators, locked until the transaction ends, so two
+    administrators demoting each other at once cannot leave none."""
+    rows = await session.scalars(
+        sa.select(memberships.c.user_id)
+        .where(
+            memberships.c.administration_id == administration_id,
+            memberships.c.role == Role.ADMINISTRATOR.value,
+        )
+        .with_for_update()
+    )
+    return set(rows)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import HTTPException, Response
 
 from settle_gateway.adapters.web import ADMINISTRATION, NOT_FOUND, Context, ReadSession, ui_router
@@ -12,6 +14,12 @@ from settle_gateway.members.models import MemberIn, MemberOut
 
 router = ui_router()
 
+# A role change or removal that would leave the administration without an administrator.
+KEEPS_AN_ADMINISTRATOR: dict[int | str, dict[str, Any]] = {
+    **NOT_FOUND,
+    409: {"description": "it would leave the administration without an administrator"},
+}
+
 
 @router.get(ADMINISTRATION + "/users", response_model=list[MemberOut], responses=NOT_FOUND)
 async def members(
@@ -21,7 +29,9 @@ async def members(
     return await service.members_of(session, administration_id)
 
 
-@router.put(ADMINISTRATION + "/users/{user_id}", response_model=MemberOut, responses=NOT_FOUND)
+@router.put(
+    ADMINISTRATION + "/users/{user_id}", response_model=MemberOut, responses=KEEPS_AN_ADMINISTRATOR
+)
 async def set_role(
     administration_id: str,
     user_id: str,
@@ -30,11 +40,13 @@ async def set_role(
     context: Context,
 ) -> MemberOut:
     """Give a user of the same organisation a role in the administration (administrators
-    only). Takes effect on the user's next request."""
+    only). Takes effect on the user's next request. The last administrator keeps the role."""
     return await service.give_role(context, administration_id, user_id, Role(body.role))
 
 
-@router.delete(ADMINISTRATION + "/users/{user_id}", status_code=204, responses=NOT_FOUND)
+@router.delete(
+    ADMINISTRATION + "/users/{user_id}", status_code=204, responses=KEEPS_AN_ADMINISTRATOR
+)
 async def remove_member(
     administration_id: str, user_id: str, principal: Administrator, context: Context
 ) -> Response:
