@@ -74,6 +74,11 @@ class ServiceSettings(BaseSettings):
     )
     http_host: str = Field("127.0.0.1", description="address the HTTP server binds")
     http_port: int = Field(8000, ge=1, le=65535, description="port of the HTTP server")
+    trusted_proxies: str = Field(
+        "",
+        description="comma-separated addresses or networks of the reverse proxies (the ingress) "
+        "whose X-Forwarded-For names the client; empty: the connection's own address counts",
+    )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
     log_format: Literal["json", "console"] = Field("json", description="json or console")
     clock_file: Path | None = Field(

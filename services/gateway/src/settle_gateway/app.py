@@ -106,7 +106,10 @@ def setup(runtime: ServiceRuntime) -> None:
         runtime=runtime,
         settings=settings,
         limiter=LoginLimiter(
-            runtime.sessions, settings.login_max_failures, settings.login_window_s
+            runtime.sessions,
+            per_account=settings.login_max_failures,
+            per_address=settings.login_max_failures_per_address,
+            window_s=settings.login_window_s,
         ),
         oidc=oidc,
         upstreams=upstreams,

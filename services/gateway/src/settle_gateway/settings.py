@@ -57,7 +57,15 @@ class GatewaySettings(ServiceSettings):
         "other replicas within this time (0: look up on every request)",
     )
     login_max_failures: int = Field(
-        5, ge=1, description="failed logins per account and address before logins are refused"
+        5,
+        ge=1,
+        description="failed logins of one account (from any address) before its logins are refused",
+    )
+    login_max_failures_per_address: int = Field(
+        20,
+        ge=1,
+        description="failed logins from one client address (for any account) before "
+        "its logins are refused",
     )
     login_window_s: int = Field(
         900, ge=1, description="window (seconds) in which failed logins are counted"

@@ -143,22 +143,40 @@ async def test_logins_are_rate_limited_per_account_and_address(gateway: Gateway)
     assert (await gateway.login("cora@a.example")).status_code == 200
 
 
+async def test_the_limit_holds_whatever_address_the_failures_come_from(gateway: Gateway) -> None:
+    limiter = LoginLimiter(
+        gateway.harness.runtime.sessions, per_account=5, per_address=8, window_s=900
+    )
+    # One account guessed from a new address each time: the account's count stops it.
+    for n in range(5):
+        await limiter.failed("sam@a.example", f"10.1.0.{n}")
+    assert await limiter.retry_after("sam@a.example", "10.1.0.99") is not None
+    # One address trying many accounts: the address's count stops it.
+    for n in range(8):
+        await limiter.failed(f"user{n}@a.example", "10.2.0.1")
+    assert await limiter.retry_after("new@a.example", "10.2.0.1") is not None
+    assert await limiter.retry_after("new@a.example", "10.2.0.2") is None
+
+
 async def test_every_replica_counts_the_same_failed_logins(gateway: Gateway) -> None:
     for _ in range(3):
         assert (await gateway.login("sam@a.example", "wrong")).status_code == 401
     sessions = gateway.harness.runtime.sessions
     async with sessions() as session:
         address = await session.scalar(sa.select(login_failures.c.address).limit(1))
-    other_replica = LoginLimiter(sessions, max_failures=5, window_s=900)
+    other_replica = LoginLimiter(sessions, per_account=5, per_address=20, window_s=900)
     assert await other_replica.retry_after("SAM@a.example", address) is None
     for _ in range(2):
         await other_replica.failed("sam@a.example", address)
     assert (await gateway.login("sam@a.example", PASSWORD)).status_code == 429
-    assert await other_replica.retry_after("sam@a.example", "10.9.9.9") is None  # per address
+    # Counted per account: another address claimed by the client gains nothing.
+    assert await other_replica.retry_after("sam@a.example", "10.9.9.9") is not None
 
 
 async def test_failed_logins_expire_with_their_window(gateway: Gateway) -> None:
-    limiter = LoginLimiter(gateway.harness.runtime.sessions, max_failures=2, window_s=1)
+    limiter = LoginLimiter(
+        gateway.harness.runtime.sessions, per_account=2, per_address=20, window_s=1
+    )
     for _ in range(2):
         await limiter.failed("eve@a.example", "10.0.0.9")
     assert await limiter.retry_after("eve@a.example", "10.0.0.9") == 1

@@ -80,18 +80,13 @@ def serve(
     """Run one service (settings from its SETTLE_<SERVICE>_* environment variables)."""
     import uvicorn
 
+    from settle_shared.cli.serving import server_options
     from settle_shared.service import build_runtime
 
     spec = _service(name)
     if workers == 1:
         runtime = build_runtime(spec)
-        uvicorn.run(
-            runtime.app,
-            host=runtime.settings.http_host,
-            port=runtime.settings.http_port,
-            log_config=None,  # our structured logging, not uvicorn's
-            timeout_graceful_shutdown=10,
-        )
+        uvicorn.run(runtime.app, **server_options(runtime.settings))
         return
 
     from settle_shared.cli.serving import APP_FACTORY, SERVICE_VARIABLE, serve_workers
@@ -110,15 +105,7 @@ def serve(
     # variable must be set before a worker imports prometheus_client.
     metrics_dir = Path(tempfile.mkdtemp(prefix=f"settle-{name}-metrics-"))
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
-    config = uvicorn.Config(
-        APP_FACTORY,
-        factory=True,
-        workers=workers,
-        host=settings.http_host,
-        port=settings.http_port,
-        log_config=None,
-        timeout_graceful_shutdown=10,
-    )
+    config = uvicorn.Config(APP_FACTORY, factory=True, workers=workers, **server_options(settings))
     try:
         serve_workers(config)
     finally:
@@ -140,6 +127,7 @@ def relay(
     for the service itself."""
     import uvicorn
 
+    from settle_shared.cli.serving import server_options
     from settle_shared.db import is_sqlite
     from settle_shared.service import build_relay_runtime
 
@@ -159,13 +147,7 @@ def relay(
     # and completed is a clean exit, so those handlers do nothing.
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop_signal, lambda *_: None)
-    uvicorn.run(
-        runtime.app,
-        host=settings.http_host,
-        port=port or settings.http_port,
-        log_config=None,
-        timeout_graceful_shutdown=10,
-    )
+    uvicorn.run(runtime.app, **server_options(settings, port))
 
 
 @app.command()

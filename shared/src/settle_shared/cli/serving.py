@@ -5,16 +5,33 @@ from __future__ import annotations
 
 import os
 import socket
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
 from settle_shared.service import build_runtime, load_service
+from settle_shared.settings import ServiceSettings
 
 SERVICE_VARIABLE = "SETTLE_SERVICE"
 APP_FACTORY = "settle_shared.cli.serving:service_app"
 WORKER_HEALTHCHECK_S = 30
+
+
+def server_options(settings: ServiceSettings, port: int | None = None) -> dict[str, Any]:
+    """What every uvicorn server of a service runs with (`uvicorn.run` or `uvicorn.Config`)."""
+    trusted = [address.strip() for address in settings.trusted_proxies.split(",") if address]
+    return {
+        "host": settings.http_host,
+        "port": port or settings.http_port,
+        "log_config": None,  # our structured logging, not uvicorn's
+        "timeout_graceful_shutdown": 10,
+        # X-Forwarded-For names the client only when a proxy we run wrote it; believed from
+        # anyone, it lets a client claim any address (and the login limit counts addresses).
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
+    }
 
 
 def service_app() -> FastAPI:

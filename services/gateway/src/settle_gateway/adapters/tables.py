@@ -109,6 +109,7 @@ login_failures = sa.Table(
     sa.Column("failed_at", TS, nullable=False),
     sa.Index("ix_login_failures_key", "account", "address", "failed_at"),
     sa.Index("ix_login_failures_at", "failed_at"),
+    sa.Index("ix_login_failures_address", "address", "failed_at"),
 )
 
 # --- read model -----------------------------------------------------------------------------

@@ -48,44 +48,46 @@ OIDC_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]
 
 
 class LoginLimiter:
-    """Failed logins per (account, client address) in a sliding window, counted in the
-    gateway's database so that every replica and worker sees the same count. Each failure is
-    a row; rows older than the window are deleted as new failures come in. Wall-clock time,
-    not the business clock, which may jump in demos."""
+    """Failed logins in a sliding window, per account (from any address: rotating a claimed
+    address gains nothing) and per client address (for any account: one client trying many
+    accounts), counted in the gateway's database so that every replica and worker sees the
+    same count. Each failure is a row; rows older than the window are deleted as new failures
+    come in. Wall-clock time, not the business clock, which may jump in demos."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], max_failures: int, window_s: float
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        per_account: int,
+        per_address: int,
+        window_s: float,
     ) -> None:
         self._sessions = sessions
-        self._max = max_failures
+        self._per_account = per_account
+        self._per_address = per_address
         self._window = timedelta(seconds=window_s)
 
-    @staticmethod
-    def _key(account: str, address: str) -> list[sa.ColumnElement[bool]]:
-        return [
-            login_failures.c.account == account.strip().lower(),
-            login_failures.c.address == address,
-        ]
-
     async def retry_after(self, account: str, address: str) -> int | None:
-        """Seconds to wait when the limit is reached, else None."""
+        """Seconds to wait when a limit is reached, else None."""
         now = datetime.now(UTC)
+        limits = (
+            (login_failures.c.account == account.strip().lower(), self._per_account),
+            (login_failures.c.address == address, self._per_address),
+        )
+        waits = []
         async with self._sessions() as session:
-            recent = (
-                await session.execute(
+            for key, limit in limits:
+                recent = await session.scalars(
                     sa.select(login_failures.c.failed_at)
-                    .where(*self._key(account, address))
-                    .where(login_failures.c.failed_at > now - self._window)
+                    .where(key, login_failures.c.failed_at > now - self._window)
                     .order_by(login_failures.c.failed_at.desc())
-                    .limit(self._max)
+                    .limit(limit)
                 )
-            ).scalars()
-            stamps = [stamp for stamp in map(aware, recent) if stamp is not None]
-        if len(stamps) < self._max:
-            return None
-        # The oldest of the last `max` failures leaving the window lifts the limit.
-        oldest = min(stamps)
-        return max(1, int((oldest + self._window - now).total_seconds()) + 1)
+                stamps = [stamp for stamp in map(aware, recent) if stamp is not None]
+                if len(stamps) >= limit:
+                    # The oldest of the last `limit` failures leaving the window lifts it.
+                    waits.append(int((min(stamps) + self._window - now).total_seconds()) + 1)
+        return max(1, *waits) if waits else None
 
     async def failed(self, account: str, address: str) -> None:
         now = datetime.now(UTC)
@@ -102,7 +104,12 @@ class LoginLimiter:
 
     async def succeeded(self, account: str, address: str) -> None:
         async with transaction(self._sessions) as session:
-            await session.execute(sa.delete(login_failures).where(*self._key(account, address)))
+            await session.execute(
+                sa.delete(login_failures).where(
+                    login_failures.c.account == account.strip().lower(),
+                    login_failures.c.address == address,
+                )
+            )
 
 
 class OidcVerifier:
