@@ -78,6 +78,7 @@ async def test_the_service_token_is_not_a_user_token(gateway: Gateway) -> None:
 def _token(claims: dict[str, Any], key: str = JWT_SECRET, algorithm: str = "HS256") -> str:
     base = {
         "sub": "usr_x",
+        "sid": "fam_x",
         "iss": "settle-gateway",
         "aud": "settle-ui",
         "iat": int(time.time()),
@@ -115,7 +116,14 @@ async def test_forged_expired_and_unsigned_tokens_are_refused(gateway: Gateway) 
 
 
 async def test_refresh_tokens_rotate_and_a_reused_one_ends_the_login(gateway: Gateway) -> None:
-    first = (await gateway.login("alice@a.example")).json()["refresh_token"]
+    login = (await gateway.login("alice@a.example")).json()
+    first, first_access = login["refresh_token"], login["access_token"]
+    other_login = (await gateway.login("alice@a.example")).json()["access_token"]
+    # Seen once: the replica keeps its principal for a while.
+    used = await gateway.client.get(
+        "/api/v1/me", headers={"Authorization": f"Bearer {first_access}"}
+    )
+    assert used.status_code == 200
     second = await gateway.client.post(
         "/api/v1/auth/refresh", json={"refresh_token": first}, headers=NO_AUTH
     )
@@ -131,6 +139,15 @@ async def test_refresh_tokens_rotate_and_a_reused_one_ends_the_login(gateway: Ga
         "/api/v1/auth/refresh", json={"refresh_token": next_refresh}, headers=NO_AUTH
     )
     assert after.status_code == 401
+    # And so do the access tokens of that login, the new one and the first; another login of
+    # the same user goes on.
+    for access, status in (
+        (second.json()["access_token"], 401),
+        (first_access, 401),
+        (other_login, 200),
+    ):
+        me = await gateway.client.get("/api/v1/me", headers={"Authorization": f"Bearer {access}"})
+        assert me.status_code == status
 
 
 async def test_logins_are_rate_limited_per_account_and_address(gateway: Gateway) -> None:

@@ -27,6 +27,7 @@ from settle_gateway.auth.service import (
     principal_for_api_token,
     principal_for_email,
     principal_for_user,
+    session_ended,
 )
 from settle_gateway.domain.access import (
     Action,
@@ -217,6 +218,8 @@ async def authenticate(
                 if header.get("alg") == "HS256":
                     claims = decode_access_token(settings, token)
                     expires_at = float(claims["exp"])
+                    if await session_ended(session, claims["sid"]):
+                        raise UNAUTHENTICATED
                     principal = await principal_for_user(session, claims["sub"], "password")
                 elif verifier is not None:
                     claims = await verifier.claims(token)

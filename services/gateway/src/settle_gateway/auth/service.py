@@ -36,6 +36,10 @@ class IdentityError(Exception):
     """A refusal of the identity use cases (unknown user, duplicate email, bad token)."""
 
 
+class RefreshTokenReused(IdentityError):
+    """A spent refresh token came back: it was stolen, and its login's sessions are ended."""
+
+
 _hasher = PasswordHasher()
 # Verified against when the email is unknown, so a wrong email costs as long as a wrong
 # password and timing does not tell which accounts exist.
@@ -139,12 +143,16 @@ def token_time() -> datetime:
 ACCESS_ALGORITHM = "HS256"
 
 
-def issue_access_token(settings: GatewaySettings, user_id: str, now: datetime) -> str:
-    """A short-lived JWT naming the user. Roles are not in it: they are looked up when the token
-    is first seen and then kept for `principal_cache_s`, so revoking a membership takes effect
+def issue_access_token(
+    settings: GatewaySettings, user_id: str, now: datetime, session_id: str
+) -> str:
+    """A short-lived JWT naming the user and the login session (the refresh tokens' family) it
+    belongs to. Roles are not in it: they are looked up when the token is first seen and then
+    kept for `principal_cache_s`, so revoking a membership, or ending the session, takes effect
     within seconds, not at the token's expiry."""
     claims = {
         "sub": user_id,
+        "sid": session_id,
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
         "iat": int(now.timestamp()),
@@ -163,7 +171,7 @@ def decode_access_token(settings: GatewaySettings, token: str) -> dict[str, Any]
         algorithms=[ACCESS_ALGORITHM],
         audience=settings.jwt_audience,
         issuer=settings.jwt_issuer,
-        options={"require": ["exp", "iat", "sub", "aud", "iss"], "verify_iat": False},
+        options={"require": ["exp", "iat", "sub", "sid", "aud", "iss"], "verify_iat": False},
         leeway=0,
     )
     # PyJWT checks exp against the system time, as token_time() does.
@@ -177,14 +185,14 @@ async def issue_refresh_token(
     settings: GatewaySettings,
     user_id: str,
     now: datetime,
-    family_id: str | None = None,
+    family_id: str,
 ) -> str:
     token = secrets.token_urlsafe(32)
     await session.execute(
         sa.insert(refresh_tokens).values(
             id=new_id("rt"),
             user_id=user_id,
-            family_id=family_id or new_id("fam"),
+            family_id=family_id,
             token_hash=token_hash(token),
             expires_at=now + timedelta(days=settings.refresh_token_days),
         )
@@ -194,9 +202,9 @@ async def issue_refresh_token(
 
 async def rotate_refresh_token(
     session: AsyncSession, settings: GatewaySettings, token: str, now: datetime
-) -> tuple[str, str]:
-    """Spend a refresh token: returns (user id, the next refresh token). A token used a second
-    time means it was stolen: the whole family is revoked."""
+) -> tuple[str, str, str]:
+    """Spend a refresh token: returns (user id, the next refresh token, its session id). A
+    token used a second time means it was stolen: the whole family is revoked."""
     row = (
         await session.execute(
             sa.select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash(token))
@@ -210,7 +218,7 @@ async def rotate_refresh_token(
             .where(refresh_tokens.c.family_id == row.family_id)
             .values(revoked_at=now)
         )
-        raise IdentityError("refresh token reused: every session of this login is ended")
+        raise RefreshTokenReused("refresh token reused: every session of this login is ended")
     expires_at = (
         row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=now.tzinfo)
     )
@@ -220,7 +228,17 @@ async def rotate_refresh_token(
         sa.update(refresh_tokens).where(refresh_tokens.c.id == row.id).values(used_at=now)
     )
     following = await issue_refresh_token(session, settings, row.user_id, now, row.family_id)
-    return row.user_id, following
+    return row.user_id, following, row.family_id
+
+
+async def session_ended(session: AsyncSession, session_id: str) -> bool:
+    """Whether a login session was ended (its refresh tokens revoked after a reuse)."""
+    revoked = await session.scalar(
+        sa.select(refresh_tokens.c.id)
+        .where(refresh_tokens.c.family_id == session_id, refresh_tokens.c.revoked_at.is_not(None))
+        .limit(1)
+    )
+    return revoked is not None
 
 
 # --- administration of identity ---------------------------------------------------------------
@@ -346,8 +364,9 @@ async def seed_demo(session: AsyncSession, email: str, now: datetime) -> str | N
 async def new_tokens(session: AsyncSession, settings: GatewaySettings, user_id: str) -> TokensOut:
     """An access token and a new refresh token (of a new family) for the user."""
     now = token_time()
+    session_id = new_id("fam")
     return TokensOut(
-        access_token=issue_access_token(settings, user_id, now),
+        access_token=issue_access_token(settings, user_id, now, session_id),
         expires_in=settings.access_token_minutes * 60,
-        refresh_token=await issue_refresh_token(session, settings, user_id, now),
+        refresh_token=await issue_refresh_token(session, settings, user_id, now, session_id),
     )

@@ -67,16 +67,20 @@ async def refresh(body: RefreshIn, context: Context) -> TokensOut:
     refused: service.IdentityError | None = None
     async with transaction(context.sessions) as session:
         try:
-            user_id, next_refresh = await service.rotate_refresh_token(
+            user_id, next_refresh, session_id = await service.rotate_refresh_token(
                 session, context.settings, body.refresh_token, now
             )
         except service.IdentityError as exc:
             # Caught inside the transaction: revoking a reused token's family must commit.
             refused = exc
     if refused is not None:
+        if isinstance(refused, service.RefreshTokenReused):
+            # The ended session's access tokens stop here at once, elsewhere within
+            # principal_cache_s.
+            context.principals.clear()
         raise HTTPException(401, detail=str(refused))
     return TokensOut(
-        access_token=service.issue_access_token(context.settings, user_id, now),
+        access_token=service.issue_access_token(context.settings, user_id, now, session_id),
         expires_in=context.settings.access_token_minutes * 60,
         refresh_token=next_refresh,
     )
