@@ -7,11 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from settle_dunning.domain.attention import (
+    AttentionAction,
     AttentionItem,
+    AttentionReason,
+    AttentionSubject,
     apply_attention,
     letter_posted,
     letter_to_post,
     needs_call,
+    resolve,
     unread_messages,
 )
 
@@ -38,15 +42,18 @@ def test_raising_an_item_that_is_not_open_opens_one_and_publishes_the_change() -
     assert update.merged == update.resolved == ()
 
 
-def test_raising_an_open_item_again_merges_its_invoices_and_publishes_nothing() -> None:
+def test_raising_an_open_item_again_merges_its_invoices_and_publishes_the_update() -> None:
     [open_item] = apply_attention([], [needs_call("deb-1", "inv-1", "call")], NOW).raised
     item = stored(open_item, 7)
 
     update = apply_attention([item], [needs_call("deb-1", "inv-2", "call")], NOW)
 
-    assert update.effective == update.raised == update.resolved == ()
+    assert update.raised == update.resolved == ()
     [merged] = update.merged
     assert (merged.id, merged.invoice_ids, merged.raised_at) == (7, ("inv-1", "inv-2"), EARLIER)
+    [published] = update.effective
+    assert (published.action, published.key) == (AttentionAction.UPDATE, item.key)
+    assert published.invoice_ids == ("inv-1", "inv-2")
 
 
 def test_raising_an_open_item_again_brings_its_sentence_up_to_date() -> None:
@@ -57,7 +64,22 @@ def test_raising_an_open_item_again_brings_its_sentence_up_to_date() -> None:
 
     [merged] = update.merged
     assert merged.sentence == "This debtor sent 2 messages nobody has read."
-    assert update.effective == ()
+    # Published, so a read model's sentence does not go stale ("1 message" when it is 1,009).
+    [published] = update.effective
+    assert published.action is AttentionAction.UPDATE
+    assert published.sentence == "This debtor sent 2 messages nobody has read."
+
+
+def test_an_open_item_raised_again_and_then_resolved_publishes_only_the_resolution() -> None:
+    [open_item] = apply_attention([], [unread_messages("deb-1", 1)], NOW).raised
+    item = stored(open_item, 3)
+    all_read = resolve(
+        AttentionReason.UNREAD_MESSAGES, AttentionSubject.DEBTOR, "deb-1", "All read."
+    )
+
+    update = apply_attention([item], [unread_messages("deb-1", 2), all_read], NOW)
+
+    assert [change.action for change in update.effective] == [AttentionAction.RESOLVE]
 
 
 def test_raising_the_same_item_with_nothing_new_changes_nothing() -> None:

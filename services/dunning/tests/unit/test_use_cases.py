@@ -47,8 +47,10 @@ async def test_unread_replies_raise_one_item_that_counts_them_and_resolves_when_
     [item] = items.open(ADM)
     assert item.reason is AttentionReason.UNREAD_MESSAGES
     assert item.sentence == "This debtor sent 2 messages nobody has read."
-    # Raised once: the second reply merged into the open item.
+    # Raised once: the second reply merged into the open item, and the count published.
     assert len(dunning_service.outbox.events(dunning.AttentionRaised)) == 1
+    [updated] = dunning_service.outbox.events(dunning.AttentionUpdated)
+    assert updated.sentence == "This debtor sent 2 messages nobody has read."
 
     later = AT + timedelta(minutes=5)
     await apply_messaging_event(ctx, NO_SESSION, read("msg-1", later))

@@ -592,3 +592,24 @@ async def test_the_debtor_search_finds_the_start_of_any_word(gateway: Gateway) -
     await gateway.debtor("deb-3", name="Jansen Brood VOF")  # renamed: found by its new words
     assert await _found(gateway, "bakk") == ["Bakker Bakkerij Bakkum", "Bakkerij de Vries B.V."]
     assert await _found(gateway, "brood jans") == ["Jansen Brood VOF"]
+
+
+async def test_an_updated_attention_item_shows_its_new_sentence_and_counts_once(
+    gateway: Gateway,
+) -> None:
+    await gateway.debtor()
+    await gateway.attention("unread_messages", "deb-1", subject_type="debtor")
+    gateway.at(NOW + timedelta(minutes=5))
+    await gateway.deliver(
+        dunning.AttentionUpdated(
+            administration_id=ADM,
+            subject_type="debtor",
+            subject_id="deb-1",
+            reason="unread_messages",
+            sentence="This debtor sent 1,009 messages nobody has read.",
+        )
+    )
+    [item] = (await gateway.get(f"{API}/attention")).json()["items"]
+    assert item["sentence"] == "This debtor sent 1,009 messages nobody has read."
+    counts = {a["reason"]: a["count"] for a in (await gateway.dashboard())["attention"]}
+    assert counts["unread_messages"] == 1

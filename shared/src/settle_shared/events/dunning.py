@@ -249,6 +249,16 @@ class AttentionRaised(_AttentionEvent):
 
 
 @event
+class AttentionUpdated(_AttentionEvent):
+    """An open attention item raised again: its sentence (an unread count, say) and its
+    invoices as they are now."""
+
+    event_type: ClassVar[str] = "settle.dunning.attention.updated"
+
+    invoice_ids: list[str] = Field(default_factory=list, description="invoices concerned")
+
+
+@event
 class AttentionResolved(_AttentionEvent):
     """The cause of an open attention item went away; `sentence` says how."""
 

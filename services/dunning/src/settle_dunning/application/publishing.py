@@ -217,7 +217,8 @@ class OutgoingEvents:
         )
 
     def attention(self, changes: Iterable[AttentionChange]) -> None:
-        """Attention items that were raised or resolved (as the repository applied them)."""
+        """Attention items that were raised, updated or resolved (as the repository applied
+        them)."""
         for change in changes:
             common: dict[str, Any] = {
                 "administration_id": self.administration_id,
@@ -229,6 +230,10 @@ class OutgoingEvents:
             if change.action is AttentionAction.RAISE:
                 self.events.append(
                     events.AttentionRaised(**common, invoice_ids=list(change.invoice_ids))
+                )
+            elif change.action is AttentionAction.UPDATE:
+                self.events.append(
+                    events.AttentionUpdated(**common, invoice_ids=list(change.invoice_ids))
                 )
             else:
                 self.events.append(events.AttentionResolved(**common))

@@ -38,10 +38,11 @@ class AttentionSubject(StrEnum):
 
 
 class AttentionAction(StrEnum):
-    """Whether the item is raised or resolved."""
+    """Whether the item is raised, resolved, or (an open one raised again) brought up to date."""
 
     RAISE = "raise"
     RESOLVE = "resolve"
+    UPDATE = "update"
 
 
 @dataclass(frozen=True)
@@ -280,7 +281,8 @@ class AttentionItem:
 class AttentionUpdate:
     """What applying attention changes does to the stored items.
 
-    `effective` holds the changes that changed something (the ones to publish), in order;
+    `effective` holds the changes that changed something (the ones to publish), in order, then
+    an update per stored open item that was raised again;
     `raised` the new items (an item raised and resolved by the same changes is stored
     resolved); `merged` the stored open items whose invoices or sentence changed; `resolved`
     the stored items that were resolved.
@@ -299,8 +301,9 @@ def apply_attention(
 
     Raising an item that is not open opens a new one. Raising an open item again raises
     nothing new: its new invoices are merged in and its sentence brought up to date (an
-    unread count, say), and nothing is published. Resolving an open item closes it with the
-    change's sentence as the resolution; resolving an item that is not open does nothing.
+    unread count, say), and that update is published once, with the item as it ends up.
+    Resolving an open item closes it with the change's sentence as the resolution; resolving an
+    item that is not open does nothing.
 
     >>> from datetime import UTC
     >>> now = datetime(2025, 3, 20, tzinfo=UTC)
@@ -351,4 +354,15 @@ def apply_attention(
             else:
                 merged.pop(key, None)
                 resolved.append(closed)
+    effective += [
+        AttentionChange(
+            AttentionAction.UPDATE,
+            item.reason,
+            item.subject,
+            item.subject_id,
+            item.sentence,
+            item.invoice_ids,
+        )
+        for item in merged.values()
+    ]
     return AttentionUpdate(tuple(effective), tuple(raised), tuple(merged.values()), tuple(resolved))

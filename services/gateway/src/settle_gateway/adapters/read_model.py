@@ -71,7 +71,9 @@ async def apply(batch: invoices.Batch, received: ReceivedEvent) -> None:
         await invoices.step_executed(batch, event, received.envelope.id, at)
     elif isinstance(event, dunning.StepPlanned | dunning.PhaseChanged):
         await invoices.dunning_state(batch, event, at)
-    elif isinstance(event, dunning.AttentionRaised | dunning.AttentionResolved):
+    elif isinstance(
+        event, dunning.AttentionRaised | dunning.AttentionUpdated | dunning.AttentionResolved
+    ):
         await attention.attention_changed(batch, event, at)
     elif isinstance(event, dunning.AdministrationPauseChanged | dunning.DebtorPauseChanged):
         await control.pause_changed(batch.session, event, at)

@@ -14,10 +14,12 @@ from settle_shared.events import dunning
 
 
 async def attention_changed(
-    batch: Batch, fact: dunning.AttentionRaised | dunning.AttentionResolved, at: datetime
+    batch: Batch,
+    fact: dunning.AttentionRaised | dunning.AttentionUpdated | dunning.AttentionResolved,
+    at: datetime,
 ) -> None:
-    """An attention item raised or resolved, unless a newer change is stored; the batch
-    counts the change for the dashboard."""
+    """An attention item raised, updated or resolved, unless a newer change is stored; the
+    batch counts the change for the dashboard."""
     session = batch.session
     key = {
         "administration_id": fact.administration_id,
@@ -27,7 +29,7 @@ async def attention_changed(
     }
     where = [rm_attention.c[name] == value for name, value in key.items()]
     current = (await session.execute(sa.select(rm_attention).where(*where))).first()
-    is_open = isinstance(fact, dunning.AttentionRaised)
+    is_open = not isinstance(fact, dunning.AttentionResolved)
     if current is None:
         await session.execute(
             sa.insert(rm_attention).values(**key, open=is_open, sentence=fact.sentence, at=at)
