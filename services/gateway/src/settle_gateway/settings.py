@@ -56,6 +56,12 @@ class GatewaySettings(ServiceSettings):
         "looking them up again; a role change, deactivation or revoked API token applies on "
         "other replicas within this time (0: look up on every request)",
     )
+    upload_max_bytes: int = Field(
+        100 * 1024 * 1024 + 64 * 1024,
+        ge=1,
+        description="largest upload body passed on to the importer (its file limit and the "
+        "multipart framing); a larger one is refused with 413 as soon as it is seen",
+    )
     login_max_failures: int = Field(
         5,
         ge=1,

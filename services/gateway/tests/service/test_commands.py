@@ -269,3 +269,58 @@ async def test_languages_are_set_in_the_messaging_profile(
     assert shown.json()["name"] == "Bakkerij A"
     refused = await gateway.put(f"{API}/profile", "sam@a.example", json={"name": "x"})
     assert refused.status_code == 403
+
+
+class CountedBody:
+    """A request body that records how much of it the server pulled."""
+
+    def __init__(self, chunks: int, size: int = 64 * 1024) -> None:
+        self.chunks, self.size, self.pulled = chunks, size, 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        self.pulled += 1
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n\r\n'
+        for _ in range(self.chunks):
+            self.pulled += 1
+            yield b"x" * self.size
+
+
+MULTIPART = {"Content-Type": "multipart/form-data; boundary=b"}
+
+
+async def test_an_upload_is_refused_before_its_body_is_read(
+    gateway: Gateway, neighbours: Neighbours
+) -> None:
+    body = CountedBody(chunks=100)
+    anonymous = await gateway.client.post(
+        f"{API}/imports", content=body, headers={**MULTIPART, "Authorization": "Bearer nobody"}
+    )
+    assert anonymous.status_code == 401
+    assert body.pulled <= 1  # the first chunk may be in flight; the rest is never read
+
+    declared = await gateway.client.post(
+        f"{API}/imports",
+        content=b"x" * 10,
+        headers={
+            **MULTIPART,
+            **await gateway.auth("sam@a.example"),
+            "Content-Length": str(200 * 1024 * 1024),
+        },
+    )
+    assert declared.status_code == 413
+
+
+async def test_an_upload_over_the_limit_is_cut_off_while_it_streams(
+    gateway: Gateway, neighbours: Neighbours
+) -> None:
+    context = gateway.harness.runtime.app.state.gateway
+    context.settings = context.settings.model_copy(update={"upload_max_bytes": 256 * 1024})
+    body = CountedBody(chunks=1000)  # 64 MiB, sent without a Content-Length
+    response = await gateway.client.post(
+        f"{API}/imports", content=body, headers={**MULTIPART, **await gateway.auth("sam@a.example")}
+    )
+    assert response.status_code == 413
+    assert "262,144 bytes" in response.json()["detail"]
+    assert body.pulled <= 6  # stopped at the limit, not after the whole body
+    runs = (await gateway.get(f"{API}/imports")).json()["items"]
+    assert runs == []

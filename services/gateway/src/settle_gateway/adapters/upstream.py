@@ -40,11 +40,14 @@ class Upstreams:
         path: str,
         *,
         correlation_id: str | None = None,
+        headers: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
         """Call `service`; returns its 2xx answer or raises an HTTPException for the user."""
         client = self.clients[service]
-        headers = {"X-Correlation-ID": correlation_id} if correlation_id else {}
+        headers = dict(headers or {})
+        if correlation_id:
+            headers["X-Correlation-ID"] = correlation_id
         try:
             response = await client.request(method, safe_path(path), headers=headers, **kwargs)
         except httpx.HTTPError as exc:
