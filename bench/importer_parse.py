@@ -54,8 +54,8 @@ def write_export(path: Path, rows: int) -> None:
 
 
 def measure(mode: str, path: Path) -> None:
+    from settle_importer.adapters.sources import CsvMapping, CsvSource
     from settle_importer.domain import InMemorySnapshot, reconcile_stream
-    from settle_importer.sources import CsvMapping, CsvSource
 
     snapshot = InMemorySnapshot()
     if mode == "second":

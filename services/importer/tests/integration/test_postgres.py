@@ -13,9 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from settle_importer.adapters.repository import SnapshotRepository
+from settle_importer.adapters.sources import CsvMapping, CsvSource, SourceError
+from settle_importer.adapters.tables import documents, import_runs, run_debtors, run_numbers
 from settle_importer.app import SERVICE, context_for
 from settle_importer.application import importing
-from settle_importer.application.errors import RunInProgress
 from settle_importer.application.files import run_file
 from settle_importer.application.importing import (
     ImporterContext,
@@ -23,9 +24,8 @@ from settle_importer.application.importing import (
     execute_run,
     start_run,
 )
-from settle_importer.db import documents, import_runs, run_debtors, run_numbers
+from settle_importer.domain.errors import RunInProgress
 from settle_importer.settings import ImporterSettings
-from settle_importer.sources import CsvMapping, CsvSource, SourceError
 from settle_shared.db import create_engine, session_factory
 from settle_shared.envelope import Envelope
 from settle_shared.migrations import upgrade

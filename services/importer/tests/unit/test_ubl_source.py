@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from settle_importer.adapters.sources import ArchiveLimits, UblSource, parse_ubl
 from settle_importer.domain import (
     CreditNoteImported,
     InMemorySnapshot,
@@ -21,7 +22,6 @@ from settle_importer.domain import (
     SourceRecord,
     reconcile,
 )
-from settle_importer.sources import ArchiveLimits, UblSource, parse_ubl
 
 pytestmark = pytest.mark.unit
 

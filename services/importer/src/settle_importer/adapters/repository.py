@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from settle_importer.db import debtors, documents, import_runs, rejected_records
+from settle_importer.adapters.tables import debtors, documents, import_runs, rejected_records
 from settle_importer.domain import (
     DocumentKey,
     ImportedInvoice,

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_importer.adapters.repository import driver_connection, from_cents, insert_tuples
-from settle_importer.db import documents, rejected_records, run_debtors, run_numbers
+from settle_importer.adapters.tables import documents, rejected_records, run_debtors, run_numbers
 from settle_importer.domain import (
     DebtorSoFar,
     DocumentKey,

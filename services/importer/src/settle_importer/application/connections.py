@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_importer.adapters.connectors import mapping_from_config
-from settle_importer.application.errors import InvalidRequest, NotFound, check_administration_id
+from settle_importer.adapters.sources import CsvMapping
+from settle_importer.adapters.tables import connections
 from settle_importer.application.importing import ImporterContext, RunOptions
-from settle_importer.db import connections
 from settle_importer.domain import IgnoreRules
-from settle_importer.sources import CsvMapping
+from settle_importer.domain.errors import InvalidRequest, NotFound, check_administration_id
 from settle_shared.db import transaction
 
 Schedule = Literal["daily", "on_demand", "on_delivery"]

@@ -56,7 +56,15 @@ from settle_importer.adapters.run_memory import (
     RunMemoryRepository,
     forget_earlier_runs,
 )
-from settle_importer.application.errors import RunInProgress, check_administration_id
+from settle_importer.adapters.sources import FILE_SOURCES, Connector, SourceError
+from settle_importer.adapters.tables import (
+    ACTIVE_STATES,
+    FAILED,
+    QUEUED,
+    RUNNING,
+    SUCCEEDED,
+    import_runs,
+)
 from settle_importer.application.facts import apply_outcome
 from settle_importer.application.memory import UnwrittenMemory
 from settle_importer.application.same_source import (
@@ -64,14 +72,6 @@ from settle_importer.application.same_source import (
     repeat_run,
     run_digest,
     take_snapshot_source,
-)
-from settle_importer.db import (
-    ACTIVE_STATES,
-    FAILED,
-    QUEUED,
-    RUNNING,
-    SUCCEEDED,
-    import_runs,
 )
 from settle_importer.domain import (
     ChunkOutcome,
@@ -82,8 +82,8 @@ from settle_importer.domain import (
     Reconciliation,
     SourceItem,
 )
+from settle_importer.domain.errors import RunInProgress, check_administration_id
 from settle_importer.settings import ImporterSettings
-from settle_importer.sources import FILE_SOURCES, Connector, SourceError
 from settle_shared.clock import Clock
 from settle_shared.db import aware, transaction
 from settle_shared.events import importer as events

@@ -10,9 +10,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from settle_importer.application.errors import InvalidRequest, NotFound
+from settle_importer.adapters.tables import import_runs, rejected_records
 from settle_importer.application.importing import ImporterContext
-from settle_importer.db import import_runs, rejected_records
+from settle_importer.domain.errors import InvalidRequest, NotFound
 from settle_shared.db import aware, transaction
 
 

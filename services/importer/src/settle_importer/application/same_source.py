@@ -28,9 +28,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from settle_importer.db import import_runs, rejected_records, snapshot_source
+from settle_importer.adapters.sources import Connector
+from settle_importer.adapters.tables import import_runs, rejected_records, snapshot_source
 from settle_importer.domain import IgnoreList, IgnoreRules, ImportCounts
-from settle_importer.sources import Connector
 
 # Part of every digest: raise it when a release reads or reconciles the same source into other
 # records or facts (a parsing fix, a new rule), so the first run after it reads every source.

@@ -21,14 +21,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from settle_importer.adapters.connectors import connector_for
+from settle_importer.adapters.tables import FAILED, connections, import_runs
 from settle_importer.application.connections import connection_from_row, slot_date, zone_of
-from settle_importer.application.errors import (
-    FileRefused,
-    ImporterError,
-    InvalidRequest,
-    RunInProgress,
-    check_administration_id,
-)
 from settle_importer.application.files import check_file, queue_file_run, run_file
 from settle_importer.application.importing import (
     ImporterContext,
@@ -36,7 +30,13 @@ from settle_importer.application.importing import (
     execute_run,
     start_run,
 )
-from settle_importer.db import FAILED, connections, import_runs
+from settle_importer.domain.errors import (
+    FileRefused,
+    ImporterError,
+    InvalidRequest,
+    RunInProgress,
+    check_administration_id,
+)
 from settle_shared.db import transaction
 from settle_shared.logs import get_logger
 
