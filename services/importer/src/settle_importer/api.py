@@ -24,8 +24,9 @@ from settle_importer.application.connections import (
     list_connections,
     save_connection,
 )
+from settle_importer.application.context import ImporterContext
 from settle_importer.application.files import check_file, queue_file_run, run_file
-from settle_importer.application.importing import ImporterContext, execute_run, start_run
+from settle_importer.application.importing import execute_run, start_run
 from settle_importer.application.runs import list_runs, run_detail
 from settle_importer.domain.errors import (
     FileRefused,

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from settle_importer import api, errors
 from settle_importer.adapters.tables import metadata
-from settle_importer.application.importing import ImporterContext
+from settle_importer.application.context import ImporterContext
 from settle_importer.application.scheduler import DropFolderWatcher, run_due_imports
 from settle_importer.cli import cli
 from settle_importer.settings import ImporterSettings

@@ -15,13 +15,13 @@ import pytest
 from settle_importer.adapters.sources import ArchiveLimits, UblSource, parse_ubl
 from settle_importer.domain import (
     CreditNoteImported,
-    InMemorySnapshot,
     InvoiceImported,
     RejectedRecord,
     SourceItem,
     SourceRecord,
-    reconcile,
 )
+
+from .fakes import InMemorySnapshot, reconcile
 
 pytestmark = pytest.mark.unit
 

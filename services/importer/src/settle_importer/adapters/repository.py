@@ -17,10 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_importer.adapters.tables import debtors, documents, import_runs, rejected_records
 from settle_importer.domain import (
+    CreditNoteImported,
     DocumentKey,
-    ImportedInvoice,
+    InvoiceImported,
     RejectedRecord,
     StoredInvoice,
+    applied,
 )
 from settle_shared.ids import uuid_text
 
@@ -69,7 +71,7 @@ class WorkingDocument:
             raise ValueError("a working document needs its stored state or its row")
         self._stored = stored
         self._row = row
-        self._imported: tuple[ImportedInvoice, str] | None = None
+        self._imported: InvoiceImported | CreditNoteImported | None = None
         self.invoice_id = invoice_id
         self.version = version
         self.is_new = is_new
@@ -77,12 +79,12 @@ class WorkingDocument:
 
     @classmethod
     def imported(
-        cls, invoice: ImportedInvoice, fingerprint: str, invoice_id: str
+        cls, fact: InvoiceImported | CreditNoteImported, invoice_id: str
     ) -> WorkingDocument:
         """A document imported for the first time in this chunk: new, to be inserted."""
         doc = cls.__new__(cls)
         doc._stored = doc._row = None
-        doc._imported = (invoice, fingerprint)
+        doc._imported = fact
         doc.invoice_id = invoice_id
         doc.version = 1
         doc.is_new = doc.dirty = True
@@ -92,7 +94,7 @@ class WorkingDocument:
     def stored(self) -> StoredInvoice:
         if self._stored is None:
             if self._imported is not None:
-                self._stored = StoredInvoice.first_import(*self._imported)
+                self._stored = applied(self._imported, None)
             else:
                 self._stored = _stored(self._row)
         return self._stored
@@ -444,7 +446,8 @@ def _document_row(adm: str, doc: WorkingDocument) -> tuple[Any, ...]:
     imported = doc._imported
     if imported is not None and doc._stored is None:
         # Straight from the record: what StoredInvoice.first_import would hold.
-        i, fingerprint = imported
+        i = imported.invoice if type(imported) is InvoiceImported else imported.credit_note
+        fingerprint = imported.fingerprint
         return (
             adm,
             i.kind,

@@ -1,7 +1,8 @@
-"""The memory of the run in progress, in the importer's database: what ``InMemoryRunMemory``
-keeps in dictionaries, kept in two tables so that a run's memory use does not grow with its
-source. Read per chunk for just that chunk's numbers and debtors, written with the chunk, and
-at the end joined against the snapshot: a complete list settles what the run did not name."""
+"""The memory of the run in progress, in the importer's database: what the tests'
+``InMemoryRunMemory`` keeps in dictionaries, kept in two tables so that a run's memory use does
+not grow with its source. Read per chunk for just that chunk's numbers and debtors, written in
+batches, and at the end joined against the snapshot: a complete list settles what the run did
+not name."""
 
 from __future__ import annotations
 

@@ -1,13 +1,10 @@
 """Applying a chunk's facts to the stored snapshot and turning them into the shared events.
 
-`InMemorySnapshot.apply` in the domain is the reference for how each fact changes the stored
-state; this does the same on the rows of one chunk and, in the same pass, builds the event each
-fact publishes. Every fact about a document raises its version by one, so consumers can ignore a
-fact older than one they applied."""
+How each fact changes a stored document is the domain's ``applied``; this applies it to the rows
+of one chunk and, in the same pass, builds the event each fact publishes. Every fact about a
+document raises its version by one, so consumers can ignore a fact older than one they applied."""
 
 from __future__ import annotations
-
-from dataclasses import replace
 
 from settle_importer.adapters.repository import (
     WorkingDebtor,
@@ -19,12 +16,14 @@ from settle_importer.domain import (
     ChunkOutcome,
     CreditNoteImported,
     DebtorUpserted,
+    DocumentFact,
     InvoiceChanged,
     InvoiceImported,
     InvoiceReopened,
     InvoiceSettled,
     PossibleBookkeepingError,
-    StoredInvoice,
+    applied,
+    refingerprinted,
 )
 from settle_shared.events import importer as events
 from settle_shared.events.base import StagedEvent
@@ -48,9 +47,9 @@ def apply_outcome(
     out: list[StagedEvent] = []
     emit = out.append
 
-    def bump(key: tuple[str, str], stored: StoredInvoice) -> WorkingDocument:
-        doc = docs[key]
-        doc.stored = stored
+    def bump(fact: DocumentFact) -> WorkingDocument:
+        doc = docs[fact.key]
+        doc.stored = applied(fact, doc.stored)
         doc.version += 1
         doc.dirty = True
         return doc
@@ -62,9 +61,7 @@ def apply_outcome(
             invoice = fact.invoice if kind is InvoiceImported else fact.credit_note
             number = invoice.number
             invoice_id = document_id(adm, invoice.kind, number)
-            docs[(invoice.kind, number)] = WorkingDocument.imported(
-                invoice, fact.fingerprint, invoice_id
-            )
+            docs[(invoice.kind, number)] = WorkingDocument.imported(fact, invoice_id)
             if kind is InvoiceImported:
                 emit(
                     events.InvoiceImported.staged(
@@ -105,66 +102,36 @@ def apply_outcome(
                     )
                 )
         elif kind is InvoiceChanged:
-            before = docs[fact.key].stored
-            doc = bump(
-                fact.key,
-                replace(
-                    before,
-                    open_amount=fact.open_amount,
-                    payment_condition=fact.payment_condition,
-                    pdf_url=fact.pdf_url,
-                    fingerprint=fact.fingerprint,
-                ),
-            )
+            doc = bump(fact)
             emit(
                 events.InvoiceChanged.staged(
                     {
                         **_ids(adm, run_id, doc),
                         "open_amount": fact.open_amount,
                         "previous_open_amount": fact.open_amount_before,
-                        "currency": before.currency,
+                        "currency": doc.stored.currency,
                         "payment_condition": fact.payment_condition,
                         "pdf_url": fact.pdf_url,
                     }
                 )
             )
         elif kind is InvoiceSettled:
-            before = docs[fact.key].stored
-            doc = bump(
-                fact.key,
-                replace(
-                    before,
-                    settled=True,
-                    open_amount=fact.open_amount,
-                    fingerprint=fact.fingerprint or before.fingerprint,
-                ),
-            )
+            doc = bump(fact)
             reason = "absent" if fact.reason == "absent_from_complete_list" else "paid"
             emit(events.InvoiceSettled.staged({**_ids(adm, run_id, doc), "reason": reason}))
         elif kind is InvoiceReopened:
-            before = docs[fact.key].stored
-            doc = bump(
-                fact.key,
-                replace(
-                    before,
-                    settled=False,
-                    open_amount=fact.open_amount,
-                    payment_condition=fact.payment_condition,
-                    pdf_url=fact.pdf_url,
-                    fingerprint=fact.fingerprint,
-                ),
-            )
+            doc = bump(fact)
             emit(
                 events.InvoiceReopened.staged(
                     {
                         **_ids(adm, run_id, doc),
                         "open_amount": fact.open_amount,
-                        "currency": before.currency,
+                        "currency": doc.stored.currency,
                     }
                 )
             )
         elif kind is PossibleBookkeepingError:
-            doc = bump(fact.key, replace(docs[fact.key].stored, fingerprint=fact.fingerprint))
+            doc = bump(fact)
             if fact.field in _FLAGGABLE:
                 emit(
                     events.InvoiceFixedFieldChanged.staged(
@@ -181,7 +148,7 @@ def apply_outcome(
             emit(_debtor_event(adm, fact, debtor_rows))
     for key, fingerprint in outcome.fingerprints:
         doc = docs[key]
-        doc.stored = replace(doc.stored, fingerprint=fingerprint)
+        doc.stored = refingerprinted(doc.stored, fingerprint)
         doc.dirty = True
     return out
 

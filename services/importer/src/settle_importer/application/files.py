@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from settle_importer.adapters.connectors import file_connector, source_kind_of
+from settle_importer.adapters.connectors import (
+    file_connector,
+    mapping_from_config,
+    source_kind_of,
+)
 from settle_importer.adapters.sources import file_kind, not_read
 from settle_importer.application.connections import Connection, delivery_connection
 from settle_importer.application.importing import (
@@ -59,7 +63,7 @@ async def run_file(
     progress: Progress | None = None,
 ) -> RunOutcome:
     """Import an accepted file run to its end."""
-    mapping = connection.mapping() if connection else None
+    mapping = mapping_from_config(connection.config) if connection else None
     options = connection.options() if connection else RunOptions()
     return await execute_run(
         ctx,

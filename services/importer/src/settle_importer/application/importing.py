@@ -35,16 +35,13 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from itertools import islice
-from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_importer.adapters.repository import (
     SnapshotRepository,
@@ -56,80 +53,40 @@ from settle_importer.adapters.run_memory import (
     RunMemoryRepository,
     forget_earlier_runs,
 )
+from settle_importer.adapters.runs import RunRepository
 from settle_importer.adapters.sources import FILE_SOURCES, Connector, SourceError
-from settle_importer.adapters.tables import (
-    ACTIVE_STATES,
-    FAILED,
-    QUEUED,
-    RUNNING,
-    SUCCEEDED,
-    import_runs,
-)
+from settle_importer.application.context import ImporterContext
 from settle_importer.application.facts import apply_outcome
 from settle_importer.application.memory import UnwrittenMemory
-from settle_importer.application.same_source import (
-    put_snapshot_source,
-    repeat_run,
-    run_digest,
-    take_snapshot_source,
-)
+from settle_importer.application.same_source import repeat_run, run_digest
 from settle_importer.domain import (
     ChunkOutcome,
     DocumentKey,
-    IgnoreRules,
     ImportCounts,
     Lookups,
     Reconciliation,
     SourceItem,
 )
-from settle_importer.domain.errors import RunInProgress, check_administration_id
-from settle_importer.settings import ImporterSettings
-from settle_shared.clock import Clock
-from settle_shared.db import aware, transaction
+from settle_importer.domain.errors import check_administration_id
+from settle_importer.domain.runs import (
+    ABANDONED,
+    FAILED,
+    QUEUED,
+    SUCCEEDED,
+    ImportRun,
+    RunEnded,
+    RunOptions,
+)
+from settle_shared.db import transaction
 from settle_shared.events import importer as events
 from settle_shared.events.base import StagedEvent
 from settle_shared.logs import get_logger, log_context
-from settle_shared.outbox import Outbox
 
 log = get_logger(__name__)
 
 SOURCE = "/settle/importer"
 
 Progress = Callable[[int, int | None], None]
-
-
-@dataclass(frozen=True)
-class ImporterContext:
-    """What the use cases need; the wiring builds one, tests may swap the clock."""
-
-    sessions: async_sessionmaker[AsyncSession]
-    outbox: Outbox
-    clock: Clock
-    settings: ImporterSettings
-    postgres: bool
-    notify: Callable[[], None] = lambda: None
-    # Runs started in the background by the API, kept so they are not garbage-collected.
-    tasks: set[asyncio.Task[Any]] = field(default_factory=set, compare=False)
-
-
-ABANDONED = "the import stopped without finishing (the service was restarted); import again"
-
-
-class RunEnded(Exception):
-    """The run was ended while it went on: failed as abandoned when its heartbeat stopped (a
-    replica that stalled), so another run may have started since. Its transaction rolls back;
-    nothing more is written for it."""
-
-    def __init__(self, run_id: str) -> None:
-        super().__init__(f"import run {run_id} was ended meanwhile")
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """How one run reads its records."""
-
-    complete: bool = False
-    ignore: IgnoreRules = field(default_factory=IgnoreRules)
 
 
 @dataclass(frozen=True)
@@ -155,27 +112,18 @@ async def start_run(
     await fail_abandoned_runs(ctx, administration_id)
     run_id = str(uuid.uuid4())
     now = ctx.clock.now()
-    try:
-        async with transaction(ctx.sessions) as session:
-            await session.execute(
-                sa.insert(import_runs).values(
-                    administration_id=administration_id,
-                    id=run_id,
-                    connection_id=connection_id,
-                    source=source,
-                    source_name=source_name and source_name[:300],
-                    trigger=trigger,
-                    status=QUEUED,
-                    progress_done=0,
-                    progress_total=None,
-                    counts={},
-                    notices=[],
-                    created_at=now,
-                    heartbeat_at=now,
-                )
-            )
-    except IntegrityError:
-        raise RunInProgress(administration_id) from None
+    run = ImportRun(
+        administration_id,
+        run_id,
+        source,
+        trigger,
+        QUEUED,
+        now,
+        connection_id=connection_id,
+        source_name=source_name,
+    )
+    async with transaction(ctx.sessions) as session:
+        await RunRepository(session, administration_id).queue(run, now)
     log.info("import run queued", administration_id=administration_id, run_id=run_id)
     return run_id
 
@@ -183,33 +131,21 @@ async def start_run(
 async def fail_abandoned_runs(ctx: ImporterContext, administration_id: str) -> int:
     """Fail the administration's active run whose heartbeat stopped (its replica died)."""
     limit = ctx.clock.now() - timedelta(seconds=ctx.settings.stale_run_after_s)
-    t = import_runs
     async with transaction(ctx.sessions) as session:
-        rows = (
-            await session.execute(
-                sa.select(t.c.id, t.c.source, t.c.created_at, t.c.started_at, t.c.counts)
-                .where(
-                    t.c.administration_id == administration_id,
-                    t.c.status.in_(ACTIVE_STATES),
-                    t.c.heartbeat_at < limit,
-                )
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
-        for row in rows:
-            error = ABANDONED
+        stale = await RunRepository(session, administration_id).stale(limit)
+        for run in stale:
             await _finish_run(
                 ctx,
                 session,
                 administration_id,
-                row.id,
-                row.source,
+                run.id,
+                run.source,
                 FAILED,
-                error,
-                aware(row.started_at) or aware(row.created_at) or ctx.clock.now(),
-                dict(row.counts or {}),
+                ABANDONED,
+                run.started_at or run.created_at,
+                run.counts,
             )
-    return len(rows)
+    return len(stale)
 
 
 async def execute_run(
@@ -234,18 +170,11 @@ async def _execute(
     progress: Progress | None,
 ) -> RunOutcome:
     started = ctx.clock.now()
-    t = import_runs
     async with transaction(ctx.sessions) as session:
-        source = (
-            await session.execute(
-                sa.update(t)
-                .where(t.c.administration_id == adm, t.c.id == run_id, t.c.status == QUEUED)
-                .values(status=RUNNING, started_at=started, heartbeat_at=started)
-                .returning(t.c.source)
-            )
-        ).scalar_one()
+        runs = RunRepository(session, adm)
+        source = await runs.start(run_id, started)
         await forget_earlier_runs(session, adm)
-        read_before = await take_snapshot_source(session, adm)
+        read_before = await runs.take_snapshot_source()
         # Nothing stored yet (a first import): no chunk can find a stored row, see next_chunk.
         first_import = await SnapshotRepository(session, adm, postgres=ctx.postgres).is_empty()
     reconciliation = Reconciliation(complete=options.complete, ignore=options.ignore)
@@ -265,11 +194,7 @@ async def _execute(
             if repeated is not None:
                 return repeated
         async with transaction(ctx.sessions) as session:
-            await session.execute(
-                sa.update(t)
-                .where(t.c.administration_id == adm, t.c.id == run_id)
-                .values(progress_total=total)
-            )
+            await RunRepository(session, adm).expect(run_id, total)
         if progress:
             progress(0, total)
         records = connector.records()
@@ -415,7 +340,7 @@ async def _execute(
                 ctx, session, adm, run_id, source, SUCCEEDED, None, started, _counts(counts)
             )
             if digest is not None:
-                await put_snapshot_source(session, adm, run_id, digest)
+                await RunRepository(session, adm).put_snapshot_source(run_id, digest)
         ctx.notify()
         await _forget_run(ctx, adm, run_id)
         log.info("import run succeeded", run_id=run_id, **final.counts)
@@ -468,27 +393,18 @@ async def _repeat(
     """Finish the run with the outcome of the earlier run over the same source (see
     ``same_source``); ``None`` when the source must be read after all."""
     async with transaction(ctx.sessions) as session:
-        repeated = await repeat_run(session, adm, run_id, earlier_run_id)
+        runs = RunRepository(session, adm)
+        repeated = await repeat_run(runs, run_id, earlier_run_id)
         if repeated is None:
             return None
-        t = import_runs
         records = repeated.counts["records"]
         if progress:
             progress(records, records)  # before the commit: a failing callback fails the run
-        await session.execute(
-            sa.update(t)
-            .where(t.c.administration_id == adm, t.c.id == run_id)
-            .values(
-                progress_done=records,
-                progress_total=records,
-                counts=repeated.counts,
-                notices=repeated.notices,
-            )
-        )
+        await runs.record_repeat(run_id, repeated.counts, repeated.notices)
         final = await _finish_run(
             ctx, session, adm, run_id, source, SUCCEEDED, None, started, repeated.counts
         )
-        await put_snapshot_source(session, adm, run_id, digest)
+        await runs.put_snapshot_source(run_id, digest)
     ctx.notify()
     log.info("import run succeeded", run_id=run_id, same_source_as=earlier_run_id, **final.counts)
     return final
@@ -726,24 +642,7 @@ async def _progress(
     notices: list[str],
     now: datetime,
 ) -> None:
-    t = import_runs
-    values: dict[str, Any] = {
-        "progress_done": counts.records,
-        "counts": _counts(counts),
-        "heartbeat_at": now,
-    }
-    if notices:
-        current = await session.scalar(
-            sa.select(t.c.notices).where(t.c.administration_id == adm, t.c.id == run_id)
-        )
-        values["notices"] = [*(current or []), *notices]
-    updated = await session.execute(
-        sa.update(t)
-        .where(t.c.administration_id == adm, t.c.id == run_id, t.c.status == RUNNING)
-        .values(values)
-    )
-    if not getattr(updated, "rowcount", 0):
-        raise RunEnded(run_id)
+    await RunRepository(session, adm).record_progress(run_id, _counts(counts), notices, now)
 
 
 async def _finish_run(
@@ -758,18 +657,7 @@ async def _finish_run(
     counts: dict[str, int],
 ) -> RunOutcome:
     finished = ctx.clock.now()
-    t = import_runs
-    row = (
-        await session.execute(
-            sa.update(t)
-            .where(t.c.administration_id == adm, t.c.id == run_id, t.c.status.in_(ACTIVE_STATES))
-            .values(status=status, error=error, finished_at=finished, heartbeat_at=finished)
-            .returning(t.c.notices)
-        )
-    ).first()
-    if row is None:
-        raise RunEnded(run_id)
-    notices = row.notices
+    notices = await RunRepository(session, adm).finish(run_id, status, error, finished)
     event = events.ImportRunFinished(
         administration_id=adm,
         run_id=run_id,
