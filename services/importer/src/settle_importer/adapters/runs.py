@@ -158,11 +158,15 @@ class RunRepository:
 
     async def rejections(self, run_id: str, limit: int) -> list[RunRejection]:
         """The first ``limit`` records the run rejected, in the order it met them."""
-        found = rejected_records
         rows = await self.session.execute(
-            sa.select(found.c.position, found.c.reference, found.c.reason)
-            .where(found.c.administration_id == self.administration_id, found.c.run_id == run_id)
-            .order_by(found.c.seq)
+            sa.select(
+                rejected_records.c.position, rejected_records.c.reference, rejected_records.c.reason
+            )
+            .where(
+                rejected_records.c.administration_id == self.administration_id,
+                rejected_records.c.run_id == run_id,
+            )
+            .order_by(rejected_records.c.seq)
             .limit(limit)
         )
         return [RunRejection(row.position, row.reference, row.reason) for row in rows]
@@ -184,27 +188,26 @@ class RunRepository:
 
     async def copy_rejections(self, earlier_run_id: str, run_id: str) -> None:
         """Give ``run_id`` the rejected records of the earlier run."""
-        found = rejected_records
         await self.session.execute(
-            sa.insert(found).from_select(
+            sa.insert(rejected_records).from_select(
                 [
-                    found.c.run_id,
-                    found.c.seq,
-                    found.c.administration_id,
-                    found.c.position,
-                    found.c.reference,
-                    found.c.reason,
+                    rejected_records.c.run_id,
+                    rejected_records.c.seq,
+                    rejected_records.c.administration_id,
+                    rejected_records.c.position,
+                    rejected_records.c.reference,
+                    rejected_records.c.reason,
                 ],
                 sa.select(
-                    sa.literal(run_id, found.c.run_id.type),
-                    found.c.seq,
-                    found.c.administration_id,
-                    found.c.position,
-                    found.c.reference,
-                    found.c.reason,
+                    sa.literal(run_id, rejected_records.c.run_id.type),
+                    rejected_records.c.seq,
+                    rejected_records.c.administration_id,
+                    rejected_records.c.position,
+                    rejected_records.c.reference,
+                    rejected_records.c.reason,
                 ).where(
-                    found.c.administration_id == self.administration_id,
-                    found.c.run_id == earlier_run_id,
+                    rejected_records.c.administration_id == self.administration_id,
+                    rejected_records.c.run_id == earlier_run_id,
                 ),
             )
         )

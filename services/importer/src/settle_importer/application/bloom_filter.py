@@ -13,7 +13,7 @@ class BloomFilter:
     """The numbers read in a run (document keys, debtor numbers), as a Bloom filter: never wrong
     when it says a number was not read; when it says it may have been, the database is asked.
     Sized for the numbers the source is expected to hold, 256 bits each, from 32 KiB to 4 MiB
-    (wrong yeses: about 1 in a million up to 100,000 numbers, 1 in 1,600 at a million)."""
+    (docs/importing.md says how often it is wrong)."""
 
     # A place in the filter is an index of up to this many bits (4 MiB of bits).
     _INDEX_BITS = 25

@@ -71,14 +71,14 @@ class ChunkReader:
     def __init__(
         self,
         ctx: ImporterContext,
-        adm: str,
+        administration_id: str,
         connector: Connector,
         reconciliation: Reconciliation,
         unwritten: UnwrittenMemory,
         *,
         first_import: bool,
     ) -> None:
-        self._ctx, self._adm = ctx, adm
+        self._ctx, self._administration_id = ctx, administration_id
         self._read = parse_records(connector, connector.records(), ctx.settings.chunk_size)
         self._reconciliation = reconciliation
         self._unwritten = unwritten
@@ -104,7 +104,7 @@ class ChunkReader:
         if self._first_import:
             return Chunk(items, needed, {}, {})
         async with self._ctx.sessions() as session:
-            repo = SnapshotRepository(session, self._adm, postgres=self._ctx.postgres)
+            repo = SnapshotRepository(session, self._administration_id, postgres=self._ctx.postgres)
             docs = await repo.documents(needed.documents)
             debtor_rows = await repo.debtors(self._unwritten.not_decided(needed.debtors))
         return Chunk(items, needed, docs, debtor_rows)

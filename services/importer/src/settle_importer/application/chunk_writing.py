@@ -43,12 +43,12 @@ class ChunkWriter:
     def __init__(
         self,
         ctx: ImporterContext,
-        adm: str,
+        administration_id: str,
         run_id: str,
         unwritten: UnwrittenMemory,
         statistics: PlannerStatistics,
     ) -> None:
-        self._ctx, self._adm, self._run_id = ctx, adm, run_id
+        self._ctx, self._administration_id, self._run_id = ctx, administration_id, run_id
         self._unwritten = unwritten
         self._statistics = statistics
         self._writes: deque[tuple[asyncio.Future[int], bool]] = deque()
@@ -107,22 +107,24 @@ class ChunkWriter:
         """One chunk's transaction: what changed, the rejected records, a batch of the run's
         memory when one is due, then, once the chunk before (``after``) has committed, the
         run's progress and the events. Returns how many snapshot rows it inserted."""
-        ctx, adm, run_id = self._ctx, self._adm, self._run_id
+        ctx, administration_id, run_id = self._ctx, self._administration_id, self._run_id
         async with transaction(ctx.sessions) as session:
-            repo = SnapshotRepository(session, adm, postgres=ctx.postgres)
+            repo = SnapshotRepository(session, administration_id, postgres=ctx.postgres)
             now = ctx.clock.now()
             await repo.save(docs.values(), debtor_rows.values())
             await repo.add_rejected(run_id, rejected_seq, outcome.rejected)
             if memory_batch is not None:
-                memory = RunMemoryRepository(session, adm, run_id, postgres=ctx.postgres)
+                memory = RunMemoryRepository(
+                    session, administration_id, run_id, postgres=ctx.postgres
+                )
                 await memory.remember(memory_batch)
             if after is not None:
                 await after
-            await RunRepository(session, adm).record_progress(
+            await RunRepository(session, administration_id).record_progress(
                 run_id, counts_of(counts), outcome.notices, now
             )
             await ctx.outbox.add_events(
-                session, published, administration_id=adm, correlation_id=run_id
+                session, published, administration_id=administration_id, correlation_id=run_id
             )
         if published:
             ctx.notify()

@@ -115,7 +115,7 @@ async def fail_abandoned_runs(ctx: ImporterContext, administration_id: str) -> i
 class _Run:
     """The run under way: whose, which, from what source, since when."""
 
-    adm: str
+    administration_id: str
     id: str
     source: str
     started: datetime
@@ -144,7 +144,7 @@ async def execute_run(
                 if repeated is not None:
                     return repeated
             async with transaction(ctx.sessions) as session:
-                await RunRepository(session, run.adm).expect(run.id, total)
+                await RunRepository(session, run.administration_id).expect(run.id, total)
             if progress:
                 progress(0, total)
             unwritten = await _import_chunks(
@@ -164,18 +164,20 @@ async def execute_run(
 
 
 async def _begin(
-    ctx: ImporterContext, adm: str, run_id: str
+    ctx: ImporterContext, administration_id: str, run_id: str
 ) -> tuple[_Run, bool, SnapshotSource | None]:
     """Take the queued run: running from now, earlier runs' memory deleted, the snapshot's
     source taken away (``same_source``). Also says whether nothing was stored before it."""
     started = ctx.clock.now()
     async with transaction(ctx.sessions) as session:
-        runs = RunRepository(session, adm)
+        runs = RunRepository(session, administration_id)
         source = await runs.start(run_id, started)
-        await forget_earlier_runs(session, adm)
+        await forget_earlier_runs(session, administration_id)
         read_before = await runs.take_snapshot_source()
-        first_import = await SnapshotRepository(session, adm, postgres=ctx.postgres).is_empty()
-    return _Run(adm, run_id, source, started), first_import, read_before
+        first_import = await SnapshotRepository(
+            session, administration_id, postgres=ctx.postgres
+        ).is_empty()
+    return _Run(administration_id, run_id, source, started), first_import, read_before
 
 
 async def _import_chunks(
@@ -195,13 +197,15 @@ async def _import_chunks(
         settings.memory_batch_size, settings.decided_debtors_kept, expected=total
     )
     reader = ChunkReader(
-        ctx, run.adm, connector, reconciliation, unwritten, first_import=first_import
+        ctx, run.administration_id, connector, reconciliation, unwritten, first_import=first_import
     )
-    statistics = PlannerStatistics(ctx, run.adm, run.id)
-    writer = ChunkWriter(ctx, run.adm, run.id, unwritten, statistics)
+    statistics = PlannerStatistics(ctx, run.administration_id, run.id)
+    writer = ChunkWriter(ctx, run.administration_id, run.id, unwritten, statistics)
     try:
         async for chunk in reader.chunks():
-            so_far, stored = await look_up_so_far(ctx, run.adm, run.id, unwritten, chunk.needed)
+            so_far, stored = await look_up_so_far(
+                ctx, run.administration_id, run.id, unwritten, chunk.needed
+            )
             # The loop is let go between the steps of a chunk (and between slices of parsing):
             # each statement of the chunks being written needs a turn of the loop to go on.
             await asyncio.sleep(0)
@@ -212,7 +216,7 @@ async def _import_chunks(
             await asyncio.sleep(0)
             published = apply_outcome(
                 outcome,
-                administration_id=run.adm,
+                administration_id=run.administration_id,
                 run_id=run.id,
                 docs=chunk.docs,
                 debtor_rows=chunk.debtor_rows,
@@ -246,8 +250,8 @@ async def _succeed(
     """The run's last transaction: a complete list settles the open documents it did not name
     (an anti-join of the snapshot with the run's memory), and the outcome is recorded."""
     async with transaction(ctx.sessions) as session:
-        snapshot = SnapshotRepository(session, run.adm, postgres=ctx.postgres)
-        memory = RunMemoryRepository(session, run.adm, run.id, postgres=ctx.postgres)
+        snapshot = SnapshotRepository(session, run.administration_id, postgres=ctx.postgres)
+        memory = RunMemoryRepository(session, run.administration_id, run.id, postgres=ctx.postgres)
         last = unwritten.take(all_of_it=True) if settles_absent else None
         if last is not None:
             await memory.remember(last)
@@ -259,14 +263,18 @@ async def _succeed(
         outcome = await asyncio.to_thread(reconciliation.finish, absent)
         unsettled = await snapshot.documents({fact.key for fact in outcome.facts})
         published = apply_outcome(
-            outcome, administration_id=run.adm, run_id=run.id, docs=unsettled, debtor_rows={}
+            outcome,
+            administration_id=run.administration_id,
+            run_id=run.id,
+            docs=unsettled,
+            debtor_rows={},
         )
         counts = counts_of(reconciliation.counts)
-        runs = RunRepository(session, run.adm)
+        runs = RunRepository(session, run.administration_id)
         await runs.record_progress(run.id, counts, outcome.notices, ctx.clock.now())
         await snapshot.save(unsettled.values(), ())
         await ctx.outbox.add_events(
-            session, published, administration_id=run.adm, correlation_id=run.id
+            session, published, administration_id=run.administration_id, correlation_id=run.id
         )
         final = await _finish_run(ctx, session, run, SUCCEEDED, None, counts)
         if digest is not None:
@@ -312,7 +320,7 @@ async def _repeat(
     """Finish the run with the outcome of the earlier run over the same source (see
     ``same_source``); ``None`` when the source must be read after all."""
     async with transaction(ctx.sessions) as session:
-        runs = RunRepository(session, run.adm)
+        runs = RunRepository(session, run.administration_id)
         repeated = await repeat_run(runs, run.id, earlier_run_id)
         if repeated is None:
             return None
@@ -337,9 +345,11 @@ async def _finish_run(
 ) -> RunOutcome:
     """End the run and stage its ``ImportRunFinished``; ``RunEnded`` when it had ended."""
     finished = ctx.clock.now()
-    notices = await RunRepository(session, run.adm).finish(run.id, status, error, finished)
+    notices = await RunRepository(session, run.administration_id).finish(
+        run.id, status, error, finished
+    )
     event = events.ImportRunFinished(
-        administration_id=run.adm,
+        administration_id=run.administration_id,
         run_id=run.id,
         source=run.source,
         status="succeeded" if status == SUCCEEDED else "failed",
@@ -351,7 +361,9 @@ async def _finish_run(
         finished_at=finished,
         duration_ms=max(int((finished - run.started).total_seconds() * 1000), 0),
     )
-    await ctx.outbox.add(session, event, administration_id=run.adm, correlation_id=run.id)
+    await ctx.outbox.add(
+        session, event, administration_id=run.administration_id, correlation_id=run.id
+    )
     await ctx.outbox.end_burst(session)  # the run's last events: published without delay
     return RunOutcome(run.id, status, counts, error, tuple(notices))
 
@@ -361,7 +373,9 @@ async def _forget_run(ctx: ImporterContext, run: _Run) -> None:
     published meanwhile; what a failure here leaves is deleted when the next run starts."""
     try:
         async with transaction(ctx.sessions) as session:
-            await RunMemoryRepository(session, run.adm, run.id, postgres=ctx.postgres).forget()
+            await RunMemoryRepository(
+                session, run.administration_id, run.id, postgres=ctx.postgres
+            ).forget()
     except Exception:
         log.warning("the memory of an ended import run was not deleted", run_id=run.id)
 

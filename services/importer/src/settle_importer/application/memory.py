@@ -101,12 +101,16 @@ class UnwrittenMemory:
 
 
 async def look_up_so_far(
-    ctx: ImporterContext, adm: str, run_id: str, unwritten: UnwrittenMemory, needed: Lookups
+    ctx: ImporterContext,
+    administration_id: str,
+    run_id: str,
+    unwritten: UnwrittenMemory,
+    needed: Lookups,
 ) -> tuple[RunSoFar, RunSoFar]:
     """What earlier chunks of the run left for a chunk's ``needed`` numbers and debtors: the
     run so far, and the part of it the database held."""
     asked = unwritten.to_look_up(needed)
     async with ctx.sessions() as session:
-        memory = RunMemoryRepository(session, adm, run_id, postgres=ctx.postgres)
+        memory = RunMemoryRepository(session, administration_id, run_id, postgres=ctx.postgres)
         stored = await memory.so_far(asked)
     return unwritten.so_far(stored, needed, asked), stored

@@ -18,12 +18,11 @@ log = get_logger(__name__)
 class PlannerStatistics:
     """Refreshes the statistics of the snapshot and of the run's memory once a run inserted
     ``first_analyze_rows`` into them, then 4x as many, ... (for each apart: a second import
-    inserts no snapshot rows). An ANALYZE takes about a tenth of a second, which the run would
-    otherwise spend waiting, so it runs beside the run, one at a time; one that fails is logged
-    and the run goes on. PostgreSQL only."""
+    inserts no snapshot rows). It runs beside the run, one at a time, so the run does not wait
+    for it; one that fails is logged and the run goes on. PostgreSQL only."""
 
-    def __init__(self, ctx: ImporterContext, adm: str, run_id: str) -> None:
-        self._ctx, self._adm, self._run_id = ctx, adm, run_id
+    def __init__(self, ctx: ImporterContext, administration_id: str, run_id: str) -> None:
+        self._ctx, self._administration_id, self._run_id = ctx, administration_id, run_id
         self._snapshot_at = self._memory_at = ctx.settings.first_analyze_rows
         self._task: asyncio.Task[None] | None = None
 
@@ -44,10 +43,12 @@ class PlannerStatistics:
         try:
             async with transaction(self._ctx.sessions) as session:
                 if snapshot:
-                    await SnapshotRepository(session, self._adm, postgres=True).refresh_statistics()
+                    await SnapshotRepository(
+                        session, self._administration_id, postgres=True
+                    ).refresh_statistics()
                 if memory:
                     await RunMemoryRepository(
-                        session, self._adm, self._run_id, postgres=True
+                        session, self._administration_id, self._run_id, postgres=True
                     ).refresh_statistics()
         except Exception:
             log.warning("the planner's statistics were not refreshed", exc_info=True)

@@ -1,6 +1,6 @@
 """Reconciliation: what an import means, given what Settle already holds for the administration.
 
-The rules (DOMAIN.md, Import):
+The rules (docs/domain.md, Import):
 
 - A document seen for the first time and still open is imported (``InvoiceImported`` or
   ``CreditNoteImported``). One that is already closed is not imported: there is nothing to chase.
