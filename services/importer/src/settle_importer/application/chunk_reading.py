@@ -1,8 +1,7 @@
 """The read stage of an import: the source's records in chunks, each with the stored state of
-its documents and debtors. Two strategies keep the database's work beside ours: the next chunk
-is parsed and its stored rows read while this one is reconciled (``ChunkReader``), and a file
-is parsed on the event loop a slice at a time (``parse_records``). docs/importing.md says what
-each buys."""
+its documents and debtors. A file is parsed on the event loop a slice at a time, so the chunk
+transactions in flight go on meanwhile (``parse_records``), and a first import reads nothing
+stored. docs/importing.md says what each buys."""
 
 from __future__ import annotations
 
@@ -58,15 +57,14 @@ def parse_records(
 
 
 class ChunkReader:
-    """The chunks of a run, each read a chunk ahead: while one is reconciled, the next is parsed
-    and its stored rows are read on a connection of their own.
+    """The chunks of a run, each with the stored rows of its documents and debtors.
 
-    Read ahead, the stored rows cannot be stale where it matters: a document occurs in one
-    chunk only (a second occurrence is rejected by the run's memory before stored state is
-    looked at), and a debtor written by an earlier chunk was decided there, so its stored row is
-    not used again. A debtor known decided is not read at all. For the same reasons, when
-    nothing was stored before the run (``first_import``; one run per administration at a time),
-    nothing is read."""
+    Read while earlier chunks' transactions may still be in flight, the stored rows cannot be
+    stale where it matters: a document occurs in one chunk only (a second occurrence is
+    rejected by the run's memory before stored state is looked at), and a debtor written by an
+    earlier chunk was decided there, so its stored row is not used again. A debtor known
+    decided is not read at all. For the same reasons, when nothing was stored before the run
+    (``first_import``; one run per administration at a time), nothing is read."""
 
     def __init__(
         self,
@@ -83,23 +81,12 @@ class ChunkReader:
         self._reconciliation = reconciliation
         self._unwritten = unwritten
         self._first_import = first_import
-        self._upcoming: asyncio.Future[Chunk | None] | None = None
 
     async def chunks(self) -> AsyncIterator[Chunk]:
-        self._upcoming = asyncio.ensure_future(self._next())
-        while chunk := await self._upcoming:
-            self._upcoming = asyncio.ensure_future(self._next())
-            await asyncio.sleep(0)  # let the next chunk be parsed and its lookup sent first
-            yield chunk
+        while items := await self._read():
+            yield await self._with_stored_state(items)
 
-    def cancel(self) -> None:
-        if self._upcoming is not None:
-            self._upcoming.cancel()
-
-    async def _next(self) -> Chunk | None:
-        items = await self._read()
-        if not items:
-            return None
+    async def _with_stored_state(self, items: list[SourceItem]) -> Chunk:
         needed = self._reconciliation.lookups(items)
         if self._first_import:
             return Chunk(items, needed, {}, {})

@@ -229,7 +229,6 @@ async def _import_chunks(
         await writer.wait_for_commits()
         await statistics.wait()
     except BaseException as exc:
-        reader.cancel()
         statistics.cancel()
         if not isinstance(exc, Exception):
             writer.cancel()

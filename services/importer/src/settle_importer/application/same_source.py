@@ -1,22 +1,9 @@
 """A source read in full before and unchanged since: its run stands again, without a read.
 
-Bookkeeping packages deliver the same export day after day when nothing was booked (a weekend,
-a quiet administration), and a drop folder may get the same file twice. Reading it again could
-only find every record unchanged: re-importing the same data yields no facts. So when a run's
-source has the digest of the source the snapshot was last read from (``snapshot_source``: the
-same bytes read the same way, with the same run options; see ``Connector.content_digest``), the
-run repeats that run's outcome
-instead: its records count as unchanged, its rejected records are listed again with their
-reasons, and it publishes only its own ``ImportRunFinished``.
-
-That holds because only import runs write the snapshot, one at a time per administration, and a
-run takes ``snapshot_source`` away as it starts: it is back only when a run succeeded, with that
-run's digest, so it is there only while that run's outcome is all the snapshot holds. (A run
-failed as abandoned cannot write or succeed any more, and a run that finished after the
-remembered one, from a replica on an older release, makes the source read.) A full run stores
-the digest only when the source still has it after being read, so a file that changed while it
-was read is never taken for the one that was read.
-"""
+When a run's source has the digest of the source the snapshot was last read from (the same bytes
+read the same way, with the same run options), the run repeats that run's outcome instead of
+reading it (docs/importing.md, "The same file again is not read again"). A run takes the
+snapshot's source away as it starts, and only a run that succeeded puts it back."""
 
 from __future__ import annotations
 

@@ -206,15 +206,15 @@ class DebtorUpserted:
     created: bool
 
 
-Fact: TypeAlias = (
+DocumentFact: TypeAlias = (
     InvoiceImported
     | CreditNoteImported
     | InvoiceChanged
     | InvoiceSettled
     | InvoiceReopened
     | PossibleBookkeepingError
-    | DebtorUpserted
 )
+Fact: TypeAlias = DocumentFact | DebtorUpserted
 
 
 @dataclass(slots=True)
@@ -669,15 +669,6 @@ def _shown(value: object) -> str:
 
 
 # How a fact changes what Settle holds -----------------------------------------------------------
-
-DocumentFact: TypeAlias = (
-    InvoiceImported
-    | CreditNoteImported
-    | InvoiceChanged
-    | InvoiceSettled
-    | InvoiceReopened
-    | PossibleBookkeepingError
-)
 
 
 def applied(fact: DocumentFact, before: StoredInvoice | None) -> StoredInvoice:
