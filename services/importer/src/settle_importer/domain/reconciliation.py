@@ -25,9 +25,9 @@ just the documents and debtors in that chunk (``lookups`` says which) and agains
 earlier chunks left for them (``RunSoFar``: where a number first occurred, how far a debtor got).
 Each outcome says what the chunk adds to that (``first_seen``, ``debtor_standing``), so the caller
 can keep both the snapshot and the run's memory in a database and import a million invoices in
-constant memory; ``InMemoryRunMemory`` is the reference for what it keeps. Whether the caller
-applies a chunk's facts before looking up the next chunk makes no difference: a document occurs in
-one chunk only, and a debtor is decided once.
+constant memory; the tests' ``InMemoryRunMemory`` is the reference for what it keeps. Whether
+the caller applies a chunk's facts before looking up the next chunk makes no difference: a
+document occurs in one chunk only, and a debtor is decided once.
 
 Every fact that comes from a record carries the record's ``fingerprint``; store it with the
 document (or debtor) so the next import recognises an unchanged record with one comparison.
