@@ -45,10 +45,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from importer_parse import HEADER, write_export
 from machine import steal_seconds
 
+from settle_importer.adapters.sources import CsvMapping, CsvSource
 from settle_importer.app import SERVICE, context_for
 from settle_importer.application.importing import RunOptions, execute_run, start_run
 from settle_importer.settings import ImporterSettings
-from settle_importer.sources import CsvMapping, CsvSource
 from settle_shared.db import create_engine, session_factory
 from settle_shared.embedded.broker import start_broker, wait_for_broker
 from settle_shared.kafka import catalogue_topics, ensure_topics

@@ -27,10 +27,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from importer_parse import write_export
 
+from settle_importer.adapters.sources import CsvMapping, CsvSource
 from settle_importer.app import SERVICE, context_for
 from settle_importer.application.importing import RunOptions, execute_run, start_run
 from settle_importer.settings import ImporterSettings
-from settle_importer.sources import CsvMapping, CsvSource
 from settle_shared.db import create_engine, session_factory
 from settle_shared.migrations import upgrade
 from settle_shared.service import tune_garbage_collection

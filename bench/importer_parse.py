@@ -54,8 +54,10 @@ def write_export(path: Path, rows: int) -> None:
 
 
 def measure(mode: str, path: Path) -> None:
-    from settle_importer.domain import InMemorySnapshot, reconcile_stream
-    from settle_importer.sources import CsvMapping, CsvSource
+    from settle_importer.adapters.sources import CsvMapping, CsvSource
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "services/importer/tests/unit"))
+    from fakes import InMemorySnapshot, reconcile_stream  # the in-memory snapshot of the tests
 
     snapshot = InMemorySnapshot()
     if mode == "second":

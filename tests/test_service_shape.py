@@ -105,14 +105,8 @@ def where(service: Service, path: Path, line: int) -> str:
     return f"{path.relative_to(service.package.parent)}:{line}"
 
 
-# Services being moved into the shape; each leaves this set when it is in it.
-RESHAPING = {"importer"}
-
-
 @pytest.fixture(params=SERVICE_LIST, ids=lambda s: s.name)
 def service(request: pytest.FixtureRequest) -> Service:
-    if request.param.name in RESHAPING:
-        request.applymarker(pytest.mark.xfail(reason="being moved into the shape"))
     return request.param
 
 

@@ -1,4 +1,4 @@
-from settle_importer.db import metadata
+from settle_importer.adapters.tables import metadata
 from settle_shared.migrations import run_env
 
 run_env(metadata)

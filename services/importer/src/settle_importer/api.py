@@ -1,6 +1,6 @@
 """The importer's internal HTTP API, for the gateway: connections, starting an import, uploading
 a file, the list of runs and one run in detail. Every path is scoped by administration id, and
-every refusal of the use cases is mapped to a status here, in one place."""
+every refusal of the use cases is mapped to a status in `errors.py`."""
 
 from __future__ import annotations
 
@@ -24,32 +24,20 @@ from settle_importer.application.connections import (
     list_connections,
     save_connection,
 )
-from settle_importer.application.errors import (
+from settle_importer.application.context import ImporterContext
+from settle_importer.application.files import check_file, queue_file_run, run_file
+from settle_importer.application.importing import execute_run, start_run
+from settle_importer.application.runs import list_runs, run_detail
+from settle_importer.domain.errors import (
     FileRefused,
     FileTooLarge,
-    ImporterError,
     InvalidRequest,
-    NotFound,
-    RunInProgress,
-    UnsupportedFile,
     check_administration_id,
 )
-from settle_importer.application.files import check_file, queue_file_run, run_file
-from settle_importer.application.importing import ImporterContext, execute_run, start_run
-from settle_importer.application.runs import list_runs, run_detail
 from settle_shared.db import transaction
 from settle_shared.logs import get_logger
 
 log = get_logger(__name__)
-
-_STATUS: list[tuple[type[ImporterError], int]] = [
-    (NotFound, 404),
-    (RunInProgress, 409),
-    (FileTooLarge, 413),
-    (UnsupportedFile, 415),
-    (FileRefused, 422),
-    (InvalidRequest, 422),
-]
 
 
 def get_context(request: Request) -> ImporterContext:
@@ -326,13 +314,6 @@ class UploadLimit:
 
 
 def install(app: FastAPI) -> None:
-    """Add the routes and the error mapping to the service's app."""
+    """Add the routes and the upload limit to the service's app."""
     app.include_router(router)
-
     app.add_middleware(UploadLimit)
-
-    async def refused(_: Request, exc: Exception) -> JSONResponse:
-        status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
-        return JSONResponse({"detail": str(exc)}, status_code=status)
-
-    app.add_exception_handler(ImporterError, refused)

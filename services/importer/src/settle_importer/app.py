@@ -9,11 +9,11 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from settle_importer import api
-from settle_importer.application.importing import ImporterContext
+from settle_importer import api, errors
+from settle_importer.adapters.tables import metadata
+from settle_importer.application.context import ImporterContext
 from settle_importer.application.scheduler import DropFolderWatcher, run_due_imports
 from settle_importer.cli import cli
-from settle_importer.db import metadata
 from settle_importer.settings import ImporterSettings
 from settle_shared.clock import clock_from_settings
 from settle_shared.db import is_sqlite
@@ -51,6 +51,7 @@ def setup(runtime: ServiceRuntime) -> None:
         notify=runtime.relay.notify,
     )
     api.install(runtime.app)
+    errors.install(runtime.app)
 
     def context() -> ImporterContext:
         # Looked up on every tick, so tests can swap the business clock.

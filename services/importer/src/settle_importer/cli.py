@@ -35,8 +35,8 @@ def import_file(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from settle_importer.app import SERVICE, context_for
-    from settle_importer.application.errors import ImporterError
     from settle_importer.application.files import check_file, queue_file_run, run_file
+    from settle_importer.domain.errors import ImporterError
     from settle_importer.settings import ImporterSettings
     from settle_shared.db import create_engine, session_factory
     from settle_shared.logs import configure_logging

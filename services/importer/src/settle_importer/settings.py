@@ -42,6 +42,34 @@ class ImporterSettings(ServiceSettings):
     chunk_size: int = Field(
         1000, ge=1, le=20_000, description="records reconciled and committed per transaction"
     )
+    chunk_writes_at_once: int = Field(
+        3,
+        ge=1,
+        description="chunk transactions under way at once on PostgreSQL while the next chunks "
+        "are read and reconciled (SQLite: always one)",
+    )
+    memory_batch_size: int = Field(
+        10_000,
+        ge=1,
+        description="entries of a run's memory (numbers read, debtor standings) written at once",
+    )
+    decided_debtors_kept: int = Field(
+        25_000,
+        ge=0,
+        description="debtors decided in a run kept in memory (about 100 bytes each), so a "
+        "recurring debtor costs no lookup",
+    )
+    first_analyze_rows: int = Field(
+        5_000,
+        ge=1,
+        description="rows a run inserts before the planner's statistics are refreshed (then 4x "
+        "as many, ...), on PostgreSQL",
+    )
+    absent_page_size: int = Field(
+        10_000,
+        ge=1,
+        description="documents read at once when a complete list settles what it did not name",
+    )
     stale_run_after_s: float = Field(
         900.0,
         gt=0,

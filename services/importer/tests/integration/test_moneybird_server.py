@@ -23,13 +23,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 
-from settle_importer.domain import RejectedRecord, SourceRecord
-from settle_importer.sources import MoneybirdSource
-from settle_importer.sources.moneybird import (
+from settle_importer.adapters.sources import MoneybirdSource
+from settle_importer.adapters.sources.moneybird import (
     MoneybirdAuthError,
     MoneybirdUnavailable,
     RetryPolicy,
 )
+from settle_importer.domain import RejectedRecord, SourceRecord
 from settle_shared.testing.infra import free_port, port_open
 
 pytestmark = pytest.mark.integration

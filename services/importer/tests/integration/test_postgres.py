@@ -7,15 +7,16 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from settle_importer.adapters.repository import SnapshotRepository
+from settle_importer.adapters.sources import CsvMapping, CsvSource, SourceError
+from settle_importer.adapters.tables import documents, import_runs, run_debtors, run_numbers
 from settle_importer.app import SERVICE, context_for
-from settle_importer.application import importing
-from settle_importer.application.errors import RunInProgress
 from settle_importer.application.files import run_file
 from settle_importer.application.importing import (
     ImporterContext,
@@ -23,9 +24,8 @@ from settle_importer.application.importing import (
     execute_run,
     start_run,
 )
-from settle_importer.db import documents, import_runs, run_debtors, run_numbers
+from settle_importer.domain.errors import RunInProgress
 from settle_importer.settings import ImporterSettings
-from settle_importer.sources import CsvMapping, CsvSource, SourceError
 from settle_shared.db import create_engine, session_factory
 from settle_shared.envelope import Envelope
 from settle_shared.migrations import upgrade
@@ -38,11 +38,11 @@ HEADER = "Factuurnummer;Debiteurnummer;Naam;Factuurdatum;Vervaldatum;Bedrag;Open
 
 @asynccontextmanager
 async def importer_on(
-    pg_database: str, chunk_size: int = 7
+    pg_database: str, chunk_size: int = 7, **tuning: Any
 ) -> AsyncIterator[tuple[AsyncEngine, ImporterContext]]:
     """The importer's context on the migrated database; small chunks unless told otherwise."""
     await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
-    settings = ImporterSettings(database_url=pg_database, chunk_size=chunk_size)
+    settings = ImporterSettings(database_url=pg_database, chunk_size=chunk_size, **tuning)
     engine = create_engine(settings.database_url)
     try:
         yield engine, context_for(settings, session_factory(engine))
@@ -82,10 +82,9 @@ async def run_memory_rows(engine) -> int:
     )
 
 
-async def test_chunked_import_on_postgres(pg_database: str, tmp_path: Path, monkeypatch):
+async def test_chunked_import_on_postgres(pg_database: str, tmp_path: Path):
     # Small chunks and pages, so 50 records cross many of both.
-    monkeypatch.setattr(importing, "_ABSENT_PAGE", 3)
-    async with importer_on(pg_database) as (engine, ctx):
+    async with importer_on(pg_database, absent_page_size=3) as (engine, ctx):
         path = export(tmp_path / "a.csv", 50, bad={13})
 
         async def run(file: Path, complete: bool = False):
@@ -321,7 +320,6 @@ async def test_statistics_are_refreshed_beside_the_import_and_a_failed_refresh_f
     pg_database: str, tmp_path: Path, monkeypatch
 ):
     # Statistics are due after 5 rows, then 20, 80: refreshed while chunks go on.
-    monkeypatch.setattr(importing, "_FIRST_ANALYZE", 5)
     refreshed: list[str] = []
     refresh = SnapshotRepository.refresh_statistics
 
@@ -332,7 +330,7 @@ async def test_statistics_are_refreshed_beside_the_import_and_a_failed_refresh_f
         await refresh(self)
 
     monkeypatch.setattr(SnapshotRepository, "refresh_statistics", failing_once)
-    async with importer_on(pg_database) as (engine, ctx):
+    async with importer_on(pg_database, first_analyze_rows=5) as (engine, ctx):
         path = export(tmp_path / "a.csv", 100)
         run_id = await start_run(ctx, "adm-1", source="csv", source_name="a.csv", trigger="cli")
         outcome = await run_file(ctx, "adm-1", run_id, path, path.name, None)

@@ -11,13 +11,12 @@ import pytest
 import sqlalchemy as sa
 
 from settle_importer.adapters.run_memory import MemoryBatch, RunMemoryRepository
+from settle_importer.adapters.sources import CsvMapping, CsvSource, SourceError
+from settle_importer.adapters.tables import rejected_records, run_debtors, run_numbers
 from settle_importer.app import SERVICE, context_for
-from settle_importer.application import importing
 from settle_importer.application.importing import RunOptions, execute_run, start_run
-from settle_importer.db import rejected_records, run_debtors, run_numbers
 from settle_importer.domain import DebtorSoFar, ImportedDebtor, Lookups
 from settle_importer.settings import ImporterSettings
-from settle_importer.sources import CsvMapping, CsvSource, SourceError
 from settle_shared.db import create_engine, session_factory
 from settle_shared.migrations import upgrade
 from settle_shared.outbox import stored_events
@@ -32,12 +31,11 @@ def line(number: str, debtor: str, name: str, open_amount: str = "10,00") -> str
 
 
 @pytest.fixture
-async def importer(any_database: str, monkeypatch):
+async def importer(any_database: str):
     # Chunks of three and memory batches of four entries: a chunk finds what earlier ones
     # read in the database, in the batch being written and in the one being collected.
-    monkeypatch.setattr(importing, "_MEMORY_BATCH", 4)
     await asyncio.to_thread(upgrade, SERVICE.migrations_dir, any_database)
-    settings = ImporterSettings(database_url=any_database, chunk_size=3)
+    settings = ImporterSettings(database_url=any_database, chunk_size=3, memory_batch_size=4)
     engine = create_engine(settings.database_url)
     try:
         yield engine, context_for(settings, session_factory(engine))

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from settle_importer.app import SERVICE
-from settle_importer.application.importing import ImporterContext
+from settle_importer.application.context import ImporterContext
 from settle_shared.clock import FixedClock
 from settle_shared.events import EVENT_TYPES
 from settle_shared.outbox import stored_events

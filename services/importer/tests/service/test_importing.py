@@ -303,7 +303,7 @@ class Stalls:
     def __init__(self, path) -> None:
         import threading
 
-        from settle_importer.sources import CsvMapping, CsvSource
+        from settle_importer.adapters.sources import CsvMapping, CsvSource
 
         self.csv = CsvSource(path, CsvMapping.dutch())
         self.stalled, self.go_on = threading.Event(), threading.Event()

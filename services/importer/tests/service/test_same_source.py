@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from settle_importer.adapters.sources import CsvMapping, CsvSource, UblSource
 from settle_importer.application.importing import RunOptions, execute_run, start_run
 from settle_importer.application.same_source import run_digest
 from settle_importer.domain import IgnoreRules, SourceItem
-from settle_importer.sources import CsvMapping, CsvSource, UblSource
 
 from .conftest import ADM, DATA, THREE_INVOICES, Importer, dutch_csv
 
@@ -96,7 +96,7 @@ async def test_a_run_that_did_not_take_the_source_away_makes_the_file_read_again
 
     import sqlalchemy as sa
 
-    from settle_importer.db import snapshot_source
+    from settle_importer.adapters.tables import snapshot_source
 
     clock = importer.now(datetime(2025, 4, 1, 8, 0, tzinfo=UTC))
     await importer.import_file("openstaand.csv", THREE_INVOICES)

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from settle_importer.domain import RejectedRecord, SourceItem, SourceRecord
-from settle_importer.sources import (
+from settle_importer.adapters.sources import (
     CsvMapping,
     CsvSource,
     EmptySource,
@@ -18,6 +17,7 @@ from settle_importer.sources import (
     UnreadableSource,
     source_for_file,
 )
+from settle_importer.domain import RejectedRecord, SourceItem, SourceRecord
 
 pytestmark = pytest.mark.unit
 

@@ -13,9 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from settle_importer.domain import RejectedRecord, SourceRecord
-from settle_importer.sources import MoneybirdSource, SourceError
-from settle_importer.sources.moneybird import (
+from settle_importer.adapters.sources import MoneybirdSource, SourceError
+from settle_importer.adapters.sources.moneybird import (
     MoneybirdAuthError,
     MoneybirdError,
     MoneybirdUnavailable,
@@ -23,6 +22,7 @@ from settle_importer.sources.moneybird import (
     connector_from_config,
     record_from_sales_invoice,
 )
+from settle_importer.domain import RejectedRecord, SourceRecord
 
 pytestmark = pytest.mark.unit
 

@@ -12,7 +12,6 @@ from settle_importer.domain import (
     DebtorUpserted,
     IgnoreRules,
     ImportedDebtor,
-    InMemorySnapshot,
     InvoiceChanged,
     InvoiceImported,
     InvoiceReopened,
@@ -20,15 +19,14 @@ from settle_importer.domain import (
     PossibleBookkeepingError,
     Reconciliation,
     RejectedRecord,
-    RunResult,
     RunSoFar,
     SourceItem,
     SourceRecord,
     StoredInvoice,
     debtor_fingerprint,
-    reconcile,
-    reconcile_stream,
 )
+
+from .fakes import InMemorySnapshot, RunResult, reconcile, reconcile_stream
 
 pytestmark = pytest.mark.unit
 

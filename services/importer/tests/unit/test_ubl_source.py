@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
+from settle_importer.adapters.sources import ArchiveLimits, UblSource, parse_ubl
 from settle_importer.domain import (
     CreditNoteImported,
-    InMemorySnapshot,
     InvoiceImported,
     RejectedRecord,
     SourceItem,
     SourceRecord,
-    reconcile,
 )
-from settle_importer.sources import ArchiveLimits, UblSource, parse_ubl
+
+from .fakes import InMemorySnapshot, reconcile
 
 pytestmark = pytest.mark.unit
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from settle_importer.adapters.run_memory import RunMemoryRepository
-from settle_importer.application.memory import NumbersRead, UnwrittenMemory
+from settle_importer.application.bloom_filter import BloomFilter
+from settle_importer.application.memory import UnwrittenMemory
 from settle_importer.domain import ChunkOutcome, DebtorSoFar, Lookups, RunSoFar
 
 pytestmark = pytest.mark.unit
@@ -120,7 +121,7 @@ async def test_a_chunk_with_nothing_to_ask_costs_no_database_round_trip() -> Non
 def test_the_filter_of_numbers_read_rarely_sends_a_new_number_to_the_database() -> None:
     # Each wrong "maybe" is a round trip the run waits for: at 100,000 numbers read, about
     # one in a million new numbers (with 1 MiB and two places it was one in 2,000).
-    read = NumbersRead()
+    read = BloomFilter()
     read.add_all(("invoice", f"F{n:07d}") for n in range(100_000))
 
     assert len(read.maybe_read(("invoice", f"G{n:07d}") for n in range(100_000))) < 5
@@ -129,7 +130,7 @@ def test_the_filter_of_numbers_read_rarely_sends_a_new_number_to_the_database() 
 
 def test_a_small_source_gets_a_small_filter_that_is_as_rarely_wrong() -> None:
     # A daily import of a thousand open items runs beside others: it takes 32 KiB, not 4 MiB.
-    read = NumbersRead(expected=1_000)
+    read = BloomFilter(expected=1_000)
     read.add_all(("invoice", f"F{n:07d}") for n in range(1_000))
 
     assert read.nbytes <= 32 * 1024

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
+from settle_importer.adapters.sources.values import AmountParser, DateParser
 from settle_importer.domain import RecordRejected
-from settle_importer.sources.values import AmountParser, DateParser
 
 pytestmark = pytest.mark.unit
 

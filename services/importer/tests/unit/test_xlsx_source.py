@@ -10,8 +10,7 @@ import openpyxl
 import pytest
 from openpyxl import Workbook
 
-from settle_importer.domain import RejectedRecord, SourceRecord
-from settle_importer.sources import (
+from settle_importer.adapters.sources import (
     CsvMapping,
     EmptySource,
     MissingColumns,
@@ -19,6 +18,7 @@ from settle_importer.sources import (
     XlsxSource,
     source_for_file,
 )
+from settle_importer.domain import RejectedRecord, SourceRecord
 
 pytestmark = pytest.mark.unit
 

@@ -10,13 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from settle_importer.sources import (
+from settle_importer.adapters.sources import (
     Connector,
     CsvMapping,
-    CsvSource,
     MissingColumns,
     SourceError,
-    XlsxSource,
+    file_kind,
     source_for_file,
 )
 
@@ -43,28 +42,24 @@ def mapping_from_config(config: dict[str, Any]) -> CsvMapping | None:
 
 
 def source_kind_of(path: Path) -> str:
-    """The name runs show for a file's source: csv, xlsx or ubl."""
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return "xlsx"
-    if suffix in (".xml", ".zip"):
-        return "ubl"
-    return "csv"
+    """The name runs show for a file's source: csv, xlsx or ubl (csv for a file of no kind:
+    its run fails on reading it)."""
+    kind = file_kind(path)
+    return "csv" if kind is None else kind.name
 
 
 def file_connector(path: Path, mapping: CsvMapping | None, *, name: str | None = None) -> Connector:
     """The connector for a delivered file. Without a configured mapping a CSV or XLSX file is
     tried with the default (English) headers, then with the Dutch preset (Dutch headers, and
     for text cells `;`, `1.234,56`, `dd-mm-yyyy`)."""
-    kind = source_kind_of(path)
-    if mapping is None and kind in ("csv", "xlsx"):
-        source = CsvSource if kind == "csv" else XlsxSource
+    kind = file_kind(path)
+    if mapping is None and kind is not None and kind.tabular:
         shown = name or path.name
         try:
-            return source(path, CsvMapping(), name=shown)
+            return kind.open(path, CsvMapping(), shown)
         except MissingColumns as first:
             try:
-                return source(path, CsvMapping.dutch(), name=shown)
+                return kind.open(path, CsvMapping.dutch(), shown)
             except MissingColumns:
                 raise first from None
     return source_for_file(path, mapping, name=name)
@@ -94,12 +89,12 @@ def connector_for(source_kind: str, config: dict[str, Any]) -> Connector:
 
 
 def _optional_factory(source_kind: str) -> ConnectorFactory | None:
-    # API connectors live in their own module (settle_importer.sources.<kind>) and offer
+    # API connectors live in their own module (settle_importer.adapters.sources.<kind>) and offer
     # `connector_from_config(config)`; they are loaded only when a connection uses them.
     if not source_kind.isidentifier():
         return None
     try:
-        module = importlib.import_module(f"settle_importer.sources.{source_kind}")
+        module = importlib.import_module(f"settle_importer.adapters.sources.{source_kind}")
     except ImportError:
         return None
     factory = getattr(module, "connector_from_config", None)

@@ -1,6 +1,6 @@
 """The importer's tables, read and written in bulk: one query per chunk for the stored state,
 multi-row writes for what changed. On PostgreSQL new rows (documents, outbox events) go in with
-COPY inside the same transaction, which is several times faster than INSERT for 1,000 rows."""
+COPY inside the same transaction (docs/importing.md, Performance)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from settle_importer.db import debtors, documents, import_runs, rejected_records
+from settle_importer.adapters.tables import debtors, documents, import_runs, rejected_records
 from settle_importer.domain import (
+    CreditNoteImported,
     DocumentKey,
-    ImportedInvoice,
+    InvoiceImported,
     RejectedRecord,
     StoredInvoice,
+    applied,
 )
 from settle_shared.ids import uuid_text
 
@@ -69,7 +71,7 @@ class WorkingDocument:
             raise ValueError("a working document needs its stored state or its row")
         self._stored = stored
         self._row = row
-        self._imported: tuple[ImportedInvoice, str] | None = None
+        self._imported: InvoiceImported | CreditNoteImported | None = None
         self.invoice_id = invoice_id
         self.version = version
         self.is_new = is_new
@@ -77,12 +79,12 @@ class WorkingDocument:
 
     @classmethod
     def imported(
-        cls, invoice: ImportedInvoice, fingerprint: str, invoice_id: str
+        cls, fact: InvoiceImported | CreditNoteImported, invoice_id: str
     ) -> WorkingDocument:
         """A document imported for the first time in this chunk: new, to be inserted."""
         doc = cls.__new__(cls)
         doc._stored = doc._row = None
-        doc._imported = (invoice, fingerprint)
+        doc._imported = fact
         doc.invoice_id = invoice_id
         doc.version = 1
         doc.is_new = doc.dirty = True
@@ -92,7 +94,7 @@ class WorkingDocument:
     def stored(self) -> StoredInvoice:
         if self._stored is None:
             if self._imported is not None:
-                self._stored = StoredInvoice.first_import(*self._imported)
+                self._stored = applied(self._imported, None)
             else:
                 self._stored = _stored(self._row)
         return self._stored
@@ -138,8 +140,8 @@ class SnapshotRepository:
 
     async def is_empty(self) -> bool:
         """Whether nothing of the administration is stored: no document and no debtor."""
-        for t in (documents, debtors):
-            stored = sa.exists().where(t.c.administration_id == self.administration_id)
+        for table in (documents, debtors):
+            stored = sa.exists().where(table.c.administration_id == self.administration_id)
             if await self.session.scalar(sa.select(stored)):
                 return False
         return True
@@ -150,7 +152,6 @@ class SnapshotRepository:
             return {}
         numbers = sorted({number for _, number in keys})
         kinds = sorted({kind for kind, _ in keys})
-        t = documents
         rows: Iterable[Any]
         if self.postgres:
             # Straight to the driver: SQLAlchemy's row processing costs more than the query
@@ -160,10 +161,10 @@ class SnapshotRepository:
         else:
             rows = (
                 await self.session.execute(
-                    sa.select(t).where(
-                        t.c.administration_id == self.administration_id,
-                        t.c.kind.in_(kinds),
-                        t.c.number.in_(numbers),
+                    sa.select(documents).where(
+                        documents.c.administration_id == self.administration_id,
+                        documents.c.kind.in_(kinds),
+                        documents.c.number.in_(numbers),
                     )
                 )
             ).mappings()
@@ -179,16 +180,17 @@ class SnapshotRepository:
         """The stored debtors among ``numbers``, in one query."""
         if not numbers:
             return {}
-        t = debtors
         rows: Iterable[Any]
         if self.postgres:
             driver = await self._driver()
             rows = await driver.fetch(_DEBTORS_BY_NUMBER, self.administration_id, sorted(numbers))
         else:
             rows = await self.session.execute(
-                sa.select(t.c.number, t.c.debtor_id, t.c.fingerprint, t.c.version).where(
-                    t.c.administration_id == self.administration_id,
-                    t.c.number.in_(sorted(numbers)),
+                sa.select(
+                    debtors.c.number, debtors.c.debtor_id, debtors.c.fingerprint, debtors.c.version
+                ).where(
+                    debtors.c.administration_id == self.administration_id,
+                    debtors.c.number.in_(sorted(numbers)),
                 )
             )
         return {
@@ -220,14 +222,14 @@ class SnapshotRepository:
         """Write the documents and debtors that changed: new ones inserted, others updated.
         ``updated_at`` is the database's clock: a default for new rows, so COPY leaves it out
         (encoding a timestamp per row was a fifth of the cost of a document's COPY)."""
-        adm = self.administration_id
+        administration_id = self.administration_id
         new_docs: list[tuple[Any, ...]] = []
         changed_docs: list[dict[str, Any]] = []
         for doc in docs:
             if not doc.dirty:
                 continue
             if doc.is_new:
-                new_docs.append(_document_row(adm, doc))
+                new_docs.append(_document_row(administration_id, doc))
             else:
                 changed_docs.append(_document_values(doc))
             doc.is_new = doc.dirty = False
@@ -240,7 +242,13 @@ class SnapshotRepository:
                 continue
             if debtor.is_new:
                 new_debtors.append(
-                    (adm, debtor.number, debtor.debtor_id, debtor.fingerprint, debtor.version)
+                    (
+                        administration_id,
+                        debtor.number,
+                        debtor.debtor_id,
+                        debtor.fingerprint,
+                        debtor.version,
+                    )
                 )
             else:
                 changed_debtors.append(
@@ -255,13 +263,12 @@ class SnapshotRepository:
         await self._insert_tuples(documents, _DOCUMENT_COLUMNS, new_docs)
         await self._insert_tuples(debtors, _DEBTOR_COLUMNS, new_debtors)
         if changed_docs:
-            t = documents
             await self.session.execute(
-                sa.update(t)
+                sa.update(documents)
                 .where(
-                    t.c.administration_id == adm,
-                    t.c.kind == sa.bindparam("b_kind"),
-                    t.c.number == sa.bindparam("b_number"),
+                    documents.c.administration_id == administration_id,
+                    documents.c.kind == sa.bindparam("b_kind"),
+                    documents.c.number == sa.bindparam("b_number"),
                 )
                 .values(
                     {
@@ -276,10 +283,12 @@ class SnapshotRepository:
                 execution_options={"synchronize_session": False},
             )
         if changed_debtors:
-            t = debtors
             await self.session.execute(
-                sa.update(t)
-                .where(t.c.administration_id == adm, t.c.number == sa.bindparam("b_number"))
+                sa.update(debtors)
+                .where(
+                    debtors.c.administration_id == administration_id,
+                    debtors.c.number == sa.bindparam("b_number"),
+                )
                 .values(
                     fingerprint=sa.bindparam("b_fingerprint"),
                     version=sa.bindparam("b_version"),
@@ -327,10 +336,9 @@ async def insert_tuples(
     *,
     postgres: bool,
 ) -> None:
-    """Insert many rows, given as tuples in ``columns`` order: COPY on PostgreSQL (several
-    times faster than INSERT for a thousand rows), a multi-row INSERT elsewhere. Tuples,
-    because for a thousand new documents per chunk a dict per row costs more than the
-    COPY itself."""
+    """Insert many rows, given as tuples in ``columns`` order: COPY on PostgreSQL, a multi-row
+    INSERT elsewhere. Tuples, because for a thousand new documents per chunk a dict per row
+    costs more than the COPY itself."""
     if not rows:
         return
     if not postgres:
@@ -440,13 +448,14 @@ _DEBTOR_COLUMNS = (
 )
 
 
-def _document_row(adm: str, doc: WorkingDocument) -> tuple[Any, ...]:
+def _document_row(administration_id: str, doc: WorkingDocument) -> tuple[Any, ...]:
     imported = doc._imported
     if imported is not None and doc._stored is None:
         # Straight from the record: what StoredInvoice.first_import would hold.
-        i, fingerprint = imported
+        i = imported.invoice if type(imported) is InvoiceImported else imported.credit_note
+        fingerprint = imported.fingerprint
         return (
-            adm,
+            administration_id,
             i.kind,
             i.number,
             doc.invoice_id,
@@ -464,7 +473,7 @@ def _document_row(adm: str, doc: WorkingDocument) -> tuple[Any, ...]:
         )
     s = doc.stored
     return (
-        adm,
+        administration_id,
         s.kind,
         s.number,
         doc.invoice_id,

@@ -1,7 +1,8 @@
-"""The memory of the run in progress, in the importer's database: what ``InMemoryRunMemory``
-keeps in dictionaries, kept in two tables so that a run's memory use does not grow with its
-source. Read per chunk for just that chunk's numbers and debtors, written with the chunk, and
-at the end joined against the snapshot: a complete list settles what the run did not name."""
+"""The memory of the run in progress, in the importer's database: what the tests'
+``InMemoryRunMemory`` keeps in dictionaries, kept in two tables so that a run's memory use does
+not grow with its source. Read per chunk for just that chunk's numbers and debtors, written in
+batches, and at the end joined against the snapshot: a complete list settles what the run did
+not name."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_importer.adapters.repository import driver_connection, from_cents, insert_tuples
-from settle_importer.db import documents, rejected_records, run_debtors, run_numbers
+from settle_importer.adapters.tables import documents, rejected_records, run_debtors, run_numbers
 from settle_importer.domain import (
     DebtorSoFar,
     DocumentKey,
@@ -86,18 +87,19 @@ class RunMemoryRepository:
                 debtor_rows = await driver.fetch(_DEBTORS_MET, *args, debtor_numbers)
         else:
             if numbers:
-                t = run_numbers
                 number_rows = await self.session.execute(
-                    sa.select(t.c.kind, t.c.number, t.c.position).where(
-                        self._of_run(t), t.c.number.in_(numbers)
-                    )
+                    sa.select(
+                        run_numbers.c.kind, run_numbers.c.number, run_numbers.c.position
+                    ).where(self._of_run(run_numbers), run_numbers.c.number.in_(numbers))
                 )
             if debtor_numbers:
-                t = run_debtors
                 debtor_rows = await self.session.execute(
-                    sa.select(t.c.number, t.c.decided, t.c.open_document, t.c.waiting).where(
-                        self._of_run(t), t.c.number.in_(debtor_numbers)
-                    )
+                    sa.select(
+                        run_debtors.c.number,
+                        run_debtors.c.decided,
+                        run_debtors.c.open_document,
+                        run_debtors.c.waiting,
+                    ).where(self._of_run(run_debtors), run_debtors.c.number.in_(debtor_numbers))
                 )
         positions: dict[DocumentKey, str] = {}
         for kind, number, position in number_rows:
@@ -114,13 +116,13 @@ class RunMemoryRepository:
     async def remember(self, batch: MemoryBatch) -> int:
         """Write a batch of what the run read: new numbers and debtors inserted, debtors
         already held updated. Returns the rows inserted."""
-        adm, run = self.administration_id, self.run_id
+        administration_id, run = self.administration_id, self.run_id
         numbers = [
-            (adm, run, number, kind, position[:300])
+            (administration_id, run, number, kind, position[:300])
             for (kind, number), position in batch.positions.items()
         ]
         new_debtors = [
-            (adm, run, number, s.decided, s.open_document, _json(s.waiting))
+            (administration_id, run, number, s.decided, s.open_document, _json(s.waiting))
             for number, s in batch.new_debtors.items()
         ]
         postgres = self.postgres
@@ -129,10 +131,9 @@ class RunMemoryRepository:
             self.session, run_debtors, _DEBTOR_COLUMNS, new_debtors, postgres=postgres
         )
         if batch.known_debtors:
-            t = run_debtors
             await self.session.execute(
-                sa.update(t)
-                .where(self._of_run(t), t.c.number == sa.bindparam("b_number"))
+                sa.update(run_debtors)
+                .where(self._of_run(run_debtors), run_debtors.c.number == sa.bindparam("b_number"))
                 .values(
                     decided=sa.bindparam("b_decided"),
                     open_document=sa.bindparam("b_open_document"),
@@ -156,18 +157,28 @@ class RunMemoryRepository:
     ) -> list[tuple[DocumentKey, Decimal]]:
         """Key and open amount of the documents held as open that no record of the run named,
         read or rejected, in key order after ``after``: an anti-join, a page at a time."""
-        d, n, r = documents, run_numbers, rejected_records
-        named = sa.exists().where(self._of_run(n), n.c.number == d.c.number, n.c.kind == d.c.kind)
-        rejected = sa.exists().where(r.c.run_id == self.run_id, r.c.reference == d.c.number)
-        query = sa.select(d.c.kind, d.c.number, d.c.open_amount_cents).where(
-            d.c.administration_id == self.administration_id,
-            d.c.settled.is_(False),
+        named = sa.exists().where(
+            self._of_run(run_numbers),
+            run_numbers.c.number == documents.c.number,
+            run_numbers.c.kind == documents.c.kind,
+        )
+        rejected = sa.exists().where(
+            rejected_records.c.run_id == self.run_id,
+            rejected_records.c.reference == documents.c.number,
+        )
+        query = sa.select(
+            documents.c.kind, documents.c.number, documents.c.open_amount_cents
+        ).where(
+            documents.c.administration_id == self.administration_id,
+            documents.c.settled.is_(False),
             ~named,
             ~rejected,
         )
         if after is not None:
-            query = query.where(sa.tuple_(d.c.kind, d.c.number) > sa.tuple_(*after))
-        rows = await self.session.execute(query.order_by(d.c.kind, d.c.number).limit(limit))
+            query = query.where(sa.tuple_(documents.c.kind, documents.c.number) > sa.tuple_(*after))
+        rows = await self.session.execute(
+            query.order_by(documents.c.kind, documents.c.number).limit(limit)
+        )
         return [((kind, number), from_cents(amount)) for kind, number, amount in rows]
 
     async def refresh_statistics(self) -> None:

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from settle_importer.adapters.connectors import file_connector, source_kind_of
+from settle_importer.adapters.connectors import (
+    file_connector,
+    mapping_from_config,
+    source_kind_of,
+)
+from settle_importer.adapters.sources import file_kind, not_read
 from settle_importer.application.connections import Connection, delivery_connection
-from settle_importer.application.errors import FileRefused, UnsupportedFile
 from settle_importer.application.importing import (
     ImporterContext,
     Progress,
@@ -16,43 +20,20 @@ from settle_importer.application.importing import (
     execute_run,
     start_run,
 )
-from settle_importer.sources import ArchiveLimits, parse_ubl
-from settle_importer.sources.archive import check_archive
+from settle_importer.domain.errors import FileRefused, UnsupportedFile
 from settle_shared.db import transaction
-
-ACCEPTED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xml", ".zip")
-_XML_PEEK = 1 << 16
 
 
 def check_file(path: Path, name: str) -> None:
     """Refuse a file that must not be opened at all: an unknown kind, XML with a document type
     declaration (entity expansion, external entities), an archive that is a zip bomb, holds
     paths escaping it or nested archives. Problems of content are the run's business."""
-    suffix = Path(name).suffix.lower()
-    if suffix not in ACCEPTED_SUFFIXES:
-        raise UnsupportedFile(
-            f"{name}: files ending in '{suffix or '(nothing)'}' are not imported; "
-            "use .csv, .xlsx, .xml (UBL) or .zip"
-        )
-    if suffix == ".xml":
-        with path.open("rb") as stream:
-            head = stream.read(_XML_PEEK)
-        if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
-            raise FileRefused(
-                f"{name}: refused: the XML has a document type declaration (DOCTYPE); "
-                "declarations and entities are not accepted because they can expand without "
-                "limit or read files"
-            )
-        if path.stat().st_size <= ArchiveLimits().max_member_bytes:
-            parsed = parse_ubl(path.read_bytes(), name)
-            reason = getattr(parsed, "reason", "")
-            if reason.startswith("refused"):
-                raise FileRefused(f"{name}: {reason}")
-    elif suffix in (".zip", ".xlsx", ".xlsm"):
-        limits = ArchiveLimits() if suffix == ".zip" else ArchiveLimits.for_workbooks()
-        problem = check_archive(path, limits)
-        if problem is not None:
-            raise FileRefused(f"{name}: refused: {problem}")
+    kind = file_kind(name)
+    if kind is None:
+        raise UnsupportedFile(not_read(name, Path(name).suffix))
+    problem = kind.refusal(path, name)
+    if problem is not None:
+        raise FileRefused(f"{name}: {problem}")
 
 
 async def queue_file_run(
@@ -82,7 +63,7 @@ async def run_file(
     progress: Progress | None = None,
 ) -> RunOutcome:
     """Import an accepted file run to its end."""
-    mapping = connection.mapping() if connection else None
+    mapping = mapping_from_config(connection.config) if connection else None
     options = connection.options() if connection else RunOptions()
     return await execute_run(
         ctx,

@@ -1,83 +1,19 @@
-"""What a run's memory gained that is not in the database yet.
+"""The run's memory as the pipeline sees it: what is in the database, completed with what it
+gained and is not written yet (written in batches of ``flush_at`` entries, not per chunk).
 
-Writing a chunk's numbers and debtor standings with every chunk would cost a transaction per
-chunk even when nothing changed (a second import of the same file writes nothing else), so
-they are collected here and written in batches of ``flush_at`` entries, with the chunk that
-fills the batch or at the end of the run. Until a batch is committed, lookups of the run so far
-are completed from it: memory stays bounded by two batches, whatever the size of the source.
-
-Debtors decided in the run are also kept here, up to ``decided_kept`` of them: a decision is
-final, so such a debtor needs no lookup at all when it recurs (in most exports every debtor has
-several invoices). Beyond that many, they are looked up like the rest. And every number read
-goes into a filter of fixed size (``NumbersRead``): a number it has not seen is certainly new
-to the run and is not looked up, which in a file without duplicates is nearly every number.
-Debtor numbers met go into a filter of their own, so a debtor's first invoice in the run asks
-nothing either (in a first import, that was a thousand-number query for each early chunk)."""
+Three strategies spare lookups: debtors decided in the run are kept (up to ``decided_kept``; a
+decision is final, so they need no lookup when they recur), and numbers and debtors read go
+into Bloom filters, so one certainly new to the run is not looked up. What each buys:
+docs/importing.md."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
-from typing import TypeVar
-
-from settle_importer.adapters.run_memory import MemoryBatch
+from settle_importer.adapters.run_memory import MemoryBatch, RunMemoryRepository
+from settle_importer.application.bloom_filter import BloomFilter
+from settle_importer.application.context import ImporterContext
 from settle_importer.domain import ChunkOutcome, DebtorSoFar, Lookups, RunSoFar
 
 _DECIDED = DebtorSoFar(decided=True, open_document=True)
-K = TypeVar("K", bound=Hashable)
-
-
-class NumbersRead:
-    """A Bloom filter of the numbers read in a run (document keys, debtor numbers). ``may_have``
-    is never wrong when it says no; when it says yes the database is asked, a round trip the
-    run waits for. Sized for the numbers the source is expected to hold, 256 bits each, from
-    32 KiB to 4 MiB whatever the size of the source: wrong yeses are then about 1 in a million
-    up to 100,000 numbers and 1 in 1,600 at a million (with 1 MiB and two places they had been
-    1 in 2,000 and 1 in 20: a lookup in most chunks of a first import)."""
-
-    # A place in the filter is an index of up to this many bits (4 MiB of bits).
-    _INDEX_BITS = 25
-
-    def __init__(self, expected: int | None = None) -> None:
-        wanted = (expected if expected is not None else 1 << 17) * 256
-        index_bits = min(max(wanted.bit_length(), 18), self._INDEX_BITS)
-        self._mask = (1 << index_bits) - 1
-        self._bits = bytearray(1 << (index_bits - 3))
-
-    # Three places from one hash (Python's, stable within the process that runs the run): two
-    # slices of it and their sum. The loops are written out: they run for every number read.
-    def add_all(self, keys: Iterable[Hashable]) -> None:
-        mask, bits, shift = self._mask, self._bits, self._INDEX_BITS
-        for key in keys:
-            h = hash(key)
-            a, b = h & mask, (h >> shift) & mask
-            c = (a + b) & mask
-            bits[a >> 3] |= 1 << (a & 7)
-            bits[b >> 3] |= 1 << (b & 7)
-            bits[c >> 3] |= 1 << (c & 7)
-
-    def maybe_read(self, keys: Iterable[K]) -> list[K]:
-        """The keys the filter may have seen; the others certainly were not added."""
-        mask, bits, shift = self._mask, self._bits, self._INDEX_BITS
-        found: list[K] = []
-        for key in keys:
-            h = hash(key)
-            a, b = h & mask, (h >> shift) & mask
-            c = (a + b) & mask
-            if (
-                bits[a >> 3] & (1 << (a & 7))
-                and bits[b >> 3] & (1 << (b & 7))
-                and bits[c >> 3] & (1 << (c & 7))
-            ):
-                found.append(key)
-        return found
-
-    def may_have(self, key: Hashable) -> bool:
-        return bool(self.maybe_read((key,)))
-
-    @property
-    def nbytes(self) -> int:
-        """The memory the filter takes."""
-        return len(self._bits)
 
 
 class UnwrittenMemory:
@@ -89,8 +25,8 @@ class UnwrittenMemory:
         self.writing: MemoryBatch | None = None
         self.decided_kept = decided_kept
         self.decided: set[str] = set()
-        self.numbers = NumbersRead(expected)
-        self.debtors_met = NumbersRead(expected)
+        self.numbers = BloomFilter(expected)
+        self.debtors_met = BloomFilter(expected)
 
     def to_look_up(self, needed: Lookups) -> Lookups:
         """What of ``needed`` the database must say: not the numbers nor the debtors certainly
@@ -162,3 +98,19 @@ class UnwrittenMemory:
     def written(self) -> None:
         """The batch being written is committed: lookups find it in the database."""
         self.writing = None
+
+
+async def look_up_so_far(
+    ctx: ImporterContext,
+    administration_id: str,
+    run_id: str,
+    unwritten: UnwrittenMemory,
+    needed: Lookups,
+) -> tuple[RunSoFar, RunSoFar]:
+    """What earlier chunks of the run left for a chunk's ``needed`` numbers and debtors: the
+    run so far, and the part of it the database held."""
+    asked = unwritten.to_look_up(needed)
+    async with ctx.sessions() as session:
+        memory = RunMemoryRepository(session, administration_id, run_id, postgres=ctx.postgres)
+        stored = await memory.so_far(asked)
+    return unwritten.so_far(stored, needed, asked), stored

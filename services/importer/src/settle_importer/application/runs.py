@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-
-from settle_importer.application.errors import InvalidRequest, NotFound
-from settle_importer.application.importing import ImporterContext
-from settle_importer.db import import_runs, rejected_records
-from settle_shared.db import aware, transaction
+from settle_importer.adapters.runs import RunRepository
+from settle_importer.application.context import ImporterContext
+from settle_importer.domain.errors import InvalidRequest, NotFound
+from settle_importer.domain.runs import ImportRun
+from settle_shared.db import transaction
 
 
 @dataclass(frozen=True)
@@ -36,23 +35,23 @@ def _uncursor(cursor: str) -> tuple[datetime, str]:
         raise InvalidRequest("the cursor is not one this API gave out") from None
 
 
-def run_view(row: Any) -> dict[str, Any]:
+def run_view(run: ImportRun) -> dict[str, Any]:
     """A run as the API shows it."""
     return {
-        "id": row.id,
-        "administration_id": row.administration_id,
-        "connection_id": row.connection_id,
-        "source": row.source,
-        "source_name": row.source_name,
-        "trigger": row.trigger,
-        "status": row.status,
-        "progress": {"done": row.progress_done, "total": row.progress_total},
-        "counts": dict(row.counts or {}),
-        "notices": list(row.notices or []),
-        "error": row.error,
-        "created_at": aware(row.created_at),
-        "started_at": aware(row.started_at),
-        "finished_at": aware(row.finished_at),
+        "id": run.id,
+        "administration_id": run.administration_id,
+        "connection_id": run.connection_id,
+        "source": run.source,
+        "source_name": run.source_name,
+        "trigger": run.trigger,
+        "status": run.status,
+        "progress": {"done": run.progress_done, "total": run.progress_total},
+        "counts": dict(run.counts),
+        "notices": list(run.notices),
+        "error": run.error,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
     }
 
 
@@ -60,49 +59,27 @@ async def list_runs(
     ctx: ImporterContext, administration_id: str, *, limit: int, cursor: str | None
 ) -> RunPage:
     """The administration's runs, newest first; pass ``next_cursor`` back for the next page."""
-    t = import_runs
-    query = sa.select(t).where(t.c.administration_id == administration_id)
-    if cursor:
-        created, run_id = _uncursor(cursor)
-        query = query.where(
-            sa.or_(t.c.created_at < created, sa.and_(t.c.created_at == created, t.c.id < run_id))
-        )
-    query = query.order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit + 1)
+    before = _uncursor(cursor) if cursor else None
     async with transaction(ctx.sessions) as session:
-        rows = (await session.execute(query)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1] if rows and more else None
-    next_cursor = None
-    if last is not None:
-        created_at = aware(last.created_at)
-        assert created_at is not None
-        next_cursor = _cursor(created_at, last.id)
-    return RunPage([run_view(row) for row in rows], next_cursor)
+        runs = await RunRepository(session, administration_id).newest(limit + 1, before)
+    more = len(runs) > limit
+    runs = runs[:limit]
+    last = runs[-1] if runs and more else None
+    next_cursor = None if last is None else _cursor(last.created_at, last.id)
+    return RunPage([run_view(run) for run in runs], next_cursor)
 
 
 async def run_detail(
     ctx: ImporterContext, administration_id: str, run_id: str, *, rejected_limit: int = 1000
 ) -> dict[str, Any]:
     """One run with its rejected records (the first ``rejected_limit``), or ``NotFound``."""
-    t, r = import_runs, rejected_records
     async with transaction(ctx.sessions) as session:
-        row = (
-            await session.execute(
-                sa.select(t).where(t.c.administration_id == administration_id, t.c.id == run_id)
-            )
-        ).first()
-        if row is None:
+        runs = RunRepository(session, administration_id)
+        run = await runs.get(run_id)
+        if run is None:
             raise NotFound(f"no import run {run_id!r} in administration {administration_id}")
-        rejected = (
-            await session.execute(
-                sa.select(r.c.position, r.c.reference, r.c.reason)
-                .where(r.c.administration_id == administration_id, r.c.run_id == run_id)
-                .order_by(r.c.seq)
-                .limit(rejected_limit)
-            )
-        ).all()
-    view = run_view(row)
+        rejected = await runs.rejections(run_id, rejected_limit)
+    view = run_view(run)
     view["rejected"] = [
         {"position": x.position, "reference": x.reference, "reason": x.reason} for x in rejected
     ]

@@ -16,27 +16,28 @@ from __future__ import annotations
 import asyncio
 import shutil
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
-import sqlalchemy as sa
-
+from settle_importer.adapters.connections import ConnectionRepository
 from settle_importer.adapters.connectors import connector_for
-from settle_importer.application.connections import connection_from_row, slot_date, zone_of
-from settle_importer.application.errors import (
+from settle_importer.application.connections import slot_date, zone_of
+from settle_importer.application.context import ImporterContext
+from settle_importer.application.files import check_file, queue_file_run, run_file
+from settle_importer.application.importing import (
+    RunOutcome,
+    execute_run,
+    start_run,
+)
+from settle_importer.domain.connections import Connection
+from settle_importer.domain.errors import (
     FileRefused,
     ImporterError,
     InvalidRequest,
     RunInProgress,
     check_administration_id,
 )
-from settle_importer.application.files import check_file, queue_file_run, run_file
-from settle_importer.application.importing import (
-    ImporterContext,
-    RunOutcome,
-    execute_run,
-    start_run,
-)
-from settle_importer.db import FAILED, connections, import_runs
+from settle_importer.domain.runs import FAILED
 from settle_shared.db import transaction
 from settle_shared.logs import get_logger
 
@@ -49,21 +50,19 @@ _PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", "~")
 async def run_due_imports(ctx: ImporterContext) -> list[RunOutcome]:
     """Claim and run every daily import whose slot has come (one after another)."""
     now = ctx.clock.now()
-    t = connections
     async with transaction(ctx.sessions) as session:
-        rows = (await session.execute(sa.select(t).where(t.c.schedule == "daily"))).all()
+        daily = await ConnectionRepository(session).daily()
     outcomes = []
-    for row in rows:
-        connection = connection_from_row(row)
+    for connection, last_slot in daily:
         try:
             zone = zone_of(connection.time_zone or ctx.settings.default_time_zone)
         except InvalidRequest:
             log.warning("connection has an unknown time zone", connection_id=connection.id)
             continue
         due = slot_date(now, connection.schedule_time or ctx.settings.default_schedule_time, zone)
-        if row.last_scheduled_for is not None and row.last_scheduled_for >= due:
+        if last_slot is not None and last_slot >= due:
             continue
-        run_id = await _claim(ctx, row, due)
+        run_id = await _claim(ctx, connection, last_slot, due)
         if run_id is None:
             continue
         log.info(
@@ -84,37 +83,25 @@ async def run_due_imports(ctx: ImporterContext) -> list[RunOutcome]:
     return outcomes
 
 
-async def _claim(ctx: ImporterContext, row: sa.Row[tuple[object, ...]], due: object) -> str | None:
-    t = connections
+async def _claim(
+    ctx: ImporterContext, connection: Connection, last_slot: date | None, due: date
+) -> str | None:
     async with transaction(ctx.sessions) as session:
-        claimed = await session.execute(
-            sa.update(t)
-            .where(
-                t.c.administration_id == row.administration_id,
-                t.c.id == row.id,
-                sa.or_(t.c.last_scheduled_for.is_(None), t.c.last_scheduled_for < due),
-            )
-            .values(last_scheduled_for=due)
-        )
-        if not getattr(claimed, "rowcount", 0):
+        if not await ConnectionRepository(session).claim_slot(connection, due):
             return None  # another replica took this slot
     try:
         return await start_run(
             ctx,
-            row.administration_id,
-            source=str(row.source_kind),
-            source_name=str(row.name),
+            connection.administration_id,
+            source=connection.source_kind,
+            source_name=connection.name,
             trigger="schedule",
-            connection_id=str(row.id),
+            connection_id=connection.id,
         )
     except RunInProgress:
         # Give the slot back: the next tick tries again once the other run is done.
         async with transaction(ctx.sessions) as session:
-            await session.execute(
-                sa.update(t)
-                .where(t.c.administration_id == row.administration_id, t.c.id == row.id)
-                .values(last_scheduled_for=row.last_scheduled_for)
-            )
+            await ConnectionRepository(session).give_slot_back(connection, last_slot)
         return None
 
 
@@ -217,4 +204,4 @@ def _move(path: Path, where: str, reason: str | None) -> Path:
     return target
 
 
-__all__ = ["DropFolderWatcher", "import_runs", "run_due_imports"]
+__all__ = ["DropFolderWatcher", "run_due_imports"]

@@ -1,6 +1,6 @@
 """Reconciliation: what an import means, given what Settle already holds for the administration.
 
-The rules (DOMAIN.md, Import):
+The rules (docs/domain.md, Import):
 
 - A document seen for the first time and still open is imported (``InvoiceImported`` or
   ``CreditNoteImported``). One that is already closed is not imported: there is nothing to chase.
@@ -25,9 +25,9 @@ just the documents and debtors in that chunk (``lookups`` says which) and agains
 earlier chunks left for them (``RunSoFar``: where a number first occurred, how far a debtor got).
 Each outcome says what the chunk adds to that (``first_seen``, ``debtor_standing``), so the caller
 can keep both the snapshot and the run's memory in a database and import a million invoices in
-constant memory; ``InMemoryRunMemory`` is the reference for what it keeps. Whether the caller
-applies a chunk's facts before looking up the next chunk makes no difference: a document occurs in
-one chunk only, and a debtor is decided once.
+constant memory; the tests' ``InMemoryRunMemory`` is the reference for what it keeps. Whether
+the caller applies a chunk's facts before looking up the next chunk makes no difference: a
+document occurs in one chunk only, and a debtor is decided once.
 
 Every fact that comes from a record carries the record's ``fingerprint``; store it with the
 document (or debtor) so the next import recognises an unchanged record with one comparison.
@@ -35,11 +35,10 @@ document (or debtor) so the next import recognises an unchanged record with one 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from itertools import islice
 from typing import Literal, Protocol, TypeAlias
 
 from settle_importer.domain.fingerprint import (
@@ -59,7 +58,6 @@ from settle_importer.domain.model import (
 )
 
 SettledReason: TypeAlias = Literal["paid", "overbooked", "absent_from_complete_list"]
-DEFAULT_CHUNK_SIZE = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,15 +206,15 @@ class DebtorUpserted:
     created: bool
 
 
-Fact: TypeAlias = (
+DocumentFact: TypeAlias = (
     InvoiceImported
     | CreditNoteImported
     | InvoiceChanged
     | InvoiceSettled
     | InvoiceReopened
     | PossibleBookkeepingError
-    | DebtorUpserted
 )
+Fact: TypeAlias = DocumentFact | DebtorUpserted
 
 
 @dataclass(slots=True)
@@ -670,186 +668,46 @@ def _shown(value: object) -> str:
     return str(value)
 
 
-# Driving a whole run against a snapshot --------------------------------------------------------
+# How a fact changes what Settle holds -----------------------------------------------------------
 
 
-class Snapshot(Protocol):
-    """Read access to what Settle holds for one administration, by chunk."""
-
-    def documents(self, keys: Collection[DocumentKey]) -> Mapping[DocumentKey, StoredInvoice]: ...
-
-    def debtor_fingerprints(self, numbers: Collection[str]) -> Mapping[str, str]: ...
-
-    def unsettled(self) -> Iterable[tuple[DocumentKey, Decimal]]:
-        """Key and open amount of every document held as not settled."""
-        ...
-
-
-@dataclass
-class InMemorySnapshot:
-    """A ``Snapshot`` held in dictionaries; ``apply`` shows how facts change the stored state."""
-
-    stored_documents: dict[DocumentKey, StoredInvoice] = field(default_factory=dict)
-    stored_debtors: dict[str, str] = field(default_factory=dict)
-
-    def documents(self, keys: Collection[DocumentKey]) -> Mapping[DocumentKey, StoredInvoice]:
-        return {key: self.stored_documents[key] for key in keys if key in self.stored_documents}
-
-    def debtor_fingerprints(self, numbers: Collection[str]) -> Mapping[str, str]:
-        return {n: self.stored_debtors[n] for n in numbers if n in self.stored_debtors}
-
-    def unsettled(self) -> Iterable[tuple[DocumentKey, Decimal]]:
-        return [
-            (key, doc.open_amount) for key, doc in self.stored_documents.items() if not doc.settled
-        ]
-
-    def apply(self, outcome: ChunkOutcome) -> None:
-        """Change the stored state as the facts of ``outcome`` say."""
-        docs = self.stored_documents
-        for fact in outcome.facts:
-            if isinstance(fact, InvoiceImported):
-                docs[fact.invoice.key] = StoredInvoice.first_import(fact.invoice, fact.fingerprint)
-            elif isinstance(fact, CreditNoteImported):
-                docs[fact.credit_note.key] = StoredInvoice.first_import(
-                    fact.credit_note, fact.fingerprint
-                )
-            elif isinstance(fact, InvoiceChanged):
-                docs[fact.key] = replace(
-                    docs[fact.key],
-                    open_amount=fact.open_amount,
-                    payment_condition=fact.payment_condition,
-                    pdf_url=fact.pdf_url,
-                    fingerprint=fact.fingerprint,
-                )
-            elif isinstance(fact, InvoiceSettled):
-                docs[fact.key] = replace(
-                    docs[fact.key],
-                    settled=True,
-                    open_amount=fact.open_amount,
-                    fingerprint=fact.fingerprint or docs[fact.key].fingerprint,
-                )
-            elif isinstance(fact, InvoiceReopened):
-                docs[fact.key] = replace(
-                    docs[fact.key],
-                    settled=False,
-                    open_amount=fact.open_amount,
-                    payment_condition=fact.payment_condition,
-                    pdf_url=fact.pdf_url,
-                    fingerprint=fact.fingerprint,
-                )
-            elif isinstance(fact, PossibleBookkeepingError):
-                docs[fact.key] = replace(docs[fact.key], fingerprint=fact.fingerprint)
-            else:
-                self.stored_debtors[fact.debtor.number] = fact.fingerprint
-        for key, fingerprint in outcome.fingerprints:
-            docs[key] = replace(docs[key], fingerprint=fingerprint)
-
-
-@dataclass
-class InMemoryRunMemory:
-    """What a run has read so far, held in dictionaries: the reference for a database-backed
-    memory, and enough for small runs and tests. It grows with the source."""
-
-    positions: dict[DocumentKey, str] = field(default_factory=dict)
-    debtors: dict[str, DebtorSoFar] = field(default_factory=dict)
-    rejected_numbers: set[str] = field(default_factory=set)
-
-    def so_far(self, needed: Lookups) -> RunSoFar:
-        """What earlier chunks left for the documents and debtors of one chunk."""
-        positions, debtors = self.positions, self.debtors
-        return RunSoFar(
-            {key: positions[key] for key in needed.documents if key in positions},
-            {number: debtors[number] for number in needed.debtors if number in debtors},
+def applied(fact: DocumentFact, before: StoredInvoice | None) -> StoredInvoice:
+    """The stored state of a document after a fact about it; ``before`` is its state before
+    (``None`` for a document the fact imports). The one place that says how facts change the
+    snapshot: the database and the tests' in-memory snapshot both apply facts through it."""
+    # By exact type: facts are final classes, and this runs for every document imported.
+    if type(fact) is InvoiceImported:
+        return StoredInvoice.first_import(fact.invoice, fact.fingerprint)
+    if type(fact) is CreditNoteImported:
+        return StoredInvoice.first_import(fact.credit_note, fact.fingerprint)
+    assert before is not None, "a fact about a stored document needs its stored state"
+    if type(fact) is InvoiceChanged:
+        return replace(
+            before,
+            open_amount=fact.open_amount,
+            payment_condition=fact.payment_condition,
+            pdf_url=fact.pdf_url,
+            fingerprint=fact.fingerprint,
         )
-
-    def remember(self, outcome: ChunkOutcome) -> None:
-        """Keep what a chunk added: its new numbers, debtor standings and rejected numbers."""
-        self.positions.update(outcome.first_seen)
-        self.debtors.update(outcome.debtor_standing)
-        self.rejected_numbers.update(r.reference for r in outcome.rejected if r.reference)
-
-    def absent(
-        self, unsettled: Iterable[tuple[DocumentKey, Decimal]]
-    ) -> Iterator[tuple[DocumentKey, Decimal]]:
-        """The documents among ``unsettled`` that no record of the run named, read or
-        rejected."""
-        for key, open_amount in unsettled:
-            if key not in self.positions and key[1] not in self.rejected_numbers:
-                yield key, open_amount
-
-
-@dataclass(slots=True)
-class RunResult(ChunkOutcome):
-    """Everything a whole run produced, for callers that do not stream (tests, small files)."""
-
-    counts: ImportCounts = field(default_factory=ImportCounts)
-
-
-def chunked(
-    items: Iterable[SourceItem], size: int = DEFAULT_CHUNK_SIZE
-) -> Iterator[list[SourceItem]]:
-    """Cut a stream of records into lists of at most ``size``."""
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
-def reconcile_stream(
-    items: Iterable[SourceItem],
-    snapshot: Snapshot,
-    *,
-    complete: bool,
-    ignore: IgnoreRules | None = None,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
-) -> Iterator[ChunkOutcome]:
-    """Reconcile a stream chunk by chunk; the last outcome is the end of the run.
-
-    The snapshot is read per chunk; if it is also written to between chunks (facts applied), the
-    result is the same, because a document occurs in one chunk only.
-    """
-    run = Reconciliation(complete=complete, ignore=ignore)
-    memory = InMemoryRunMemory()
-    for chunk in chunked(items, chunk_size):
-        needed = run.lookups(chunk)
-        outcome = run.reconcile_chunk(
-            chunk,
-            snapshot.documents(needed.documents),
-            snapshot.debtor_fingerprints(needed.debtors),
-            memory.so_far(needed),
+    if type(fact) is InvoiceSettled:
+        return replace(
+            before,
+            settled=True,
+            open_amount=fact.open_amount,
+            fingerprint=fact.fingerprint or before.fingerprint,
         )
-        memory.remember(outcome)
-        yield outcome
-    yield run.finish(memory.absent(snapshot.unsettled()))
-
-
-def reconcile(
-    items: Iterable[SourceItem],
-    snapshot: Snapshot,
-    *,
-    complete: bool,
-    ignore: IgnoreRules | None = None,
-) -> RunResult:
-    """Reconcile a whole run at once and return all its facts, rejects and counts."""
-    result = RunResult()
-    run = Reconciliation(complete=complete, ignore=ignore)
-    memory = InMemoryRunMemory()
-    for chunk in chunked(items):
-        needed = run.lookups(chunk)
-        outcome = run.reconcile_chunk(
-            chunk,
-            snapshot.documents(needed.documents),
-            snapshot.debtor_fingerprints(needed.debtors),
-            memory.so_far(needed),
+    if type(fact) is InvoiceReopened:
+        return replace(
+            before,
+            settled=False,
+            open_amount=fact.open_amount,
+            payment_condition=fact.payment_condition,
+            pdf_url=fact.pdf_url,
+            fingerprint=fact.fingerprint,
         )
-        memory.remember(outcome)
-        _collect(result, outcome)
-    _collect(result, run.finish(memory.absent(snapshot.unsettled())))
-    result.counts = run.counts
-    return result
+    return replace(before, fingerprint=fact.fingerprint)  # a PossibleBookkeepingError
 
 
-def _collect(result: RunResult, outcome: ChunkOutcome) -> None:
-    result.facts.extend(outcome.facts)
-    result.rejected.extend(outcome.rejected)
-    result.notices.extend(outcome.notices)
-    result.fingerprints.extend(outcome.fingerprints)
+def refingerprinted(before: StoredInvoice, fingerprint: str) -> StoredInvoice:
+    """A stored document whose record changed in nothing that matters: its new fingerprint."""
+    return replace(before, fingerprint=fingerprint)

@@ -52,6 +52,7 @@ from typing import Any
 
 import httpx
 
+from settle_importer.adapters.sources.base import SourceError
 from settle_importer.domain.model import (
     DebtorType,
     ImportedDebtor,
@@ -64,7 +65,6 @@ from settle_importer.domain.validation import (
     debtor_from_source,
     invoice_from_source,
 )
-from settle_importer.sources.base import SourceError
 from settle_shared.logs import get_logger
 
 log = get_logger(__name__)

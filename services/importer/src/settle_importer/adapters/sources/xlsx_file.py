@@ -16,12 +16,12 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
 
+from settle_importer.adapters.sources.archive import ArchiveLimits, check_archive
+from settle_importer.adapters.sources.base import EmptySource, UnreadableSource, files_digest
+from settle_importer.adapters.sources.mapping import CsvMapping, RowReader
+from settle_importer.adapters.sources.values import AmountParser, DateParser
 from settle_importer.domain.model import SourceItem
 from settle_importer.domain.validation import CENT, RecordRejected
-from settle_importer.sources.archive import ArchiveLimits, check_archive
-from settle_importer.sources.base import EmptySource, UnreadableSource, files_digest
-from settle_importer.sources.mapping import CsvMapping, RowReader
-from settle_importer.sources.values import AmountParser, DateParser
 
 # Spreadsheet arithmetic leaves binary noise (0.1 + 0.2); closer to a cent than this is that cent.
 _FLOAT_TOLERANCE = Decimal("0.000001")

@@ -37,6 +37,8 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml
 import defusedxml.ElementTree as SafeElementTree
 
+from settle_importer.adapters.sources.archive import ArchiveLimits, archive_members
+from settle_importer.adapters.sources.base import files_digest
 from settle_importer.domain.model import (
     ImportedDebtor,
     ImportedInvoice,
@@ -50,8 +52,6 @@ from settle_importer.domain.validation import (
     debtor_from_source,
     invoice_from_source,
 )
-from settle_importer.sources.archive import ArchiveLimits, archive_members
-from settle_importer.sources.base import files_digest
 
 INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"

@@ -1,4 +1,4 @@
-"""Refusals of the importer's use cases; `api.py` maps each kind to an HTTP status in one place."""
+"""Refusals of the importer's use cases, one exception per kind; `errors.py` maps them to HTTP."""
 
 from __future__ import annotations
 

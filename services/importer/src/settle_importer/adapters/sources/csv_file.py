@@ -16,15 +16,15 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from settle_importer.domain.model import RejectedRecord, SourceItem
-from settle_importer.sources.base import (
+from settle_importer.adapters.sources.base import (
     EmptySource,
     SourceError,
     UndecodableSource,
     files_digest,
 )
-from settle_importer.sources.mapping import CsvMapping, RowReader
-from settle_importer.sources.values import AmountParser, DateParser
+from settle_importer.adapters.sources.mapping import CsvMapping, RowReader
+from settle_importer.adapters.sources.values import AmountParser, DateParser
+from settle_importer.domain.model import RejectedRecord, SourceItem
 
 _CHUNK = 1 << 20
 _BOMS = (

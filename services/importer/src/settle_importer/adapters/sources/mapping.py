@@ -55,6 +55,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from settle_importer.adapters.sources.base import MissingColumns
 from settle_importer.domain.model import (
     DebtorType,
     ImportedDebtor,
@@ -67,7 +68,6 @@ from settle_importer.domain.validation import (
     debtor_from_source,
     invoice_from_source,
 )
-from settle_importer.sources.base import MissingColumns
 
 ColumnRef = str | int
 

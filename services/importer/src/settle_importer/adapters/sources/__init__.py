@@ -1,0 +1,61 @@
+"""Connectors: where invoices come from. Each yields records and rejected records as it reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from settle_importer.adapters.sources.archive import ArchiveLimits
+from settle_importer.adapters.sources.base import (
+    Connector,
+    EmptySource,
+    MissingColumns,
+    SourceError,
+    UndecodableSource,
+    UnreadableSource,
+)
+from settle_importer.adapters.sources.csv_file import CsvSource
+from settle_importer.adapters.sources.kinds import (
+    FILE_KINDS,
+    FILE_SOURCES,
+    FileKind,
+    file_kind,
+    not_read,
+)
+from settle_importer.adapters.sources.mapping import CsvMapping
+from settle_importer.adapters.sources.moneybird import MoneybirdSource
+from settle_importer.adapters.sources.ubl import UblSource, parse_ubl
+from settle_importer.adapters.sources.xlsx_file import XlsxSource
+
+__all__ = [
+    "FILE_KINDS",
+    "FILE_SOURCES",
+    "ArchiveLimits",
+    "Connector",
+    "CsvMapping",
+    "CsvSource",
+    "EmptySource",
+    "FileKind",
+    "MissingColumns",
+    "MoneybirdSource",
+    "SourceError",
+    "UblSource",
+    "UndecodableSource",
+    "UnreadableSource",
+    "XlsxSource",
+    "file_kind",
+    "not_read",
+    "parse_ubl",
+    "source_for_file",
+]
+
+
+def source_for_file(
+    path: Path, mapping: CsvMapping | None = None, *, name: str | None = None
+) -> Connector:
+    """Pick the connector for a delivered file by its kind (``FILE_KINDS``); raise
+    ``UnreadableSource`` for a file of no kind the importer reads."""
+    shown = name or path.name
+    kind = file_kind(path)
+    if kind is None:
+        raise UnreadableSource(not_read(shown, path.suffix))
+    return kind.open(path, mapping, shown)

@@ -1,0 +1,97 @@
+"""The read stage of an import: the source's records in chunks, each with the stored state of
+its documents and debtors. A file is parsed on the event loop a slice at a time, so the chunk
+transactions in flight go on meanwhile (``parse_records``), and a first import reads nothing
+stored. docs/importing.md says what each buys."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+
+from settle_importer.adapters.repository import SnapshotRepository, WorkingDebtor, WorkingDocument
+from settle_importer.adapters.sources import FILE_SOURCES, Connector
+from settle_importer.application.context import ImporterContext
+from settle_importer.application.memory import UnwrittenMemory
+from settle_importer.domain import DocumentKey, Lookups, Reconciliation, SourceItem
+
+# Records parsed before the loop is let go: the write of the chunk before goes on meanwhile.
+PARSE_SLICE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A chunk of records with the stored state of its documents and debtors."""
+
+    items: list[SourceItem]
+    needed: Lookups
+    docs: dict[DocumentKey, WorkingDocument]
+    debtor_rows: dict[str, WorkingDebtor]
+
+    def debtor_fingerprints(self) -> dict[str, str]:
+        return {number: row.fingerprint for number, row in self.debtor_rows.items()}
+
+
+def parse_records(
+    connector: Connector, records: Iterator[SourceItem], size: int
+) -> Callable[[], Awaitable[list[SourceItem]]]:
+    """How the next chunk's records are read. A file is parsed on the event loop, a slice at a
+    time: in a worker thread the parser and the loop fight over the GIL, and every database
+    answer the loop waits for is then held up until the parser yields. A source that waits on
+    the network (an API) is read in a worker thread."""
+    if isinstance(connector, FILE_SOURCES):
+
+        async def parse() -> list[SourceItem]:
+            items: list[SourceItem] = []
+            while len(items) < size:
+                part = list(islice(records, min(PARSE_SLICE, size - len(items))))
+                items += part
+                if not part:
+                    break
+                await asyncio.sleep(0)
+            return items
+
+        return parse
+    return lambda: asyncio.to_thread(lambda: list(islice(records, size)))
+
+
+class ChunkReader:
+    """The chunks of a run, each with the stored rows of its documents and debtors.
+
+    Read while earlier chunks' transactions may still be in flight, the stored rows cannot be
+    stale where it matters: a document occurs in one chunk only (a second occurrence is
+    rejected by the run's memory before stored state is looked at), and a debtor written by an
+    earlier chunk was decided there, so its stored row is not used again. A debtor known
+    decided is not read at all. For the same reasons, when nothing was stored before the run
+    (``first_import``; one run per administration at a time), nothing is read."""
+
+    def __init__(
+        self,
+        ctx: ImporterContext,
+        administration_id: str,
+        connector: Connector,
+        reconciliation: Reconciliation,
+        unwritten: UnwrittenMemory,
+        *,
+        first_import: bool,
+    ) -> None:
+        self._ctx, self._administration_id = ctx, administration_id
+        self._read = parse_records(connector, connector.records(), ctx.settings.chunk_size)
+        self._reconciliation = reconciliation
+        self._unwritten = unwritten
+        self._first_import = first_import
+
+    async def chunks(self) -> AsyncIterator[Chunk]:
+        while items := await self._read():
+            yield await self._with_stored_state(items)
+
+    async def _with_stored_state(self, items: list[SourceItem]) -> Chunk:
+        needed = self._reconciliation.lookups(items)
+        if self._first_import:
+            return Chunk(items, needed, {}, {})
+        async with self._ctx.sessions() as session:
+            repo = SnapshotRepository(session, self._administration_id, postgres=self._ctx.postgres)
+            docs = await repo.documents(needed.documents)
+            debtor_rows = await repo.debtors(self._unwritten.not_decided(needed.debtors))
+        return Chunk(items, needed, docs, debtor_rows)

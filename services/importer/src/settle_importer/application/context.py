@@ -1,0 +1,29 @@
+"""The context the importer's use cases run in: the database, the outbox, the clock, the
+settings. The wiring (`app.py`) builds one; tests may swap the clock."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from settle_importer.settings import ImporterSettings
+from settle_shared.clock import Clock
+from settle_shared.outbox import Outbox
+
+
+@dataclass(frozen=True)
+class ImporterContext:
+    """What the use cases need; the wiring builds one, tests may swap the clock."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    outbox: Outbox
+    clock: Clock
+    settings: ImporterSettings
+    postgres: bool
+    notify: Callable[[], None] = lambda: None
+    # Runs started in the background by the API, kept so they are not garbage-collected.
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set, compare=False)

@@ -1,0 +1,102 @@
+"""An import run as the importer keeps it: its states, what it counted and said, and the rule for
+a run over a source read before (docs/domain.md, Import)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from settle_importer.domain.ignore import IgnoreRules
+from settle_importer.domain.reconciliation import ImportCounts
+
+# Run states. A run is `queued` from the moment it is accepted until a worker takes it.
+QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
+ACTIVE_STATES = (QUEUED, RUNNING)
+
+ABANDONED = "the import stopped without finishing (the service was restarted); import again"
+
+
+class RunEnded(Exception):
+    """The run was ended while it went on: failed as abandoned when its heartbeat stopped (a
+    replica that stalled), so another run may have started since. Its transaction rolls back;
+    nothing more is written for it."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"import run {run_id} was ended meanwhile")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How one run reads its records."""
+
+    complete: bool = False
+    ignore: IgnoreRules = field(default_factory=IgnoreRules)
+
+
+@dataclass(frozen=True)
+class ImportRun:
+    """One import run of an administration."""
+
+    administration_id: str
+    id: str
+    source: str
+    trigger: str
+    status: str
+    created_at: datetime
+    connection_id: str | None = None
+    source_name: str | None = None
+    progress_done: int = 0
+    progress_total: int | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+    error: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RunRejection:
+    """A record a run rejected, as the run's detail lists it."""
+
+    position: str
+    reference: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class SnapshotSource:
+    """The run whose source the snapshot was last read from, and that source's digest."""
+
+    run_id: str
+    digest: str
+
+
+# What a repeated run counts as it did before; every other record of it is unchanged. (A file
+# source yields documents only: a standalone debtor record, counted under no heading when its
+# debtor is decided, comes from an API, which is always read.)
+_KEPT_COUNTS = ("records", "rejected", "ignored", "closed_not_imported")
+_REPEATED = "The source is the same as that of run "
+
+
+@dataclass(frozen=True)
+class Repeated:
+    """What a run over an unchanged source reports: the earlier run's outcome, unchanged."""
+
+    counts: dict[str, int]
+    notices: list[str]
+
+
+def repeated(earlier: ImportRun) -> Repeated:
+    """The outcome of a run over the same source as ``earlier``, with nothing imported since:
+    its counts with every record unchanged, its notices and one saying so."""
+    before = {name: int(value) for name, value in earlier.counts.items()}
+    kept = {name: before.get(name, 0) for name in _KEPT_COUNTS}
+    unchanged = kept["records"] - sum(kept[name] for name in _KEPT_COUNTS[1:])
+    counts = asdict(ImportCounts(**kept, unchanged=unchanged))
+    notice = (
+        f"{_REPEATED}{earlier.id}, and nothing was imported since: every record it holds "
+        "is as that run left it, so it was not read again."
+    )
+    # The earlier run's own notices, not the one saying that it was a repeat itself.
+    notices = [n for n in earlier.notices if not n.startswith(_REPEATED)]
+    return Repeated(counts, [*notices, notice])
