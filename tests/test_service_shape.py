@@ -171,6 +171,35 @@ def test_no_service_reaches_into_another(service: Service) -> None:
     assert not wrong, "\n".join(wrong)
 
 
+def test_no_private_name_of_another_package_is_reached_through_its_module(
+    service: Service,
+) -> None:
+    wrong = []
+    for path in service.modules():
+        tree = ast.parse(path.read_text(), str(path))
+        # Names bound to another package's modules: `from settle_shared.events import importer`.
+        foreign = {
+            alias.asname or alias.name.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            and not (getattr(node, "module", None) or "").startswith(service.module)
+            and not getattr(node, "level", 0)
+            for alias in node.names
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in foreign
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+            ):
+                wrong.append(
+                    f"{where(service, path, node.lineno)} uses {node.value.id}.{node.attr}"
+                )
+    assert not wrong, "\n".join(wrong)
+
+
 def test_errors_map_to_http_and_to_dead_letters(service: Service) -> None:
     errors = importlib.import_module(f"{service.module}.errors")
     statuses = errors.STATUS_BY_ERROR

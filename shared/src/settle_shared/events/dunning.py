@@ -43,7 +43,7 @@ Money = Decimal
 PauseMode = Literal["active", "reminders_paused", "fully_paused"]
 
 
-class _InvoiceStepEvent(Event):
+class InvoiceStepEvent(Event):
     topic: ClassVar[Topic] = STEPS
 
     administration_id: str
@@ -55,7 +55,7 @@ class _InvoiceStepEvent(Event):
 
 
 @event
-class StepExecuted(_InvoiceStepEvent):
+class StepExecuted(InvoiceStepEvent):
     """A step of an invoice's flow was carried out (a line on the invoice's timeline). It
     carries the step planned next, so a daily run publishes one step event per invoice."""
 
@@ -82,7 +82,7 @@ class StepExecuted(_InvoiceStepEvent):
 
 
 @event
-class StepPlanned(_InvoiceStepEvent):
+class StepPlanned(InvoiceStepEvent):
     """The next step of an invoice was (re)planned: after an import fact, a pause or resume,
     a user's step control or a flow edit. No step id: nothing is planned any more."""
 
@@ -105,7 +105,7 @@ class StepPlanned(_InvoiceStepEvent):
 
 
 @event
-class PhaseChanged(_InvoiceStepEvent):
+class PhaseChanged(InvoiceStepEvent):
     """An invoice moved into a later phase (phases only move forward, except on a reset)."""
 
     event_type: ClassVar[str] = "settle.dunning.phase.changed"
@@ -118,7 +118,7 @@ class PhaseChanged(_InvoiceStepEvent):
 
 
 @event
-class InvoiceReadyForCollection(_InvoiceStepEvent):
+class InvoiceReadyForCollection(InvoiceStepEvent):
     """An invoice finished its reminder flow: the collection service may open a case."""
 
     event_type: ClassVar[str] = "settle.dunning.invoice.ready_for_collection"

@@ -35,7 +35,7 @@ RUNS = topic(
 Money = Decimal
 
 
-class _InvoiceFact(Event):
+class InvoiceFact(Event):
     topic: ClassVar[Topic] = INVOICES
 
     administration_id: str
@@ -51,7 +51,7 @@ class _InvoiceFact(Event):
 
 
 @event
-class InvoiceImported(_InvoiceFact):
+class InvoiceImported(InvoiceFact):
     """A new open invoice. Number, amount, dates and debtor are fixed from now on."""
 
     event_type: ClassVar[str] = "settle.importer.invoice.imported"
@@ -68,7 +68,7 @@ class InvoiceImported(_InvoiceFact):
 
 
 @event
-class InvoiceChanged(_InvoiceFact):
+class InvoiceChanged(InvoiceFact):
     """The open amount changed (for instance a partial payment was booked)."""
 
     event_type: ClassVar[str] = "settle.importer.invoice.changed"
@@ -83,7 +83,7 @@ class InvoiceChanged(_InvoiceFact):
 
 
 @event
-class InvoiceSettled(_InvoiceFact):
+class InvoiceSettled(InvoiceFact):
     """No longer open in bookkeeping: dunning stops."""
 
     event_type: ClassVar[str] = "settle.importer.invoice.settled"
@@ -94,7 +94,7 @@ class InvoiceSettled(_InvoiceFact):
 
 
 @event
-class InvoiceReopened(_InvoiceFact):
+class InvoiceReopened(InvoiceFact):
     """A settled invoice is open again in bookkeeping (flagged for a person to look at)."""
 
     event_type: ClassVar[str] = "settle.importer.invoice.reopened"
@@ -104,7 +104,7 @@ class InvoiceReopened(_InvoiceFact):
 
 
 @event
-class InvoiceFixedFieldChanged(_InvoiceFact):
+class InvoiceFixedFieldChanged(InvoiceFact):
     """Bookkeeping changed a field that is fixed after the first import. The change is not
     applied; it is a possible bookkeeping error for a person to look at."""
 

@@ -24,7 +24,7 @@ MESSAGES = topic(
 Channel = Literal["email", "letter"]
 
 
-class _MessageEvent(Event):
+class MessageEvent(Event):
     topic: ClassVar[Topic] = MESSAGES
 
     administration_id: str
@@ -44,7 +44,7 @@ class _MessageEvent(Event):
 
 
 @event
-class MessageSent(_MessageEvent):
+class MessageSent(MessageEvent):
     """An email was accepted by the SMTP server, or a letter was marked as posted."""
 
     event_type: ClassVar[str] = "settle.messaging.message.sent"
@@ -61,7 +61,7 @@ class MessageSent(_MessageEvent):
 
 
 @event
-class MessageFailed(_MessageEvent):
+class MessageFailed(MessageEvent):
     """A message could not be sent and will not be retried."""
 
     event_type: ClassVar[str] = "settle.messaging.message.failed"
@@ -81,7 +81,7 @@ class MessageFailed(_MessageEvent):
 
 
 @event
-class MessageBounced(_MessageEvent):
+class MessageBounced(MessageEvent):
     """An email came back: a delivery-status notification, or the SMTP server refused the
     recipient while sending. Hard: the address will not work; soft: it may later."""
 
@@ -101,7 +101,7 @@ class MessageBounced(_MessageEvent):
 
 
 @event
-class LetterAwaitingPosting(_MessageEvent):
+class LetterAwaitingPosting(MessageEvent):
     """A letter was rendered and stored as PDF; a person (or a postal provider) must post it."""
 
     event_type: ClassVar[str] = "settle.messaging.letter.awaiting_posting"
@@ -112,7 +112,7 @@ class LetterAwaitingPosting(_MessageEvent):
 
 
 @event
-class ReplyReceived(_MessageEvent):
+class ReplyReceived(MessageEvent):
     """A debtor answered, by email or on the reply page. It is unread until marked read."""
 
     event_type: ClassVar[str] = "settle.messaging.reply.received"
@@ -127,7 +127,7 @@ class ReplyReceived(_MessageEvent):
 
 
 @event
-class MessageRead(_MessageEvent):
+class MessageRead(MessageEvent):
     """A user read a debtor's reply (or marked it unread again: `read` is false)."""
 
     event_type: ClassVar[str] = "settle.messaging.message.read"

@@ -42,7 +42,7 @@ async def project(session: AsyncSession, events: Sequence[ReceivedEvent]) -> Non
         {
             (event.administration_id, event.invoice_id)
             for event in (received.payload for received in events)
-            if isinstance(event, importer._InvoiceFact | dunning._InvoiceStepEvent)
+            if isinstance(event, importer.InvoiceFact | dunning.InvoiceStepEvent)
         }
     )
     for received in events:
@@ -65,7 +65,7 @@ async def apply(batch: invoices.Batch, received: ReceivedEvent) -> None:
         await imports.run_finished(batch.session, event)
     elif isinstance(event, importer.CreditNoteImported):
         return  # credit notes are not shown in the read model yet
-    elif isinstance(event, importer._InvoiceFact):
+    elif isinstance(event, importer.InvoiceFact):
         await invoices.invoice_fact(batch, event)
     elif isinstance(event, dunning.StepExecuted):
         await invoices.step_executed(batch, event, received.envelope.id, at)
@@ -79,7 +79,7 @@ async def apply(batch: invoices.Batch, received: ReceivedEvent) -> None:
         await control.pause_changed(batch.session, event, at)
     elif isinstance(event, messaging.MessageRead):
         await messages.message_read(batch.session, event, at)
-    elif isinstance(event, messaging._MessageEvent):
+    elif isinstance(event, messaging.MessageEvent):
         await messages.message_changed(batch.session, event, at)
 
 

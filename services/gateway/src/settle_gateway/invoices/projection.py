@@ -143,7 +143,7 @@ class Batch:
             await session.execute(statement, params)
 
 
-async def invoice_fact(batch: Batch, fact: importer._InvoiceFact) -> None:
+async def invoice_fact(batch: Batch, fact: importer.InvoiceFact) -> None:
     """An importer's fact about an invoice, unless the row already knows a newer one."""
     row = await batch.invoice(fact.administration_id, fact.invoice_id)
     if fact.version <= row["import_version"]:

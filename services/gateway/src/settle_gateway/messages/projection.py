@@ -14,7 +14,7 @@ from settle_gateway.adapters.tables import BEFORE_ANY_EVENT, rm_message_invoices
 from settle_shared.db import aware
 from settle_shared.events import messaging
 
-STATES: dict[type[messaging._MessageEvent], str] = {
+STATES: dict[type[messaging.MessageEvent], str] = {
     messaging.MessageSent: "sent",
     messaging.MessageFailed: "failed",
     messaging.MessageBounced: "bounced",
@@ -24,7 +24,7 @@ STATES: dict[type[messaging._MessageEvent], str] = {
 
 
 async def message_changed(
-    session: AsyncSession, fact: messaging._MessageEvent, at: datetime
+    session: AsyncSession, fact: messaging.MessageEvent, at: datetime
 ) -> None:
     """A message sent, failed, bounced, awaiting posting or received, unless a newer state
     is stored."""
