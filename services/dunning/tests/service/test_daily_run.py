@@ -1,12 +1,17 @@
 """The dunning service end to end in one process: importer facts in, reminders requested."""
 
-from datetime import date
+import asyncio
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
+from settle_dunning.app import SERVICE
+from settle_shared.clock import FixedClock
 from settle_shared.events import importer
+from settle_shared.testing.service import running_service
 
 from .conftest import ADM, Dunning
 
@@ -304,3 +309,42 @@ async def test_a_credit_note_settled_in_bookkeeping_is_applied_not_dead_lettered
             await conn.execute(sa.text("SELECT open_amount, version FROM credit_notes"))
         ).one()
     assert (Decimal(stored.open_amount), stored.version) == (Decimal("0"), 2)
+
+
+async def test_the_daily_run_loop_runs_the_day_once_its_time_has_come(sqlite_database) -> None:
+    async with running_service(
+        SERVICE,
+        sqlite_database,
+        consumer_retry_backoff_s=0,
+        daily_run_enabled=True,
+        daily_run_at="10:00",
+        daily_run_poll_s=0.05,
+    ) as harness:
+        service = Dunning(harness)
+        state = harness.runtime.app.state
+
+        def clock_at(hour_utc: int) -> None:
+            moment = datetime(2025, 3, 20, hour_utc, 0, tzinfo=UTC)
+            state.dunning = replace(state.dunning, clock=FixedClock(moment))
+
+        # The harness runs no lifespan: the loop the service registered is started here.
+        [loop] = harness.runtime.background
+        stop = asyncio.Event()
+        clock_at(8)  # 09:00 in Amsterdam: before the run's time, the loop waits
+        running = asyncio.create_task(loop(stop))
+        await service.debtor()
+        await service.invoice(due=date(2025, 3, 3), amount="121.00")
+        await asyncio.sleep(0.3)
+        assert await service.events("step.executed") == []
+
+        clock_at(10)  # 11:00 in Amsterdam: the loop runs the day by itself, once
+        for _ in range(100):
+            if await service.events("step.executed"):
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)
+        stop.set()
+        await running
+        [executed] = await service.events("step.executed")
+        assert executed["step_id"] == "reminder-1"
+        assert len(await service.events("message.requested")) == 1
