@@ -451,3 +451,25 @@ def _consumer_context() -> MessageContext:
     context = sample_context("friendly_reminder", "nl")
     assert context.debtor.type is DebtorType.CONSUMER
     return context
+
+
+@pytest.mark.parametrize("language", BUILTIN_LANGUAGES)
+def test_a_mail_signs_off_with_the_administration_once_when_it_is_the_sender(
+    language: str,
+) -> None:
+    from dataclasses import replace
+
+    from settle_messaging.domain.samples import sample_context
+
+    context = sample_context("friendly_reminder", language)
+    name = context.administration.name
+    same = replace(context, sender=replace(context.sender, name=name, role=None))
+    rendered = render(TemplateKey.FRIENDLY_REMINDER, language, Tone.FORMAL, same)
+    closing = rendered.text.rstrip().splitlines()[-3:]
+    assert closing.count(name) == 1, closing
+    assert rendered.html.count(f"{name}</p>") + rendered.html.count(f"{name}<br>") <= 1
+
+    # A person signing names both: themselves, then the administration.
+    person = replace(context, sender=replace(context.sender, name="Marloes Visser", role=None))
+    text = render(TemplateKey.FRIENDLY_REMINDER, language, Tone.FORMAL, person).text
+    assert "Marloes Visser\n" + name in text
