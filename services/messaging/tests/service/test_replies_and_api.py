@@ -118,3 +118,19 @@ def test_the_placeholder_reply_secret_is_refused_in_production():
         reply_token_secret=SecretStr("r" * 40),
     )
     assert settings.http_port == 8003
+
+
+async def test_a_reminders_thread_and_its_replies_carry_the_rendered_subject(
+    service: MessagingHarness,
+):
+    path = await reply_path(service)
+    [message] = await service.messages()
+    assert message.subject and message.subject != "friendly_reminder"
+    form = await service.client.get(path)
+    assert message.subject in form.text and "friendly_reminder" not in form.text
+    await service.client.post(
+        path, content=b"message=Betaald.",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )  # fmt: skip
+    [reply] = (await service.client.get(f"{BASE}/inbox")).json()["items"]
+    assert reply["subject"] == f"Re: {message.subject}"

@@ -172,6 +172,7 @@ async def queue_requests(
             {address for owner, address in blocked if owner == administration_id},
         )
         as_json = request.model_dump(mode="json")
+        first_of_thread = len(prepared)
         for channel in dict.fromkeys(request.channels):
             if channel == "sms":
                 log.warning("sms is not a channel of this service yet", channel=channel)
@@ -204,6 +205,7 @@ async def queue_requests(
                     now=now,
                 )
             )
+        thread.title_from(item.message for item in prepared[first_of_thread:])
     await store.threads.add(threads)
     await _store(store, prepared)
     messaging.wake.set()

@@ -9,7 +9,7 @@ changed, so a repository writes back exactly that.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,6 +35,14 @@ class Thread:
     last_message_at: datetime
     # Reply tokens are derived from the thread id and this expiry, so none is stored.
     reply_expires_at: datetime
+
+    def title_from(self, messages: Iterable[Message]) -> None:
+        """A thread opened for a reminder is titled by the subject its first message was
+        rendered with (until then it has only the template's key)."""
+        for message in messages:
+            if message.template_key and message.subject != message.template_key:
+                self.subject = message.subject[:300]
+                return
 
 
 def new_thread(
