@@ -348,3 +348,14 @@ async def test_the_daily_run_loop_runs_the_day_once_its_time_has_come(sqlite_dat
         [executed] = await service.events("step.executed")
         assert executed["step_id"] == "reminder-1"
         assert len(await service.events("message.requested")) == 1
+
+
+async def test_two_runs_of_the_same_day_at_once_execute_each_step_once(dunning: Dunning) -> None:
+    await dunning.debtor()
+    for n in range(20):
+        await dunning.invoice(f"inv-{n}", due=date(2025, 3, 3), amount="121.00")
+    first, second = await asyncio.gather(dunning.run(RUN_DAY), dunning.run(RUN_DAY))
+    assert first.status_code == second.status_code == 200
+    executed = await dunning.events("step.executed")
+    assert sorted(e["invoice_id"] for e in executed) == sorted(f"inv-{n}" for n in range(20))
+    assert len(await dunning.events("message.requested")) == 1  # one bundle for the debtor

@@ -21,7 +21,7 @@ class AdministrationRepository(SqlRepository):
         """The administration, or None when it is unknown."""
         query = sa.select(administrations).where(administrations.c.id == administration_id)
         if lock:
-            query = self.locked(query)
+            query = await self.locked(query)
         row = (await self.session.execute(query)).one_or_none()
         return administration_from_row(row) if row is not None else None
 

@@ -78,7 +78,7 @@ class DunningStateRepository(SqlRepository):
             dunning_states.c.invoice_id == invoice_id,
         )
         if lock:
-            query = self.locked(query)
+            query = await self.locked(query)
         data = await self.session.scalar(query)
         return state_from_json(data) if data is not None else None
 
@@ -95,7 +95,8 @@ class DunningStateRepository(SqlRepository):
             if due_by is not None:
                 query = query.where(dunning_states.c.next_step_date <= due_by)
             found += [
-                state_from_json(data) for data in await self.session.scalars(self.locked(query))
+                state_from_json(data)
+                for data in await self.session.scalars(await self.locked(query))
             ]
         return found
 
@@ -132,7 +133,7 @@ class DunningStateRepository(SqlRepository):
             query = query.where(dunning_states.c.next_step_date < planned_before)
         if after is not None:
             query = query.where(dunning_states.c.invoice_id > after)
-        query = self.locked(query.order_by(dunning_states.c.invoice_id).limit(limit))
+        query = await self.locked(query.order_by(dunning_states.c.invoice_id).limit(limit))
         return [state_from_json(data) for data in await self.session.scalars(query)]
 
     async def any_open_on_flow(self, administration_id: str, flow_id: str) -> bool:

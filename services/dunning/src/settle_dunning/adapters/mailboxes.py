@@ -18,7 +18,7 @@ class MailboxRepository(SqlRepository):
         """What messaging reported about the debtor's email (empty when nothing yet)."""
         row = (
             await self.session.execute(
-                self.locked(
+                await self.locked(
                     sa.select(
                         debtor_mailboxes.c.last_sent_at, debtor_mailboxes.c.last_undeliverable_at
                     ).where(
@@ -57,7 +57,7 @@ class MailboxRepository(SqlRepository):
         """Whether a debtor's reply is unread, or None when it is unknown."""
         row = (
             await self.session.execute(
-                self.locked(
+                await self.locked(
                     sa.select(debtor_replies.c.unread, debtor_replies.c.marked_at).where(
                         debtor_replies.c.administration_id == administration_id,
                         debtor_replies.c.message_id == message_id,

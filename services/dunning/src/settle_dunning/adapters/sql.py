@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from settle_dunning.adapters.tables import administrations
 from settle_shared.db import is_sqlite
 
 # Keeps IN lists and multi-row statements well inside every driver's parameter limits.
@@ -56,7 +57,15 @@ class SqlRepository:
         raw = await connection.get_raw_connection()
         return raw.driver_connection
 
-    def locked(self, query: sa.Select[Any]) -> sa.Select[Any]:
-        """The query with row locks on PostgreSQL, which keep a consumer and the daily run
-        from writing the same invoice at once; SQLite has one writer at a time anyway."""
-        return query.with_for_update() if self.postgres else query
+    async def locked(self, query: sa.Select[Any]) -> sa.Select[Any]:
+        """The query, locking what it reads until the transaction ends, so a consumer and the
+        daily run (or two runs) cannot both read an invoice as due and both write it.
+
+        PostgreSQL locks the rows. SQLite has one write lock for the whole database, but
+        pysqlite begins a transaction only at its first write: a read before it sees a state
+        another transaction may be changing. A write that changes nothing takes the lock first.
+        """
+        if self.postgres:
+            return query.with_for_update()
+        await self.session.execute(sa.update(administrations).where(sa.false()).values(id="x"))
+        return query
