@@ -33,7 +33,9 @@ class GatewaySettings(ServiceSettings):
         20, ge=1, description="PostgreSQL connections a worker keeps open for the read model"
     )
     jwt_secret: SecretStr = Field(
-        SecretStr(PLACEHOLDER_SECRET),
+        # 32 bytes and more, so signing in development draws no key-length warning; starting
+        # with the placeholder, production refuses it.
+        SecretStr(f"{PLACEHOLDER_SECRET}-development-jwt-secret-not-for-production"),
         description="secret (32+ bytes) signing access tokens (HS256); must be set in production",
     )
     jwt_issuer: str = Field("settle-gateway", description="issuer of the gateway's access tokens")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
+import warnings
+from datetime import UTC, datetime
 
 import pytest
 from fastapi import HTTPException
 
 from settle_gateway.auth.security import PrincipalCache, authorize
-from settle_gateway.auth.service import hash_password, verify_password
+from settle_gateway.auth.service import hash_password, issue_access_token, verify_password
 from settle_gateway.domain.access import Action, Principal, Role
+from settle_gateway.settings import GatewaySettings
 
 pytestmark = pytest.mark.unit
 
@@ -77,3 +80,10 @@ def test_a_zero_ttl_caches_nothing_and_the_cache_stays_bounded() -> None:
     for token in ("a", "b", "c"):
         small.put(token, principal)
     assert small.get("a") is None and small.get("c") is principal
+
+
+def test_signing_with_the_development_secret_draws_no_key_length_warning() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        token = issue_access_token(GatewaySettings(), "usr_1", datetime.now(UTC), "fam_1")
+    assert token.count(".") == 2
