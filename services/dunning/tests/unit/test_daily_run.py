@@ -144,8 +144,11 @@ def test_the_same_run_yields_the_same_message_request_ids() -> None:
 
 
 def test_a_business_date_before_the_last_run_is_refused() -> None:
-    with pytest.raises(BusinessDateBeforeLastRun, match="before the last run"):
+    with pytest.raises(BusinessDateBeforeLastRun, match="before the last run") as refused:
         run([], date(2025, 3, 9), last_run=FIRST_REMINDER_DAY)
+    # The refusal says what to do instead.
+    assert f"run {FIRST_REMINDER_DAY.isoformat()} again or a later date" in str(refused.value)
+    assert "move the business clock forward" in str(refused.value)
 
 
 def test_nothing_goes_out_on_a_day_that_is_not_a_sending_day() -> None:

@@ -53,7 +53,9 @@ class BusinessDateBeforeLastRun(DunningError):
         self.last_run_date = last_run_date
         super().__init__(
             f"business date {business_date.isoformat()} is before the last run "
-            f"({last_run_date.isoformat()}); a run can repeat that date or move forward, not back"
+            f"({last_run_date.isoformat()}), and a day is never run again after a later one: "
+            f"run {last_run_date.isoformat()} again or a later date (the daily run may already "
+            "have run today; move the business clock forward to see later reminders)"
         )
 
 
