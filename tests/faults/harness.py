@@ -34,6 +34,10 @@ SERVICE_ENV = {
     "SETTLE_MESSAGING_SMTP_RETRY_INITIAL_S": "2",
     "SETTLE_MESSAGING_SMTP_RETRY_MAX_S": "15",
     "SETTLE_MESSAGING_SMTP_TIMEOUT_S": "10",
+    # Giving up on a message is measured on the business clock, which the load moves a day
+    # every few seconds: with the default 72 h a 20 s outage over a weekend fails the mail
+    # for good ("gave_up"). A year keeps the outage as short as it really is.
+    "SETTLE_MESSAGING_SMTP_GIVE_UP_AFTER_H": "8760",
     # The drop folder looked at twice a second rather than every 2 s: more days per minute.
     "SETTLE_IMPORTER_INBOX_POLL_S": "0.5",
 }
@@ -132,13 +136,14 @@ class FaultStack(Stack):
 
     # -- faults ---------------------------------------------------------------------------
 
-    def kill_service(self, name: str, down_s: float = 0.5) -> None:
+    def kill_service(self, name: str, down_s: float = 0.5, when: str = "") -> None:
         with self.lock:
             child = self.children[name]
             pid = self.pid(name)
             self._kill_group(child.process)
-            self.faults.append(f"SIGKILL {name} (pid {pid})")
-            say(f"SIGKILL {name} (pid {pid}); restarting it")
+            what = f"SIGKILL {name} (pid {pid}){' ' + when if when else ''}"
+            self.faults.append(what)
+            say(f"{what}; restarting it")
             time.sleep(down_s)
             child.stop()
             child.start()

@@ -79,6 +79,7 @@ class Options:
     replies_per_day: int = 2
     max_days: int = 400  # business days; the load stops at whichever comes first
     step_timeout_s: float = 120.0  # one import to be applied, one run to answer
+    aimed_kills: float = 0.2  # share of days whose run, and whose sending, gets a SIGKILL
 
 
 @dataclass
@@ -314,6 +315,7 @@ class Load:
         self.findings: list[str] = []  # what went wrong while the load ran
         self.ids: dict[str, str] = {}  # invoice number -> invoice id (from the gateway)
         self.changed_today: set[str] = set()
+        self.aim = random.Random(options.seed + 2)
 
     def set_clock(self, day: date) -> None:
         subprocess.run(
@@ -382,7 +384,22 @@ class Load:
             time.sleep(0.5)
         self.findings.append(f"{day}: the export was not applied in time: {pending[:10]}")
 
+    def aimed_kill(self, name: str, within_s: float, when: str) -> threading.Timer | None:
+        """Now and then a service is killed at the worst moment: dunning in its run,
+        messaging while it sends the run's reminders (the random faults rarely hit those)."""
+        if self.aim.random() >= self.options.aimed_kills:
+            return None
+        timer = threading.Timer(
+            self.aim.uniform(0.0, within_s),
+            self.stack.kill_service,
+            (name, self.aim.uniform(0.2, 1.5), when),
+        )
+        timer.daemon = True
+        timer.start()
+        return timer
+
     def run_day(self, day: date) -> None:
+        aimed = [self.aimed_kill("dunning", 0.3, f"during the run of {day}")]
         response = self.client.call(
             "POST", "dunning", "/runs", json={"business_date": day.isoformat()}
         )
@@ -390,6 +407,10 @@ class Load:
             self.findings.append(
                 f"{day}: the run was refused: {response.status_code} {response.text}"
             )
+        aimed.append(self.aimed_kill("messaging", 1.0, f"while sending the reminders of {day}"))
+        for timer in aimed:
+            if timer is not None:
+                timer.join(timeout=self.options.step_timeout_s)
 
     def reply(self, day: date) -> None:
         """Debtors answer some of the reminders they received."""
@@ -492,7 +513,9 @@ class Faults(threading.Thread):
                 if what == "kill" and late > self.options.kill_every_s:
                     continue  # the faults before it ran long: skip it, keep to the plan
                 if what == "kill":
-                    self.stack.kill_service(self.rng.choice(SERVICES), self.rng.uniform(0.2, 3.0))
+                    self.stack.kill_service(
+                        self.rng.choice(SERVICES), self.rng.uniform(0.2, 3.0), "at random"
+                    )
                 elif what == "broker":
                     self.stack.restart_broker()
                 elif what == "smtp":
@@ -572,6 +595,7 @@ def check(stack: FaultStack, load: Load) -> list[str]:
     # gateway's read model says what dunning says.
     mailing = {step for step, _, mails in FLOW if mails}
     requests: dict[str, tuple[str, str]] = {}  # message request id -> (invoice number, step)
+    executed_by_number: dict[str, list[tuple[str, str]]] = {}
     for number, invoice in by_number.items():
         invoice_id = gateway.get(number, {}).get("invoice_id")
         if invoice_id is None:
@@ -582,6 +606,7 @@ def check(stack: FaultStack, load: Load) -> list[str]:
             continue
         state = answer.json()
         executed = [(s["step_id"], date.fromisoformat(s["executed_on"])) for s in state["executed"]]
+        executed_by_number[number] = [(s["step_id"], s["executed_on"]) for s in state["executed"]]
         if executed != invoice.steps:
             problems.append(
                 f"dunning: {number} (due {invoice.due}, from {invoice.first_day}) executed "
@@ -625,9 +650,48 @@ def check(stack: FaultStack, load: Load) -> list[str]:
             )
         if m["state"] != "sent":
             problems.append(
-                f"messaging: message {m['message_id']} is {m['state']}: {m['failure_detail']}"
+                f"messaging: message {m['message_id']} is {m['state']} "
+                f"({m['failure_reason']}): {m['failure_detail']}"
             )
     sent_ids = {m["message_id"]: m for m in outbound}
+
+    # The gateway's invoice pages tell the story dunning and messaging tell.
+    messages_of: dict[str, dict[str, str]] = defaultdict(dict)
+    for m in messages:  # reminders and the replies to them
+        for invoice_id in m["invoice_ids"]:
+            messages_of[invoice_id][m["message_id"]] = m["state"]
+    for number, item in gateway.items():
+        detail = client.json("gateway", f"/invoices/{item['invoice_id']}")
+        steps = [
+            (t["step_id"], t["executed_on"]) for t in detail["timeline"] if t["kind"] == "step"
+        ]
+        told = {t["message_id"]: t["state"] for t in detail["timeline"] if t["kind"] == "message"}
+        executed = executed_by_number.get(number, [])
+        if sorted(steps) != sorted(executed):
+            problems.append(
+                f"read model: {number} steps in the gateway {steps}, dunning {executed}"
+            )
+        if told != messages_of.get(item["invoice_id"], {}):
+            problems.append(
+                f"read model: {number} messages in the gateway {told}, messaging "
+                f"{messages_of.get(item['invoice_id'], {})}"
+            )
+
+    # Import runs and attention items as the owning services have them.
+    gateway_runs = {r["run_id"]: r["status"] for r in client.pages("gateway", "/imports")}
+    importer_runs = {r["id"]: r["status"] for r in runs}
+    if gateway_runs != importer_runs:
+        problems.append(
+            f"read model: import runs in the gateway {gateway_runs}, importer {importer_runs}"
+        )
+    attention = client.json("dunning", "/attention", limit=500)["items"]
+    raised = sorted((a["subject"], a["subject_id"], a["reason"]) for a in attention)
+    shown = sorted(
+        (a["subject_type"], a["subject_id"], a["reason"])
+        for a in client.pages("gateway", "/attention")
+    )
+    if raised != shown:
+        problems.append(f"read model: attention in the gateway {shown}, dunning {raised}")
 
     # The mailbox: every reminder once, nothing else.
     mail_ids: Counter[str] = Counter()
@@ -785,6 +849,7 @@ def run_suite(var: Path, options: Options) -> Report:
     try:
         faults.start()
         load_started = time.monotonic()
+        skip = random.Random(options.seed + 3)
         day = FIRST_DAY
         for n in range(options.max_days):
             if time.monotonic() - load_started > options.load_s:
@@ -799,6 +864,10 @@ def run_suite(var: Path, options: Options) -> Report:
                 ]
                 assert steps == list(FLOW), f"the default business flow changed: {business}"
             day = next_sending_day(day + timedelta(days=1))
+            for _ in range(skip.choice((0, 0, 0, 1, 2))):
+                # Business days nobody ran (the machine was off): the next run catches up,
+                # one step per invoice, the steps after it planned from the day it ran.
+                day = next_sending_day(day + timedelta(days=1))
         say("load stopped; waiting for the faults to end and the system to drain")
         faults.stopping.set()
         faults.join(timeout=300)
