@@ -193,7 +193,10 @@ class FaultStack(Stack):
             subprocess.run(["pg_ctlcluster", version, "main", "restart"], check=True, timeout=120)
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
-                if subprocess.run(["pg_isready", "-h", "127.0.0.1"], check=False).returncode == 0:
+                if (
+                    subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1"], check=False).returncode
+                    == 0
+                ):
                     break
                 time.sleep(0.5)
             # Services that died on the lost connections are started again.

@@ -58,6 +58,9 @@ FLOW = (
     ("final-reminder", 14, True),
     ("ready-for-collection", 15, False),
 )
+# The problem of a step executed twice (two runs of one day at once on SQLite): it does not
+# heal by waiting, and the CI test holds it apart (see test_faults.py).
+TWICE = "dunning twice:"
 TEMPLATE_SUBJECT = (
     "factuur"  # every reminder's subject names the invoice: "... factuur FS-0001 ..."
 )
@@ -79,6 +82,7 @@ class Options:
     replies_per_day: int = 2
     max_days: int = 400  # business days; the load stops at whichever comes first
     step_timeout_s: float = 120.0  # one import to be applied, one run to answer
+    run_twice_every: int = 5  # every so many days the run is asked twice at once
     aimed_kills: float = 0.2  # share of days whose run, and whose sending, gets a SIGKILL
 
 
@@ -398,15 +402,29 @@ class Load:
         timer.start()
         return timer
 
-    def run_day(self, day: date) -> None:
+    def run_day(self, day: date, twice: bool) -> None:
+        """The day's run; when `twice`, asked twice at once (a user's click while the
+        service's own daily loop runs the day, or a click and an impatient second one)."""
         aimed = [self.aimed_kill("dunning", 0.3, f"during the run of {day}")]
-        response = self.client.call(
-            "POST", "dunning", "/runs", json={"business_date": day.isoformat()}
-        )
-        if response.status_code != 200:
-            self.findings.append(
-                f"{day}: the run was refused: {response.status_code} {response.text}"
+        answers: list[httpx.Response] = []
+
+        def ask() -> None:
+            answers.append(
+                self.client.call(
+                    "POST", "dunning", "/runs", json={"business_date": day.isoformat()}
+                )
             )
+
+        askers = [threading.Thread(target=ask) for _ in range(2 if twice else 1)]
+        for asker in askers:
+            asker.start()
+        for asker in askers:
+            asker.join(timeout=self.options.step_timeout_s + 30)
+        for response in answers:
+            if response.status_code != 200:
+                self.findings.append(
+                    f"{day}: the run was refused: {response.status_code} {response.text}"
+                )
         aimed.append(self.aimed_kill("messaging", 1.0, f"while sending the reminders of {day}"))
         for timer in aimed:
             if timer is not None:
@@ -466,7 +484,7 @@ class Load:
             self.wait_import(again)
         self.wait_applied(day)
         self.set_clock(day)
-        self.run_day(day)
+        self.run_day(day, twice=len(self.model.days) % self.options.run_twice_every == 0)
         self.model.run(day)
         self.reply(day)
 
@@ -606,6 +624,10 @@ def check(stack: FaultStack, load: Load) -> list[str]:
             continue
         state = answer.json()
         executed = [(s["step_id"], date.fromisoformat(s["executed_on"])) for s in state["executed"]]
+        doubled = [f"{s} on {d}" for (s, d), n in Counter(executed).items() if n > 1]
+        if doubled:
+            problems.append(f"{TWICE} {number} executed {', '.join(doubled)} more than once")
+            executed = list(dict.fromkeys(executed))  # the rest is compared as if once
         executed_by_number[number] = [(s["step_id"], s["executed_on"]) for s in state["executed"]]
         if executed != invoice.steps:
             problems.append(
@@ -878,7 +900,7 @@ def run_suite(var: Path, options: Options) -> Report:
             stack.wait_all_ready()
         deadline = time.monotonic() + options.drain_s
         problems = check(stack, load)
-        while problems and time.monotonic() < deadline:
+        while any(not p.startswith(TWICE) for p in problems) and time.monotonic() < deadline:
             time.sleep(3)
             problems = check(stack, load)
         if faults.error is not None:
