@@ -13,7 +13,7 @@ pytestmark = pytest.mark.e2e
 def report(tmp_path_factory) -> Report:
     return run_suite(
         tmp_path_factory.mktemp("faults") / "var",
-        Options(load_s=135.0, drain_s=60.0, kill_every_s=15.0),
+        Options(load_s=120.0, drain_s=60.0, kill_every_s=15.0),
     )
 
 
