@@ -20,6 +20,7 @@ from settle_importer.domain.runs import (
     RunEnded,
     RunRejection,
     SnapshotSource,
+    bounded_text,
 )
 from settle_shared.db import aware
 
@@ -104,7 +105,7 @@ class RunRepository:
             current = await self.session.scalar(
                 sa.select(import_runs.c.notices).where(self._run(run_id))
             )
-            values["notices"] = [*(current or []), *notices]
+            values["notices"] = [*(current or []), *map(bounded_text, notices)]
         updated = await self.session.execute(
             sa.update(import_runs)
             .where(self._run(run_id), import_runs.c.status == RUNNING)
@@ -119,7 +120,12 @@ class RunRepository:
         await self.session.execute(
             sa.update(import_runs)
             .where(self._run(run_id))
-            .values(progress_done=records, progress_total=records, counts=counts, notices=notices)
+            .values(
+                progress_done=records,
+                progress_total=records,
+                counts=counts,
+                notices=[bounded_text(notice) for notice in notices],
+            )
         )
 
     async def finish(self, run_id: str, status: str, error: str | None, now: datetime) -> list[str]:
@@ -128,7 +134,12 @@ class RunRepository:
             await self.session.execute(
                 sa.update(import_runs)
                 .where(self._run(run_id), import_runs.c.status.in_(ACTIVE_STATES))
-                .values(status=status, error=error, finished_at=now, heartbeat_at=now)
+                .values(
+                    status=status,
+                    error=None if error is None else bounded_text(error),
+                    finished_at=now,
+                    heartbeat_at=now,
+                )
                 .returning(import_runs.c.notices)
             )
         ).first()

@@ -40,6 +40,7 @@ from settle_importer.domain.runs import (
     RunEnded,
     RunOptions,
     SnapshotSource,
+    bounded_text,
 )
 from settle_shared.db import transaction
 from settle_shared.events import importer as events
@@ -294,7 +295,7 @@ async def _fail(
         await _forget_run(ctx, run)
         return RunOutcome(run.id, FAILED, counts, ABANDONED)
     if isinstance(exc, SourceError):
-        error = str(exc)
+        error = bounded_text(str(exc))
         log.warning("import run failed", run_id=run.id, error=error)
     else:
         error = f"the import failed unexpectedly ({type(exc).__name__}); see the service log"

@@ -37,7 +37,7 @@ from settle_importer.domain.errors import (
     RunInProgress,
     check_administration_id,
 )
-from settle_importer.domain.runs import FAILED
+from settle_importer.domain.runs import FAILED, bounded_text
 from settle_shared.db import transaction
 from settle_shared.logs import get_logger
 
@@ -200,7 +200,8 @@ def _move(path: Path, where: str, reason: str | None) -> Path:
         n += 1
     shutil.move(str(path), target)
     if reason is not None:
-        target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
+        reason_file = target.with_name(target.name + ".reason.txt")
+        reason_file.write_text(bounded_text(reason) + "\n", encoding="utf-8")
     return target
 
 

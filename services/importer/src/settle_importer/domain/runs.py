@@ -15,6 +15,15 @@ ACTIVE_STATES = (QUEUED, RUNNING)
 
 ABANDONED = "the import stopped without finishing (the service was restarted); import again"
 
+# The longest error, notice or rejection reason a run keeps: a hostile file's text (a header of
+# a million columns named in an error) is cut there, so no page of runs carries megabytes.
+STORED_TEXT_LIMIT = 1_000
+
+
+def bounded_text(text: str, limit: int = STORED_TEXT_LIMIT) -> str:
+    """``text`` as a run keeps it: at most ``limit`` characters, an ellipsis where it was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 class RunEnded(Exception):
     """The run was ended while it went on: failed as abandoned when its heartbeat stopped (a
