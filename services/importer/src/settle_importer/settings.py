@@ -39,6 +39,17 @@ class ImporterSettings(ServiceSettings):
     upload_max_bytes: int = Field(
         100 * 1024 * 1024, ge=1, description="largest file accepted by upload or drop folder"
     )
+    csv_max_line_chars: int = Field(
+        1 << 20,
+        ge=1_000,
+        description="longest CSV line read (characters): a longer line is rejected without being "
+        "held in memory; a longer header line refuses the file",
+    )
+    csv_max_fields: int = Field(
+        1_000,
+        ge=10,
+        description="most fields a CSV line may have; counted before the line is split",
+    )
     chunk_size: int = Field(
         1000, ge=1, le=20_000, description="records reconciled and committed per transaction"
     )

@@ -11,14 +11,14 @@ from .conftest import DUTCH_HEADER, Importer
 pytestmark = pytest.mark.service
 
 
-async def test_a_header_of_a_million_columns_fails_the_run_with_a_bounded_error(
+async def test_a_header_of_long_columns_fails_the_run_with_a_bounded_error(
     importer: Importer,
 ):
-    header = ";".join(f"kolom{i}" for i in range(20_000)) + "\n"
+    header = ";".join(f"kolom{i}-" + "x" * 100 for i in range(900)) + "\n"
     run = await importer.import_file("breed.csv", header.encode() + b"1;2;3\n")
     assert run["status"] == "failed"
     assert "lacks the column" in run["error"]
-    assert len(run["error"]) <= 1_000 and "19,970 more" in run["error"]
+    assert len(run["error"]) == 1_000 and run["error"].endswith("…")
     page = await importer.client.get("/internal/v1/administrations/adm-1/runs")
     assert all(len(listed["error"] or "") <= 1_000 for listed in page.json()["runs"])
 

@@ -13,7 +13,7 @@ from settle_importer.adapters.sources.base import (
     UndecodableSource,
     UnreadableSource,
 )
-from settle_importer.adapters.sources.csv_file import CsvSource
+from settle_importer.adapters.sources.csv_file import CsvSource, LineLimits
 from settle_importer.adapters.sources.kinds import (
     FILE_KINDS,
     FILE_SOURCES,
@@ -35,6 +35,7 @@ __all__ = [
     "CsvSource",
     "EmptySource",
     "FileKind",
+    "LineLimits",
     "MissingColumns",
     "MoneybirdSource",
     "SourceError",
@@ -50,7 +51,11 @@ __all__ = [
 
 
 def source_for_file(
-    path: Path, mapping: CsvMapping | None = None, *, name: str | None = None
+    path: Path,
+    mapping: CsvMapping | None = None,
+    *,
+    name: str | None = None,
+    limits: LineLimits | None = None,
 ) -> Connector:
     """Pick the connector for a delivered file by its kind (``FILE_KINDS``); raise
     ``UnreadableSource`` for a file of no kind the importer reads."""
@@ -58,4 +63,4 @@ def source_for_file(
     kind = file_kind(path)
     if kind is None:
         raise UnreadableSource(not_read(shown, path.suffix))
-    return kind.open(path, mapping, shown)
+    return kind.open(path, mapping, shown, limits or LineLimits())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from settle_importer.adapters.sources.archive import ArchiveLimits, check_archive
 from settle_importer.adapters.sources.base import Connector
-from settle_importer.adapters.sources.csv_file import CsvSource
+from settle_importer.adapters.sources.csv_file import CsvSource, LineLimits
 from settle_importer.adapters.sources.mapping import CsvMapping
 from settle_importer.adapters.sources.ubl import UblSource, parse_ubl
 from settle_importer.adapters.sources.xlsx_file import XlsxSource
@@ -24,8 +24,9 @@ class FileKind:
 
     name: str
     reader: type
-    # The connector reading a path with a column mapping (or none), shown under a name.
-    open: Callable[[Path, CsvMapping | None, str], Connector]
+    # The connector reading a path with a column mapping (or none), shown under a name, its
+    # lines bounded (a CSV file).
+    open: Callable[[Path, CsvMapping | None, str, LineLimits], Connector]
     # Whether its records are told by columns, so a column mapping applies (CSV, XLSX).
     tabular: bool
     # Why a file of this kind must not be opened at all (after "<name>: "), or None.
@@ -62,21 +63,21 @@ def _archive_refusal(limits: ArchiveLimits) -> Callable[[Path, str], str | None]
     return refusal
 
 
-def _ubl(path: Path, mapping: CsvMapping | None, name: str) -> Connector:
+def _ubl(path: Path, mapping: CsvMapping | None, name: str, limits: LineLimits) -> Connector:
     return UblSource([path], names=[name])
 
 
 _CSV = FileKind(
     "csv",
     CsvSource,
-    lambda path, mapping, name: CsvSource(path, mapping, name=name),
+    lambda path, mapping, name, limits: CsvSource(path, mapping, name=name, limits=limits),
     tabular=True,
     refusal=_nothing_to_refuse,
 )
 _XLSX = FileKind(
     "xlsx",
     XlsxSource,
-    lambda path, mapping, name: XlsxSource(path, mapping, name=name),
+    lambda path, mapping, name, limits: XlsxSource(path, mapping, name=name),
     tabular=True,
     refusal=_archive_refusal(ArchiveLimits.for_workbooks()),
 )
