@@ -4,6 +4,10 @@ run whose owner went away."""
 
 from __future__ import annotations
 
+import asyncio
+import zipfile
+from pathlib import Path
+
 import pytest
 
 from .conftest import DUTCH_HEADER, Importer
@@ -33,3 +37,97 @@ async def test_a_rejected_record_keeps_a_bounded_reason(importer: Importer):
     assert run["counts"]["rejected"] == 1, run
     (rejected,) = run["rejected"]
     assert len(rejected["reason"]) <= 1_000
+
+
+def _workbook_with_many_strings(path: Path, rows: int, strings: int) -> Path:
+    """A workbook of ``rows`` Dutch rows whose shared-string table holds ``strings`` entries (as
+    a large export's does): opening it is the slow part of reading it."""
+    header = ["Factuurnummer", "Debiteurnummer", "Naam", "Factuurdatum", "Vervaldatum"]
+    table = [*header, *(f"tekst {i} " + "x" * 20 for i in range(strings))]
+    cells = []
+    for number in range(1, rows + 2):
+        if number == 1:
+            values = [f'<c t="s"><v>{i}</v></c>' for i in range(len(header))]
+            values += ['<c t="inlineStr"><is><t>Bedrag</t></is></c>']
+            values += ['<c t="inlineStr"><is><t>Openstaand</t></is></c>']
+        else:
+            values = [
+                f'<c t="inlineStr"><is><t>2025-{number:05d}</t></is></c>',
+                '<c t="inlineStr"><is><t>D1</t></is></c>',
+                '<c t="inlineStr"><is><t>Jansen</t></is></c>',
+                "<c><v>45717</v></c>",
+                "<c><v>45747</v></c>",
+                "<c><v>121</v></c>",
+                "<c><v>121</v></c>",
+            ]
+        cells.append(f"<row>{''.join(values)}</row>")
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    relations = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    package = "http://schemas.openxmlformats.org/package/2006/relationships"
+    office = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr(
+            "[Content_Types].xml",
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{office}.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" '
+            f'ContentType="{office}.worksheet+xml"/>'
+            '<Override PartName="/xl/sharedStrings.xml" '
+            f'ContentType="{office}.sharedStrings+xml"/></Types>',
+        )
+        book.writestr(
+            "_rels/.rels",
+            f'<Relationships xmlns="{package}"><Relationship Id="rId1" '
+            f'Type="{relations}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        book.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{main}" xmlns:r="{relations}"><sheets>'
+            '<sheet name="Openstaand" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        book.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<Relationships xmlns="{package}">'
+            f'<Relationship Id="rId1" Type="{relations}/worksheet" '
+            'Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{relations}/sharedStrings" '
+            'Target="sharedStrings.xml"/></Relationships>',
+        )
+        book.writestr(
+            "xl/worksheets/sheet1.xml",
+            f'<worksheet xmlns="{main}"><sheetData>{"".join(cells)}</sheetData></worksheet>',
+        )
+        book.writestr(
+            "xl/sharedStrings.xml",
+            f'<sst xmlns="{main}">' + "".join(f"<si><t>{t}</t></si>" for t in table) + "</sst>",
+        )
+    return path
+
+
+async def test_the_event_loop_keeps_answering_while_a_large_workbook_is_read(
+    importer: Importer, tmp_path: Path
+):
+    path = _workbook_with_many_strings(tmp_path / "groot.xlsx", rows=200, strings=300_000)
+    lags: list[float] = []
+    running = True
+
+    async def measure_lag() -> None:
+        loop = asyncio.get_running_loop()
+        while running:
+            before = loop.time()
+            await asyncio.sleep(0.01)
+            lags.append(loop.time() - before - 0.01)
+
+    measuring = asyncio.create_task(measure_lag())
+    try:
+        run = await importer.import_file("groot.xlsx", path.read_bytes())
+    finally:
+        running = False
+        await measuring
+    assert run["status"] == "succeeded", run
+    assert run["counts"]["new"] == 200
+    assert max(lags) < 0.5, f"the event loop stalled for {max(lags):.2f} s"
+    health = await importer.client.get("/health/live")
+    assert health.status_code == 200

@@ -207,8 +207,8 @@ async def _import_chunks(
             so_far, stored = await look_up_so_far(
                 ctx, run.administration_id, run.id, unwritten, chunk.needed
             )
-            # The loop is let go between the steps of a chunk (and between slices of parsing):
-            # each statement of the chunks being written needs a turn of the loop to go on.
+            # The loop is let go between the steps of a chunk: each statement of the chunks
+            # being written needs a turn of the loop to go on.
             await asyncio.sleep(0)
             outcome = reconciliation.reconcile_chunk(
                 chunk.items, chunk.docs, chunk.debtor_fingerprints(), so_far

@@ -16,7 +16,6 @@ from settle_importer.adapters.sources.base import (
 from settle_importer.adapters.sources.csv_file import CsvSource, LineLimits
 from settle_importer.adapters.sources.kinds import (
     FILE_KINDS,
-    FILE_SOURCES,
     FileKind,
     file_kind,
     not_read,
@@ -28,7 +27,6 @@ from settle_importer.adapters.sources.xlsx_file import XlsxSource
 
 __all__ = [
     "FILE_KINDS",
-    "FILE_SOURCES",
     "ArchiveLimits",
     "Connector",
     "CsvMapping",

@@ -95,9 +95,6 @@ FILE_KINDS: dict[str, FileKind] = {
     ),
 }
 
-# Sources that only read local files: parsing them never waits on a network.
-FILE_SOURCES: tuple[type, ...] = tuple({kind.reader: None for kind in FILE_KINDS.values()})
-
 
 def file_kind(name: str | Path) -> FileKind | None:
     """The kind of a file by its name's suffix; ``None`` for a file the importer does not read."""
