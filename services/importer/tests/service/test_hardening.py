@@ -5,12 +5,13 @@ run whose owner went away."""
 from __future__ import annotations
 
 import asyncio
+import io
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from .conftest import DUTCH_HEADER, Importer
+from .conftest import ADM, DATA, DUTCH_HEADER, THREE_INVOICES, Importer
 
 pytestmark = pytest.mark.service
 
@@ -131,3 +132,67 @@ async def test_the_event_loop_keeps_answering_while_a_large_workbook_is_read(
     assert max(lags) < 0.5, f"the event loop stalled for {max(lags):.2f} s"
     health = await importer.client.get("/health/live")
     assert health.status_code == 200
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+PEPPOL = (DATA / "base-example.xml").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("member", "content", "says"),
+    [
+        ("bomb.xml", b"\0" * 5_000_000, "zip bomb"),
+        ("../../etc/a.xml", PEPPOL, "path traversal"),
+        ("inner.zip", b"PK", "archives inside"),
+        ("notes.txt", b"hello", "not an XML document"),
+    ],
+)
+async def test_a_bad_member_of_a_zip_is_rejected_alone_and_the_rest_imported(
+    importer: Importer, member: str, content: bytes, says: str
+):
+    run = await importer.import_file("facturen.zip", _zip({"a.xml": PEPPOL, member: content}))
+    assert run["status"] == "succeeded", run
+    assert run["counts"]["new"] == 1 and run["counts"]["rejected"] == 1
+    (rejected,) = run["rejected"]
+    assert rejected["position"] == f"facturen.zip/{member}"
+    assert says in rejected["reason"]
+
+
+async def test_a_zip_of_too_many_members_is_refused_whole(
+    importer: Importer, monkeypatch: pytest.MonkeyPatch
+):
+    from dataclasses import replace
+
+    from settle_importer.adapters.sources import ArchiveLimits, kinds
+
+    limits = replace(ArchiveLimits(), max_members=10)
+    zip_kind = replace(kinds.FILE_KINDS[".zip"], refusal=kinds.zip_refusal(limits))
+    monkeypatch.setitem(kinds.FILE_KINDS, ".zip", zip_kind)
+    response = await importer.upload("veel.zip", _zip({f"{i}.xml": PEPPOL for i in range(12)}))
+    assert response.status_code == 422
+    assert "12 files, more than 10" in response.json()["detail"]
+
+
+async def test_a_symbolic_link_in_a_drop_folder_is_refused_with_a_reason(
+    importer: Importer, tmp_path: Path
+):
+    from settle_importer.application.scheduler import DropFolderWatcher
+
+    elsewhere = tmp_path / "elders.csv"
+    elsewhere.write_bytes(THREE_INVOICES)
+    folder = importer.inbox / ADM
+    folder.mkdir(parents=True)
+    (folder / "openstaand.csv").symlink_to(elsewhere)
+    watcher = DropFolderWatcher(importer.ctx)
+    assert await watcher.scan() == []
+    assert not (folder / "openstaand.csv").is_symlink()
+    reason = (folder / "rejected" / "openstaand.csv.reason.txt").read_text()
+    assert "symbolic link" in reason
+    assert elsewhere.read_bytes() == THREE_INVOICES  # the file it pointed at is left alone

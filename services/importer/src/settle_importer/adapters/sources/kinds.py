@@ -8,7 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from settle_importer.adapters.sources.archive import ArchiveLimits, check_archive
+from settle_importer.adapters.sources.archive import (
+    ArchiveLimits,
+    archive_problem,
+    check_archive,
+)
 from settle_importer.adapters.sources.base import Connector
 from settle_importer.adapters.sources.csv_file import CsvSource, LineLimits
 from settle_importer.adapters.sources.mapping import CsvMapping
@@ -55,6 +59,18 @@ def _xml_refusal(path: Path, name: str) -> str | None:
     return None
 
 
+def zip_refusal(limits: ArchiveLimits) -> Callable[[Path, str], str | None]:
+    """Refuse a zip of UBL files only as a whole: when it is no zip, or holds more files than
+    allowed. A bad member (a zip bomb, a name escaping the archive, a nested archive) is the
+    run's business: rejected alone, with its name and reason, and the rest imported."""
+
+    def refusal(path: Path, name: str) -> str | None:
+        problem = archive_problem(path, limits)
+        return None if problem is None else f"refused: {problem}"
+
+    return refusal
+
+
 def _archive_refusal(limits: ArchiveLimits) -> Callable[[Path, str], str | None]:
     def refusal(path: Path, name: str) -> str | None:
         problem = check_archive(path, limits)
@@ -90,9 +106,7 @@ FILE_KINDS: dict[str, FileKind] = {
     ".xlsx": _XLSX,
     ".xlsm": _XLSX,
     ".xml": FileKind("ubl", UblSource, _ubl, tabular=False, refusal=_xml_refusal),
-    ".zip": FileKind(
-        "ubl", UblSource, _ubl, tabular=False, refusal=_archive_refusal(ArchiveLimits())
-    ),
+    ".zip": FileKind("ubl", UblSource, _ubl, tabular=False, refusal=zip_refusal(ArchiveLimits())),
 }
 
 
