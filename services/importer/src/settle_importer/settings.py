@@ -82,8 +82,16 @@ class ImporterSettings(ServiceSettings):
         description="documents read at once when a complete list settles what it did not name",
     )
     stale_run_after_s: float = Field(
-        900.0,
+        45.0,
         gt=0,
-        description="a running import without progress for this long is taken as crashed "
-        "(its replica died) and marked failed, so the administration can import again",
+        description="an import whose owner wrote no heartbeat (every third of this) for this "
+        "long is taken as crashed and failed when the next one is asked for, so the "
+        "administration can import again",
+    )
+    replica_name: str = Field(
+        "",
+        max_length=100,
+        description="this replica's name, owner of the imports it runs: on start-up it fails "
+        "those it left running; empty: the host name (give each importer process on one host "
+        "its own)",
     )

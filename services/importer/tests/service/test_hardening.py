@@ -196,3 +196,142 @@ async def test_a_symbolic_link_in_a_drop_folder_is_refused_with_a_reason(
     reason = (folder / "rejected" / "openstaand.csv.reason.txt").read_text()
     assert "symbolic link" in reason
     assert elsewhere.read_bytes() == THREE_INVOICES  # the file it pointed at is left alone
+
+
+async def test_a_run_left_running_by_a_killed_importer_is_failed_when_it_starts_again(
+    sqlite_database: str, tmp_path: Path
+):
+    from settle_importer.adapters.runs import RunRepository
+    from settle_importer.app import SERVICE
+    from settle_importer.application.importing import start_run
+    from settle_shared.db import transaction
+    from settle_shared.testing.service import running_service
+
+    settings = {
+        "inbox_dir": str(tmp_path / "inbox"),
+        "scheduler_enabled": False,
+        "replica_name": "importer-0",
+    }
+    async with running_service(SERVICE, sqlite_database, **settings) as before:
+        ctx = before.runtime.app.state.importer
+        left = await start_run(ctx, ADM, source="csv", source_name="a.csv", trigger="upload")
+        async with transaction(ctx.sessions) as session:  # running when the process was killed
+            await RunRepository(session, ADM).start(left, ctx.clock.now())
+    async with running_service(SERVICE, sqlite_database, **settings) as after:
+        # What the service runs as it starts (the harness starts no background loops).
+        (on_start,) = [
+            task for task in after.runtime.background if task.__name__ == "fail_what_a_restart_left"
+        ]
+        await asyncio.wait_for(on_start(asyncio.Event()), 10)
+        runs = f"/internal/v1/administrations/{ADM}/runs"
+        detail = (await after.client.get(f"{runs}/{left}")).json()
+        assert detail["status"] == "failed"
+        assert "the importer running it was restarted" in detail["error"]
+        response = await after.client.post(
+            f"/internal/v1/administrations/{ADM}/imports",
+            files={"file": ("b.csv", THREE_INVOICES)},
+        )
+        assert response.status_code == 202, response.text
+
+
+async def test_a_run_left_by_an_earlier_instance_does_not_block_the_next_import(
+    sqlite_database: str, tmp_path: Path
+):
+    from settle_importer.app import SERVICE
+    from settle_importer.application.importing import start_run
+    from settle_shared.testing.service import running_service
+
+    settings = {
+        "inbox_dir": str(tmp_path / "inbox"),
+        "scheduler_enabled": False,
+        "replica_name": "importer-0",
+    }
+    async with running_service(SERVICE, sqlite_database, **settings) as before:
+        ctx = before.runtime.app.state.importer
+        left = await start_run(ctx, ADM, source="csv", source_name="a.csv", trigger="upload")
+    async with running_service(SERVICE, sqlite_database, **settings) as after:
+        response = await after.client.post(
+            f"/internal/v1/administrations/{ADM}/imports",
+            files={"file": ("b.csv", THREE_INVOICES)},
+        )
+        assert response.status_code == 202, response.text
+        runs = f"/internal/v1/administrations/{ADM}/runs"
+        assert (await after.client.get(f"{runs}/{left}")).json()["status"] == "failed"
+        importer = Importer(after, tmp_path / "inbox")
+        await importer.finished()
+
+
+async def test_a_run_without_a_heartbeat_for_the_lease_is_failed_by_the_next_one(
+    importer: Importer,
+):
+    from datetime import UTC, datetime, timedelta
+
+    from settle_importer.application.importing import start_run
+
+    clock = importer.now(datetime(2025, 4, 1, 8, 0, tzinfo=UTC))
+    other = importer.ctx.owner.__class__.alone("another replica")
+    from dataclasses import replace
+
+    elsewhere = replace(importer.ctx, owner=other)
+    stuck = await start_run(elsewhere, ADM, source="csv", source_name="x", trigger="upload")
+    clock.advance(timedelta(seconds=20))  # within the lease: its owner may be busy
+    busy = await importer.upload("b.csv", THREE_INVOICES)
+    assert busy.status_code == 409
+    clock.advance(timedelta(seconds=40))  # a minute without a heartbeat: its owner is gone
+    run = await importer.import_file("b.csv", THREE_INVOICES)
+    assert run["status"] == "succeeded"
+    assert (await importer.run(stuck))["status"] == "failed"
+
+
+async def test_a_live_run_keeps_its_lease_with_its_heartbeat(importer: Importer, tmp_path: Path):
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from settle_importer.application.importing import RunOptions, execute_run, start_run
+
+    from .test_importing import Stalls
+
+    settings = importer.ctx.settings.model_copy(update={"stale_run_after_s": 0.3})
+    ctx = replace(importer.ctx, settings=settings)
+    importer.harness.runtime.app.state.importer = ctx
+    clock = importer.now(ctx.clock.now())
+    path = tmp_path / "a.csv"
+    path.write_bytes(THREE_INVOICES)
+    source = Stalls(path)
+    run_id = await start_run(importer.ctx, ADM, source="csv", source_name="a", trigger="cli")
+    running = asyncio.create_task(
+        execute_run(importer.ctx, ADM, run_id, lambda: source, RunOptions())
+    )
+    await asyncio.to_thread(source.stalled.wait, 10)
+    clock.advance(timedelta(seconds=1))
+    await asyncio.sleep(0.4)  # a heartbeat at the advanced time
+    busy = await importer.upload("b.csv", THREE_INVOICES)
+    assert busy.status_code == 409, busy.text
+    source.go_on.set()
+    assert (await running).status == "succeeded"
+
+
+async def test_an_interrupted_run_is_failed_with_a_reason_and_frees_the_administration(
+    importer: Importer, tmp_path: Path
+):
+    from settle_importer.application.importing import RunOptions, execute_run, start_run
+
+    from .test_importing import Stalls
+
+    path = tmp_path / "a.csv"
+    path.write_bytes(THREE_INVOICES)
+    source = Stalls(path)
+    run_id = await start_run(importer.ctx, ADM, source="csv", source_name="a", trigger="cli")
+    running = asyncio.create_task(
+        execute_run(importer.ctx, ADM, run_id, lambda: source, RunOptions())
+    )
+    await asyncio.to_thread(source.stalled.wait, 10)
+    running.cancel()  # what asyncio.run does with the command's task on Ctrl-C
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    source.go_on.set()
+    detail = await importer.run(run_id)
+    assert detail["status"] == "failed"
+    assert "interrupted" in detail["error"]
+    run = await importer.import_file("b.csv", THREE_INVOICES)
+    assert run["status"] == "succeeded"
