@@ -4,6 +4,8 @@ watcher, and the `settle importer …` commands."""
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -12,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from settle_importer import api, errors
 from settle_importer.adapters.tables import metadata
 from settle_importer.application.context import ImporterContext
+from settle_importer.application.importing import fail_runs_left_behind
 from settle_importer.application.scheduler import DropFolderWatcher, run_due_imports
 from settle_importer.cli import cli
+from settle_importer.domain.runs import RunOwner
 from settle_importer.settings import ImporterSettings
 from settle_shared.clock import clock_from_settings
 from settle_shared.db import is_sqlite
@@ -27,7 +31,8 @@ log = get_logger(__name__)
 def context_for(
     settings: ImporterSettings, sessions: async_sessionmaker[AsyncSession]
 ) -> ImporterContext:
-    """A use-case context outside a running service (the command line, benchmarks)."""
+    """A use-case context outside a running service (the command line, benchmarks). Its runs
+    are owned by this process alone: no service takes them as left behind by a restart."""
     clock = clock_from_settings(settings.clock_file)
     return ImporterContext(
         sessions=sessions,
@@ -35,6 +40,7 @@ def context_for(
         clock=clock,
         settings=settings,
         postgres=not is_sqlite(settings.database_url),
+        owner=RunOwner.alone(f"command {socket.gethostname()} {os.getpid()}"),
     )
 
 
@@ -49,6 +55,7 @@ def setup(runtime: ServiceRuntime) -> None:
         settings=settings,
         postgres=not is_sqlite(settings.database_url),
         notify=runtime.relay.notify,
+        owner=RunOwner.starting(settings.replica_name or socket.gethostname()),
     )
     api.install(runtime.app)
     errors.install(runtime.app)
@@ -85,6 +92,19 @@ def setup(runtime: ServiceRuntime) -> None:
     async def drop_folders(stop: asyncio.Event) -> None:
         await every(stop, settings.inbox_poll_s, "drop folder", scan_drop_folders)
 
+    async def fail_what_a_restart_left(stop: asyncio.Event) -> None:
+        # Once at start-up, retried while the database is not there yet.
+        while not stop.is_set():
+            try:
+                await fail_runs_left_behind(context())
+                return
+            except Exception as exc:
+                log.warning("runs left behind not looked at; retrying", error=repr(exc))
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=settings.scheduler_poll_s)
+            except TimeoutError:
+                pass
+
     async def finish_background_runs(stop: asyncio.Event) -> None:
         await stop.wait()
         tasks = list(context().tasks)
@@ -92,6 +112,7 @@ def setup(runtime: ServiceRuntime) -> None:
             await asyncio.wait(tasks, timeout=10)
 
     runtime.add_background(finish_background_runs)
+    runtime.add_background(fail_what_a_restart_left)
     if settings.scheduler_enabled:
         runtime.add_background(scheduler)
         runtime.add_background(drop_folders)

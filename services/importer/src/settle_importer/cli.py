@@ -1,6 +1,7 @@
 """`settle importer import FILE --administration ID`: import a file from the command line,
 straight into the configured database (SETTLE_IMPORTER_DATABASE_URL). The events go into the
-outbox; the running importer's relay publishes them."""
+outbox; the running importer's relay publishes them. Stopped with Ctrl-C, the run is failed as
+interrupted, so the administration can import again at once."""
 
 from __future__ import annotations
 
@@ -46,6 +47,8 @@ def import_file(
     assert isinstance(settings, ImporterSettings)
     configure_logging(SERVICE.name, "WARNING", "console")
 
+    started: list[str] = []
+
     async def main() -> int:
         engine = create_engine(settings.database_url)
         ctx = context_for(settings, session_factory(engine))
@@ -55,6 +58,7 @@ def import_file(
             run_id, connection = await queue_file_run(
                 ctx, administration, file.name, "command_line"
             )
+            started.append(run_id)
             if complete and connection is not None:
                 connection = type(connection)(**{**connection.__dict__, "complete_list": True})
             with Progress(
@@ -97,6 +101,12 @@ def import_file(
             typer.echo(f"notice: {notice}")
         return 0
 
-    code = asyncio.run(main())
+    try:
+        code = asyncio.run(main())
+    except KeyboardInterrupt:
+        # asyncio.run cancelled the run on Ctrl-C; execute_run failed it as interrupted.
+        shown = f"run {started[0]}" if started else "the import"
+        typer.echo(f"interrupted: {shown} was stopped and failed; import again", err=True)
+        raise typer.Exit(130) from None
     if code:
         raise typer.Exit(code)

@@ -39,6 +39,17 @@ class ImporterSettings(ServiceSettings):
     upload_max_bytes: int = Field(
         100 * 1024 * 1024, ge=1, description="largest file accepted by upload or drop folder"
     )
+    csv_max_line_chars: int = Field(
+        1 << 20,
+        ge=1_000,
+        description="longest CSV line read (characters): a longer line is rejected without being "
+        "held in memory; a longer header line refuses the file",
+    )
+    csv_max_fields: int = Field(
+        1_000,
+        ge=10,
+        description="most fields a CSV line may have; counted before the line is split",
+    )
     chunk_size: int = Field(
         1000, ge=1, le=20_000, description="records reconciled and committed per transaction"
     )
@@ -71,8 +82,16 @@ class ImporterSettings(ServiceSettings):
         description="documents read at once when a complete list settles what it did not name",
     )
     stale_run_after_s: float = Field(
-        900.0,
+        45.0,
         gt=0,
-        description="a running import without progress for this long is taken as crashed "
-        "(its replica died) and marked failed, so the administration can import again",
+        description="an import whose owner wrote no heartbeat (every third of this) for this "
+        "long is taken as crashed and failed when the next one is asked for, so the "
+        "administration can import again",
+    )
+    replica_name: str = Field(
+        "",
+        max_length=100,
+        description="this replica's name, owner of the imports it runs: on start-up it fails "
+        "those it left running; empty: the host name (give each importer process on one host "
+        "its own)",
     )

@@ -13,6 +13,7 @@ from typing import Any
 from settle_importer.adapters.sources import (
     Connector,
     CsvMapping,
+    LineLimits,
     MissingColumns,
     SourceError,
     file_kind,
@@ -48,21 +49,28 @@ def source_kind_of(path: Path) -> str:
     return "csv" if kind is None else kind.name
 
 
-def file_connector(path: Path, mapping: CsvMapping | None, *, name: str | None = None) -> Connector:
+def file_connector(
+    path: Path,
+    mapping: CsvMapping | None,
+    *,
+    name: str | None = None,
+    limits: LineLimits | None = None,
+) -> Connector:
     """The connector for a delivered file. Without a configured mapping a CSV or XLSX file is
     tried with the default (English) headers, then with the Dutch preset (Dutch headers, and
     for text cells `;`, `1.234,56`, `dd-mm-yyyy`)."""
     kind = file_kind(path)
+    limits = limits or LineLimits()
     if mapping is None and kind is not None and kind.tabular:
         shown = name or path.name
         try:
-            return kind.open(path, CsvMapping(), shown)
+            return kind.open(path, CsvMapping(), shown, limits)
         except MissingColumns as first:
             try:
-                return kind.open(path, CsvMapping.dutch(), shown)
+                return kind.open(path, CsvMapping.dutch(), shown, limits)
             except MissingColumns:
                 raise first from None
-    return source_for_file(path, mapping, name=name)
+    return source_for_file(path, mapping, name=name, limits=limits)
 
 
 def _file_at_path(config: dict[str, Any]) -> Connector:

@@ -24,6 +24,7 @@ from settle_importer.domain import (
     StoredInvoice,
     applied,
 )
+from settle_importer.domain.runs import bounded_text
 from settle_shared.ids import uuid_text
 
 # Stable ids: the same document or debtor of an administration always gets the same id, even
@@ -316,7 +317,7 @@ class SnapshotRepository:
                 self.administration_id,
                 record.position[:300],
                 (record.reference or None) and record.reference[:200],
-                record.reason,
+                bounded_text(record.reason),
             )
             for i, record in enumerate(rejected)
         ]

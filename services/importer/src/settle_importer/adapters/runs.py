@@ -18,8 +18,10 @@ from settle_importer.domain.runs import (
     RUNNING,
     ImportRun,
     RunEnded,
+    RunOwner,
     RunRejection,
     SnapshotSource,
+    bounded_text,
 )
 from settle_shared.db import aware
 
@@ -54,6 +56,8 @@ class RunRepository:
                     notices=[],
                     created_at=now,
                     heartbeat_at=now,
+                    owner_replica=run.owner and run.owner.replica,
+                    owner_instance=run.owner and run.owner.instance,
                 )
             )
         except IntegrityError:
@@ -71,6 +75,30 @@ class RunRepository:
             .with_for_update(skip_locked=True)
         )
         return [_run(row) for row in rows]
+
+    async def left_behind(self, owner: RunOwner) -> list[ImportRun]:
+        """The active runs of an earlier instance on ``owner``'s replica, locked."""
+        rows = await self.session.execute(
+            sa.select(import_runs)
+            .where(
+                import_runs.c.administration_id == self.administration_id,
+                import_runs.c.status.in_(ACTIVE_STATES),
+                import_runs.c.owner_replica == owner.replica,
+                import_runs.c.owner_instance != owner.instance,
+            )
+            .with_for_update(skip_locked=True)
+        )
+        return [_run(row) for row in rows]
+
+    async def beat(self, run_id: str, now: datetime) -> None:
+        """The run's owner is alive; ``RunEnded`` when the run is no longer running."""
+        updated = await self.session.execute(
+            sa.update(import_runs)
+            .where(self._run(run_id), import_runs.c.status == RUNNING)
+            .values(heartbeat_at=now)
+        )
+        if not getattr(updated, "rowcount", 0):
+            raise RunEnded(run_id)
 
     async def start(self, run_id: str, now: datetime) -> str:
         """Take a queued run: it is running from now. Returns its source."""
@@ -104,7 +132,7 @@ class RunRepository:
             current = await self.session.scalar(
                 sa.select(import_runs.c.notices).where(self._run(run_id))
             )
-            values["notices"] = [*(current or []), *notices]
+            values["notices"] = [*(current or []), *map(bounded_text, notices)]
         updated = await self.session.execute(
             sa.update(import_runs)
             .where(self._run(run_id), import_runs.c.status == RUNNING)
@@ -119,7 +147,12 @@ class RunRepository:
         await self.session.execute(
             sa.update(import_runs)
             .where(self._run(run_id))
-            .values(progress_done=records, progress_total=records, counts=counts, notices=notices)
+            .values(
+                progress_done=records,
+                progress_total=records,
+                counts=counts,
+                notices=[bounded_text(notice) for notice in notices],
+            )
         )
 
     async def finish(self, run_id: str, status: str, error: str | None, now: datetime) -> list[str]:
@@ -128,7 +161,12 @@ class RunRepository:
             await self.session.execute(
                 sa.update(import_runs)
                 .where(self._run(run_id), import_runs.c.status.in_(ACTIVE_STATES))
-                .values(status=status, error=error, finished_at=now, heartbeat_at=now)
+                .values(
+                    status=status,
+                    error=None if error is None else bounded_text(error),
+                    finished_at=now,
+                    heartbeat_at=now,
+                )
                 .returning(import_runs.c.notices)
             )
         ).first()
@@ -237,6 +275,20 @@ class RunRepository:
         )
 
 
+async def administrations_left_behind(session: AsyncSession, owner: RunOwner) -> list[str]:
+    """The administrations with an active run of an earlier instance on ``owner``'s replica."""
+    rows = await session.execute(
+        sa.select(import_runs.c.administration_id)
+        .where(
+            import_runs.c.owner_replica == owner.replica,
+            import_runs.c.status.in_(ACTIVE_STATES),
+            import_runs.c.owner_instance != owner.instance,
+        )
+        .distinct()
+    )
+    return [row.administration_id for row in rows]
+
+
 def _run(row: Any) -> ImportRun:
     return ImportRun(
         administration_id=row.administration_id,
@@ -254,4 +306,5 @@ def _run(row: Any) -> ImportRun:
         error=row.error,
         started_at=aware(row.started_at),
         finished_at=aware(row.finished_at),
+        owner=RunOwner(row.owner_replica, row.owner_instance or "") if row.owner_replica else None,
     )

@@ -64,8 +64,12 @@ import_runs = sa.Table(
     sa.Column("started_at", TZ_TIME, nullable=True),
     sa.Column("finished_at", TZ_TIME, nullable=True),
     sa.Column("heartbeat_at", TZ_TIME, nullable=True),
+    # Who runs it (RunOwner): on start-up a replica fails the runs an earlier instance left.
+    sa.Column("owner_replica", sa.String(100), nullable=True),
+    sa.Column("owner_instance", sa.String(32), nullable=True),
     # Newest first, keyset-paginated, per administration.
     sa.Index("ix_import_runs_listing", "administration_id", "created_at", "id"),
+    sa.Index("ix_import_runs_owner", "owner_replica", "status"),
     # One run per administration at a time, across replicas: the database refuses a second
     # queued or running run.
     sa.Index(

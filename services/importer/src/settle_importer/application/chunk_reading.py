@@ -1,7 +1,8 @@
 """The read stage of an import: the source's records in chunks, each with the stored state of
-its documents and debtors. A file is parsed on the event loop a slice at a time, so the chunk
-transactions in flight go on meanwhile (``parse_records``), and a first import reads nothing
-stored. docs/importing.md says what each buys."""
+its documents and debtors. Every source is parsed in a worker thread (``parse_records``), so the
+event loop answers health checks and carries the chunk transactions in flight meanwhile, however
+long one step of a parser takes; a first import reads nothing stored. docs/importing.md says what
+each buys."""
 
 from __future__ import annotations
 
@@ -11,13 +12,10 @@ from dataclasses import dataclass
 from itertools import islice
 
 from settle_importer.adapters.repository import SnapshotRepository, WorkingDebtor, WorkingDocument
-from settle_importer.adapters.sources import FILE_SOURCES, Connector
+from settle_importer.adapters.sources import Connector
 from settle_importer.application.context import ImporterContext
 from settle_importer.application.memory import UnwrittenMemory
 from settle_importer.domain import DocumentKey, Lookups, Reconciliation, SourceItem
-
-# Records parsed before the loop is let go: the write of the chunk before goes on meanwhile.
-PARSE_SLICE = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,25 +32,12 @@ class Chunk:
 
 
 def parse_records(
-    connector: Connector, records: Iterator[SourceItem], size: int
+    records: Iterator[SourceItem], size: int
 ) -> Callable[[], Awaitable[list[SourceItem]]]:
-    """How the next chunk's records are read. A file is parsed on the event loop, a slice at a
-    time: in a worker thread the parser and the loop fight over the GIL, and every database
-    answer the loop waits for is then held up until the parser yields. A source that waits on
-    the network (an API) is read in a worker thread."""
-    if isinstance(connector, FILE_SOURCES):
-
-        async def parse() -> list[SourceItem]:
-            items: list[SourceItem] = []
-            while len(items) < size:
-                part = list(islice(records, min(PARSE_SLICE, size - len(items))))
-                items += part
-                if not part:
-                    break
-                await asyncio.sleep(0)
-            return items
-
-        return parse
+    """How the next chunk's records are read: in a worker thread, whatever the source. One step
+    of a parser can take long (opening a workbook reads its whole shared-string table: seconds
+    for a large export), and a source may wait on the network; on the event loop either would
+    stall the service's health checks and every transaction in flight."""
     return lambda: asyncio.to_thread(lambda: list(islice(records, size)))
 
 
@@ -77,7 +62,7 @@ class ChunkReader:
         first_import: bool,
     ) -> None:
         self._ctx, self._administration_id = ctx, administration_id
-        self._read = parse_records(connector, connector.records(), ctx.settings.chunk_size)
+        self._read = parse_records(connector.records(), ctx.settings.chunk_size)
         self._reconciliation = reconciliation
         self._unwritten = unwritten
         self._first_import = first_import

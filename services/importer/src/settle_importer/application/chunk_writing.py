@@ -154,15 +154,14 @@ class ChunkWriter:
 
     async def _wait_for_oldest(self) -> int:
         future, holds_batch = self._writes[0]
-        inserted = await future
+        # Shielded: a run cancelled meanwhile (Ctrl-C) does not cut a chunk's transaction off
+        # halfway, which could leave its connection holding SQLite's write lock; the run lets
+        # it end (``finish_quietly``) before it is failed.
+        inserted = await asyncio.shield(future)
         self._writes.popleft()
         if holds_batch:
             self._unwritten.written()
         return inserted
-
-    def cancel(self) -> None:
-        for future, _ in self._writes:
-            future.cancel()
 
     async def finish_quietly(self) -> None:
         """Let the writes in flight end, failed or not (the run is failing anyway)."""

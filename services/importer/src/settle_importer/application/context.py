@@ -1,5 +1,6 @@
 """The context the importer's use cases run in: the database, the outbox, the clock, the
-settings. The wiring (`app.py`) builds one; tests may swap the clock."""
+settings, and who owns the runs started with it. The wiring (`app.py`) builds one; tests may
+swap the clock."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from settle_importer.domain.runs import RunOwner
 from settle_importer.settings import ImporterSettings
 from settle_shared.clock import Clock
 from settle_shared.outbox import Outbox
@@ -25,5 +27,7 @@ class ImporterContext:
     settings: ImporterSettings
     postgres: bool
     notify: Callable[[], None] = lambda: None
+    # Who owns the runs started here (the wiring names the replica).
+    owner: RunOwner = field(default_factory=lambda: RunOwner.alone("unnamed"))
     # Runs started in the background by the API, kept so they are not garbage-collected.
     tasks: set[asyncio.Task[Any]] = field(default_factory=set, compare=False)

@@ -10,7 +10,7 @@ from settle_importer.adapters.connectors import (
     mapping_from_config,
     source_kind_of,
 )
-from settle_importer.adapters.sources import file_kind, not_read
+from settle_importer.adapters.sources import LineLimits, file_kind, not_read
 from settle_importer.application.connections import Connection, delivery_connection
 from settle_importer.application.importing import (
     ImporterContext,
@@ -65,11 +65,12 @@ async def run_file(
     """Import an accepted file run to its end."""
     mapping = mapping_from_config(connection.config) if connection else None
     options = connection.options() if connection else RunOptions()
+    limits = LineLimits(ctx.settings.csv_max_line_chars, ctx.settings.csv_max_fields)
     return await execute_run(
         ctx,
         administration_id,
         run_id,
-        lambda: file_connector(path, mapping, name=name),
+        lambda: file_connector(path, mapping, name=name, limits=limits),
         options,
         progress,
     )

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_importer.adapters.repository import SnapshotRepository
 from settle_importer.adapters.run_memory import RunMemoryRepository, forget_earlier_runs
-from settle_importer.adapters.runs import RunRepository
+from settle_importer.adapters.runs import RunRepository, administrations_left_behind
 from settle_importer.adapters.sources import Connector, SourceError
 from settle_importer.application.chunk_reading import ChunkReader
 from settle_importer.application.chunk_writing import ChunkWriter, counts_of
@@ -34,12 +34,15 @@ from settle_importer.domain.errors import check_administration_id
 from settle_importer.domain.runs import (
     ABANDONED,
     FAILED,
+    INTERRUPTED,
     QUEUED,
+    RESTARTED,
     SUCCEEDED,
     ImportRun,
     RunEnded,
     RunOptions,
     SnapshotSource,
+    bounded_text,
 )
 from settle_shared.db import transaction
 from settle_shared.events import importer as events
@@ -55,6 +58,7 @@ __all__ = [
     "RunOutcome",
     "execute_run",
     "fail_abandoned_runs",
+    "fail_runs_left_behind",
     "start_run",
 ]
 
@@ -93,6 +97,7 @@ async def start_run(
         now,
         connection_id=connection_id,
         source_name=source_name,
+        owner=ctx.owner,
     )
     async with transaction(ctx.sessions) as session:
         await RunRepository(session, administration_id).queue(run, now)
@@ -101,14 +106,33 @@ async def start_run(
 
 
 async def fail_abandoned_runs(ctx: ImporterContext, administration_id: str) -> int:
-    """Fail the administration's active run whose heartbeat stopped (its replica died)."""
+    """Fail the administration's active run whose owner is gone: left behind by an earlier
+    instance of this replica (a restart), or without a heartbeat for longer than the lease
+    (``stale_run_after_s``; its replica died or was cut off)."""
     limit = ctx.clock.now() - timedelta(seconds=ctx.settings.stale_run_after_s)
     async with transaction(ctx.sessions) as session:
-        stale = await RunRepository(session, administration_id).stale(limit)
-        for run in stale:
+        runs = RunRepository(session, administration_id)
+        left = await runs.left_behind(ctx.owner)
+        stale = [run for run in await runs.stale(limit) if run.id not in {r.id for r in left}]
+        for run, reason in [*((r, RESTARTED) for r in left), *((r, ABANDONED) for r in stale)]:
             stopped = _Run(administration_id, run.id, run.source, run.started_at or run.created_at)
-            await _finish_run(ctx, session, stopped, FAILED, ABANDONED, run.counts)
-    return len(stale)
+            await _finish_run(ctx, session, stopped, FAILED, reason, run.counts)
+    if left or stale:
+        ctx.notify()
+    return len(left) + len(stale)
+
+
+async def fail_runs_left_behind(ctx: ImporterContext) -> int:
+    """On start-up: fail every run an earlier instance of this replica left queued or running
+    (the service was killed or crashed), so no administration waits for the lease to end."""
+    async with ctx.sessions() as session:
+        administrations = await administrations_left_behind(session, ctx.owner)
+    failed = 0
+    for administration_id in administrations:
+        failed += await fail_abandoned_runs(ctx, administration_id)
+    if failed:
+        log.warning("import runs left behind by a restart failed", runs=failed)
+    return failed
 
 
 @dataclass(frozen=True)
@@ -133,6 +157,7 @@ async def execute_run(
     with log_context(administration_id=administration_id, correlation_id=run_id):
         run, first_import, read_before = await _begin(ctx, administration_id, run_id)
         reconciliation = Reconciliation(complete=options.complete, ignore=options.ignore)
+        heartbeat = asyncio.create_task(_beat(ctx, run))
         try:
             connector = await asyncio.to_thread(open_source)
             total = await asyncio.to_thread(lambda: connector.total)
@@ -161,6 +186,44 @@ async def execute_run(
             return await _succeed(ctx, run, reconciliation, unwritten, settles_absent, digest)
         except Exception as exc:
             return await _fail(ctx, run, reconciliation, exc)
+        except BaseException:  # cancelled: Ctrl-C of the command line, the service stopping
+            await _interrupted(ctx, run, reconciliation)
+            raise
+        finally:
+            heartbeat.cancel()
+
+
+async def _beat(ctx: ImporterContext, run: _Run) -> None:
+    """Write the run's heartbeat every third of the lease while it goes on, however long one
+    step takes (opening a large file, a slow page of an API), so only a run whose owner is
+    gone is taken as abandoned."""
+    every = ctx.settings.stale_run_after_s / 3
+    while True:
+        await asyncio.sleep(every)
+        try:
+            async with transaction(ctx.sessions) as session:
+                await RunRepository(session, run.administration_id).beat(run.id, ctx.clock.now())
+        except RunEnded:
+            return
+        except Exception as exc:  # the database away for a moment: the next beat may do
+            log.warning("import run heartbeat not written", run_id=run.id, error=repr(exc))
+
+
+async def _interrupted(ctx: ImporterContext, run: _Run, reconciliation: Reconciliation) -> None:
+    """Fail a run that was cancelled, so its administration can import again at once."""
+    log.warning("import run interrupted", run_id=run.id)
+    try:
+        async with transaction(ctx.sessions) as session:
+            await _finish_run(
+                ctx, session, run, FAILED, INTERRUPTED, counts_of(reconciliation.counts)
+            )
+    except RunEnded:
+        return
+    except Exception as exc:  # the database gone with the service: the lease fails it later
+        log.warning("interrupted import run not failed", run_id=run.id, error=repr(exc))
+        return
+    ctx.notify()
+    await _forget_run(ctx, run)
 
 
 async def _begin(
@@ -206,8 +269,8 @@ async def _import_chunks(
             so_far, stored = await look_up_so_far(
                 ctx, run.administration_id, run.id, unwritten, chunk.needed
             )
-            # The loop is let go between the steps of a chunk (and between slices of parsing):
-            # each statement of the chunks being written needs a turn of the loop to go on.
+            # The loop is let go between the steps of a chunk: each statement of the chunks
+            # being written needs a turn of the loop to go on.
             await asyncio.sleep(0)
             outcome = reconciliation.reconcile_chunk(
                 chunk.items, chunk.docs, chunk.debtor_fingerprints(), so_far
@@ -228,11 +291,10 @@ async def _import_chunks(
                 progress(reconciliation.counts.records, total)
         await writer.wait_for_commits()
         await statistics.wait()
-    except BaseException as exc:
+    except BaseException:
+        # Failed or cancelled (Ctrl-C, the service stopping): the chunk transactions in flight
+        # (a few) end first, so the run can be failed without waiting on their locks.
         statistics.cancel()
-        if not isinstance(exc, Exception):
-            writer.cancel()
-            raise
         await writer.finish_quietly()
         raise
     return unwritten
@@ -294,7 +356,7 @@ async def _fail(
         await _forget_run(ctx, run)
         return RunOutcome(run.id, FAILED, counts, ABANDONED)
     if isinstance(exc, SourceError):
-        error = str(exc)
+        error = bounded_text(str(exc))
         log.warning("import run failed", run_id=run.id, error=error)
     else:
         error = f"the import failed unexpectedly ({type(exc).__name__}); see the service log"

@@ -9,7 +9,8 @@ run one slot twice; a slot missed while every replica was down is claimed when o
 Drop folders: `<inbox_dir>/<administration>/<file>`. A file is taken once its size and
 modification time stayed the same between two looks (so a file still being copied is left
 alone), imported, then moved to `processed/` or `rejected/` with `<name>.reason.txt` beside it.
-Names starting with `.` or ending in `.part`, `.tmp`, `.crdownload` or `~` are never taken."""
+Names starting with `.` or ending in `.part`, `.tmp`, `.crdownload` or `~` are never taken; a
+symbolic link is not followed but moved to `rejected/` with its reason."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ from settle_importer.domain.errors import (
     RunInProgress,
     check_administration_id,
 )
-from settle_importer.domain.runs import FAILED
+from settle_importer.domain.runs import FAILED, bounded_text
 from settle_shared.db import transaction
 from settle_shared.logs import get_logger
 
@@ -118,6 +119,11 @@ class DropFolderWatcher:
         outcomes: list[RunOutcome] = []
         current: dict[Path, tuple[int, int]] = {}
         for path in await asyncio.to_thread(_candidates, inbox):
+            if path.is_symlink():
+                # A link could point anywhere the service may read; it is not followed.
+                log.warning("dropped symbolic link refused", file=str(path))
+                _move(path, REJECTED, f"{path.name}: {SYMLINK_REFUSED}")
+                continue
             try:
                 stat = path.stat()
             except FileNotFoundError:
@@ -170,6 +176,11 @@ class DropFolderWatcher:
         return outcome
 
 
+SYMLINK_REFUSED = (
+    "refused: it is a symbolic link, which is not followed; place the file itself in the folder"
+)
+
+
 def _candidates(inbox: Path) -> list[Path]:
     if not inbox.is_dir():
         return []
@@ -180,8 +191,7 @@ def _candidates(inbox: Path) -> list[Path]:
         for path in sorted(folder.iterdir()):
             name = path.name
             if (
-                path.is_file()
-                and not path.is_symlink()
+                (path.is_symlink() or path.is_file())
                 and not name.startswith(".")
                 and not name.lower().endswith(_PARTIAL_SUFFIXES)
             ):
@@ -200,7 +210,8 @@ def _move(path: Path, where: str, reason: str | None) -> Path:
         n += 1
     shutil.move(str(path), target)
     if reason is not None:
-        target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
+        reason_file = target.with_name(target.name + ".reason.txt")
+        reason_file.write_text(bounded_text(reason) + "\n", encoding="utf-8")
     return target
 
 

@@ -3,6 +3,7 @@ a run over a source read before (docs/domain.md, Import)."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -14,6 +15,21 @@ QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
 ACTIVE_STATES = (QUEUED, RUNNING)
 
 ABANDONED = "the import stopped without finishing (the service was restarted); import again"
+RESTARTED = (
+    "the import stopped without finishing: the importer running it was restarted; import again"
+)
+INTERRUPTED = (
+    "the import was interrupted (stopped by hand, or the service shutting down); import again"
+)
+
+# The longest error, notice or rejection reason a run keeps: a hostile file's text (a header of
+# a million columns named in an error) is cut there, so no page of runs carries megabytes.
+STORED_TEXT_LIMIT = 1_000
+
+
+def bounded_text(text: str, limit: int = STORED_TEXT_LIMIT) -> str:
+    """``text`` as a run keeps it: at most ``limit`` characters, an ellipsis where it was cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class RunEnded(Exception):
@@ -23,6 +39,28 @@ class RunEnded(Exception):
 
     def __init__(self, run_id: str) -> None:
         super().__init__(f"import run {run_id} was ended meanwhile")
+
+
+@dataclass(frozen=True)
+class RunOwner:
+    """Who runs an import: the replica (a name that stays when the service there restarts)
+    and the instance of the service on it (new each time it starts). A run whose replica
+    started again under a new instance was left behind by the one before."""
+
+    replica: str
+    instance: str
+
+    @classmethod
+    def starting(cls, replica: str) -> RunOwner:
+        """The owner of the runs of a service (or command) starting now on ``replica``."""
+        return cls(replica[:100], uuid.uuid4().hex)
+
+    @classmethod
+    def alone(cls, label: str) -> RunOwner:
+        """The owner of the runs of a command: a replica of its own, which no other instance
+        shares, so only the lease (a heartbeat) tells when it is gone."""
+        instance = uuid.uuid4().hex
+        return cls(f"{label[:60]} {instance}", instance)
 
 
 @dataclass(frozen=True)
@@ -52,6 +90,7 @@ class ImportRun:
     error: str | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    owner: RunOwner | None = None
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,9 @@ from settle_importer.adapters.sources.base import (
     UndecodableSource,
     UnreadableSource,
 )
-from settle_importer.adapters.sources.csv_file import CsvSource
+from settle_importer.adapters.sources.csv_file import CsvSource, LineLimits
 from settle_importer.adapters.sources.kinds import (
     FILE_KINDS,
-    FILE_SOURCES,
     FileKind,
     file_kind,
     not_read,
@@ -28,13 +27,13 @@ from settle_importer.adapters.sources.xlsx_file import XlsxSource
 
 __all__ = [
     "FILE_KINDS",
-    "FILE_SOURCES",
     "ArchiveLimits",
     "Connector",
     "CsvMapping",
     "CsvSource",
     "EmptySource",
     "FileKind",
+    "LineLimits",
     "MissingColumns",
     "MoneybirdSource",
     "SourceError",
@@ -50,7 +49,11 @@ __all__ = [
 
 
 def source_for_file(
-    path: Path, mapping: CsvMapping | None = None, *, name: str | None = None
+    path: Path,
+    mapping: CsvMapping | None = None,
+    *,
+    name: str | None = None,
+    limits: LineLimits | None = None,
 ) -> Connector:
     """Pick the connector for a delivered file by its kind (``FILE_KINDS``); raise
     ``UnreadableSource`` for a file of no kind the importer reads."""
@@ -58,4 +61,4 @@ def source_for_file(
     kind = file_kind(path)
     if kind is None:
         raise UnreadableSource(not_read(shown, path.suffix))
-    return kind.open(path, mapping, shown)
+    return kind.open(path, mapping, shown, limits or LineLimits())

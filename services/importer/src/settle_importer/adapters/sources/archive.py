@@ -93,6 +93,22 @@ def check_archive(path: Path, limits: ArchiveLimits) -> str | None:
     return None
 
 
+def archive_problem(path: Path, limits: ArchiveLimits) -> str | None:
+    """Why an archive of documents is refused as a whole (it is no zip, or holds more files
+    than allowed), or ``None``: its members are then judged one by one (``archive_members``)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = len(archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return "it is not a zip archive that can be read"
+    if members > limits.max_members:
+        return (
+            f"the archive holds {members:,} files, more than {limits.max_members:,}; "
+            "split it into smaller archives"
+        )
+    return None
+
+
 def archive_members(
     path: Path, limits: ArchiveLimits, *, name: str, suffixes: tuple[str, ...]
 ) -> Iterator[tuple[str, bytes] | RejectedRecord]:

@@ -89,9 +89,14 @@ class UndecodableSource(SourceError):
         self.line = line
 
 
+_COLUMNS_SHOWN = 30
+
+
 class MissingColumns(SourceError):
     def __init__(self, name: str, missing: Sequence[str], found: Sequence[str]) -> None:
-        shown = ", ".join(f"'{column}'" for column in found) or "none"
+        shown = ", ".join(f"'{column}'" for column in found[:_COLUMNS_SHOWN]) or "none"
+        if len(found) > _COLUMNS_SHOWN:
+            shown += f" and {len(found) - _COLUMNS_SHOWN:,} more"
         super().__init__(
             f"{name} lacks the column(s) {', '.join(repr(m) for m in missing)} required by the "
             f"column mapping; the columns found are: {shown}"

@@ -5,6 +5,10 @@ encoding (a mismatch fails the whole file, naming the byte position, so nothing 
 half a file), emptiness, the delimiter when it is not configured (``;``, ``,``, tab or ``|``,
 whichever the header line has most of; ``;`` on a tie, as Dutch exports use it) and the header.
 The same pass counts lines for progress.
+
+A line is bounded before it is split (``LineLimits``): a line longer than the limit is skipped
+without being held, and one with more fields than allowed is not split; each is rejected with its
+reason. A header line over either limit refuses the file.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from settle_importer.adapters.sources.base import (
@@ -33,22 +38,55 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _DELIMITERS = (";", ",", "\t", "|")
-_FIRST_LINE_LIMIT = 1 << 16
+
+
+@dataclass(frozen=True, slots=True)
+class LineLimits:
+    """The longest line (in characters) and the most fields a line may have; a record whose
+    quoted values span lines counts all of its lines."""
+
+    max_chars: int = 1 << 20
+    max_fields: int = 1_000
+
+
+@dataclass(slots=True)
+class _RecordSize:
+    """What the lines of the record being read came to, and the lines skipped meanwhile."""
+
+    chars: int = 0
+    fields: int = 0
+    lines: int = 0
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+    def next_record(self) -> None:
+        self.chars = self.fields = self.lines = 0
 
 
 class CsvSource:
     """A CSV file as a ``Connector``."""
 
     def __init__(
-        self, path: Path, mapping: CsvMapping | None = None, *, name: str | None = None
+        self,
+        path: Path,
+        mapping: CsvMapping | None = None,
+        *,
+        name: str | None = None,
+        limits: LineLimits | None = None,
     ) -> None:
         self.path = path
         self.mapping = mapping or CsvMapping()
         self.name = name or path.name
+        self.limits = limits or LineLimits()
         self._bom_length, self.encoding, lines, first_line = self._inspect()
         self.delimiter = self.mapping.delimiter or _detect_delimiter(first_line)
         header = None
         if self.mapping.has_header:
+            fields = first_line.count(self.delimiter) + 1
+            if fields > self.limits.max_fields:
+                raise SourceError(
+                    f"{self.name} is refused: its header line has {fields:,} fields, more than "
+                    f"the {self.limits.max_fields:,} accepted"
+                )
             header = next(csv.reader([first_line], delimiter=self.delimiter))
         self._header = header
         self._total = max(lines - (1 if header is not None else 0), 0)
@@ -65,6 +103,7 @@ class CsvSource:
         # Without the file's name: records are told by line, so a daily export named by its
         # date is the same source when its bytes are.
         chosen = [self._bom_length, self.encoding, self.delimiter, self._header]
+        chosen += [self.limits.max_chars, self.limits.max_fields]
         reading = f"{self.mapping.model_dump_json()} {json.dumps(chosen)}"
         return files_digest("csv", reading, [("", self.path)])
 
@@ -80,22 +119,27 @@ class CsvSource:
         with self.path.open("rb") as raw:
             raw.seek(self._bom_length)
             text = io.TextIOWrapper(raw, encoding=self.encoding, errors="strict", newline="")
-            rows = csv.reader(text, delimiter=self.delimiter)
+            size = _RecordSize()
+            rows = csv.reader(self._bounded_lines(text, size), delimiter=self.delimiter)
             header_pending = self._header is not None
             while True:
                 # a quoted value may span lines: a record is where it starts
                 line = rows.line_num + 1
+                size.next_record()
                 try:
                     row = next(rows)
                 except StopIteration:
+                    yield from self._skipped(size)
                     return
                 except csv.Error as error:
+                    yield from self._skipped(size)
                     yield RejectedRecord(f"line {line}", None, f"not readable as CSV: {error}")
                     continue
                 except UnicodeDecodeError as error:
                     raise SourceError(
                         f"{self.name} changed while it was read ({error.reason})"
                     ) from None
+                yield from self._skipped(size)
                 if not row:
                     continue
                 if header_pending:
@@ -119,6 +163,47 @@ class CsvSource:
                 if not row[i_number].strip() and not any(cell.strip() for cell in row):
                     continue
                 yield row_reader.read(row, line)
+
+    def _bounded_lines(self, text: io.TextIOWrapper, size: _RecordSize) -> Iterator[str]:
+        """The file's lines for the CSV reader, each checked before the reader splits it: a
+        line over the limits is read past without being kept, and given as a blank line."""
+        max_chars, max_fields = self.limits.max_chars, self.limits.max_fields
+        number = 0
+        while line := text.readline(max_chars + 1):
+            number += 1
+            if len(line) > max_chars and not line.endswith(("\n", "\r")):
+                while (rest := text.readline(max_chars + 1)) and not rest.endswith(("\n", "\r")):
+                    pass
+                size.skipped.append(
+                    (number, f"the line is longer than the {max_chars:,} characters accepted")
+                )
+                yield "\n"
+                continue
+            fields = line.count(self.delimiter) + 1
+            if fields > max_fields:
+                size.skipped.append(
+                    (
+                        number,
+                        f"the line has {fields:,} fields, more than the {max_fields:,} accepted",
+                    )
+                )
+                yield "\n"
+                continue
+            size.chars += len(line)
+            size.fields += fields - 1 if size.lines else fields
+            size.lines += 1
+            if size.lines > 1 and (size.chars > max_chars or size.fields > max_fields):
+                raise SourceError(
+                    f"{self.name} cannot be read: the record ending on line {number} spans "
+                    f"{size.lines:,} lines and more than {max_chars:,} characters or "
+                    f"{max_fields:,} fields (is a quote left open?)"
+                )
+            yield line
+
+    def _skipped(self, size: _RecordSize) -> Iterator[RejectedRecord]:
+        for number, reason in size.skipped:
+            yield RejectedRecord(f"line {number}", None, reason)
+        size.skipped.clear()
 
     def _row_reader(self) -> RowReader:
         mapping = self.mapping
@@ -184,6 +269,11 @@ class CsvSource:
                     has_content = True
                 if not first_line_done:
                     first_line, first_line_done = _first_line(first_line + text)
+                    if len(first_line) > self.limits.max_chars:
+                        raise SourceError(
+                            f"{self.name} is refused: its first line is longer than the "
+                            f"{self.limits.max_chars:,} characters accepted"
+                        )
             try:
                 tail = decoder.decode(b"", final=True)
             except UnicodeDecodeError:
@@ -204,8 +294,6 @@ def _first_line(text: str) -> tuple[str, bool]:
         end = text.find("\n", start)
         if end < 0:
             rest = text[start:]
-            if len(rest) > _FIRST_LINE_LIMIT:
-                return rest[:_FIRST_LINE_LIMIT], True
             return ("", False) if rest.isspace() else (rest, False)
         if not text[start:end].isspace() and end > start:
             return text[start:end], True

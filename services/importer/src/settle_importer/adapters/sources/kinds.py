@@ -8,9 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from settle_importer.adapters.sources.archive import ArchiveLimits, check_archive
+from settle_importer.adapters.sources.archive import (
+    ArchiveLimits,
+    archive_problem,
+    check_archive,
+)
 from settle_importer.adapters.sources.base import Connector
-from settle_importer.adapters.sources.csv_file import CsvSource
+from settle_importer.adapters.sources.csv_file import CsvSource, LineLimits
 from settle_importer.adapters.sources.mapping import CsvMapping
 from settle_importer.adapters.sources.ubl import UblSource, parse_ubl
 from settle_importer.adapters.sources.xlsx_file import XlsxSource
@@ -24,8 +28,9 @@ class FileKind:
 
     name: str
     reader: type
-    # The connector reading a path with a column mapping (or none), shown under a name.
-    open: Callable[[Path, CsvMapping | None, str], Connector]
+    # The connector reading a path with a column mapping (or none), shown under a name, its
+    # lines bounded (a CSV file).
+    open: Callable[[Path, CsvMapping | None, str, LineLimits], Connector]
     # Whether its records are told by columns, so a column mapping applies (CSV, XLSX).
     tabular: bool
     # Why a file of this kind must not be opened at all (after "<name>: "), or None.
@@ -54,6 +59,18 @@ def _xml_refusal(path: Path, name: str) -> str | None:
     return None
 
 
+def zip_refusal(limits: ArchiveLimits) -> Callable[[Path, str], str | None]:
+    """Refuse a zip of UBL files only as a whole: when it is no zip, or holds more files than
+    allowed. A bad member (a zip bomb, a name escaping the archive, a nested archive) is the
+    run's business: rejected alone, with its name and reason, and the rest imported."""
+
+    def refusal(path: Path, name: str) -> str | None:
+        problem = archive_problem(path, limits)
+        return None if problem is None else f"refused: {problem}"
+
+    return refusal
+
+
 def _archive_refusal(limits: ArchiveLimits) -> Callable[[Path, str], str | None]:
     def refusal(path: Path, name: str) -> str | None:
         problem = check_archive(path, limits)
@@ -62,21 +79,21 @@ def _archive_refusal(limits: ArchiveLimits) -> Callable[[Path, str], str | None]
     return refusal
 
 
-def _ubl(path: Path, mapping: CsvMapping | None, name: str) -> Connector:
+def _ubl(path: Path, mapping: CsvMapping | None, name: str, limits: LineLimits) -> Connector:
     return UblSource([path], names=[name])
 
 
 _CSV = FileKind(
     "csv",
     CsvSource,
-    lambda path, mapping, name: CsvSource(path, mapping, name=name),
+    lambda path, mapping, name, limits: CsvSource(path, mapping, name=name, limits=limits),
     tabular=True,
     refusal=_nothing_to_refuse,
 )
 _XLSX = FileKind(
     "xlsx",
     XlsxSource,
-    lambda path, mapping, name: XlsxSource(path, mapping, name=name),
+    lambda path, mapping, name, limits: XlsxSource(path, mapping, name=name),
     tabular=True,
     refusal=_archive_refusal(ArchiveLimits.for_workbooks()),
 )
@@ -89,13 +106,8 @@ FILE_KINDS: dict[str, FileKind] = {
     ".xlsx": _XLSX,
     ".xlsm": _XLSX,
     ".xml": FileKind("ubl", UblSource, _ubl, tabular=False, refusal=_xml_refusal),
-    ".zip": FileKind(
-        "ubl", UblSource, _ubl, tabular=False, refusal=_archive_refusal(ArchiveLimits())
-    ),
+    ".zip": FileKind("ubl", UblSource, _ubl, tabular=False, refusal=zip_refusal(ArchiveLimits())),
 }
-
-# Sources that only read local files: parsing them never waits on a network.
-FILE_SOURCES: tuple[type, ...] = tuple({kind.reader: None for kind in FILE_KINDS.values()})
 
 
 def file_kind(name: str | Path) -> FileKind | None:
