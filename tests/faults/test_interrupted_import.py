@@ -23,11 +23,6 @@ def paid_history() -> str:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 21, item 9: the killed run stays 'running' (until STALE_RUN_AFTER_S, 15 "
-    "minutes) and the drop folder takes no file of the administration meanwhile",
-)
 def test_an_import_killed_midway_does_not_hold_up_the_drop_folder(tmp_path):
     var = tmp_path / "var"
     stack = FaultStack(var)
