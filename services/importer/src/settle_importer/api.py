@@ -17,7 +17,6 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from settle_importer.adapters.connectors import connector_for
 from settle_importer.application.connections import (
     Connection,
     get_connection,
@@ -34,7 +33,6 @@ from settle_importer.domain.errors import (
     InvalidRequest,
     check_administration_id,
 )
-from settle_shared.db import transaction
 from settle_shared.logs import get_logger
 
 log = get_logger(__name__)
@@ -171,8 +169,7 @@ async def import_now(
     ctx: Ctx, administration_id: Administration, connection_id: str
 ) -> RunAccepted:
     """Import now from a connection ("import now"); the run goes on in the background."""
-    async with transaction(ctx.sessions) as session:
-        connection = await get_connection(session, administration_id, connection_id)
+    connection = await get_connection(ctx, administration_id, connection_id)
     if connection.source_kind == "upload":
         raise InvalidRequest("this connection receives files: upload one instead")
     run_id = await start_run(
@@ -189,7 +186,7 @@ async def import_now(
             ctx,
             administration_id,
             run_id,
-            lambda: connector_for(connection.source_kind, connection.config),
+            lambda: ctx.sources.for_connection(connection.source_kind, connection.config),
             connection.options(),
         ),
     )
@@ -204,7 +201,7 @@ async def upload(ctx: Ctx, administration_id: Administration, file: UploadFile) 
     path = folder / name
     try:
         await _save_limited(file, path, ctx.settings.upload_max_bytes)
-        await asyncio.to_thread(check_file, path, name)
+        await asyncio.to_thread(check_file, ctx, path, name)
         run_id, connection = await queue_file_run(ctx, administration_id, name, "upload")
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)

@@ -7,11 +7,14 @@ import asyncio
 import os
 import socket
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from settle_importer import api, errors
+from settle_importer.adapters.connectors import ConnectorSources
+from settle_importer.adapters.repositories import SqlRepositories
 from settle_importer.adapters.tables import metadata
 from settle_importer.application.context import ImporterContext
 from settle_importer.application.importing import fail_runs_left_behind
@@ -34,12 +37,15 @@ def context_for(
     """A use-case context outside a running service (the command line, benchmarks). Its runs
     are owned by this process alone: no service takes them as left behind by a restart."""
     clock = clock_from_settings(settings.clock_file)
+    postgres = not is_sqlite(settings.database_url)
     return ImporterContext(
         sessions=sessions,
         outbox=Outbox(metadata, source="/settle/importer", clock=clock),
         clock=clock,
         settings=settings,
-        postgres=not is_sqlite(settings.database_url),
+        postgres=postgres,
+        repository_factory=partial(SqlRepositories, postgres=postgres),
+        sources=ConnectorSources(),
         owner=RunOwner.alone(f"command {socket.gethostname()} {os.getpid()}"),
     )
 
@@ -48,12 +54,15 @@ def setup(runtime: ServiceRuntime) -> None:
     """The internal API, the daily-import scheduler and the drop-folder watcher."""
     settings = runtime.settings
     assert isinstance(settings, ImporterSettings)
+    postgres = not is_sqlite(settings.database_url)
     runtime.app.state.importer = ImporterContext(
         sessions=runtime.sessions,
         outbox=runtime.outbox,
         clock=runtime.clock,
         settings=settings,
-        postgres=not is_sqlite(settings.database_url),
+        postgres=postgres,
+        repository_factory=partial(SqlRepositories, postgres=postgres),
+        sources=ConnectorSources(),
         notify=runtime.relay.notify,
         owner=RunOwner.starting(settings.replica_name or socket.gethostname()),
     )

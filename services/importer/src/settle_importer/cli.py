@@ -54,7 +54,7 @@ def import_file(
         ctx = context_for(settings, session_factory(engine))
         tune_garbage_collection()
         try:
-            check_file(file, file.name)
+            check_file(ctx, file, file.name)
             run_id, connection = await queue_file_run(
                 ctx, administration, file.name, "command_line"
             )

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from settle_importer.adapters.run_memory import MemoryBatch, RunMemoryRepository
+from settle_importer.adapters.run_memory import RunMemoryRepository
 from settle_importer.adapters.sources import CsvMapping, CsvSource, SourceError
 from settle_importer.adapters.tables import rejected_records, run_debtors, run_numbers
 from settle_importer.app import SERVICE, context_for
 from settle_importer.application.importing import RunOptions, execute_run, start_run
 from settle_importer.domain import DebtorSoFar, ImportedDebtor, Lookups
+from settle_importer.domain.run_memory import MemoryBatch
 from settle_importer.settings import ImporterSettings
 from settle_shared.db import create_engine, session_factory
 from settle_shared.migrations import upgrade

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from settle_importer.adapters.repository import cents, from_cents
+from settle_importer.domain.snapshot import cents, from_cents
 
 pytestmark = pytest.mark.unit
 

@@ -2,7 +2,7 @@ import uuid
 
 import pytest
 
-from settle_importer.adapters.repository import _NAMESPACE, debtor_id, document_id
+from settle_importer.domain.snapshot import _NAMESPACE, debtor_id, document_id
 
 pytestmark = pytest.mark.unit
 

@@ -17,8 +17,10 @@ from settle_importer.adapters.sources import (
     MissingColumns,
     SourceError,
     file_kind,
+    not_read,
     source_for_file,
 )
+from settle_importer.domain.errors import FileRefused, UnsupportedFile
 
 ConnectorFactory = Callable[[dict[str, Any]], Connector]
 
@@ -110,3 +112,34 @@ def _optional_factory(source_kind: str) -> ConnectorFactory | None:
         return None
     FACTORIES[source_kind] = factory
     return factory
+
+
+class ConnectorSources:
+    """The ports' ``Sources``: the connectors registered here and the kinds of file read."""
+
+    def for_connection(self, source_kind: str, config: dict[str, Any]) -> Connector:
+        return connector_for(source_kind, config)
+
+    def file_opener(
+        self, path: Path, config: dict[str, Any] | None, *, name: str, limits: LineLimits
+    ) -> Callable[[], Connector]:
+        mapping = mapping_from_config(config) if config is not None else None
+        return lambda: file_connector(path, mapping, name=name, limits=limits)
+
+    def check_mapping(self, config: dict[str, Any]) -> None:
+        mapping_from_config(config)
+
+    def kind_of(self, path: Path) -> str:
+        return source_kind_of(path)
+
+    def check_file(self, path: Path, name: str) -> None:
+        """Refuse a file that must not be opened at all: an unknown kind, XML with a document
+        type declaration (entity expansion, external entities), an archive that is a zip bomb,
+        holds paths escaping it or nested archives. Problems of content are the run's
+        business."""
+        kind = file_kind(name)
+        if kind is None:
+            raise UnsupportedFile(not_read(name, Path(name).suffix))
+        problem = kind.refusal(path, name)
+        if problem is not None:
+            raise FileRefused(f"{name}: {problem}")

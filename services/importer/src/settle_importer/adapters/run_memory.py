@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from settle_importer.adapters.repository import driver_connection, from_cents, insert_tuples
+from settle_importer.adapters.repository import driver_connection, insert_tuples
 from settle_importer.adapters.tables import documents, rejected_records, run_debtors, run_numbers
 from settle_importer.domain import (
     DebtorSoFar,
@@ -24,6 +24,8 @@ from settle_importer.domain import (
     Lookups,
     RunSoFar,
 )
+from settle_importer.domain.run_memory import MemoryBatch
+from settle_importer.domain.snapshot import from_cents
 
 _NUMBERS_SEEN = """
 SELECT kind, number, position FROM import_run_numbers
@@ -35,22 +37,6 @@ WHERE number = ANY($3::varchar[]) AND administration_id = $1 AND run_id = $2
 """
 _NUMBER_COLUMNS = ("administration_id", "run_id", "number", "kind", "position")
 _DEBTOR_COLUMNS = ("administration_id", "run_id", "number", "decided", "open_document", "waiting")
-
-
-@dataclass(slots=True)
-class MemoryBatch:
-    """Entries to write: new numbers, standings of debtors new to the database and of
-    debtors it has a row for."""
-
-    positions: dict[DocumentKey, str] = field(default_factory=dict)
-    new_debtors: dict[str, DebtorSoFar] = field(default_factory=dict)
-    known_debtors: dict[str, DebtorSoFar] = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        return len(self.positions) + len(self.new_debtors) + len(self.known_debtors)
-
-    def standing(self, number: str) -> DebtorSoFar | None:
-        return self.known_debtors.get(number) or self.new_debtors.get(number)
 
 
 class RunMemoryRepository:

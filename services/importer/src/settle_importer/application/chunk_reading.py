@@ -11,11 +11,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 
-from settle_importer.adapters.repository import SnapshotRepository, WorkingDebtor, WorkingDocument
-from settle_importer.adapters.sources import Connector
 from settle_importer.application.context import ImporterContext
 from settle_importer.application.memory import UnwrittenMemory
+from settle_importer.application.ports import Connector
 from settle_importer.domain import DocumentKey, Lookups, Reconciliation, SourceItem
+from settle_importer.domain.snapshot import WorkingDebtor, WorkingDocument
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +76,7 @@ class ChunkReader:
         if self._first_import:
             return Chunk(items, needed, {}, {})
         async with self._ctx.sessions() as session:
-            repo = SnapshotRepository(session, self._administration_id, postgres=self._ctx.postgres)
+            repo = self._ctx.repositories(session).snapshot(self._administration_id)
             docs = await repo.documents(needed.documents)
             debtor_rows = await repo.debtors(self._unwritten.not_decided(needed.debtors))
         return Chunk(items, needed, docs, debtor_rows)

@@ -17,13 +17,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, replace
 from functools import partial
 
-from settle_importer.adapters.repository import SnapshotRepository, WorkingDebtor, WorkingDocument
-from settle_importer.adapters.run_memory import MemoryBatch, RunMemoryRepository
-from settle_importer.adapters.runs import RunRepository
 from settle_importer.application.context import ImporterContext
 from settle_importer.application.memory import UnwrittenMemory
 from settle_importer.application.planner_statistics import PlannerStatistics
 from settle_importer.domain import ChunkOutcome, DocumentKey, ImportCounts
+from settle_importer.domain.run_memory import MemoryBatch
+from settle_importer.domain.snapshot import WorkingDebtor, WorkingDocument
 from settle_shared.db import transaction
 from settle_shared.events.base import StagedEvent
 
@@ -109,18 +108,16 @@ class ChunkWriter:
         run's progress and the events. Returns how many snapshot rows it inserted."""
         ctx, administration_id, run_id = self._ctx, self._administration_id, self._run_id
         async with transaction(ctx.sessions) as session:
-            repo = SnapshotRepository(session, administration_id, postgres=ctx.postgres)
+            repositories = ctx.repositories(session)
+            repo = repositories.snapshot(administration_id)
             now = ctx.clock.now()
             await repo.save(docs.values(), debtor_rows.values())
             await repo.add_rejected(run_id, rejected_seq, outcome.rejected)
             if memory_batch is not None:
-                memory = RunMemoryRepository(
-                    session, administration_id, run_id, postgres=ctx.postgres
-                )
-                await memory.remember(memory_batch)
+                await repositories.run_memory(administration_id, run_id).remember(memory_batch)
             if after is not None:
                 await after
-            await RunRepository(session, administration_id).record_progress(
+            await repositories.runs(administration_id).record_progress(
                 run_id, counts_of(counts), outcome.notices, now
             )
             await ctx.outbox.add_events(

@@ -5,10 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from settle_importer.adapters.connections import ConnectionRepository
-from settle_importer.adapters.connectors import mapping_from_config
 from settle_importer.application.context import ImporterContext
 from settle_importer.domain.connections import Connection, Schedule
 from settle_importer.domain.errors import InvalidRequest, NotFound, check_administration_id
@@ -44,7 +40,7 @@ async def save_connection(ctx: ImporterContext, connection: Connection) -> Conne
     """Create or replace a connection (validated first)."""
     check_administration_id(connection.administration_id)
     try:
-        mapping_from_config(connection.config)
+        ctx.sources.check_mapping(connection.config)
         connection.options()
     except ValueError as exc:
         raise InvalidRequest(f"invalid column mapping: {exc}") from None
@@ -54,15 +50,18 @@ async def save_connection(ctx: ImporterContext, connection: Connection) -> Conne
     async with transaction(ctx.sessions) as session:
         # A new daily connection starts with the next slot, not with one that already
         # passed today: "import now" is there for that.
-        await ConnectionRepository(session).save(connection, now, slot_date(now, at, zone))
+        connections = ctx.repositories(session).connections()
+        await connections.save(connection, now, slot_date(now, at, zone))
     return connection
 
 
 async def get_connection(
-    session: AsyncSession, administration_id: str, connection_id: str
+    ctx: ImporterContext, administration_id: str, connection_id: str
 ) -> Connection:
     """One connection of the administration, or ``NotFound``."""
-    connection = await ConnectionRepository(session).get(administration_id, connection_id)
+    async with transaction(ctx.sessions) as session:
+        connections = ctx.repositories(session).connections()
+        connection = await connections.get(administration_id, connection_id)
     if connection is None:
         raise NotFound(f"no connection {connection_id!r} in administration {administration_id}")
     return connection
@@ -71,9 +70,10 @@ async def get_connection(
 async def list_connections(ctx: ImporterContext, administration_id: str) -> list[Connection]:
     """The administration's connections, by id."""
     async with transaction(ctx.sessions) as session:
-        return await ConnectionRepository(session).of_administration(administration_id)
+        return await ctx.repositories(session).connections().of_administration(administration_id)
 
 
-async def delivery_connection(session: AsyncSession, administration_id: str) -> Connection | None:
+async def delivery_connection(ctx: ImporterContext, administration_id: str) -> Connection | None:
     """The connection whose settings apply to delivered files (upload, drop folder)."""
-    return await ConnectionRepository(session).for_delivery(administration_id)
+    async with transaction(ctx.sessions) as session:
+        return await ctx.repositories(session).connections().for_delivery(administration_id)

@@ -6,12 +6,6 @@ document raises its version by one, so consumers can ignore a fact older than on
 
 from __future__ import annotations
 
-from settle_importer.adapters.repository import (
-    WorkingDebtor,
-    WorkingDocument,
-    debtor_id,
-    document_id,
-)
 from settle_importer.domain import (
     ChunkOutcome,
     CreditNoteImported,
@@ -24,6 +18,12 @@ from settle_importer.domain import (
     PossibleBookkeepingError,
     applied,
     refingerprinted,
+)
+from settle_importer.domain.snapshot import (
+    WorkingDebtor,
+    WorkingDocument,
+    debtor_id,
+    document_id,
 )
 from settle_shared.events import importer as events
 from settle_shared.events.base import StagedEvent

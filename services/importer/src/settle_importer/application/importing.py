@@ -18,19 +18,16 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from settle_importer.adapters.repository import SnapshotRepository
-from settle_importer.adapters.run_memory import RunMemoryRepository, forget_earlier_runs
-from settle_importer.adapters.runs import RunRepository, administrations_left_behind
-from settle_importer.adapters.sources import Connector, SourceError
 from settle_importer.application.chunk_reading import ChunkReader
 from settle_importer.application.chunk_writing import ChunkWriter, counts_of
 from settle_importer.application.context import ImporterContext
 from settle_importer.application.facts import apply_outcome
 from settle_importer.application.memory import UnwrittenMemory, look_up_so_far
 from settle_importer.application.planner_statistics import PlannerStatistics
+from settle_importer.application.ports import Connector, RunMemory
 from settle_importer.application.same_source import repeat_run, run_digest
 from settle_importer.domain import DocumentKey, Reconciliation
-from settle_importer.domain.errors import check_administration_id
+from settle_importer.domain.errors import SourceError, check_administration_id
 from settle_importer.domain.runs import (
     ABANDONED,
     FAILED,
@@ -100,7 +97,7 @@ async def start_run(
         owner=ctx.owner,
     )
     async with transaction(ctx.sessions) as session:
-        await RunRepository(session, administration_id).queue(run, now)
+        await ctx.repositories(session).runs(administration_id).queue(run, now)
     log.info("import run queued", administration_id=administration_id, run_id=run_id)
     return run_id
 
@@ -111,7 +108,7 @@ async def fail_abandoned_runs(ctx: ImporterContext, administration_id: str) -> i
     (``stale_run_after_s``; its replica died or was cut off)."""
     limit = ctx.clock.now() - timedelta(seconds=ctx.settings.stale_run_after_s)
     async with transaction(ctx.sessions) as session:
-        runs = RunRepository(session, administration_id)
+        runs = ctx.repositories(session).runs(administration_id)
         left = await runs.left_behind(ctx.owner)
         stale = [run for run in await runs.stale(limit) if run.id not in {r.id for r in left}]
         for run, reason in [*((r, RESTARTED) for r in left), *((r, ABANDONED) for r in stale)]:
@@ -126,7 +123,7 @@ async def fail_runs_left_behind(ctx: ImporterContext) -> int:
     """On start-up: fail every run an earlier instance of this replica left queued or running
     (the service was killed or crashed), so no administration waits for the lease to end."""
     async with ctx.sessions() as session:
-        administrations = await administrations_left_behind(session, ctx.owner)
+        administrations = await ctx.repositories(session).administrations_left_behind(ctx.owner)
     failed = 0
     for administration_id in administrations:
         failed += await fail_abandoned_runs(ctx, administration_id)
@@ -169,7 +166,7 @@ async def execute_run(
                 if repeated is not None:
                     return repeated
             async with transaction(ctx.sessions) as session:
-                await RunRepository(session, run.administration_id).expect(run.id, total)
+                await ctx.repositories(session).runs(run.administration_id).expect(run.id, total)
             if progress:
                 progress(0, total)
             unwritten = await _import_chunks(
@@ -202,7 +199,8 @@ async def _beat(ctx: ImporterContext, run: _Run) -> None:
         await asyncio.sleep(every)
         try:
             async with transaction(ctx.sessions) as session:
-                await RunRepository(session, run.administration_id).beat(run.id, ctx.clock.now())
+                runs = ctx.repositories(session).runs(run.administration_id)
+                await runs.beat(run.id, ctx.clock.now())
         except RunEnded:
             return
         except Exception as exc:  # the database away for a moment: the next beat may do
@@ -233,13 +231,12 @@ async def _begin(
     source taken away (``same_source``). Also says whether nothing was stored before it."""
     started = ctx.clock.now()
     async with transaction(ctx.sessions) as session:
-        runs = RunRepository(session, administration_id)
+        repositories = ctx.repositories(session)
+        runs = repositories.runs(administration_id)
         source = await runs.start(run_id, started)
-        await forget_earlier_runs(session, administration_id)
+        await repositories.forget_earlier_runs(administration_id)
         read_before = await runs.take_snapshot_source()
-        first_import = await SnapshotRepository(
-            session, administration_id, postgres=ctx.postgres
-        ).is_empty()
+        first_import = await repositories.snapshot(administration_id).is_empty()
     return _Run(administration_id, run_id, source, started), first_import, read_before
 
 
@@ -311,8 +308,9 @@ async def _succeed(
     """The run's last transaction: a complete list settles the open documents it did not name
     (an anti-join of the snapshot with the run's memory), and the outcome is recorded."""
     async with transaction(ctx.sessions) as session:
-        snapshot = SnapshotRepository(session, run.administration_id, postgres=ctx.postgres)
-        memory = RunMemoryRepository(session, run.administration_id, run.id, postgres=ctx.postgres)
+        repositories = ctx.repositories(session)
+        snapshot = repositories.snapshot(run.administration_id)
+        memory = repositories.run_memory(run.administration_id, run.id)
         last = unwritten.take(all_of_it=True) if settles_absent else None
         if last is not None:
             await memory.remember(last)
@@ -331,7 +329,7 @@ async def _succeed(
             debtor_rows={},
         )
         counts = counts_of(reconciliation.counts)
-        runs = RunRepository(session, run.administration_id)
+        runs = repositories.runs(run.administration_id)
         await runs.record_progress(run.id, counts, outcome.notices, ctx.clock.now())
         await snapshot.save(unsettled.values(), ())
         await ctx.outbox.add_events(
@@ -381,7 +379,7 @@ async def _repeat(
     """Finish the run with the outcome of the earlier run over the same source (see
     ``same_source``); ``None`` when the source must be read after all."""
     async with transaction(ctx.sessions) as session:
-        runs = RunRepository(session, run.administration_id)
+        runs = ctx.repositories(session).runs(run.administration_id)
         repeated = await repeat_run(runs, run.id, earlier_run_id)
         if repeated is None:
             return None
@@ -406,8 +404,10 @@ async def _finish_run(
 ) -> RunOutcome:
     """End the run and stage its ``ImportRunFinished``; ``RunEnded`` when it had ended."""
     finished = ctx.clock.now()
-    notices = await RunRepository(session, run.administration_id).finish(
-        run.id, status, error, finished
+    notices = (
+        await ctx.repositories(session)
+        .runs(run.administration_id)
+        .finish(run.id, status, error, finished)
     )
     event = events.ImportRunFinished(
         administration_id=run.administration_id,
@@ -434,15 +434,13 @@ async def _forget_run(ctx: ImporterContext, run: _Run) -> None:
     published meanwhile; what a failure here leaves is deleted when the next run starts."""
     try:
         async with transaction(ctx.sessions) as session:
-            await RunMemoryRepository(
-                session, run.administration_id, run.id, postgres=ctx.postgres
-            ).forget()
+            await ctx.repositories(session).run_memory(run.administration_id, run.id).forget()
     except Exception:
         log.warning("the memory of an ended import run was not deleted", run_id=run.id)
 
 
 def _absent(
-    memory: RunMemoryRepository, loop: asyncio.AbstractEventLoop, page_size: int
+    memory: RunMemory, loop: asyncio.AbstractEventLoop, page_size: int
 ) -> Iterator[tuple[DocumentKey, Decimal]]:
     """The stored open documents the run did not name, read page by page from the event loop
     while the domain's ``finish`` consumes them in a worker thread."""

@@ -8,10 +8,10 @@ docs/importing.md."""
 
 from __future__ import annotations
 
-from settle_importer.adapters.run_memory import MemoryBatch, RunMemoryRepository
 from settle_importer.application.bloom_filter import BloomFilter
 from settle_importer.application.context import ImporterContext
 from settle_importer.domain import ChunkOutcome, DebtorSoFar, Lookups, RunSoFar
+from settle_importer.domain.run_memory import MemoryBatch
 
 _DECIDED = DebtorSoFar(decided=True, open_document=True)
 
@@ -111,6 +111,6 @@ async def look_up_so_far(
     run so far, and the part of it the database held."""
     asked = unwritten.to_look_up(needed)
     async with ctx.sessions() as session:
-        memory = RunMemoryRepository(session, administration_id, run_id, postgres=ctx.postgres)
+        memory = ctx.repositories(session).run_memory(administration_id, run_id)
         stored = await memory.so_far(asked)
     return unwritten.so_far(stored, needed, asked), stored

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 
-from settle_importer.adapters.repository import SnapshotRepository
-from settle_importer.adapters.run_memory import RunMemoryRepository
 from settle_importer.application.context import ImporterContext
 from settle_shared.db import transaction
 from settle_shared.logs import get_logger
@@ -42,13 +40,12 @@ class PlannerStatistics:
     async def _refresh(self, *, snapshot: bool, memory: bool) -> None:
         try:
             async with transaction(self._ctx.sessions) as session:
+                repositories = self._ctx.repositories(session)
                 if snapshot:
-                    await SnapshotRepository(
-                        session, self._administration_id, postgres=True
-                    ).refresh_statistics()
+                    await repositories.snapshot(self._administration_id).refresh_statistics()
                 if memory:
-                    await RunMemoryRepository(
-                        session, self._administration_id, self._run_id, postgres=True
+                    await repositories.run_memory(
+                        self._administration_id, self._run_id
                     ).refresh_statistics()
         except Exception:
             log.warning("the planner's statistics were not refreshed", exc_info=True)

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from settle_importer.adapters.runs import RunRepository
 from settle_importer.application.context import ImporterContext
 from settle_importer.domain.errors import InvalidRequest, NotFound
 from settle_importer.domain.runs import ImportRun
@@ -61,7 +60,7 @@ async def list_runs(
     """The administration's runs, newest first; pass ``next_cursor`` back for the next page."""
     before = _uncursor(cursor) if cursor else None
     async with transaction(ctx.sessions) as session:
-        runs = await RunRepository(session, administration_id).newest(limit + 1, before)
+        runs = await ctx.repositories(session).runs(administration_id).newest(limit + 1, before)
     more = len(runs) > limit
     runs = runs[:limit]
     last = runs[-1] if runs and more else None
@@ -74,7 +73,7 @@ async def run_detail(
 ) -> dict[str, Any]:
     """One run with its rejected records (the first ``rejected_limit``), or ``NotFound``."""
     async with transaction(ctx.sessions) as session:
-        runs = RunRepository(session, administration_id)
+        runs = ctx.repositories(session).runs(administration_id)
         run = await runs.get(run_id)
         if run is None:
             raise NotFound(f"no import run {run_id!r} in administration {administration_id}")

@@ -11,8 +11,7 @@ import hashlib
 import json
 from typing import Any
 
-from settle_importer.adapters.runs import RunRepository
-from settle_importer.adapters.sources import Connector
+from settle_importer.application.ports import Connector, Runs
 from settle_importer.domain import IgnoreList, IgnoreRules
 from settle_importer.domain.runs import Repeated, repeated
 
@@ -45,7 +44,7 @@ def _ignore_list(rules: IgnoreList) -> dict[str, Any]:
     }
 
 
-async def repeat_run(runs: RunRepository, run_id: str, earlier_run_id: str) -> Repeated | None:
+async def repeat_run(runs: Runs, run_id: str, earlier_run_id: str) -> Repeated | None:
     """Give ``run_id`` the outcome of the earlier run over the same source: its counts with
     every record unchanged, its notices and a copy of its rejected records. ``None`` when that
     run is no longer kept, or when another run finished after it: one that did not take the

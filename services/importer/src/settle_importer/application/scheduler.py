@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from settle_importer.adapters.connections import ConnectionRepository
-from settle_importer.adapters.connectors import connector_for
 from settle_importer.application.connections import slot_date, zone_of
 from settle_importer.application.context import ImporterContext
 from settle_importer.application.files import check_file, queue_file_run, run_file
@@ -52,7 +50,7 @@ async def run_due_imports(ctx: ImporterContext) -> list[RunOutcome]:
     """Claim and run every daily import whose slot has come (one after another)."""
     now = ctx.clock.now()
     async with transaction(ctx.sessions) as session:
-        daily = await ConnectionRepository(session).daily()
+        daily = await ctx.repositories(session).connections().daily()
     outcomes = []
     for connection, last_slot in daily:
         try:
@@ -77,7 +75,7 @@ async def run_due_imports(ctx: ImporterContext) -> list[RunOutcome]:
                 ctx,
                 connection.administration_id,
                 run_id,
-                lambda c=connection: connector_for(c.source_kind, c.config),
+                lambda c=connection: ctx.sources.for_connection(c.source_kind, c.config),
                 connection.options(),
             )
         )
@@ -88,7 +86,7 @@ async def _claim(
     ctx: ImporterContext, connection: Connection, last_slot: date | None, due: date
 ) -> str | None:
     async with transaction(ctx.sessions) as session:
-        if not await ConnectionRepository(session).claim_slot(connection, due):
+        if not await ctx.repositories(session).connections().claim_slot(connection, due):
             return None  # another replica took this slot
     try:
         return await start_run(
@@ -102,7 +100,7 @@ async def _claim(
     except RunInProgress:
         # Give the slot back: the next tick tries again once the other run is done.
         async with transaction(ctx.sessions) as session:
-            await ConnectionRepository(session).give_slot_back(connection, last_slot)
+            await ctx.repositories(session).connections().give_slot_back(connection, last_slot)
         return None
 
 
@@ -154,7 +152,7 @@ class DropFolderWatcher:
                     f"{name} is larger than the {self.ctx.settings.upload_max_bytes:,} bytes "
                     "accepted"
                 )
-            await asyncio.to_thread(check_file, path, name)
+            await asyncio.to_thread(check_file, self.ctx, path, name)
         except FileRefused as exc:
             log.warning("dropped file refused", administration_id=administration_id, error=str(exc))
             _move(path, REJECTED, str(exc))

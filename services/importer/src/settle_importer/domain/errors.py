@@ -41,6 +41,10 @@ class FileTooLarge(FileRefused):
     """A file larger than the configured limit."""
 
 
+class SourceError(Exception):
+    """The source as a whole cannot be read; the message says why in the user's terms."""
+
+
 def check_administration_id(administration_id: str) -> str:
     """Refuse ids that could not be a folder name or a Kafka header safely."""
     if not _ADMINISTRATION_ID.match(administration_id):

@@ -105,3 +105,12 @@ def is_open_amount(kind: InvoiceKind, open_amount: Decimal) -> bool:
 def is_overbooked_amount(kind: InvoiceKind, open_amount: Decimal) -> bool:
     """Whether an open amount has the opposite sign of its document: more was booked than due."""
     return open_amount < 0 if kind == "invoice" else open_amount > 0
+
+
+@dataclass(frozen=True, slots=True)
+class LineLimits:
+    """The longest line (in characters) and the most fields a line may have; a record whose
+    quoted values span lines counts all of its lines."""
+
+    max_chars: int = 1 << 20
+    max_fields: int = 1_000

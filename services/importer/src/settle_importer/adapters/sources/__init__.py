@@ -6,14 +6,13 @@ from pathlib import Path
 
 from settle_importer.adapters.sources.archive import ArchiveLimits
 from settle_importer.adapters.sources.base import (
-    Connector,
     EmptySource,
     MissingColumns,
     SourceError,
     UndecodableSource,
     UnreadableSource,
 )
-from settle_importer.adapters.sources.csv_file import CsvSource, LineLimits
+from settle_importer.adapters.sources.csv_file import CsvSource
 from settle_importer.adapters.sources.kinds import (
     FILE_KINDS,
     FileKind,
@@ -24,6 +23,8 @@ from settle_importer.adapters.sources.mapping import CsvMapping
 from settle_importer.adapters.sources.moneybird import MoneybirdSource
 from settle_importer.adapters.sources.ubl import UblSource, parse_ubl
 from settle_importer.adapters.sources.xlsx_file import XlsxSource
+from settle_importer.application.ports import Connector
+from settle_importer.domain.model import LineLimits
 
 __all__ = [
     "FILE_KINDS",

@@ -3,7 +3,7 @@
 A connector reads one source (a file, a set of files, an API) and yields, in order, the records it
 could read (``SourceRecord``, sometimes a standalone ``ImportedDebtor``) and those it could not
 (``RejectedRecord``). It streams: nothing requires the whole source in memory. A new bookkeeping
-package is one new module implementing ``Connector``.
+package is one new module implementing ``Connector`` (application/ports.py).
 
 A ``SourceError`` means the source as a whole cannot be read (an empty file, an encoding that does
 not match, a missing required column); the run fails and nothing from it is applied.
@@ -12,33 +12,10 @@ not match, a missing required column); the run fails and nothing from it is appl
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Protocol
 
-from settle_importer.domain.model import SourceItem
-
-
-class Connector(Protocol):
-    """A source of invoices, credit notes and debtors."""
-
-    @property
-    def total(self) -> int | None:
-        """How many records the source holds, for progress; ``None`` when not known up front.
-
-        May be an estimate (a CSV file counts physical lines); never used for correctness.
-        """
-        ...
-
-    def records(self) -> Iterator[SourceItem]:
-        """Read the source, yielding each record or rejected record as soon as it is read."""
-        ...
-
-    def content_digest(self) -> str | None:
-        """A digest of everything ``records`` would yield: the bytes read, how they are read,
-        and the file names where a record's position names its file. Equal digests mean equal
-        records. ``None`` when the source cannot tell without reading all of it (an API)."""
-        ...
+from settle_importer.domain.errors import SourceError
 
 
 def files_digest(kind: str, reading: str, files: Iterable[tuple[str, Path]]) -> str | None:
@@ -64,10 +41,6 @@ def files_digest(kind: str, reading: str, files: Iterable[tuple[str, Path]]) -> 
 
 
 _DIGEST_BLOCK = 1 << 20
-
-
-class SourceError(Exception):
-    """The source as a whole cannot be read; the message says why in the user's terms."""
 
 
 class EmptySource(SourceError):

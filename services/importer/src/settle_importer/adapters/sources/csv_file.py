@@ -29,7 +29,7 @@ from settle_importer.adapters.sources.base import (
 )
 from settle_importer.adapters.sources.mapping import CsvMapping, RowReader
 from settle_importer.adapters.sources.values import AmountParser, DateParser
-from settle_importer.domain.model import RejectedRecord, SourceItem
+from settle_importer.domain.model import LineLimits, RejectedRecord, SourceItem
 
 _CHUNK = 1 << 20
 _BOMS = (
@@ -38,15 +38,6 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _DELIMITERS = (";", ",", "\t", "|")
-
-
-@dataclass(frozen=True, slots=True)
-class LineLimits:
-    """The longest line (in characters) and the most fields a line may have; a record whose
-    quoted values span lines counts all of its lines."""
-
-    max_chars: int = 1 << 20
-    max_fields: int = 1_000
 
 
 @dataclass(slots=True)

@@ -13,11 +13,12 @@ from settle_importer.adapters.sources.archive import (
     archive_problem,
     check_archive,
 )
-from settle_importer.adapters.sources.base import Connector
-from settle_importer.adapters.sources.csv_file import CsvSource, LineLimits
+from settle_importer.adapters.sources.csv_file import CsvSource
 from settle_importer.adapters.sources.mapping import CsvMapping
 from settle_importer.adapters.sources.ubl import UblSource, parse_ubl
 from settle_importer.adapters.sources.xlsx_file import XlsxSource
+from settle_importer.application.ports import Connector
+from settle_importer.domain.model import LineLimits
 
 _XML_PEEK = 1 << 16
 
