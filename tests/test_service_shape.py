@@ -159,14 +159,9 @@ def test_use_cases_build_no_sql_and_take_no_kafka_records(service: Service) -> N
 
 # Services whose application/ still names an adapter: the gateway's context types its upstream
 # clients with adapters.upstream.Upstreams (a port for them is the gateway's to add).
-APPLICATION_NAMES_ADAPTERS = {"gateway"}
-
-
 def test_use_cases_talk_to_ports_not_adapters(service: Service) -> None:
     # The use cases get their repositories and sources through application/ports.py; the
     # wiring (app.py) hands the adapters to the context, so application/ imports none of them.
-    if service.name in APPLICATION_NAMES_ADAPTERS:
-        pytest.skip(f"{service.name}: application/ names an adapter still")
     adapters = f"{service.module}.adapters"
     wrong = []
     for path in service.modules("application"):

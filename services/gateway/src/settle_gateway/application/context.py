@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from settle_gateway.application.ports import NeighbourServices
 from settle_gateway.settings import GatewaySettings
 from settle_shared.service import ServiceRuntime
 
 if TYPE_CHECKING:
-    from settle_gateway.adapters.upstream import Upstreams
     from settle_gateway.auth.security import LoginLimiter, OidcVerifier, PrincipalCache
 
 
@@ -26,7 +26,7 @@ class GatewayContext:
     settings: GatewaySettings
     limiter: LoginLimiter
     oidc: OidcVerifier | None
-    upstreams: Upstreams
+    upstreams: NeighbourServices
     principals: PrincipalCache
     # Sessions for the routes that only read: autocommit, so a request does not spend two
     # round trips on BEGIN and ROLLBACK around its queries; each query reads the latest
