@@ -51,6 +51,6 @@ async def test_a_client_cannot_claim_an_address_without_a_trusted_proxy() -> Non
 
 async def test_a_configured_proxy_names_the_client() -> None:
     settings = ServiceSettings(
-        http_host="127.0.0.1", http_port=free_port(), trusted_proxies="10.0.0.0/8, 127.0.0.1"
+        http_host="127.0.0.1", http_port=free_port(), trusted_proxies="10.0.0.0/8, 127.0.0.1, "
     )
     assert await client_seen(settings, "203.0.113.7") == "203.0.113.7"

@@ -21,7 +21,7 @@ WORKER_HEALTHCHECK_S = 30
 
 def server_options(settings: ServiceSettings, port: int | None = None) -> dict[str, Any]:
     """What every uvicorn server of a service runs with (`uvicorn.run` or `uvicorn.Config`)."""
-    trusted = [address.strip() for address in settings.trusted_proxies.split(",") if address]
+    trusted = [a.strip() for a in settings.trusted_proxies.split(",") if a.strip()]
     return {
         "host": settings.http_host,
         "port": port or settings.http_port,

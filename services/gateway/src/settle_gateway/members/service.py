@@ -69,8 +69,8 @@ async def take_role(context: GatewayContext, administration_id: str, user_id: st
 
 
 async def _administrators(session: AsyncSession, administration_id: str) -> set[str]:
-    """The administration's administrators, locked until the transaction ends, so two
-    administrators demoting each other at once cannot leave none."""
+    """The administration's administrators, their rows locked on PostgreSQL until the
+    transaction ends, so two administrators demoting each other at once cannot leave none."""
     rows = await session.scalars(
         sa.select(memberships.c.user_id)
         .where(
