@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from settle_importer.application.connections import (
     Connection,
+    connector_of,
     get_connection,
     list_connections,
     save_connection,
@@ -82,6 +83,11 @@ class ConnectionModel(BaseModel):
 
 class ConnectionView(ConnectionModel):
     id: str
+    last_success_started_at: datetime | None = Field(
+        None,
+        description="when the last successful run of the connection began (business clock); "
+        "a Moneybird connection that is not a complete list asks for what changed since",
+    )
 
 
 class ProgressView(BaseModel):
@@ -141,6 +147,7 @@ def _connection_view(connection: Connection) -> ConnectionView:
         ignore_invoice_numbers=connection.ignore_invoice_numbers,
         ignore_debtor_numbers=connection.ignore_debtor_numbers,
         ignore_payment_conditions=connection.ignore_payment_conditions,
+        last_success_started_at=connection.last_success_started_at,
     )
 
 
@@ -186,7 +193,7 @@ async def import_now(
             ctx,
             administration_id,
             run_id,
-            lambda: ctx.sources.for_connection(connection.source_kind, connection.config),
+            connector_of(ctx, connection),
             connection.options(),
         ),
     )

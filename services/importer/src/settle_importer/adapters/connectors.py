@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from settle_importer.adapters.sources import (
     Connector,
@@ -22,7 +23,15 @@ from settle_importer.adapters.sources import (
 )
 from settle_importer.domain.errors import FileRefused, UnsupportedFile
 
-ConnectorFactory = Callable[[dict[str, Any]], Connector]
+
+class ConnectorFactory(Protocol):
+    """Builds a connection's connector from its configuration; a source that can read
+    incrementally reads only what changed after ``changed_since`` when it is given."""
+
+    def __call__(
+        self, config: dict[str, Any], changed_since: datetime | None = None
+    ) -> Connector: ...
+
 
 FACTORIES: dict[str, ConnectorFactory] = {}
 
@@ -75,7 +84,8 @@ def file_connector(
     return source_for_file(path, mapping, name=name, limits=limits)
 
 
-def _file_at_path(config: dict[str, Any]) -> Connector:
+def _file_at_path(config: dict[str, Any], changed_since: datetime | None = None) -> Connector:
+    # A file is read whole every time: it has no "changed since".
     path = config.get("path")
     if not path:
         raise SourceError("the connection has no file path configured")
@@ -88,19 +98,22 @@ def _file_at_path(config: dict[str, Any]) -> Connector:
 register("file", _file_at_path)
 
 
-def connector_for(source_kind: str, config: dict[str, Any]) -> Connector:
+def connector_for(
+    source_kind: str, config: dict[str, Any], changed_since: datetime | None = None
+) -> Connector:
     """Build the connector of a connection; raise ``SourceError`` when it cannot be built."""
     factory = FACTORIES.get(source_kind)
     if factory is None:
         factory = _optional_factory(source_kind)
     if factory is None:
         raise SourceError(f"connections of kind '{source_kind}' cannot be imported on their own")
-    return factory(config)
+    return factory(config, changed_since)
 
 
 def _optional_factory(source_kind: str) -> ConnectorFactory | None:
     # API connectors live in their own module (settle_importer.adapters.sources.<kind>) and offer
-    # `connector_from_config(config)`; they are loaded only when a connection uses them.
+    # `connector_from_config(config, changed_since)`; they are loaded only when a connection
+    # uses them.
     if not source_kind.isidentifier():
         return None
     try:
@@ -117,8 +130,10 @@ def _optional_factory(source_kind: str) -> ConnectorFactory | None:
 class ConnectorSources:
     """The ports' ``Sources``: the connectors registered here and the kinds of file read."""
 
-    def for_connection(self, source_kind: str, config: dict[str, Any]) -> Connector:
-        return connector_for(source_kind, config)
+    def for_connection(
+        self, source_kind: str, config: dict[str, Any], changed_since: datetime | None = None
+    ) -> Connector:
+        return connector_for(source_kind, config, changed_since)
 
     def file_opener(
         self, path: Path, config: dict[str, Any] | None, *, name: str, limits: LineLimits
