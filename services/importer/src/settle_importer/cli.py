@@ -81,8 +81,7 @@ def import_file(
         ),
     ] = False,
 ) -> None:
-    """Import FILE (CSV, XLSX, UBL XML or zip) for an administration, with a progress bar;
-    prints the counts and the rejected records with their reasons when it ends."""
+    """Import FILE (CSV, XLSX, UBL XML or zip) for an administration; prints what it did."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -160,8 +159,7 @@ def show(
     run_id: Annotated[str, typer.Argument(metavar="RUN", help="the import run's id")],
     administration: Administration,
 ) -> None:
-    """Print an import run: its status, counts, notices and every record it rejected, with
-    the reason."""
+    """Print an import run with every record it rejected and why."""
     from settle_importer.app import SERVICE, context_for
     from settle_importer.application.runs import run_detail
     from settle_importer.domain.errors import ImporterError
