@@ -15,8 +15,8 @@ STEPS = topic(
     "dunning.steps.v1",
     producer="dunning",
     key="invoice_id: one invoice's steps and phases stay in order",
-    description="Each invoice's dunning: steps executed and planned, phase changes, and the "
-    "end of the flow (ready for collection).",
+    description="Each invoice's dunning: steps executed, failed and planned, phase changes, "
+    "and the end of the flow (ready for collection).",
 )
 MESSAGES = topic(
     "dunning.messages.v1",
@@ -79,6 +79,33 @@ class StepExecuted(InvoiceStepEvent):
     )
     next_step_id: str | None = Field(None, description="the step planned next, if any")
     next_step_on: date | None = Field(None, description="the date the next step is planned for")
+
+
+@event
+class StepFailed(InvoiceStepEvent):
+    """An executed step's message reached the debtor on none of its channels (messaging
+    reported each failed, or bounced for good). The step stays on the timeline as failed and
+    counts as not done: when it was the invoice's latest step, the phase goes back
+    (PhaseChanged) and the step is planned again (StepPlanned, usually blocked until a person
+    or a change of the debtor's details clears the cause)."""
+
+    event_type: ClassVar[str] = "settle.dunning.step.failed"
+
+    flow_id: str
+    step_id: str
+    executed_on: date = Field(description="the business date the step ran (its StepExecuted)")
+    cycle: int = Field(description="the cycle of the step (StepExecuted.cycle)")
+    message_request_id: str = Field(description="the MessageRequested that carried it")
+    failed_on: date = Field(description="the business date dunning learnt of the failure")
+    channels: list[Literal["email", "letter", "sms"]] = Field(
+        description="the channels that failed"
+    )
+    reason: str = Field(
+        description="messaging's reason code of the last failure (MessageFailed.reason), or "
+        "bounced for a hard bounce"
+    )
+    detail: str = Field(description="what went wrong, for a person to read")
+    phase: str = Field(description="the invoice's phase now")
 
 
 @event
@@ -232,6 +259,7 @@ class _AttentionEvent(Event):
         "unmatched_credit_note",
         "legal_letter_missing",
         "letter_to_post",
+        "message_failed",
     ] = Field(description="reason code; one open item per subject and reason")
     sentence: str = Field(description="what happened and what to do, for a person to read")
 

@@ -12,6 +12,7 @@ from datetime import date
 
 from settle_dunning.domain import attention
 from settle_dunning.domain.attention import AttentionReason, AttentionSubject
+from settle_dunning.domain.delivery import message_block_lifted
 from settle_dunning.domain.errors import (
     DebtorUnreachable,
     InvoiceAlreadySettled,
@@ -203,6 +204,10 @@ def perform_step_now(
             "The step was sent on request despite the minimum amount.",
         )
         execution = replace(execution, attention=(*execution.attention, resolved))
+    answered = message_block_lifted(
+        state, execution.state, "The step was performed again on request."
+    )
+    execution = replace(execution, attention=(*execution.attention, *answered))
     return PerformedStep(
         execution=execution,
         message_request=request,
