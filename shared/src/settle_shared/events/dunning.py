@@ -133,7 +133,8 @@ class StepPlanned(InvoiceStepEvent):
 
 @event
 class PhaseChanged(InvoiceStepEvent):
-    """An invoice moved into a later phase (phases only move forward, except on a reset)."""
+    """An invoice moved into a later phase (phases only move forward, except on a reset and
+    when the step that moved it failed: see StepFailed)."""
 
     event_type: ClassVar[str] = "settle.dunning.phase.changed"
 

@@ -76,7 +76,7 @@ class StepExecuted:
 
 @dataclass(frozen=True)
 class PhaseChanged:
-    """An invoice moved into a later phase."""
+    """An invoice moved into another phase: a later one, or back when its step failed."""
 
     invoice_id: str
     debtor_id: str
