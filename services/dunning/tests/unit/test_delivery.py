@@ -13,6 +13,7 @@ from settle_dunning.domain import (
     BlockReason,
     Channel,
     DebtorType,
+    DebtorUnreachable,
     DunningState,
     Flow,
     debtor_changed,
@@ -33,10 +34,12 @@ from .factories import (
     business_flow,
     consumer_flow,
     debtor,
+    flow,
     invoice,
     planned_state,
     run,
     states_after,
+    step,
 )
 
 pytestmark = pytest.mark.unit
@@ -234,3 +237,11 @@ def test_an_earlier_day_than_the_failed_attempt_is_never_planned() -> None:
     after = channel_failed(state, business_flow(), debtor(), failed(request_id), FIRST_REMINDER_DAY)
     assert after.state.next_step is not None
     assert after.state.next_step.planned_on >= FIRST_REMINDER_DAY + timedelta(days=1)
+
+
+def test_performing_an_sms_only_step_now_is_refused_with_the_reason() -> None:
+    sms = flow(step("sms", 7, reminder(1), channels=(Channel.SMS,)))
+    with pytest.raises(DebtorUnreachable, match="no SMS provider is configured"):
+        perform_step_now(
+            planned_state(invoice(), sms), sms, debtor(), administration(), FIRST_REMINDER_DAY
+        )

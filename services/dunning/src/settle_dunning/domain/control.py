@@ -173,6 +173,13 @@ def perform_step_now(
             raise LegalTermNotExpired(state.invoice_id, term_ends_on)
 
     channels, _, block = reachable_channels(step, debtor, state.invoice_id)
+    if block is BlockReason.CHANNEL_UNAVAILABLE:
+        raise DebtorUnreachable(
+            state.invoice_id,
+            step.id,
+            "its channels cannot be sent (SMS: no SMS provider is configured); change the step "
+            "in the flow to email or letter, or skip it",
+        )
     if block is not None:
         raise DebtorUnreachable(state.invoice_id, step.id)
     request = None
