@@ -261,6 +261,9 @@ class _AttentionEvent(Event):
         "legal_letter_missing",
         "letter_to_post",
         "message_failed",
+        "online_payment_registered",
+        "online_payment_reversed",
+        "online_payment_not_booked",
     ] = Field(description="reason code; one open item per subject and reason")
     sentence: str = Field(description="what happened and what to do, for a person to read")
 

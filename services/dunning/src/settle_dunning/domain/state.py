@@ -111,6 +111,8 @@ class BlockReason(StrEnum):
     MESSAGE_FAILED = "message_failed"
     # The step goes out only on channels Settle cannot send (SMS: no provider yet).
     CHANNEL_UNAVAILABLE = "channel_unavailable"
+    # Paid online: held until bookkeeping books it (domain/online_payments.py).
+    ONLINE_PAYMENT = "online_payment_registered"
 
 
 @dataclass(frozen=True)
