@@ -382,7 +382,7 @@ def validation_sentences(error: ValidationError) -> str:
 
 
 def _unknown_field(field: str, value: object) -> str:
-    sentence = f"the column mapping has no field '{field}'"
+    sentence = f"there is no field '{field}'"
     title = field.strip().lower()
     for name, preset in PRESETS.items():
         for known, column in preset.items():
