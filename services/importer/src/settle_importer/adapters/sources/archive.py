@@ -2,8 +2,10 @@
 
 Refused, each member on its own so the rest of the archive goes on: names that would point outside
 the archive (``../``, absolute paths, drive letters), nested archives, encrypted members, members
-larger than a document can be, members whose compression ratio is that of a zip bomb, and members
-beyond the archive's total size. An archive with more members than allowed is refused whole.
+larger than a document (or an export) can be, members whose compression ratio is that of a zip
+bomb, and members beyond the archive's total size. An archive with more members than allowed is
+refused whole. Documents are read into memory (``archive_members``); exports, which may be
+larger, are streamed to a file each (``extracted_members``).
 
 The sizes checked are those the archive declares; Python's ``zipfile`` never inflates a member
 beyond its declared size, and reading is capped as well, so a lying header cannot get past them.

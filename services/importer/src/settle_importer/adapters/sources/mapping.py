@@ -39,7 +39,13 @@ sheet                      ``None``              XLSX only: sheet name, else the
 
 A column is named by its header (matched ignoring case and surrounding spaces) or, without a
 header, by its 0-based position. Required columns missing from the header fail the whole file;
-optional ones are simply not read. ``CsvMapping.dutch()`` is the preset for Dutch exports.
+optional ones are simply not read.
+
+A mapping starts from a preset (``PRESETS``: ``english``, the defaults, and ``dutch``) with
+overrides; what a column means is decided per column (``CsvMapping.preset``). A connection's
+mapping is read by ``mapping_from_settings``, and every way it can be wrong is told in plain
+sentences (``InvalidMapping``; ``validation_sentences`` is the one place a validation error
+becomes one).
 """
 
 from __future__ import annotations
