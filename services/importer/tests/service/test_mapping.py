@@ -131,4 +131,5 @@ def test_the_command_line_refuses_a_preset_that_does_not_exist(tmp_path: Path, m
         SERVICE.cli, ["import", str(english), "--administration", ADM, "--preset", "english"]
     )
     assert right.exit_code == 0, right.output
-    assert "1 new" in right.output
+    assert "succeeded (open.csv)" in right.output
+    assert ["imported", "1"] in [line.split() for line in right.output.splitlines()]
