@@ -67,8 +67,9 @@ class ConnectionModel(BaseModel):
     )
     config: dict[str, Any] = Field(
         default_factory=dict,
-        description='source settings: "mapping" (CSV/XLSX column mapping, {"preset": "dutch"} '
-        'for Dutch exports), "path" for file connections, API settings for others',
+        description='source settings: "mapping" (CSV/XLSX column mapping: a preset, "dutch" or '
+        '"english", with overrides, such as {"preset": "dutch", "amount": "Totaal"}), "path" '
+        "for file connections, API settings for others",
     )
     schedule: Literal["daily", "on_demand", "on_delivery"] = "on_delivery"
     schedule_time: time | None = Field(None, description="daily: local time; default 06:00")
@@ -202,7 +203,7 @@ async def import_now(
 
 @router.post("/imports", status_code=202, response_model=RunAccepted)
 async def upload(ctx: Ctx, administration_id: Administration, file: UploadFile) -> RunAccepted:
-    """Upload a file (CSV, XLSX, UBL XML or a zip of UBL files) and import it."""
+    """Upload a file (CSV, XLSX, UBL XML or a zip of them) and import it."""
     name = Path(file.filename or "upload").name or "upload"
     folder = Path(tempfile.mkdtemp(prefix="settle-upload-"))
     path = folder / name

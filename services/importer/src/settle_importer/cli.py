@@ -80,13 +80,27 @@ def import_file(
             "administration's delivery connection decides",
         ),
     ] = False,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            "--preset",
+            help="read CSV and XLSX exports (also in a zip) with this preset of column mapping "
+            "(dutch, english); default: the delivery connection's mapping, else the first "
+            "preset the header fits",
+        ),
+    ] = None,
 ) -> None:
     """Import FILE (CSV, XLSX, UBL XML or zip) for an administration; prints what it did."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from settle_importer.app import SERVICE, context_for
-    from settle_importer.application.files import check_file, queue_file_run, run_file
+    from settle_importer.application.files import (
+        check_file,
+        preset_config,
+        queue_file_run,
+        run_file,
+    )
     from settle_importer.application.runs import run_detail
     from settle_importer.domain.errors import ImporterError
     from settle_importer.settings import ImporterSettings
@@ -105,6 +119,7 @@ def import_file(
         ctx = context_for(settings, session_factory(engine))
         tune_garbage_collection()
         try:
+            config = preset_config(ctx, preset) if preset is not None else None
             check_file(ctx, file, file.name)
             run_id, connection = await queue_file_run(
                 ctx, administration, file.name, "command_line"
@@ -128,7 +143,14 @@ def import_file(
                     bar.update(task, completed=done, total=total)
 
                 outcome = await run_file(
-                    ctx, administration, run_id, file, file.name, connection, progress
+                    ctx,
+                    administration,
+                    run_id,
+                    file,
+                    file.name,
+                    connection,
+                    progress,
+                    config=config,
                 )
             run = await run_detail(ctx, administration, run_id, rejected_limit=REJECTED_SHOWN)
         except ImporterError as exc:

@@ -14,10 +14,11 @@ from typing import Any, Protocol
 from settle_importer.adapters.sources import (
     Connector,
     CsvMapping,
+    InvalidMapping,
     LineLimits,
-    MissingColumns,
     SourceError,
     file_kind,
+    mapping_from_settings,
     not_read,
     source_for_file,
 )
@@ -42,20 +43,26 @@ def register(source_kind: str, factory: ConnectorFactory) -> None:
 
 
 def mapping_from_config(config: dict[str, Any]) -> CsvMapping | None:
-    """The CSV/XLSX mapping of a connection: ``{"preset": "dutch", ...overrides}`` or fields."""
+    """The CSV/XLSX mapping of a connection: ``{"preset": "dutch", ...overrides}`` or fields;
+    ``None`` when it configures none. Raises ``InvalidMapping`` with plain sentences."""
     raw = config.get("mapping")
-    if not raw:
+    if raw is None or raw == {}:
         return None
-    values = dict(raw)
-    preset = values.pop("preset", None)
-    if preset == "dutch":
-        return CsvMapping.dutch(**values)
-    return CsvMapping(**values)
+    return mapping_from_settings(raw)
+
+
+def mapping_for_run(config: dict[str, Any]) -> CsvMapping | None:
+    """``mapping_from_config`` for a run: a mapping stored before it was checked as it is now
+    fails the run with the sentence (``SourceError``)."""
+    try:
+        return mapping_from_config(config)
+    except InvalidMapping as error:
+        raise SourceError(f"the connection's column mapping cannot be used: {error}") from None
 
 
 def source_kind_of(path: Path) -> str:
-    """The name runs show for a file's source: csv, xlsx or ubl (csv for a file of no kind:
-    its run fails on reading it)."""
+    """The name runs show for a file's source: csv, xlsx, ubl or zip (csv for a file of no
+    kind: its run fails on reading it)."""
     kind = file_kind(path)
     return "csv" if kind is None else kind.name
 
@@ -67,20 +74,10 @@ def file_connector(
     name: str | None = None,
     limits: LineLimits | None = None,
 ) -> Connector:
-    """The connector for a delivered file. Without a configured mapping a CSV or XLSX file is
-    tried with the default (English) headers, then with the Dutch preset (Dutch headers, and
-    for text cells `;`, `1.234,56`, `dd-mm-yyyy`)."""
-    kind = file_kind(path)
-    limits = limits or LineLimits()
-    if mapping is None and kind is not None and kind.tabular:
-        shown = name or path.name
-        try:
-            return kind.open(path, CsvMapping(), shown, limits)
-        except MissingColumns as first:
-            try:
-                return kind.open(path, CsvMapping.dutch(), shown, limits)
-            except MissingColumns:
-                raise first from None
+    """The connector for a delivered file. Without a configured mapping a CSV or XLSX export
+    (also in a zip) is read with the first preset its header fits: the default (English)
+    headers, then the Dutch preset (Dutch headers, and for text cells `;`, `1.234,56`,
+    `dd-mm-yyyy`)."""
     return source_for_file(path, mapping, name=name, limits=limits)
 
 
@@ -92,7 +89,7 @@ def _file_at_path(config: dict[str, Any], changed_since: datetime | None = None)
     file = Path(str(path))
     if not file.is_file():
         raise SourceError(f"{file} does not exist (has bookkeeping exported it?)")
-    return file_connector(file, mapping_from_config(config))
+    return file_connector(file, mapping_for_run(config))
 
 
 register("file", _file_at_path)
@@ -138,8 +135,11 @@ class ConnectorSources:
     def file_opener(
         self, path: Path, config: dict[str, Any] | None, *, name: str, limits: LineLimits
     ) -> Callable[[], Connector]:
-        mapping = mapping_from_config(config) if config is not None else None
-        return lambda: file_connector(path, mapping, name=name, limits=limits)
+        def open_file() -> Connector:
+            mapping = mapping_for_run(config) if config is not None else None
+            return file_connector(path, mapping, name=name, limits=limits)
+
+        return open_file
 
     def check_mapping(self, config: dict[str, Any]) -> None:
         mapping_from_config(config)

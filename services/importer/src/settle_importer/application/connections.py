@@ -44,9 +44,8 @@ async def save_connection(ctx: ImporterContext, connection: Connection) -> Conne
     check_administration_id(connection.administration_id)
     try:
         ctx.sources.check_mapping(connection.config)
-        connection.options()
     except ValueError as exc:
-        raise InvalidRequest(f"invalid column mapping: {exc}") from None
+        raise InvalidRequest(f"the column mapping cannot be used: {exc}") from None
     zone = zone_of(connection.time_zone or ctx.settings.default_time_zone)
     at = connection.schedule_time or ctx.settings.default_schedule_time
     now = ctx.clock.now()

@@ -58,12 +58,14 @@ class Sources(Protocol):
         self, path: Path, config: dict[str, Any] | None, *, name: str, limits: LineLimits
     ) -> Callable[[], Connector]:
         """How a delivered file is opened, read with the column mapping of ``config`` (a
-        connection's configuration; ``None``: the default headers, then the Dutch preset). The
-        mapping is checked now (``ValueError``), the file opened when called."""
+        connection's configuration; ``None``: the first preset its header fits). The file is
+        opened when called; a mapping that cannot be used then fails the run
+        (``SourceError``)."""
         ...
 
     def check_mapping(self, config: dict[str, Any]) -> None:
-        """Raise ``ValueError`` when a connection's column mapping is not a valid one."""
+        """Raise ``ValueError`` when a connection's column mapping is not a valid one; its
+        message is a plain sentence (an unknown preset names those there are)."""
         ...
 
     def kind_of(self, path: Path) -> str:
