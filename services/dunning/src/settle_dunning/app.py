@@ -17,6 +17,7 @@ from settle_dunning.cli import cli
 from settle_dunning.settings import DunningSettings
 from settle_shared.clock import clock_from_settings
 from settle_shared.consumer import ReceivedEvent
+from settle_shared.events.gateway import ADMINISTRATIONS
 from settle_shared.events.importer import DEBTORS, INVOICES
 from settle_shared.events.messaging import MESSAGES
 from settle_shared.logs import get_logger
@@ -44,8 +45,8 @@ def context_for(
 
 
 def setup(runtime: ServiceRuntime) -> None:
-    """Consumers of the importer's facts and messaging's events, the internal API and the
-    daily-run loop."""
+    """Consumers of the gateway's administrations, the importer's facts and messaging's
+    events, the internal API and the daily-run loop."""
     settings = runtime.settings
     assert isinstance(settings, DunningSettings)
     ctx = DunningContext(
@@ -63,7 +64,7 @@ def setup(runtime: ServiceRuntime) -> None:
 
     runtime.consume(
         CONSUMER_GROUP,
-        [INVOICES.name, DEBTORS.name, MESSAGES.name],
+        [ADMINISTRATIONS.name, INVOICES.name, DEBTORS.name, MESSAGES.name],
         handle,
         dead_letters=errors.DEAD_LETTER_ERRORS,
     )

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from settle_dunning.application.administrations import learn_administration
 from settle_dunning.application.context import DunningContext
 from settle_dunning.application.facts import ImporterFact, apply_importer_fact
 from settle_dunning.application.messaging import MessagingEvent, apply_messaging_event
 from settle_dunning.domain import InvalidFact
 from settle_shared.consumer import ReceivedEvent
 from settle_shared.events import importer, messaging
+from settle_shared.events.gateway import ADMINISTRATIONS, AdministrationEvent
 from settle_shared.events.messaging import MESSAGES
 
 IMPORTER_FACTS = (
@@ -32,7 +34,9 @@ MESSAGING_EVENTS = (
 )
 
 
-def _check_administration(received: ReceivedEvent, payload: ImporterFact | MessagingEvent) -> None:
+def _check_administration(
+    received: ReceivedEvent, payload: ImporterFact | MessagingEvent | AdministrationEvent
+) -> None:
     header = received.envelope.administration_id
     if header != payload.administration_id:
         raise InvalidFact(
@@ -44,10 +48,14 @@ def _check_administration(received: ReceivedEvent, payload: ImporterFact | Messa
 async def apply_received(
     ctx: DunningContext, session: AsyncSession, received: ReceivedEvent
 ) -> None:
-    """Apply one importer fact or messaging event in the consumer's transaction; events
-    dunning does not need are skipped."""
+    """Apply one administration, importer fact or messaging event in the consumer's
+    transaction; events dunning does not need are skipped."""
     payload, envelope = received.payload, received.envelope
-    if received.topic == MESSAGES.name:
+    if received.topic == ADMINISTRATIONS.name:
+        if isinstance(payload, AdministrationEvent):
+            _check_administration(received, payload)
+            await learn_administration(ctx, session, payload.administration_id)
+    elif received.topic == MESSAGES.name:
         if not isinstance(payload, MESSAGING_EVENTS):
             return
         _check_administration(received, payload)

@@ -46,6 +46,7 @@ from settle_dunning.domain.errors import (
     RescheduleInPast,
     StepAlreadyExecutedToday,
     StepCannotBeSkipped,
+    UnknownAdministration,
 )
 from settle_dunning.domain.execution import (
     PauseLevel,
@@ -196,6 +197,7 @@ __all__ = [
     "StepExecuted",
     "StepExecution",
     "Tone",
+    "UnknownAdministration",
     "Verdict",
     "Weekday",
     "bookkeeping_error_suspected",
