@@ -21,7 +21,6 @@ def upgrade() -> None:
         "administrations",
         sa.Column("id", sa.String(64), primary_key=True),
         sa.Column("name", sa.String(200), nullable=False),
-        sa.Column("named_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("known_since", sa.DateTime(timezone=True), nullable=False),
     )
 

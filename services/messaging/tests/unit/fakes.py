@@ -208,8 +208,7 @@ class InMemoryAdministrations:
 
     async def learn(self, administration_id: str, name: str, at: datetime) -> None:
         held = self.stored.get(administration_id)
-        if held is None or held[1] < at:
-            self.stored[administration_id] = (name, at)
+        self.stored[administration_id] = (name, held[1] if held else at)
 
 
 class InMemoryTimeline:

@@ -27,20 +27,16 @@ class AdministrationRepository:
         return found is not None
 
     async def learn(self, administration_id: str, name: str, at: datetime) -> bool:
-        """Insert the administration, or take its name when `at` is newer than the name held
-        (a late, older event changes nothing); True when it was new."""
-        at = aware(at)  # stored in UTC, so times compare on SQLite too
+        """Insert the administration, or take its new name; True when it was new."""
+        at = aware(at)  # stored in UTC
         existed = await self.known(administration_id)
         insert = pg_insert if self.postgres else sqlite_insert
-        statement = insert(administrations).values(
-            id=administration_id, name=name, named_at=at, known_since=at
-        )
+        statement = insert(administrations).values(id=administration_id, name=name, known_since=at)
         excluded = statement.excluded
         await self.session.execute(
             statement.on_conflict_do_update(
                 index_elements=[administrations.c.id],
-                set_={"name": excluded.name, "named_at": excluded.named_at},
-                where=administrations.c.named_at < excluded.named_at,
+                set_={"name": excluded.name},
             )
         )
         return not existed

@@ -19,14 +19,13 @@ QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
 ACTIVE_STATES = (QUEUED, RUNNING)
 
 # The administrations the gateway announced (gateway.administrations.v1): the importer imports
-# only into these.
+# only into these. One administration's events arrive in order (they share a key), so the
+# latest name is the one last received.
 administrations = sa.Table(
     "administrations",
     metadata,
     sa.Column("id", ID, primary_key=True),
     sa.Column("name", sa.String(200), nullable=False),
-    # When the gateway recorded the name held here: an older event never overwrites it.
-    sa.Column("named_at", TZ_TIME, nullable=False),
     sa.Column("known_since", TZ_TIME, nullable=False),
 )
 

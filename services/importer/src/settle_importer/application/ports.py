@@ -149,7 +149,7 @@ class Administrations(Protocol):
 
     async def known(self, administration_id: str) -> bool: ...
     async def learn(self, administration_id: str, name: str, at: datetime) -> bool:
-        """Record the administration, or its newer name; True when it was not known before."""
+        """Record the administration, or its new name; True when it was not known before."""
         ...
 
 

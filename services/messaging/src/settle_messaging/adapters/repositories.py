@@ -544,17 +544,16 @@ class SqlAdministrations:
 
     async def learn(self, administration_id: str, name: str, at: datetime) -> None:
         known = tables.administrations
-        at = aware(at)  # stored in UTC, so times compare on SQLite too
+        at = aware(at)  # stored in UTC
         dialect = self._session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = insert(known).values(
-            administration_id=administration_id, name=name, named_at=at, known_since=at
+            administration_id=administration_id, name=name, known_since=at
         )
         await self._session.execute(
             statement.on_conflict_do_update(
                 index_elements=[known.c.administration_id],
-                set_={"name": statement.excluded.name, "named_at": statement.excluded.named_at},
-                where=known.c.named_at < statement.excluded.named_at,
+                set_={"name": statement.excluded.name},
             )
         )
 

@@ -20,14 +20,13 @@ def _at(name: str, nullable: bool = True) -> sa.Column[object]:
 
 
 # The administrations the gateway announced (gateway.administrations.v1): their settings
-# (profile, templates) are kept and read for these only.
+# (profile, templates) are kept and read for these only. One administration's events arrive in
+# order (they share a key), so the latest name is the one last received.
 administrations = sa.Table(
     "administrations",
     metadata,
     sa.Column("administration_id", sa.String(_ID), primary_key=True),
     sa.Column("name", sa.String(200), nullable=False),
-    # When the gateway recorded the name held here: an older event never overwrites it.
-    _at("named_at", nullable=False),
     _at("known_since", nullable=False),
 )
 

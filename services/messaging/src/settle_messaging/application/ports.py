@@ -124,7 +124,7 @@ class Administrations(Protocol):
         """Whether the gateway announced the administration."""
 
     async def learn(self, administration_id: str, name: str, at: datetime) -> None:
-        """Record the administration, or its name when ``at`` is newer than the one held."""
+        """Record the administration, or its new name (``at``: when the gateway recorded it)."""
 
 
 class Profiles(Protocol):
