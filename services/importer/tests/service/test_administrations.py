@@ -4,7 +4,7 @@ and an announced one has its drop folder at once."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import pytest
@@ -12,11 +12,12 @@ import sqlalchemy as sa
 
 from settle_importer.adapters.tables import administrations
 from settle_importer.app import SERVICE
-from settle_importer.application.scheduler import DropFolderWatcher
+from settle_importer.application.connections import Connection, save_connection
+from settle_importer.application.scheduler import DropFolderWatcher, run_due_imports
 from settle_shared.events.gateway import AdministrationChanged
 from settle_shared.testing.service import running_service
 
-from .conftest import THREE_INVOICES, Importer
+from .conftest import ADM, THREE_INVOICES, Importer
 
 pytestmark = pytest.mark.service
 
@@ -92,3 +93,33 @@ async def test_an_announced_administration_has_its_drop_folder_at_once(
         tasks = importer.runtime.app.state.importer.tasks
         while tasks:
             await next(iter(tasks))
+
+
+async def test_a_daily_import_waits_for_an_administration_not_announced_yet(
+    importer: Importer, tmp_path: Path
+):
+    # Just after an upgrade: a connection made before, and the gateway's announcement of its
+    # administration not arrived yet. The slot waits; the other loops go on.
+    export = tmp_path / "export.csv"
+    export.write_bytes(THREE_INVOICES)
+    importer.now(datetime(2025, 12, 1, 4, 0, tzinfo=UTC))
+    await save_connection(
+        importer.ctx,
+        Connection(
+            administration_id=ADM,
+            id="nightly",
+            name="Nightly export",
+            source_kind="file",
+            config={"path": str(export), "mapping": {"preset": "dutch"}},
+            schedule="daily",
+            schedule_time=time(6, 0),
+            time_zone="Europe/Amsterdam",
+        ),
+    )
+    async with importer.harness.runtime.engine.begin() as conn:
+        await conn.execute(sa.delete(administrations))
+    importer.now(datetime(2025, 12, 1, 5, 0, tzinfo=UTC))
+    assert await run_due_imports(importer.ctx) == []
+    await importer.administration(ADM)
+    [run] = await run_due_imports(importer.ctx)
+    assert run.status == "succeeded" and run.counts["new"] == 3

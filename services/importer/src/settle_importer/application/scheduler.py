@@ -101,10 +101,17 @@ async def _claim(
             trigger="schedule",
             connection_id=connection.id,
         )
-    except RunInProgress:
-        # Give the slot back: the next tick tries again once the other run is done.
+    except (RunInProgress, UnknownAdministration) as exc:
+        # Give the slot back: the next tick tries again once the other run is done, or once
+        # the gateway's announcement of the administration arrived (just after an upgrade).
         async with transaction(ctx.sessions) as session:
             await ctx.repositories(session).connections().give_slot_back(connection, last_slot)
+        if isinstance(exc, UnknownAdministration):
+            log.warning(
+                "daily import waits for its administration",
+                administration_id=connection.administration_id,
+                connection_id=connection.id,
+            )
         return None
 
 
