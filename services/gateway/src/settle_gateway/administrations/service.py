@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_gateway.adapters.tables import administrations, memberships, users
@@ -138,26 +139,29 @@ async def create_for(
             "only an administrator of an administration may create administrations"
         )
     now = context.runtime.clock.now()
-    async with transaction(context.sessions) as session:
-        organisation_id = await session.scalar(
-            sa.select(users.c.organisation_id).where(users.c.id == principal.subject)
-        )
-        assert organisation_id is not None  # an authenticated user exists
-        await create_administration(
-            session,
-            context.runtime.outbox,
-            organisation_id=organisation_id,
-            administration_id=administration_id,
-            name=name,
-            now=now,
-        )
-        await session.execute(
-            sa.insert(memberships).values(
-                user_id=principal.subject,
-                administration_id=administration_id,
-                role=Role.ADMINISTRATOR.value,
+    try:
+        async with transaction(context.sessions) as session:
+            organisation_id = await session.scalar(
+                sa.select(users.c.organisation_id).where(users.c.id == principal.subject)
             )
-        )
+            assert organisation_id is not None  # an authenticated user exists
+            await create_administration(
+                session,
+                context.runtime.outbox,
+                organisation_id=organisation_id,
+                administration_id=administration_id,
+                name=name,
+                now=now,
+            )
+            await session.execute(
+                sa.insert(memberships).values(
+                    user_id=principal.subject,
+                    administration_id=administration_id,
+                    role=Role.ADMINISTRATOR.value,
+                )
+            )
+    except IntegrityError:  # created by another request since we looked
+        raise AdministrationExists(administration_id) from None
     # Committed: the creator's new role applies at once here, on other replicas within
     # principal_cache_s.
     context.principals.clear()
