@@ -38,6 +38,7 @@ class ConnectionRepository:
             "ignore_invoice_numbers": connection.ignore_invoice_numbers,
             "ignore_debtor_numbers": connection.ignore_debtor_numbers,
             "ignore_payment_conditions": connection.ignore_payment_conditions,
+            "default_payment_term_days": connection.default_payment_term_days,
             "updated_at": now,
         }
         found = await self.session.execute(
@@ -133,4 +134,5 @@ def _connection(row: Any) -> Connection:
         ignore_invoice_numbers=list(row.ignore_invoice_numbers or []),
         ignore_debtor_numbers=list(row.ignore_debtor_numbers or []),
         ignore_payment_conditions=list(row.ignore_payment_conditions or []),
+        default_payment_term_days=row.default_payment_term_days,
     )
