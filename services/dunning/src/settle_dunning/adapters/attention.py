@@ -94,6 +94,18 @@ class AttentionRepository(SqlRepository):
             )
         return list(update.effective)
 
+    async def get(self, administration_id: str, item_id: int) -> AttentionItem | None:
+        """One attention item, open or resolved, or None."""
+        row = (
+            await self.session.execute(
+                sa.select(attention_items).where(
+                    attention_items.c.administration_id == administration_id,
+                    attention_items.c.id == item_id,
+                )
+            )
+        ).first()
+        return None if row is None else _item(row)
+
     async def page(
         self, administration_id: str, *, open_only: bool, after: int | None, limit: int
     ) -> list[AttentionItem]:

@@ -25,6 +25,8 @@ from settle_dunning.domain import (
     FlowExists,
     FlowInUse,
     NotFound,
+    NotResolvedByHand,
+    attention,
     build_flow,
     perform_step_now,
     plan_next_step,
@@ -35,7 +37,7 @@ from settle_dunning.domain import (
     resume_planning,
     skip_step,
 )
-from settle_dunning.domain.attention import AttentionItem
+from settle_dunning.domain.attention import RESOLVED_BY_A_PERSON, AttentionItem
 from settle_shared.db import transaction
 
 PAGE = 1000
@@ -315,7 +317,14 @@ async def perform_invoice_step_now(
         flow = await repos.flows.get(administration_id, state.flow_id)
         debtor = await repos.debtors.get(administration_id, state.invoice.debtor_id)
         assert flow is not None and debtor is not None
-        performed = perform_step_now(state, flow, debtor, administration, today)
+        credit_notes = (
+            await repos.debtors.open_credit_notes(administration_id, [debtor.id])
+            if debtor.has_unmatched_credit_note
+            else {}
+        )
+        performed = perform_step_now(
+            state, flow, debtor, administration, today, credit_notes.get(debtor.id, ())
+        )
         execution = performed.execution
         await repos.states.update(administration_id, [execution.state])
         await repos.states.add_executed(administration_id, [execution.executed])
@@ -360,6 +369,51 @@ async def attention_page(
         return await repos.attention.page(
             administration_id, open_only=open_only, after=after, limit=limit
         )
+
+
+async def resolve_attention(
+    ctx: DunningContext, administration_id: str, item_id: int, note: str | None
+) -> AttentionItem:
+    """A person looked at an item that waits for a person (an assumed due date, a possible
+    bookkeeping error, a call to make) and resolves it; resolving it again changes nothing.
+    Items that resolve themselves when their cause goes are refused (NotResolvedByHand)."""
+    async with transaction(ctx.sessions) as session:
+        repos = ctx.repositories(session)
+        await _administration(ctx, repos, administration_id)
+        item = await repos.attention.get(administration_id, item_id)
+        if item is None:
+            raise NotFound("attention item", str(item_id))
+        if item.resolved_at is not None:
+            return item
+        if item.reason not in RESOLVED_BY_A_PERSON:
+            raise NotResolvedByHand(item.reason.value)
+        sentence = "Resolved by a user" + (f": {note.strip()}" if note and note.strip() else ".")
+        change = attention.resolve(item.reason, item.subject, item.subject_id, sentence)
+        outgoing = OutgoingEvents(administration_id)
+        outgoing.attention(await repos.attention.apply(administration_id, [change]))
+        await outgoing.write(session, ctx.outbox)
+        resolved = await repos.attention.get(administration_id, item_id)
+    assert resolved is not None
+    return resolved
+
+
+async def choose_debtor_language(
+    ctx: DunningContext, administration_id: str, debtor_id: str, language: str | None
+) -> None:
+    """Write to a debtor in `language` from now on, whatever bookkeeping says; None gives the
+    say back to bookkeeping (and, without a language there, to the debtor's country)."""
+    async with transaction(ctx.sessions) as session:
+        repos = ctx.repositories(session)
+        await _administration(ctx, repos, administration_id)
+        debtor = await repos.debtors.get(administration_id, debtor_id)
+        if debtor is None:
+            raise NotFound("debtor", debtor_id)
+        if debtor.chosen_language == language:
+            return
+        await repos.debtors.set_chosen_language(administration_id, debtor_id, language)
+        outgoing = OutgoingEvents(administration_id)
+        outgoing.debtor_language(debtor_id, language)
+        await outgoing.write(session, ctx.outbox)
 
 
 async def administration_view(ctx: DunningContext, administration_id: str) -> Administration:

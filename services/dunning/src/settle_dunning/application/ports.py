@@ -62,6 +62,12 @@ class Debtors(Protocol):
         self, administration_id: str, credit_note_id: str
     ) -> CreditNote | None: ...
     async def save_credit_note(self, administration_id: str, note: CreditNote) -> None: ...
+    async def open_credit_notes(
+        self, administration_id: str, debtor_ids: Iterable[str]
+    ) -> dict[str, list[CreditNote]]: ...
+    async def set_chosen_language(
+        self, administration_id: str, debtor_id: str, language: str | None
+    ) -> None: ...
 
 
 class DunningStates(Protocol):
@@ -100,6 +106,7 @@ class AttentionItems(Protocol):
     async def page(
         self, administration_id: str, *, open_only: bool, after: int | None, limit: int
     ) -> list[AttentionItem]: ...
+    async def get(self, administration_id: str, item_id: int) -> AttentionItem | None: ...
 
 
 class Mailboxes(Protocol):

@@ -43,6 +43,7 @@ from settle_dunning.domain.errors import (
     NoMatchingFlow,
     NoStepPlanned,
     NotFound,
+    NotResolvedByHand,
     RescheduleInPast,
     StepAlreadyExecutedToday,
     StepCannotBeSkipped,
@@ -75,7 +76,7 @@ from settle_dunning.domain.flows import (
     select_flow,
     validate_flow,
 )
-from settle_dunning.domain.messages import InvoiceLine, MessageRequest, Recipient
+from settle_dunning.domain.messages import CreditLine, InvoiceLine, MessageRequest, Recipient
 from settle_dunning.domain.money import to_amount
 from settle_dunning.domain.parties import (
     KIND_TO_TYPE,
@@ -137,6 +138,7 @@ __all__ = [
     "Bundling",
     "BusinessDateBeforeLastRun",
     "Channel",
+    "CreditLine",
     "CreditNote",
     "DailyRunResult",
     "Debtor",
@@ -171,6 +173,7 @@ __all__ = [
     "NoMatchingFlow",
     "NoStepPlanned",
     "NotFound",
+    "NotResolvedByHand",
     "OffsetBasis",
     "OpenAmountChanged",
     "PauseLevel",

@@ -7,6 +7,7 @@ hold, resuming after any pause, and a user's skip / reschedule / perform now / r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -35,7 +36,7 @@ from settle_dunning.domain.messages import (
     build_message_request,
     invoice_line,
 )
-from settle_dunning.domain.parties import Administration, Debtor, DebtorType
+from settle_dunning.domain.parties import Administration, CreditNote, Debtor, DebtorType
 from settle_dunning.domain.phases import READY_FOR_COLLECTION, SENT
 from settle_dunning.domain.planning import legal_term_ends_on, plan_next_step
 from settle_dunning.domain.state import (
@@ -152,8 +153,10 @@ def perform_step_now(
     debtor: Debtor,
     administration: Administration,
     business_date: date,
+    credit_notes: Sequence[CreditNote] = (),
 ) -> PerformedStep:
-    """Execute the invoice's next step today because a user asked for it.
+    """Execute the invoice's next step today because a user asked for it; a reminder states
+    the debtor's open `credit_notes` in its currency.
 
     A user's decision overrides the planned date, the minimum amount, bundling and the
     interval between reminders. It does not override a pause, the one-step-per-day rule or
@@ -184,6 +187,7 @@ def perform_step_now(
             lines=[invoice_line(state.invoice, step)],
             channels=channels,
             template_key=step.template_key,
+            credit_notes=credit_notes if step.is_reminder else (),
         )
     execution = execute_step(
         state,

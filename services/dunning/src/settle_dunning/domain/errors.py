@@ -188,3 +188,14 @@ class FlowInUse(DunningError):
 class InvalidFact(DunningError):
     """A fact from another service that can never be applied (it goes to the dead-letter
     topic): an unknown invoice, an impossible amount, a header that contradicts the payload."""
+
+
+class NotResolvedByHand(DunningError):
+    """A person asked to resolve an attention item that resolves itself when its cause goes."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"an item about {reason.replace('_', ' ')} is resolved when its cause goes away, "
+            "not by hand; its sentence says what to do"
+        )
