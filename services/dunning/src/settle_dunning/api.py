@@ -25,7 +25,7 @@ from settle_dunning.domain import (
     FlowDraft,
     StepDraft,
 )
-from settle_dunning.domain.attention import AttentionItem
+from settle_dunning.domain.attention import AttentionItem, AttentionReason, AttentionSubject
 from settle_dunning.domain.flows import DEFAULT_MIN_DAYS_BETWEEN_REMINDERS
 
 
@@ -223,6 +223,9 @@ class AttentionPageOut(BaseModel):
 
 
 class ResolveIn(BaseModel):
+    subject: AttentionSubject
+    subject_id: str = Field(max_length=64)
+    reason: AttentionReason = Field(description="the open item's reason, e.g. due_date_assumed")
     note: str | None = Field(None, max_length=1000, description="why, for the item's history")
 
 
@@ -484,15 +487,15 @@ async def list_attention(
     return AttentionPageOut(items=items, next_after=items[-1].id if len(items) == limit else None)
 
 
-@router.post("/attention/{item_id}/resolve", response_model=AttentionItemOut)
-async def resolve_attention(
-    administration_id: str, item_id: int, body: ResolveIn, ctx: Ctx
-) -> AttentionItemOut:
-    """Resolve an item that waits for a person (an assumed due date, a possible bookkeeping
-    error, a call to make); the others resolve when their cause goes (409)."""
-    return _attention_out(
-        await control.resolve_attention(ctx, administration_id, item_id, body.note)
+@router.post("/attention/resolve", response_model=AttentionItemOut)
+async def resolve_attention(administration_id: str, body: ResolveIn, ctx: Ctx) -> AttentionItemOut:
+    """Resolve the open item of a subject and reason that waits for a person (an assumed due
+    date, a possible bookkeeping error, a call to make); the others resolve when their cause
+    goes (409); 404 when no such item is open."""
+    item = await control.resolve_attention(
+        ctx, administration_id, body.subject, body.subject_id, body.reason, body.note
     )
+    return _attention_out(item)
 
 
 def _attention_out(item: AttentionItem) -> AttentionItemOut:

@@ -59,8 +59,9 @@ async def test_a_person_resolves_an_assumed_due_date(dunning: Dunning) -> None:
     [item] = await dunning.attention()
     assert item["reason"] == "due_date_assumed" and item["subject_id"] == "inv-1"
 
+    resolve = {"subject": "invoice", "subject_id": "inv-1", "reason": "due_date_assumed"}
     resolved = await dunning.client.post(
-        f"{BASE}/attention/{item['id']}/resolve", json={"note": "30 days, as agreed"}
+        f"{BASE}/attention/resolve", json={**resolve, "note": "30 days, as agreed"}
     )
 
     assert resolved.status_code == 200, resolved.text
@@ -68,8 +69,13 @@ async def test_a_person_resolves_an_assumed_due_date(dunning: Dunning) -> None:
     assert await dunning.attention() == []
     [event] = await dunning.events("attention.resolved")
     assert (event["reason"], event["subject_id"]) == ("due_date_assumed", "inv-1")
-    missing = await dunning.client.post(f"{BASE}/attention/4711/resolve", json={})
-    assert missing.status_code == 404
+    again = await dunning.client.post(f"{BASE}/attention/resolve", json=resolve)
+    assert again.status_code == 404  # no such item is open any more
+    assert len(await dunning.events("attention.resolved")) == 1
+    unknown = await dunning.client.post(
+        f"{BASE}/attention/resolve", json={**resolve, "reason": "nonsense"}
+    )
+    assert unknown.status_code == 422
 
 
 async def test_an_item_that_resolves_itself_is_refused(dunning: Dunning) -> None:
@@ -79,7 +85,10 @@ async def test_an_item_that_resolves_itself_is_refused(dunning: Dunning) -> None
     [item] = await dunning.attention()
     assert item["reason"] == "email_missing"
 
-    refused = await dunning.client.post(f"{BASE}/attention/{item['id']}/resolve", json={})
+    refused = await dunning.client.post(
+        f"{BASE}/attention/resolve",
+        json={"subject": "debtor", "subject_id": "deb-1", "reason": "email_missing"},
+    )
 
     assert refused.status_code == 409
     assert "not by hand" in refused.json()["detail"]

@@ -18,6 +18,8 @@ from settle_dunning.domain import (
     Administration,
     AdministrationPause,
     AttentionChange,
+    AttentionReason,
+    AttentionSubject,
     CreditNote,
     Debtor,
     DebtorPause,
@@ -271,8 +273,17 @@ class FakeAttentionItems:
             self.items.append((administration_id, replace(item, id=len(self.items) + 1)))
         return list(update.effective)
 
-    async def get(self, administration_id: str, item_id: int) -> AttentionItem | None:
-        return next((i for a, i in self.items if a == administration_id and i.id == item_id), None)
+    async def open_item(
+        self,
+        administration_id: str,
+        subject: AttentionSubject,
+        subject_id: str,
+        reason: AttentionReason,
+    ) -> AttentionItem | None:
+        return next(
+            (i for i in self.open(administration_id) if i.key == (subject, subject_id, reason)),
+            None,
+        )
 
     async def page(
         self, administration_id: str, *, open_only: bool, after: int | None, limit: int

@@ -6,7 +6,7 @@ Each use case runs in one transaction and stages the events it causes in the out
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -37,7 +37,12 @@ from settle_dunning.domain import (
     resume_planning,
     skip_step,
 )
-from settle_dunning.domain.attention import RESOLVED_BY_A_PERSON, AttentionItem
+from settle_dunning.domain.attention import (
+    RESOLVED_BY_A_PERSON,
+    AttentionItem,
+    AttentionReason,
+    AttentionSubject,
+)
 from settle_shared.db import transaction
 
 PAGE = 1000
@@ -372,29 +377,33 @@ async def attention_page(
 
 
 async def resolve_attention(
-    ctx: DunningContext, administration_id: str, item_id: int, note: str | None
+    ctx: DunningContext,
+    administration_id: str,
+    subject: AttentionSubject,
+    subject_id: str,
+    reason: AttentionReason,
+    note: str | None,
 ) -> AttentionItem:
-    """A person looked at an item that waits for a person (an assumed due date, a possible
-    bookkeeping error, a call to make) and resolves it; resolving it again changes nothing.
-    Items that resolve themselves when their cause goes are refused (NotResolvedByHand)."""
+    """A person looked at the open item of a subject and reason that waits for a person (an
+    assumed due date, a possible bookkeeping error, a call to make) and resolves it. Items
+    that resolve themselves when their cause goes are refused (NotResolvedByHand); NotFound
+    when no such item is open."""
+    if reason not in RESOLVED_BY_A_PERSON:
+        raise NotResolvedByHand(reason.value)
     async with transaction(ctx.sessions) as session:
         repos = ctx.repositories(session)
         await _administration(ctx, repos, administration_id)
-        item = await repos.attention.get(administration_id, item_id)
+        item = await repos.attention.open_item(administration_id, subject, subject_id, reason)
         if item is None:
-            raise NotFound("attention item", str(item_id))
-        if item.resolved_at is not None:
-            return item
-        if item.reason not in RESOLVED_BY_A_PERSON:
-            raise NotResolvedByHand(item.reason.value)
+            raise NotFound(
+                f"open {reason.value.replace('_', ' ')} item of {subject.value}", subject_id
+            )
         sentence = "Resolved by a user" + (f": {note.strip()}" if note and note.strip() else ".")
-        change = attention.resolve(item.reason, item.subject, item.subject_id, sentence)
+        change = attention.resolve(reason, subject, subject_id, sentence)
         outgoing = OutgoingEvents(administration_id)
         outgoing.attention(await repos.attention.apply(administration_id, [change]))
         await outgoing.write(session, ctx.outbox)
-        resolved = await repos.attention.get(administration_id, item_id)
-    assert resolved is not None
-    return resolved
+    return replace(item, resolved_at=ctx.clock.now(), resolution=sentence)
 
 
 async def choose_debtor_language(

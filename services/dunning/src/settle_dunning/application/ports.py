@@ -14,6 +14,8 @@ from settle_dunning.domain import (
     Administration,
     AdministrationPause,
     AttentionChange,
+    AttentionReason,
+    AttentionSubject,
     CreditNote,
     Debtor,
     DebtorPause,
@@ -106,7 +108,13 @@ class AttentionItems(Protocol):
     async def page(
         self, administration_id: str, *, open_only: bool, after: int | None, limit: int
     ) -> list[AttentionItem]: ...
-    async def get(self, administration_id: str, item_id: int) -> AttentionItem | None: ...
+    async def open_item(
+        self,
+        administration_id: str,
+        subject: AttentionSubject,
+        subject_id: str,
+        reason: AttentionReason,
+    ) -> AttentionItem | None: ...
 
 
 class Mailboxes(Protocol):
