@@ -28,6 +28,7 @@ from settle_dunning.domain.daily_run import (
 )
 from settle_dunning.domain.errors import (
     BusinessDateBeforeLastRun,
+    CreditNotesCoverReminder,
     DebtorUnreachable,
     DunningError,
     FieldError,
@@ -140,6 +141,7 @@ __all__ = [
     "Channel",
     "CreditLine",
     "CreditNote",
+    "CreditNotesCoverReminder",
     "DailyRunResult",
     "Debtor",
     "DebtorPause",

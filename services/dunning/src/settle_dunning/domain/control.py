@@ -14,6 +14,7 @@ from datetime import date
 from settle_dunning.domain import attention
 from settle_dunning.domain.attention import AttentionReason, AttentionSubject
 from settle_dunning.domain.errors import (
+    CreditNotesCoverReminder,
     DebtorUnreachable,
     InvoiceAlreadySettled,
     InvoiceInCollection,
@@ -156,7 +157,8 @@ def perform_step_now(
     credit_notes: Sequence[CreditNote] = (),
 ) -> PerformedStep:
     """Execute the invoice's next step today because a user asked for it; a reminder states
-    the debtor's open `credit_notes` in its currency.
+    the debtor's open `credit_notes` in its currency, and is refused when they cover all it
+    would ask for.
 
     A user's decision overrides the planned date, the minimum amount, bundling and the
     interval between reminders. It does not override a pause, the one-step-per-day rule or
@@ -189,6 +191,8 @@ def perform_step_now(
             template_key=step.template_key,
             credit_notes=credit_notes if step.is_reminder else (),
         )
+        if request.credit_notes and request.amount_due <= 0:
+            raise CreditNotesCoverReminder(state.invoice_id, request.currency, request.amount_due)
     execution = execute_step(
         state,
         flow,
