@@ -30,7 +30,9 @@ from settle_dunning.domain import (
     StepExecuted,
 )
 from settle_dunning.domain.attention import AttentionItem, apply_attention
+from settle_dunning.domain.delivery import FailedStep
 from settle_dunning.domain.mailbox import Mailbox, ReplyMark
+from settle_dunning.domain.online_payments import HoldEnd, PaymentHold
 from settle_dunning.settings import DunningSettings
 from settle_shared.clock import FixedClock
 from settle_shared.envelope import Envelope
@@ -249,6 +251,16 @@ class FakeDunningStates:
     async def executed(self, administration_id: str, invoice_id: str) -> list[ExecutedStep]:
         return list(self.timeline.get((administration_id, invoice_id), []))
 
+    async def record_failure(self, administration_id: str, failed: FailedStep) -> None:
+        timeline = self.timeline.get((administration_id, failed.invoice_id), [])
+        for i, step in enumerate(timeline):
+            if (step.step_id, step.cycle, step.message_request_id) == (
+                failed.step.step_id,
+                failed.step.cycle,
+                failed.step.message_request_id,
+            ):
+                timeline[i] = replace(step, failure=failed.step.failure)
+
 
 class FakeAttentionItems:
     """Attention items in a list; raising, merging and resolving is the domain's rule."""
@@ -340,6 +352,41 @@ class FakeDailyRuns:
         self.runs[administration_id, business_date] = (done_steps + steps, done_messages + messages)
 
 
+class FakePaymentHolds:
+    def __init__(self) -> None:
+        # (administration, invoice, payment) -> (hold, ended_on, ended_by)
+        self.holds: dict[tuple[str, str, str], tuple[PaymentHold, date | None, str | None]] = {}
+
+    async def active(self, administration_id: str, invoice_id: str) -> list[PaymentHold]:
+        return [
+            hold
+            for (adm, invoice, _), (hold, ended_on, _) in self.holds.items()
+            if adm == administration_id and invoice == invoice_id and ended_on is None
+        ]
+
+    async def known(self, administration_id: str, invoice_id: str, payment_id: str) -> bool:
+        return (administration_id, invoice_id, payment_id) in self.holds
+
+    async def add(self, administration_id: str, hold: PaymentHold) -> None:
+        self.holds[administration_id, hold.invoice_id, hold.payment_id] = (hold, None, None)
+
+    async def end(
+        self, administration_id: str, invoice_id: str, payment_id: str, on: date, why: HoldEnd
+    ) -> None:
+        key = (administration_id, invoice_id, payment_id)
+        hold, ended_on, _ = self.holds[key]
+        if ended_on is None:
+            self.holds[key] = (hold, on, why.value)
+
+    async def due(self, business_date: date, limit: int) -> list[tuple[str, PaymentHold]]:
+        due = [
+            (adm, hold)
+            for (adm, _, _), (hold, ended_on, _) in self.holds.items()
+            if ended_on is None and hold.until <= business_date
+        ]
+        return sorted(due, key=lambda item: (item[1].until, item[0]))[:limit]
+
+
 class FakeRepositories:
     """Every repository in memory; one set stands for the whole database of a test."""
 
@@ -351,6 +398,7 @@ class FakeRepositories:
         self.attention = FakeAttentionItems(clock)
         self.mailboxes = FakeMailboxes()
         self.daily_runs = FakeDailyRuns()
+        self.payment_holds = FakePaymentHolds()
 
 
 class FakeOutbox(Outbox):

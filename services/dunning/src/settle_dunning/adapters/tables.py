@@ -120,6 +120,10 @@ executed_steps = sa.Table(
     sa.Column("legally_required", sa.Boolean, nullable=False),
     sa.Column("message_request_id", ID, nullable=True),
     sa.Column("recorded_at", TZ_TIME, nullable=False),
+    # Set when the step's message reached the debtor on no channel (domain/delivery.py).
+    sa.Column("failed_on", sa.Date, nullable=True),
+    sa.Column("failure_reason", sa.String(40), nullable=True),
+    sa.Column("failure_detail", sa.Text, nullable=True),
     sa.Index("ix_executed_steps_invoice", "administration_id", "invoice_id"),
 )
 
@@ -183,4 +187,20 @@ debtor_replies = sa.Table(
     # The time of the fact that set `unread` (received, read or marked unread again).
     sa.Column("marked_at", TZ_TIME, nullable=False),
     sa.Index("ix_debtor_replies_debtor", "administration_id", "debtor_id"),
+)
+
+# Invoices held because an online payment covers them (domain/online_payments.py): until the
+# import settles the invoice, the money goes back, or `until` passes without a booking.
+payment_holds = sa.Table(
+    "payment_holds",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("invoice_id", ID, primary_key=True),
+    sa.Column("payment_id", ID, primary_key=True),
+    sa.Column("debtor_id", ID, nullable=False),
+    sa.Column("held_on", sa.Date, nullable=False),
+    sa.Column("until", sa.Date, nullable=False),
+    sa.Column("ended_on", sa.Date, nullable=True),
+    sa.Column("ended_by", sa.String(20), nullable=True),
+    sa.Index("ix_payment_holds_until", "until"),
 )

@@ -285,7 +285,7 @@ async def debtor_detail(
             "attention_items": items,
             "invoices": [invoice_summary(r, today, pauses) for r in invoices],
             "credit_notes": await credit_notes_of(session, administration_id, debtor_id=debtor_id),
-            "messages": [message_out(r) for r in messages],
+            "messages": [message_out(r, row.name) for r in messages],
         }
     )
 

@@ -1,16 +1,16 @@
 """read model: debtors' open amounts per currency (rm_debtor_totals instead of one sum over
 currencies), a language a user chose, credit notes, and where an invoice's due date came from
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
