@@ -19,7 +19,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from settle_messaging.application.context import Messaging, load_overrides, load_profile
+from settle_messaging.application.context import (
+    Messaging,
+    PortalLinks,
+    load_overrides,
+    load_profile,
+)
 from settle_messaging.application.ports import Announcement, Store
 from settle_messaging.domain.email_builder import Mailbox, OutgoingEmail, email_bytes
 from settle_messaging.domain.errors import LetterError, MessagingError, NotFound
@@ -45,7 +50,6 @@ from settle_messaging.domain.model import (
 )
 from settle_messaging.domain.profiles import SenderProfile
 from settle_messaging.domain.recipients import Addressing, usable_addresses, valid_addresses
-from settle_messaging.domain.reply_tokens import reply_link
 from settle_messaging.domain.states import Direction, MessageState
 from settle_messaging.domain.templates import TemplateRenderer
 from settle_shared.events.base import Event
@@ -163,7 +167,12 @@ async def queue_requests(
         )
         threads.append(thread)
         token = messaging.reply_token(thread.thread_id, thread.reply_expires_at)
-        link = reply_link(_reply_base(messaging), token)
+        links = messaging.portal_links(
+            administration_id,
+            request.debtor.debtor_id,
+            [invoice.invoice_id for invoice in request.invoices],
+            thread.thread_id,
+        )
         valid, problems = checked[request_id]
         addressing = usable_addresses(
             request.debtor.emails,
@@ -199,7 +208,7 @@ async def queue_requests(
                     renderer,
                     debtor=request.debtor,
                     today=request.business_date,
-                    build=functools.partial(_request_context, request, profile, link=link),
+                    build=functools.partial(_request_context, request, profile, links=links),
                     addressing=addressing,
                     reply_token=token,
                     now=now,
@@ -234,7 +243,9 @@ async def queue_free_message(
         )
         await store.threads.add([thread])
     token = messaging.reply_token(thread.thread_id, thread.reply_expires_at)
-    link = reply_link(_reply_base(messaging), token)
+    links = messaging.portal_links(
+        administration_id, free.debtor.debtor_id, free.invoice_ids, thread.thread_id
+    )
     draft = Draft(
         administration_id=administration_id,
         thread_id=thread.thread_id,
@@ -256,7 +267,7 @@ async def queue_free_message(
             administration=profile.administration,
             sender=SenderInfo(name=free.sender_name),
             today=now.date(),
-            reply_link=link,
+            reply_link=links.reply,
             message_subject=free.subject,
             message_body=free.body,
         )
@@ -289,6 +300,13 @@ async def queue_letter_fallback(
         return None
     profile = await load_profile(store, messaging, request.administration_id, request.language)
     renderer = TemplateRenderer(await load_overrides(store, request.administration_id, messaging))
+    # The letter takes the place of the mail: the same portal links, for the same thread.
+    links = messaging.portal_links(
+        request.administration_id,
+        request.debtor.debtor_id,
+        [invoice.invoice_id for invoice in request.invoices],
+        bounced.thread_id,
+    )
     draft = Draft(
         administration_id=request.administration_id,
         thread_id=bounced.thread_id,
@@ -311,7 +329,7 @@ async def queue_letter_fallback(
         renderer,
         debtor=request.debtor,
         today=request.business_date,
-        build=lambda email: _request_context(request, profile, email, None),
+        build=lambda email: _request_context(request, profile, email, links),
         reply_token=None,
     )
 
@@ -344,10 +362,6 @@ async def mark_letter_posted(
 # --- rendering and storing ---------------------------------------------------------------------
 
 
-def _reply_base(messaging: Messaging) -> str:
-    return f"{messaging.settings.public_base_url.rstrip('/')}/reply"
-
-
 def _debtor_info(debtor: MessageDebtor, language: str, email: str | None) -> DebtorInfo:
     address = None
     if debtor.address is not None:
@@ -368,7 +382,7 @@ def _debtor_info(debtor: MessageDebtor, language: str, email: str | None) -> Deb
 
 
 def _request_context(
-    request: MessageRequested, profile: SenderProfile, email: str | None, link: str | None
+    request: MessageRequested, profile: SenderProfile, email: str | None, links: PortalLinks
 ) -> MessageContext:
     # Not in every version of the request: the 14-day letter needs the costs it must state.
     costs: Decimal | None = getattr(request, "collection_costs", None)
@@ -388,7 +402,8 @@ def _request_context(
             )
             for invoice in request.invoices
         ),
-        reply_link=link,
+        payment_link=links.payment,
+        reply_link=links.reply,
         collection_costs=Money(costs, request.currency) if costs is not None else None,
     )
 
