@@ -27,6 +27,7 @@ from settle_gateway.imports import views as imports
 from settle_gateway.invoices import views as invoices
 from settle_gateway.members import views as members
 from settle_gateway.messages import views as messages
+from settle_gateway.payments import views as payments
 from settle_gateway.settings import GatewaySettings
 from settle_shared.db import session_factory, transaction
 from settle_shared.logs import get_logger
@@ -87,6 +88,7 @@ ROUTERS = (
     members.router,
     debtors.router,
     messages.router,
+    payments.router,
     imports.router,
     control.router,
 )

@@ -10,6 +10,7 @@ from settle_gateway.attention.models import AttentionOut
 from settle_gateway.control.models import PauseMode
 from settle_gateway.invoices.models import InvoiceSummary
 from settle_gateway.messages.models import MessageOut
+from settle_gateway.payments.models import PaymentOut
 
 
 class DebtorSummary(BaseModel):
@@ -39,3 +40,4 @@ class DebtorDetail(DebtorSummary):
     attention_items: list[AttentionOut]
     invoices: list[InvoiceSummary] = Field(description="open invoices, by due date")
     messages: list[MessageOut] = Field(description="the debtor's messages, newest first")
+    payments: list[PaymentOut] = Field(description="the debtor's online payments, newest first")

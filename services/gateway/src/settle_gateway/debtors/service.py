@@ -26,6 +26,7 @@ from settle_gateway.domain.errors import NotFound
 from settle_gateway.domain.search import prefix_range, search_terms
 from settle_gateway.invoices.service import invoice_summary
 from settle_gateway.messages.models import message_out
+from settle_gateway.payments.service import payments_of_debtor
 
 _DEBTOR_SUMMARY_KEYS = ("debtor_id", "number", "name", "kind", "open_invoices", "open_amount")
 
@@ -248,5 +249,6 @@ async def debtor_detail(
             "attention_items": items,
             "invoices": [invoice_summary(r, today, pauses) for r in invoices],
             "messages": [message_out(r) for r in messages],
+            "payments": await payments_of_debtor(session, administration_id, debtor_id),
         }
     )

@@ -31,6 +31,10 @@ class InvoiceSummary(BaseModel):
     overdue: bool
     next_step_id: str | None
     next_step_on: date | None
+    paid_online: Decimal | None = Field(
+        description="what the debtor paid online for it (paid payments; a refund or "
+        "chargeback takes it back); bookkeeping books it on a later import"
+    )
 
 
 class InvoicePage(BaseModel):
@@ -46,7 +50,7 @@ class PlannedStepOut(BaseModel):
 
 
 class TimelineEntry(BaseModel):
-    kind: Literal["step", "message"]
+    kind: Literal["step", "message", "payment"]
     at: datetime
     step_id: str | None = None
     executed_on: date | None = None
@@ -60,10 +64,17 @@ class TimelineEntry(BaseModel):
     subject: str | None = None
     detail: str | None = None
     read: bool | None = None
+    payment_id: str | None = None
+    amount: Decimal | None = Field(None, description="a payment: what it paid of this invoice")
+    currency: str | None = None
+    method: str | None = None
 
 
 class InvoiceDetail(InvoiceSummary):
     pdf_url: str | None
     attention: list[AttentionOut]
     planned: PlannedStepOut
-    timeline: list[TimelineEntry] = Field(description="executed steps and messages, newest first")
+    timeline: list[TimelineEntry] = Field(
+        description="executed steps, messages and online payments (with their current state), "
+        "newest first"
+    )
