@@ -45,7 +45,7 @@ ADM = "big"
 PHASES = ["sent", "reminder_1", "reminder_2", "final_reminder", "ready_for_collection"]
 NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
 # Placeholders only: the values are bound, never formatted into the statement.
-INSERT_INVOICE = "INSERT INTO rm_invoices VALUES (" + ",".join("?" * 19) + ")"
+INSERT_INVOICE = "INSERT INTO rm_invoices VALUES (" + ",".join("?" * 20) + ")"
 
 
 def _administrations(invoices: int, others: int) -> list[tuple[str, int]]:
@@ -147,6 +147,7 @@ def _invoices(
             rng.random() < 0.01,
             "step",
             due,
+            None,
             None,
             None,
         )
