@@ -12,3 +12,6 @@ CREATE DATABASE settle_dunning OWNER settle_dunning;
 
 CREATE ROLE settle_messaging LOGIN PASSWORD 'settle';
 CREATE DATABASE settle_messaging OWNER settle_messaging;
+
+CREATE ROLE settle_payments LOGIN PASSWORD 'settle';
+CREATE DATABASE settle_payments OWNER settle_payments;

@@ -44,8 +44,9 @@ _MAC_BYTES = 16
 _DOMAIN_SEPARATION = b"settle/portal-link/v1\x00"
 _ABSENT, _UUID, _TEXT = 0, 1, 2
 _MAX_ID_BYTES = 255
-# A reminder of more invoices preselects its first hundred; the portal lists them all anyway.
-MAX_INVOICES = 100
+# A reminder of more invoices preselects its first fifty (the portal lists them all anyway):
+# the link, and the URL the PSP sends the debtor back to, stay well within 2,000 characters.
+MAX_INVOICES = 50
 _MAX_EXPIRY = 2**32 - 1
 _ALPHABET = re.compile(r"[A-Za-z0-9_-]+\Z")
 # Longer than any token this module signs: a longer string is refused before it is decoded.

@@ -52,6 +52,22 @@ class EmbeddedContext:
     smtp_port: int
     inbound_smtp_port: int  # where the stack expects replies and bounces to arrive
     service_urls: dict[str, str]
+    host: str = "127.0.0.1"
+    # The companions' addresses (see Companion), by name.
+    companion_urls: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Companion:
+    """A process the embedded stack starts beside a service, before the services: a stand-in
+    for a system outside Settle (the payments service's local PSP). It answers
+    `GET /health/live` once it is ready."""
+
+    name: str
+    default_port: int
+    # The interpreter's arguments that start it on a port (["-m", "module", "--port", …]).
+    arguments: Callable[[EmbeddedContext, int], list[str]]
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,6 +87,8 @@ class ServiceSpec:
     top_level_commands: tuple[str, ...] = ()
     # Extra settings (field name -> value) for this service in the embedded stack.
     embedded_settings: Callable[[EmbeddedContext], dict[str, str]] | None = None
+    # Processes the embedded stack starts for this service (`settle up`), never in production.
+    companions: tuple[Companion, ...] = ()
 
     def load_settings(self, **overrides: Any) -> ServiceSettings:
         return load_settings(self.settings_cls, **overrides)

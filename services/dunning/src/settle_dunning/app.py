@@ -13,12 +13,14 @@ from settle_dunning.adapters.repositories import SqlRepositories
 from settle_dunning.adapters.tables import metadata
 from settle_dunning.application.context import DunningContext
 from settle_dunning.application.daily_run import run_due_days
+from settle_dunning.application.online_payments import end_unbooked_holds
 from settle_dunning.cli import cli
 from settle_dunning.settings import DunningSettings
 from settle_shared.clock import clock_from_settings
 from settle_shared.consumer import ReceivedEvent
 from settle_shared.events.importer import DEBTORS, INVOICES
 from settle_shared.events.messaging import MESSAGES
+from settle_shared.events.payments import PAYMENTS
 from settle_shared.logs import get_logger
 from settle_shared.outbox import Outbox
 from settle_shared.service import ServiceRuntime, ServiceSpec
@@ -44,8 +46,8 @@ def context_for(
 
 
 def setup(runtime: ServiceRuntime) -> None:
-    """Consumers of the importer's facts and messaging's events, the internal API and the
-    daily-run loop."""
+    """Consumers of the importer's facts, messaging's events and payments, the internal API
+    and the daily-run loop (which also ends payment holds that ran out)."""
     settings = runtime.settings
     assert isinstance(settings, DunningSettings)
     ctx = DunningContext(
@@ -63,7 +65,7 @@ def setup(runtime: ServiceRuntime) -> None:
 
     runtime.consume(
         CONSUMER_GROUP,
-        [INVOICES.name, DEBTORS.name, MESSAGES.name],
+        [INVOICES.name, DEBTORS.name, MESSAGES.name, PAYMENTS.name],
         handle,
         dead_letters=errors.DEAD_LETTER_ERRORS,
     )
@@ -73,7 +75,10 @@ def setup(runtime: ServiceRuntime) -> None:
     async def daily_run_loop(stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                if await run_due_days(runtime.app.state.dunning):
+                # Invoices paid online but not booked within the hold resume first, so the
+                # day's run sends their next step.
+                ended = await end_unbooked_holds(runtime.app.state.dunning)
+                if await run_due_days(runtime.app.state.dunning) or ended:
                     runtime.relay.notify()
             except Exception as exc:  # database away: try again on the next tick
                 log.warning("daily run loop failed; retrying", error=repr(exc))

@@ -40,6 +40,12 @@ class DunningSettings(ServiceSettings):
     default_country: str = Field(
         "NL", description="country whose holidays the default flows of a new administration skip"
     )
+    payment_hold_days: int = Field(
+        5,
+        ge=1,
+        description="days an invoice paid online waits for the bookkeeping to book it before "
+        "its reminders resume (with an attention item)",
+    )
     template_keys: tuple[str, ...] = Field(
         tuple(sorted(DEFAULT_TEMPLATE_KEYS)),
         description="templates a flow step may use (a JSON list); messaging must know them",

@@ -29,6 +29,7 @@ from settle_dunning.domain import (
 )
 from settle_dunning.domain.attention import AttentionItem, apply_attention
 from settle_dunning.domain.mailbox import Mailbox, ReplyMark
+from settle_dunning.domain.online_payments import HoldEnd, PaymentHold
 from settle_dunning.settings import DunningSettings
 from settle_shared.clock import FixedClock
 from settle_shared.envelope import Envelope
@@ -302,6 +303,41 @@ class FakeDailyRuns:
         self.runs[administration_id, business_date] = (done_steps + steps, done_messages + messages)
 
 
+class FakePaymentHolds:
+    def __init__(self) -> None:
+        # (administration, invoice, payment) -> (hold, ended_on, ended_by)
+        self.holds: dict[tuple[str, str, str], tuple[PaymentHold, date | None, str | None]] = {}
+
+    async def active(self, administration_id: str, invoice_id: str) -> list[PaymentHold]:
+        return [
+            hold
+            for (adm, invoice, _), (hold, ended_on, _) in self.holds.items()
+            if adm == administration_id and invoice == invoice_id and ended_on is None
+        ]
+
+    async def known(self, administration_id: str, invoice_id: str, payment_id: str) -> bool:
+        return (administration_id, invoice_id, payment_id) in self.holds
+
+    async def add(self, administration_id: str, hold: PaymentHold) -> None:
+        self.holds[administration_id, hold.invoice_id, hold.payment_id] = (hold, None, None)
+
+    async def end(
+        self, administration_id: str, invoice_id: str, payment_id: str, on: date, why: HoldEnd
+    ) -> None:
+        key = (administration_id, invoice_id, payment_id)
+        hold, ended_on, _ = self.holds[key]
+        if ended_on is None:
+            self.holds[key] = (hold, on, why.value)
+
+    async def due(self, business_date: date, limit: int) -> list[tuple[str, PaymentHold]]:
+        due = [
+            (adm, hold)
+            for (adm, _, _), (hold, ended_on, _) in self.holds.items()
+            if ended_on is None and hold.until <= business_date
+        ]
+        return sorted(due, key=lambda item: (item[1].until, item[0]))[:limit]
+
+
 class FakeRepositories:
     """Every repository in memory; one set stands for the whole database of a test."""
 
@@ -313,6 +349,7 @@ class FakeRepositories:
         self.attention = FakeAttentionItems(clock)
         self.mailboxes = FakeMailboxes()
         self.daily_runs = FakeDailyRuns()
+        self.payment_holds = FakePaymentHolds()
 
 
 class FakeOutbox(Outbox):

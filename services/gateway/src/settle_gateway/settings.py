@@ -21,7 +21,7 @@ class GatewaySettings(ServiceSettings):
     # (settle.services entry points) but the gateway, each with a `<name>_url` setting below.
     # A test holds this to the registry; a gateway image installs no other service, so the
     # registry alone cannot name them at run time.
-    UPSTREAMS: ClassVar[tuple[str, ...]] = ("importer", "dunning", "messaging")
+    UPSTREAMS: ClassVar[tuple[str, ...]] = ("importer", "dunning", "messaging", "payments")
 
     database_url: str = Field(
         "sqlite+aiosqlite:///var/gateway.db", description="the gateway's read-model database"
@@ -89,7 +89,7 @@ class GatewaySettings(ServiceSettings):
         "http://127.0.0.1:8003", description="the messaging service's internal API"
     )
     payments_url: str = Field(
-        "http://127.0.0.1:8004", description="the payments service's internal API"
+        "http://127.0.0.1:8004", description="the payments service's API (the portal's payments)"
     )
     portal_link_secret: SecretStr = Field(
         SecretStr(DEVELOPMENT_PORTAL_SECRET),

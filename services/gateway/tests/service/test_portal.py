@@ -160,7 +160,9 @@ async def test_paying_asks_the_payments_service_for_the_chosen_invoices_and_goes
         "invoice_ids",
         "idempotency_key",
         "redirect_url",
+        "locale",
     }
+    assert request["locale"] == "nl_NL"  # the checkout speaks the debtor's language
     assert (request["debtor_id"], request["invoice_ids"]) == ("deb-1", ["inv-1", "inv-2"])
     assert request["redirect_url"] == (f"http://service{path}/return/{request['idempotency_key']}")
     assert portal.payments.payments["pay-1"]["amount"] == "221.00"

@@ -106,6 +106,11 @@ class Stack:
         self.services = services if services is not None else discover_services()
         self.ports = self._assign_ports()
         self.urls = {name: f"http://{config.host}:{port}" for name, port in self.ports.items()}
+        self.companions = {c.name: c for spec in self.services.values() for c in spec.companions}
+        self.companion_urls = {
+            name: f"http://{config.host}:{self._companion_port(companion.default_port)}"
+            for name, companion in self.companions.items()
+        }
         self.children: dict[str, ChildProcess] = {}
         self.broker: subprocess.Popen[bytes] | None = None
         self._broker_log: IO[bytes] | None = None
@@ -122,6 +127,26 @@ class Stack:
                 ports[name] = next_port
                 next_port += 1
         return ports
+
+    def _companion_port(self, default_port: int) -> int:
+        return free_port() if self.config.first_service_port == 0 else default_port
+
+    def _ready_url(self, name: str) -> str:
+        if name in self.companion_urls:
+            return f"{self.companion_urls[name]}/health/live"
+        return f"{self.urls[name]}/health/ready"
+
+    def embedded_context(self) -> EmbeddedContext:
+        """What a service and a companion are told of the stack."""
+        return EmbeddedContext(
+            var_dir=self.config.var_dir,
+            smtp_host=self.config.host,
+            smtp_port=self.config.smtp_port,
+            inbound_smtp_port=self.config.inbound_smtp_port,
+            service_urls=self.urls,
+            host=self.config.host,
+            companion_urls=self.companion_urls,
+        )
 
     # -- pieces -----------------------------------------------------------------------------
 
@@ -141,14 +166,7 @@ class Stack:
             "outbox_relay_in_process": "true",
         }
         if spec.embedded_settings is not None:
-            context = EmbeddedContext(
-                var_dir=self.config.var_dir,
-                smtp_host=self.config.host,
-                smtp_port=self.config.smtp_port,
-                inbound_smtp_port=self.config.inbound_smtp_port,
-                service_urls=self.urls,
-            )
-            settings.update(spec.embedded_settings(context))
+            settings.update(spec.embedded_settings(self.embedded_context()))
         env = dict(os.environ)
         env.update({f"{spec.env_prefix}{key}".upper(): value for key, value in settings.items()})
         return env
@@ -195,6 +213,20 @@ class Stack:
         child.start()
         self.children["mailbox"] = child
 
+    def start_companions(self) -> None:
+        """The services' companions (e.g. the local PSP), each a process with its log file."""
+        context = self.embedded_context()
+        for name, companion in self.companions.items():
+            port = int(self.companion_urls[name].rsplit(":", 1)[1])
+            child = ChildProcess(
+                name=name,
+                command=[sys.executable, *companion.arguments(context, port)],
+                env=dict(os.environ),
+                log_path=self.config.var_dir / "log" / f"{name}.log",
+            )
+            child.start()
+            self.children[name] = child
+
     def start_service(self, spec: ServiceSpec) -> None:
         child = self.children.get(spec.name) or ChildProcess(
             name=spec.name,
@@ -215,7 +247,7 @@ class Stack:
                         self.revive(self.children[name])
                         continue
                     try:
-                        response = await client.get(f"{self.urls[name]}/health/ready")
+                        response = await client.get(self._ready_url(name))
                         if response.status_code == 200:
                             pending.discard(name)
                     except httpx.HTTPError:
@@ -237,6 +269,8 @@ class Stack:
         await asyncio.to_thread(self.migrate)
         await self.start_broker()
         self.start_mailbox()
+        self.start_companions()
+        await self.wait_ready(list(self.companions))
         for spec in self.services.values():
             self.start_service(spec)
         await self.wait_ready(list(self.services))
@@ -251,6 +285,8 @@ class Stack:
             f"  {'smtp':<11} {self.config.host}:{self.config.smtp_port}   "
             f"(every mail kept under {self.config.var_dir / 'mail'})"
         )
+        for name, companion in self.companions.items():
+            say(f"  {name:<11} {self.companion_urls[name]}   ({companion.description})")
         say(f"  data        {self.config.var_dir}")
         login = self.config.var_dir / "demo-login.json"
         if login.exists():  # written by the gateway when it seeds the demo organisation

@@ -232,6 +232,9 @@ class _AttentionEvent(Event):
         "unmatched_credit_note",
         "legal_letter_missing",
         "letter_to_post",
+        "online_payment_registered",
+        "online_payment_reversed",
+        "online_payment_not_booked",
     ] = Field(description="reason code; one open item per subject and reason")
     sentence: str = Field(description="what happened and what to do, for a person to read")
 

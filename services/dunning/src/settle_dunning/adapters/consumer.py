@@ -8,10 +8,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from settle_dunning.application.context import DunningContext
 from settle_dunning.application.facts import ImporterFact, apply_importer_fact
 from settle_dunning.application.messaging import MessagingEvent, apply_messaging_event
+from settle_dunning.application.online_payments import (
+    PAYMENT_EVENTS,
+    PaymentEvent,
+    apply_payment_event,
+)
 from settle_dunning.domain import InvalidFact
 from settle_shared.consumer import ReceivedEvent
 from settle_shared.events import importer, messaging
 from settle_shared.events.messaging import MESSAGES
+from settle_shared.events.payments import PAYMENTS
 
 IMPORTER_FACTS = (
     importer.InvoiceImported,
@@ -32,7 +38,9 @@ MESSAGING_EVENTS = (
 )
 
 
-def _check_administration(received: ReceivedEvent, payload: ImporterFact | MessagingEvent) -> None:
+def _check_administration(
+    received: ReceivedEvent, payload: ImporterFact | MessagingEvent | PaymentEvent
+) -> None:
     header = received.envelope.administration_id
     if header != payload.administration_id:
         raise InvalidFact(
@@ -47,7 +55,14 @@ async def apply_received(
     """Apply one importer fact or messaging event in the consumer's transaction; events
     dunning does not need are skipped."""
     payload, envelope = received.payload, received.envelope
-    if received.topic == MESSAGES.name:
+    if received.topic == PAYMENTS.name:
+        if not isinstance(payload, PAYMENT_EVENTS):
+            return  # a payment created holds nothing yet
+        _check_administration(received, payload)
+        await apply_payment_event(
+            ctx, session, payload, correlation_id=envelope.correlation_id, causation_id=envelope.id
+        )
+    elif received.topic == MESSAGES.name:
         if not isinstance(payload, MESSAGING_EVENTS):
             return
         _check_administration(received, payload)

@@ -178,3 +178,19 @@ debtor_replies = sa.Table(
     sa.Column("marked_at", TZ_TIME, nullable=False),
     sa.Index("ix_debtor_replies_debtor", "administration_id", "debtor_id"),
 )
+
+# Invoices held because an online payment covers them (domain/online_payments.py): until the
+# import settles the invoice, the money goes back, or `until` passes without a booking.
+payment_holds = sa.Table(
+    "payment_holds",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("invoice_id", ID, primary_key=True),
+    sa.Column("payment_id", ID, primary_key=True),
+    sa.Column("debtor_id", ID, nullable=False),
+    sa.Column("held_on", sa.Date, nullable=False),
+    sa.Column("until", sa.Date, nullable=False),
+    sa.Column("ended_on", sa.Date, nullable=True),
+    sa.Column("ended_by", sa.String(20), nullable=True),
+    sa.Index("ix_payment_holds_until", "until"),
+)

@@ -16,6 +16,7 @@ from typing import TypeAlias
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_dunning.application.context import DunningContext
+from settle_dunning.application.online_payments import end_holds
 from settle_dunning.application.ports import Repositories
 from settle_dunning.application.publishing import OutgoingEvents
 from settle_dunning.domain import (
@@ -45,6 +46,7 @@ from settle_dunning.domain import (
     plan_next_step,
     select_flow,
 )
+from settle_dunning.domain.online_payments import HoldEnd
 from settle_shared.events import importer
 from settle_shared.logs import get_logger
 
@@ -216,6 +218,9 @@ async def _invoice_fact(
                 business_date,
             )
     await _store(repos, outgoing, state, reaction)
+    if reaction.applied and reaction.state.settled and not state.settled:
+        # The bookkeeping booked it: an online payment's hold of it ends.
+        await end_holds(repos, outgoing, state.invoice_id, HoldEnd.BOOKED, business_date)
 
 
 async def _store(

@@ -25,6 +25,7 @@ from settle_dunning.domain import (
 )
 from settle_dunning.domain.attention import AttentionItem
 from settle_dunning.domain.mailbox import Mailbox, ReplyMark
+from settle_dunning.domain.online_payments import HoldEnd, PaymentHold
 
 
 class Administrations(Protocol):
@@ -119,6 +120,16 @@ class DailyRuns(Protocol):
     ) -> None: ...
 
 
+class PaymentHolds(Protocol):
+    async def active(self, administration_id: str, invoice_id: str) -> list[PaymentHold]: ...
+    async def known(self, administration_id: str, invoice_id: str, payment_id: str) -> bool: ...
+    async def add(self, administration_id: str, hold: PaymentHold) -> None: ...
+    async def end(
+        self, administration_id: str, invoice_id: str, payment_id: str, on: date, why: HoldEnd
+    ) -> None: ...
+    async def due(self, business_date: date, limit: int) -> list[tuple[str, PaymentHold]]: ...
+
+
 class Repositories(Protocol):
     """The repositories of one transaction."""
 
@@ -136,6 +147,8 @@ class Repositories(Protocol):
     def mailboxes(self) -> Mailboxes: ...
     @property
     def daily_runs(self) -> DailyRuns: ...
+    @property
+    def payment_holds(self) -> PaymentHolds: ...
 
 
 # The repositories of a session's transaction, stamping what they write with a time.

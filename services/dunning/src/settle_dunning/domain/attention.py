@@ -28,6 +28,12 @@ class AttentionReason(StrEnum):
     UNMATCHED_CREDIT_NOTE = "unmatched_credit_note"
     LEGAL_LETTER_MISSING = "legal_letter_missing"
     LETTER_TO_POST = "letter_to_post"
+    # Paid online, waiting for bookkeeping to book it (reminders wait meanwhile).
+    ONLINE_PAYMENT_REGISTERED = "online_payment_registered"
+    # The money went back (a refund or chargeback): reminders resumed.
+    ONLINE_PAYMENT_REVERSED = "online_payment_reversed"
+    # Paid online but not booked in time: reminders resumed.
+    ONLINE_PAYMENT_NOT_BOOKED = "online_payment_not_booked"
 
 
 class AttentionSubject(StrEnum):

@@ -107,6 +107,8 @@ class BlockReason(StrEnum):
     PHONE_MISSING = "phone_missing"
     UNMATCHED_CREDIT_NOTE = "unmatched_credit_note"
     LEGAL_LETTER_MISSING = "legal_letter_missing"
+    # Paid online: held until bookkeeping books it (domain/online_payments.py).
+    ONLINE_PAYMENT = "online_payment_registered"
 
 
 @dataclass(frozen=True)

@@ -39,12 +39,14 @@ class PaymentsClient:
         )
 
     async def create(self, administration_id: str, request: PaymentRequest) -> PaymentState:
-        body = {
+        body: dict[str, Any] = {
             "debtor_id": request.debtor_id,
             "invoice_ids": list(request.invoice_ids),
             "idempotency_key": request.idempotency_key,
             "redirect_url": request.redirect_url,
         }
+        if request.locale:
+            body["locale"] = request.locale
         path = safe_path(f"/api/v1/administrations/{administration_id}/payments")
         return await self._call("POST", path, json=body)
 

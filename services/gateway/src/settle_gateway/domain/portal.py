@@ -78,6 +78,7 @@ class PaymentRequest:
     invoice_ids: tuple[str, ...]
     idempotency_key: str
     redirect_url: str
+    locale: str | None = None  # the checkout's language, e.g. nl_NL
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,12 @@ def locale_for(language: str, country: str | None) -> str:
     return language
 
 
+def checkout_locale(language: str, country: str | None) -> str:
+    """The PSP checkout's locale (language_REGION, as Mollie names them)."""
+    locale = locale_for(language, country)
+    return locale if "_" in locale else f"{language}_{_REGIONS[language]}"
+
+
 @functools.lru_cache(maxsize=4096)
 def _money(amount: Decimal, currency: str, locale: str) -> str:
     return str(format_currency(amount, currency, locale=locale))

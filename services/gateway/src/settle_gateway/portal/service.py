@@ -285,6 +285,7 @@ async def pay(
     chosen: Sequence[str],
     form_id: str,
     return_url: Callable[[str], str],
+    locale: str | None = None,
 ) -> tuple[PaymentState, str]:
     """Ask the payments service for a payment of the chosen invoices, checked against the
     read model (NotPayable); the same form sent again asks for the same payment.
@@ -306,6 +307,7 @@ async def pay(
             invoice_ids=ids,
             idempotency_key=key,
             redirect_url=return_url(key),
+            locale=locale,
         ),
     )
     try:

@@ -39,7 +39,7 @@ from settle_gateway.domain.portal import (
 )
 from settle_gateway.portal import service
 from settle_gateway.portal.models import PortalDebtor
-from settle_gateway.portal.pages import STYLESHEET, render
+from settle_gateway.portal.pages import STYLESHEET, checkout_locale, render
 from settle_shared.portal_links import InvalidPortalLink, PortalLink
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -229,9 +229,16 @@ async def pay(token: str, request: Request, context: Context) -> Response:
         return _expired_form(request, _language(request, await _debtor(context, link), asked))
     chosen = [value for value in form.getlist("invoice") if isinstance(value, str)]
     base = _base(request, context)
+    debtor = await _debtor(context, link)
+    language = _language(request, debtor, asked)
     try:
         payment, key = await service.pay(
-            context, link, chosen, form_id, lambda key: f"{base}/portal/{token}/return/{key}"
+            context,
+            link,
+            chosen,
+            form_id,
+            lambda key: f"{base}/portal/{token}/return/{key}",
+            checkout_locale(language, debtor.country if debtor else None),
         )
     except NotPayable as refusal:
         return await _invoices_page(
@@ -243,10 +250,9 @@ async def pay(token: str, request: Request, context: Context) -> Response:
             request, context, link, token, asked=asked, error="refused", status=409
         )
     except PaymentsUnavailable:
-        debtor = await _debtor(context, link)
         return render(
             "message.html",
-            _language(request, debtor, asked),
+            language,
             status=503,
             headers={"Retry-After": "60"},
             title="unavailable_title",

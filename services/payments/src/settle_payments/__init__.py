@@ -1,0 +1,1 @@
+"""Settle payments: online payments of open invoices."""

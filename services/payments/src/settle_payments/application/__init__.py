@@ -1,0 +1,1 @@
+"""Use cases of the payments service; they talk to ports, never to adapters."""
