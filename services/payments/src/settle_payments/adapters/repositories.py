@@ -127,12 +127,13 @@ class SqlPayments:
             )
         )
 
-    async def by_psp_id(self, psp: str, psp_payment_id: str) -> Payment | None:
-        return await self._one(
-            sa.select(payments).where(
+    async def id_of(self, psp: str, psp_payment_id: str) -> str | None:
+        found = await self.session.scalar(
+            sa.select(payments.c.payment_id).where(
                 payments.c.psp == psp, payments.c.psp_payment_id == psp_payment_id
             )
         )
+        return str(found) if found is not None else None
 
     async def add(self, payment: Payment) -> bool:
         currency = payment.currency

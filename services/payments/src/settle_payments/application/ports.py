@@ -81,7 +81,8 @@ class Payments(Protocol):
 
     async def by_idempotency_key(self, administration_id: str, key: str) -> Payment | None: ...
 
-    async def by_psp_id(self, psp: str, psp_payment_id: str) -> Payment | None: ...
+    async def id_of(self, psp: str, psp_payment_id: str) -> str | None:
+        """Our id of the payment the PSP calls `psp_payment_id` (one indexed read)."""
 
     async def add(self, payment: Payment) -> bool:
         """Store a new payment; False when its idempotency key is taken (a request racing

@@ -33,20 +33,20 @@ async def payment_reported(ctx: PaymentsContext, psp_payment_id: str) -> Outcome
     PspUnavailable when the PSP cannot be asked now; the payment is then marked for the
     refresher, and the PSP (which retries a webhook that failed) will call again."""
     async with ctx.transaction() as store:
-        payment = await store.payments.by_psp_id(ctx.psp.name, psp_payment_id)
-    if payment is None:
+        payment_id = await store.payments.id_of(ctx.psp.name, psp_payment_id)
+    if payment_id is None:
         return Outcome.UNKNOWN
     try:
         report = await ctx.psp.get_payment(psp_payment_id)
     except PspUnavailable:
         async with ctx.transaction() as store:
-            await store.payments.checked(payment.payment_id, ctx.now(), refresh_due=True)
+            await store.payments.checked(payment_id, ctx.now(), refresh_due=True)
         raise
     except PspRefused as exc:
         # The PSP does not know an id it gave us: nothing to apply (logged for a person).
-        log.error("PSP refused to report a payment", payment_id=payment.payment_id, error=str(exc))
+        log.error("PSP refused to report a payment", payment_id=payment_id, error=str(exc))
         return Outcome.UNCHANGED
-    return await apply_report(ctx, payment.payment_id, report)
+    return await apply_report(ctx, payment_id, report)
 
 
 async def apply_report(ctx: PaymentsContext, payment_id: str, report: PspReport) -> Outcome:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 DEFAULT_PORT = 8040
@@ -58,6 +58,14 @@ def _error(status: int, title: str, detail: str) -> JSONResponse:
         status_code=status,
         media_type="application/hal+json",
     )
+
+
+class Refusal(Exception):
+    """An API call the local PSP answers with a Mollie error body."""
+
+    def __init__(self, response: JSONResponse) -> None:
+        super().__init__(response.status_code)
+        self.response = response
 
 
 @dataclass
@@ -178,26 +186,32 @@ def create_app(psp: LocalPsp) -> FastAPI:
     app = FastAPI(title="Settle local PSP (Mollie API v2 subset)", openapi_url=None)
     app.state.psp = psp
 
-    @app.middleware("http")
-    async def api_guard(request: Request, call_next: Any) -> Response:
-        if request.url.path.startswith("/v2/"):
-            if psp.mode == "unavailable":
-                return _error(503, "Service Unavailable", "the local PSP is set to be down")
-            if psp.mode == "slow":
-                await asyncio.sleep(psp.slow_s)
-            given = request.headers.get("authorization", "")
-            if not secrets.compare_digest(given.encode(), f"Bearer {psp.api_key}".encode()):
-                return _error(
+    async def api_guard(request: Request) -> None:
+        # What Mollie does first: a PSP that is down or slow, then the API key.
+        if psp.mode == "unavailable":
+            raise Refusal(_error(503, "Service Unavailable", "the local PSP is set to be down"))
+        if psp.mode == "slow":
+            await asyncio.sleep(psp.slow_s)
+        given = request.headers.get("authorization", "")
+        if not secrets.compare_digest(given.encode(), f"Bearer {psp.api_key}".encode()):
+            raise Refusal(
+                _error(
                     401, "Unauthorized Request", "Missing authentication, or failed to authenticate"
                 )
-        response: Response = await call_next(request)
-        return response
+            )
+
+    async def refused(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Refusal)
+        return exc.response
+
+    app.add_exception_handler(Refusal, refused)
+    api = APIRouter(prefix="/v2", dependencies=[Depends(api_guard)])
 
     @app.get("/health/live")
     async def live() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.post("/v2/payments")
+    @api.post("/payments")
     async def create_payment(request: Request) -> Response:
         raw = await request.body()
         key = request.headers.get("idempotency-key")
@@ -242,7 +256,7 @@ def create_app(psp: LocalPsp) -> FastAPI:
     def _found(payment_id: str) -> LocalPayment | None:
         return psp.payments.get(payment_id)
 
-    @app.get("/v2/payments/{payment_id}")
+    @api.get("/payments/{payment_id}")
     async def get_payment(payment_id: str, embed: str = "") -> Response:
         payment = _found(payment_id)
         if payment is None:
@@ -250,7 +264,7 @@ def create_app(psp: LocalPsp) -> FastAPI:
         body = psp.payment_object(payment, set(embed.split(",")))
         return JSONResponse(body, media_type="application/hal+json")
 
-    @app.post("/v2/payments/{payment_id}/refunds")
+    @api.post("/payments/{payment_id}/refunds")
     async def create_refund(payment_id: str, request: Request) -> Response:
         payment = _found(payment_id)
         if payment is None:
@@ -284,7 +298,7 @@ def create_app(psp: LocalPsp) -> FastAPI:
         psp.call_webhook(payment)
         return JSONResponse(refund, status_code=201, media_type="application/hal+json")
 
-    @app.get("/v2/payments/{payment_id}/refunds")
+    @api.get("/payments/{payment_id}/refunds")
     async def list_refunds(payment_id: str) -> Response:
         payment = _found(payment_id)
         if payment is None:
@@ -293,7 +307,7 @@ def create_app(psp: LocalPsp) -> FastAPI:
             {"count": len(payment.refunds), "_embedded": {"refunds": payment.refunds}}
         )
 
-    @app.get("/v2/payments/{payment_id}/chargebacks")
+    @api.get("/payments/{payment_id}/chargebacks")
     async def list_chargebacks(payment_id: str) -> Response:
         payment = _found(payment_id)
         if payment is None:
@@ -324,6 +338,8 @@ def create_app(psp: LocalPsp) -> FastAPI:
             psp.save()
             psp.call_webhook(payment)
         return RedirectResponse(payment.redirect_url, status_code=303)
+
+    app.include_router(api)
 
     # -- what only a bank or a test does ---------------------------------------------------
 
