@@ -107,6 +107,7 @@ def setup(runtime: ServiceRuntime) -> None:
         else None
     )
     upstreams = Upstreams(settings)
+    reads = session_factory(runtime.engine.execution_options(isolation_level="AUTOCOMMIT"))
     online_payments = PaymentsClient(
         settings.payments_url,
         settings.service_token.get_secret_value(),
@@ -124,10 +125,11 @@ def setup(runtime: ServiceRuntime) -> None:
         oidc=oidc,
         upstreams=upstreams,
         principals=PrincipalCache(settings.principal_cache_s),
-        reads=session_factory(runtime.engine.execution_options(isolation_level="AUTOCOMMIT")),
+        reads=reads,
         payments=online_payments,
         portal_limiter=PortalLimiter(
             runtime.sessions,
+            reads,
             per_address=settings.portal_max_failures_per_address,
             window_s=settings.portal_failure_window_s,
         ),

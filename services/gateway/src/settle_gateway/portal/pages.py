@@ -90,6 +90,8 @@ _environment = SandboxedEnvironment(
     loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(default=True, default_for_string=True),
     undefined=StrictUndefined,
+    # The templates are part of the release: no look at their files on every page.
+    auto_reload=False,
     trim_blocks=True,
     lstrip_blocks=True,
 )
