@@ -8,6 +8,14 @@ from fastapi.responses import JSONResponse
 
 from settle_gateway.domain.access import ActionNotAllowed, AdministrationNotVisible
 from settle_gateway.domain.errors import InvalidCursor, LastAdministrator, NotFound
+from settle_gateway.domain.portal import (
+    NotPayable,
+    PaymentNotFound,
+    PaymentRefused,
+    PaymentsUnavailable,
+    TooManyAttempts,
+)
+from settle_shared.portal_links import InvalidPortalLink
 
 # First match wins.
 STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
@@ -16,6 +24,13 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (ActionNotAllowed, 403),
     (InvalidCursor, 422),
     (LastAdministrator, 409),
+    # The debtor portal answers these with a page of its own, with these statuses.
+    (InvalidPortalLink, 404),
+    (TooManyAttempts, 429),
+    (NotPayable, 422),
+    (PaymentRefused, 409),
+    (PaymentNotFound, 404),
+    (PaymentsUnavailable, 503),
 )
 
 # The projection refuses no event: an event it cannot use is skipped, not dead-lettered.

@@ -39,6 +39,14 @@ class NotPayable(Exception):
         self.reason: NotPayableReason = reason
 
 
+class TooManyAttempts(Exception):
+    """The client address tried too many invalid links; `retry_after` seconds to wait."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("too many invalid links from this address")
+        self.retry_after = retry_after
+
+
 class PaymentsUnavailable(Exception):
     """The payments service (or the PSP behind it) does not answer: nothing was paid."""
 

@@ -12,13 +12,13 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
-from babel.numbers import format_currency
 from fastapi.responses import HTMLResponse
 from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from settle_gateway.domain.portal import LANGUAGES
+from settle_gateway.portal.money import format_money
 from settle_gateway.portal.texts import LANGUAGE_NAMES, TEXTS
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -64,11 +64,6 @@ def checkout_locale(language: str, country: str | None) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _money(amount: Decimal, currency: str, locale: str) -> str:
-    return str(format_currency(amount, currency, locale=locale))
-
-
-@functools.lru_cache(maxsize=4096)
 def _day(day: date, locale: str) -> str:
     return str(format_date(day, format="medium", locale=locale))
 
@@ -111,7 +106,7 @@ def render(
     html = _environment.get_template(name).render(
         lang=language,
         t=Texts(language),
-        money=lambda amount, currency: _money(Decimal(amount), currency, locale),
+        money=lambda amount, currency: format_money(Decimal(amount), currency, locale),
         day=lambda value: _day(value, locale) if value is not None else "",
         languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
         **values,

@@ -30,6 +30,7 @@ from settle_gateway.domain.portal import (
     PaymentRequest,
     PaymentState,
     PortalInvoice,
+    TooManyAttempts,
     choose_payable,
     idempotency_key,
 )
@@ -50,14 +51,6 @@ log = get_logger(__name__)
 MAX_INVOICES_SHOWN = 200
 REMINDERS_SHOWN = 20
 PAYMENTS_SHOWN = 10
-
-
-class TooManyAttempts(Exception):
-    """The client address tried too many invalid links; `retry_after` seconds to wait."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__("too many invalid links from this address")
-        self.retry_after = retry_after
 
 
 class PortalLimiter:

@@ -33,10 +33,12 @@ from settle_gateway.domain.portal import (
     PaymentNotFound,
     PaymentRefused,
     PaymentsUnavailable,
+    TooManyAttempts,
     choose_language,
     csrf_matches,
     csrf_token,
 )
+from settle_gateway.errors import status_of
 from settle_gateway.portal import service
 from settle_gateway.portal.models import PortalDebtor
 from settle_gateway.portal.pages import STYLESHEET, checkout_locale, render
@@ -117,19 +119,19 @@ def _refused(request: Request, status: int = 404) -> Response:
 async def _opened(request: Request, context: GatewayContext, token: str) -> PortalLink | Response:
     try:
         return await service.open_link(context, context.portal_limiter, token, _address(request))
-    except service.TooManyAttempts as limited:
+    except TooManyAttempts as limited:
         minutes = max(1, (limited.retry_after + 59) // 60)
         return render(
             "message.html",
             _language(request, None),
-            status=429,
+            status=status_of(limited),
             headers={"Retry-After": str(limited.retry_after)},
             title="too_many_title",
             lines=["too_many"],
             values={"minutes": minutes},
         )
-    except InvalidPortalLink:
-        return _refused(request)
+    except InvalidPortalLink as refusal:
+        return _refused(request, status_of(refusal))
 
 
 async def _form(request: Request) -> FormData:
@@ -243,17 +245,18 @@ async def pay(token: str, request: Request, context: Context) -> Response:
     except NotPayable as refusal:
         return await _invoices_page(
             request, context, link, token, asked=asked, error=_NOT_PAYABLE[refusal.reason],
-            status=422,
+            status=status_of(refusal),
         )  # fmt: skip
     except (PaymentRefused, PaymentNotFound):
+        # Not payable any more at the payments service: the list as it is now, and why.
         return await _invoices_page(
             request, context, link, token, asked=asked, error="refused", status=409
         )
-    except PaymentsUnavailable:
+    except PaymentsUnavailable as refusal:
         return render(
             "message.html",
             language,
-            status=503,
+            status=status_of(refusal),
             headers={"Retry-After": "60"},
             title="unavailable_title",
             lines=["unavailable"],
@@ -281,15 +284,20 @@ async def outcome(token: str, key: str, request: Request, context: Context) -> R
     back = f"/portal/{token}"
     try:
         payment = await service.payment_of(context, opened, key)
-    except PaymentNotFound:
-        return render(
-            "message.html", language, status=404, title="payment_not_found", lines=[], back=back
-        )
-    except PaymentsUnavailable:
+    except PaymentNotFound as refusal:
         return render(
             "message.html",
             language,
-            status=503,
+            status=status_of(refusal),
+            title="payment_not_found",
+            lines=[],
+            back=back,
+        )
+    except PaymentsUnavailable as refusal:
+        return render(
+            "message.html",
+            language,
+            status=status_of(refusal),
             headers={"Retry-After": "30"},
             title="outcome_unknown_title",
             lines=["outcome_unknown"],
