@@ -4,7 +4,7 @@ cost: Babel's `format_currency` took about 0.45 ms per amount, a third of a port
 signs, for positive and negative amounts) is read once from Babel's own output for a sample,
 and every amount after that is Python's number formatting with those signs. A locale whose
 output does not have the expected shape is left to Babel, so the text never differs from it
-(tests/unit/test_portal_money.py compares the two)."""
+(the gateway's tests/unit/test_portal_money.py compares the two)."""
 
 from __future__ import annotations
 
