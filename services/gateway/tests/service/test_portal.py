@@ -328,3 +328,14 @@ def _reminder() -> MessageRequested:
         phase="reminder_1",
         legally_required=False,
     )
+
+
+async def test_a_refused_choice_is_shown_again_as_the_debtor_made_it(portal: Portal) -> None:
+    await portal.invoices(("inv-1", "deb-1", "121.00"), ("inv-2", "deb-1", "100.00"))
+    path = portal.link(invoice_ids=("inv-1",))
+    nothing = await portal.pay(path, [])
+    assert nothing.status_code == 422
+    assert "Kies ten minste één factuur om te betalen." in nothing.text
+    assert 'role="alert"' in nothing.text
+    assert not re.search(r'value="inv-\d" id="invoice-\d+" checked>', nothing.text)
+    assert portal.payments.requests == []

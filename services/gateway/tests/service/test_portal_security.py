@@ -6,6 +6,7 @@ with nothing stored."""
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -112,6 +113,7 @@ async def test_a_debtors_link_pays_and_shows_nothing_of_another_debtor(portal: P
     assert refused.status_code == 422
     assert "Een van de gekozen facturen kan hier niet worden betaald." in refused.text
     assert "F-inv-9" not in refused.text
+    assert re.search(r'value="inv-1" id="invoice-\d+" checked>', refused.text)  # as chosen
     unknown = await portal.pay(mine, ["inv-404"])
     assert unknown.status_code == 422
     assert portal.payments.requests == []

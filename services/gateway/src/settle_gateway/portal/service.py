@@ -5,7 +5,7 @@ takes it from its own copy of the invoices."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -219,20 +219,27 @@ async def debtor_of(session: AsyncSession, link: PortalLink) -> PortalDebtor | N
     )
 
 
-async def debtor_page(session: AsyncSession, link: PortalLink, time_zone: str) -> PortalView | None:
-    """The debtor's page of a link, or None when the read model does not know the debtor."""
+async def debtor_page(
+    session: AsyncSession,
+    link: PortalLink,
+    time_zone: str,
+    chosen: Collection[str] | None = None,
+) -> PortalView | None:
+    """The debtor's page of a link, or None when the read model does not know the debtor.
+    The reminder's invoices start chosen, or `chosen` (what the debtor sent, shown again)."""
     debtor = await debtor_of(session, link)
     if debtor is None:
         return None
     keys = {"administration_id": link.administration_id, "debtor_id": link.debtor_id}
     zone = ZoneInfo(time_zone)
     reminder = set(link.invoice_ids)
+    ticked = reminder if chosen is None else set(chosen)
     lines = tuple(
         InvoiceLine(
             invoice=invoice,
             invoice_date=row.invoice_date,
             due_date=row.due_date,
-            chosen=invoice.invoice_id in reminder and invoice.payable,
+            chosen=invoice.invoice_id in ticked and invoice.payable,
         )
         for row in await session.execute(_OPEN_INVOICES, keys)
         for invoice in (_portal_invoice(row),)

@@ -160,10 +160,11 @@ async def _invoices_page(
     *,
     asked: str | None = None,
     error: str | None = None,
+    chosen: list[str] | None = None,
     status: int = 200,
 ) -> Response:
     async with context.reads() as session:
-        view = await service.debtor_page(session, link, context.settings.time_zone)
+        view = await service.debtor_page(session, link, context.settings.time_zone, chosen)
     if view is None:
         return _refused(request)
     session_ = _Session(request, context)
@@ -245,7 +246,7 @@ async def pay(token: str, request: Request, context: Context) -> Response:
     except NotPayable as refusal:
         return await _invoices_page(
             request, context, link, token, asked=asked, error=_NOT_PAYABLE[refusal.reason],
-            status=status_of(refusal),
+            chosen=chosen, status=status_of(refusal),
         )  # fmt: skip
     except (PaymentRefused, PaymentNotFound):
         # Not payable any more at the payments service: the list as it is now, and why.
