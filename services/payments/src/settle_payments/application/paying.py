@@ -106,7 +106,11 @@ async def _open_checkout(ctx: PaymentsContext, payment: Payment, locale: str | N
             checkout_request, idempotency_key=payment.payment_id
         )
     except PspUnavailable as exc:
-        log.warning("PSP unavailable; payment kept without checkout", payment_id=payment.payment_id)
+        log.warning(
+            "PSP unavailable; payment kept without checkout",
+            payment_id=payment.payment_id,
+            error=str(exc),
+        )
         raise PspUnavailable(
             "the payment provider cannot be reached right now; nothing was charged, "
             "try again in a few minutes"
