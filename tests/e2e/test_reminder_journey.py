@@ -163,6 +163,27 @@ def test_an_imported_overdue_invoice_becomes_a_reminder_in_the_mailbox(tmp_path)
         assert detail.status_code == 200
         assert "reminder-1" in detail.text
 
+        # Wherever the reminder and the answer appear, they carry the subject the debtor read
+        # (never the template's key), and the debtor's page names the debtor.
+        def reminder_on_timeline():
+            answer = httpx.get(f"{api}/invoices/{invoice['invoice_id']}", headers=user, timeout=10)
+            timeline = answer.json()["timeline"]
+            return [e for e in timeline if e["kind"] == "message" and e["direction"] == "outbound"]
+
+        [on_timeline] = poll("the reminder on the invoice's timeline", reminder_on_timeline)
+        assert on_timeline["subject"] == message["Subject"]
+        [answered] = poll(
+            "the reply in the gateway's inbox",
+            lambda: httpx.get(f"{api}/inbox", headers=user, timeout=10).json()["items"],
+        )
+        assert answered["subject"] == f"Re: {message['Subject']}"
+        debtor_page = httpx.get(f"{api}/debtors/{invoice['debtor_id']}", headers=user, timeout=10)
+        subjects = {m["subject"] for m in debtor_page.json()["messages"]}
+        assert subjects == {message["Subject"], f"Re: {message['Subject']}"}
+        assert {m["debtor_name"] for m in debtor_page.json()["messages"]} == {
+            "Bakkerij De Vries B.V."
+        }
+
         # The user writes to the debtor: the message is in the debtor's thread at once, and
         # shows as sent once messaging has mailed it and said so through Kafka.
         debtor_id = invoice["debtor_id"]

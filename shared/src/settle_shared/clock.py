@@ -4,11 +4,19 @@ run "as of" another date."""
 from __future__ import annotations
 
 import json
+import os
 import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Protocol
+
+# Where `settle up` keeps the embedded stack's business clock (under its var folder), and the
+# variable `settle clock` and every command run beside the stack read it from.
+STACK_CLOCK_FILE = Path("var/clock.json")
+CLOCK_FILE_VARIABLE = "SETTLE_CLOCK_FILE"
 
 
 class Clock(Protocol):
@@ -106,3 +114,29 @@ def reset_business_time(path: Path) -> None:
 
 def clock_from_settings(clock_file: Path | None) -> Clock:
     return FileClock(clock_file) if clock_file else SystemClock()
+
+
+def stack_clock_file() -> Path:
+    """The clock file of the embedded stack, as `settle clock` finds it: ``SETTLE_CLOCK_FILE``,
+    else ``var/clock.json``."""
+    return Path(os.environ.get(CLOCK_FILE_VARIABLE) or STACK_CLOCK_FILE)
+
+
+@contextmanager
+def stack_clock_for(env_prefixes: Iterable[str]) -> Iterator[Path]:
+    """Inside the block, services whose settings are loaded with one of ``env_prefixes`` (a
+    command of theirs) run on the stack's business clock, unless their own ``CLOCK_FILE`` is
+    set: what a command stamps then sorts with what the running stack stamps. The environment
+    is as it was afterwards."""
+    clock_file = stack_clock_file()
+    added = []
+    for prefix in env_prefixes:
+        variable = f"{prefix}CLOCK_FILE"
+        if not os.environ.get(variable):
+            os.environ[variable] = str(clock_file)
+            added.append(variable)
+    try:
+        yield clock_file
+    finally:
+        for variable in added:
+            os.environ.pop(variable, None)

@@ -3,6 +3,7 @@ steps, attention items and the daily run. Every path is scoped by administration
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -24,8 +25,10 @@ from settle_dunning.domain import (
     Flow,
     FlowDraft,
     StepDraft,
+    validate_flow,
 )
 from settle_dunning.domain.flows import DEFAULT_MIN_DAYS_BETWEEN_REMINDERS
+from settle_dunning.errors import field_location
 
 
 def get_context(request: Request) -> DunningContext:
@@ -125,6 +128,37 @@ class FlowModel(BaseModel):
         return cls.model_validate(flow_to_json(flow))
 
 
+class FlowProblem(BaseModel):
+    """What is wrong with a stored flow, addressed like a refusal of it (a 422)."""
+
+    loc: list[str | int]
+    msg: str
+
+
+class FlowOut(FlowModel):
+    """A dunning flow as stored, with what is wrong with it now."""
+
+    problems: list[FlowProblem] = Field(
+        default_factory=list,
+        description="why the flow would be refused if it were submitted today, e.g. an SMS "
+        "step stored before SMS was refused: no SMS provider is configured, so such a step is "
+        "held back with an attention item when it falls due. Empty for a sound flow.",
+    )
+
+    @classmethod
+    def checked(cls, flow: Flow, template_keys: Collection[str]) -> FlowOut:
+        """The API form of a stored flow, with its problems."""
+        return cls.model_validate(
+            {
+                **flow_to_json(flow),
+                "problems": [
+                    {"loc": field_location(error.field), "msg": error.message}
+                    for error in validate_flow(flow, template_keys)
+                ],
+            }
+        )
+
+
 class AdministrationPauseIn(BaseModel):
     mode: Literal["reminders_paused", "fully_paused"]
 
@@ -175,6 +209,13 @@ class ExecutedStepOut(BaseModel):
     cycle: int
     legally_required: bool
     message_request_id: str | None
+    status: Literal["executed", "failed"] = Field(
+        description="failed: its message reached the debtor on no channel, so the step does "
+        "not count as done"
+    )
+    failed_on: date | None = Field(None, description="when dunning learnt of the failure")
+    failure_reason: str | None = Field(None, description="messaging's reason code")
+    failure_detail: str | None = Field(None, description="what went wrong, for a person")
 
 
 class SkippedStepOut(BaseModel):
@@ -269,16 +310,20 @@ async def resume_administration(administration_id: str, ctx: Ctx) -> None:
 # --- flows --------------------------------------------------------------------------------
 
 
-@router.get("/flows", response_model=list[FlowModel])
-async def list_flows(administration_id: str, ctx: Ctx) -> list[FlowModel]:
-    """The administration's flows, in selection order."""
-    return [FlowModel.of(f) for f in await control.list_flows(ctx, administration_id)]
+@router.get("/flows", response_model=list[FlowOut])
+async def list_flows(administration_id: str, ctx: Ctx) -> list[FlowOut]:
+    """The administration's flows, in selection order, each with its problems."""
+    return [
+        FlowOut.checked(f, ctx.template_keys)
+        for f in await control.list_flows(ctx, administration_id)
+    ]
 
 
-@router.get("/flows/{flow_id}", response_model=FlowModel)
-async def get_flow(administration_id: str, flow_id: str, ctx: Ctx) -> FlowModel:
-    """One flow."""
-    return FlowModel.of(await control.get_flow(ctx, administration_id, flow_id))
+@router.get("/flows/{flow_id}", response_model=FlowOut)
+async def get_flow(administration_id: str, flow_id: str, ctx: Ctx) -> FlowOut:
+    """One flow, with its problems."""
+    flow = await control.get_flow(ctx, administration_id, flow_id)
+    return FlowOut.checked(flow, ctx.template_keys)
 
 
 @router.post("/flows", response_model=FlowModel, status_code=201)
@@ -381,6 +426,10 @@ async def _invoice_out(ctx: DunningContext, administration_id: str, invoice_id: 
                 cycle=step.cycle,
                 legally_required=step.legally_required,
                 message_request_id=step.message_request_id,
+                status="failed" if step.failure else "executed",
+                failed_on=step.failure.failed_on if step.failure else None,
+                failure_reason=step.failure.reason if step.failure else None,
+                failure_detail=step.failure.detail if step.failure else None,
             )
             for step in view.executed
         ],

@@ -49,7 +49,7 @@ def status_of(error: Exception) -> int:
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
-def _location(field: str) -> list[str | int]:
+def field_location(field: str) -> list[str | int]:
     """`steps[2].channels[0]` -> ["body", "steps", 2, "channels", 0]."""
     loc: list[str | int] = ["body"]
     for name, index in _PART.findall(field):
@@ -61,7 +61,7 @@ async def _dunning_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DunningError)
     if isinstance(exc, InvalidFlow):
         detail: Any = [
-            {"loc": _location(e.field), "msg": e.message, "type": "invalid_flow"}
+            {"loc": field_location(e.field), "msg": e.message, "type": "invalid_flow"}
             for e in exc.errors
         ]
     elif isinstance(exc, RescheduleInPast):

@@ -28,6 +28,7 @@ from settle_dunning.domain import (
     StepExecuted,
 )
 from settle_dunning.domain.attention import AttentionItem, apply_attention
+from settle_dunning.domain.delivery import FailedStep
 from settle_dunning.domain.mailbox import Mailbox, ReplyMark
 from settle_dunning.domain.online_payments import HoldEnd, PaymentHold
 from settle_dunning.settings import DunningSettings
@@ -223,6 +224,16 @@ class FakeDunningStates:
 
     async def executed(self, administration_id: str, invoice_id: str) -> list[ExecutedStep]:
         return list(self.timeline.get((administration_id, invoice_id), []))
+
+    async def record_failure(self, administration_id: str, failed: FailedStep) -> None:
+        timeline = self.timeline.get((administration_id, failed.invoice_id), [])
+        for i, step in enumerate(timeline):
+            if (step.step_id, step.cycle, step.message_request_id) == (
+                failed.step.step_id,
+                failed.step.cycle,
+                failed.step.message_request_id,
+            ):
+                timeline[i] = replace(step, failure=failed.step.failure)
 
 
 class FakeAttentionItems:

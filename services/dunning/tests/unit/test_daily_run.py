@@ -343,16 +343,32 @@ def test_a_call_task_asks_for_a_call_and_sends_nothing() -> None:
     assert result.debtors_reminded == ()
 
 
-def test_an_sms_step_without_a_phone_number_is_held() -> None:
+def test_a_stored_sms_only_step_is_held_back_not_recorded_as_done() -> None:
+    # Flows with SMS are refused now; one stored before must not pretend the SMS went out.
     sms = flow(step("sms", 7, reminder(1), channels=(Channel.SMS,)))
-    result = run(
-        [planned_state(invoice(), sms)],
-        FIRST_REMINDER_DAY,
-        flows=[sms],
-        debtors=[debtor(phone=None)],
-    )
+    state = planned_state(invoice(), sms)
+    result = run([state], FIRST_REMINDER_DAY, flows=[sms], debtors=[debtor(phone="0612345678")])
     assert result.executed == ()
-    assert reasons(result.attention) == ["phone_missing"]
+    assert result.message_requests == ()
+    [item] = result.attention
+    assert (item.reason, item.subject, item.subject_id) == (
+        AttentionReason.MESSAGE_FAILED,
+        AttentionSubject.INVOICE,
+        state.invoice_id,
+    )
+    assert "no SMS provider is configured" in item.sentence
+    [held] = states_after(result, [state])
+    assert held.blocked_by is BlockReason.CHANNEL_UNAVAILABLE
+    assert held.phase == SENT
+
+
+def test_a_stored_step_by_email_and_sms_goes_by_email_only() -> None:
+    both = flow(step("both", 7, reminder(1), channels=(Channel.EMAIL, Channel.SMS)))
+    result = run([planned_state(invoice(), both)], FIRST_REMINDER_DAY, flows=[both])
+    [request] = result.message_requests
+    assert request.channels == (Channel.EMAIL,)
+    [executed] = result.executed
+    assert executed.step.channels == (Channel.EMAIL,)
 
 
 # --- the end of the flow -------------------------------------------------------------------------

@@ -198,12 +198,19 @@ def test_the_14_day_letter_must_be_written() -> None:
             "letter",
             7,
             FINAL_REMINDER,
-            channels=(Channel.SMS,),
+            channels=(Channel.CALL_TASK,),
             template="fourteen_day_letter",
             legally_required=True,
         )
     )
     assert "in writing" in fields(by_phone)["steps[0].channels"]
+
+
+def test_an_sms_step_is_refused_while_no_sms_provider_exists() -> None:
+    sms = flow(step("sms", 7, reminder(1), channels=(Channel.EMAIL, Channel.SMS)))
+    assert fields(sms)["steps[0].channels"] == (
+        "sms cannot be sent: no SMS provider is configured; use email or letter"
+    )
 
 
 def test_minimum_amount_interval_and_calendar_are_checked() -> None:

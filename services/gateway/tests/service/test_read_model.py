@@ -613,3 +613,82 @@ async def test_an_updated_attention_item_shows_its_new_sentence_and_counts_once(
     assert item["sentence"] == "This debtor sent 1,009 messages nobody has read."
     counts = {a["reason"]: a["count"] for a in (await gateway.dashboard())["attention"]}
     assert counts["unread_messages"] == 1
+
+
+async def test_a_reminder_shows_its_rendered_subject_and_the_debtors_name(
+    gateway: Gateway,
+) -> None:
+    from settle_shared.events import messaging
+
+    await gateway.debtor(name="Bakkerij de Vries")
+    await gateway.invoice("inv-1")
+    subject = "Herinnering: factuur F-inv-1 staat nog open"
+    common = {
+        "administration_id": ADM,
+        "message_id": "msg-1",
+        "message_request_id": "req-1",
+        "debtor_id": "deb-1",
+        "invoice_ids": ["inv-1"],
+        "thread_id": "thr-1",
+        "subject_line": subject,
+    }
+    await gateway.deliver(
+        messaging.MessageSent(
+            **common, channel="email", recipients=["deb-1@example.nl"], sent_at=NOW
+        )
+    )
+    timeline = (await gateway.get(f"{API}/invoices/inv-1")).json()["timeline"]
+    assert [(e["kind"], e["subject"]) for e in timeline] == [("message", subject)]
+    [message] = (await gateway.get(f"{API}/debtors/deb-1")).json()["messages"]
+    assert (message["subject"], message["debtor_name"]) == (subject, "Bakkerij de Vries")
+
+    # The debtor answers on the reply page: the thread's subject, answered.
+    gateway.at(NOW + timedelta(minutes=5))
+    await gateway.deliver(
+        messaging.ReplyReceived(
+            **{**common, "message_id": "msg-r1", "subject_line": f"Re: {subject}"},
+            via="reply_page",
+            received_at=NOW + timedelta(minutes=5),
+        )
+    )
+    [reply] = (await gateway.get(f"{API}/inbox")).json()["items"]
+    assert reply["subject"] == f"Re: {subject}"
+    assert reply["debtor_name"] == "Bakkerij de Vries"
+
+
+async def test_a_step_whose_message_reached_nobody_shows_failed_on_the_timeline(
+    gateway: Gateway,
+) -> None:
+    await gateway.debtor()
+    await gateway.invoice("inv-1")
+    gateway.at(NOW + timedelta(minutes=1))
+    await gateway.executed("inv-1")
+    gateway.at(NOW + timedelta(minutes=2))
+    await gateway.deliver(
+        dunning.StepFailed(
+            administration_id=ADM,
+            invoice_id="inv-1",
+            debtor_id="deb-1",
+            flow_id="standard",
+            step_id="reminder_1",
+            executed_on=date(2025, 3, 20),
+            cycle=1,
+            message_request_id="req-1",
+            failed_on=date(2025, 3, 20),
+            channels=["email"],
+            reason="invalid_email_address",
+            detail="no valid email address",
+            phase="sent",
+        )
+    )
+    await gateway.phase("inv-1", "sent", previous="reminder_1")
+    await gateway.attention("message_failed", "inv-1")
+    invoice = (await gateway.get(f"{API}/invoices/inv-1")).json()
+    [step] = invoice["timeline"]
+    assert (step["kind"], step["state"], step["detail"]) == (
+        "step",
+        "failed",
+        "no valid email address",
+    )
+    assert invoice["phase"] == "sent"
+    assert [a["reason"] for a in invoice["attention"]] == ["message_failed"]

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from settle_importer.application.connections import (
     Connection,
+    connector_of,
     get_connection,
     list_connections,
     save_connection,
@@ -66,8 +67,9 @@ class ConnectionModel(BaseModel):
     )
     config: dict[str, Any] = Field(
         default_factory=dict,
-        description='source settings: "mapping" (CSV/XLSX column mapping, {"preset": "dutch"} '
-        'for Dutch exports), "path" for file connections, API settings for others',
+        description='source settings: "mapping" (CSV/XLSX column mapping: a preset, "dutch" or '
+        '"english", with overrides, such as {"preset": "dutch", "amount": "Totaal"}), "path" '
+        "for file connections, API settings for others",
     )
     schedule: Literal["daily", "on_demand", "on_delivery"] = "on_delivery"
     schedule_time: time | None = Field(None, description="daily: local time; default 06:00")
@@ -82,6 +84,11 @@ class ConnectionModel(BaseModel):
 
 class ConnectionView(ConnectionModel):
     id: str
+    last_success_started_at: datetime | None = Field(
+        None,
+        description="when the last successful run of the connection began (business clock); "
+        "a Moneybird connection that is not a complete list asks for what changed since",
+    )
 
 
 class ProgressView(BaseModel):
@@ -141,6 +148,7 @@ def _connection_view(connection: Connection) -> ConnectionView:
         ignore_invoice_numbers=connection.ignore_invoice_numbers,
         ignore_debtor_numbers=connection.ignore_debtor_numbers,
         ignore_payment_conditions=connection.ignore_payment_conditions,
+        last_success_started_at=connection.last_success_started_at,
     )
 
 
@@ -186,7 +194,7 @@ async def import_now(
             ctx,
             administration_id,
             run_id,
-            lambda: ctx.sources.for_connection(connection.source_kind, connection.config),
+            connector_of(ctx, connection),
             connection.options(),
         ),
     )
@@ -195,7 +203,7 @@ async def import_now(
 
 @router.post("/imports", status_code=202, response_model=RunAccepted)
 async def upload(ctx: Ctx, administration_id: Administration, file: UploadFile) -> RunAccepted:
-    """Upload a file (CSV, XLSX, UBL XML or a zip of UBL files) and import it."""
+    """Upload a file (CSV, XLSX, UBL XML or a zip of them) and import it."""
     name = Path(file.filename or "upload").name or "upload"
     folder = Path(tempfile.mkdtemp(prefix="settle-upload-"))
     path = folder / name

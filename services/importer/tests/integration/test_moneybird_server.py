@@ -9,11 +9,13 @@ be told to fail or stall the next requests. ``/_requests`` lists what it was ask
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -29,8 +31,13 @@ from settle_importer.adapters.sources.moneybird import (
     MoneybirdUnavailable,
     RetryPolicy,
 )
+from settle_importer.app import SERVICE
+from settle_importer.application.context import ImporterContext
+from settle_importer.application.scheduler import run_due_imports
 from settle_importer.domain import RejectedRecord, SourceRecord
+from settle_shared.clock import FixedClock
 from settle_shared.testing.infra import free_port, port_open
+from settle_shared.testing.service import running_service
 
 pytestmark = pytest.mark.integration
 
@@ -275,6 +282,80 @@ async def test_a_server_that_does_not_answer_in_time_fails_the_import(server: st
 
     with pytest.raises(MoneybirdUnavailable, match=r"did not answer within 0\.2 seconds"):
         await source.fetch()
+
+
+# -- a connection's scheduled runs --------------------------------------------------------------
+
+
+def filters_asked(server: str) -> list[str]:
+    return [request["query"]["filter"] for request in requests_seen(server)]
+
+
+async def test_a_daily_connection_asks_for_what_changed_since_its_last_successful_run_began(
+    server: str, sqlite_database: str, tmp_path: Path
+) -> None:
+    async with running_service(
+        SERVICE, sqlite_database, inbox_dir=str(tmp_path / "inbox"), scheduler_enabled=False
+    ) as harness:
+
+        def business_time(moment: datetime) -> ImporterContext:
+            ctx: ImporterContext = harness.runtime.app.state.importer
+            harness.runtime.app.state.importer = replace(ctx, clock=FixedClock(moment))
+            return harness.runtime.app.state.importer  # type: ignore[no-any-return]
+
+        base = "/internal/v1/administrations/adm-1/connections"
+        connection = {
+            "name": "Moneybird",
+            "source_kind": "moneybird",
+            "config": {
+                "administration_id": ADMINISTRATION,
+                "token": TOKEN,
+                "base_url": f"{server}/api/v2",
+            },
+            "schedule": "daily",
+            "schedule_time": "06:00:00",
+            "time_zone": "Europe/Amsterdam",
+        }
+        business_time(datetime(2024, 3, 11, 12, 0, tzinfo=UTC))
+        saved = await harness.client.put(f"{base}/moneybird", json=connection)
+        assert saved.status_code == 200, saved.text
+        assert saved.json()["last_success_started_at"] is None
+
+        # Tuesday 06:00 in Amsterdam: the first run reads every open invoice.
+        [first] = await run_due_imports(business_time(datetime(2024, 3, 12, 5, 0, tzinfo=UTC)))
+        assert first.status == "succeeded", first.error
+        assert not any("updated_after" in asked for asked in filters_asked(server))
+
+        # Wednesday: only what changed since Tuesday's run began.
+        reset(server)
+        [second] = await run_due_imports(business_time(datetime(2024, 3, 13, 5, 0, tzinfo=UTC)))
+        assert second.status == "succeeded", second.error
+        [asked] = filters_asked(server)
+        assert asked.startswith("state:open|late|reminded|paid,")
+        assert asked.endswith(",updated_after:2024-03-12T05:00:00Z")
+
+        # Thursday Moneybird refuses the token: the run fails and the mark stays on Wednesday.
+        reset(server, [{"status": 401}])
+        [third] = await run_due_imports(business_time(datetime(2024, 3, 14, 5, 0, tzinfo=UTC)))
+        assert third.status == "failed"
+        reset(server)
+        [fourth] = await run_due_imports(business_time(datetime(2024, 3, 15, 5, 0, tzinfo=UTC)))
+        assert fourth.status == "succeeded", fourth.error
+        assert filters_asked(server)[0].endswith(",updated_after:2024-03-13T05:00:00Z")
+        [shown] = (await harness.client.get(base)).json()
+        assert shown["last_success_started_at"] == "2024-03-15T05:00:00Z"
+
+        # Another configuration is another source: the next run reads everything again.
+        connection["config"] = {**connection["config"], "states": "open|late"}
+        saved = await harness.client.put(f"{base}/moneybird", json=connection)
+        assert saved.json()["last_success_started_at"] is None
+        reset(server)
+        started = await harness.client.post(f"{base}/moneybird/imports")
+        assert started.status_code == 202, started.text
+        ctx: ImporterContext = harness.runtime.app.state.importer
+        while ctx.tasks:
+            await asyncio.gather(*list(ctx.tasks))
+        assert not any("updated_after" in asked for asked in filters_asked(server))
 
 
 if __name__ == "__main__":

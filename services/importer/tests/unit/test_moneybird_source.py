@@ -520,6 +520,14 @@ def test_a_connection_configuration_builds_the_source() -> None:
     assert not mb.complete
 
 
+def test_the_start_of_the_last_successful_run_is_asked_for_in_place_of_the_configured_one():
+    config = {"administration_id": "123", "token": TOKEN, "updated_after": "2024-03-10T00:00Z"}
+    since = datetime(2024, 3, 12, 5, 0, tzinfo=UTC)
+
+    assert connector_from_config(config, since).updated_after == since
+    assert connector_from_config(config).updated_after == datetime(2024, 3, 10, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
     "config",
     [

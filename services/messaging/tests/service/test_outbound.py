@@ -289,3 +289,51 @@ async def test_a_batch_is_queued_with_one_insert_per_table_and_each_request_once
     await consumer.process([_record(request, 10 + n) for n, request in enumerate(requests)])
     assert len(await service.messages()) == 6
     assert await service.sender.send_due() == (0, False)
+
+
+async def test_a_failed_message_keeps_the_subject_it_was_rendered_with(
+    service: MessagingHarness,
+):
+    none = make_request().debtor.model_copy(update={"emails": []})
+    await service.deliver(make_request(debtor=none))
+    [message] = await service.messages()
+    assert message.failure_reason == "email_missing"
+    assert message.subject.startswith("Herinnering") and "friendly_reminder" not in message.subject
+    [(_, failed)] = await service.events()
+    assert failed["subject_line"] == message.subject
+    listed = (await service.client.get(f"{BASE}/messages/{message.message_id}")).json()
+    assert listed["subject"] == message.subject
+    async with service.messaging.sessions() as session:
+        title = await session.scalar(sa.select(tables.threads.c.subject))
+    assert title == message.subject  # what the reply page shows
+
+
+async def test_every_message_event_carries_the_rendered_subject(service: MessagingHarness):
+    await service.deliver(make_request(channels=["email", "letter"]))
+    await service.sender.send_due()
+    messages = {m.channel: m for m in await service.messages()}
+    for kind, payload in await service.events():
+        channel = "letter" if "letter" in kind else "email"
+        assert payload["subject_line"] == messages[channel].subject, kind
+        assert payload["subject_line"].startswith("Herinnering")
+
+
+async def test_an_sms_is_failed_at_once_not_skipped(service: MessagingHarness):
+    await service.deliver(make_request(channels=["email", "sms"]))
+    messages = {m.channel: m for m in await service.messages()}
+    assert (messages["email"].state, messages["sms"].state) == ("queued", "failed")
+    sms = messages["sms"]
+    assert sms.failure_reason == "channel_unavailable"
+    assert sms.failure_detail == "SMS cannot be sent: no SMS provider is configured"
+    assert sms.subject == messages["email"].subject
+    [(kind, failed)] = await service.events()
+    assert kind == "settle.messaging.message.failed"
+    assert (failed["channel"], failed["reason"], failed["message_request_id"]) == (
+        "sms",
+        "channel_unavailable",
+        "req-1",
+    )
+    # A request only by SMS: the thread still gets the subject the email would have had.
+    await service.deliver(make_request(message_request_id="req-2", channels=["sms"]))
+    [*_, only] = await service.messages()
+    assert only.subject.startswith("Herinnering") and only.state == "failed"

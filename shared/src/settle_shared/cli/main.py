@@ -15,7 +15,13 @@ from typing import Annotated
 
 import typer
 
-from settle_shared.clock import FileClock, reset_business_time, set_business_time
+from settle_shared.clock import (
+    STACK_CLOCK_FILE,
+    FileClock,
+    reset_business_time,
+    set_business_time,
+    stack_clock_for,
+)
 from settle_shared.service import ServiceSpec, discover_services
 
 app = typer.Typer(help="Settle: credit management on Kafka.", no_args_is_help=True)
@@ -35,6 +41,20 @@ Bootstrap = Annotated[
 ClockFile = Annotated[
     Path, typer.Option("--file", envvar="SETTLE_CLOCK_FILE", help="the stack's clock file")
 ]
+
+# The commands services add (`settle import`, `settle dunning …`), by the prefix of the
+# settings of the service they belong to.
+_SERVICE_COMMANDS: dict[str, str] = {}
+
+
+@app.callback()
+def settle(ctx: typer.Context) -> None:
+    """Settle: credit management on Kafka."""
+    prefix = _SERVICE_COMMANDS.get(ctx.invoked_subcommand or "")
+    if prefix is not None:
+        # A service's command runs beside the stack, so on its business clock (the file
+        # `settle clock` sets and `settle up` gives every service), not on real time.
+        ctx.with_resource(stack_clock_for([prefix]))
 
 
 @app.command()
@@ -205,7 +225,7 @@ def dlt_replay(topic: str, bootstrap: Bootstrap = "127.0.0.1:9092") -> None:
 
 
 @clock_app.command("show")
-def clock_show(file: ClockFile = Path("var/clock.json")) -> None:
+def clock_show(file: ClockFile = STACK_CLOCK_FILE) -> None:
     """Print the business time."""
     now = FileClock(file).now()
     real = datetime.now(UTC)
@@ -216,7 +236,7 @@ def clock_show(file: ClockFile = Path("var/clock.json")) -> None:
 @clock_app.command("set")
 def clock_set(
     business_date: Annotated[str, typer.Argument(metavar="DATE", help="YYYY-MM-DD")],
-    file: ClockFile = Path("var/clock.json"),
+    file: ClockFile = STACK_CLOCK_FILE,
 ) -> None:
     """Make the stack run as of DATE (time of day keeps running)."""
     try:
@@ -231,7 +251,7 @@ def clock_set(
 
 
 @clock_app.command("reset")
-def clock_reset(file: ClockFile = Path("var/clock.json")) -> None:
+def clock_reset(file: ClockFile = STACK_CLOCK_FILE) -> None:
     """Back to real time."""
     reset_business_time(file)
     typer.echo("business clock follows real time")
@@ -263,9 +283,11 @@ def _add_service_commands() -> None:
         if spec.cli is None:
             continue
         app.add_typer(spec.cli, name=spec.name)
+        _SERVICE_COMMANDS[spec.name] = spec.env_prefix
         for info in spec.cli.registered_commands:
             if info.name in spec.top_level_commands and info.callback is not None:
                 app.command(info.name, help=info.help)(info.callback)
+                _SERVICE_COMMANDS[info.name] = spec.env_prefix
 
 
 _add_service_commands()

@@ -15,8 +15,8 @@ STEPS = topic(
     "dunning.steps.v1",
     producer="dunning",
     key="invoice_id: one invoice's steps and phases stay in order",
-    description="Each invoice's dunning: steps executed and planned, phase changes, and the "
-    "end of the flow (ready for collection).",
+    description="Each invoice's dunning: steps executed, failed and planned, phase changes, "
+    "and the end of the flow (ready for collection).",
 )
 MESSAGES = topic(
     "dunning.messages.v1",
@@ -82,6 +82,33 @@ class StepExecuted(InvoiceStepEvent):
 
 
 @event
+class StepFailed(InvoiceStepEvent):
+    """An executed step's message reached the debtor on none of its channels (messaging
+    reported each failed, or bounced for good). The step stays on the timeline as failed and
+    counts as not done: when it was the invoice's latest step, the phase goes back
+    (PhaseChanged) and the step is planned again (StepPlanned, usually blocked until a person
+    or a change of the debtor's details clears the cause)."""
+
+    event_type: ClassVar[str] = "settle.dunning.step.failed"
+
+    flow_id: str
+    step_id: str
+    executed_on: date = Field(description="the business date the step ran (its StepExecuted)")
+    cycle: int = Field(description="the cycle of the step (StepExecuted.cycle)")
+    message_request_id: str = Field(description="the MessageRequested that carried it")
+    failed_on: date = Field(description="the business date dunning learnt of the failure")
+    channels: list[Literal["email", "letter", "sms"]] = Field(
+        description="the channels that failed"
+    )
+    reason: str = Field(
+        description="messaging's reason code of the last failure (MessageFailed.reason), or "
+        "bounced for a hard bounce"
+    )
+    detail: str = Field(description="what went wrong, for a person to read")
+    phase: str = Field(description="the invoice's phase now")
+
+
+@event
 class StepPlanned(InvoiceStepEvent):
     """The next step of an invoice was (re)planned: after an import fact, a pause or resume,
     a user's step control or a flow edit. No step id: nothing is planned any more."""
@@ -106,7 +133,8 @@ class StepPlanned(InvoiceStepEvent):
 
 @event
 class PhaseChanged(InvoiceStepEvent):
-    """An invoice moved into a later phase (phases only move forward, except on a reset)."""
+    """An invoice moved into a later phase (phases only move forward, except on a reset and
+    when the step that moved it failed: see StepFailed)."""
 
     event_type: ClassVar[str] = "settle.dunning.phase.changed"
 
@@ -232,6 +260,7 @@ class _AttentionEvent(Event):
         "unmatched_credit_note",
         "legal_letter_missing",
         "letter_to_post",
+        "message_failed",
         "online_payment_registered",
         "online_payment_reversed",
         "online_payment_not_booked",

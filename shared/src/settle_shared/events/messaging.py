@@ -21,7 +21,8 @@ MESSAGES = topic(
     "replies received from debtors and replies read.",
 )
 
-Channel = Literal["email", "letter"]
+# SMS is not sent yet (no SMS provider adapter exists): a request for it fails at once.
+Channel = Literal["email", "letter", "sms"]
 
 
 class MessageEvent(Event):
@@ -38,6 +39,11 @@ class MessageEvent(Event):
     invoice_ids: list[str] = Field(default_factory=list, description="invoices it is about")
     case_id: str | None = Field(None, description="the collection case it belongs to, if any")
     thread_id: str = Field(description="the conversation the message belongs to")
+    subject_line: str | None = Field(
+        None,
+        description="the message's subject as it was rendered (what the debtor sees); None "
+        "from producers that did not carry it yet",
+    )
 
     def key(self) -> str:
         return self.debtor_id
@@ -75,7 +81,11 @@ class MessageFailed(MessageEvent):
         "template_error",
         "smtp_rejected",
         "gave_up",
-    ] = Field(description="reason code, for attention items")
+        "channel_unavailable",
+    ] = Field(
+        description="reason code, for attention items; channel_unavailable: Settle cannot send "
+        "on this channel (SMS: no provider is configured)"
+    )
     detail: str = Field(description="what went wrong, for a person to read")
     failed_at: datetime
 

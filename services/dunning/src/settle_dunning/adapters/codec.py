@@ -35,6 +35,7 @@ from settle_dunning.domain import (
     SkippedStep,
     SkipReason,
     Step,
+    StepFailure,
     Tone,
     Weekday,
     fact_version,
@@ -72,19 +73,7 @@ def state_to_json(state: DunningState) -> Json:
         },
         "flow_id": state.flow_id,
         "phase": state.phase.code,
-        "executed": [
-            {
-                "step_id": e.step_id,
-                "on": e.executed_on.isoformat(),
-                "reason": e.reason.value,
-                "channels": [c.value for c in e.channels],
-                "phase": e.phase.code,
-                "cycle": e.cycle,
-                "legal": e.legally_required,
-                "request": e.message_request_id,
-            }
-            for e in state.executed
-        ],
+        "executed": [_executed_to_json(e) for e in state.executed],
         "skipped": [
             {
                 "step_id": s.step_id,
@@ -109,6 +98,50 @@ def state_to_json(state: DunningState) -> Json:
         "blocked_by": state.blocked_by.value if state.blocked_by else None,
         "fact": state.last_fact.sequence if state.last_fact else None,
     }
+
+
+def _executed_to_json(e: ExecutedStep) -> Json:
+    data: Json = {
+        "step_id": e.step_id,
+        "on": e.executed_on.isoformat(),
+        "reason": e.reason.value,
+        "channels": [c.value for c in e.channels],
+        "phase": e.phase.code,
+        "cycle": e.cycle,
+        "legal": e.legally_required,
+        "request": e.message_request_id,
+    }
+    # What messaging reported, only when it reported something: most steps never fail.
+    if e.failed_channels:
+        data["failed_channels"] = [c.value for c in e.failed_channels]
+    if e.added_channels:
+        data["added_channels"] = [c.value for c in e.added_channels]
+    if e.failure is not None:
+        data["failure"] = {
+            "reason": e.failure.reason,
+            "detail": e.failure.detail,
+            "on": e.failure.failed_on.isoformat(),
+        }
+    return data
+
+
+def _executed_from_json(e: Json) -> ExecutedStep:
+    failure = e.get("failure")
+    return ExecutedStep(
+        step_id=e["step_id"],
+        executed_on=date.fromisoformat(e["on"]),
+        reason=ExecutionReason(e["reason"]),
+        channels=tuple(Channel(c) for c in e["channels"]),
+        phase=phase_of(e["phase"]),
+        cycle=e["cycle"],
+        legally_required=e["legal"],
+        message_request_id=e["request"],
+        failed_channels=tuple(Channel(c) for c in e.get("failed_channels", ())),
+        added_channels=tuple(Channel(c) for c in e.get("added_channels", ())),
+        failure=None
+        if failure is None
+        else StepFailure(failure["reason"], failure["detail"], date.fromisoformat(failure["on"])),
+    )
 
 
 _PHASES: dict[str, Phase] = {}
@@ -142,19 +175,7 @@ def state_from_json(data: Json) -> DunningState:
         ),
         flow_id=data["flow_id"],
         phase=phase_of(data["phase"]),
-        executed=tuple(
-            ExecutedStep(
-                step_id=e["step_id"],
-                executed_on=date.fromisoformat(e["on"]),
-                reason=ExecutionReason(e["reason"]),
-                channels=tuple(Channel(c) for c in e["channels"]),
-                phase=phase_of(e["phase"]),
-                cycle=e["cycle"],
-                legally_required=e["legal"],
-                message_request_id=e["request"],
-            )
-            for e in data["executed"]
-        ),
+        executed=tuple(_executed_from_json(e) for e in data["executed"]),
         skipped=tuple(
             SkippedStep(
                 s["step_id"], date.fromisoformat(s["on"]), SkipReason(s["reason"]), s["cycle"]

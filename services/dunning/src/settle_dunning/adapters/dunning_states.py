@@ -18,7 +18,9 @@ from settle_dunning.domain import (
     ExecutedStep,
     ExecutionReason,
     StepExecuted,
+    StepFailure,
 )
+from settle_dunning.domain.delivery import FailedStep
 from settle_shared.db import among
 
 # The value columns of a state row, in the order of the arrays of _UPDATE_STATES, which joins
@@ -257,6 +259,26 @@ class DunningStateRepository(SqlRepository):
             ],
         )
 
+    async def record_failure(self, administration_id: str, failed: FailedStep) -> None:
+        """Mark a step of the invoice's timeline failed."""
+        step = failed.step
+        assert step.failure is not None
+        await self.session.execute(
+            sa.update(executed_steps)
+            .where(
+                executed_steps.c.administration_id == administration_id,
+                executed_steps.c.invoice_id == failed.invoice_id,
+                executed_steps.c.step_id == step.step_id,
+                executed_steps.c.cycle == step.cycle,
+                executed_steps.c.message_request_id == step.message_request_id,
+            )
+            .values(
+                failed_on=step.failure.failed_on,
+                failure_reason=step.failure.reason[:40],
+                failure_detail=step.failure.detail,
+            )
+        )
+
     async def executed(self, administration_id: str, invoice_id: str) -> list[ExecutedStep]:
         """An invoice's executed steps, oldest first."""
         rows = await self.session.execute(
@@ -277,6 +299,9 @@ class DunningStateRepository(SqlRepository):
                 cycle=row.cycle,
                 legally_required=row.legally_required,
                 message_request_id=row.message_request_id,
+                failure=None
+                if row.failed_on is None
+                else StepFailure(row.failure_reason or "", row.failure_detail or "", row.failed_on),
             )
             for row in rows
         ]

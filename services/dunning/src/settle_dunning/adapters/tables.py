@@ -114,6 +114,10 @@ executed_steps = sa.Table(
     sa.Column("legally_required", sa.Boolean, nullable=False),
     sa.Column("message_request_id", ID, nullable=True),
     sa.Column("recorded_at", TZ_TIME, nullable=False),
+    # Set when the step's message reached the debtor on no channel (domain/delivery.py).
+    sa.Column("failed_on", sa.Date, nullable=True),
+    sa.Column("failure_reason", sa.String(40), nullable=True),
+    sa.Column("failure_detail", sa.Text, nullable=True),
     sa.Index("ix_executed_steps_invoice", "administration_id", "invoice_id"),
 )
 

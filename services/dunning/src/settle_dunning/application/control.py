@@ -35,7 +35,8 @@ from settle_dunning.domain import (
     resume_planning,
     skip_step,
 )
-from settle_dunning.domain.attention import AttentionItem
+from settle_dunning.domain.attention import AttentionChange, AttentionItem
+from settle_dunning.domain.delivery import channel_block_lifted, message_block_lifted
 from settle_shared.db import transaction
 
 PAGE = 1000
@@ -130,14 +131,17 @@ async def replace_flow(ctx: DunningContext, administration_id: str, draft: FlowD
             raise NotFound("flow", flow.id)
         await repos.flows.replace(administration_id, flow)
         outgoing = OutgoingEvents(administration_id)
-        await _replan_pages(
-            ctx,
-            repos,
-            outgoing,
-            administration_id,
-            lambda s: plan_next_step(s, flow),
-            flow_id=flow.id,
-        )
+        answered: list[AttentionChange] = []
+
+        def replan(state: DunningState) -> DunningState:
+            # A step held back for a channel that cannot be sent is decided again on the
+            # changed flow by the next run.
+            after = plan_next_step(channel_block_lifted(state), flow)
+            answered.extend(message_block_lifted(state, after, "The flow was changed."))
+            return after
+
+        await _replan_pages(ctx, repos, outgoing, administration_id, replan, flow_id=flow.id)
+        outgoing.attention(await repos.attention.apply(administration_id, answered))
         await outgoing.write(session, ctx.outbox)
     return flow
 
@@ -253,7 +257,11 @@ InvoiceAction = Callable[[DunningState, Flow, date], DunningState]
 
 
 async def _change_invoice(
-    ctx: DunningContext, administration_id: str, invoice_id: str, action: InvoiceAction
+    ctx: DunningContext,
+    administration_id: str,
+    invoice_id: str,
+    action: InvoiceAction,
+    why: str = "A person changed the invoice's plan.",
 ) -> DunningState:
     today = ctx.business_date()
     async with transaction(ctx.sessions) as session:
@@ -268,6 +276,8 @@ async def _change_invoice(
         await repos.states.update(administration_id, [new])
         outgoing = OutgoingEvents(administration_id)
         outgoing.replanned(state, new)
+        answered = message_block_lifted(state, new, why)
+        outgoing.attention(await repos.attention.apply(administration_id, answered))
         await outgoing.write(session, ctx.outbox)
     return new
 
@@ -284,7 +294,9 @@ async def resume_invoice(ctx: DunningContext, administration_id: str, invoice_id
 
 async def skip_invoice_step(ctx: DunningContext, administration_id: str, invoice_id: str) -> None:
     """Pass over the invoice's next step."""
-    await _change_invoice(ctx, administration_id, invoice_id, skip_step)
+    await _change_invoice(
+        ctx, administration_id, invoice_id, skip_step, "The step was skipped on request."
+    )
 
 
 async def reschedule_invoice_step(
@@ -298,7 +310,9 @@ async def reschedule_invoice_step(
 
 async def reset_invoice_flow(ctx: DunningContext, administration_id: str, invoice_id: str) -> None:
     """Start the invoice's flow again from its first step."""
-    await _change_invoice(ctx, administration_id, invoice_id, reset_flow)
+    await _change_invoice(
+        ctx, administration_id, invoice_id, reset_flow, "The flow was started again on request."
+    )
 
 
 async def perform_invoice_step_now(

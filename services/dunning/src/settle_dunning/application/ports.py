@@ -24,6 +24,7 @@ from settle_dunning.domain import (
     StepExecuted,
 )
 from settle_dunning.domain.attention import AttentionItem
+from settle_dunning.domain.delivery import FailedStep
 from settle_dunning.domain.mailbox import Mailbox, ReplyMark
 from settle_dunning.domain.online_payments import HoldEnd, PaymentHold
 
@@ -92,6 +93,7 @@ class DunningStates(Protocol):
         self, administration_id: str, executed: Sequence[StepExecuted]
     ) -> None: ...
     async def executed(self, administration_id: str, invoice_id: str) -> list[ExecutedStep]: ...
+    async def record_failure(self, administration_id: str, failed: FailedStep) -> None: ...
 
 
 class AttentionItems(Protocol):

@@ -21,6 +21,7 @@ from settle_dunning.domain import PhaseChanged as PhaseChange
 from settle_dunning.domain import ReadyForCollection as ReadyFact
 from settle_dunning.domain import StepExecuted as ExecutedFact
 from settle_dunning.domain.collection_costs import collection_costs
+from settle_dunning.domain.delivery import FailedStep
 from settle_shared.events import dunning as events
 from settle_shared.events.base import Event
 from settle_shared.outbox import Outbox
@@ -124,8 +125,32 @@ class OutgoingEvents:
             )
         )
 
+    def step_failed(self, fact: FailedStep, after: DunningState) -> None:
+        """A step's message reached the debtor on no channel; `after` is the state with the
+        phase and plan that follow from it."""
+        step = fact.step
+        assert step.failure is not None and step.message_request_id is not None
+        self.events.append(
+            events.StepFailed(
+                administration_id=self.administration_id,
+                invoice_id=fact.invoice_id,
+                debtor_id=fact.debtor_id,
+                flow_id=fact.flow_id,
+                step_id=step.step_id,
+                executed_on=step.executed_on,
+                cycle=step.cycle,
+                message_request_id=step.message_request_id,
+                failed_on=step.failure.failed_on,
+                channels=[c.value for c in step.failed_channels if c.reaches_debtor],
+                reason=step.failure.reason,
+                detail=step.failure.detail,
+                phase=after.phase.code,
+            )
+        )
+
     def phase_changed(self, change: PhaseChange, after: DunningState) -> None:
-        """The invoice moved into a later phase."""
+        """The invoice moved into another phase (back only when its step failed or on a
+        reset)."""
         self.events.append(
             built(
                 events.PhaseChanged,

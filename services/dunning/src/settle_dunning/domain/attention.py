@@ -28,6 +28,7 @@ class AttentionReason(StrEnum):
     UNMATCHED_CREDIT_NOTE = "unmatched_credit_note"
     LEGAL_LETTER_MISSING = "legal_letter_missing"
     LETTER_TO_POST = "letter_to_post"
+    MESSAGE_FAILED = "message_failed"
     # Paid online, waiting for bookkeeping to book it (reminders wait meanwhile).
     ONLINE_PAYMENT_REGISTERED = "online_payment_registered"
     # The money went back (a refund or chargeback): reminders resumed.
@@ -238,6 +239,44 @@ def letter_posted(invoice_id: str) -> AttentionChange:
         invoice_id,
         "The letter was posted.",
     )
+
+
+def step_not_delivered(
+    invoice_id: str, step_id: str, executed_on: date, detail: str, *, planned_again: bool
+) -> AttentionChange:
+    """An executed step's message reached the debtor on none of its channels."""
+    then = (
+        "It is planned again and waits until the cause is cleared: a change of the debtor's "
+        "email or postal address in the bookkeeping plans it at once; otherwise correct the "
+        "cause and perform the step now, or skip it."
+        if planned_again
+        else "A later step has run since, so it is not planned again."
+    )
+    return _raise(
+        AttentionReason.MESSAGE_FAILED,
+        AttentionSubject.INVOICE,
+        invoice_id,
+        f"The message of step {step_id!r} ({executed_on.isoformat()}) could not be sent: "
+        f"{detail}. {then}",
+        (invoice_id,),
+    )
+
+
+def channel_unavailable(invoice_id: str, step_id: str, reasons: Sequence[str]) -> AttentionChange:
+    """A step is due whose channels Settle cannot send (SMS without an SMS provider)."""
+    return _raise(
+        AttentionReason.MESSAGE_FAILED,
+        AttentionSubject.INVOICE,
+        invoice_id,
+        f"Step {step_id!r} could not be sent: {'; '.join(reasons)}. Change the step in the "
+        "flow to email or letter, or skip the step.",
+        (invoice_id,),
+    )
+
+
+def message_failed_answered(invoice_id: str, why: str) -> AttentionChange:
+    """A step held back because its message could not be sent no longer waits."""
+    return resolve(AttentionReason.MESSAGE_FAILED, AttentionSubject.INVOICE, invoice_id, why)
 
 
 def unread_messages(debtor_id: str, unread: int) -> AttentionChange:

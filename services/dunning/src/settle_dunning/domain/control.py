@@ -12,6 +12,7 @@ from datetime import date
 
 from settle_dunning.domain import attention
 from settle_dunning.domain.attention import AttentionReason, AttentionSubject
+from settle_dunning.domain.delivery import message_block_lifted
 from settle_dunning.domain.errors import (
     DebtorUnreachable,
     InvoiceAlreadySettled,
@@ -172,6 +173,13 @@ def perform_step_now(
             raise LegalTermNotExpired(state.invoice_id, term_ends_on)
 
     channels, _, block = reachable_channels(step, debtor, state.invoice_id)
+    if block is BlockReason.CHANNEL_UNAVAILABLE:
+        raise DebtorUnreachable(
+            state.invoice_id,
+            step.id,
+            "its channels cannot be sent (SMS: no SMS provider is configured); change the step "
+            "in the flow to email or letter, or skip it",
+        )
     if block is not None:
         raise DebtorUnreachable(state.invoice_id, step.id)
     request = None
@@ -203,6 +211,10 @@ def perform_step_now(
             "The step was sent on request despite the minimum amount.",
         )
         execution = replace(execution, attention=(*execution.attention, resolved))
+    answered = message_block_lifted(
+        state, execution.state, "The step was performed again on request."
+    )
+    execution = replace(execution, attention=(*execution.attention, *answered))
     return PerformedStep(
         execution=execution,
         message_request=request,

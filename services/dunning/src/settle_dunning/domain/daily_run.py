@@ -44,10 +44,11 @@ from settle_dunning.domain.state import DunningState, PlanBasis, PlannedStep
 
 @dataclass(frozen=True)
 class DebtorReminded:
-    """A reminder went to the debtor today: store it as the debtor's `last_reminded_on`."""
+    """A reminder went to the debtor today: store it as the debtor's `last_reminded_on`
+    (None: no reminder reached the debtor after all, domain/delivery.py)."""
 
     debtor_id: str
-    on: date
+    on: date | None
 
 
 @dataclass(frozen=True)

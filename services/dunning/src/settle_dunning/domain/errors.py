@@ -153,13 +153,15 @@ class InvoiceInCollection(DunningError):
 class DebtorUnreachable(DunningError):
     """Perform-now was asked for a step none of whose channels can reach the debtor."""
 
-    def __init__(self, invoice_id: str, step_id: str) -> None:
+    def __init__(
+        self,
+        invoice_id: str,
+        step_id: str,
+        why: str = "no email address or phone number for its channels",
+    ) -> None:
         self.invoice_id = invoice_id
         self.step_id = step_id
-        super().__init__(
-            f"step {step_id!r} of invoice {invoice_id} cannot reach the debtor: "
-            "no email address or phone number for its channels"
-        )
+        super().__init__(f"step {step_id!r} of invoice {invoice_id} cannot reach the debtor: {why}")
 
 
 class NotFound(DunningError):

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from settle_dunning.domain import attention
 from settle_dunning.domain.attention import AttentionChange
-from settle_dunning.domain.flows import Channel, Flow, Step
+from settle_dunning.domain.flows import UNAVAILABLE_CHANNELS, Channel, Flow, Step
 from settle_dunning.domain.parties import (
     Administration,
     AdministrationPause,
@@ -76,7 +76,7 @@ class StepExecuted:
 
 @dataclass(frozen=True)
 class PhaseChanged:
-    """An invoice moved into a later phase."""
+    """An invoice moved into another phase: a later one, or back when its step failed."""
 
     invoice_id: str
     debtor_id: str
@@ -134,12 +134,19 @@ def reachable_channels(
 ) -> tuple[tuple[Channel, ...], tuple[AttentionChange, ...], BlockReason | None]:
     """The step's channels that can reach this debtor, the attention for the others, and the
     block reason when none is left.
+
+    A channel Settle cannot send (SMS) is left out; a step it alone would carry is blocked
+    with an attention item rather than recorded as done. A missing address weighs more than
+    that: its block lifts by itself when the address arrives.
     """
     channels: list[Channel] = []
     raised: list[AttentionChange] = []
     missing: BlockReason | None = None
+    unavailable: list[str] = []
     for channel in step.channels:
-        if channel is Channel.EMAIL and not debtor.has_email:
+        if not channel.available:
+            unavailable.append(f"{channel}: {UNAVAILABLE_CHANNELS[channel]}")
+        elif channel is Channel.EMAIL and not debtor.has_email:
             raised.append(attention.email_missing(debtor.id, invoice_id, step.id))
             missing = missing or BlockReason.EMAIL_MISSING
         elif channel is Channel.SMS and not debtor.phone:
@@ -147,7 +154,12 @@ def reachable_channels(
             missing = missing or BlockReason.PHONE_MISSING
         else:
             channels.append(channel)
-    block = missing if step.channels and not channels else None
+    block = None
+    if step.channels and not channels:
+        block = missing
+        if block is None:
+            raised.append(attention.channel_unavailable(invoice_id, step.id, unavailable))
+            block = BlockReason.CHANNEL_UNAVAILABLE
     return tuple(channels), tuple(raised), block
 
 

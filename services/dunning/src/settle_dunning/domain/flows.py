@@ -45,8 +45,17 @@ class Channel(StrEnum):
         """True when the channel sends something to the debtor (a call task does not)."""
         return self is not Channel.CALL_TASK
 
+    @property
+    def available(self) -> bool:
+        """True when Settle can carry the channel out. SMS cannot until an SMS provider
+        adapter exists: a flow with an SMS step is refused, and a step of a stored flow that
+        only SMS would carry is held back with an attention item."""
+        return self not in UNAVAILABLE_CHANNELS
+
 
 CHANNEL_ORDER: tuple[Channel, ...] = tuple(Channel)
+# Channels nothing can send yet, with the reason a person reads.
+UNAVAILABLE_CHANNELS: dict[Channel, str] = {Channel.SMS: "no SMS provider is configured"}
 
 
 class OffsetBasis(StrEnum):
@@ -225,6 +234,15 @@ def _validate_steps(flow: Flow, template_keys: Collection[str]) -> list[FieldErr
             errors.append(FieldError(f"{at}.channels", "a step needs at least one channel"))
         if len(set(step.channels)) != len(step.channels):
             errors.append(FieldError(f"{at}.channels", "a channel is listed twice"))
+        for channel in dict.fromkeys(step.channels):
+            if not channel.available:
+                errors.append(
+                    FieldError(
+                        f"{at}.channels",
+                        f"{channel} cannot be sent: {UNAVAILABLE_CHANNELS[channel]}; "
+                        "use email or letter",
+                    )
+                )
         if step.channels or step.template_key:
             if step.template_key not in template_keys:
                 errors.append(
@@ -559,6 +577,7 @@ __all__ = [
     "DEFAULT_MIN_DAYS_BETWEEN_REMINDERS",
     "DEFAULT_TEMPLATE_KEYS",
     "LEGAL_TERM_DAYS",
+    "UNAVAILABLE_CHANNELS",
     "Bundling",
     "Channel",
     "Flow",

@@ -17,6 +17,7 @@ from settle_dunning.domain.attention import (
     AttentionReason,
     AttentionSubject,
 )
+from settle_dunning.domain.delivery import message_block_lifted
 from settle_dunning.domain.flows import Flow
 from settle_dunning.domain.money import to_amount
 from settle_dunning.domain.parties import Debtor
@@ -97,7 +98,13 @@ def invoice_settled(state: DunningState, fact: InvoiceSettled) -> Reaction:
         blocked_by=None,
         last_fact=fact.version,
     )
-    return Reaction(settled, _resolve_below_minimum(state, "The invoice was settled."))
+    return Reaction(
+        settled,
+        (
+            *_resolve_below_minimum(state, "The invoice was settled."),
+            *message_block_lifted(state, settled, "The invoice was settled."),
+        ),
+    )
 
 
 def invoice_reopened(
@@ -208,6 +215,12 @@ def _cleared_blocks(previous: Debtor | None, current: Debtor) -> set[BlockReason
         previous is None or previous.has_unmatched_credit_note
     ):
         cleared.add(BlockReason.UNMATCHED_CREDIT_NOTE)
+    # A step whose message reached nobody is tried again once the addresses it went to change.
+    if BlockReason.EMAIL_MISSING in cleared or (
+        previous is not None
+        and (_emails_changed(previous, current) or previous.address != current.address)
+    ):
+        cleared.add(BlockReason.MESSAGE_FAILED)
     return cleared
 
 
@@ -232,14 +245,22 @@ def debtor_changed(
     address or phone number that arrived, or credit notes that are now all matched, release
     the matching blocks and resolve the debtor's attention items for them. Changed email
     addresses also resolve an undeliverable-email item: the address that bounced is gone.
+    An email or postal address that arrived or changed releases a step whose message reached
+    nobody, and answers its message-failed item.
     """
     cleared = _cleared_blocks(previous, current)
     released: list[DunningState] = []
+    answered: list[AttentionChange] = []
     for state in blocked:
         if state.blocked_by in cleared and not state.settled:
             flow = flows[state.flow_id]
-            released.append(
-                plan_next_step(replace(state, blocked_by=None), flow, not_before=business_date)
+            after = plan_next_step(replace(state, blocked_by=None), flow, not_before=business_date)
+            released.append(after)
+            answered += message_block_lifted(
+                state,
+                after,
+                "The debtor's addresses were updated from the bookkeeping; the "
+                "step is planned again.",
             )
     resolved = tuple(
         attention.resolve(
@@ -249,8 +270,8 @@ def debtor_changed(
             "The debtor's details were updated from the bookkeeping.",
         )
         for reason in sorted(cleared)
-        if previous is not None
-    )
+        if previous is not None and reason in _DEBTOR_BLOCKS
+    ) + tuple(answered)
     if previous is not None and previous.has_email and _emails_changed(previous, current):
         resolved += (
             attention.resolve(

@@ -107,13 +107,35 @@ class BlockReason(StrEnum):
     PHONE_MISSING = "phone_missing"
     UNMATCHED_CREDIT_NOTE = "unmatched_credit_note"
     LEGAL_LETTER_MISSING = "legal_letter_missing"
+    # The step's message reached the debtor on none of its channels (domain/delivery.py).
+    MESSAGE_FAILED = "message_failed"
+    # The step goes out only on channels Settle cannot send (SMS: no provider yet).
+    CHANNEL_UNAVAILABLE = "channel_unavailable"
     # Paid online: held until bookkeeping books it (domain/online_payments.py).
     ONLINE_PAYMENT = "online_payment_registered"
 
 
 @dataclass(frozen=True)
+class StepFailure:
+    """Why an executed step's message reached the debtor on none of its channels.
+
+    `reason` is messaging's code of the last channel to fail (`bounced` for a hard bounce),
+    `detail` what went wrong in words, `failed_on` the business date dunning learnt of it.
+    """
+
+    reason: str
+    detail: str
+    failed_on: date
+
+
+@dataclass(frozen=True)
 class ExecutedStep:
-    """A step that was carried out: when, why, by which channels, into which phase."""
+    """A step that was carried out: when, why, by which channels, into which phase.
+
+    What messaging reported about its message is kept with it: the channels that failed,
+    the channels messaging added in place of a failed one (a letter for a bounced email),
+    and, once none is left that may still reach the debtor, the `failure`.
+    """
 
     step_id: str
     executed_on: date
@@ -123,6 +145,20 @@ class ExecutedStep:
     cycle: int
     legally_required: bool = False
     message_request_id: str | None = None
+    failed_channels: tuple[Channel, ...] = ()
+    added_channels: tuple[Channel, ...] = ()
+    failure: StepFailure | None = None
+
+    @property
+    def failed(self) -> bool:
+        """True when the step's message reached the debtor on none of its channels."""
+        return self.failure is not None
+
+    @property
+    def undelivered(self) -> bool:
+        """True when every channel that was to reach the debtor has failed."""
+        tried = {c for c in (*self.channels, *self.added_channels) if c.reaches_debtor}
+        return bool(tried) and tried <= set(self.failed_channels)
 
 
 @dataclass(frozen=True)
@@ -186,14 +222,15 @@ class DunningState:
 
     @property
     def current_executed(self) -> tuple[ExecutedStep, ...]:
-        """Executed steps of the current cycle, oldest first."""
-        return tuple(e for e in self.executed if e.cycle == self.cycle)
+        """Executed steps of the current cycle that count, oldest first: a step whose
+        message reached the debtor on no channel is not done (it stays on the timeline)."""
+        return tuple(e for e in self.executed if e.cycle == self.cycle and e.failure is None)
 
     @property
     def done_step_ids(self) -> frozenset[str]:
-        """Ids of steps executed or skipped in the current cycle."""
+        """Ids of steps executed (and not failed) or skipped in the current cycle."""
         return frozenset(
-            [e.step_id for e in self.executed if e.cycle == self.cycle]
+            [e.step_id for e in self.current_executed]
             + [s.step_id for s in self.skipped if s.cycle == self.cycle]
         )
 

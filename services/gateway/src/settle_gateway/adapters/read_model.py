@@ -72,6 +72,8 @@ async def apply(batch: invoices.Batch, received: ReceivedEvent) -> None:
         await invoices.invoice_fact(batch, event)
     elif isinstance(event, dunning.StepExecuted):
         await invoices.step_executed(batch, event, received.envelope.id, at)
+    elif isinstance(event, dunning.StepFailed):
+        await invoices.step_failed(batch, event)
     elif isinstance(event, dunning.StepPlanned | dunning.PhaseChanged):
         await invoices.dunning_state(batch, event, at)
     elif isinstance(

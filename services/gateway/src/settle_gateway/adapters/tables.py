@@ -228,6 +228,10 @@ rm_steps = sa.Table(
     sa.Column("channels", sa.JSON, nullable=False),
     sa.Column("legally_required", sa.Boolean, nullable=False),
     sa.Column("at", TS, nullable=False),
+    # Set by StepFailed: the step's message reached the debtor on no channel.
+    sa.Column("failed_on", sa.Date, nullable=True),
+    sa.Column("failure_reason", sa.String(40), nullable=True),
+    sa.Column("failure_detail", sa.Text, nullable=True),
     sa.Index("ix_rm_steps_invoice", "administration_id", "invoice_id", "at"),
 )
 

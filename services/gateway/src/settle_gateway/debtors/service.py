@@ -248,7 +248,7 @@ async def debtor_detail(
             "language": row.language,
             "attention_items": items,
             "invoices": [invoice_summary(r, today, pauses) for r in invoices],
-            "messages": [message_out(r) for r in messages],
+            "messages": [message_out(r, row.name) for r in messages],
             "payments": await payments_of_debtor(session, administration_id, debtor_id),
         }
     )

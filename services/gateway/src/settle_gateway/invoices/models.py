@@ -60,9 +60,14 @@ class TimelineEntry(BaseModel):
     legally_required: bool | None = None
     message_id: str | None = None
     direction: str | None = None
-    state: str | None = None
-    subject: str | None = None
-    detail: str | None = None
+    state: str | None = Field(
+        None,
+        description="a step: executed, or failed when its message reached the debtor on no "
+        "channel (it does not count as done); a message: queued, sent, failed, bounced, "
+        "awaiting_posting, received",
+    )
+    subject: str | None = Field(None, description="a message's subject as the debtor saw it")
+    detail: str | None = Field(None, description="why a step or message failed or bounced")
     read: bool | None = None
     payment_id: str | None = None
     amount: Decimal | None = Field(None, description="a payment: what it paid of this invoice")

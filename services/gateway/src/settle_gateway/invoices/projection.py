@@ -242,6 +242,25 @@ async def step_executed(
         )
 
 
+async def step_failed(batch: Batch, fact: dunning.StepFailed) -> None:
+    """A step whose message reached the debtor on no channel: its timeline entry shows it
+    failed (the phase and the plan that follow come as their own events)."""
+    await batch.session.execute(
+        sa.update(rm_steps)
+        .where(
+            rm_steps.c.administration_id == fact.administration_id,
+            rm_steps.c.invoice_id == fact.invoice_id,
+            rm_steps.c.step_id == fact.step_id,
+            rm_steps.c.executed_on == fact.executed_on,
+        )
+        .values(
+            failed_on=fact.failed_on,
+            failure_reason=fact.reason[:40],
+            failure_detail=fact.detail,
+        )
+    )
+
+
 async def dunning_state(
     batch: Batch, fact: dunning.StepPlanned | dunning.PhaseChanged, at: datetime
 ) -> None:

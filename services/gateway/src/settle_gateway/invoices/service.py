@@ -313,6 +313,8 @@ async def invoice_detail(
             channels=list(r.channels),
             reason=r.reason,
             legally_required=r.legally_required,
+            state="failed" if r.failed_on is not None else "executed",
+            detail=r.failure_detail,
         )
         for r in await session.execute(_INVOICE_STEPS, keys)
     ]

@@ -42,12 +42,13 @@ class SendMessageIn(BaseModel):
     tone: Literal["formal", "informal"] = "formal"
 
 
-def message_out(row: Any) -> MessageOut:
-    """The message of a read-model row (with `debtor_name` when the query joined it)."""
+def message_out(row: Any, debtor_name: str | None = None) -> MessageOut:
+    """The message of a read-model row, with the debtor's name (given, or joined by the
+    query as `debtor_name`)."""
     return MessageOut(
         message_id=row.message_id,
         debtor_id=row.debtor_id,
-        debtor_name=getattr(row, "debtor_name", None),
+        debtor_name=debtor_name or getattr(row, "debtor_name", None),
         thread_id=row.thread_id,
         direction=row.direction,
         state=row.state,

@@ -33,6 +33,8 @@ async def message_changed(
         return
     inbound = isinstance(fact, messaging.ReplyReceived)
     values: dict[str, Any] = {"state": state, "state_at": at, "thread_id": fact.thread_id}
+    if fact.subject_line:  # the subject as rendered (older producers did not carry it)
+        values["subject"] = fact.subject_line[:500]
     if isinstance(fact, messaging.MessageSent | messaging.MessageFailed):
         values["channel"] = fact.channel
     if isinstance(fact, messaging.MessageFailed):
@@ -42,7 +44,6 @@ async def message_changed(
     if isinstance(fact, messaging.LetterAwaitingPosting):
         values["channel"] = "letter"
     if isinstance(fact, messaging.ReplyReceived):
-        values["subject"] = fact.subject_line
         values["channel"] = "email" if fact.via == "email" else "reply_page"
     current = (
         await session.execute(
@@ -80,6 +81,12 @@ async def message_changed(
     if at >= stored_at:
         await session.execute(
             sa.update(rm_messages).where(rm_messages.c.message_id == fact.message_id).values(values)
+        )
+    elif "subject" in values:  # an older state, but the subject is the message's all along
+        await session.execute(
+            sa.update(rm_messages)
+            .where(rm_messages.c.message_id == fact.message_id, rm_messages.c.subject.is_(None))
+            .values(subject=values["subject"])
         )
 
 
@@ -128,8 +135,8 @@ async def record_written_locally(
     at: datetime,
 ) -> None:
     """A message a user wrote, as soon as messaging queued it, so it shows in the debtor's
-    thread at once. The events about it (sent, bounced) update its state afterwards; only the
-    subject, which no event carries, comes from here."""
+    thread at once. The events about it (sent, bounced) update its state and subject
+    afterwards."""
     exists = await session.scalar(
         sa.select(rm_messages.c.message_id).where(rm_messages.c.message_id == message_id)
     )

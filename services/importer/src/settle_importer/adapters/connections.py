@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_importer.adapters.tables import connections
 from settle_importer.domain.connections import Connection
+from settle_shared.db import aware
 
 
 class ConnectionRepository:
@@ -26,8 +27,11 @@ class ConnectionRepository:
         )
 
     async def save(self, connection: Connection, now: datetime, first_slot: date) -> None:
-        """Create or replace a connection; a new one is scheduled from ``first_slot`` on."""
-        values = {
+        """Create or replace a connection; a new one is scheduled from ``first_slot`` on. A
+        connection saved with another source or configuration forgets when its last
+        successful run began: the next run reads everything (or from ``updated_after``)."""
+        before = await self.get(connection.administration_id, connection.id)
+        values: dict[str, Any] = {
             "name": connection.name,
             "source_kind": connection.source_kind,
             "config": connection.config,
@@ -40,6 +44,10 @@ class ConnectionRepository:
             "ignore_payment_conditions": connection.ignore_payment_conditions,
             "updated_at": now,
         }
+        if before is not None and (
+            before.source_kind != connection.source_kind or before.config != connection.config
+        ):
+            values["last_success_started_at"] = None
         found = await self.session.execute(
             sa.update(connections)
             .where(self._one(connection.administration_id, connection.id))
@@ -110,6 +118,23 @@ class ConnectionRepository:
         )
         return bool(getattr(claimed, "rowcount", 0))
 
+    async def record_success(
+        self, administration_id: str, connection_id: str, started: datetime
+    ) -> None:
+        """A run of the connection that began at ``started`` succeeded (a later one's mark
+        is kept)."""
+        await self.session.execute(
+            sa.update(connections)
+            .where(
+                self._one(administration_id, connection_id),
+                sa.or_(
+                    connections.c.last_success_started_at.is_(None),
+                    connections.c.last_success_started_at < started,
+                ),
+            )
+            .values(last_success_started_at=started)
+        )
+
     async def give_slot_back(self, connection: Connection, last: date | None) -> None:
         """Undo a claim: the slot claimed before is ``last`` again."""
         await self.session.execute(
@@ -133,4 +158,5 @@ def _connection(row: Any) -> Connection:
         ignore_invoice_numbers=list(row.ignore_invoice_numbers or []),
         ignore_debtor_numbers=list(row.ignore_debtor_numbers or []),
         ignore_payment_conditions=list(row.ignore_payment_conditions or []),
+        last_success_started_at=aware(row.last_success_started_at),
     )

@@ -7,22 +7,32 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from settle_importer.adapters.sources import (
     Connector,
     CsvMapping,
+    InvalidMapping,
     LineLimits,
-    MissingColumns,
     SourceError,
     file_kind,
+    mapping_from_settings,
     not_read,
     source_for_file,
 )
 from settle_importer.domain.errors import FileRefused, UnsupportedFile
 
-ConnectorFactory = Callable[[dict[str, Any]], Connector]
+
+class ConnectorFactory(Protocol):
+    """Builds a connection's connector from its configuration; a source that can read
+    incrementally reads only what changed after ``changed_since`` when it is given."""
+
+    def __call__(
+        self, config: dict[str, Any], changed_since: datetime | None = None
+    ) -> Connector: ...
+
 
 FACTORIES: dict[str, ConnectorFactory] = {}
 
@@ -33,20 +43,26 @@ def register(source_kind: str, factory: ConnectorFactory) -> None:
 
 
 def mapping_from_config(config: dict[str, Any]) -> CsvMapping | None:
-    """The CSV/XLSX mapping of a connection: ``{"preset": "dutch", ...overrides}`` or fields."""
+    """The CSV/XLSX mapping of a connection: ``{"preset": "dutch", ...overrides}`` or fields;
+    ``None`` when it configures none. Raises ``InvalidMapping`` with plain sentences."""
     raw = config.get("mapping")
-    if not raw:
+    if raw is None or raw == {}:
         return None
-    values = dict(raw)
-    preset = values.pop("preset", None)
-    if preset == "dutch":
-        return CsvMapping.dutch(**values)
-    return CsvMapping(**values)
+    return mapping_from_settings(raw)
+
+
+def mapping_for_run(config: dict[str, Any]) -> CsvMapping | None:
+    """``mapping_from_config`` for a run: a mapping stored before it was checked as it is now
+    fails the run with the sentence (``SourceError``)."""
+    try:
+        return mapping_from_config(config)
+    except InvalidMapping as error:
+        raise SourceError(f"the connection's column mapping cannot be used: {error}") from None
 
 
 def source_kind_of(path: Path) -> str:
-    """The name runs show for a file's source: csv, xlsx or ubl (csv for a file of no kind:
-    its run fails on reading it)."""
+    """The name runs show for a file's source: csv, xlsx, ubl or zip (csv for a file of no
+    kind: its run fails on reading it)."""
     kind = file_kind(path)
     return "csv" if kind is None else kind.name
 
@@ -58,49 +74,43 @@ def file_connector(
     name: str | None = None,
     limits: LineLimits | None = None,
 ) -> Connector:
-    """The connector for a delivered file. Without a configured mapping a CSV or XLSX file is
-    tried with the default (English) headers, then with the Dutch preset (Dutch headers, and
-    for text cells `;`, `1.234,56`, `dd-mm-yyyy`)."""
-    kind = file_kind(path)
-    limits = limits or LineLimits()
-    if mapping is None and kind is not None and kind.tabular:
-        shown = name or path.name
-        try:
-            return kind.open(path, CsvMapping(), shown, limits)
-        except MissingColumns as first:
-            try:
-                return kind.open(path, CsvMapping.dutch(), shown, limits)
-            except MissingColumns:
-                raise first from None
+    """The connector for a delivered file. Without a configured mapping a CSV or XLSX export
+    (also in a zip) is read with the first preset its header fits: the default (English)
+    headers, then the Dutch preset (Dutch headers, and for text cells `;`, `1.234,56`,
+    `dd-mm-yyyy`)."""
     return source_for_file(path, mapping, name=name, limits=limits)
 
 
-def _file_at_path(config: dict[str, Any]) -> Connector:
+def _file_at_path(config: dict[str, Any], changed_since: datetime | None = None) -> Connector:
+    # A file is read whole every time: it has no "changed since".
     path = config.get("path")
     if not path:
         raise SourceError("the connection has no file path configured")
     file = Path(str(path))
     if not file.is_file():
         raise SourceError(f"{file} does not exist (has bookkeeping exported it?)")
-    return file_connector(file, mapping_from_config(config))
+    return file_connector(file, mapping_for_run(config))
 
 
 register("file", _file_at_path)
 
 
-def connector_for(source_kind: str, config: dict[str, Any]) -> Connector:
+def connector_for(
+    source_kind: str, config: dict[str, Any], changed_since: datetime | None = None
+) -> Connector:
     """Build the connector of a connection; raise ``SourceError`` when it cannot be built."""
     factory = FACTORIES.get(source_kind)
     if factory is None:
         factory = _optional_factory(source_kind)
     if factory is None:
         raise SourceError(f"connections of kind '{source_kind}' cannot be imported on their own")
-    return factory(config)
+    return factory(config, changed_since)
 
 
 def _optional_factory(source_kind: str) -> ConnectorFactory | None:
     # API connectors live in their own module (settle_importer.adapters.sources.<kind>) and offer
-    # `connector_from_config(config)`; they are loaded only when a connection uses them.
+    # `connector_from_config(config, changed_since)`; they are loaded only when a connection
+    # uses them.
     if not source_kind.isidentifier():
         return None
     try:
@@ -117,14 +127,19 @@ def _optional_factory(source_kind: str) -> ConnectorFactory | None:
 class ConnectorSources:
     """The ports' ``Sources``: the connectors registered here and the kinds of file read."""
 
-    def for_connection(self, source_kind: str, config: dict[str, Any]) -> Connector:
-        return connector_for(source_kind, config)
+    def for_connection(
+        self, source_kind: str, config: dict[str, Any], changed_since: datetime | None = None
+    ) -> Connector:
+        return connector_for(source_kind, config, changed_since)
 
     def file_opener(
         self, path: Path, config: dict[str, Any] | None, *, name: str, limits: LineLimits
     ) -> Callable[[], Connector]:
-        mapping = mapping_from_config(config) if config is not None else None
-        return lambda: file_connector(path, mapping, name=name, limits=limits)
+        def open_file() -> Connector:
+            mapping = mapping_for_run(config) if config is not None else None
+            return file_connector(path, mapping, name=name, limits=limits)
+
+        return open_file
 
     def check_mapping(self, config: dict[str, Any]) -> None:
         mapping_from_config(config)

@@ -100,17 +100,17 @@ class RunRepository:
         if not getattr(updated, "rowcount", 0):
             raise RunEnded(run_id)
 
-    async def start(self, run_id: str, now: datetime) -> str:
-        """Take a queued run: it is running from now. Returns its source."""
-        source: str = (
+    async def start(self, run_id: str, now: datetime) -> tuple[str, str | None]:
+        """Take a queued run: it is running from now. Returns its source and connection."""
+        row = (
             await self.session.execute(
                 sa.update(import_runs)
                 .where(self._run(run_id), import_runs.c.status == QUEUED)
                 .values(status=RUNNING, started_at=now, heartbeat_at=now)
-                .returning(import_runs.c.source)
+                .returning(import_runs.c.source, import_runs.c.connection_id)
             )
-        ).scalar_one()
-        return source
+        ).one()
+        return str(row.source), row.connection_id
 
     async def expect(self, run_id: str, total: int | None) -> None:
         """The number of records the run's source holds, when it can tell."""

@@ -39,6 +39,10 @@ connections = sa.Table(
     # The local date of the last daily slot a replica claimed: the scheduler's memory, so a
     # slot missed while the service was down is run when it comes back, and only once.
     sa.Column("last_scheduled_for", sa.Date, nullable=True),
+    # When the last successful run of the connection began (business clock): an API source
+    # that reads incrementally asks for what changed since (Moneybird's `updated_after`).
+    # Saving the connection with another source or configuration clears it.
+    sa.Column("last_success_started_at", TZ_TIME, nullable=True),
     sa.Column("created_at", TZ_TIME, nullable=False),
     sa.Column("updated_at", TZ_TIME, nullable=False),
     sa.Index("ix_connections_schedule", "schedule"),

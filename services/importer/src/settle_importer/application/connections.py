@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from settle_importer.application.context import ImporterContext
+from settle_importer.application.ports import Connector
 from settle_importer.domain.connections import Connection, Schedule
 from settle_importer.domain.errors import InvalidRequest, NotFound, check_administration_id
 from settle_shared.db import transaction
@@ -13,6 +15,7 @@ from settle_shared.db import transaction
 __all__ = [
     "Connection",
     "Schedule",
+    "connector_of",
     "delivery_connection",
     "get_connection",
     "list_connections",
@@ -37,13 +40,12 @@ def zone_of(name: str) -> ZoneInfo:
 
 
 async def save_connection(ctx: ImporterContext, connection: Connection) -> Connection:
-    """Create or replace a connection (validated first)."""
+    """Create or replace a connection (validated first); returns it as stored."""
     check_administration_id(connection.administration_id)
     try:
         ctx.sources.check_mapping(connection.config)
-        connection.options()
     except ValueError as exc:
-        raise InvalidRequest(f"invalid column mapping: {exc}") from None
+        raise InvalidRequest(f"the column mapping cannot be used: {exc}") from None
     zone = zone_of(connection.time_zone or ctx.settings.default_time_zone)
     at = connection.schedule_time or ctx.settings.default_schedule_time
     now = ctx.clock.now()
@@ -52,7 +54,8 @@ async def save_connection(ctx: ImporterContext, connection: Connection) -> Conne
         # passed today: "import now" is there for that.
         connections = ctx.repositories(session).connections()
         await connections.save(connection, now, slot_date(now, at, zone))
-    return connection
+        stored = await connections.get(connection.administration_id, connection.id)
+    return stored or connection
 
 
 async def get_connection(
@@ -77,3 +80,10 @@ async def delivery_connection(ctx: ImporterContext, administration_id: str) -> C
     """The connection whose settings apply to delivered files (upload, drop folder)."""
     async with transaction(ctx.sessions) as session:
         return await ctx.repositories(session).connections().for_delivery(administration_id)
+
+
+def connector_of(ctx: ImporterContext, connection: Connection) -> Callable[[], Connector]:
+    """How a run of the connection opens its source: an incremental one (Moneybird) asks for
+    what changed since the connection's last successful run began."""
+    since = connection.changed_since()
+    return lambda: ctx.sources.for_connection(connection.source_kind, connection.config, since)

@@ -4,6 +4,7 @@ imported with the administration's delivery connection settings."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from settle_importer.application.connections import Connection, delivery_connection
 from settle_importer.application.importing import (
@@ -14,6 +15,7 @@ from settle_importer.application.importing import (
     execute_run,
     start_run,
 )
+from settle_importer.domain.errors import InvalidRequest
 from settle_importer.domain.model import LineLimits
 
 
@@ -23,6 +25,17 @@ def check_file(ctx: ImporterContext, path: Path, name: str) -> None:
     an archive that is a zip bomb, holds paths escaping it or nested archives. Problems of
     content are the run's business."""
     ctx.sources.check_file(path, name)
+
+
+def preset_config(ctx: ImporterContext, preset: str) -> dict[str, Any]:
+    """The configuration that reads a delivered file with a preset of column mapping;
+    ``InvalidRequest`` naming the presets there are when there is no such one."""
+    config: dict[str, Any] = {"mapping": {"preset": preset}}
+    try:
+        ctx.sources.check_mapping(config)
+    except ValueError as exc:
+        raise InvalidRequest(f"the column mapping cannot be used: {exc}") from None
+    return config
 
 
 async def queue_file_run(
@@ -49,11 +62,14 @@ async def run_file(
     name: str,
     connection: Connection | None,
     progress: Progress | None = None,
+    *,
+    config: dict[str, Any] | None = None,
 ) -> RunOutcome:
-    """Import an accepted file run to its end."""
+    """Import an accepted file run to its end, read with ``config`` (``preset_config``) when
+    given, else with the connection's."""
     limits = LineLimits(ctx.settings.csv_max_line_chars, ctx.settings.csv_max_fields)
-    open_file = ctx.sources.file_opener(
-        path, connection.config if connection else None, name=name, limits=limits
-    )
+    if config is None and connection is not None:
+        config = connection.config
+    open_file = ctx.sources.file_opener(path, config, name=name, limits=limits)
     options = connection.options() if connection else RunOptions()
     return await execute_run(ctx, administration_id, run_id, open_file, options, progress)

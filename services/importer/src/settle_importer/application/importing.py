@@ -112,7 +112,13 @@ async def fail_abandoned_runs(ctx: ImporterContext, administration_id: str) -> i
         left = await runs.left_behind(ctx.owner)
         stale = [run for run in await runs.stale(limit) if run.id not in {r.id for r in left}]
         for run, reason in [*((r, RESTARTED) for r in left), *((r, ABANDONED) for r in stale)]:
-            stopped = _Run(administration_id, run.id, run.source, run.started_at or run.created_at)
+            stopped = _Run(
+                administration_id,
+                run.id,
+                run.source,
+                run.started_at or run.created_at,
+                run.connection_id,
+            )
             await _finish_run(ctx, session, stopped, FAILED, reason, run.counts)
     if left or stale:
         ctx.notify()
@@ -134,12 +140,13 @@ async def fail_runs_left_behind(ctx: ImporterContext) -> int:
 
 @dataclass(frozen=True)
 class _Run:
-    """The run under way: whose, which, from what source, since when."""
+    """The run under way: whose, which, from what source (and connection), since when."""
 
     administration_id: str
     id: str
     source: str
     started: datetime
+    connection_id: str | None = None
 
 
 async def execute_run(
@@ -233,11 +240,12 @@ async def _begin(
     async with transaction(ctx.sessions) as session:
         repositories = ctx.repositories(session)
         runs = repositories.runs(administration_id)
-        source = await runs.start(run_id, started)
+        source, connection_id = await runs.start(run_id, started)
         await repositories.forget_earlier_runs(administration_id)
         read_before = await runs.take_snapshot_source()
         first_import = await repositories.snapshot(administration_id).is_empty()
-    return _Run(administration_id, run_id, source, started), first_import, read_before
+    run = _Run(administration_id, run_id, source, started, connection_id)
+    return run, first_import, read_before
 
 
 async def _import_chunks(
@@ -402,13 +410,16 @@ async def _finish_run(
     error: str | None,
     counts: dict[str, int],
 ) -> RunOutcome:
-    """End the run and stage its ``ImportRunFinished``; ``RunEnded`` when it had ended."""
+    """End the run and stage its ``ImportRunFinished``; ``RunEnded`` when it had ended. A
+    connection remembers when its last successful run began: the next run of an incremental
+    source asks for what changed since."""
     finished = ctx.clock.now()
-    notices = (
-        await ctx.repositories(session)
-        .runs(run.administration_id)
-        .finish(run.id, status, error, finished)
-    )
+    repositories = ctx.repositories(session)
+    notices = await repositories.runs(run.administration_id).finish(run.id, status, error, finished)
+    if status == SUCCEEDED and run.connection_id is not None:
+        await repositories.connections().record_success(
+            run.administration_id, run.connection_id, run.started
+        )
     event = events.ImportRunFinished(
         administration_id=run.administration_id,
         run_id=run.id,

@@ -47,20 +47,25 @@ class Sources(Protocol):
     """How a connection or a delivered file becomes a ``Connector``, and which files are
     refused before anything is read from them."""
 
-    def for_connection(self, source_kind: str, config: dict[str, Any]) -> Connector:
-        """The connector of a connection; ``SourceError`` when it cannot be built."""
+    def for_connection(
+        self, source_kind: str, config: dict[str, Any], changed_since: datetime | None = None
+    ) -> Connector:
+        """The connector of a connection; ``SourceError`` when it cannot be built. A source
+        that can read incrementally reads only what changed after ``changed_since``."""
         ...
 
     def file_opener(
         self, path: Path, config: dict[str, Any] | None, *, name: str, limits: LineLimits
     ) -> Callable[[], Connector]:
         """How a delivered file is opened, read with the column mapping of ``config`` (a
-        connection's configuration; ``None``: the default headers, then the Dutch preset). The
-        mapping is checked now (``ValueError``), the file opened when called."""
+        connection's configuration; ``None``: the first preset its header fits). The file is
+        opened when called; a mapping that cannot be used then fails the run
+        (``SourceError``)."""
         ...
 
     def check_mapping(self, config: dict[str, Any]) -> None:
-        """Raise ``ValueError`` when a connection's column mapping is not a valid one."""
+        """Raise ``ValueError`` when a connection's column mapping is not a valid one; its
+        message is a plain sentence (an unknown preset names those there are)."""
         ...
 
     def kind_of(self, path: Path) -> str:
@@ -112,7 +117,7 @@ class Runs(Protocol):
     async def stale(self, heartbeat_before: datetime) -> list[ImportRun]: ...
     async def left_behind(self, owner: RunOwner) -> list[ImportRun]: ...
     async def beat(self, run_id: str, now: datetime) -> None: ...
-    async def start(self, run_id: str, now: datetime) -> str: ...
+    async def start(self, run_id: str, now: datetime) -> tuple[str, str | None]: ...
     async def expect(self, run_id: str, total: int | None) -> None: ...
     async def record_progress(
         self, run_id: str, counts: dict[str, int], notices: list[str], now: datetime
@@ -142,6 +147,9 @@ class Connections(Protocol):
     async def daily(self) -> list[tuple[Connection, date | None]]: ...
     async def claim_slot(self, connection: Connection, due: date) -> bool: ...
     async def give_slot_back(self, connection: Connection, last: date | None) -> None: ...
+    async def record_success(
+        self, administration_id: str, connection_id: str, started: datetime
+    ) -> None: ...
 
 
 class Repositories(Protocol):

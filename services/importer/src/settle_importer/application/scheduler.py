@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from settle_importer.application.connections import slot_date, zone_of
+from settle_importer.application.connections import connector_of, slot_date, zone_of
 from settle_importer.application.context import ImporterContext
 from settle_importer.application.files import check_file, queue_file_run, run_file
 from settle_importer.application.importing import (
@@ -75,7 +75,7 @@ async def run_due_imports(ctx: ImporterContext) -> list[RunOutcome]:
                 ctx,
                 connection.administration_id,
                 run_id,
-                lambda c=connection: ctx.sources.for_connection(c.source_kind, c.config),
+                connector_of(ctx, connection),
                 connection.options(),
             )
         )

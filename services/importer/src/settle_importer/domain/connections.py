@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import datetime, time
 from typing import Any, Literal
 
 from settle_importer.domain.ignore import IgnoreRules
@@ -28,6 +28,18 @@ class Connection:
     ignore_invoice_numbers: list[str] = field(default_factory=list)
     ignore_debtor_numbers: list[str] = field(default_factory=list)
     ignore_payment_conditions: list[str] = field(default_factory=list)
+    # When the last successful run of this connection began (business clock); kept by the
+    # importer, not set by the user.
+    last_success_started_at: datetime | None = None
+
+    def changed_since(self) -> datetime | None:
+        """What an incremental source (Moneybird) is asked for: the records changed since the
+        last successful run began. ``None``, read everything, before the first one, and
+        always for a complete list: what it lacks is settled, so it must name every open
+        item each time."""
+        if self.complete_list:
+            return None
+        return self.last_success_started_at
 
     def options(self) -> RunOptions:
         """How runs of this connection read their records."""

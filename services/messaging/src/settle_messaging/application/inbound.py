@@ -89,7 +89,6 @@ async def store_reply(
         in_reply_to_message_id=answered,
         via=via,
         sender=sender,
-        subject_line=reply.subject,
         received_at=now,
     )
     await store.publish([Announcement(event, thread.administration_id)])

@@ -2,9 +2,9 @@
 
 Rendering happens here, once, when the message is queued, and so does building the email: the
 stored mail is what the sender sends, so a retry sends exactly the same bytes. A message that
-cannot go out (no or an invalid address, a template that fails, no postal address for a letter)
-is stored as failed with its reason and announced, never raised: one debtor's bad data must not
-stop the consumer.
+cannot go out (no or an invalid address, a template that fails, no postal address for a letter,
+a channel this service does not send: SMS) is stored as failed with its reason and its rendered
+subject, and announced, never raised: one debtor's bad data must not stop the consumer.
 """
 
 from __future__ import annotations
@@ -58,6 +58,10 @@ from settle_shared.events.messaging import LetterAwaitingPosting, MessageFailed,
 from settle_shared.logs import get_logger
 
 log = get_logger(__name__)
+
+# The channels of a request this service sends; anything else fails at once.
+SENDABLE_CHANNELS = frozenset(channel.value for channel in Channel)
+UNSENDABLE_DETAIL = {"sms": "SMS cannot be sent: no SMS provider is configured"}
 
 
 @dataclass(frozen=True)
@@ -182,9 +186,9 @@ async def queue_requests(
         )
         as_json = request.model_dump(mode="json")
         first_of_thread = len(prepared)
-        for channel in dict.fromkeys(request.channels):
-            if channel == "sms":
-                log.warning("sms is not a channel of this service yet", channel=channel)
+        channels = list(dict.fromkeys(request.channels))
+        for channel in channels:
+            if channel not in SENDABLE_CHANNELS:
                 continue
             draft = Draft(
                 administration_id=administration_id,
@@ -214,6 +218,15 @@ async def queue_requests(
                     now=now,
                 )
             )
+        unsendable = [channel for channel in channels if channel not in SENDABLE_CHANNELS]
+        if unsendable:
+            subject = next(
+                (item.message.subject for item in prepared[first_of_thread:]), None
+            ) or _subject_of(renderer, request, profile, links)
+            prepared += [
+                _unsendable(request, channel, thread, subject, as_json, origin, now)
+                for channel in unsendable
+            ]
         thread.title_from(item.message for item in prepared[first_of_thread:])
     await store.threads.add(threads)
     await _store(store, prepared)
@@ -408,6 +421,73 @@ def _request_context(
     )
 
 
+def _subject_of(
+    renderer: TemplateRenderer,
+    request: MessageRequested,
+    profile: SenderProfile,
+    links: PortalLinks,
+) -> str:
+    """The subject the request's email would have, for a message on a channel that cannot
+    be sent (the template's key when even that cannot be rendered)."""
+    try:
+        return renderer.render(
+            request.template_key,
+            request.language,
+            Tone(request.tone),
+            _request_context(request, profile, None, links),
+            Channel.EMAIL,
+        ).subject
+    except MessagingError:
+        return request.template_key
+
+
+def _unsendable(
+    request: MessageRequested,
+    channel: str,
+    thread: Thread,
+    subject: str,
+    as_json: dict[str, Any],
+    origin: Origin,
+    now: datetime,
+) -> _Prepared:
+    """A message on a channel this service cannot send (SMS: no provider is configured),
+    stored as failed and announced, so the step it belongs to is not taken for delivered."""
+    detail = UNSENDABLE_DETAIL.get(channel, f"{channel} is not a channel this service sends")
+    message = Message(
+        message_id=uuid.uuid4().hex,
+        administration_id=request.administration_id,
+        thread_id=thread.thread_id,
+        message_request_id=origin.message_request_id,
+        direction=Direction.OUTBOUND,
+        channel=channel,
+        state=MessageState.FAILED,
+        debtor_id=request.debtor.debtor_id,
+        case_id=None,
+        template_key=request.template_key,
+        language=request.language,
+        tone=request.tone,
+        subject=subject,
+        body_text="",
+        legally_required=request.legally_required,
+        request=as_json,
+        failure_reason="channel_unavailable",
+        failure_detail=detail,
+        correlation_id=origin.correlation_id,
+        created_at=now,
+        failed_at=now,
+        invoice_ids=list(dict.fromkeys(invoice.invoice_id for invoice in request.invoices)),
+    )
+    log.warning("message cannot be sent", message_id=message.message_id, reason=detail)
+    event = MessageFailed(
+        **message.event_fields(),
+        channel=channel,
+        reason="channel_unavailable",
+        detail=detail,
+        failed_at=now,
+    )
+    return _Prepared(message, event, origin)
+
+
 @dataclass(frozen=True)
 class _Prepared:
     """A message ready to store and the event that announces it, if any."""
@@ -442,25 +522,26 @@ def _prepare(
     pdf: bytes | None = None
     mime: bytes | None = None
     administration = profile.administration
-    if failure is None:
-        try:
-            context = build(addresses[0] if addresses else None)
-            rendered = renderer.render(
-                draft.template_key or "",
-                draft.language or administration.default_language,
-                Tone(draft.tone or Tone.FORMAL.value),
-                context,
-                draft.channel,
-            )
-            subject, text = rendered.subject, rendered.text
-            if draft.channel is Channel.EMAIL:
-                html = rendered.html
-            else:
-                pdf = render_letter_pdf(rendered, context, today)
-        except LetterError as exc:
-            failure = ("missing_postal_address", str(exc))
-        except MessagingError as exc:
-            failure = ("template_error", f"{exc.code}: {exc}")
+    # Rendered even when the address already failed it, so the message is kept (and shown)
+    # with the subject and text the debtor would have got; the first failure is the reason.
+    try:
+        context = build(addresses[0] if addresses else None)
+        rendered = renderer.render(
+            draft.template_key or "",
+            draft.language or administration.default_language,
+            Tone(draft.tone or Tone.FORMAL.value),
+            context,
+            draft.channel,
+        )
+        subject, text = rendered.subject, rendered.text
+        if draft.channel is Channel.EMAIL:
+            html = rendered.html
+        elif failure is None:
+            pdf = render_letter_pdf(rendered, context, today)
+    except LetterError as exc:
+        failure = failure or ("missing_postal_address", str(exc))
+    except MessagingError as exc:
+        failure = failure or ("template_error", f"{exc.code}: {exc}")
     if failure is None and draft.channel is Channel.EMAIL:
         # Built once, here, from exactly what the sender would have built it from (the
         # queueing time as Date, the thread's reply token): the sender only sends.

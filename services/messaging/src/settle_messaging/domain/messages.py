@@ -169,6 +169,7 @@ class Message:
             "invoice_ids": self.invoice_ids,
             "case_id": self.case_id,
             "thread_id": self.thread_id,
+            "subject_line": self.subject,
         }
 
     def sent(self, now: datetime) -> None:

@@ -8,6 +8,7 @@ from settle_importer.adapters.sources.archive import ArchiveLimits
 from settle_importer.adapters.sources.base import (
     EmptySource,
     MissingColumns,
+    NoMappingFits,
     SourceError,
     UndecodableSource,
     UnreadableSource,
@@ -19,30 +20,41 @@ from settle_importer.adapters.sources.kinds import (
     file_kind,
     not_read,
 )
-from settle_importer.adapters.sources.mapping import CsvMapping
+from settle_importer.adapters.sources.mapping import (
+    PRESETS,
+    CsvMapping,
+    InvalidMapping,
+    mapping_from_settings,
+)
 from settle_importer.adapters.sources.moneybird import MoneybirdSource
 from settle_importer.adapters.sources.ubl import UblSource, parse_ubl
 from settle_importer.adapters.sources.xlsx_file import XlsxSource
+from settle_importer.adapters.sources.zip_file import ZipSource
 from settle_importer.application.ports import Connector
 from settle_importer.domain.model import LineLimits
 
 __all__ = [
     "FILE_KINDS",
+    "PRESETS",
     "ArchiveLimits",
     "Connector",
     "CsvMapping",
     "CsvSource",
     "EmptySource",
     "FileKind",
+    "InvalidMapping",
     "LineLimits",
     "MissingColumns",
     "MoneybirdSource",
+    "NoMappingFits",
     "SourceError",
     "UblSource",
     "UndecodableSource",
     "UnreadableSource",
     "XlsxSource",
+    "ZipSource",
     "file_kind",
+    "mapping_from_settings",
     "not_read",
     "parse_ubl",
     "source_for_file",

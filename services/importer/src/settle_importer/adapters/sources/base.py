@@ -65,16 +65,38 @@ class UndecodableSource(SourceError):
 _COLUMNS_SHOWN = 30
 
 
+def shown_columns(found: Sequence[str]) -> str:
+    """A header's columns for a message: the first thirty, and how many more."""
+    shown = ", ".join(f"'{column}'" for column in found[:_COLUMNS_SHOWN]) or "none"
+    if len(found) > _COLUMNS_SHOWN:
+        shown += f" and {len(found) - _COLUMNS_SHOWN:,} more"
+    return shown
+
+
 class MissingColumns(SourceError):
-    def __init__(self, name: str, missing: Sequence[str], found: Sequence[str]) -> None:
-        shown = ", ".join(f"'{column}'" for column in found[:_COLUMNS_SHOWN]) or "none"
-        if len(found) > _COLUMNS_SHOWN:
-            shown += f" and {len(found) - _COLUMNS_SHOWN:,} more"
+    def __init__(
+        self, name: str, missing: Sequence[str], found: Sequence[str], hint: str = ""
+    ) -> None:
         super().__init__(
             f"{name} lacks the column(s) {', '.join(repr(m) for m in missing)} required by the "
-            f"column mapping; the columns found are: {shown}"
+            f"column mapping; the columns found are: {shown_columns(found)}{hint}"
         )
+        self.name = name
         self.missing = tuple(missing)
+        self.found = tuple(found)
+
+
+class NoMappingFits(SourceError):
+    """A file delivered without a configured column mapping whose header fits no preset."""
+
+    def __init__(self, name: str, needs: Sequence[str], found: Sequence[str], example: str):
+        # What each preset needs comes first: a run keeps the first 1,000 characters.
+        super().__init__(
+            f"{name} lacks the columns of every column mapping preset: {'; '.join(needs)}. "
+            f"Its header has {shown_columns(found)}. Name the columns so in the export, or "
+            f"configure the column mapping of the administration's connection, such as "
+            f"{example}"
+        )
         self.found = tuple(found)
 
 

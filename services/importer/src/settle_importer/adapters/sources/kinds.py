@@ -14,9 +14,11 @@ from settle_importer.adapters.sources.archive import (
     check_archive,
 )
 from settle_importer.adapters.sources.csv_file import CsvSource
+from settle_importer.adapters.sources.exports import csv_export, open_export, xlsx_export
 from settle_importer.adapters.sources.mapping import CsvMapping
 from settle_importer.adapters.sources.ubl import UblSource, parse_ubl
 from settle_importer.adapters.sources.xlsx_file import XlsxSource
+from settle_importer.adapters.sources.zip_file import ZipSource
 from settle_importer.application.ports import Connector
 from settle_importer.domain.model import LineLimits
 
@@ -25,15 +27,13 @@ _XML_PEEK = 1 << 16
 
 @dataclass(frozen=True)
 class FileKind:
-    """A kind of delivered file: ``csv``, ``xlsx`` or ``ubl``."""
+    """A kind of delivered file: ``csv``, ``xlsx``, ``ubl`` or ``zip``."""
 
     name: str
     reader: type
-    # The connector reading a path with a column mapping (or none), shown under a name, its
-    # lines bounded (a CSV file).
+    # The connector reading a path with a column mapping (none: the first preset that fits,
+    # for a CSV or XLSX export), shown under a name, its lines bounded (a CSV file).
     open: Callable[[Path, CsvMapping | None, str, LineLimits], Connector]
-    # Whether its records are told by columns, so a column mapping applies (CSV, XLSX).
-    tabular: bool
     # Why a file of this kind must not be opened at all (after "<name>: "), or None.
     refusal: Callable[[Path, str], str | None]
 
@@ -61,9 +61,10 @@ def _xml_refusal(path: Path, name: str) -> str | None:
 
 
 def zip_refusal(limits: ArchiveLimits) -> Callable[[Path, str], str | None]:
-    """Refuse a zip of UBL files only as a whole: when it is no zip, or holds more files than
-    allowed. A bad member (a zip bomb, a name escaping the archive, a nested archive) is the
-    run's business: rejected alone, with its name and reason, and the rest imported."""
+    """Refuse a zip of UBL files or exports only as a whole: when it is no zip, or holds more
+    files than allowed. A bad member (a zip bomb, a name escaping the archive, a nested
+    archive, an export that cannot be read) is the run's business: rejected alone, with its
+    name and reason, and the rest imported."""
 
     def refusal(path: Path, name: str) -> str | None:
         problem = archive_problem(path, limits)
@@ -87,15 +88,13 @@ def _ubl(path: Path, mapping: CsvMapping | None, name: str, limits: LineLimits) 
 _CSV = FileKind(
     "csv",
     CsvSource,
-    lambda path, mapping, name, limits: CsvSource(path, mapping, name=name, limits=limits),
-    tabular=True,
+    lambda path, mapping, name, limits: open_export(csv_export, path, mapping, name, limits),
     refusal=_nothing_to_refuse,
 )
 _XLSX = FileKind(
     "xlsx",
     XlsxSource,
-    lambda path, mapping, name, limits: XlsxSource(path, mapping, name=name),
-    tabular=True,
+    lambda path, mapping, name, limits: open_export(xlsx_export, path, mapping, name, limits),
     refusal=_archive_refusal(ArchiveLimits.for_workbooks()),
 )
 
@@ -106,8 +105,13 @@ FILE_KINDS: dict[str, FileKind] = {
     ".tsv": _CSV,
     ".xlsx": _XLSX,
     ".xlsm": _XLSX,
-    ".xml": FileKind("ubl", UblSource, _ubl, tabular=False, refusal=_xml_refusal),
-    ".zip": FileKind("ubl", UblSource, _ubl, tabular=False, refusal=zip_refusal(ArchiveLimits())),
+    ".xml": FileKind("ubl", UblSource, _ubl, refusal=_xml_refusal),
+    ".zip": FileKind(
+        "zip",
+        ZipSource,
+        lambda path, mapping, name, limits: ZipSource(path, mapping, name=name, line_limits=limits),
+        refusal=zip_refusal(ArchiveLimits()),
+    ),
 }
 
 
@@ -120,5 +124,5 @@ def not_read(shown: str, suffix: str) -> str:
     """Why a file ``shown`` with an unknown ``suffix`` is not imported."""
     return (
         f"{shown}: files ending in '{suffix.lower() or '(nothing)'}' are not imported; "
-        "use .csv, .xlsx, .xml (UBL) or .zip"
+        "use .csv, .xlsx, .xml (UBL) or a .zip of them"
     )

@@ -39,12 +39,20 @@ sheet                      ``None``              XLSX only: sheet name, else the
 
 A column is named by its header (matched ignoring case and surrounding spaces) or, without a
 header, by its 0-based position. Required columns missing from the header fail the whole file;
-optional ones are simply not read. ``CsvMapping.dutch()`` is the preset for Dutch exports.
+optional ones are simply not read.
+
+A mapping starts from a preset (``PRESETS``: ``english``, the defaults, and ``dutch``) with
+overrides; what a column means is decided per column (``CsvMapping.preset``). A connection's
+mapping is read by ``mapping_from_settings``, and every way it can be wrong is told in plain
+sentences (``InvalidMapping``; ``validation_sentences`` is the one place a validation error
+becomes one).
 """
 
 from __future__ import annotations
 
 import codecs
+import difflib
+import json
 import operator
 import re
 from collections import OrderedDict
@@ -53,7 +61,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from settle_importer.adapters.sources.base import MissingColumns
 from settle_importer.domain.model import (
@@ -140,49 +155,56 @@ class CsvMapping(BaseModel):
     @classmethod
     def dutch(cls, **overrides: Any) -> CsvMapping:
         """The preset for Dutch exports: Dutch headers, ``;``, ``1.234,56`` and ``dd-mm-yyyy``."""
-        values: dict[str, Any] = {
-            "invoice_number": "Factuurnummer",
-            "debtor_number": "Debiteurnummer",
-            "invoice_date": "Factuurdatum",
-            "due_date": "Vervaldatum",
-            "amount": "Bedrag",
-            "open_amount": "Openstaand",
-            "currency": "Valuta",
-            "payment_condition": "Betalingsconditie",
-            "kind": "Soort",
-            "pdf_url": "PDF",
-            "debtor_name": "Naam",
-            "debtor_type": "Type",
-            "debtor_emails": "E-mail",
-            "debtor_phone": "Telefoon",
-            "debtor_address_lines": ("Adres", "Adres 2"),
-            "debtor_postal_code": "Postcode",
-            "debtor_city": "Plaats",
-            "debtor_country": "Land",
-            "debtor_language": "Taal",
-            "delimiter": ";",
-            "decimal_comma": True,
-            "thousands_separator": ".",
-            "date_format": "%d-%m-%Y",
+        return cls.preset("dutch", **overrides)
+
+    @classmethod
+    def preset(cls, name: str, **overrides: Any) -> CsvMapping:
+        """A preset (``PRESETS``) with some fields set otherwise.
+
+        What a column means is decided per column: an override changes its own field's column
+        only, and an optional field of the preset that read a column an override now claims no
+        longer reads it (``{"debtor_type": "Soort"}`` on the Dutch preset reads ``Soort`` as the
+        debtor type, not also as the document kind). Required fields keep their columns.
+        Raises ``InvalidMapping`` for an unknown preset, ``ValidationError`` for a wrong field.
+        """
+        if name not in PRESETS:
+            raise InvalidMapping(unknown_preset(name))
+        values: dict[str, Any] = dict(PRESETS[name])
+        claimed = {
+            _column_key(ref)
+            for field, value in overrides.items()
+            if field in _COLUMN_FIELDS
+            for ref in _refs(value)
         }
-        values.update(overrides)
-        return cls(**values)
+        for field in _COLUMN_FIELDS:
+            if field in overrides or field in _REQUIRED:
+                continue
+            own = values.get(field, cls.model_fields[field].default)
+            kept = tuple(ref for ref in _refs(own) if _column_key(ref) not in claimed)
+            if field == "debtor_address_lines":
+                values[field] = kept
+            elif not kept:
+                values[field] = None
+        return cls(**{**values, **overrides})
 
     @field_validator("delimiter")
     @classmethod
     def _one_character(cls, value: str | None) -> str | None:
         if value is not None and len(value) != 1:
-            raise ValueError("the delimiter must be one character")
+            raise ValueError(f"the delimiter must be one character, not {_shown(value)}")
         return value
 
     @field_validator("encoding", "fallback_encoding")
     @classmethod
-    def _known_encoding(cls, value: str | None) -> str | None:
+    def _known_encoding(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None:
             try:
                 codecs.lookup(value)
             except LookupError:
-                raise ValueError(f"unknown encoding '{value}'") from None
+                raise ValueError(
+                    f"{info.field_name} {_shown(value)} is not a text encoding Python knows "
+                    "(such as utf-8 or cp1252)"
+                ) from None
         return value
 
     @model_validator(mode="after")
@@ -193,7 +215,9 @@ class CsvMapping(BaseModel):
             named = [name for name, ref in self.columns().items() if isinstance(ref, str)]
             if named:
                 raise ValueError(
-                    "without a header, columns are 0-based positions; named: " + ", ".join(named)
+                    "without a header (has_header false) columns are 0-based positions, but "
+                    "these fields name one: " + ", ".join(named) + "; give each a position "
+                    "or null"
                 )
         return self
 
@@ -235,6 +259,175 @@ _DEBTOR_DETAILS = (
     "debtor_country",
     "debtor_language",
 )
+
+# Every field that names a column (or, for address lines, columns).
+_COLUMN_FIELDS = (*_SINGLE_COLUMNS, "debtor_address_lines")
+
+# The presets by name, as the fields they set; "english" is the defaults. The first preset whose
+# required columns a file's header has reads a file delivered without a configured mapping.
+PRESETS: dict[str, dict[str, Any]] = {
+    "english": {},
+    "dutch": {
+        "invoice_number": "Factuurnummer",
+        "debtor_number": "Debiteurnummer",
+        "invoice_date": "Factuurdatum",
+        "due_date": "Vervaldatum",
+        "amount": "Bedrag",
+        "open_amount": "Openstaand",
+        "currency": "Valuta",
+        "payment_condition": "Betalingsconditie",
+        "kind": "Soort",
+        "pdf_url": "PDF",
+        "debtor_name": "Naam",
+        "debtor_type": "Type",
+        "debtor_emails": "E-mail",
+        "debtor_phone": "Telefoon",
+        "debtor_address_lines": ("Adres", "Adres 2"),
+        "debtor_postal_code": "Postcode",
+        "debtor_city": "Plaats",
+        "debtor_country": "Land",
+        "debtor_language": "Taal",
+        "delimiter": ";",
+        "decimal_comma": True,
+        "thousands_separator": ".",
+        "date_format": "%d-%m-%Y",
+    },
+}
+
+
+class InvalidMapping(ValueError):
+    """A column mapping that cannot be used; the message is a sentence a person can act on."""
+
+
+def preset_title(name: str) -> str:
+    """``dutch`` -> ``the Dutch preset``, for messages users read."""
+    return f"the {name.capitalize()} preset"
+
+
+def unknown_preset(name: object) -> str:
+    """Why ``name`` is refused as a preset, naming the presets there are."""
+    known = sorted(PRESETS)
+    shown = ", ".join(_shown(preset) for preset in known[:-1]) + f" and {_shown(known[-1])}"
+    guess = difflib.get_close_matches(str(name).lower(), known, n=1)
+    hint = f" (did you mean {_shown(guess[0])}?)" if guess else ""
+    return f"there is no preset {_shown(name)}{hint}; the presets are {shown}"
+
+
+def required_columns(mapping: CsvMapping) -> dict[str, ColumnRef]:
+    """The required fields of ``mapping`` with their columns, which a header must have."""
+    return {field: getattr(mapping, field) for field in _REQUIRED}
+
+
+def lacking_columns(mapping: CsvMapping, header: Sequence[str]) -> dict[str, ColumnRef]:
+    """The required fields of ``mapping`` whose column ``header`` lacks."""
+    titles = {_column_key(title) for title in header}
+    return {
+        field: ref
+        for field, ref in required_columns(mapping).items()
+        if isinstance(ref, str) and _column_key(ref) not in titles
+    }
+
+
+def mapping_from_settings(settings: object) -> CsvMapping:
+    """The mapping a connection's ``config["mapping"]`` describes: ``{"preset": "dutch",
+    ...overrides}``, or fields over the English defaults. Raises ``InvalidMapping`` with plain
+    sentences (an unknown preset names those there are)."""
+    if not isinstance(settings, dict):
+        raise InvalidMapping(
+            'the column mapping must be an object of fields, such as {"preset": "dutch"}, '
+            f"not {_shown(settings)}"
+        )
+    values = dict(settings)
+    name = values.pop("preset", None)
+    if name is None:
+        name = "english"
+    if not isinstance(name, str) or name not in PRESETS:
+        raise InvalidMapping(unknown_preset(name))
+    try:
+        return CsvMapping.preset(name, **values)
+    except ValidationError as error:
+        raise InvalidMapping(validation_sentences(error)) from None
+
+
+# What each kind of field holds, for "<field> must be <this>".
+_EXPECTED: dict[str, str] = {
+    **dict.fromkeys(_SINGLE_COLUMNS, "a column name or a 0-based column position"),
+    "debtor_address_lines": "a list of column names or 0-based column positions",
+    **dict.fromkeys(("decimal_comma", "has_header"), "true or false"),
+    "delimiter": "one character",
+    "thousands_separator": "one character, or null",
+    "date_format": 'a date format such as "%d-%m-%Y"',
+    "encoding": 'a text encoding such as "utf-8" or "cp1252"',
+    "fallback_encoding": 'a text encoding such as "cp1252", or null',
+    "sheet": "the name of a sheet, or null",
+    "default_currency": 'a currency code such as "EUR"',
+    "default_debtor_type": '"business" or "consumer"',
+}
+
+
+def validation_sentences(error: ValidationError) -> str:
+    """The one place a mapping's validation errors become plain sentences, one per field: what
+    the field must hold and what it was given, without the validation library's codes and
+    links."""
+    sentences: dict[str, str] = {}
+    for detail in error.errors(include_url=False):
+        loc = detail["loc"]
+        field = str(loc[0]) if loc else ""
+        if field in sentences:
+            continue  # one sentence per field, though a union reports each of its branches
+        if detail["type"] == "extra_forbidden":
+            sentences[field] = _unknown_field(field, detail["input"])
+        elif detail["type"] in ("value_error", "assertion_error"):
+            sentences[field] = str(detail.get("ctx", {}).get("error", detail["msg"]))
+        elif field in _EXPECTED:
+            given = _shown(detail["input"])
+            sentences[field] = f"{field} must be {_EXPECTED[field]}, not {given}"
+        else:
+            sentences[field] = f"{field or 'the mapping'}: {detail['msg'].lower()}"
+    return "; ".join(sentences.values())
+
+
+def _unknown_field(field: str, value: object) -> str:
+    sentence = f"there is no field '{field}'"
+    title = field.strip().lower()
+    for name, preset in PRESETS.items():
+        for known, column in preset.items():
+            if any(_column_key(ref) == title for ref in _refs(column)):
+                # A column's title given as a field: fields are named in English, and their
+                # value is the column.
+                column = value if isinstance(value, str | int) else "<your column>"
+                return (
+                    f"{sentence}; fields are named in English and say which column holds "
+                    f"them: '{field}' is what {preset_title(name)} reads as {known}, so write "
+                    f'"{known}": {_shown(column)}'
+                )
+    guess = difflib.get_close_matches(field, list(CsvMapping.model_fields), n=1)
+    if guess:
+        return f"{sentence} (did you mean '{guess[0]}'?)"
+    return f"{sentence}; its fields are {', '.join(CsvMapping.model_fields)}"
+
+
+def _refs(value: object) -> tuple[ColumnRef, ...]:
+    """The columns a field's value names (none for a value that names no column)."""
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        return (value,)
+    if isinstance(value, list | tuple):
+        return tuple(ref for ref in value if isinstance(ref, str | int))
+    return ()
+
+
+def _column_key(ref: ColumnRef) -> ColumnRef:
+    # Headers are matched ignoring case and surrounding spaces; so are columns here.
+    return ref.strip().lower() if isinstance(ref, str) else ref
+
+
+def _shown(value: object) -> str:
+    """A value as the person wrote it in the connection's JSON."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)
+
 
 TextOf = Callable[[Any], str]
 AmountOf = Callable[[Any, str], Decimal]

@@ -423,12 +423,16 @@ def _retry_after(response: httpx.Response) -> float | None:
     return max(seconds, 0.0)
 
 
-def connector_from_config(config: Mapping[str, Any]) -> MoneybirdSource:
+def connector_from_config(
+    config: Mapping[str, Any], changed_since: datetime | None = None
+) -> MoneybirdSource:
     """Build the source from a connection's stored configuration.
 
     Keys: ``administration_id`` (Moneybird's, a number) and ``token`` (required); ``base_url``
     (default ``DEFAULT_BASE_URL``), ``updated_after`` (ISO 8601 with a time zone, for an
     incremental import), ``states`` (list of Moneybird states) and ``timeout`` (seconds).
+    ``changed_since``, when the connection had a successful run, is when that run began: it
+    is the ``updated_after`` asked for, in place of the configured one.
     Raises ``SourceError`` when the configuration cannot make a connection.
     """
     try:
@@ -437,8 +441,8 @@ def connector_from_config(config: Mapping[str, Any]) -> MoneybirdSource:
         if not administration_id or not isinstance(token, str) or not token.strip():
             raise ValueError("the connection needs a Moneybird administration id and API token")
         raw_after = config.get("updated_after")
-        updated_after = None
-        if raw_after:
+        updated_after = changed_since
+        if updated_after is None and raw_after:
             updated_after = datetime.fromisoformat(str(raw_after).replace("Z", "+00:00"))
         states = config.get("states") or DEFAULT_STATES
         if isinstance(states, str):

@@ -1,16 +1,16 @@
 """online payments in the read model (rm_payments, rm_payment_invoices, rm_paid_online_totals,
 rm_invoices.paid_online) and the debtor portal's failed links and payments
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-10
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
