@@ -30,6 +30,8 @@ from settle_gateway.invoices import views as invoices
 from settle_gateway.members import views as members
 from settle_gateway.messages import views as messages
 from settle_gateway.settings import GatewaySettings
+from settle_gateway.webapp.service import WebApp
+from settle_gateway.webapp.views import add_web_app
 from settle_shared.db import session_factory, transaction
 from settle_shared.logs import get_logger
 from settle_shared.service import EmbeddedContext, ServiceRuntime, ServiceSpec
@@ -37,6 +39,8 @@ from settle_shared.service import EmbeddedContext, ServiceRuntime, ServiceSpec
 log = get_logger(__name__)
 
 DEMO_LOGIN_FILE = "demo-login.json"
+# The web app `make web` builds, beside the source checkout the gateway runs from.
+CHECKOUT_WEB_DIR = Path(__file__).resolve().parents[4] / "web" / "dist"
 
 
 async def seed_demo_login(runtime: ServiceRuntime) -> str | None:
@@ -146,6 +150,8 @@ def setup(runtime: ServiceRuntime) -> None:
     for router in ROUTERS:
         runtime.app.include_router(router)
     errors.install(runtime.app)
+    # Last: the web app answers every path no route above took.
+    add_web_app(runtime.app, WebApp(settings.web_dir or CHECKOUT_WEB_DIR))
     if settings.cors_origins:
         runtime.app.add_middleware(
             CORSMiddleware,

@@ -108,6 +108,11 @@ class GatewaySettings(ServiceSettings):
     demo_login_file: Path | None = Field(
         None, description="file the demo login is written to (the embedded stack shows it)"
     )
+    web_dir: Path | None = Field(
+        None,
+        description="folder of the built web app served at / (`make web` builds web/dist); "
+        "unset: the web/dist of the source checkout the gateway runs from",
+    )
 
     def upstream_urls(self) -> dict[str, str]:
         """The internal API of each of the UPSTREAMS, by service name."""
