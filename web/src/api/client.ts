@@ -98,18 +98,22 @@ export class ApiError extends Error {
 
 type Problem = {
   title?: string;
-  detail?: string | { msg?: string; loc?: (string | number)[] }[];
-  errors?: { detail?: string; pointer?: string; msg?: string }[];
+  detail?: string | { msg?: string }[];
+  errors?: { field?: string; detail?: string }[] | null;
 };
 
-/** The sentence of an error answer: RFC 9457 problem details or FastAPI's `detail`. */
+/** The sentence of an error answer: RFC 9457 problem details (the gateway's), with each
+ * refused field's own sentence; FastAPI's bare `detail` for anything older. */
 export function problemText(body: unknown, status: number): string {
   const problem = (body ?? {}) as Problem;
-  if (typeof problem.detail === "string" && problem.detail) return problem.detail;
+  const fields = (problem.errors ?? [])
+    .map((error) => (error.field ? `${error.field}: ${error.detail ?? ""}` : (error.detail ?? "")))
+    .filter(Boolean);
+  if (typeof problem.detail === "string" && problem.detail)
+    return [problem.detail, ...fields].join(" ");
   if (Array.isArray(problem.detail))
     return problem.detail.map((item) => item.msg ?? "").join("; ");
-  if (problem.errors?.length)
-    return problem.errors.map((item) => item.detail ?? item.msg ?? "").join("; ");
+  if (fields.length) return fields.join(" ");
   return problem.title ?? `HTTP ${status}`;
 }
 

@@ -185,7 +185,7 @@ export const en = {
   "invoices.any": "Any",
   "invoices.apply": "Apply",
   "invoices.attention": "Attention",
-  "invoices.caption": "Invoices and credit notes",
+  "invoices.caption": "Invoices",
   "invoices.clear": "Clear",
   "invoices.dueFrom": "Due from",
   "invoices.dueTo": "Due until",
@@ -252,6 +252,11 @@ export const en = {
   "execution.performed_now": "performed on request",
   "kind.business": "business",
   "kind.consumer": "consumer",
+  "creditNote.title": "Credit notes",
+  "creditNote.none": "No credit notes.",
+  "creditNote.corrects": "Corrects",
+  "creditNote.correcting": "Credit notes correcting this invoice",
+  "invoice.pausedLabel": "Paused",
 };
 
 export type MessageKey = keyof typeof en;

@@ -41,9 +41,13 @@ function formats(locale: Locale): Format {
   // Business dates are calendar days: formatted in UTC so no zone moves them a day.
   const dates = new Intl.DateTimeFormat(tag, { dateStyle: "medium", timeZone: "UTC" });
   const months = new Intl.DateTimeFormat(tag, { month: "short", year: "numeric", timeZone: "UTC" });
+  // dateStyle cannot be combined with timeZoneName: the parts are named one by one.
   const times = new Intl.DateTimeFormat(tag, {
-    dateStyle: "medium",
-    timeStyle: "short",
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
     timeZoneName: "short",
   });
   return {

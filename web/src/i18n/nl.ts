@@ -186,7 +186,7 @@ export const nl: Messages = {
   "invoices.any": "Alle",
   "invoices.apply": "Toepassen",
   "invoices.attention": "Aandacht",
-  "invoices.caption": "Facturen en creditnota's",
+  "invoices.caption": "Facturen",
   "invoices.clear": "Wissen",
   "invoices.dueFrom": "Vervalt vanaf",
   "invoices.dueTo": "Vervalt tot en met",
@@ -253,4 +253,9 @@ export const nl: Messages = {
   "execution.performed_now": "op verzoek uitgevoerd",
   "kind.business": "zakelijk",
   "kind.consumer": "particulier",
+  "creditNote.title": "Creditnota's",
+  "creditNote.none": "Geen creditnota's.",
+  "creditNote.corrects": "Corrigeert",
+  "creditNote.correcting": "Creditnota's bij deze factuur",
+  "invoice.pausedLabel": "Gepauzeerd",
 };

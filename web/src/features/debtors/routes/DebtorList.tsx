@@ -64,7 +64,9 @@ export default function DebtorList() {
                     </td>
                     <td>{debtor.number}</td>
                     <td className="num">{number(debtor.open_invoices)}</td>
-                    <td className="num">{money(debtor.open_amount)}</td>
+                    <td className="num">
+                      {debtor.open_totals.map((total) => money(total.total, total.currency)).join(" + ") || "–"}
+                    </td>
                     <td>
                       {debtor.attention.map((reason) => (
                         <span key={reason} className="badge warn">

@@ -45,7 +45,7 @@ export default function DebtorPage() {
             <dt>{t("debtor.language")}</dt>
             <dd>{debtor.language ?? "–"}</dd>
             <dt>{t("invoice.openAmount")}</dt>
-            <dd>{money(debtor.open_amount)}</dd>
+            <dd>{debtor.open_totals.map((total) => money(total.total, total.currency)).join(" + ") || "–"}</dd>
           </dl>
         </section>
         <section className="card stack" aria-labelledby="pause-heading">

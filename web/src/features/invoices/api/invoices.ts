@@ -115,3 +115,27 @@ export function useInvoiceCommand(administrationId: string, invoiceId: string) {
     },
   });
 }
+
+export type CreditNote = Schemas["CreditNoteOut"];
+
+/** Credit notes: documents of their own, never reminded of, listed beside the invoices. */
+export function useCreditNotes(administrationId: string, status: string | undefined) {
+  return useInfiniteQuery({
+    queryKey: ["credit-notes", administrationId, status],
+    initialPageParam: null as string | null,
+    queryFn: async ({ pageParam }) =>
+      unwrap(
+        await api.GET("/api/v1/administrations/{administration_id}/credit-notes", {
+          params: {
+            path: { administration_id: administrationId },
+            query: {
+              status: (status as "open" | "settled" | "all" | undefined) || undefined,
+              cursor: pageParam ?? undefined,
+              limit: 50,
+            },
+          },
+        }),
+      ),
+    getNextPageParam: (page) => page.next_cursor ?? undefined,
+  });
+}

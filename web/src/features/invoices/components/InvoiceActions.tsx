@@ -13,16 +13,24 @@ export function InvoiceActions(props: { administrationId: string; invoice: Invoi
   const command = useInvoiceCommand(props.administrationId, invoice.invoice_id);
   const [to, setTo] = useState("");
   const [done, setDone] = useState<string | null>(null);
+  // Dunning answers a pause or resume at once; the read model follows moments later.
+  const [held, setHeld] = useState<boolean | null>(null);
+  const onHold = held ?? invoice.on_hold;
   const run = (next: InvoiceCommand, confirmation: string) => {
     setDone(null);
-    command.mutate(next, { onSuccess: () => setDone(confirmation) });
+    command.mutate(next, {
+      onSuccess: () => {
+        setDone(confirmation);
+        if (next.kind === "pause" || next.kind === "resume") setHeld(next.kind === "pause");
+      },
+    });
   };
   const hasStep = invoice.planned.step_id !== null;
   return (
     <section className="card stack" aria-labelledby="actions-heading">
       <h2 id="actions-heading">{t("actions.title")}</h2>
       <div className="row">
-        {invoice.on_hold ? (
+        {onHold ? (
           <button type="button" disabled={command.isPending} onClick={() => run({ kind: "resume" }, t("actions.resumed"))}>
             {t("actions.resume")}
           </button>

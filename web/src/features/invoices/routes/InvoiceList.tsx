@@ -5,7 +5,8 @@ import { MoreButton } from "@/components/MoreButton";
 import { useI18n } from "@/i18n";
 import { useAdministration } from "@/lib/administration";
 
-import { FILTERS, useInvoices, type Filters } from "../api/invoices";
+import { FILTERS, useCreditNotes, useInvoices, type Filters } from "../api/invoices";
+import { CreditNoteTable } from "../components/CreditNoteTable";
 import { InvoiceFilters } from "../components/InvoiceFilters";
 import { InvoiceTable } from "../components/InvoiceTable";
 
@@ -25,6 +26,8 @@ export default function InvoiceList() {
     setSearch(params);
   };
   const items = invoices.data?.pages.flatMap((page) => page.items) ?? [];
+  const creditNotes = useCreditNotes(administration.id, filters.status);
+  const notes = creditNotes.data?.pages.flatMap((page) => page.items) ?? [];
   return (
     <>
       <h1>{t("invoices.title")}</h1>
@@ -42,6 +45,22 @@ export default function InvoiceList() {
           </>
         ) : (
           <Loading error={invoices.error} />
+        )}
+      </section>
+      <section className="card" aria-labelledby="credit-notes-heading">
+        <h2 id="credit-notes-heading">{t("creditNote.title")}</h2>
+        {creditNotes.data ? (
+          <>
+            <CreditNoteTable creditNotes={notes} administrationId={administration.id} />
+            {notes.length === 0 && <p className="muted">{t("creditNote.none")}</p>}
+            <MoreButton
+              hasMore={creditNotes.hasNextPage}
+              loading={creditNotes.isFetchingNextPage}
+              onMore={() => void creditNotes.fetchNextPage()}
+            />
+          </>
+        ) : (
+          <Loading error={creditNotes.error} />
         )}
       </section>
     </>

@@ -8,6 +8,7 @@ import { useAdministration } from "@/lib/administration";
 
 import { useInvoice } from "../api/invoices";
 import { InvoiceActions } from "../components/InvoiceActions";
+import { CreditNoteTable } from "../components/CreditNoteTable";
 import { isCreditNote } from "../components/InvoiceTable";
 import { Timeline } from "../components/Timeline";
 
@@ -57,7 +58,7 @@ export default function InvoicePage() {
             <dd>
               <PhaseLabel phase={invoice.phase} />
             </dd>
-            <dt>{t("invoice.paused")}</dt>
+            <dt>{t("invoice.pausedLabel")}</dt>
             <dd>
               {invoice.paused
                 ? t("invoice.pausedBy", { by: labelOf(t, "pausedBy", invoice.paused_by) })
@@ -104,6 +105,12 @@ export default function InvoicePage() {
           )}
         </section>
       </div>
+      {invoice.credit_notes.length > 0 && (
+        <section className="card" aria-labelledby="credit-heading">
+          <h2 id="credit-heading">{t("creditNote.correcting")}</h2>
+          <CreditNoteTable creditNotes={invoice.credit_notes} administrationId={administration.id} />
+        </section>
+      )}
       {administration.may("work") && <InvoiceActions administrationId={administration.id} invoice={invoice} />}
       <section className="card" aria-labelledby="timeline-heading">
         <h2 id="timeline-heading">{t("timeline.title")}</h2>
