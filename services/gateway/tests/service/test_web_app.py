@@ -59,3 +59,15 @@ async def test_an_unbuilt_app_says_how_to_build_it(sqlite_database, tmp_path):
         assert "make web" in page.text and "SETTLE_GATEWAY_WEB_DIR" in page.text
         assert (await gateway.client.get("/a/demo/dashboard")).status_code == 503
         assert (await gateway.client.get("/health/live")).status_code == 200
+
+
+async def test_the_api_docs_page_works_offline(sqlite_database, built):
+    async with running_service(SERVICE, sqlite_database, web_dir=built) as gateway:
+        page = await gateway.client.get("/docs")
+        assert page.status_code == 200
+        assert "/docs/assets/swagger-ui-bundle.js" in page.text
+        assert "cdn" not in page.text.lower() and "https://" not in page.text
+        for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+            served = await gateway.client.get(f"/docs/assets/{asset}")
+            assert served.status_code == 200 and len(served.content) > 10_000, asset
+        assert (await gateway.client.get("/redoc")).text == INDEX  # no CDN page there either
