@@ -30,6 +30,7 @@ from settle_gateway.imports import views as imports
 from settle_gateway.invoices import views as invoices
 from settle_gateway.members import views as members
 from settle_gateway.messages import views as messages
+from settle_gateway.organisations import views as organisations
 from settle_gateway.settings import GatewaySettings
 from settle_gateway.webapp.service import WebApp
 from settle_gateway.webapp.views import add_web_app
@@ -117,6 +118,7 @@ ROUTERS = (
     credit_notes.router,
     attention.router,
     members.router,
+    organisations.router,
     administrations.router,
     debtors.router,
     messages.router,

@@ -19,13 +19,22 @@ from pydantic import BaseModel, Field
 from pydantic_core.core_schema import ErrorType
 from starlette.exceptions import HTTPException
 
-from settle_gateway.domain.access import ActionNotAllowed, AdministrationNotVisible
+from settle_gateway.domain.access import (
+    ActionNotAllowed,
+    AdministrationNotVisible,
+    CannotDeactivate,
+)
 from settle_gateway.domain.errors import (
     AdministrationExists,
+    CannotInvite,
     InvalidAdministration,
     InvalidCursor,
+    InvalidInvitation,
+    InvalidOrganisation,
+    InvitationNotNeeded,
     LastAdministrator,
     NotFound,
+    OrganisationExists,
 )
 from settle_shared.logs import get_logger
 
@@ -38,8 +47,14 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (ActionNotAllowed, 403),
     (InvalidCursor, 422),
     (InvalidAdministration, 422),
+    (InvalidOrganisation, 422),
+    (InvalidInvitation, 404),
     (LastAdministrator, 409),
     (AdministrationExists, 409),
+    (OrganisationExists, 409),
+    (CannotInvite, 409),
+    (InvitationNotNeeded, 409),
+    (CannotDeactivate, 409),
 )
 
 # The projection refuses no event: an event it cannot use is skipped, not dead-lettered.
@@ -70,6 +85,8 @@ KIND_BY_ERROR: dict[type[Exception], tuple[str, str]] = {
     InvalidCursor: ("invalid-cursor", "The page cursor is not one the gateway handed out"),
     LastAdministrator: ("last-administrator", "An administration keeps an administrator"),
     AdministrationExists: ("administration-exists", "The administration id is taken"),
+    OrganisationExists: ("organisation-exists", "The organisation name is taken"),
+    InvalidInvitation: ("invalid-invitation", "The invitation is not valid"),
 }
 
 
@@ -138,6 +155,7 @@ PATTERN_WORDS: dict[str, str] = {
     r"^[A-Z]{2}$": 'a country code of two capitals, such as "NL"',
     r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$": "letters, digits, '_', '.', ':' and '-', starting "
     "with a letter or digit, at most 64",
+    r"^[^@\s]+@[^@\s]+\.[^@\s]+$": "an email address such as name@example.com",
 }
 # Parts of a location that name a member of a union type, not a field.
 _TYPE_TAG = re.compile(

@@ -64,6 +64,9 @@ class GatewaySettings(ServiceSettings):
         description="largest upload body passed on to the importer (its file limit and the "
         "multipart framing); a larger one is refused with 413 as soon as it is seen",
     )
+    invitation_days: int = Field(
+        7, ge=1, le=90, description="days an invitation to choose a password stays valid"
+    )
     login_max_failures: int = Field(
         5,
         ge=1,
