@@ -191,10 +191,6 @@ def test_a_credit_manager_works_through_the_day_in_the_browser(tmp_path):
         dunning = service_url(stack, "dunning")
         login_line = next(line for line in stack.output.splitlines() if " login " in line)
         demo = (login_line.split()[3], login_line.split()[5])
-        settle(
-            "gateway", "user-create", "--email", CLERK[0], "--administration", ADMINISTRATION,
-            "--role", "standard", "--password", CLERK[1], var=var,
-        )  # fmt: skip
         poll("the importer to know the demo administration", (var / "inbox" / "demo").is_dir)
         file = export(tmp_path)
 
@@ -269,9 +265,16 @@ def test_a_credit_manager_works_through_the_day_in_the_browser(tmp_path):
             check_screen(page, "inbox")
             poll("the answer in var/mail", lambda: len(list((var / "mail").glob("*.eml"))) == 2)
 
-            # The clerk becomes read-only.
+            # A clerk is invited, then made read-only before they first sign in.
             nav(page, "Gebruikers")
-            page.get_by_label(f"Rol van {CLERK[0]}").select_option("restricted")
+            invite = page.get_by_role("form", name="Iemand uitnodigen")
+            invite.get_by_label("E-mailadres").fill(CLERK[0])
+            invite.get_by_label("Naam").fill("Clara Klerk")
+            invite.get_by_label("Rol").select_option("standard")
+            invite.get_by_role("button", name="Uitnodigen").click()
+            link = invite.get_by_role("status").locator("code").inner_text()
+            assert "/invitation#token=" in link
+            page.get_by_label("Rol van Clara Klerk").select_option("restricted")
             expect(page.get_by_role("status").filter(has_text="is gewijzigd")).to_be_visible()
             check_screen(page, "members")
 
@@ -283,8 +286,14 @@ def test_a_credit_manager_works_through_the_day_in_the_browser(tmp_path):
             page.get_by_label("Language").select_option("nl")
             page.get_by_role("button", name="Afmelden").click()
 
-            # The clerk reads the invoice but may no longer pause it or write to the debtor.
-            sign_in(page, gateway, CLERK)
+            # The clerk opens the invitation and chooses a password.
+            page.goto(link)
+            page.get_by_label("Nieuw wachtwoord").fill(CLERK[1])
+            check_screen(page, "invitation")
+            page.get_by_role("button", name="Opslaan en aanmelden").click()
+            expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
+
+            # The clerk reads the invoice but may not pause it or write to the debtor.
             expect(page.get_by_text("alleen lezen")).to_be_visible()
             nav(page, "Facturen")
             page.get_by_role("link", name="2026-0042").click()

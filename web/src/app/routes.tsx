@@ -3,6 +3,7 @@ import { Navigate, Route, Routes } from "react-router";
 
 import { Loading } from "@/components/Loading";
 import { useSignedIn } from "@/features/auth/api/session";
+import { AcceptInvitation } from "@/features/auth/routes/AcceptInvitation";
 import { SignIn } from "@/features/auth/routes/SignIn";
 import { Dashboard } from "@/features/dashboard/routes/Dashboard";
 
@@ -23,6 +24,7 @@ export function AppRoutes() {
   if (!signedIn)
     return (
       <Routes>
+        <Route path="/invitation" element={<AcceptInvitation />} />
         <Route path="*" element={<SignIn />} />
       </Routes>
     );
@@ -30,6 +32,7 @@ export function AppRoutes() {
     <Suspense fallback={<Loading />}>
       <Routes>
         <Route path="/sign-in" element={<SignIn />} />
+        <Route path="/invitation" element={<AcceptInvitation />} />
         <Route path="/a/:administrationId" element={<Layout />}>
           <Route index element={<Navigate to="dashboard" replace />} />
           <Route path="dashboard" element={<Dashboard />} />

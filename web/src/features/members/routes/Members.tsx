@@ -1,12 +1,23 @@
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 
 import { ErrorNote } from "@/components/ErrorNote";
 import { Loading } from "@/components/Loading";
 import { Notice } from "@/components/Notice";
-import { useI18n } from "@/i18n";
+import { labelOf, useI18n } from "@/i18n";
 import { useAdministration } from "@/lib/administration";
 
-import { ROLES, useMembers, useNewApiToken, useRemoveMember, useSetRole, type Role } from "../api/members";
+import {
+  invitationLink,
+  ROLES,
+  useMemberCommand,
+  useMembers,
+  useRemoveMember,
+  useSetRole,
+  type Member,
+  type Role,
+} from "../api/members";
+import { ApiTokens } from "../components/ApiTokens";
+import { InviteForm } from "../components/InviteForm";
 
 export default function Members() {
   const { t } = useI18n();
@@ -14,15 +25,9 @@ export default function Members() {
   const members = useMembers(administration.id);
   const setRole = useSetRole(administration.id);
   const remove = useRemoveMember(administration.id);
-  const newToken = useNewApiToken(administration.id);
+  const command = useMemberCommand(administration.id);
   const [done, setDone] = useState<string | null>(null);
-  const [tokenName, setTokenName] = useState("");
-  const [tokenRole, setTokenRole] = useState<Role>("restricted");
-  const roleLabel = (role: string) => t(`role.${role}` as "role.standard");
-  const createToken = (event: FormEvent) => {
-    event.preventDefault();
-    newToken.mutate({ name: tokenName, role: tokenRole });
-  };
+  const who = (member: Member) => member.name || member.email;
   return (
     <>
       <h1>{t("members.title")}</h1>
@@ -35,7 +40,7 @@ export default function Members() {
                 <th scope="col">{t("members.name")}</th>
                 <th scope="col">{t("auth.email")}</th>
                 <th scope="col">{t("members.role")}</th>
-                <th scope="col">{t("members.active")}</th>
+                <th scope="col">{t("members.state")}</th>
                 <th scope="col">
                   <span className="muted">{t("members.actions")}</span>
                 </th>
@@ -48,33 +53,75 @@ export default function Members() {
                   <td>{member.email}</td>
                   <td>
                     <select
-                      aria-label={t("members.roleOf", { name: member.name || member.email })}
+                      aria-label={t("members.roleOf", { name: who(member) })}
                       value={member.role}
                       disabled={setRole.isPending}
                       onChange={(event) => {
                         setDone(null);
                         setRole.mutate(
                           { userId: member.user_id, role: event.target.value as Role },
-                          { onSuccess: () => setDone(t("members.roleChanged", { name: member.name || member.email })) },
+                          { onSuccess: () => setDone(t("members.roleChanged", { name: who(member) })) },
                         );
                       }}
                     >
                       {ROLES.map((role) => (
                         <option key={role} value={role}>
-                          {roleLabel(role)}
+                          {t(`role.${role}` as "role.standard")}
                         </option>
                       ))}
                     </select>
                   </td>
-                  <td>{member.active ? t("common.yes") : t("common.no")}</td>
-                  <td>
+                  <td>{labelOf(t, "memberState", member.state)}</td>
+                  <td className="row">
+                    {member.state === "invited" && (
+                      <button
+                        type="button"
+                        className="secondary"
+                        aria-label={t("members.reinviteWho", { name: who(member) })}
+                        disabled={command.isPending}
+                        onClick={() =>
+                          command.mutate(
+                            { userId: member.user_id, command: "invitation" },
+                            {
+                              onSuccess: (answer) => {
+                                const token = (answer as { token?: string } | null)?.token;
+                                setDone(token ? `${t("members.invited")} ${invitationLink(token)}` : null);
+                              },
+                            },
+                          )
+                        }
+                      >
+                        {t("members.reinvite")}
+                      </button>
+                    )}
+                    {member.state === "deactivated" ? (
+                      <button
+                        type="button"
+                        className="secondary"
+                        aria-label={t("members.activateWho", { name: who(member) })}
+                        disabled={command.isPending}
+                        onClick={() => command.mutate({ userId: member.user_id, command: "activate" })}
+                      >
+                        {t("members.activate")}
+                      </button>
+                    ) : (
+                      <button
+                        type="button"
+                        className="secondary"
+                        aria-label={t("members.deactivateWho", { name: who(member) })}
+                        disabled={command.isPending}
+                        onClick={() => command.mutate({ userId: member.user_id, command: "deactivate" })}
+                      >
+                        {t("members.deactivate")}
+                      </button>
+                    )}
                     <button
                       type="button"
                       className="danger"
-                      aria-label={t("members.removeWho", { name: member.name || member.email })}
+                      aria-label={t("members.removeWho", { name: who(member) })}
                       disabled={remove.isPending}
                       onClick={() => {
-                        if (window.confirm(t("members.removeConfirm", { name: member.name || member.email })))
+                        if (window.confirm(t("members.removeConfirm", { name: who(member) })))
                           remove.mutate(member.user_id);
                       }}
                     >
@@ -88,38 +135,11 @@ export default function Members() {
         ) : (
           <Loading error={members.error} />
         )}
-        <ErrorNote error={setRole.error ?? remove.error} />
+        <ErrorNote error={setRole.error ?? remove.error ?? command.error} />
         <Notice text={done} />
       </section>
-      <form className="card stack" onSubmit={createToken} aria-labelledby="token-heading">
-        <h2 id="token-heading">{t("tokens.title")}</h2>
-        <p className="muted">{t("tokens.help")}</p>
-        <div className="row">
-          <label>
-            {t("tokens.name")}
-            <input required maxLength={200} value={tokenName} onChange={(event) => setTokenName(event.target.value)} />
-          </label>
-          <label>
-            {t("members.role")}
-            <select value={tokenRole} onChange={(event) => setTokenRole(event.target.value as Role)}>
-              {ROLES.map((role) => (
-                <option key={role} value={role}>
-                  {roleLabel(role)}
-                </option>
-              ))}
-            </select>
-          </label>
-          <button type="submit" disabled={newToken.isPending}>
-            {t("tokens.create")}
-          </button>
-        </div>
-        <ErrorNote error={newToken.error} />
-        {newToken.data && (
-          <p role="status">
-            {t("tokens.created")} <code>{newToken.data.token}</code>
-          </p>
-        )}
-      </form>
+      <InviteForm administrationId={administration.id} />
+      <ApiTokens administrationId={administration.id} />
     </>
   );
 }
