@@ -246,6 +246,34 @@ def user_create(
         typer.echo(f"user {email} created ({user_id}) as {chosen.value}")
 
 
+@cli.command("platform-admin")
+def platform_admin(
+    email: Annotated[str, typer.Option("--email", help="login of the user")],
+    remove: Annotated[
+        bool, typer.Option("--remove", help="take the platform administrator's rights away")
+    ] = False,
+) -> None:
+    """Make a user a platform administrator, who creates organisations (each with its first
+    administration and administrator) and sees every organisation's name through the API; or
+    take that away. Only this command gives it."""
+    import sqlalchemy as sa
+
+    from settle_gateway.adapters.tables import users
+
+    async def work(session: AsyncSession, settings: GatewaySettings, now: datetime) -> int:
+        result = await session.execute(
+            sa.update(users)
+            .where(users.c.email == email.strip().lower())
+            .values(platform_administrator=not remove)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    if not _with_session(work):
+        _fail(f"no user with email {email}")
+    verb = "is no longer" if remove else "is now"
+    typer.echo(f"{email} {verb} a platform administrator (within seconds on a running gateway)")
+
+
 @cli.command("token-create")
 def token_create(
     name: Annotated[str, typer.Option("--name", help="what the machine client is")],
@@ -257,9 +285,10 @@ def token_create(
     from settle_gateway.domain.access import Role
 
     async def work(session: AsyncSession, settings: GatewaySettings, now: datetime) -> str:
-        return await create_api_token(
+        _, token = await create_api_token(
             session, name=name, administration_id=administration, role=Role(role), now=now
         )
+        return token
 
     typer.echo(_with_session(work))
 

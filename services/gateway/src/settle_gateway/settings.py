@@ -65,6 +65,9 @@ class GatewaySettings(ServiceSettings):
         description="largest upload body passed on to the importer (its file limit and the "
         "multipart framing); a larger one is refused with 413 as soon as it is seen",
     )
+    invitation_days: int = Field(
+        7, ge=1, le=90, description="days an invitation to choose a password stays valid"
+    )
     login_max_failures: int = Field(
         5,
         ge=1,
@@ -138,6 +141,11 @@ class GatewaySettings(ServiceSettings):
     demo_email: str = Field("demo@settle.example", description="login of the demo user")
     demo_login_file: Path | None = Field(
         None, description="file the demo login is written to (the embedded stack shows it)"
+    )
+    web_dir: Path | None = Field(
+        None,
+        description="folder of the built web app served at / (`make web` builds web/dist); "
+        "unset: the web/dist of the source checkout the gateway runs from",
     )
 
     def portal_link_secrets(self) -> list[bytes]:

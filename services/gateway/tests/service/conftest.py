@@ -85,6 +85,9 @@ class Gateway:
     async def put(self, path: str, email: str = "alice@a.example", **kwargs: Any) -> Any:
         return await self.client.put(path, headers=await self.auth(email), **kwargs)
 
+    async def delete(self, path: str, email: str = "alice@a.example", **kwargs: Any) -> Any:
+        return await self.client.delete(path, headers=await self.auth(email), **kwargs)
+
     def _version(self, key: str) -> int:
         self.versions[key] = self.versions.get(key, 0) + 1
         return self.versions[key]

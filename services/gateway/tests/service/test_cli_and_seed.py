@@ -141,6 +141,51 @@ def test_admins_users_and_tokens_are_created_on_the_command_line(cli_database: s
     assert unknown.exit_code == 1
     token = runner.invoke(cli, ["token-create", "--name", "bi", "--administration", "bakkerij-nl"])
     assert token.exit_code == 0 and token.output.startswith("stl_")
+    platform = runner.invoke(cli, ["platform-admin", "--email", "owner@example.com"])
+    assert platform.exit_code == 0 and "is now a platform administrator" in platform.output
+    nobody = runner.invoke(cli, ["platform-admin", "--email", "nobody@example.com"])
+    assert nobody.exit_code == 1 and "no user with email nobody@example.com" in nobody.output
+
+
+async def test_a_platform_administrator_made_on_the_command_line_creates_organisations(
+    cli_database: str,
+) -> None:
+    runner = CliRunner()
+    for args in (
+        ["admin-create", "--email", "ops@example.com", "--organisation", "Operations",
+         "--administration", "ops", "--password", "a long password"],
+        ["platform-admin", "--email", "ops@example.com"],
+    ):  # fmt: skip
+        result = await asyncio.to_thread(runner.invoke, cli, args)
+        assert result.exit_code == 0, result.output
+    async with running_service(SERVICE, cli_database, jwt_secret=JWT_SECRET) as harness:
+        tokens = await harness.client.post(
+            "/api/v1/auth/login",
+            json={"email": "ops@example.com", "password": "a long password"},
+            headers=NO_AUTH,
+        )
+        auth = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+        body = {
+            "name": "Bakkerij",
+            "administration": {"id": "bakkerij-nl", "name": "Bakkerij"},
+            "administrator": {"email": "owner@bakkerij.example", "name": "Owner"},
+        }
+        created = await harness.client.post("/api/v1/organisations", json=body, headers=auth)
+        assert created.status_code == 201, created.text
+    removed = await asyncio.to_thread(
+        runner.invoke, cli, ["platform-admin", "--email", "ops@example.com", "--remove"]
+    )
+    assert removed.exit_code == 0 and "is no longer" in removed.output
+    async with running_service(SERVICE, cli_database, jwt_secret=JWT_SECRET) as harness:
+        tokens = await harness.client.post(
+            "/api/v1/auth/login",
+            json={"email": "ops@example.com", "password": "a long password"},
+            headers=NO_AUTH,
+        )
+        auth = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+        body["name"] = "Other"
+        refused = await harness.client.post("/api/v1/organisations", json=body, headers=auth)
+        assert refused.status_code == 403
 
 
 async def test_rebuild_empties_the_read_model_for_a_fresh_consumer_group(

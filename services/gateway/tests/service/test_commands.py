@@ -263,10 +263,20 @@ async def test_languages_are_set_in_the_messaging_profile(
 ) -> None:
     changed = await gateway.put(
         f"{API}/profile",
-        json={"name": "Bakkerij A", "default_language": "en", "fallback_language": "nl"},
+        json={
+            "name": "Bakkerij A",
+            "default_language": "en",
+            "fallback_language": "nl",
+            "bounce_policy": "letter",
+        },
     )
     assert changed.status_code == 200, changed.text
     assert changed.json()["default_language"] == "en"
+    assert changed.json()["bounce_policy"] == "letter"
+    wrong = await gateway.put(f"{API}/profile", json={"bounce_policy": "shred"})
+    assert wrong.json()["errors"][0]["detail"] == (
+        "bounce_policy must be 'block', 'letter' or 'both'"
+    )
     shown = await gateway.get(f"{API}/profile", "rita@a.example")
     assert shown.json()["name"] == "Bakkerij A"
     refused = await gateway.put(f"{API}/profile", "sam@a.example", json={"name": "x"})

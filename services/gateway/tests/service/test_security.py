@@ -53,7 +53,7 @@ async def test_a_wrong_password_or_unknown_email_is_refused_alike(gateway: Gatew
 async def test_every_api_endpoint_but_login_and_refresh_requires_authentication(
     gateway: Gateway,
 ) -> None:
-    open_paths = {"/api/v1/auth/login", "/api/v1/auth/refresh"}
+    open_paths = {"/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/invitation"}
     schema = (await gateway.client.get("/openapi.json")).json()
     checked = 0
     for path, operations in schema["paths"].items():
@@ -68,6 +68,27 @@ async def test_every_api_endpoint_but_login_and_refresh_requires_authentication(
             checked += 1
     assert checked > 20
     assert (await gateway.client.get("/health/live", headers=NO_AUTH)).status_code == 200
+
+
+async def test_every_route_of_an_administration_refuses_another_administrations_caller(
+    gateway: Gateway,
+) -> None:
+    """Bob administers adm-b only: every route under adm-a answers him 404, as if adm-a did
+    not exist, whatever the route and before anything it would read or change."""
+    schema = (await gateway.client.get("/openapi.json")).json()
+    headers = await gateway.auth("bob@b.example")
+    checked = 0
+    for path, operations in schema["paths"].items():
+        if "{administration_id}" not in path:
+            continue
+        concrete = path.replace("{administration_id}", ADM)
+        concrete = concrete.replace("{", "").replace("}", "")
+        for method in operations:
+            response = await gateway.client.request(method.upper(), concrete, headers=headers)
+            assert response.status_code == 404, (method, path, response.text)
+            assert response.json()["type"] == "urn:settle:problem:not-found"
+            checked += 1
+    assert checked > 30
 
 
 async def test_the_service_token_is_not_a_user_token(gateway: Gateway) -> None:

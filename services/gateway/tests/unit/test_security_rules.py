@@ -7,11 +7,17 @@ import warnings
 from datetime import UTC, datetime
 
 import pytest
-from fastapi import HTTPException
 
 from settle_gateway.auth.security import PrincipalCache, authorize
 from settle_gateway.auth.service import hash_password, issue_access_token, verify_password
-from settle_gateway.domain.access import Action, Principal, Role
+from settle_gateway.domain.access import (
+    Action,
+    ActionNotAllowed,
+    AdministrationNotVisible,
+    Principal,
+    Role,
+)
+from settle_gateway.errors import status_of
 from settle_gateway.settings import GatewaySettings
 
 pytestmark = pytest.mark.unit
@@ -35,15 +41,15 @@ def test_each_role_may_do_what_the_domain_says(role: Role, allowed: set[Action])
         if action in allowed:
             assert authorize(_principal(role), "adm", action) == role
         else:
-            with pytest.raises(HTTPException) as refused:
+            with pytest.raises(ActionNotAllowed) as refused:
                 authorize(_principal(role), "adm", action)
-            assert refused.value.status_code == 403
+            assert status_of(refused.value) == 403
 
 
 def test_an_administration_the_caller_cannot_see_does_not_exist_for_it() -> None:
-    with pytest.raises(HTTPException) as refused:
+    with pytest.raises(AdministrationNotVisible) as refused:
         authorize(_principal(Role.ADMINISTRATOR), "other", Action.READ)
-    assert refused.value.status_code == 404
+    assert status_of(refused.value) == 404
 
 
 def test_passwords_are_salted_argon2_hashes() -> None:

@@ -66,6 +66,23 @@ users = sa.Table(
     sa.Column("password_hash", sa.String(200), nullable=True),
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("created_at", TS, nullable=False),
+    # Runs the platform: may create and list organisations (set on the command line only).
+    sa.Column("platform_administrator", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+# A user's invitation to choose a password: a random token shown once to whoever invited
+# them, stored as its hash; spent when the password is set.
+invitations = sa.Table(
+    "invitations",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("user_id", ID, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_by", ID, nullable=True),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("used_at", TS, nullable=True),
+    sa.Index("ix_invitations_user", "user_id"),
 )
 
 memberships = sa.Table(
@@ -100,6 +117,11 @@ api_tokens = sa.Table(
     sa.Column("role", sa.String(20), nullable=False),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("revoked_at", TS, nullable=True),
+    # Who made it (a user id; None for one made on the command line) and the token's last
+    # characters, so a list tells tokens apart without showing them.
+    sa.Column("created_by", ID, nullable=True),
+    sa.Column("hint", sa.String(8), nullable=True),
+    sa.Index("ix_api_tokens_administration", "administration_id", "created_at"),
 )
 
 # Failed logins, one row per failure: every replica counts the same (see LoginLimiter).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from settle_gateway.domain.administrations import ADMINISTRATION_ID, NAME_MAX
@@ -22,3 +24,12 @@ class AdministrationNameIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=NAME_MAX)
+
+
+class AdministrationDetail(BaseModel):
+    id: str
+    name: str
+    role: str = Field(description="the caller's role in it")
+    organisation_id: str
+    organisation_name: str
+    created_at: datetime

@@ -11,13 +11,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from settle_gateway.adapters.tables import administrations, memberships, users
+from settle_gateway.adapters.tables import administrations, memberships, organisations, users
+from settle_gateway.administrations.models import AdministrationDetail
 from settle_gateway.application.context import GatewayContext
 from settle_gateway.auth.models import AdministrationOut
 from settle_gateway.domain.access import ActionNotAllowed, Principal, Role
 from settle_gateway.domain.administrations import check_administration_id, check_name
 from settle_gateway.domain.errors import AdministrationExists, NotFound
-from settle_shared.db import transaction
+from settle_shared.db import aware, transaction
 from settle_shared.events.gateway import (
     AdministrationChanged,
     AdministrationCreated,
@@ -179,3 +180,27 @@ async def rename_for(
         )
     context.runtime.relay.notify()
     return AdministrationOut(id=administration_id, name=stored, role=Role.ADMINISTRATOR.value)
+
+
+async def administrations_for(
+    session: AsyncSession, principal: Principal, administration_id: str | None = None
+) -> list[AdministrationDetail]:
+    """The administrations the caller has a role in (or the one asked for), by name."""
+    wanted = list(principal.roles) if administration_id is None else [administration_id]
+    rows = await session.execute(
+        sa.select(administrations, organisations.c.name.label("organisation_name"))
+        .join(organisations, organisations.c.id == administrations.c.organisation_id)
+        .where(administrations.c.id.in_([a for a in wanted if a in principal.roles]))
+        .order_by(administrations.c.name, administrations.c.id)
+    )
+    return [
+        AdministrationDetail(
+            id=row.id,
+            name=row.name,
+            role=principal.roles[row.id].value,
+            organisation_id=row.organisation_id,
+            organisation_name=row.organisation_name,
+            created_at=aware(row.created_at),
+        )
+        for row in rows
+    ]

@@ -5,11 +5,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from settle_gateway.adapters.web import ADMINISTRATION, NOT_FOUND, Context, ui_router
+from settle_gateway.adapters.web import (
+    ADMINISTRATION,
+    NOT_FOUND,
+    Context,
+    ReadSession,
+    ui_router,
+)
 from settle_gateway.administrations import service
-from settle_gateway.administrations.models import AdministrationIn, AdministrationNameIn
+from settle_gateway.administrations.models import (
+    AdministrationDetail,
+    AdministrationIn,
+    AdministrationNameIn,
+)
 from settle_gateway.auth.models import AdministrationOut
-from settle_gateway.auth.security import Administrator, CurrentPrincipal
+from settle_gateway.auth.security import Administrator, CurrentPrincipal, Reader
+from settle_gateway.domain.errors import NotFound
 
 router = ui_router()
 
@@ -17,6 +28,25 @@ CREATED: dict[int | str, dict[str, Any]] = {
     403: {"description": "the caller administers no administration (or is an API token)"},
     409: {"description": "an administration with this id exists already"},
 }
+
+
+@router.get("/administrations", response_model=list[AdministrationDetail])
+async def list_administrations(
+    principal: CurrentPrincipal, session: ReadSession
+) -> list[AdministrationDetail]:
+    """The administrations the caller has a role in, by name, with its role and organisation."""
+    return await service.administrations_for(session, principal)
+
+
+@router.get(ADMINISTRATION, response_model=AdministrationDetail, responses=NOT_FOUND)
+async def administration(
+    administration_id: str, principal: Reader, session: ReadSession
+) -> AdministrationDetail:
+    """One administration: its name, the caller's role in it, its organisation."""
+    found = await service.administrations_for(session, principal, administration_id)
+    if not found:  # a role in it, but the row is gone: as unknown as any other
+        raise NotFound("administration not found")
+    return found[0]
 
 
 @router.post(

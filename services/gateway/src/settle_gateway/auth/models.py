@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -47,5 +48,22 @@ class ApiTokenIn(BaseModel):
     role: Literal["administrator", "standard", "communication", "restricted"] = "restricted"
 
 
-class ApiTokenOut(BaseModel):
+class ApiTokenSummary(BaseModel):
+    id: str
+    name: str
+    role: str
+    hint: str | None = Field(description="the token's last four characters, to tell it apart")
+    created_at: datetime
+    created_by: str | None = Field(description="the name of who made it, if a person did")
+    revoked_at: datetime | None = Field(description="when it stopped working, if it did")
+
+
+class ApiTokenOut(ApiTokenSummary):
     token: str = Field(description="shown once; Settle keeps only its hash")
+
+
+class InvitationAcceptIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1, max_length=500)
+    password: str = Field(min_length=12, max_length=1000)

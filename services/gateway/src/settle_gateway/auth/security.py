@@ -20,7 +20,6 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from settle_gateway import errors
 from settle_gateway.adapters.tables import login_failures
 from settle_gateway.auth.service import (
     decode_access_token,
@@ -29,13 +28,7 @@ from settle_gateway.auth.service import (
     principal_for_user,
     session_ended,
 )
-from settle_gateway.domain.access import (
-    Action,
-    ActionNotAllowed,
-    AdministrationNotVisible,
-    Principal,
-    Role,
-)
+from settle_gateway.domain.access import ALLOWED, Action, Principal, Role
 from settle_gateway.settings import GatewaySettings
 from settle_shared.db import aware, transaction
 from settle_shared.logs import get_logger
@@ -237,17 +230,18 @@ async def authenticate(
     return principal
 
 
+# What a route taking the caller may answer because of it (errors.py documents it).
+authenticate.refusals = {401: "no token, or one that is not valid"}  # type: ignore[attr-defined]
+
 CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
 
 
 def authorize(principal: Principal, administration_id: str, action: Action) -> Role:
     """The caller's role in the administration when it may do `action` there. An
-    administration it may not see answers 404, exactly like one that does not exist, so
-    nobody learns which administrations exist; a role too weak answers 403."""
-    try:
-        return principal.role_for(administration_id, action)
-    except (AdministrationNotVisible, ActionNotAllowed) as refused:
-        raise errors.as_http(refused) from None
+    administration it may not see answers 404 (AdministrationNotVisible), exactly like one
+    that does not exist, so nobody learns which administrations exist; a role too weak
+    answers 403 (ActionNotAllowed)."""
+    return principal.role_for(administration_id, action)
 
 
 def require(action: Action) -> Callable[[str, Principal], Awaitable[Principal]]:
@@ -257,6 +251,10 @@ def require(action: Action) -> Callable[[str, Principal], Awaitable[Principal]]:
         authorize(principal, administration_id, action)
         return principal
 
+    refusals = {404: "unknown, or not visible to the caller"}
+    if ALLOWED[action] != frozenset(Role):
+        refusals[403] = "the caller's role may not do this"
+    allowed.refusals = refusals  # type: ignore[attr-defined]
     return allowed
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from settle_gateway.adapters.tables import (
     administrations,
     api_tokens,
+    invitations,
     memberships,
     organisations,
     refresh_tokens,
@@ -29,9 +30,10 @@ from settle_gateway.adapters.tables import (
 from settle_gateway.administrations.service import create_administration
 from settle_gateway.auth.models import TokensOut
 from settle_gateway.domain.access import Principal, Role
-from settle_gateway.domain.errors import InvalidAdministration
+from settle_gateway.domain.errors import InvalidAdministration, InvalidInvitation
 from settle_gateway.settings import GatewaySettings
 from settle_shared.clock import SystemClock
+from settle_shared.db import aware
 from settle_shared.outbox import Outbox
 
 
@@ -106,7 +108,13 @@ async def principal_for_user(session: AsyncSession, user_id: str, kind: str) -> 
         )
     )
     roles = {row.administration_id: Role(row.role) for row in rows}
-    return Principal(subject=user.id, kind=kind, name=user.name, roles=roles)
+    return Principal(
+        subject=user.id,
+        kind=kind,
+        name=user.name,
+        roles=roles,
+        platform=bool(user.platform_administrator),
+    )
 
 
 async def principal_for_email(session: AsyncSession, email: str, kind: str) -> Principal | None:
@@ -344,21 +352,155 @@ async def grant(session: AsyncSession, user_id: str, administration_id: str, rol
 
 
 async def create_api_token(
-    session: AsyncSession, *, name: str, administration_id: str, role: Role, now: datetime
-) -> str:
-    """A token for a machine client in one administration; shown once, stored hashed."""
+    session: AsyncSession,
+    *,
+    name: str,
+    administration_id: str,
+    role: Role,
+    now: datetime,
+    created_by: str | None = None,
+) -> tuple[str, str]:
+    """A token for a machine client in one administration: (its id, the token). The token is
+    shown once and stored hashed, with its last four characters, which a list shows to tell
+    tokens apart."""
     token = f"stl_{secrets.token_urlsafe(32)}"
+    token_id = new_id("tok")
     await session.execute(
         sa.insert(api_tokens).values(
-            id=new_id("tok"),
+            id=token_id,
             name=name,
             token_hash=token_hash(token),
             administration_id=administration_id,
             role=role.value,
             created_at=now,
+            created_by=created_by,
+            hint=token[-4:],
         )
     )
-    return token
+    return token_id, token
+
+
+async def api_tokens_of(session: AsyncSession, administration_id: str) -> list[Any]:
+    """The administration's API tokens, newest first, with the name of who made each."""
+    rows = await session.execute(
+        sa.select(api_tokens, users.c.name.label("created_by_name"))
+        .outerjoin(users, users.c.id == api_tokens.c.created_by)
+        .where(api_tokens.c.administration_id == administration_id)
+        .order_by(api_tokens.c.created_at.desc(), api_tokens.c.id.desc())
+    )
+    return list(rows)
+
+
+async def revoke_api_token(
+    session: AsyncSession, administration_id: str, token_id: str, now: datetime
+) -> Any:
+    """Revoke one of the administration's API tokens (once: a revoked one stays as it was);
+    its row, or None when the administration has no such token."""
+    await session.execute(
+        sa.update(api_tokens)
+        .where(
+            api_tokens.c.administration_id == administration_id,
+            api_tokens.c.id == token_id,
+            api_tokens.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    return await api_token_of(session, administration_id, token_id)
+
+
+async def api_token_of(session: AsyncSession, administration_id: str, token_id: str) -> Any:
+    """One of the administration's API tokens with the name of who made it, or None."""
+    return (
+        await session.execute(
+            sa.select(api_tokens, users.c.name.label("created_by_name"))
+            .outerjoin(users, users.c.id == api_tokens.c.created_by)
+            .where(
+                api_tokens.c.administration_id == administration_id,
+                api_tokens.c.id == token_id,
+            )
+        )
+    ).first()
+
+
+# --- invitations and deactivation ---------------------------------------------------------
+
+
+async def invite(
+    session: AsyncSession, user_id: str, *, created_by: str | None, now: datetime, days: int
+) -> tuple[str, datetime]:
+    """A new invitation for the user to choose a password (earlier open ones end): the token,
+    shown once, and when it expires."""
+    await session.execute(
+        sa.update(invitations)
+        .where(invitations.c.user_id == user_id, invitations.c.used_at.is_(None))
+        .values(used_at=now)
+    )
+    token = secrets.token_urlsafe(32)
+    expires_at = now + timedelta(days=days)
+    await session.execute(
+        sa.insert(invitations).values(
+            id=new_id("inv"),
+            user_id=user_id,
+            token_hash=token_hash(token),
+            created_by=created_by,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+    return token, expires_at
+
+
+async def accept_invitation(session: AsyncSession, token: str, password: str, now: datetime) -> str:
+    """Spend an invitation: the user's password is set; returns the user id. InvalidInvitation
+    for a token that is unknown, spent or expired, or whose user was deactivated."""
+    row = (
+        await session.execute(
+            sa.select(invitations.c.id, invitations.c.user_id, invitations.c.expires_at)
+            .join(users, users.c.id == invitations.c.user_id)
+            .where(
+                invitations.c.token_hash == token_hash(token),
+                invitations.c.used_at.is_(None),
+                users.c.active,
+            )
+        )
+    ).first()
+    expires_at = None if row is None else aware(row.expires_at)
+    if row is None or expires_at is None or expires_at <= now:
+        raise InvalidInvitation(
+            "this invitation is not valid (any more): ask an administrator for a new one"
+        )
+    # Spent by a conditional update: two requests with one token set one password.
+    spent = await session.execute(
+        sa.update(invitations)
+        .where(invitations.c.id == row.id, invitations.c.used_at.is_(None))
+        .values(used_at=now)
+    )
+    if not spent.rowcount:  # type: ignore[attr-defined]
+        raise InvalidInvitation("this invitation was used already: sign in with your password")
+    await session.execute(
+        sa.update(users)
+        .where(users.c.id == row.user_id)
+        .values(password_hash=hash_password(password))
+    )
+    return str(row.user_id)
+
+
+async def set_active(session: AsyncSession, user_id: str, active: bool, now: datetime) -> None:
+    """Deactivate a user (every login session and open invitation ends with it) or make them
+    active again."""
+    await session.execute(sa.update(users).where(users.c.id == user_id).values(active=active))
+    if active:
+        return
+    await session.execute(
+        sa.update(refresh_tokens)
+        .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    await session.execute(
+        sa.update(invitations)
+        .where(invitations.c.user_id == user_id, invitations.c.used_at.is_(None))
+        .values(used_at=now)
+    )
 
 
 DEMO_ADMINISTRATION = "demo"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, HTTPException, Request
 
 from settle_gateway.adapters.web import ADMINISTRATION, NOT_FOUND, Context, ReadSession, ui_router
@@ -10,6 +12,8 @@ from settle_gateway.auth.models import (
     AdministrationOut,
     ApiTokenIn,
     ApiTokenOut,
+    ApiTokenSummary,
+    InvitationAcceptIn,
     LoginIn,
     MeOut,
     RefreshIn,
@@ -17,7 +21,8 @@ from settle_gateway.auth.models import (
 )
 from settle_gateway.auth.security import Administrator, CurrentPrincipal
 from settle_gateway.domain.access import Role
-from settle_shared.db import transaction
+from settle_gateway.domain.errors import NotFound
+from settle_shared.db import aware, transaction
 from settle_shared.logs import get_logger
 
 log = get_logger(__name__)
@@ -86,6 +91,25 @@ async def refresh(body: RefreshIn, context: Context) -> TokensOut:
     )
 
 
+@auth.post(
+    "/invitation",
+    response_model=TokensOut,
+    responses={
+        404: {"description": "the invitation is unknown, spent or expired"},
+        422: {"description": "the password is too short"},
+    },
+)
+async def accept_invitation(body: InvitationAcceptIn, context: Context) -> TokensOut:
+    """Spend an invitation: the invited person chooses their password (12 characters or more)
+    and is signed in."""
+    async with transaction(context.sessions) as session:
+        user_id = await service.accept_invitation(
+            session, body.token, body.password, service.token_time()
+        )
+        log.info("invitation accepted", user_id=user_id)
+        return await service.new_tokens(session, context.settings, user_id)
+
+
 @router.get("/me", response_model=MeOut)
 async def me(principal: CurrentPrincipal, session: ReadSession) -> MeOut:
     """The caller and the administrations it may see, with its role in each."""
@@ -100,6 +124,30 @@ async def me(principal: CurrentPrincipal, session: ReadSession) -> MeOut:
     )
 
 
+def _token_summary(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "role": row.role,
+        "hint": row.hint,
+        "created_at": aware(row.created_at),
+        "created_by": row.created_by_name,
+        "revoked_at": aware(row.revoked_at),
+    }
+
+
+@router.get(
+    ADMINISTRATION + "/api-tokens", response_model=list[ApiTokenSummary], responses=NOT_FOUND
+)
+async def api_tokens(
+    administration_id: str, principal: Administrator, session: ReadSession
+) -> list[ApiTokenSummary]:
+    """The administration's API tokens, newest first, revoked ones too (administrators
+    only). The tokens themselves are never shown again: each is told by its last characters."""
+    rows = await service.api_tokens_of(session, administration_id)
+    return [ApiTokenSummary.model_validate(_token_summary(row)) for row in rows]
+
+
 @router.post(
     ADMINISTRATION + "/api-tokens", response_model=ApiTokenOut, status_code=201, responses=NOT_FOUND
 )
@@ -108,11 +156,33 @@ async def new_api_token(
 ) -> ApiTokenOut:
     """An API token for a machine client in this administration (administrators only)."""
     async with transaction(context.sessions) as session:
-        token = await service.create_api_token(
+        token_id, token = await service.create_api_token(
             session,
             name=body.name,
             administration_id=administration_id,
             role=Role(body.role),
             now=context.runtime.clock.now(),
+            created_by=principal.subject if principal.kind != "api_token" else None,
         )
-    return ApiTokenOut(token=token)
+        row = await service.api_token_of(session, administration_id, token_id)
+    return ApiTokenOut.model_validate({**_token_summary(row), "token": token})
+
+
+@router.delete(
+    ADMINISTRATION + "/api-tokens/{token_id}",
+    response_model=ApiTokenSummary,
+    responses=NOT_FOUND,
+)
+async def revoke_api_token(
+    administration_id: str, token_id: str, principal: Administrator, context: Context
+) -> ApiTokenSummary:
+    """Revoke an API token (administrators only): it stops working at once on this replica,
+    on the others within `PRINCIPAL_CACHE_S`. Revoking it again changes nothing."""
+    async with transaction(context.sessions) as session:
+        row = await service.revoke_api_token(
+            session, administration_id, token_id, context.runtime.clock.now()
+        )
+    if row is None:
+        raise NotFound("API token not found")
+    context.principals.clear()
+    return ApiTokenSummary.model_validate(_token_summary(row))

@@ -17,13 +17,21 @@ from settle_gateway.adapters.web import (
 )
 from settle_gateway.application.context import GatewayContext
 from settle_gateway.auth.security import Administrator, Reader, Worker
-from settle_gateway.control.models import PauseIn, RescheduleIn
+from settle_gateway.control.models import (
+    AdministrationSettingsOut,
+    PauseIn,
+    ProfileIn,
+    ProfileOut,
+    RescheduleIn,
+)
 from settle_gateway.control.service import show_pause
 
 router = ui_router()
 
 
-@router.get(ADMINISTRATION + "/settings", responses=NOT_FOUND)
+@router.get(
+    ADMINISTRATION + "/settings", response_model=AdministrationSettingsOut, responses=NOT_FOUND
+)
 async def administration_settings(
     administration_id: str, request: Request, principal: Reader, context: Context
 ) -> ServiceAnswer:
@@ -32,7 +40,9 @@ async def administration_settings(
     return result
 
 
-@router.post(ADMINISTRATION + "/pause", responses=NOT_FOUND)
+@router.post(
+    ADMINISTRATION + "/pause", response_model=AdministrationSettingsOut, responses=NOT_FOUND
+)
 async def pause_administration(
     administration_id: str,
     body: PauseIn,
@@ -49,7 +59,9 @@ async def pause_administration(
     return result
 
 
-@router.post(ADMINISTRATION + "/resume", responses=NOT_FOUND)
+@router.post(
+    ADMINISTRATION + "/resume", response_model=AdministrationSettingsOut, responses=NOT_FOUND
+)
 async def resume_administration(
     administration_id: str, request: Request, principal: Administrator, context: Context
 ) -> ServiceAnswer:
@@ -115,7 +127,7 @@ async def delete_flow(
     return Response(status_code=204)
 
 
-@router.get(ADMINISTRATION + "/profile", responses=NOT_FOUND)
+@router.get(ADMINISTRATION + "/profile", response_model=ProfileOut, responses=NOT_FOUND)
 async def profile(
     administration_id: str, request: Request, principal: Reader, context: Context
 ) -> ServiceAnswer:
@@ -127,16 +139,25 @@ async def profile(
     return result
 
 
-@router.put(ADMINISTRATION + "/profile", responses=NOT_FOUND)
+@router.put(ADMINISTRATION + "/profile", response_model=ProfileOut, responses=NOT_FOUND)
 async def update_profile(
     administration_id: str,
-    body: dict[str, Any],
+    body: ProfileIn,
     request: Request,
     principal: Administrator,
     context: Context,
 ) -> ServiceAnswer:
-    """Change the profile (languages among it); answers it as messaging stored it."""
-    await proxy(request, context, "messaging", "PUT", administration_id, "/profile", json=body)
+    """Change the profile (languages and the bounce policy among it); answers it as
+    messaging stored it."""
+    await proxy(
+        request,
+        context,
+        "messaging",
+        "PUT",
+        administration_id,
+        "/profile",
+        json=body.model_dump(mode="json"),
+    )
     result: dict[str, Any] = await proxy(
         request, context, "messaging", "GET", administration_id, "/profile"
     )

@@ -50,6 +50,8 @@ class Principal:
     kind: str  # password, oidc or api_token
     name: str
     roles: dict[str, Role]
+    # Runs the platform: creates and lists organisations (never an API token).
+    platform: bool = False
 
     def role_in(self, administration_id: str) -> Role | None:
         return self.roles.get(administration_id)
@@ -63,3 +65,33 @@ class Principal:
         if role not in ALLOWED[action]:
             raise ActionNotAllowed(f"your role ({role.value}) may not do this ({action.value})")
         return role
+
+    def administers(self) -> set[str]:
+        """The administrations the caller is an administrator of."""
+        return {a for a, role in self.roles.items() if role is Role.ADMINISTRATOR}
+
+    def check_platform(self) -> None:
+        """Raises ActionNotAllowed unless the caller runs the platform."""
+        if not self.platform or self.kind == "api_token":
+            raise ActionNotAllowed(
+                "only a platform administrator may do this "
+                "(settle gateway platform-admin --email … makes one)"
+            )
+
+
+class CannotDeactivate(Exception):
+    """A user the caller may not deactivate (or activate)."""
+
+
+def check_may_deactivate(caller: Principal, user_id: str, user_roles: dict[str, Role]) -> None:
+    """A user's sign-in is theirs across the organisation, so an administrator deactivates
+    only a user whose every administration they administer, and never themselves; raises
+    CannotDeactivate saying what to do instead."""
+    if user_id == caller.subject:
+        raise CannotDeactivate("you cannot deactivate yourself; ask another administrator")
+    others = set(user_roles) - caller.administers()
+    if others:
+        raise CannotDeactivate(
+            f"the user also has a role in {len(others)} administration(s) you do not "
+            "administer; take away their role here instead, or ask an administrator of those"
+        )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from settle_gateway.domain.errors import InvalidAdministration
+from settle_gateway.domain.errors import InvalidAdministration, InvalidOrganisation
 
 ADMINISTRATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 NAME_MAX = 200
@@ -27,4 +27,12 @@ def check_name(name: str) -> str:
     name = name.strip()
     if not name or len(name) > NAME_MAX:
         raise InvalidAdministration(f"an administration's name has 1 to {NAME_MAX} characters")
+    return name
+
+
+def check_organisation_name(name: str) -> str:
+    """The name without surrounding spaces, or InvalidOrganisation when it is empty or long."""
+    name = name.strip()
+    if not name or len(name) > NAME_MAX:
+        raise InvalidOrganisation(f"an organisation's name has 1 to {NAME_MAX} characters")
     return name

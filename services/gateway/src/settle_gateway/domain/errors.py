@@ -33,3 +33,26 @@ class AdministrationExists(Exception):
 
 class InvalidAdministration(Exception):
     """An administration id or name that cannot be used."""
+
+
+class CannotInvite(Exception):
+    """An email that cannot be given a role here (its user is another organisation's)."""
+
+
+class InvitationNotNeeded(Exception):
+    """A user who chose a password already is not invited again."""
+
+
+class OrganisationExists(Exception):
+    """An organisation of this name exists already (the command line finds them by name)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"an organisation named {name!r} exists already; choose another name")
+
+
+class InvalidInvitation(Exception):
+    """An invitation that is unknown, spent, expired or of a deactivated user."""
+
+
+class InvalidOrganisation(Exception):
+    """An organisation name that cannot be used."""

@@ -1,4 +1,5 @@
-"""The users of an administration and their roles (administrators only)."""
+"""The users of an administration: invited, given and taken roles, deactivated and made active
+again (administrators only)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ from settle_gateway.adapters.web import ADMINISTRATION, NOT_FOUND, Context, Read
 from settle_gateway.auth.security import Administrator
 from settle_gateway.domain.access import Role
 from settle_gateway.members import service
-from settle_gateway.members.models import MemberIn, MemberOut
+from settle_gateway.members.models import (
+    InvitationOut,
+    InvitedOut,
+    InviteIn,
+    MemberIn,
+    MemberOut,
+)
 
 router = ui_router()
 
@@ -27,6 +34,45 @@ async def members(
 ) -> list[MemberOut]:
     """The users with a role in the administration (administrators only)."""
     return await service.members_of(session, administration_id)
+
+
+@router.post(
+    ADMINISTRATION + "/users",
+    response_model=InvitedOut,
+    status_code=201,
+    responses={
+        **NOT_FOUND,
+        409: {"description": "the email is another organisation's user's"},
+    },
+)
+async def invite_member(
+    administration_id: str, body: InviteIn, principal: Administrator, context: Context
+) -> InvitedOut:
+    """Give a person a role (administrators only). A new person becomes a user of the
+    organisation with an invitation, shown once, to choose a password
+    (`POST /api/v1/auth/invitation`); a user of the organisation gets the role at once."""
+    return await service.invite_member(
+        context,
+        principal,
+        administration_id,
+        email=body.email,
+        name=body.name,
+        role=Role(body.role),
+    )
+
+
+@router.post(
+    ADMINISTRATION + "/users/{user_id}/invitation",
+    response_model=InvitationOut,
+    status_code=201,
+    responses={**NOT_FOUND, 409: {"description": "the user has chosen a password already"}},
+)
+async def invite_again(
+    administration_id: str, user_id: str, principal: Administrator, context: Context
+) -> InvitationOut:
+    """A new invitation for a member who has not chosen a password yet (the earlier one
+    ends), when it expired or was lost."""
+    return await service.invite_again(context, principal, administration_id, user_id)
 
 
 @router.put(
@@ -56,3 +102,34 @@ async def remove_member(
         raise HTTPException(409, detail="you cannot remove your own role")
     await service.take_role(context, administration_id, user_id)
     return Response(status_code=204)
+
+
+DEACTIVATION: dict[int | str, dict[str, Any]] = {
+    **NOT_FOUND,
+    409: {
+        "description": "yourself, or a user with a role in an administration you do not administer"
+    },
+}
+
+
+@router.post(
+    ADMINISTRATION + "/users/{user_id}/deactivate", response_model=MemberOut, responses=DEACTIVATION
+)
+async def deactivate_member(
+    administration_id: str, user_id: str, principal: Administrator, context: Context
+) -> MemberOut:
+    """Deactivate a user (administrators of every administration the user has a role in):
+    their sign-in, access and refresh tokens and open invitation stop at once on this
+    replica, on the others within `PRINCIPAL_CACHE_S`. Their roles stay, for when they are
+    made active again."""
+    return await service.set_member_active(context, principal, administration_id, user_id, False)
+
+
+@router.post(
+    ADMINISTRATION + "/users/{user_id}/activate", response_model=MemberOut, responses=DEACTIVATION
+)
+async def activate_member(
+    administration_id: str, user_id: str, principal: Administrator, context: Context
+) -> MemberOut:
+    """Make a deactivated user active again; they sign in with their password as before."""
+    return await service.set_member_active(context, principal, administration_id, user_id, True)

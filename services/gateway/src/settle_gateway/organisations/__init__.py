@@ -1,0 +1,1 @@
+"""Organisations: the customers of Settle, created and listed by platform administrators."""
