@@ -179,7 +179,12 @@ async def test_paying_asks_the_payments_service_for_the_chosen_invoices_and_goes
 @pytest.mark.parametrize(
     ("status", "outcome", "sentence"),
     [
-        ("paid", "paid", "Wij hebben uw betaling van € 221,00 ontvangen."),
+        (
+            "paid",
+            "paid",
+            "Wij hebben uw betaling van € 221,00 ontvangen. Zolang wij uw betaling verwerken, "
+            "sturen wij voor deze facturen geen herinneringen.",
+        ),
         ("open", "pending", "Uw betaling van € 221,00 is nog niet afgerond."),
         ("pending", "pending", "wordt door uw bank verwerkt"),
         ("canceled", "failed", "U heeft de betaling van € 221,00 geannuleerd."),

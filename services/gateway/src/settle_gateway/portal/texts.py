@@ -50,7 +50,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcome_pending": "Uw betaling wordt verwerkt",
         "outcome_failed": "Uw betaling is niet gelukt",
         "sentence_paid": "Wij hebben uw betaling van {amount} ontvangen. "
-        "U ontvangt voor deze facturen geen herinneringen meer.",
+        "Zolang wij uw betaling verwerken, sturen wij voor deze facturen geen herinneringen.",
         "sentence_open": "Uw betaling van {amount} is nog niet afgerond. "
         "Als u heeft betaald, ziet u dat hier over enkele minuten.",
         "sentence_pending": "Uw betaling van {amount} wordt door uw bank verwerkt. "
@@ -135,7 +135,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcome_pending": "Your payment is being processed",
         "outcome_failed": "Your payment did not go through",
         "sentence_paid": "We have received your payment of {amount}. "
-        "You will receive no more reminders for these invoices.",
+        "While we process your payment, we send no reminders for these invoices.",
         "sentence_open": "Your payment of {amount} has not been completed yet. "
         "If you have paid, it will show here in a few minutes.",
         "sentence_pending": "Your payment of {amount} is being processed by your bank. "
@@ -224,7 +224,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcome_pending": "Ihre Zahlung wird bearbeitet",
         "outcome_failed": "Ihre Zahlung war nicht erfolgreich",
         "sentence_paid": "Wir haben Ihre Zahlung von {amount} erhalten. "
-        "Für diese Rechnungen erhalten Sie keine Mahnungen mehr.",
+        "Solange wir Ihre Zahlung bearbeiten, senden wir für diese Rechnungen keine Mahnungen.",
         "sentence_open": "Ihre Zahlung von {amount} ist noch nicht abgeschlossen. "
         "Wenn Sie bezahlt haben, sehen Sie das hier in wenigen Minuten.",
         "sentence_pending": "Ihre Zahlung von {amount} wird von Ihrer Bank bearbeitet. "
@@ -311,7 +311,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcome_pending": "Votre paiement est en cours de traitement",
         "outcome_failed": "Votre paiement n'a pas abouti",
         "sentence_paid": "Nous avons bien reçu votre paiement de {amount}. "
-        "Vous ne recevrez plus de rappel pour ces factures.",
+        "Tant que nous traitons votre paiement, nous n'envoyons pas de rappel pour ces factures.",
         "sentence_open": "Votre paiement de {amount} n'est pas encore finalisé. "
         "Si vous avez payé, cela apparaîtra ici dans quelques minutes.",
         "sentence_pending": "Votre paiement de {amount} est en cours de traitement par votre "
