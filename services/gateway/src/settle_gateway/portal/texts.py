@@ -15,6 +15,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "open_amount": "Openstaand bedrag",
         "paid_online": "Online betaald, wordt verwerkt",
         "reminder_total": "Openstaand bedrag van de facturen in de herinnering: {amount}",
+        "credit_note": "Af: uw creditnota {number}, {amount}",
+        "due_after_credit": "Te betalen na aftrek van uw creditnota's: {amount}",
+        "credit_not_deducted": "Een online betaling betaalt de gekozen facturen volledig; "
+        "uw creditnota's worden daarbij niet afgetrokken.",
         "pay": "Gekozen facturen betalen",
         "pay_hint": "Op de volgende pagina kiest u hoe u betaalt (iDEAL, creditcard, Bancontact).",
         "nothing_open": "U heeft geen openstaande facturen bij ons. Dank u wel!",
@@ -101,6 +105,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "open_amount": "Amount due",
         "paid_online": "Paid online, being processed",
         "reminder_total": "Amount due of the invoices in the reminder: {amount}",
+        "credit_note": "Less: your credit note {number}, {amount}",
+        "due_after_credit": "To pay after your credit notes: {amount}",
+        "credit_not_deducted": "An online payment pays the chosen invoices in full; "
+        "your credit notes are not deducted from it.",
         "pay": "Pay the chosen invoices",
         "pay_hint": "You choose how to pay (iDEAL, card, Bancontact) on the next page.",
         "nothing_open": "You have no open invoices with us. Thank you!",
@@ -187,6 +195,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "open_amount": "Offener Betrag",
         "paid_online": "Online bezahlt, wird verarbeitet",
         "reminder_total": "Offener Betrag der Rechnungen in der Mahnung: {amount}",
+        "credit_note": "Abzüglich Ihrer Gutschrift {number}: {amount}",
+        "due_after_credit": "Zu zahlen nach Abzug Ihrer Gutschriften: {amount}",
+        "credit_not_deducted": "Eine Online-Zahlung bezahlt die ausgewählten Rechnungen "
+        "vollständig; Ihre Gutschriften werden dabei nicht abgezogen.",
         "pay": "Ausgewählte Rechnungen bezahlen",
         "pay_hint": "Auf der nächsten Seite wählen Sie, wie Sie bezahlen "
         "(iDEAL, Kreditkarte, Bancontact).",
@@ -276,6 +288,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "open_amount": "Montant dû",
         "paid_online": "Payée en ligne, en cours de traitement",
         "reminder_total": "Montant dû des factures du rappel : {amount}",
+        "credit_note": "Moins votre avoir {number} : {amount}",
+        "due_after_credit": "À payer après déduction de vos avoirs : {amount}",
+        "credit_not_deducted": "Un paiement en ligne règle les factures choisies en totalité ; "
+        "vos avoirs n'en sont pas déduits.",
         "pay": "Payer les factures choisies",
         "pay_hint": "Vous choisissez votre moyen de paiement (iDEAL, carte, Bancontact) "
         "à la page suivante.",
