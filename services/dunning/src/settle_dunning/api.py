@@ -183,6 +183,10 @@ class RunOut(BaseModel):
     steps_executed: int
     messages_requested: int
     events_published: int
+    next_sending_day: date | None = Field(
+        None,
+        description="set when steps were due but the date is not a sending day: the next one",
+    )
 
 
 class AdministrationOut(BaseModel):

@@ -84,6 +84,7 @@ class DunningStates(Protocol):
     async def due_keys(
         self, administration_id: str, business_date: date
     ) -> list[tuple[str, str]]: ...
+    async def changed_since_run(self, administration_id: str, business_date: date) -> bool: ...
     async def page(
         self,
         administration_id: str,

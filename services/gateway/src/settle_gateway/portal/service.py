@@ -19,6 +19,7 @@ from settle_gateway.adapters.tables import (
     administrations,
     portal_failures,
     portal_payments,
+    rm_credit_notes,
     rm_debtors,
     rm_invoices,
     rm_messages,
@@ -35,6 +36,7 @@ from settle_gateway.domain.portal import (
     idempotency_key,
 )
 from settle_gateway.portal.models import (
+    CreditLine,
     InvoiceLine,
     PaymentLine,
     PortalDebtor,
@@ -144,6 +146,18 @@ _OPEN_INVOICES = (
     )
     .order_by(rm_invoices.c.due_date, rm_invoices.c.invoice_id)
     .limit(MAX_INVOICES_SHOWN)
+)
+# The debtor's open credit notes in one currency: the reminder mail deducts them, so the page
+# shows them too (through the index on the debtor).
+_OPEN_CREDIT_NOTES = (
+    sa.select(rm_credit_notes.c.number, rm_credit_notes.c.open_amount)
+    .where(
+        rm_credit_notes.c.administration_id == sa.bindparam("administration_id"),
+        rm_credit_notes.c.debtor_id == sa.bindparam("debtor_id"),
+        rm_credit_notes.c.status == "open",
+        rm_credit_notes.c.currency == sa.bindparam("currency"),
+    )
+    .order_by(rm_credit_notes.c.number)
 )
 _INVOICES_BY_ID = sa.select(*_INVOICE_COLUMNS).where(
     rm_invoices.c.administration_id == sa.bindparam("administration_id"),
@@ -266,6 +280,14 @@ async def debtor_page(
         if len(currencies) == 1
         else None
     )
+    credit_notes: tuple[CreditLine, ...] = ()
+    if reminder_total is not None:
+        currency = reminder_total[1]
+        credit_notes = tuple(
+            CreditLine(number=r.number, amount=abs(Decimal(r.open_amount)), currency=currency)
+            for r in await session.execute(_OPEN_CREDIT_NOTES, {**keys, "currency": currency})
+            if r.open_amount
+        )
     numbers = {line.invoice.invoice_id: line.invoice.number for line in lines} | {
         i.invoice_id: i.number for i in of_reminder
     }
@@ -292,6 +314,7 @@ async def debtor_page(
         invoices=lines,
         no_longer_open=no_longer_open,
         reminder_total=reminder_total,
+        credit_notes=credit_notes,
         reminders=reminders,
         payments=payments,
         can_reply=link.thread_id is not None,

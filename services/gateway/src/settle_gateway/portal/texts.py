@@ -15,6 +15,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "open_amount": "Openstaand bedrag",
         "paid_online": "Online betaald, wordt verwerkt",
         "reminder_total": "Openstaand bedrag van de facturen in de herinnering: {amount}",
+        "credit_note": "Af: uw creditnota {number}, {amount}",
+        "due_after_credit": "Te betalen na aftrek van uw creditnota's: {amount}",
+        "credit_not_deducted": "Een online betaling betaalt de gekozen facturen volledig; "
+        "uw creditnota's worden daarbij niet afgetrokken.",
         "pay": "Gekozen facturen betalen",
         "pay_hint": "Op de volgende pagina kiest u hoe u betaalt (iDEAL, creditcard, Bancontact).",
         "nothing_open": "U heeft geen openstaande facturen bij ons. Dank u wel!",
@@ -50,7 +54,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcome_pending": "Uw betaling wordt verwerkt",
         "outcome_failed": "Uw betaling is niet gelukt",
         "sentence_paid": "Wij hebben uw betaling van {amount} ontvangen. "
-        "U ontvangt voor deze facturen geen herinneringen meer.",
+        "Zolang wij uw betaling verwerken, sturen wij voor deze facturen geen herinneringen.",
         "sentence_open": "Uw betaling van {amount} is nog niet afgerond. "
         "Als u heeft betaald, ziet u dat hier over enkele minuten.",
         "sentence_pending": "Uw betaling van {amount} wordt door uw bank verwerkt. "
@@ -101,6 +105,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "open_amount": "Amount due",
         "paid_online": "Paid online, being processed",
         "reminder_total": "Amount due of the invoices in the reminder: {amount}",
+        "credit_note": "Less: your credit note {number}, {amount}",
+        "due_after_credit": "To pay after your credit notes: {amount}",
+        "credit_not_deducted": "An online payment pays the chosen invoices in full; "
+        "your credit notes are not deducted from it.",
         "pay": "Pay the chosen invoices",
         "pay_hint": "You choose how to pay (iDEAL, card, Bancontact) on the next page.",
         "nothing_open": "You have no open invoices with us. Thank you!",
@@ -135,7 +143,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcome_pending": "Your payment is being processed",
         "outcome_failed": "Your payment did not go through",
         "sentence_paid": "We have received your payment of {amount}. "
-        "You will receive no more reminders for these invoices.",
+        "While we process your payment, we send no reminders for these invoices.",
         "sentence_open": "Your payment of {amount} has not been completed yet. "
         "If you have paid, it will show here in a few minutes.",
         "sentence_pending": "Your payment of {amount} is being processed by your bank. "
@@ -187,6 +195,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "open_amount": "Offener Betrag",
         "paid_online": "Online bezahlt, wird verarbeitet",
         "reminder_total": "Offener Betrag der Rechnungen in der Mahnung: {amount}",
+        "credit_note": "Abzüglich Ihrer Gutschrift {number}: {amount}",
+        "due_after_credit": "Zu zahlen nach Abzug Ihrer Gutschriften: {amount}",
+        "credit_not_deducted": "Eine Online-Zahlung bezahlt die ausgewählten Rechnungen "
+        "vollständig; Ihre Gutschriften werden dabei nicht abgezogen.",
         "pay": "Ausgewählte Rechnungen bezahlen",
         "pay_hint": "Auf der nächsten Seite wählen Sie, wie Sie bezahlen "
         "(iDEAL, Kreditkarte, Bancontact).",
@@ -224,7 +236,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcome_pending": "Ihre Zahlung wird bearbeitet",
         "outcome_failed": "Ihre Zahlung war nicht erfolgreich",
         "sentence_paid": "Wir haben Ihre Zahlung von {amount} erhalten. "
-        "Für diese Rechnungen erhalten Sie keine Mahnungen mehr.",
+        "Solange wir Ihre Zahlung bearbeiten, senden wir für diese Rechnungen keine Mahnungen.",
         "sentence_open": "Ihre Zahlung von {amount} ist noch nicht abgeschlossen. "
         "Wenn Sie bezahlt haben, sehen Sie das hier in wenigen Minuten.",
         "sentence_pending": "Ihre Zahlung von {amount} wird von Ihrer Bank bearbeitet. "
@@ -276,6 +288,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "open_amount": "Montant dû",
         "paid_online": "Payée en ligne, en cours de traitement",
         "reminder_total": "Montant dû des factures du rappel : {amount}",
+        "credit_note": "Moins votre avoir {number} : {amount}",
+        "due_after_credit": "À payer après déduction de vos avoirs : {amount}",
+        "credit_not_deducted": "Un paiement en ligne règle les factures choisies en totalité ; "
+        "vos avoirs n'en sont pas déduits.",
         "pay": "Payer les factures choisies",
         "pay_hint": "Vous choisissez votre moyen de paiement (iDEAL, carte, Bancontact) "
         "à la page suivante.",
@@ -311,7 +327,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcome_pending": "Votre paiement est en cours de traitement",
         "outcome_failed": "Votre paiement n'a pas abouti",
         "sentence_paid": "Nous avons bien reçu votre paiement de {amount}. "
-        "Vous ne recevrez plus de rappel pour ces factures.",
+        "Tant que nous traitons votre paiement, nous n'envoyons pas de rappel pour ces factures.",
         "sentence_open": "Votre paiement de {amount} n'est pas encore finalisé. "
         "Si vous avez payé, cela apparaîtra ici dans quelques minutes.",
         "sentence_pending": "Votre paiement de {amount} est en cours de traitement par votre "
