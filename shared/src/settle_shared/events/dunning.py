@@ -202,6 +202,32 @@ class MessageInvoice(BaseModel):
     legally_required: bool
 
 
+class MessagePlanInstalment(BaseModel):
+    """One instalment of a payment plan in a message."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    due_on: date
+    amount: Money
+    paid_amount: Money = Field(description="what of it is paid")
+
+
+class MessagePaymentPlan(BaseModel):
+    """The payment plan a message is about: its schedule and the instalment concerned."""
+
+    model_config = ConfigDict(frozen=True)
+
+    plan_id: str
+    total: Money = Field(description="what the schedule covers")
+    left: Money = Field(description="what is left to pay")
+    currency: str
+    instalments: list[MessagePlanInstalment]
+    instalment: int | None = Field(
+        None, description="the instalment a reminder or missed-instalment notice is about"
+    )
+
+
 @event
 class MessageRequested(Event):
     """Send one reminder to one debtor about one or more invoices (a bundle).
@@ -237,6 +263,11 @@ class MessageRequested(Event):
         description="for the 14-day letter: the WIK collection costs it must state, on the "
         "summed open amount of the bundle",
     )
+    payment_plan: MessagePaymentPlan | None = Field(
+        None,
+        description="for a payment plan's confirmation, instalment reminder or missed-"
+        "instalment notice: the plan's schedule and the instalment concerned",
+    )
 
     def key(self) -> str:
         return self.debtor.debtor_id
@@ -264,6 +295,8 @@ class _AttentionEvent(Event):
         "online_payment_registered",
         "online_payment_reversed",
         "online_payment_not_booked",
+        "payment_plan_requested",
+        "payment_plan_expired",
     ] = Field(description="reason code; one open item per subject and reason")
     sentence: str = Field(description="what happened and what to do, for a person to read")
 

@@ -57,7 +57,15 @@ def _planning(state: DunningState) -> tuple[Any, ...]:
         state.blocked_by,
         state.settled,
         state.flow_id,
+        state.plan_hold,
     )
+
+
+def _blocked_by(state: DunningState) -> str | None:
+    # A payment plan's hold is what a reader must see first: the flow waits for the plan.
+    if state.plan_hold is not None:
+        return state.plan_hold.reason
+    return state.blocked_by.value if state.blocked_by else None
 
 
 def planning_changed(before: DunningState | None, after: DunningState) -> bool:
@@ -92,7 +100,7 @@ class OutgoingEvents:
                 basis=planned.basis.value if planned else None,
                 phase=state.phase.code,
                 on_hold=state.on_hold,
-                blocked_by=state.blocked_by.value if state.blocked_by else None,
+                blocked_by=_blocked_by(state),
                 settled=state.settled,
             )
         )
