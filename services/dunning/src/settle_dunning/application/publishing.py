@@ -22,7 +22,10 @@ from settle_dunning.domain import ReadyForCollection as ReadyFact
 from settle_dunning.domain import StepExecuted as ExecutedFact
 from settle_dunning.domain.collection_costs import collection_costs
 from settle_dunning.domain.delivery import FailedStep
+from settle_dunning.domain.messages import PlanMessage
+from settle_dunning.domain.plans import PaymentPlan
 from settle_shared.events import dunning as events
+from settle_shared.events import plans
 from settle_shared.events.base import Event
 from settle_shared.outbox import Outbox
 
@@ -61,11 +64,22 @@ def _planning(state: DunningState) -> tuple[Any, ...]:
     )
 
 
-def _blocked_by(state: DunningState) -> str | None:
-    # A payment plan's hold is what a reader must see first: the flow waits for the plan.
-    if state.plan_hold is not None:
-        return state.plan_hold.reason
-    return state.blocked_by.value if state.blocked_by else None
+def _plan_in_message(plan: PlanMessage | None) -> events.MessagePaymentPlan | None:
+    if plan is None:
+        return None
+    return events.MessagePaymentPlan(
+        plan_id=plan.plan_id,
+        total=plan.total,
+        left=plan.left,
+        currency=plan.currency,
+        instalments=[
+            events.MessagePlanInstalment(
+                number=i.number, due_on=i.due_on, amount=i.amount, paid_amount=i.paid_amount
+            )
+            for i in plan.instalments
+        ],
+        instalment=plan.instalment,
+    )
 
 
 def planning_changed(before: DunningState | None, after: DunningState) -> bool:
@@ -100,7 +114,7 @@ class OutgoingEvents:
                 basis=planned.basis.value if planned else None,
                 phase=state.phase.code,
                 on_hold=state.on_hold,
-                blocked_by=_blocked_by(state),
+                blocked_by=state.waits_for,
                 settled=state.settled,
             )
         )
@@ -246,6 +260,40 @@ class OutgoingEvents:
                 collection_costs=collection_costs(request.total_open_amount)
                 if request.legally_required
                 else None,
+                payment_plan=_plan_in_message(request.payment_plan),
+            )
+        )
+
+    def plan_changed(self, plan: PaymentPlan, event_type: type[plans.PaymentPlanEvent]) -> None:
+        """The plan as it stands after a change; `event_type` names the change."""
+        self.events.append(
+            event_type(
+                administration_id=self.administration_id,
+                plan_id=plan.id,
+                version=plan.version,
+                debtor_id=plan.debtor_id,
+                invoice_ids=list(plan.invoice_ids),
+                status=plan.status.value,
+                kind=plan.terms.kind.value,
+                proposed_by=plan.proposed_by.value,
+                reason=plan.reason,
+                currency=plan.currency,
+                covered_amount=plan.covered,
+                paid_amount=plan.paid_toward_schedule,
+                left_amount=plan.left,
+                instalments=[
+                    plans.PlanInstalment(
+                        number=p.instalment.number,
+                        due_on=p.instalment.due_on,
+                        amount=p.instalment.amount,
+                        paid_amount=p.paid_amount,
+                        status=p.status,
+                    )
+                    for p in plan.progress()
+                ],
+                created_on=plan.created_on,
+                started_on=plan.started_on,
+                ended_on=plan.ended_on,
             )
         )
 

@@ -239,6 +239,14 @@ class DunningState:
         return self.next_step.planned_on
 
     @property
+    def waits_for(self) -> str | None:
+        """Why the next step waits for more than its date, as the events and the API say it:
+        a payment plan's hold first (the flow waits for the plan), else the block."""
+        if self.plan_hold is not None:
+            return self.plan_hold.reason
+        return self.blocked_by.value if self.blocked_by is not None else None
+
+    @property
     def current_executed(self) -> tuple[ExecutedStep, ...]:
         """Executed steps of the current cycle that count, oldest first: a step whose
         message reached the debtor on no channel is not done (it stays on the timeline)."""
