@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from gateway_read_model import ADM, NOW, debtor_names, fill, fill_postgres, search_fragment
+from gateway_read_model import ADM, NOW, OUTBOX, debtor_names, fill, fill_postgres, search_fragment
 from machine import steal_seconds
 
 from settle_gateway.app import SERVICE
@@ -165,7 +165,7 @@ async def add_user(url: str) -> None:
     try:
         async with transaction(session_factory(engine)) as session:
             org = await ensure_organisation(session, "Bench", NOW)
-            await ensure_administration(session, org, ADM, "Big", NOW)
+            await ensure_administration(session, OUTBOX, org, ADM, "Big", NOW)
             user = await create_user(
                 session, organisation_id=org, email=EMAIL, name="load", password=PASSWORD, now=NOW
             )

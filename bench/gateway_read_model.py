@@ -39,11 +39,14 @@ from settle_gateway.domain.access import Role
 from settle_shared.clock import FixedClock
 from settle_shared.db import transaction
 from settle_shared.migrations import upgrade
+from settle_shared.outbox import Outbox
 from settle_shared.testing.service import running_service
 
 ADM = "big"
 PHASES = ["sent", "reminder_1", "reminder_2", "final_reminder", "ready_for_collection"]
 NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
+# Where the administration's announcement goes (the gateway's outbox; nothing publishes it here).
+OUTBOX = Outbox(SERVICE.metadata, source="/settle/gateway", clock=FixedClock(NOW))
 # Placeholders only: the values are bound, never formatted into the statement.
 INSERT_INVOICE = "INSERT INTO rm_invoices VALUES (" + ",".join("?" * 19) + ")"
 
@@ -247,7 +250,7 @@ async def measure(path: Path, requests: int) -> None:
         harness.runtime.clock = FixedClock(NOW)
         async with transaction(harness.runtime.sessions) as session:
             org = await ensure_organisation(session, "Bench", NOW)
-            await ensure_administration(session, org, ADM, "Big", NOW)
+            await ensure_administration(session, OUTBOX, org, ADM, "Big", NOW)
             user = await create_user(
                 session,
                 organisation_id=org,

@@ -56,6 +56,7 @@ from settle_shared.migrations import upgrade
 from settle_shared.net import free_port
 from settle_shared.service import tune_garbage_collection
 from settle_shared.testing.infra import LOCAL_POSTGRES, scratch_database
+from settle_shared.testing.service import announce_administration
 
 # SETTLE_BENCH_RELAY_AFTER=1: publish only after the import, to see the two costs apart.
 RELAY_AFTER = bool(os.environ.get("SETTLE_BENCH_RELAY_AFTER"))
@@ -270,6 +271,8 @@ async def measure_on(
     relay: RelayProcess | None = None
     try:
         await asyncio.to_thread(upgrade, SERVICE.migrations_dir, url)
+        # As the gateway announces it: the importer imports only into known administrations.
+        await announce_administration(SERVICE, url, "adm-bench", scheduler_enabled=False)
         await ensure_topics(bootstrap, catalogue_topics(), partitions=6)
         settings = ImporterSettings(
             database_url=url, kafka_bootstrap_servers=bootstrap, outbox_relay_in_process=False

@@ -35,6 +35,7 @@ from settle_shared.db import create_engine, session_factory
 from settle_shared.migrations import upgrade
 from settle_shared.service import tune_garbage_collection
 from settle_shared.testing.infra import LOCAL_POSTGRES, scratch_database
+from settle_shared.testing.service import announce_administration
 
 
 async def import_once(path: Path, chunk_size: int, server: str) -> None:
@@ -43,6 +44,7 @@ async def import_once(path: Path, chunk_size: int, server: str) -> None:
         engine = create_engine(url)
         try:
             await asyncio.to_thread(upgrade, SERVICE.migrations_dir, url)
+            await announce_administration(SERVICE, url, "adm-bench", scheduler_enabled=False)
             settings = ImporterSettings(
                 database_url=url, outbox_relay_in_process=False, chunk_size=chunk_size
             )

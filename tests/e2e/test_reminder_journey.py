@@ -3,6 +3,9 @@ the debtor's reminder arrives in the mailbox; the debtor answers and the reply i
 the user, signed in at the gateway, sees it all, writes back and pauses the administration."""
 
 import email
+import os
+import subprocess
+import sys
 import time
 from datetime import date, timedelta
 from email import policy
@@ -24,7 +27,8 @@ DUE = BUSINESS_DATE - timedelta(days=30)
 
 
 def export(folder: Path) -> Path:
-    """A Dutch bookkeeping export: `;`, decimal commas, dd-mm-yyyy."""
+    """A Dutch bookkeeping export (`;`, decimal commas, dd-mm-yyyy) dropped in the folder the
+    importer made for the administration."""
     rows = [
         "Factuurnummer;Debiteurnummer;Factuurdatum;Vervaldatum;Bedrag;Openstaand;Valuta;"
         "Naam;Type;E-mail;Adres;Postcode;Plaats;Land;Taal",
@@ -32,7 +36,6 @@ def export(folder: Path) -> Path:
         "EUR;Bakkerij De Vries B.V.;zakelijk;boekhouding@devries.example;Dorpsstraat 1;"
         "1234 AB;Utrecht;NL;nl",
     ]
-    folder.mkdir(parents=True, exist_ok=True)
     staging = folder.parent / "export.csv.partial"
     staging.write_text("\n".join(rows) + "\n", encoding="utf-8")
     target = folder / "openstaande-posten.csv"
@@ -65,7 +68,16 @@ def test_an_imported_overdue_invoice_becomes_a_reminder_in_the_mailbox(tmp_path)
         messaging = service_url(stack, "messaging")
         base = f"/internal/v1/administrations/{ADMINISTRATION}"
 
-        dropped = export(var / "inbox" / ADMINISTRATION)
+        # The gateway created the demo administration and told every service: the importer
+        # made its drop folder, as the README says, without anyone making it by hand.
+        folder = var / "inbox" / ADMINISTRATION
+        poll("the importer to make the demo drop folder", folder.is_dir, timeout_s=30)
+        poll(
+            "dunning to know the administration",
+            lambda: httpx.get(f"{dunning}{base}", headers=HEADERS, timeout=5).status_code == 200,
+            timeout_s=30,
+        )
+        dropped = export(folder)
 
         def finished_run():
             runs = httpx.get(f"{importer}{base}/runs", headers=HEADERS, timeout=5).json()
@@ -77,11 +89,26 @@ def test_an_imported_overdue_invoice_becomes_a_reminder_in_the_mailbox(tmp_path)
         assert run["counts"]["new"] == 1
         assert (dropped.parent / "processed" / dropped.name).exists()
 
-        # The invoice reached dunning through Kafka.
-        poll(
-            "dunning to know the administration",
-            lambda: httpx.get(f"{dunning}{base}", headers=HEADERS, timeout=5).status_code == 200,
+        # An administration nobody created in the gateway is refused, saying how to create it.
+        nosuch = subprocess.run(
+            [
+                str(Path(sys.executable).with_name("settle")),
+                "import",
+                str(dropped.parent / "processed" / dropped.name),
+                "--administration",
+                "nosuch",
+            ],
+            env={
+                **os.environ,
+                "SETTLE_IMPORTER_DATABASE_URL": f"sqlite+aiosqlite:///{var}/importer.db",
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
+        assert nosuch.returncode != 0
+        assert "unknown administration 'nosuch'" in nosuch.stderr
+        assert "settle gateway administration-create" in nosuch.stderr
         ran = httpx.post(
             f"{dunning}{base}/runs",
             json={"business_date": BUSINESS_DATE.isoformat()},

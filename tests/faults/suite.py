@@ -881,7 +881,7 @@ def run_suite(var: Path, options: Options) -> Report:
                 break
             say(f"business day {day}")
             load.day(day, first=n == 0)
-            if n == 0:  # dunning knows the administration from its first import on
+            if n == 0:  # dunning set the administration up when the gateway announced it
                 flows = load.client.json("dunning", "/flows")
                 [business] = [f for f in flows if f["id"] == "default-business"]
                 steps = [

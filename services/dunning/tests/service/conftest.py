@@ -151,4 +151,5 @@ async def dunning(sqlite_database: str) -> AsyncIterator[Dunning]:
     ) as harness:
         service = Dunning(harness, dead=dead)
         service.today(date(2025, 3, 20))
+        await harness.administration(ADM)  # as the gateway announces it
         yield service

@@ -202,25 +202,70 @@ async def test_an_impossible_invoice_goes_to_the_dead_letter_topic(dunning: Dunn
     assert response.status_code == 404
 
 
-async def test_an_administration_is_known_before_its_first_import(
+async def test_an_announced_administration_is_ready_before_its_first_import(
     dunning: Dunning,
 ) -> None:
-    await dunning.debtor(administration_id="adm-new")
+    # The gateway announces it: its settings answer at once, with the default flows, and it
+    # can be paused before any invoice arrived.
+    await dunning.harness.administration("adm-new", "New administration")
+    shown = await dunning.client.get("/internal/v1/administrations/adm-new")
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["pause"] == "active"
     flows = await dunning.client.get("/internal/v1/administrations/adm-new/flows")
     assert [f["id"] for f in flows.json()] == ["default-business", "default-consumer"]
-
-    # One that has imported nothing yet can be set up and paused all the same; reading it
-    # before that creates nothing.
-    missing = await dunning.client.get("/internal/v1/administrations/adm-other/flows")
-    assert missing.status_code == 404
     paused = await dunning.client.post(
-        "/internal/v1/administrations/adm-other/pause", json={"mode": "fully_paused"}
+        "/internal/v1/administrations/adm-new/pause", json={"mode": "fully_paused"}
     )
     assert paused.status_code == 204, paused.text
-    fresh = await dunning.client.get("/internal/v1/administrations/adm-other/flows")
-    assert [f["id"] for f in fresh.json()] == ["default-business", "default-consumer"]
-    shown = await dunning.client.get("/internal/v1/administrations/adm-other")
-    assert shown.json()["pause"] == "fully_paused"
+    # Announced again (a redelivery, a rename): what it was set to stays.
+    await dunning.harness.administration("adm-new", "Renamed")
+    again = await dunning.client.get("/internal/v1/administrations/adm-new")
+    assert again.json()["pause"] == "fully_paused"
+
+
+async def test_an_unknown_administration_is_refused_with_how_to_create_it(
+    dunning: Dunning,
+) -> None:
+    base = "/internal/v1/administrations/nosuch"
+    flow = {
+        "id": "f",
+        "name": "F",
+        "steps": [
+            {
+                "id": "s",
+                "offset_days": 1,
+                "channels": ["email"],
+                "template_key": "friendly_reminder",
+                "target_phase": "reminder_1",
+            }
+        ],
+    }
+    refused = [
+        await dunning.client.get(base),
+        await dunning.client.get(f"{base}/flows"),
+        await dunning.client.post(f"{base}/pause", json={"mode": "fully_paused"}),
+        await dunning.client.post(f"{base}/resume"),
+        await dunning.client.post(f"{base}/runs", json={"business_date": "2025-03-20"}),
+        await dunning.client.post(f"{base}/flows", json=flow),
+    ]
+    assert [r.status_code for r in refused] == [404] * len(refused)
+    for response in refused:
+        detail = response.json()["detail"]
+        assert "unknown administration 'nosuch'" in detail
+        assert "settle gateway administration-create --administration nosuch" in detail
+    # Refusing created nothing.
+    assert (await dunning.client.get(base)).status_code == 404
+
+
+async def test_a_fact_before_its_administrations_announcement_sets_it_up_all_the_same(
+    dunning: Dunning,
+) -> None:
+    # The announcement travels on another topic and may come a moment after the first fact.
+    await dunning.debtor(administration_id="adm-early")
+    flows = await dunning.client.get("/internal/v1/administrations/adm-early/flows")
+    assert [f["id"] for f in flows.json()] == ["default-business", "default-consumer"]
+    await dunning.harness.administration("adm-early")
+    assert (await dunning.client.get("/internal/v1/administrations/adm-early")).status_code == 200
 
 
 async def test_a_missing_email_address_raises_attention_and_the_import_resolves_it(

@@ -14,6 +14,8 @@ from settle_gateway import errors
 from settle_gateway.adapters.read_model import TOPICS, project
 from settle_gateway.adapters.tables import metadata
 from settle_gateway.adapters.upstream import Upstreams
+from settle_gateway.administrations import views as administrations
+from settle_gateway.administrations.service import announce_unannounced
 from settle_gateway.application.context import GatewayContext
 from settle_gateway.attention import views as attention
 from settle_gateway.auth import views as auth
@@ -44,13 +46,18 @@ async def seed_demo_login(runtime: ServiceRuntime) -> str | None:
     assert isinstance(settings, GatewaySettings)
     try:
         async with transaction(runtime.sessions) as session:
-            password = await seed_demo(session, settings.demo_email, runtime.clock.now())
+            password = await seed_demo(
+                session, runtime.outbox, settings.demo_email, runtime.clock.now()
+            )
     except (IntegrityError, IdentityError):
         # Another worker of this gateway seeded at the same moment; its rows are there now.
         # (Its organisation may have been committed between our look for one and our look
         # for the administration: then the administration seems to belong to another one.)
         async with transaction(runtime.sessions) as session:
-            password = await seed_demo(session, settings.demo_email, runtime.clock.now())
+            password = await seed_demo(
+                session, runtime.outbox, settings.demo_email, runtime.clock.now()
+            )
+    runtime.relay.notify()  # the demo administration's announcement, when it was new
     if password is None:
         log.info("demo login exists", email=settings.demo_email)
         return None
@@ -77,6 +84,25 @@ async def seed_demo_login(runtime: ServiceRuntime) -> str | None:
     return password
 
 
+async def announce_existing(runtime: ServiceRuntime) -> int:
+    """Announce the administrations an upgraded database holds from before the gateway
+    published them, so the other services learn of them; retried while the database is not
+    there yet. Returns how many were announced."""
+    for attempt in range(5):
+        try:
+            async with transaction(runtime.sessions) as session:
+                announced = await announce_unannounced(session, runtime.outbox, runtime.clock.now())
+        except Exception as exc:  # the API still serves; the next start tries again
+            log.warning("administrations not announced; retrying", error=repr(exc))
+            await asyncio.sleep(2**attempt)
+            continue
+        if announced:
+            log.info("administrations announced to the other services", count=announced)
+            runtime.relay.notify()
+        return announced
+    return 0
+
+
 # In the order of the OpenAPI document.
 ROUTERS = (
     auth.auth,
@@ -85,6 +111,7 @@ ROUTERS = (
     invoices.router,
     attention.router,
     members.router,
+    administrations.router,
     debtors.router,
     messages.router,
     imports.router,
@@ -145,6 +172,7 @@ def setup(runtime: ServiceRuntime) -> None:
         runtime.add_readiness_check("demo login", demo_login_ready)
 
     async def start_and_stop(stop: asyncio.Event) -> None:
+        await announce_existing(runtime)
         if settings.seed_demo:
             try:
                 await seed_demo_login(runtime)

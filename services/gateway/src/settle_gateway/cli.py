@@ -15,15 +15,18 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from settle_gateway.settings import GatewaySettings
+    from settle_shared.outbox import Outbox
 
-cli = typer.Typer(help="Gateway: users, roles and the read model.", no_args_is_help=True)
+cli = typer.Typer(
+    help="Gateway: administrations, users, roles and the read model.", no_args_is_help=True
+)
 
 T = TypeVar("T")
 
 
 @cli.callback()
 def gateway() -> None:
-    """Gateway: users, roles and the read model."""
+    """Gateway: administrations, users, roles and the read model."""
 
 
 def _with_session(work: Callable[..., Awaitable[T]]) -> T:
@@ -50,6 +53,24 @@ def _with_session(work: Callable[..., Awaitable[T]]) -> T:
 RoleOption = Annotated[
     str, typer.Option("--role", help="administrator, standard, communication or restricted")
 ]
+
+
+def _outbox(settings: GatewaySettings) -> Outbox:
+    """The gateway's outbox, written by a command: the running gateway's relay publishes what
+    it stages (or the gateway does when it next starts)."""
+    from settle_gateway.adapters.tables import metadata
+    from settle_shared.clock import clock_from_settings
+    from settle_shared.outbox import Outbox
+
+    return Outbox(
+        metadata, source="/settle/gateway", clock=clock_from_settings(settings.clock_file)
+    )
+
+
+ANNOUNCED = (
+    "the importer, dunning and messaging learn of it as soon as the gateway publishes its outbox "
+    "(at once while the gateway runs)"
+)
 
 
 def _fail(message: str) -> None:
@@ -85,7 +106,12 @@ def admin_create(
     async def work(session: AsyncSession, settings: GatewaySettings, now: datetime) -> str:
         org_id = await ensure_organisation(session, organisation, now)
         await ensure_administration(
-            session, org_id, administration, administration_name or administration, now
+            session,
+            _outbox(settings),
+            org_id,
+            administration,
+            administration_name or administration,
+            now,
         )
         user_id = await create_user(
             session,
@@ -104,6 +130,66 @@ def admin_create(
         _fail(str(exc))
     else:
         typer.echo(f"administrator {email} created ({user_id}) for administration {administration}")
+
+
+@cli.command("administration-create")
+def administration_create(
+    administration: Annotated[
+        str,
+        typer.Option(
+            "--administration",
+            help="its id: letters, digits, '_', '.', ':' and '-' (the services' id and its "
+            "drop folder's name)",
+        ),
+    ],
+    name: Annotated[str, typer.Option("--name", help="its name, as people see it")],
+    organisation: Annotated[
+        str, typer.Option("--organisation", help="organisation name (created when missing)")
+    ],
+) -> None:
+    """Create an administration and announce it to every service. Give people a role in it
+    with `user-create` (or `admin-create` for its administrator)."""
+    from settle_gateway.administrations.service import create_administration
+    from settle_gateway.auth.service import ensure_organisation
+    from settle_gateway.domain.errors import AdministrationExists, InvalidAdministration
+
+    async def work(session: AsyncSession, settings: GatewaySettings, now: datetime) -> None:
+        org_id = await ensure_organisation(session, organisation, now)
+        await create_administration(
+            session,
+            _outbox(settings),
+            organisation_id=org_id,
+            administration_id=administration,
+            name=name,
+            now=now,
+        )
+
+    try:
+        _with_session(work)
+    except (AdministrationExists, InvalidAdministration) as exc:
+        _fail(str(exc))
+    else:
+        typer.echo(f"administration {administration} created; {ANNOUNCED}")
+
+
+@cli.command("administration-rename")
+def administration_rename(
+    administration: Annotated[str, typer.Option("--administration", help="administration id")],
+    name: Annotated[str, typer.Option("--name", help="its new name")],
+) -> None:
+    """Rename an administration and tell every service."""
+    from settle_gateway.administrations.service import rename_administration
+    from settle_gateway.domain.errors import InvalidAdministration, NotFound
+
+    async def work(session: AsyncSession, settings: GatewaySettings, now: datetime) -> str:
+        return await rename_administration(session, _outbox(settings), administration, name, now)
+
+    try:
+        stored = _with_session(work)
+    except (NotFound, InvalidAdministration) as exc:
+        _fail(str(exc))
+    else:
+        typer.echo(f"administration {administration} renamed to {stored!r}")
 
 
 @cli.command("user-create")

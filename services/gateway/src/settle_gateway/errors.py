@@ -7,7 +7,13 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from settle_gateway.domain.access import ActionNotAllowed, AdministrationNotVisible
-from settle_gateway.domain.errors import InvalidCursor, LastAdministrator, NotFound
+from settle_gateway.domain.errors import (
+    AdministrationExists,
+    InvalidAdministration,
+    InvalidCursor,
+    LastAdministrator,
+    NotFound,
+)
 
 # First match wins.
 STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
@@ -15,7 +21,9 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (NotFound, 404),
     (ActionNotAllowed, 403),
     (InvalidCursor, 422),
+    (InvalidAdministration, 422),
     (LastAdministrator, 409),
+    (AdministrationExists, 409),
 )
 
 # The projection refuses no event: an event it cannot use is skipped, not dead-lettered.

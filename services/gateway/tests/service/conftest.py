@@ -30,6 +30,7 @@ from settle_shared.db import create_engine, session_factory, transaction
 from settle_shared.events import dunning, importer, messaging
 from settle_shared.events.base import dead_letter_topic
 from settle_shared.migrations import upgrade
+from settle_shared.outbox import Outbox
 from settle_shared.service import ServiceRuntime
 from settle_shared.testing.service import ServiceHarness, running_service
 
@@ -248,11 +249,12 @@ async def add_users(harness: ServiceHarness) -> None:
 
 async def seed_users(sessions: async_sessionmaker[AsyncSession]) -> None:
     """Two organisations with an administration each, and a user in every role."""
+    outbox = Outbox(metadata, source="/settle/gateway", clock=FixedClock(NOW))
     async with transaction(sessions) as session:
         org_a = await ensure_organisation(session, "Org A", NOW)
         org_b = await ensure_organisation(session, "Org B", NOW)
-        await ensure_administration(session, org_a, ADM, "A", NOW)
-        await ensure_administration(session, org_b, OTHER, "B", NOW)
+        await ensure_administration(session, outbox, org_a, ADM, "A", NOW)
+        await ensure_administration(session, outbox, org_b, OTHER, "B", NOW)
         for email, (adm, role) in USERS.items():
             org = org_a if adm == ADM else org_b
             user_id = await create_user(

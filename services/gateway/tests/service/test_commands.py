@@ -68,6 +68,8 @@ async def neighbours(gateway: Gateway, tmp_path: Path) -> AsyncIterator[Neighbou
                 rate_limit_per_minute=0,
             )
         )
+        for harness in (imp, dun, msg):
+            await harness.administration(ADM)  # as the gateway announced it
         upstreams = gateway.harness.runtime.app.state.gateway.upstreams
         for name, harness in (("importer", imp), ("dunning", dun), ("messaging", msg)):
             old = upstreams.clients[name]

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from settle_importer import api, errors
 from settle_importer.adapters.connectors import ConnectorSources
+from settle_importer.adapters.consumer import apply_received
 from settle_importer.adapters.repositories import SqlRepositories
 from settle_importer.adapters.tables import metadata
 from settle_importer.application.context import ImporterContext
@@ -23,12 +24,16 @@ from settle_importer.cli import cli
 from settle_importer.domain.runs import RunOwner
 from settle_importer.settings import ImporterSettings
 from settle_shared.clock import clock_from_settings
+from settle_shared.consumer import ReceivedEvent
 from settle_shared.db import is_sqlite
+from settle_shared.events.gateway import ADMINISTRATIONS
 from settle_shared.logs import get_logger
 from settle_shared.outbox import Outbox
 from settle_shared.service import ServiceRuntime, ServiceSpec
 
 log = get_logger(__name__)
+
+CONSUMER_GROUP = "importer"
 
 
 def context_for(
@@ -51,7 +56,8 @@ def context_for(
 
 
 def setup(runtime: ServiceRuntime) -> None:
-    """The internal API, the daily-import scheduler and the drop-folder watcher."""
+    """The internal API, the consumer of the gateway's administrations, the daily-import
+    scheduler and the drop-folder watcher."""
     settings = runtime.settings
     assert isinstance(settings, ImporterSettings)
     postgres = not is_sqlite(settings.database_url)
@@ -73,6 +79,13 @@ def setup(runtime: ServiceRuntime) -> None:
         # Looked up on every tick, so tests can swap the business clock.
         ctx: ImporterContext = runtime.app.state.importer
         return ctx
+
+    async def handle(session: AsyncSession, received: ReceivedEvent) -> None:
+        await apply_received(context(), session, received)
+
+    runtime.consume(
+        CONSUMER_GROUP, [ADMINISTRATIONS.name], handle, dead_letters=errors.DEAD_LETTER_ERRORS
+    )
 
     async def every(
         stop: asyncio.Event, seconds: float, name: str, work: Callable[[], Awaitable[object]]

@@ -25,8 +25,9 @@ STATUS_BY_ERROR: tuple[tuple[type[ImporterError], int], ...] = (
     (InvalidRequest, 422),
 )
 
-# The importer consumes no events: nothing of its own goes to a dead-letter topic.
-DEAD_LETTER_ERRORS: tuple[type[Exception], ...] = ()
+# An announced administration whose id the importer refuses (it could not name a drop folder),
+# or whose headers contradict its payload: no retry changes that.
+DEAD_LETTER_ERRORS: tuple[type[Exception], ...] = (InvalidRequest,)
 
 
 def status_of(error: Exception) -> int:

@@ -3,6 +3,7 @@ administration can import again (it stayed "running" for the 15 minutes of the o
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sqlite3
@@ -12,6 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
+
+from settle_importer.app import SERVICE
+from settle_shared.testing.service import announce_administration
 
 pytestmark = pytest.mark.integration
 
@@ -41,6 +45,14 @@ def test_ctrl_c_of_the_import_command_fails_its_run_with_a_reason(tmp_path: Path
     }
     settle = [str(Path(sys.executable).with_name("settle"))]
     subprocess.run([*settle, "migrate", "importer"], env=env, check=True, capture_output=True)
+    asyncio.run(
+        announce_administration(
+            SERVICE,
+            f"sqlite+aiosqlite:///{database}",
+            "adm-1",
+            inbox_dir=str(tmp_path / "inbox"),
+        )
+    )
     command = [*settle, "import", str(export), "--administration", "adm-1"]
     process = subprocess.Popen(
         command,

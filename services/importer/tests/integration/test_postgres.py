@@ -30,6 +30,7 @@ from settle_shared.db import create_engine, session_factory
 from settle_shared.envelope import Envelope
 from settle_shared.migrations import upgrade
 from settle_shared.outbox import stored_events
+from settle_shared.testing.service import announce_administration
 
 pytestmark = pytest.mark.integration
 
@@ -42,6 +43,8 @@ async def importer_on(
 ) -> AsyncIterator[tuple[AsyncEngine, ImporterContext]]:
     """The importer's context on the migrated database; small chunks unless told otherwise."""
     await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
+    for administration in ("adm-1", "adm-2"):  # as the gateway announced them
+        await announce_administration(SERVICE, pg_database, administration, scheduler_enabled=False)
     settings = ImporterSettings(database_url=pg_database, chunk_size=chunk_size, **tuning)
     engine = create_engine(settings.database_url)
     try:
@@ -345,6 +348,8 @@ async def test_statistics_are_refreshed_beside_the_import_and_a_failed_refresh_f
 
 async def test_one_run_per_administration_at_a_time_across_replicas(pg_database: str, tmp_path):
     await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
+    for administration in ("adm-1", "adm-2"):
+        await announce_administration(SERVICE, pg_database, administration, scheduler_enabled=False)
     replicas = []
     for _ in range(2):
         settings = ImporterSettings(database_url=pg_database)

@@ -21,6 +21,7 @@ from settle_importer.settings import ImporterSettings
 from settle_shared.db import create_engine, session_factory
 from settle_shared.migrations import upgrade
 from settle_shared.outbox import stored_events
+from settle_shared.testing.service import announce_administration
 
 pytestmark = pytest.mark.integration
 
@@ -36,6 +37,7 @@ async def importer(any_database: str):
     # Chunks of three and memory batches of four entries: a chunk finds what earlier ones
     # read in the database, in the batch being written and in the one being collected.
     await asyncio.to_thread(upgrade, SERVICE.migrations_dir, any_database)
+    await announce_administration(SERVICE, any_database, "adm-1", scheduler_enabled=False)
     settings = ImporterSettings(database_url=any_database, chunk_size=3, memory_batch_size=4)
     engine = create_engine(settings.database_url)
     try:

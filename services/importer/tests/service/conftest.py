@@ -63,6 +63,10 @@ class Importer:
         self.harness.runtime.app.state.importer = replace(self.ctx, clock=clock)
         return clock
 
+    async def administration(self, administration_id: str) -> None:
+        """Announce an administration as the gateway does; the importer then imports into it."""
+        await self.harness.administration(administration_id)
+
     async def upload(self, name: str, content: bytes, administration_id: str = ADM) -> Any:
         return await self.client.post(
             f"/internal/v1/administrations/{administration_id}/imports",
@@ -109,5 +113,6 @@ async def importer(sqlite_database: str, tmp_path: Path) -> AsyncIterator[Import
     ) as harness:
         service = Importer(harness, inbox)
         service.now(datetime(2025, 4, 1, 8, 0, tzinfo=UTC))
+        await service.administration(ADM)
         yield service
         await service.finished()

@@ -18,25 +18,37 @@ from settle_importer.app import SERVICE
 from settle_shared.db import create_engine
 from settle_shared.migrations import upgrade
 from settle_shared.outbox import stored_events
+from settle_shared.testing.service import announce_administration
 
 from .conftest import THREE_INVOICES, dutch_csv
 
 pytestmark = pytest.mark.service
 
 
+def migrated(tmp_path: Path, monkeypatch, *administrations: str) -> str:
+    """The importer's database, with the administrations the gateway announced."""
+    database = f"sqlite+aiosqlite:///{tmp_path / 'importer.db'}"
+    upgrade(SERVICE.migrations_dir, database)
+    monkeypatch.setenv("SETTLE_IMPORTER_DATABASE_URL", database)
+    for variable in ("SETTLE_CLOCK_FILE", "SETTLE_IMPORTER_CLOCK_FILE"):
+        monkeypatch.delenv(variable, raising=False)  # no business clock but what a test sets
+    for administration in administrations:
+        asyncio.run(
+            announce_administration(
+                SERVICE, database, administration, inbox_dir=str(tmp_path / "inbox")
+            )
+        )
+    return database
+
+
 @pytest.fixture
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A migrated importer database the commands use (SETTLE_IMPORTER_DATABASE_URL), and no
-    business clock but what a test sets."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'importer.db'}"
-    upgrade(SERVICE.migrations_dir, url)
-    monkeypatch.setenv("SETTLE_IMPORTER_DATABASE_URL", url)
-    for variable in ("SETTLE_CLOCK_FILE", "SETTLE_IMPORTER_CLOCK_FILE"):
-        monkeypatch.delenv(variable, raising=False)
-    return url
+    """A migrated importer database the commands use, that knows the administration adm-1."""
+    return migrated(tmp_path, monkeypatch, "adm-1")
 
 
-def test_a_file_is_imported_from_the_command_line(tmp_path: Path, database: str):
+def test_a_file_is_imported_from_the_command_line(tmp_path: Path, monkeypatch):
+    migrated(tmp_path, monkeypatch, "adm-1")
     export = tmp_path / "openstaand.csv"
     export.write_bytes(THREE_INVOICES)
     assert SERVICE.cli is not None
@@ -57,9 +69,25 @@ def test_a_file_is_imported_from_the_command_line(tmp_path: Path, database: str)
     assert "not an administration id" in refused.stderr
 
 
-def test_settle_import_is_offered_at_the_top_level_too(tmp_path: Path, database: str):
+def test_the_command_line_refuses_an_administration_the_gateway_never_created(
+    tmp_path: Path, monkeypatch
+):
+    migrated(tmp_path, monkeypatch, "adm-1")
+    export = tmp_path / "openstaand.csv"
+    export.write_bytes(THREE_INVOICES)
+    assert SERVICE.cli is not None
+    refused = CliRunner().invoke(SERVICE.cli, ["import", str(export), "--administration", "nosuch"])
+    assert refused.exit_code == 2
+    assert "unknown administration 'nosuch'" in refused.output
+    assert "settle gateway administration-create --administration nosuch" in refused.output
+    # Nothing was imported, and the run list of the administration stays empty.
+    assert "succeeded" not in refused.output
+
+
+def test_settle_import_is_offered_at_the_top_level_too(tmp_path: Path, monkeypatch):
     from settle_shared.cli.main import app
 
+    migrated(tmp_path, monkeypatch, "adm-1")
     export = tmp_path / "openstaand.csv"
     export.write_bytes(THREE_INVOICES)
     result = CliRunner().invoke(app, ["import", str(export), "--administration", "adm-1"])

@@ -213,6 +213,7 @@ async def test_a_run_left_running_by_a_killed_importer_is_failed_when_it_starts_
         "replica_name": "importer-0",
     }
     async with running_service(SERVICE, sqlite_database, **settings) as before:
+        await before.administration(ADM)
         ctx = before.runtime.app.state.importer
         left = await start_run(ctx, ADM, source="csv", source_name="a.csv", trigger="upload")
         async with transaction(ctx.sessions) as session:  # running when the process was killed
@@ -247,6 +248,7 @@ async def test_a_run_left_by_an_earlier_instance_does_not_block_the_next_import(
         "replica_name": "importer-0",
     }
     async with running_service(SERVICE, sqlite_database, **settings) as before:
+        await before.administration(ADM)
         ctx = before.runtime.app.state.importer
         left = await start_run(ctx, ADM, source="csv", source_name="a.csv", trigger="upload")
     async with running_service(SERVICE, sqlite_database, **settings) as after:

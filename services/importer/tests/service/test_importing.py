@@ -273,6 +273,7 @@ async def test_a_second_run_for_the_same_administration_waits_its_turn(importer:
     busy = await importer.upload("b.csv", THREE_INVOICES)
     assert busy.status_code == 409
     assert "already has an import" in busy.json()["detail"]
+    await importer.administration("adm-2")
     elsewhere = await importer.upload("b.csv", THREE_INVOICES, administration_id="adm-2")
     assert elsewhere.status_code == 202
 

@@ -14,6 +14,7 @@ from settle_messaging.adapters.inbound_smtp import serve_inbound
 from settle_messaging.adapters.repositories import SqlStore
 from settle_messaging.adapters.smtp import SmtpTransport
 from settle_messaging.adapters.tables import metadata
+from settle_messaging.application.administration import learn_administrations
 from settle_messaging.application.context import Messaging
 from settle_messaging.application.outbound import Origin, queue_requests
 from settle_messaging.application.sender import Sender
@@ -22,13 +23,15 @@ from settle_messaging.settings import MessagingSettings
 from settle_shared.consumer import ReceivedEvent
 from settle_shared.events.dunning import MESSAGES as DUNNING_MESSAGES
 from settle_shared.events.dunning import MessageRequested
+from settle_shared.events.gateway import ADMINISTRATIONS, AdministrationEvent
 from settle_shared.service import EmbeddedContext, ServiceRuntime, ServiceSpec
 
 CONSUMER_GROUP = "messaging"
 
 
 def setup(runtime: ServiceRuntime) -> None:
-    """Routes, the consumer of message requests and the background loops of messaging."""
+    """Routes, the consumer of message requests and of the gateway's administrations, and the
+    background loops of messaging."""
     settings = cast(MessagingSettings, runtime.settings)
     outbox = runtime.outbox
     messaging = Messaging(
@@ -41,6 +44,13 @@ def setup(runtime: ServiceRuntime) -> None:
     runtime.app.state.messaging = messaging
 
     async def on_batch(session: AsyncSession, events: Sequence[ReceivedEvent]) -> None:
+        announced = [
+            (received.payload.administration_id, received.payload.name, received.payload.at)
+            for received in events
+            if isinstance(received.payload, AdministrationEvent)
+        ]
+        if announced:
+            await learn_administrations(messaging.store_in(session), announced)
         # The whole Kafka batch at once: one insert per table instead of several per message.
         requests = [
             (
@@ -59,7 +69,7 @@ def setup(runtime: ServiceRuntime) -> None:
 
     runtime.consume(
         CONSUMER_GROUP,
-        [DUNNING_MESSAGES.name],
+        [ADMINISTRATIONS.name, DUNNING_MESSAGES.name],
         batch_handler=on_batch,
         dead_letters=errors.DEAD_LETTER_ERRORS,
     )

@@ -160,4 +160,5 @@ async def service(sqlite_database: str) -> AsyncIterator[MessagingHarness]:
         mail_domain="mail.settle.example",
         public_base_url="https://settle.example",
     ) as harness:
+        await harness.administration(ADM)  # as the gateway announces it
         yield MessagingHarness(harness, FakeTransport())

@@ -199,6 +199,18 @@ class InMemoryProfiles:
         self.stored[profile.administration_id] = profile
 
 
+class InMemoryAdministrations:
+    def __init__(self) -> None:
+        self.stored: dict[str, tuple[str, datetime]] = {}
+
+    async def known(self, administration_id: str) -> bool:
+        return administration_id in self.stored
+
+    async def learn(self, administration_id: str, name: str, at: datetime) -> None:
+        held = self.stored.get(administration_id)
+        self.stored[administration_id] = (name, held[1] if held else at)
+
+
 class InMemoryTimeline:
     def __init__(self, messages: InMemoryMessages) -> None:
         self._messages = messages
@@ -235,6 +247,7 @@ class InMemoryStore:
     blocked: InMemoryBlockedAddresses = field(default_factory=InMemoryBlockedAddresses)
     templates: InMemoryTemplates = field(default_factory=InMemoryTemplates)
     profiles: InMemoryProfiles = field(default_factory=InMemoryProfiles)
+    administrations: InMemoryAdministrations = field(default_factory=InMemoryAdministrations)
     published: list[Announcement] = field(default_factory=list)
 
     @property

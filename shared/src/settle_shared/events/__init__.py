@@ -4,6 +4,7 @@ Importing this package loads the whole catalogue."""
 
 from settle_shared.events import (  # noqa: F401  (loads the catalogue)
     dunning,
+    gateway,
     importer,
     messaging,
     payments,

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from aiokafka import ConsumerRecord
 from faststream.kafka import TestKafkaBroker
 
 from settle_shared.envelope import Envelope
 from settle_shared.events.base import Event
+from settle_shared.events.gateway import ADMINISTRATIONS, AdministrationCreated
 from settle_shared.migrations import upgrade
 from settle_shared.outbox import BrokerSender
 from settle_shared.service import ServiceRuntime, ServiceSpec, build_runtime
@@ -42,12 +44,66 @@ class ServiceHarness:
         )
         return envelope
 
+    async def administration(self, administration_id: str, name: str | None = None) -> Envelope:
+        """Announce an administration as the gateway does (``AdministrationCreated``): a
+        service that consumes it then knows the administration, as in production."""
+        created = AdministrationCreated(
+            administration_id=administration_id,
+            name=name or administration_id,
+            organisation_id="org-test",
+            at=self.runtime.clock.now(),
+        )
+        return await self.deliver(created, administration_id=administration_id)
+
     async def publish_outbox(self) -> int:
         """Run the outbox relay until it has nothing left; returns how many it published."""
         total = 0
         while published := await self.runtime.relay.publish_pending():
             total += published
         return total
+
+
+async def announce_administration(
+    spec: ServiceSpec,
+    database_url: str,
+    administration_id: str,
+    *,
+    name: str | None = None,
+    **settings: Any,
+) -> None:
+    """Announce an administration to a service's (migrated) database as its consumer takes the
+    gateway's ``AdministrationCreated``, without a broker: for tests that drive the service's
+    use cases or commands directly, as production would find it after the gateway created it.
+    ``settings`` are the service's (an importer's ``inbox_dir``, say)."""
+    config = spec.settings_cls(database_url=database_url, environment="test", **settings)
+    runtime = build_runtime(spec, config)
+    try:
+        [consumer] = [c for c in runtime.consumers if ADMINISTRATIONS.name in c.topics]
+        created = AdministrationCreated(
+            administration_id=administration_id,
+            name=name or administration_id,
+            organisation_id="org-test",
+            at=runtime.clock.now(),
+        )
+        envelope = Envelope.wrap(
+            created, source="/settle/test", time=created.at, administration_id=administration_id
+        )
+        record: ConsumerRecord[bytes, bytes] = ConsumerRecord(
+            topic=ADMINISTRATIONS.name,
+            partition=0,
+            offset=0,
+            timestamp=0,
+            timestamp_type=0,
+            key=envelope.key.encode(),
+            value=envelope.data,
+            checksum=None,
+            serialized_key_size=len(envelope.key),
+            serialized_value_size=len(envelope.data),
+            headers=[(name, value.encode()) for name, value in envelope.headers().items()],
+        )
+        await consumer.process([record])
+    finally:
+        await runtime.engine.dispose()
 
 
 @asynccontextmanager

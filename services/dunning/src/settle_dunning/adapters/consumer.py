@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from settle_dunning.application.administrations import learn_administration
 from settle_dunning.application.context import DunningContext
 from settle_dunning.application.facts import ImporterFact, apply_importer_fact
 from settle_dunning.application.messaging import MessagingEvent, apply_messaging_event
@@ -16,6 +17,7 @@ from settle_dunning.application.online_payments import (
 from settle_dunning.domain import InvalidFact
 from settle_shared.consumer import ReceivedEvent
 from settle_shared.events import importer, messaging
+from settle_shared.events.gateway import ADMINISTRATIONS, AdministrationEvent
 from settle_shared.events.messaging import MESSAGES
 from settle_shared.events.payments import PAYMENTS
 
@@ -39,7 +41,8 @@ MESSAGING_EVENTS = (
 
 
 def _check_administration(
-    received: ReceivedEvent, payload: ImporterFact | MessagingEvent | PaymentEvent
+    received: ReceivedEvent,
+    payload: ImporterFact | MessagingEvent | PaymentEvent | AdministrationEvent,
 ) -> None:
     header = received.envelope.administration_id
     if header != payload.administration_id:
@@ -52,10 +55,14 @@ def _check_administration(
 async def apply_received(
     ctx: DunningContext, session: AsyncSession, received: ReceivedEvent
 ) -> None:
-    """Apply one importer fact or messaging event in the consumer's transaction; events
-    dunning does not need are skipped."""
+    """Apply one administration, importer fact or messaging event in the consumer's
+    transaction; events dunning does not need are skipped."""
     payload, envelope = received.payload, received.envelope
-    if received.topic == PAYMENTS.name:
+    if received.topic == ADMINISTRATIONS.name:
+        if isinstance(payload, AdministrationEvent):
+            _check_administration(received, payload)
+            await learn_administration(ctx, session, payload.administration_id)
+    elif received.topic == PAYMENTS.name:
         if not isinstance(payload, PAYMENT_EVENTS):
             return
         _check_administration(received, payload)

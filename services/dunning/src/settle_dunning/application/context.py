@@ -55,8 +55,9 @@ class DunningContext:
     async def ensure_administration(self, repos: Repositories, administration_id: str) -> None:
         """Create an administration we have not heard of, with the default flows.
 
-        The gateway owns administrations but publishes nothing yet, so an administration is
-        known here from the first fact about it or the first command that configures it.
+        The gateway announces every administration (gateway.administrations.v1) before its
+        first import; an importer fact or messaging event about one not heard of yet (the
+        announcement is on another topic and may come a moment later) creates it all the same.
         """
         if await repos.administrations.get(administration_id) is not None:
             return

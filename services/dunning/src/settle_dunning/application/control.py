@@ -25,6 +25,7 @@ from settle_dunning.domain import (
     FlowExists,
     FlowInUse,
     NotFound,
+    UnknownAdministration,
     build_flow,
     perform_step_now,
     plan_next_step,
@@ -45,22 +46,12 @@ PAGE = 1000
 async def _administration(
     ctx: DunningContext, repos: Repositories, administration_id: str
 ) -> Administration:
-    """The administration; NotFound for one dunning has not heard of."""
+    """The administration; UnknownAdministration for one the gateway has not announced (and
+    no import has brought). Nothing creates one here: the gateway owns administrations."""
     administration = await repos.administrations.get(administration_id)
     if administration is None:
-        raise NotFound("administration", administration_id)
+        raise UnknownAdministration(administration_id)
     return administration
-
-
-async def _set_up_administration(
-    ctx: DunningContext, repos: Repositories, administration_id: str
-) -> Administration:
-    """The administration for a command that configures it (pause, flows). One not
-    heard of yet (no import so far) is created with the default flows, so it can be set up
-    before its first invoice arrives; the gateway decides who may ask, and asks only for
-    administrations it knows. Reads stay reads: they never create one."""
-    await ctx.ensure_administration(repos, administration_id)
-    return await _administration(ctx, repos, administration_id)
 
 
 async def _replan_pages(
@@ -114,7 +105,7 @@ async def create_flow(ctx: DunningContext, administration_id: str, draft: FlowDr
     flow = build_flow(draft, ctx.template_keys)
     async with transaction(ctx.sessions) as session:
         repos = ctx.repositories(session)
-        await _set_up_administration(ctx, repos, administration_id)
+        await _administration(ctx, repos, administration_id)
         if await repos.flows.get(administration_id, flow.id) is not None:
             raise FlowExists(flow.id)
         await repos.flows.add(administration_id, flow, None)
@@ -126,7 +117,7 @@ async def replace_flow(ctx: DunningContext, administration_id: str, draft: FlowD
     flow = build_flow(draft, ctx.template_keys)
     async with transaction(ctx.sessions) as session:
         repos = ctx.repositories(session)
-        await _set_up_administration(ctx, repos, administration_id)
+        await _administration(ctx, repos, administration_id)
         if await repos.flows.get(administration_id, flow.id) is None:
             raise NotFound("flow", flow.id)
         await repos.flows.replace(administration_id, flow)
@@ -150,7 +141,7 @@ async def delete_flow(ctx: DunningContext, administration_id: str, flow_id: str)
     """Remove a flow no open invoice runs on (and never the last one)."""
     async with transaction(ctx.sessions) as session:
         repos = ctx.repositories(session)
-        await _set_up_administration(ctx, repos, administration_id)
+        await _administration(ctx, repos, administration_id)
         flows = await repos.flows.all(administration_id)
         if flow_id not in {f.id for f in flows}:
             raise NotFound("flow", flow_id)
@@ -170,7 +161,7 @@ async def pause_administration(
     """Pause reminders (the invoice itself still goes out) or everything."""
     async with transaction(ctx.sessions) as session:
         repos = ctx.repositories(session)
-        await _set_up_administration(ctx, repos, administration_id)
+        await _administration(ctx, repos, administration_id)
         on = ctx.business_date() if mode is not AdministrationPause.ACTIVE else None
         await repos.administrations.set_pause(administration_id, mode, on)
         outgoing = OutgoingEvents(administration_id)
@@ -184,7 +175,7 @@ async def resume_administration(ctx: DunningContext, administration_id: str) -> 
     today = ctx.business_date()
     async with transaction(ctx.sessions) as session:
         repos = ctx.repositories(session)
-        await _set_up_administration(ctx, repos, administration_id)
+        await _administration(ctx, repos, administration_id)
         await repos.administrations.set_pause(administration_id, AdministrationPause.ACTIVE, None)
         flows = {f.id: f for f in await repos.flows.all(administration_id)}
         outgoing = OutgoingEvents(administration_id)

@@ -19,7 +19,7 @@ from settle_dunning.domain import (
     Administration,
     AdministrationPause,
     Flow,
-    NotFound,
+    UnknownAdministration,
     check_business_date,
     due_steps,
     run_daily,
@@ -106,8 +106,8 @@ _collector = _Collector()
 async def run_day(ctx: DunningContext, administration_id: str, business_date: date) -> RunSummary:
     """Execute every step due by `business_date` in one administration.
 
-    Raises NotFound for an unknown administration and BusinessDateBeforeLastRun for a date
-    before the last run.
+    Raises UnknownAdministration for an unknown administration and BusinessDateBeforeLastRun
+    for a date before the last run.
     """
     with _collector.relaxed():
         return await _run_day(ctx, administration_id, business_date)
@@ -118,7 +118,7 @@ async def _run_day(ctx: DunningContext, administration_id: str, business_date: d
         repos = ctx.repositories(session)
         administration = await repos.administrations.get(administration_id, lock=True)
         if administration is None:
-            raise NotFound("administration", administration_id)
+            raise UnknownAdministration(administration_id)
         check_business_date(business_date, administration.last_run_date)
         await repos.administrations.set_last_run_date(administration_id, business_date)
         await repos.daily_runs.start(administration_id, business_date)

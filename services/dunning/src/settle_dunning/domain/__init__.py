@@ -46,6 +46,7 @@ from settle_dunning.domain.errors import (
     RescheduleInPast,
     StepAlreadyExecutedToday,
     StepCannotBeSkipped,
+    UnknownAdministration,
 )
 from settle_dunning.domain.execution import (
     PauseLevel,
@@ -200,6 +201,7 @@ __all__ = [
     "StepExecution",
     "StepFailure",
     "Tone",
+    "UnknownAdministration",
     "Verdict",
     "Weekday",
     "bookkeeping_error_suspected",

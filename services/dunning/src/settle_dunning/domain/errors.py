@@ -173,6 +173,21 @@ class NotFound(DunningError):
         super().__init__(f"unknown {kind} {identifier!r}")
 
 
+class UnknownAdministration(NotFound):
+    """An administration the gateway has not announced: nothing is set up or run for it."""
+
+    def __init__(self, administration_id: str) -> None:
+        DunningError.__init__(
+            self,
+            f"unknown administration {administration_id!r}: administrations are created in the "
+            "gateway (`settle gateway administration-create --administration "
+            f"{administration_id} --name NAME --organisation ORGANISATION`, or POST "
+            "/api/v1/administrations), and dunning knows one moments later",
+        )
+        self.kind = "administration"
+        self.identifier = administration_id
+
+
 class FlowExists(DunningError):
     """A flow with this id already exists."""
 

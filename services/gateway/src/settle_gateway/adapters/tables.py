@@ -49,6 +49,9 @@ administrations = sa.Table(
     sa.Column("organisation_id", ID, sa.ForeignKey("organisations.id"), nullable=False),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("created_at", TS, nullable=False),
+    # When its AdministrationCreated went into the outbox; None for one created before the
+    # gateway published administrations (the gateway announces those when it starts).
+    sa.Column("announced_at", TS, nullable=True),
     sa.Index("ix_administrations_organisation", "organisation_id"),
 )
 

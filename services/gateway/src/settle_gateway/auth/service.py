@@ -26,10 +26,13 @@ from settle_gateway.adapters.tables import (
     refresh_tokens,
     users,
 )
+from settle_gateway.administrations.service import create_administration
 from settle_gateway.auth.models import TokensOut
 from settle_gateway.domain.access import Principal, Role
+from settle_gateway.domain.errors import InvalidAdministration
 from settle_gateway.settings import GatewaySettings
 from settle_shared.clock import SystemClock
+from settle_shared.outbox import Outbox
 
 
 class IdentityError(Exception):
@@ -256,21 +259,36 @@ async def ensure_organisation(session: AsyncSession, name: str, now: datetime) -
 
 
 async def ensure_administration(
-    session: AsyncSession, organisation_id: str, administration_id: str, name: str, now: datetime
-) -> None:
+    session: AsyncSession,
+    outbox: Outbox,
+    organisation_id: str,
+    administration_id: str,
+    name: str,
+    now: datetime,
+) -> bool:
+    """The organisation's administration, created and announced when missing; True when it
+    was created. IdentityError when another organisation has it."""
     owner = await session.scalar(
         sa.select(administrations.c.organisation_id).where(
             administrations.c.id == administration_id
         )
     )
     if owner is None:
-        await session.execute(
-            sa.insert(administrations).values(
-                id=administration_id, organisation_id=organisation_id, name=name, created_at=now
+        try:
+            await create_administration(
+                session,
+                outbox,
+                organisation_id=organisation_id,
+                administration_id=administration_id,
+                name=name,
+                now=now,
             )
-        )
-    elif owner != organisation_id:
+        except InvalidAdministration as exc:
+            raise IdentityError(str(exc)) from None
+        return True
+    if owner != organisation_id:
         raise IdentityError(f"administration {administration_id} belongs to another organisation")
+    return False
 
 
 async def create_user(
@@ -346,11 +364,14 @@ async def create_api_token(
 DEMO_ADMINISTRATION = "demo"
 
 
-async def seed_demo(session: AsyncSession, email: str, now: datetime) -> str | None:
-    """The demo organisation, administration "demo" and user; returns the new password, or
-    None when the demo user exists already (its password is not known any more)."""
+async def seed_demo(session: AsyncSession, outbox: Outbox, email: str, now: datetime) -> str | None:
+    """The demo organisation, administration "demo" (announced to the other services) and
+    user; returns the new password, or None when the demo user exists already (its password
+    is not known any more)."""
     org_id = await ensure_organisation(session, "Demo organisation", now)
-    await ensure_administration(session, org_id, DEMO_ADMINISTRATION, "Demo administration", now)
+    await ensure_administration(
+        session, outbox, org_id, DEMO_ADMINISTRATION, "Demo administration", now
+    )
     if await session.scalar(sa.select(users.c.id).where(users.c.email == email.lower())):
         return None
     password = secrets.token_urlsafe(12)

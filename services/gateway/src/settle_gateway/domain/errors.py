@@ -22,3 +22,14 @@ class LastAdministrator(Exception):
             "an administration keeps at least one administrator: "
             "give another user the administrator role first"
         )
+
+
+class AdministrationExists(Exception):
+    """An administration with this id exists already (ids are unique across organisations)."""
+
+    def __init__(self, administration_id: str) -> None:
+        super().__init__(f"administration {administration_id} exists already; choose another id")
+
+
+class InvalidAdministration(Exception):
+    """An administration id or name that cannot be used."""

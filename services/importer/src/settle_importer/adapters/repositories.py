@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from settle_importer.adapters.administrations import AdministrationRepository
 from settle_importer.adapters.connections import ConnectionRepository
 from settle_importer.adapters.repository import SnapshotRepository
 from settle_importer.adapters.run_memory import RunMemoryRepository, forget_earlier_runs
@@ -18,6 +19,9 @@ class SqlRepositories:
     def __init__(self, session: AsyncSession, *, postgres: bool) -> None:
         self.session = session
         self.postgres = postgres
+
+    def administrations(self) -> AdministrationRepository:
+        return AdministrationRepository(self.session, postgres=self.postgres)
 
     def runs(self, administration_id: str) -> RunRepository:
         return RunRepository(self.session, administration_id)

@@ -18,6 +18,17 @@ TZ_TIME = sa.DateTime(timezone=True)
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
 ACTIVE_STATES = (QUEUED, RUNNING)
 
+# The administrations the gateway announced (gateway.administrations.v1): the importer imports
+# only into these. One administration's events arrive in order (they share a key), so the
+# latest name is the one last received.
+administrations = sa.Table(
+    "administrations",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("known_since", TZ_TIME, nullable=False),
+)
+
 connections = sa.Table(
     "connections",
     metadata,

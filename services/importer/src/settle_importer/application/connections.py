@@ -6,10 +6,11 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from settle_importer.application.administrations import check_known, require_administration
 from settle_importer.application.context import ImporterContext
 from settle_importer.application.ports import Connector
 from settle_importer.domain.connections import Connection, Schedule
-from settle_importer.domain.errors import InvalidRequest, NotFound, check_administration_id
+from settle_importer.domain.errors import InvalidRequest, NotFound
 from settle_shared.db import transaction
 
 __all__ = [
@@ -40,8 +41,9 @@ def zone_of(name: str) -> ZoneInfo:
 
 
 async def save_connection(ctx: ImporterContext, connection: Connection) -> Connection:
-    """Create or replace a connection (validated first); returns it as stored."""
-    check_administration_id(connection.administration_id)
+    """Create or replace a connection (validated first) of an administration the gateway
+    announced."""
+    await check_known(ctx, connection.administration_id)
     try:
         ctx.sources.check_mapping(connection.config)
     except ValueError as exc:
@@ -71,9 +73,12 @@ async def get_connection(
 
 
 async def list_connections(ctx: ImporterContext, administration_id: str) -> list[Connection]:
-    """The administration's connections, by id."""
+    """The administration's connections, by id (``UnknownAdministration`` for one the gateway
+    has not announced)."""
     async with transaction(ctx.sessions) as session:
-        return await ctx.repositories(session).connections().of_administration(administration_id)
+        repos = ctx.repositories(session)
+        await require_administration(repos, administration_id)
+        return await repos.connections().of_administration(administration_id)
 
 
 async def delivery_connection(ctx: ImporterContext, administration_id: str) -> Connection | None:

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from settle_importer.application.administrations import check_known
 from settle_importer.application.chunk_reading import ChunkReader
 from settle_importer.application.chunk_writing import ChunkWriter, counts_of
 from settle_importer.application.context import ImporterContext
@@ -27,7 +28,7 @@ from settle_importer.application.planner_statistics import PlannerStatistics
 from settle_importer.application.ports import Connector, RunMemory
 from settle_importer.application.same_source import repeat_run, run_digest
 from settle_importer.domain import DocumentKey, Reconciliation
-from settle_importer.domain.errors import SourceError, check_administration_id
+from settle_importer.domain.errors import SourceError
 from settle_importer.domain.runs import (
     ABANDONED,
     FAILED,
@@ -80,8 +81,9 @@ async def start_run(
     trigger: str,
     connection_id: str | None = None,
 ) -> str:
-    """Accept a run (queued); raise ``RunInProgress`` when the administration has one."""
-    check_administration_id(administration_id)
+    """Accept a run (queued); raise ``UnknownAdministration`` for an administration the
+    gateway has not announced, ``RunInProgress`` when the administration has a run."""
+    await check_known(ctx, administration_id)
     await fail_abandoned_runs(ctx, administration_id)
     run_id = str(uuid.uuid4())
     now = ctx.clock.now()

@@ -152,8 +152,19 @@ class Connections(Protocol):
     ) -> None: ...
 
 
+class Administrations(Protocol):
+    """The administrations the gateway announced."""
+
+    async def known(self, administration_id: str) -> bool: ...
+    async def learn(self, administration_id: str, name: str, at: datetime) -> bool:
+        """Record the administration, or its new name; True when it was not known before."""
+        ...
+
+
 class Repositories(Protocol):
     """The repositories of one transaction."""
+
+    def administrations(self) -> Administrations: ...
 
     def runs(self, administration_id: str) -> Runs: ...
     def snapshot(self, administration_id: str) -> Snapshot: ...

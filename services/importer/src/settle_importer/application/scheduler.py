@@ -10,7 +10,9 @@ Drop folders: `<inbox_dir>/<administration>/<file>`. A file is taken once its si
 modification time stayed the same between two looks (so a file still being copied is left
 alone), imported, then moved to `processed/` or `rejected/` with `<name>.reason.txt` beside it.
 Names starting with `.` or ending in `.part`, `.tmp`, `.crdownload` or `~` are never taken; a
-symbolic link is not followed but moved to `rejected/` with its reason."""
+symbolic link is not followed but moved to `rejected/` with its reason. A file in the folder of
+an administration the gateway has not announced stays where it is, with `<name>.reason.txt`
+beside it saying so, and is imported once the administration exists."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from settle_importer.application.administrations import check_known
 from settle_importer.application.connections import connector_of, slot_date, zone_of
 from settle_importer.application.context import ImporterContext
 from settle_importer.application.files import check_file, queue_file_run, run_file
@@ -34,6 +37,7 @@ from settle_importer.domain.errors import (
     ImporterError,
     InvalidRequest,
     RunInProgress,
+    UnknownAdministration,
     check_administration_id,
 )
 from settle_importer.domain.runs import FAILED, bounded_text
@@ -97,10 +101,17 @@ async def _claim(
             trigger="schedule",
             connection_id=connection.id,
         )
-    except RunInProgress:
-        # Give the slot back: the next tick tries again once the other run is done.
+    except (RunInProgress, UnknownAdministration) as exc:
+        # Give the slot back: the next tick tries again once the other run is done, or once
+        # the gateway's announcement of the administration arrived (just after an upgrade).
         async with transaction(ctx.sessions) as session:
             await ctx.repositories(session).connections().give_slot_back(connection, last_slot)
+        if isinstance(exc, UnknownAdministration):
+            log.warning(
+                "daily import waits for its administration",
+                administration_id=connection.administration_id,
+                connection_id=connection.id,
+            )
         return None
 
 
@@ -146,6 +157,14 @@ class DropFolderWatcher:
             _move(path, REJECTED, str(exc))
             return None
         try:
+            await check_known(self.ctx, administration_id)
+        except UnknownAdministration as exc:
+            # Left where it is, with a note: imported once the gateway announces the
+            # administration, so a file dropped a moment too early is not lost.
+            _note_waiting(path, str(exc))
+            return None
+        _forget_note(path)
+        try:
             size = (await asyncio.to_thread(path.stat)).st_size
             if size > self.ctx.settings.upload_max_bytes:
                 raise FileRefused(
@@ -174,6 +193,29 @@ class DropFolderWatcher:
         return outcome
 
 
+WAITING_NOTE = ".reason.txt"
+
+
+def _note_waiting(path: Path, reason: str) -> None:
+    """Say beside a file why it waits (once: the folder is looked at every few seconds)."""
+    note = path.with_name(path.name + WAITING_NOTE)
+    if note.exists():
+        return
+    log.warning("dropped file waits for its administration", file=str(path), error=reason)
+    note.write_text(
+        bounded_text(
+            f"{path.name} is not imported: {reason}. It stays here and is imported "
+            "once the administration exists."
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+
+
+def _forget_note(path: Path) -> None:
+    path.with_name(path.name + WAITING_NOTE).unlink(missing_ok=True)
+
+
 SYMLINK_REFUSED = (
     "refused: it is a symbolic link, which is not followed; place the file itself in the folder"
 )
@@ -192,6 +234,7 @@ def _candidates(inbox: Path) -> list[Path]:
                 (path.is_symlink() or path.is_file())
                 and not name.startswith(".")
                 and not name.lower().endswith(_PARTIAL_SUFFIXES)
+                and not name.endswith(WAITING_NOTE)
             ):
                 found.append(path)
     return found

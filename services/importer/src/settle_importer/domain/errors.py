@@ -15,6 +15,18 @@ class NotFound(ImporterError):
     """No such run or connection in this administration."""
 
 
+class UnknownAdministration(NotFound):
+    """An administration the gateway has not announced: nothing is imported into it."""
+
+    def __init__(self, administration_id: str) -> None:
+        super().__init__(
+            f"unknown administration {administration_id!r}: administrations are created in the "
+            "gateway (`settle gateway administration-create --administration "
+            f"{administration_id} --name NAME --organisation ORGANISATION`, or POST "
+            "/api/v1/administrations), and the importer knows one moments later"
+        )
+
+
 class RunInProgress(ImporterError):
     """The administration already has an import queued or running."""
 

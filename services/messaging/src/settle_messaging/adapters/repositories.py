@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_messaging.adapters import tables
@@ -526,6 +527,37 @@ class SqlProfiles:
         )
 
 
+class SqlAdministrations:
+    """The administrations the gateway announced."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def known(self, administration_id: str) -> bool:
+        known = tables.administrations
+        found = await self._session.scalar(
+            sa.select(known.c.administration_id).where(
+                known.c.administration_id == administration_id
+            )
+        )
+        return found is not None
+
+    async def learn(self, administration_id: str, name: str, at: datetime) -> None:
+        known = tables.administrations
+        at = aware(at)  # stored in UTC
+        dialect = self._session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(known).values(
+            administration_id=administration_id, name=name, known_since=at
+        )
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[known.c.administration_id],
+                set_={"name": statement.excluded.name},
+            )
+        )
+
+
 class SqlTimeline:
     """The timeline and inbox of messages, newest first."""
 
@@ -608,6 +640,7 @@ class SqlStore:
         self.blocked = SqlBlockedAddresses(session)
         self.templates = SqlTemplates(session)
         self.profiles = SqlProfiles(session)
+        self.administrations = SqlAdministrations(session)
         self.timeline = SqlTimeline(session)
 
     async def publish(self, announcements: Sequence[Announcement]) -> None:

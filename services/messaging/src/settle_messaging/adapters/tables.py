@@ -19,6 +19,17 @@ def _at(name: str, nullable: bool = True) -> sa.Column[object]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
+# The administrations the gateway announced (gateway.administrations.v1): their settings
+# (profile, templates) are kept and read for these only. One administration's events arrive in
+# order (they share a key), so the latest name is the one last received.
+administrations = sa.Table(
+    "administrations",
+    metadata,
+    sa.Column("administration_id", sa.String(_ID), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    _at("known_since", nullable=False),
+)
+
 administration_profiles = sa.Table(
     "administration_profiles",
     metadata,

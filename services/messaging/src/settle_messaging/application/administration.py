@@ -1,12 +1,16 @@
 """What an administration sets for its messages: its sender profile (how it signs them and
 what a hard bounce does) and its own versions of the templates, checked in the sandbox before
-they are saved."""
+they are saved. Only administrations the gateway announced have settings: messaging learns of
+one from the gateway's event, and its settings answer from then on."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
 from settle_messaging.application.context import Messaging, load_overrides
 from settle_messaging.application.ports import Store
-from settle_messaging.domain.errors import InvalidMessageContext, NotFound
+from settle_messaging.domain.errors import InvalidMessageContext, UnknownAdministration
 from settle_messaging.domain.model import Channel, Tone
 from settle_messaging.domain.profiles import AdministrationProfile
 from settle_messaging.domain.templates import (
@@ -23,6 +27,19 @@ def _language(language: str) -> str:
     return language
 
 
+async def learn_administrations(
+    store: Store, announced: Sequence[tuple[str, str, datetime]]
+) -> None:
+    """Record the administrations the gateway announced: (id, name, when it recorded them)."""
+    for administration_id, name, at in announced:
+        await store.administrations.learn(administration_id, name, at)
+
+
+async def _require(store: Store, administration_id: str) -> None:
+    if not await store.administrations.known(administration_id):
+        raise UnknownAdministration(administration_id)
+
+
 async def preview_template(
     store: Store,
     administration_id: str,
@@ -32,6 +49,7 @@ async def preview_template(
     channel: Channel,
 ) -> RenderedMessage:
     """A template (the administration's own, else the built-in) rendered with sample data."""
+    await _require(store, administration_id)
     overrides = await load_overrides(store, administration_id)
     return preview(template_key, language, tone, overrides=overrides, channel=channel)
 
@@ -46,6 +64,7 @@ async def save_template(
     """Save the administration's own version of a template (checked in the sandbox first)."""
     validate_template_source(template_key, _language(language), source)
     async with messaging.transaction() as store:
+        await _require(store, administration_id)
         await store.templates.save(
             administration_id, template_key, language, source, messaging.now()
         )
@@ -57,20 +76,21 @@ async def reset_template(
 ) -> None:
     """Go back to the built-in template."""
     async with messaging.transaction() as store:
+        await _require(store, administration_id)
         await store.templates.remove(administration_id, template_key, language)
     messaging.forget(administration_id)
 
 
 async def profile_of(store: Store, administration_id: str) -> AdministrationProfile:
-    """The administration's sender profile."""
+    """The administration's sender profile: the defaults until it sets one of its own."""
+    await _require(store, administration_id)
     profile = await store.profiles.get(administration_id)
-    if profile is None:
-        raise NotFound(f"administration {administration_id} has no profile yet")
-    return profile
+    return profile or AdministrationProfile(administration_id)
 
 
 async def set_profile(messaging: Messaging, profile: AdministrationProfile) -> None:
     """Set how the administration signs its messages and what a hard bounce does."""
     async with messaging.transaction() as store:
+        await _require(store, profile.administration_id)
         await store.profiles.replace(profile)
     messaging.forget(profile.administration_id)

@@ -117,6 +117,16 @@ class Templates(Protocol):
         """Go back to the built-in template."""
 
 
+class Administrations(Protocol):
+    """The administrations the gateway announced."""
+
+    async def known(self, administration_id: str) -> bool:
+        """Whether the gateway announced the administration."""
+
+    async def learn(self, administration_id: str, name: str, at: datetime) -> None:
+        """Record the administration, or its new name (``at``: when the gateway recorded it)."""
+
+
 class Profiles(Protocol):
     async def get(self, administration_id: str) -> AdministrationProfile | None:
         """The administration's sender profile, if it set one."""
@@ -174,6 +184,9 @@ class Store(Protocol):
 
     @property
     def profiles(self) -> Profiles: ...
+
+    @property
+    def administrations(self) -> Administrations: ...
 
     @property
     def timeline(self) -> Timeline: ...

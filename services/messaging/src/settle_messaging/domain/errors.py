@@ -21,6 +21,20 @@ class NotFound(MessagingError):
     code = "not_found"
 
 
+class UnknownAdministration(NotFound):
+    """An administration the gateway has not announced: it has no settings here."""
+
+    code = "unknown_administration"
+
+    def __init__(self, administration_id: str) -> None:
+        super().__init__(
+            f"unknown administration {administration_id!r}: administrations are created in the "
+            "gateway (`settle gateway administration-create --administration "
+            f"{administration_id} --name NAME --organisation ORGANISATION`, or POST "
+            "/api/v1/administrations), and messaging knows one moments later"
+        )
+
+
 # --- templates -------------------------------------------------------------------------------
 
 

@@ -1,0 +1,1 @@
+"""Administrations: created and renamed here, and announced to every other service."""
