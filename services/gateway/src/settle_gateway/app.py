@@ -29,6 +29,7 @@ from settle_gateway.imports import views as imports
 from settle_gateway.invoices import views as invoices
 from settle_gateway.members import views as members
 from settle_gateway.messages import views as messages
+from settle_gateway.plans import views as plans
 from settle_gateway.settings import GatewaySettings
 from settle_shared.db import session_factory, transaction
 from settle_shared.logs import get_logger
@@ -116,6 +117,7 @@ ROUTERS = (
     messages.router,
     imports.router,
     control.router,
+    plans.router,
 )
 
 
