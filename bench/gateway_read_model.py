@@ -48,7 +48,7 @@ NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
 # Where the administration's announcement goes (the gateway's outbox; nothing publishes it here).
 OUTBOX = Outbox(SERVICE.metadata, source="/settle/gateway", clock=FixedClock(NOW))
 # Placeholders only: the values are bound, never formatted into the statement.
-INSERT_INVOICE = "INSERT INTO rm_invoices VALUES (" + ",".join("?" * 19) + ")"
+INSERT_INVOICE = "INSERT INTO rm_invoices VALUES (" + ",".join("?" * 20) + ")"
 
 
 def _administrations(invoices: int, others: int) -> list[tuple[str, int]]:
@@ -152,14 +152,15 @@ def _invoices(
             due,
             None,
             None,
+            "document",
         )
 
 
 # The columns COPY fills (the folded name and number are generated from them).
 DEBTOR_COLUMNS = [c.name for c in rm_debtors.columns if c.computed is None]
 WORD_COLUMNS = [c.name for c in rm_debtor_words.columns]
-# postal_code, city, country, language, open_invoices, open_amount of a filled debtor.
-NO_ADDRESS = (None, None, "NL", "nl", 0, Decimal("0.00"))
+# postal_code, city, country, language, open_invoices, chosen_language of a filled debtor.
+NO_ADDRESS = (None, None, "NL", "nl", 0, None)
 
 # The aggregates the projection maintains, computed once after the rows are in.
 AGGREGATES = [
@@ -169,6 +170,8 @@ AGGREGATES = [
     "sum(open_amount) FROM rm_invoices GROUP BY 1, 2, 3",
     "UPDATE rm_debtors SET open_invoices = (SELECT count(*) FROM rm_invoices i WHERE "
     "i.administration_id = rm_debtors.administration_id AND i.debtor_id = rm_debtors.debtor_id)",
+    "INSERT INTO rm_debtor_totals SELECT administration_id, debtor_id, currency, count(*), "
+    "sum(open_amount) FROM rm_invoices GROUP BY 1, 2, 3",
     "ANALYZE",
 ]
 
@@ -189,7 +192,7 @@ def fill(path: Path, invoices: int, others: int) -> None:
         names = debtor_names(adm, max(1, count // 5))
         db.executemany(
             "INSERT INTO rm_debtors VALUES (?,?,1,?,?,'business','[]',NULL,'[]',NULL,NULL,"
-            "'NL','nl',0,0)",
+            "'NL','nl',0,NULL)",
             ((adm, *debtor) for debtor in _debtors(adm, names)),
         )
         db.executemany(

@@ -37,6 +37,10 @@ def values_for(model: type[Event]) -> dict[str, object]:
         "emails": rng.choice([[], ["a@example.com", "b@example.nl"]]),
         "address_lines": rng.choice([[], TEXTS[:3]]),
         "field": "due_date",
+        "due_date_source": rng.choice(["document", "payment_terms", "default_term"]),
+        "payment_terms": rng.choice([None, *TEXTS]),
+        "corrects_invoice_id": rng.choice([None, *TEXTS]),
+        "corrects_invoice_number": rng.choice([None, *TEXTS]),
     }
     return {
         name: examples.get(name, rng.choice(TEXTS)) if name in examples else rng.choice(TEXTS)

@@ -27,6 +27,7 @@ from settle_dunning.domain import (
     StepDraft,
     validate_flow,
 )
+from settle_dunning.domain.attention import AttentionItem, AttentionReason, AttentionSubject
 from settle_dunning.domain.errors import FieldError, InvalidPlan
 from settle_dunning.domain.flows import DEFAULT_MIN_DAYS_BETWEEN_REMINDERS
 from settle_dunning.domain.plans import (
@@ -277,6 +278,22 @@ class AttentionPageOut(BaseModel):
     next_after: int | None = Field(description="pass as `after` for the next page")
 
 
+class ResolveIn(BaseModel):
+    subject: AttentionSubject
+    subject_id: str = Field(max_length=64)
+    reason: AttentionReason = Field(description="the open item's reason, e.g. due_date_assumed")
+    note: str | None = Field(None, max_length=1000, description="why, for the item's history")
+
+
+class DebtorLanguageIn(BaseModel):
+    language: str | None = Field(
+        description="ISO 639-1 code to write to the debtor in, whatever bookkeeping says; "
+        "null gives the say back to bookkeeping (and without a language there, to the "
+        "debtor's country)",
+        pattern=r"^[a-z]{2}$",
+    )
+
+
 def install(app: FastAPI) -> None:
     """Add the routes to the service's app."""
     app.include_router(router)
@@ -389,6 +406,14 @@ async def pause_debtor(
 async def resume_debtor(administration_id: str, debtor_id: str, ctx: Ctx) -> None:
     """Lift a debtor's pause."""
     await control.resume_debtor(ctx, administration_id, debtor_id)
+
+
+@router.put("/debtors/{debtor_id}/language", status_code=204)
+async def choose_debtor_language(
+    administration_id: str, debtor_id: str, body: DebtorLanguageIn, ctx: Ctx
+) -> None:
+    """Write to a debtor in a language of the user's choice; no import changes it."""
+    await control.choose_debtor_language(ctx, administration_id, debtor_id, body.language)
 
 
 # --- invoices -----------------------------------------------------------------------------
@@ -523,21 +548,34 @@ async def list_attention(
     found = await control.attention_page(
         ctx, administration_id, open_only=status == "open", after=after, limit=limit
     )
-    items = [
-        AttentionItemOut(
-            id=item.id,
-            subject=item.subject.value,
-            subject_id=item.subject_id,
-            reason=item.reason.value,
-            sentence=item.sentence,
-            invoice_ids=list(item.invoice_ids),
-            raised_at=item.raised_at,
-            resolved_at=item.resolved_at,
-            resolution=item.resolution,
-        )
-        for item in found
-    ]
+    items = [_attention_out(item) for item in found]
     return AttentionPageOut(items=items, next_after=items[-1].id if len(items) == limit else None)
+
+
+@router.post("/attention/resolve", response_model=AttentionItemOut)
+async def resolve_attention(administration_id: str, body: ResolveIn, ctx: Ctx) -> AttentionItemOut:
+    """Resolve the open item of a subject and reason that waits for a person (an assumed due
+    date, a possible bookkeeping error, a call to make); the others resolve when their cause
+    goes (409); 404 when no such item is open."""
+    item = await control.resolve_attention(
+        ctx, administration_id, body.subject, body.subject_id, body.reason, body.note
+    )
+    return _attention_out(item)
+
+
+def _attention_out(item: AttentionItem) -> AttentionItemOut:
+    assert item.id is not None
+    return AttentionItemOut(
+        id=item.id,
+        subject=item.subject.value,
+        subject_id=item.subject_id,
+        reason=item.reason.value,
+        sentence=item.sentence,
+        invoice_ids=list(item.invoice_ids),
+        raised_at=item.raised_at,
+        resolved_at=item.resolved_at,
+        resolution=item.resolution,
+    )
 
 
 # --- payment plans ------------------------------------------------------------------------

@@ -56,7 +56,7 @@ class Dunning:
             address_lines=["Dam 1"],
             postal_code="1012 JS",
             city="Amsterdam",
-            country="NL",
+            country=extra.pop("country", "NL"),
             **extra,
         )
         await self.harness.deliver(fact, administration_id=fact.administration_id)

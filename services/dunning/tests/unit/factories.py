@@ -11,6 +11,7 @@ from settle_dunning.domain import (
     Administration,
     Bundling,
     Channel,
+    CreditNote,
     DailyRunResult,
     Debtor,
     DebtorType,
@@ -181,10 +182,14 @@ def run(
     debtors: list[Debtor] | None = None,
     admin: Administration | None = None,
     last_run: date | None = None,
+    credit_notes: list[CreditNote] | None = None,
 ) -> DailyRunResult:
     """Run the day over `states` with the default flows and `debtor()` unless told otherwise."""
     all_flows = flows or list(default_flows("NL"))
     all_debtors = debtors or [debtor()]
+    by_debtor: dict[str, list[CreditNote]] = {}
+    for note in credit_notes or []:
+        by_debtor.setdefault(note.debtor_id, []).append(note)
     return run_daily(
         on,
         last_run_date=last_run,
@@ -192,6 +197,30 @@ def run(
         flows={f.id: f for f in all_flows},
         debtors={d.id: d for d in all_debtors},
         states=due_steps(states, on),
+        credit_notes=by_debtor,
+    )
+
+
+def credit_note(
+    amount: str,
+    *,
+    open_amount: str | None = None,
+    currency: str = "EUR",
+    debtor_id: str = "debtor-1",
+    number: str = "CN-1",
+    corrects: str | None = None,
+) -> CreditNote:
+    """An open credit note of `debtor_id` (amounts negative)."""
+    return CreditNote(
+        id=f"cn-{number}",
+        debtor_id=debtor_id,
+        number=number,
+        amount=Decimal(amount),
+        open_amount=Decimal(open_amount if open_amount is not None else amount),
+        currency=currency,
+        version=1,
+        invoice_date=date(2025, 2, 20),
+        corrects_invoice_number=corrects,
     )
 
 

@@ -18,6 +18,8 @@ from settle_dunning.domain import (
     Administration,
     AdministrationPause,
     AttentionChange,
+    AttentionReason,
+    AttentionSubject,
     CreditNote,
     Debtor,
     DebtorPause,
@@ -123,7 +125,12 @@ class FakeDebtors:
         previous = self.stored.get((administration_id, debtor.id))
         if previous is not None:
             kept = previous[0]
-            debtor = replace(debtor, pause=kept.pause, last_reminded_on=kept.last_reminded_on)
+            debtor = replace(
+                debtor,
+                pause=kept.pause,
+                last_reminded_on=kept.last_reminded_on,
+                chosen_language=kept.chosen_language,
+            )
         else:
             debtor = replace(debtor, pause=DebtorPause.ACTIVE, last_reminded_on=None)
         self.stored[administration_id, debtor.id] = (debtor, version)
@@ -147,6 +154,25 @@ class FakeDebtors:
 
     async def save_credit_note(self, administration_id: str, note: CreditNote) -> None:
         self.credit_notes[administration_id, note.id] = note
+
+    async def open_credit_notes(
+        self, administration_id: str, debtor_ids: Iterable[str]
+    ) -> dict[str, list[CreditNote]]:
+        wanted = set(debtor_ids)
+        found: dict[str, list[CreditNote]] = {}
+        for (adm_id, _), note in sorted(self.credit_notes.items()):
+            if adm_id == administration_id and note.debtor_id in wanted and note.is_open:
+                found.setdefault(note.debtor_id, []).append(note)
+        return found
+
+    async def set_chosen_language(
+        self, administration_id: str, debtor_id: str, language: str | None
+    ) -> None:
+        debtor, version = self.stored[administration_id, debtor_id]
+        self.stored[administration_id, debtor_id] = (
+            replace(debtor, chosen_language=language),
+            version,
+        )
 
 
 class FakeDunningStates:
@@ -258,6 +284,18 @@ class FakeAttentionItems:
         for item in update.raised:
             self.items.append((administration_id, replace(item, id=len(self.items) + 1)))
         return list(update.effective)
+
+    async def open_item(
+        self,
+        administration_id: str,
+        subject: AttentionSubject,
+        subject_id: str,
+        reason: AttentionReason,
+    ) -> AttentionItem | None:
+        return next(
+            (i for i in self.open(administration_id) if i.key == (subject, subject_id, reason)),
+            None,
+        )
 
     async def page(
         self, administration_id: str, *, open_only: bool, after: int | None, limit: int

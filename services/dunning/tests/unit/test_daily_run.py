@@ -17,6 +17,7 @@ from settle_dunning.domain import (
     Channel,
     Debtor,
     DebtorPause,
+    DebtorReminded,
     DebtorType,
     DunningState,
     ExecutionReason,
@@ -39,6 +40,7 @@ from .factories import (
     administration,
     business_flow,
     consumer_flow,
+    credit_note,
     debtor,
     flow,
     invoice,
@@ -301,13 +303,72 @@ def test_without_bundling_each_invoice_gets_its_own_message_and_no_interval() ->
     assert all(len(r.invoices) == 1 for r in result.message_requests)
 
 
-def test_invoices_in_other_currencies_are_not_bundled_together() -> None:
+def test_invoices_in_two_currencies_get_one_reminder_per_currency_on_the_same_day() -> None:
+    eur = planned_state(invoice(currency="EUR", amount="121.00"), business_flow())
+    gbp = planned_state(invoice(currency="GBP", amount="80.00"), business_flow())
+    result = run([eur, gbp], FIRST_REMINDER_DAY)
+    # Amounts of two currencies are never added: two messages, neither waiting for the other.
+    by_currency = {r.currency: r for r in result.message_requests}
+    assert set(by_currency) == {"EUR", "GBP"}
+    assert [i.invoice_id for i in by_currency["GBP"].invoices] == [gbp.invoice_id]
+    assert (by_currency["EUR"].total_open_amount, by_currency["GBP"].total_open_amount) == (
+        Decimal("121.00"),
+        Decimal("80.00"),
+    )
+    assert len(result.executed) == 2
+    assert result.debtors_reminded == (DebtorReminded("debtor-1", FIRST_REMINDER_DAY),)
+
+
+def test_the_interval_still_holds_within_one_currency() -> None:
     eur = planned_state(invoice(currency="EUR"), business_flow())
-    usd = planned_state(invoice(currency="USD"), business_flow())
-    result = run([eur, usd], FIRST_REMINDER_DAY)
-    # One goes out; the other waits for the interval rather than a second message today.
-    assert len(result.message_requests) == 1
-    assert len(result.executed) == 1
+    gbp = planned_state(invoice(currency="GBP"), business_flow())
+    recently = debtor(last_reminded_on=FIRST_REMINDER_DAY - timedelta(days=2))
+    result = run([eur, gbp], FIRST_REMINDER_DAY, debtors=[recently])
+    assert result.message_requests == ()
+    assert {s.next_step.basis for s in result.states if s.next_step} == {
+        PlanBasis.DEFERRED_FOR_INTERVAL
+    }
+
+
+# --- credit notes --------------------------------------------------------------------------------
+
+
+def test_a_reminder_states_the_open_credit_notes_and_the_amount_that_remains() -> None:
+    state = planned_state(invoice(amount="500.00"), business_flow())
+    notes = [
+        credit_note("-120.00", number="CN-7", corrects="2024-0099"),
+        credit_note("-300.00", open_amount="-30.00", number="CN-8"),
+        credit_note("-50.00", currency="GBP", number="CN-9"),  # another currency: left out
+        credit_note("-80.00", open_amount="0.00", number="CN-10"),  # matched already
+    ]
+    [request] = run([state], FIRST_REMINDER_DAY, credit_notes=notes).message_requests
+
+    assert [(c.number, c.open_amount) for c in request.credit_notes] == [
+        ("CN-7", Decimal("-120.00")),
+        ("CN-8", Decimal("-30.00")),
+    ]
+    assert request.credit_notes[0].corrects_invoice_number == "2024-0099"
+    assert request.total_open_amount == Decimal("500.00")
+    assert request.amount_due == Decimal("350.00")
+
+
+def test_credit_notes_that_cover_the_open_amount_hold_the_reminder_back() -> None:
+    state = planned_state(invoice(amount="100.00"), business_flow())
+    result = run([state], FIRST_REMINDER_DAY, credit_notes=[credit_note("-150.00")])
+
+    assert result.message_requests == () and result.executed == ()
+    [held] = result.states
+    assert held.blocked_by is BlockReason.UNMATCHED_CREDIT_NOTE
+    [item] = result.attention
+    assert item.reason is AttentionReason.UNMATCHED_CREDIT_NOTE
+    assert "cover" in item.sentence and item.invoice_ids == (state.invoice_id,)
+
+
+def test_a_reminder_without_credit_notes_asks_for_the_open_amount() -> None:
+    state = planned_state(invoice(amount="100.00"), business_flow())
+    [request] = run([state], FIRST_REMINDER_DAY).message_requests
+    assert request.credit_notes == ()
+    assert request.amount_due == request.total_open_amount == Decimal("100.00")
 
 
 # --- channels and attention ----------------------------------------------------------------------

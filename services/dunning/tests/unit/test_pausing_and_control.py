@@ -9,6 +9,7 @@ from settle_dunning.domain import (
     AttentionAction,
     AttentionReason,
     BlockReason,
+    CreditNotesCoverReminder,
     DebtorPause,
     DebtorType,
     DebtorUnreachable,
@@ -36,6 +37,7 @@ from .factories import (
     administration,
     business_flow,
     consumer_flow,
+    credit_note,
     debtor,
     flow,
     invoice,
@@ -189,6 +191,20 @@ def test_perform_now_executes_the_next_step_today() -> None:
     after = performed.execution.state
     assert after.phase == reminder(1)
     assert after.next_step_date == date(2025, 3, 18)  # previous-step offset counts from today
+
+
+def test_perform_now_states_credit_notes_and_is_refused_when_they_cover_everything() -> None:
+    business = business_flow()
+    state = planned_state(invoice(amount="100.00"), business)
+    some = perform_step_now(
+        state, business, debtor(), administration(), date(2025, 3, 4), [credit_note("-40.00")]
+    )
+    assert some.message_request is not None
+    assert some.message_request.amount_due == Decimal("60.00")
+    with pytest.raises(CreditNotesCoverReminder, match="cover"):
+        perform_step_now(
+            state, business, debtor(), administration(), date(2025, 3, 4), [credit_note("-100")]
+        )
 
 
 def test_perform_now_twice_on_one_day_is_refused() -> None:

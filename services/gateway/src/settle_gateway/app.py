@@ -23,6 +23,7 @@ from settle_gateway.auth.security import LoginLimiter, OidcVerifier, PrincipalCa
 from settle_gateway.auth.service import DEMO_ADMINISTRATION, IdentityError, seed_demo
 from settle_gateway.cli import cli
 from settle_gateway.control import views as control
+from settle_gateway.credit_notes import views as credit_notes
 from settle_gateway.dashboard import views as dashboard
 from settle_gateway.debtors import views as debtors
 from settle_gateway.imports import views as imports
@@ -110,6 +111,7 @@ ROUTERS = (
     auth.router,
     dashboard.router,
     invoices.router,
+    credit_notes.router,
     attention.router,
     members.router,
     administrations.router,

@@ -326,3 +326,60 @@ async def test_an_upload_over_the_limit_is_cut_off_while_it_streams(
     assert body.pulled <= 6  # stopped at the limit, not after the whole body
     runs = (await gateway.get(f"{API}/imports")).json()["items"]
     assert runs == []
+
+
+async def test_a_user_chooses_a_debtors_language_and_sees_it_at_once(
+    gateway: Gateway, neighbours: Neighbours
+) -> None:
+    await _debtor_and_invoice(gateway, neighbours)
+    chosen = await gateway.put(
+        f"{API}/debtors/deb-1/language", "sam@a.example", json={"language": "en"}
+    )
+    assert chosen.status_code == 204, chosen.text
+    debtor = (await gateway.get(f"{API}/debtors/deb-1")).json()
+    assert (debtor["language"], debtor["language_chosen"]) == ("en", True)
+    refused = await gateway.put(
+        f"{API}/debtors/deb-1/language", "rita@a.example", json={"language": "de"}
+    )
+    assert refused.status_code == 403  # read-only users choose nothing
+    unknown = await gateway.put(
+        f"{API}/debtors/nobody/language", "sam@a.example", json={"language": "en"}
+    )
+    assert unknown.status_code == 404
+
+
+async def test_a_user_resolves_an_assumed_due_date(
+    gateway: Gateway, neighbours: Neighbours
+) -> None:
+    debtor = await gateway.debtor()
+    assumed = importer.InvoiceImported(
+        administration_id=ADM,
+        invoice_id="inv-9",
+        number="Vat-Z",
+        version=1,
+        run_id="run-1",
+        debtor_id="deb-1",
+        debtor_number="Ddeb-1",
+        invoice_date=date(2025, 2, 1),
+        due_date=date(2025, 3, 3),
+        amount=Decimal("1200.00"),
+        open_amount=Decimal("1200.00"),
+        currency="GBP",
+        due_date_source="default_term",
+    )
+    for fact in (debtor, assumed):
+        await neighbours.dunning.deliver(fact, administration_id=ADM)
+    item = {"subject_type": "invoice", "subject_id": "inv-9", "reason": "due_date_assumed"}
+
+    resolved = await gateway.post(
+        f"{API}/attention/resolve", "sam@a.example", json={**item, "note": "as agreed"}
+    )
+
+    assert resolved.status_code == 200, resolved.text
+    assert resolved.json()["resolution"] == "Resolved by a user: as agreed"
+    again = await gateway.post(f"{API}/attention/resolve", "sam@a.example", json=item)
+    assert again.status_code == 404  # no such item is open any more
+    call = {"subject_type": "debtor", "subject_id": "deb-1", "reason": "email_missing"}
+    assert (
+        await gateway.post(f"{API}/attention/resolve", "sam@a.example", json=call)
+    ).status_code == 409

@@ -80,6 +80,13 @@ class ConnectionModel(BaseModel):
     ignore_invoice_numbers: list[str] = Field(default_factory=list, description="ranges allowed")
     ignore_debtor_numbers: list[str] = Field(default_factory=list)
     ignore_payment_conditions: list[str] = Field(default_factory=list)
+    default_payment_term_days: int = Field(
+        30,
+        ge=0,
+        le=365,
+        description="days after the invoice date an invoice is due when its document has "
+        "neither a due date nor payment terms (the invoice is flagged for a person)",
+    )
 
 
 class ConnectionView(ConnectionModel):
@@ -148,6 +155,7 @@ def _connection_view(connection: Connection) -> ConnectionView:
         ignore_invoice_numbers=connection.ignore_invoice_numbers,
         ignore_debtor_numbers=connection.ignore_debtor_numbers,
         ignore_payment_conditions=connection.ignore_payment_conditions,
+        default_payment_term_days=connection.default_payment_term_days,
         last_success_started_at=connection.last_success_started_at,
     )
 

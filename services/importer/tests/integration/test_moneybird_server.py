@@ -297,6 +297,7 @@ async def test_a_daily_connection_asks_for_what_changed_since_its_last_successfu
     async with running_service(
         SERVICE, sqlite_database, inbox_dir=str(tmp_path / "inbox"), scheduler_enabled=False
     ) as harness:
+        await harness.administration("adm-1")
 
         def business_time(moment: datetime) -> ImporterContext:
             ctx: ImporterContext = harness.runtime.app.state.importer

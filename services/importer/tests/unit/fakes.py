@@ -161,10 +161,13 @@ def reconcile(
     *,
     complete: bool,
     ignore: IgnoreRules | None = None,
+    default_payment_term_days: int = 30,
 ) -> RunResult:
     """Reconcile a whole run at once and return all its facts, rejects and counts."""
     result = RunResult()
-    run = Reconciliation(complete=complete, ignore=ignore)
+    run = Reconciliation(
+        complete=complete, ignore=ignore, default_payment_term_days=default_payment_term_days
+    )
     memory = InMemoryRunMemory()
     for chunk in chunked(items):
         needed = run.lookups(chunk)

@@ -1,11 +1,15 @@
-"""UBL documents. Real files (tests/data, see its README): base-example.xml (invoice Snippet1),
+"""UBL documents. Real files (tests/data, see its README): the eight Peppol BIS Billing 3.0
+examples, each asserted field by field: base-example.xml (invoice Snippet1),
 base-creditnote-correction.xml (credit note Snippet1), base-negative-inv-correction.xml (an
-invoice with negative amounts) and Allowance-example.xml (an invoice with a prepaid amount)."""
+invoice with negative amounts: a credit), Allowance-example.xml (a prepaid amount),
+Vat-category-S.xml, and vat-category-E/-Z/-O.xml (GBP and SEK, payment terms instead of a due
+date)."""
 
 from __future__ import annotations
 
 import zipfile
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +18,9 @@ import pytest
 
 from settle_importer.adapters.sources import ArchiveLimits, UblSource, parse_ubl
 from settle_importer.domain import (
+    ChunkOutcome,
     CreditNoteImported,
+    ImportedDebtor,
     InvoiceImported,
     RejectedRecord,
     SourceItem,
@@ -71,57 +77,201 @@ def test_peppol_base_example_invoice(data_file: DataFile) -> None:
     assert invoice.number == "Snippet1"
     assert invoice.invoice_date == date(2017, 11, 13)
     assert invoice.due_date == date(2017, 12, 1)
+    assert invoice.due_date_source == "document"
+    assert invoice.payment_terms == "Payment within 10 days, 2% discount"
     assert (invoice.amount, invoice.open_amount) == (Decimal("1656.25"), Decimal("1656.25"))
     assert invoice.currency == "EUR"
-    debtor = record.debtor
-    assert debtor is not None
-    assert (debtor.number, invoice.debtor_number) == ("FR23342", "FR23342")
-    assert debtor.name == "BuyerTradingName AS"
-    assert debtor.type == "business"  # it has a VAT id
-    assert debtor.emails == ("lj@buyer.se",)
-    assert debtor.phone == "23434234"
-    assert (debtor.postal_code, debtor.city, debtor.country) == ("456 34", "Stockholm", "SE")
+    assert (invoice.payment_condition, invoice.pdf_url, invoice.corrects) == (None, None, None)
+    assert record.debtor == BUYER_FR23342
+    assert invoice.debtor_number == "FR23342"
 
 
-def test_peppol_credit_note_is_negative_and_due_on_issue(data_file: DataFile) -> None:
+# The buyer of most Snippet1 examples, as every file that names it gives it.
+BUYER_FR23342 = ImportedDebtor(
+    number="FR23342",  # its party identification
+    name="BuyerTradingName AS",
+    type="business",  # it has a VAT id
+    emails=("lj@buyer.se",),
+    phone="23434234",
+    address_lines=("Hovedgatan 32", "Po box 878"),
+    postal_code="456 34",
+    city="Stockholm",
+    country="SE",
+    language=None,  # UBL carries none
+)
+# The buyer of the VAT category examples: a legal entity with only an endpoint id.
+BUYER_12345678 = ImportedDebtor(
+    number="12345678",
+    name="The Buyercompany",
+    type="business",  # its registration name makes it a legal entity
+    emails=(),
+    phone=None,
+    address_lines=("Anystreet 8", "Back door"),
+    postal_code="101",
+    city="Anytown",
+    country="DK",
+)
+
+
+def test_peppol_credit_note_is_negative_due_on_issue_and_names_what_it_corrects(
+    data_file: DataFile,
+) -> None:
     record = document(data_file, "base-creditnote-correction.xml")
 
     assert isinstance(record, SourceRecord)
     credit = record.invoice
     assert credit.kind == "credit_note"
     assert credit.number == "Snippet1"
-    assert credit.amount < 0 and credit.open_amount == credit.amount
-    assert credit.due_date == credit.invoice_date == date(2017, 11, 13)
+    assert credit.invoice_date == credit.due_date == date(2017, 11, 13)
+    assert (credit.amount, credit.open_amount) == (Decimal("-1656.25"), Decimal("-1656.25"))
+    assert credit.currency == "EUR"
+    assert credit.corrects == "Snippet1"  # cac:BillingReference
+    assert credit.debtor_number == "FR23342"
+    assert record.debtor == BUYER_FR23342
 
 
-def test_negative_invoice_is_rejected(data_file: DataFile) -> None:
+def test_a_negative_invoice_is_a_credit_note_for_the_invoice_it_corrects(
+    data_file: DataFile,
+) -> None:
     record = document(data_file, "base-negative-inv-correction.xml")
 
-    assert isinstance(record, RejectedRecord)
-    assert record.reference == "Correction1"
-    assert "negative" in record.reason
+    assert isinstance(record, SourceRecord)
+    credit = record.invoice
+    assert credit.kind == "credit_note"  # an Invoice, type 380, payable -1656.25
+    assert credit.number == "Correction1"
+    assert credit.invoice_date == date(2017, 11, 13)
+    assert (credit.amount, credit.open_amount) == (Decimal("-1656.25"), Decimal("-1656.25"))
+    assert credit.currency == "EUR"
+    assert credit.corrects == "Snippet1"
+    assert record.debtor == BUYER_FR23342
 
 
 def test_prepaid_amount_is_part_of_the_amount_but_not_open(data_file: DataFile) -> None:
     record = document(data_file, "Allowance-example.xml")
 
     assert isinstance(record, SourceRecord)
-    assert (record.invoice.amount, record.invoice.open_amount) == (
-        Decimal("7125.00"),
-        Decimal("6125.00"),
+    invoice = record.invoice
+    assert (invoice.kind, invoice.number, invoice.currency) == ("invoice", "Snippet1", "EUR")
+    assert (invoice.invoice_date, invoice.due_date) == (date(2017, 11, 13), date(2017, 12, 1))
+    assert invoice.due_date_source == "document"
+    assert (invoice.amount, invoice.open_amount) == (Decimal("7125.00"), Decimal("6125.00"))
+    assert invoice.pdf_url is None  # its attachment is a technical specification
+    assert record.debtor == replace(BUYER_FR23342, number="4598375937")
+    assert invoice.debtor_number == "4598375937"
+
+
+def test_peppol_standard_rate_example(data_file: DataFile) -> None:
+    record = document(data_file, "Vat-category-S.xml")
+
+    assert isinstance(record, SourceRecord)
+    invoice = record.invoice
+    assert (invoice.kind, invoice.number, invoice.currency) == ("invoice", "Snippet1", "EUR")
+    assert (invoice.invoice_date, invoice.due_date) == (date(2017, 11, 13), date(2017, 12, 1))
+    assert invoice.due_date_source == "document"
+    assert (invoice.amount, invoice.open_amount) == (Decimal("8550.00"), Decimal("8550.00"))
+    assert record.debtor == replace(BUYER_FR23342, emails=(), phone=None)  # no contact
+
+
+@pytest.mark.parametrize("name", ["vat-category-E.xml", "vat-category-Z.xml"])
+def test_a_gbp_invoice_without_due_date_is_due_by_its_payment_terms(
+    data_file: DataFile, name: str
+) -> None:
+    record = document(data_file, name)
+
+    assert isinstance(record, SourceRecord)
+    invoice = record.invoice
+    assert (invoice.kind, invoice.number, invoice.currency) == ("invoice", "Vat-Z", "GBP")
+    assert invoice.invoice_date == date(2018, 8, 30)
+    assert invoice.due_date == date(2018, 9, 29)  # "Payment within 30 days"
+    assert invoice.due_date_source == "payment_terms"
+    assert invoice.payment_terms == "Payment within 30 days"
+    assert (invoice.amount, invoice.open_amount) == (Decimal("1200.00"), Decimal("1200.00"))
+    assert record.debtor == BUYER_12345678
+    assert invoice.debtor_number == "12345678"
+
+
+def test_a_sek_invoice_without_due_date_is_due_by_its_payment_terms(data_file: DataFile) -> None:
+    record = document(data_file, "vat-category-O.xml")
+
+    assert isinstance(record, SourceRecord)
+    invoice = record.invoice
+    assert (invoice.kind, invoice.number, invoice.currency) == ("invoice", "Vat-O", "SEK")
+    assert (invoice.invoice_date, invoice.due_date) == (date(2018, 8, 30), date(2018, 9, 29))
+    assert invoice.due_date_source == "payment_terms"
+    assert (invoice.amount, invoice.open_amount) == (Decimal("3200.00"), Decimal("3200.00"))
+    assert record.debtor == replace(BUYER_12345678, number="987654325", country="NO")
+
+
+def test_all_eight_peppol_examples_are_read_and_reconciled_without_a_rejection(
+    data_file: DataFile,
+) -> None:
+    names = [
+        "base-example.xml",
+        "base-creditnote-correction.xml",
+        "base-negative-inv-correction.xml",
+        "vat-category-E.xml",
+        "vat-category-O.xml",
+        "Allowance-example.xml",
+        "Vat-category-S.xml",
+        "vat-category-Z.xml",
+    ]
+    snapshot = InMemorySnapshot()
+    rejected: list[RejectedRecord] = []
+    kinds: list[str] = []
+    for name in names:  # one run per file, as the drop folder imports them
+        result = reconcile(UblSource([data_file(name)]).records(), snapshot, complete=False)
+        snapshot.apply(ChunkOutcome(facts=result.facts, fingerprints=result.fingerprints))
+        rejected += result.rejected
+        kinds += [type(f).__name__ for f in result.facts if not hasattr(f, "debtor")]
+
+    assert rejected == []
+    # Invoice numbers are unique in an administration: the later Snippet1 and Vat-Z files are
+    # the same documents again (a changed amount or debtor is flagged, not applied).
+    assert kinds[:5] == [
+        "InvoiceImported",
+        "CreditNoteImported",
+        "CreditNoteImported",
+        "InvoiceImported",
+        "InvoiceImported",
+    ]
+    assert kinds[5:] == [
+        "PossibleBookkeepingError",  # Allowance-example: another amount,
+        "PossibleBookkeepingError",  # and another debtor,
+        "InvoiceChanged",  # its open amount is updated
+        "PossibleBookkeepingError",  # Vat-category-S: another amount,
+        "InvoiceChanged",  # its open amount is updated; vat-category-Z: nothing changed
+    ]
+
+
+def test_an_invoice_with_neither_due_date_nor_terms_is_due_the_default_term(
+    data_file: DataFile,
+) -> None:
+    content = data_file("base-example.xml").read_bytes()
+    bare = content.replace(b"<cbc:DueDate>2017-12-01</cbc:DueDate>", b"").replace(
+        b"<cbc:Note>Payment within 10 days, 2% discount</cbc:Note>", b""
     )
-    assert record.invoice.pdf_url is None  # its attachment is a technical specification
+
+    record = parse_ubl(bare, "no-due-date.xml")
+    assert isinstance(record, SourceRecord)
+    assert record.invoice.due_date_source == "default_term"
+    assert record.invoice.payment_terms is None
+
+    result = reconcile([record], InMemorySnapshot(), complete=False, default_payment_term_days=14)
+    [imported] = [f for f in result.facts if isinstance(f, InvoiceImported)]
+    assert imported.invoice.due_date == date(2017, 11, 27)  # issued 13 November, 14 days
+    assert imported.invoice.due_date_source == "default_term"
+    assert result.rejected == []
 
 
-def test_an_invoice_without_a_due_date_is_rejected(data_file: DataFile) -> None:
+def test_terms_that_only_give_a_discount_period_are_not_a_due_date(data_file: DataFile) -> None:
     content = data_file("base-example.xml").read_bytes()
     without_due_date = content.replace(b"<cbc:DueDate>2017-12-01</cbc:DueDate>", b"")
 
-    record = parse_ubl(without_due_date, "no-due-date.xml")
+    record = parse_ubl(without_due_date, "discount-only.xml")
 
-    assert isinstance(record, RejectedRecord)
-    assert record.reference == "Snippet1"
-    assert "no due date" in record.reason
+    assert isinstance(record, SourceRecord)
+    assert record.invoice.due_date_source == "default_term"
+    assert record.invoice.payment_terms == "Payment within 10 days, 2% discount"
 
 
 def test_billion_laughs_is_refused() -> None:

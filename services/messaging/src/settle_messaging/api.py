@@ -112,7 +112,12 @@ class FreeMessageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     debtor: MessageDebtor
-    language: str = Field(pattern=r"^[a-z]{2}$")
+    language: str | None = Field(
+        None,
+        pattern=r"^[a-z]{2}$",
+        description="default: the debtor's own; without one, their country's where the "
+        "administration has the template in it; else the administration's",
+    )
     tone: Tone = Tone.FORMAL
     subject: str = Field(min_length=1, max_length=250)
     body: str = Field(min_length=1, max_length=20_000)

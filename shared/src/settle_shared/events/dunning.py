@@ -31,6 +31,13 @@ ATTENTION = topic(
     key="subject_id (the invoice or debtor the item is about)",
     description="Attention items dunning raises and resolves: something a person should look at.",
 )
+DEBTORS = topic(
+    "dunning.debtors.v1",
+    producer="dunning",
+    key="debtor_id",
+    description="What a user chose about a debtor that bookkeeping does not hold (the "
+    "language to write to them in).",
+)
 PAUSES = topic(
     "dunning.pauses.v1",
     producer="dunning",
@@ -183,6 +190,12 @@ class MessageDebtor(BaseModel):
     emails: list[str] = Field(default_factory=list)
     phone: str | None = None
     address: MessageAddress | None = None
+    language: str | None = Field(
+        None,
+        description="ISO 639-1: the debtor's own (chosen by a user, else bookkeeping's); None "
+        "when they have none, so the request's `language` is the administration's",
+    )
+    country: str | None = Field(None, description="ISO 3166-1 alpha-2, as bookkeeping has it")
 
 
 class MessageInvoice(BaseModel):
@@ -228,6 +241,22 @@ class MessagePaymentPlan(BaseModel):
     )
 
 
+class MessageCreditNote(BaseModel):
+    """An open credit note of the debtor, stated in a reminder in its currency."""
+
+    model_config = ConfigDict(frozen=True)
+
+    credit_note_id: str
+    number: str
+    invoice_date: date | None = None
+    amount: Money = Field(description="negative")
+    open_amount: Money = Field(description="negative: what is not matched yet")
+    currency: str
+    corrects_invoice_number: str | None = Field(
+        None, description="the invoice it corrects, when the document says"
+    )
+
+
 @event
 class MessageRequested(Event):
     """Send one reminder to one debtor about one or more invoices (a bundle).
@@ -261,7 +290,17 @@ class MessageRequested(Event):
     collection_costs: Money | None = Field(
         None,
         description="for the 14-day letter: the WIK collection costs it must state, on the "
-        "summed open amount of the bundle",
+        "amount the letter asks for (`amount_due`)",
+    )
+    credit_notes: list[MessageCreditNote] = Field(
+        default_factory=list,
+        description="the debtor's open credit notes in `currency` (reminders only; amounts of "
+        "another currency are never added)",
+    )
+    amount_due: Money | None = Field(
+        None,
+        description="what remains of `total_open_amount` after the credit notes: the amount "
+        "the message asks for (None in a request from before credit notes were stated)",
     )
     payment_plan: MessagePaymentPlan | None = Field(
         None,
@@ -295,6 +334,7 @@ class _AttentionEvent(Event):
         "online_payment_registered",
         "online_payment_reversed",
         "online_payment_not_booked",
+        "due_date_assumed",
         "payment_plan_requested",
         "payment_plan_expired",
     ] = Field(description="reason code; one open item per subject and reason")
@@ -359,3 +399,18 @@ class DebtorPauseChanged(_PauseEvent):
     event_type: ClassVar[str] = "settle.dunning.debtor.pause_changed"
 
     debtor_id: str
+
+
+@event
+class DebtorLanguageChosen(Event):
+    """A user chose the language to write to a debtor in; no import changes it. None: the
+    debtor's language is bookkeeping's again."""
+
+    event_type: ClassVar[str] = "settle.dunning.debtor.language_chosen"
+    topic: ClassVar[Topic] = DEBTORS
+
+    administration_id: str
+    debtor_id: str
+    language: str | None = Field(description="ISO 639-1, or None")
+
+    key_field: ClassVar[str | None] = "debtor_id"

@@ -65,6 +65,15 @@ class InvoiceImported(InvoiceFact):
     currency: str = Field(description="ISO 4217 code")
     payment_condition: str | None = None
     pdf_url: str | None = None
+    due_date_source: Literal["document", "payment_terms", "default_term"] = Field(
+        "document",
+        description="document: the document's own due date; payment_terms: read from its "
+        "payment terms; default_term: it had neither, the connection's default payment term "
+        "was assumed (a person should check it)",
+    )
+    payment_terms: str | None = Field(
+        None, description="the payment terms as the document states them, if it does"
+    )
 
 
 @event
@@ -123,7 +132,8 @@ class InvoiceFixedFieldChanged(InvoiceFact):
 
 @event
 class CreditNoteImported(Event):
-    """A credit note: a separate document with a negative amount."""
+    """A credit note: a separate document with a negative amount (also an invoice with a
+    negative amount, which is a correction). It is never reminded of."""
 
     event_type: ClassVar[str] = "settle.importer.credit_note.imported"
     topic: ClassVar[Topic] = INVOICES
@@ -139,6 +149,14 @@ class CreditNoteImported(Event):
     amount: Money = Field(description="negative")
     open_amount: Money = Field(description="negative or zero")
     currency: str
+    corrects_invoice_id: str | None = Field(
+        None,
+        description="Settle's id of the invoice the credit note corrects, when the document "
+        "names it (it need not have been imported)",
+    )
+    corrects_invoice_number: str | None = Field(
+        None, description="the number of the invoice it corrects, as the document names it"
+    )
 
     key_field: ClassVar[str | None] = "credit_note_id"
 

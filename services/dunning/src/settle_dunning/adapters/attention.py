@@ -94,6 +94,27 @@ class AttentionRepository(SqlRepository):
             )
         return list(update.effective)
 
+    async def open_item(
+        self,
+        administration_id: str,
+        subject: AttentionSubject,
+        subject_id: str,
+        reason: AttentionReason,
+    ) -> AttentionItem | None:
+        """The open item of a subject and reason (there is one at most), or None."""
+        row = (
+            await self.session.execute(
+                sa.select(attention_items).where(
+                    attention_items.c.administration_id == administration_id,
+                    attention_items.c.subject == subject.value,
+                    attention_items.c.subject_id == subject_id,
+                    attention_items.c.reason == reason.value,
+                    attention_items.c.resolved_at.is_(None),
+                )
+            )
+        ).first()
+        return None if row is None else _item(row)
+
     async def page(
         self, administration_id: str, *, open_only: bool, after: int | None, limit: int
     ) -> list[AttentionItem]:

@@ -339,4 +339,6 @@ def debtor_from_row(row: Any, *, has_unmatched_credit_note: bool) -> Debtor:
         pause=DebtorPause(row.pause),
         last_reminded_on=row.last_reminded_on,
         has_unmatched_credit_note=has_unmatched_credit_note,
+        chosen_language=row.chosen_language,
+        country=row.country,
     )

@@ -70,7 +70,8 @@ class DebtorRepository(SqlRepository):
         return result
 
     async def save(self, administration_id: str, debtor: Debtor, version: int) -> None:
-        """Insert or replace a debtor's details (pause and last reminder are kept)."""
+        """Insert or replace a debtor's details (pause, last reminder and a language a user
+        chose are kept)."""
         values = {
             "number": debtor.number,
             "name": debtor.name,
@@ -78,6 +79,7 @@ class DebtorRepository(SqlRepository):
             "emails": list(debtor.emails),
             "phone": debtor.phone,
             "language": debtor.language,
+            "country": debtor.country,
             "address": address_to_json(debtor.address),
             "version": version,
             "updated_at": self.now,
@@ -97,6 +99,16 @@ class DebtorRepository(SqlRepository):
                     **values,
                 )
             )
+
+    async def set_chosen_language(
+        self, administration_id: str, debtor_id: str, language: str | None
+    ) -> None:
+        """Store the language a user chose for the debtor (None: bookkeeping's again)."""
+        await self.session.execute(
+            sa.update(debtors)
+            .where(debtors.c.administration_id == administration_id, debtors.c.id == debtor_id)
+            .values(chosen_language=language)
+        )
 
     async def set_pause(self, administration_id: str, debtor_id: str, pause: DebtorPause) -> None:
         """Store the pause state of a debtor."""
@@ -141,17 +153,26 @@ class DebtorRepository(SqlRepository):
                 )
             )
         ).one_or_none()
-        if row is None:
-            return None
-        return CreditNote(
-            id=row.id,
-            debtor_id=row.debtor_id,
-            number=row.number,
-            amount=row.amount,
-            open_amount=row.open_amount,
-            currency=row.currency,
-            version=row.version,
-        )
+        return None if row is None else _credit_note(row)
+
+    async def open_credit_notes(
+        self, administration_id: str, debtor_ids: Iterable[str]
+    ) -> dict[str, list[CreditNote]]:
+        """The open (not fully matched) credit notes of these debtors, by debtor id."""
+        found: dict[str, list[CreditNote]] = {}
+        for chunk in self.chunks(sorted(set(debtor_ids))):
+            rows = await self.session.execute(
+                sa.select(credit_notes)
+                .where(
+                    credit_notes.c.administration_id == administration_id,
+                    among(credit_notes.c.debtor_id, chunk, postgres=self.postgres),
+                    credit_notes.c.open_amount != 0,
+                )
+                .order_by(credit_notes.c.id)
+            )
+            for row in rows:
+                found.setdefault(row.debtor_id, []).append(_credit_note(row))
+        return found
 
     async def save_credit_note(self, administration_id: str, note: CreditNote) -> None:
         """Insert or replace a credit note."""
@@ -171,5 +192,23 @@ class DebtorRepository(SqlRepository):
                 open_amount=note.open_amount,
                 currency=note.currency,
                 version=note.version,
+                invoice_date=note.invoice_date,
+                corrects_invoice_id=note.corrects_invoice_id,
+                corrects_invoice_number=note.corrects_invoice_number,
             )
         )
+
+
+def _credit_note(row: Any) -> CreditNote:
+    return CreditNote(
+        id=row.id,
+        debtor_id=row.debtor_id,
+        number=row.number,
+        amount=row.amount,
+        open_amount=row.open_amount,
+        currency=row.currency,
+        version=row.version,
+        invoice_date=row.invoice_date,
+        corrects_invoice_id=row.corrects_invoice_id,
+        corrects_invoice_number=row.corrects_invoice_number,
+    )

@@ -41,6 +41,9 @@ debtors = sa.Table(
     sa.Column("emails", sa.JSON, nullable=False),
     sa.Column("phone", sa.String(50), nullable=True),
     sa.Column("language", sa.String(8), nullable=True),
+    # Chosen by a user: no import changes it, and it goes before bookkeeping's `language`.
+    sa.Column("chosen_language", sa.String(8), nullable=True),
+    sa.Column("country", sa.String(2), nullable=True),
     sa.Column("address", sa.JSON, nullable=True),
     sa.Column("pause", sa.String(32), nullable=False),
     sa.Column("last_reminded_on", sa.Date, nullable=True),
@@ -60,6 +63,9 @@ credit_notes = sa.Table(
     sa.Column("open_amount", MONEY, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("invoice_date", sa.Date, nullable=True),
+    sa.Column("corrects_invoice_id", ID, nullable=True),
+    sa.Column("corrects_invoice_number", sa.String(100), nullable=True),
     sa.Index("ix_credit_notes_debtor", "administration_id", "debtor_id"),
 )
 

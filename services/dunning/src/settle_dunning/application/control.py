@@ -6,7 +6,7 @@ Each use case runs in one transaction and stages the events it causes in the out
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -25,7 +25,9 @@ from settle_dunning.domain import (
     FlowExists,
     FlowInUse,
     NotFound,
+    NotResolvedByHand,
     UnknownAdministration,
+    attention,
     build_flow,
     perform_step_now,
     plan_next_step,
@@ -36,7 +38,13 @@ from settle_dunning.domain import (
     resume_planning,
     skip_step,
 )
-from settle_dunning.domain.attention import AttentionChange, AttentionItem
+from settle_dunning.domain.attention import (
+    RESOLVED_BY_A_PERSON,
+    AttentionChange,
+    AttentionItem,
+    AttentionReason,
+    AttentionSubject,
+)
 from settle_dunning.domain.delivery import channel_block_lifted, message_block_lifted
 from settle_shared.db import transaction
 
@@ -320,7 +328,14 @@ async def perform_invoice_step_now(
         flow = await repos.flows.get(administration_id, state.flow_id)
         debtor = await repos.debtors.get(administration_id, state.invoice.debtor_id)
         assert flow is not None and debtor is not None
-        performed = perform_step_now(state, flow, debtor, administration, today)
+        credit_notes = (
+            await repos.debtors.open_credit_notes(administration_id, [debtor.id])
+            if debtor.has_unmatched_credit_note
+            else {}
+        )
+        performed = perform_step_now(
+            state, flow, debtor, administration, today, credit_notes.get(debtor.id, ())
+        )
         execution = performed.execution
         await repos.states.update(administration_id, [execution.state])
         await repos.states.add_executed(administration_id, [execution.executed])
@@ -365,6 +380,55 @@ async def attention_page(
         return await repos.attention.page(
             administration_id, open_only=open_only, after=after, limit=limit
         )
+
+
+async def resolve_attention(
+    ctx: DunningContext,
+    administration_id: str,
+    subject: AttentionSubject,
+    subject_id: str,
+    reason: AttentionReason,
+    note: str | None,
+) -> AttentionItem:
+    """A person looked at the open item of a subject and reason that waits for a person (an
+    assumed due date, a possible bookkeeping error, a call to make) and resolves it. Items
+    that resolve themselves when their cause goes are refused (NotResolvedByHand); NotFound
+    when no such item is open."""
+    if reason not in RESOLVED_BY_A_PERSON:
+        raise NotResolvedByHand(reason.value)
+    async with transaction(ctx.sessions) as session:
+        repos = ctx.repositories(session)
+        await _administration(ctx, repos, administration_id)
+        item = await repos.attention.open_item(administration_id, subject, subject_id, reason)
+        if item is None:
+            raise NotFound(
+                f"open {reason.value.replace('_', ' ')} item of {subject.value}", subject_id
+            )
+        sentence = "Resolved by a user" + (f": {note.strip()}" if note and note.strip() else ".")
+        change = attention.resolve(reason, subject, subject_id, sentence)
+        outgoing = OutgoingEvents(administration_id)
+        outgoing.attention(await repos.attention.apply(administration_id, [change]))
+        await outgoing.write(session, ctx.outbox)
+    return replace(item, resolved_at=ctx.clock.now(), resolution=sentence)
+
+
+async def choose_debtor_language(
+    ctx: DunningContext, administration_id: str, debtor_id: str, language: str | None
+) -> None:
+    """Write to a debtor in `language` from now on, whatever bookkeeping says; None gives the
+    say back to bookkeeping (and, without a language there, to the debtor's country)."""
+    async with transaction(ctx.sessions) as session:
+        repos = ctx.repositories(session)
+        await _administration(ctx, repos, administration_id)
+        debtor = await repos.debtors.get(administration_id, debtor_id)
+        if debtor is None:
+            raise NotFound("debtor", debtor_id)
+        if debtor.chosen_language == language:
+            return
+        await repos.debtors.set_chosen_language(administration_id, debtor_id, language)
+        outgoing = OutgoingEvents(administration_id)
+        outgoing.debtor_language(debtor_id, language)
+        await outgoing.write(session, ctx.outbox)
 
 
 async def administration_view(ctx: DunningContext, administration_id: str) -> Administration:

@@ -179,7 +179,15 @@ async def _run_batch(
         repos = ctx.repositories(session)
         # Re-checked under lock: a fact may have settled or re-planned an invoice meanwhile.
         states = await repos.states.many(administration_id, invoice_ids, due_by=business_date)
-        debtors = await repos.debtors.many(administration_id, {s.invoice.debtor_id for s in states})
+        debtor_ids = {s.invoice.debtor_id for s in states}
+        debtors = await repos.debtors.many(administration_id, debtor_ids)
+        # Only debtors with an open credit note have any: one indexed query per batch.
+        with_credit = [d for d in debtor_ids if debtors[d].has_unmatched_credit_note]
+        credit_notes = (
+            await repos.debtors.open_credit_notes(administration_id, with_credit)
+            if with_credit
+            else {}
+        )
         result = run_daily(
             business_date,
             last_run_date=None,  # checked once for the whole run
@@ -187,6 +195,7 @@ async def _run_batch(
             flows=flows,
             debtors=debtors,
             states=due_steps(states, business_date),
+            credit_notes=credit_notes,
         )
         before = {s.invoice_id: s for s in states}
         after = {s.invoice_id: s for s in result.states}

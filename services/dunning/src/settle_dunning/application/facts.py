@@ -47,6 +47,7 @@ from settle_dunning.domain import (
     plan_next_step,
     select_flow,
 )
+from settle_dunning.domain.attention import due_date_assumed
 from settle_dunning.domain.online_payments import HoldEnd
 from settle_shared.events import importer
 from settle_shared.logs import get_logger
@@ -176,6 +177,10 @@ async def _invoice_imported(
     state = plan_next_step(new_dunning_state(invoice, flow.id, fact_version(fact.version)), flow)
     await repos.states.add(administration_id, state)
     outgoing.step_planned(state)
+    if fact.due_date_source == "default_term":
+        # Neither a due date nor terms came with it: its plan rests on an assumed date.
+        assumed = due_date_assumed(fact.invoice_id, fact.number, fact.invoice_date, fact.due_date)
+        outgoing.attention(await repos.attention.apply(administration_id, [assumed]))
 
 
 async def _invoice_fact(
@@ -282,6 +287,9 @@ async def _debtor_upserted(
         pause=previous.pause if previous else Debtor.pause,
         last_reminded_on=previous.last_reminded_on if previous else None,
         has_unmatched_credit_note=previous.has_unmatched_credit_note if previous else False,
+        # A language a user chose stays: bookkeeping only has its own say.
+        chosen_language=previous.chosen_language if previous else None,
+        country=fact.country,
     )
     await repos.debtors.save(administration_id, current, fact.version)
     flows = await _flows_by_id(repos, administration_id)
@@ -380,6 +388,9 @@ async def _credit_note_imported(
         open_amount=fact.open_amount,
         currency=fact.currency,
         version=fact.version,
+        invoice_date=fact.invoice_date,
+        corrects_invoice_id=fact.corrects_invoice_id,
+        corrects_invoice_number=fact.corrects_invoice_number,
     )
     await _save_credit_note(repos, outgoing, note, business_date)
 

@@ -14,6 +14,8 @@ from settle_dunning.domain import (
     Administration,
     AdministrationPause,
     AttentionChange,
+    AttentionReason,
+    AttentionSubject,
     CreditNote,
     Debtor,
     DebtorPause,
@@ -65,6 +67,12 @@ class Debtors(Protocol):
         self, administration_id: str, credit_note_id: str
     ) -> CreditNote | None: ...
     async def save_credit_note(self, administration_id: str, note: CreditNote) -> None: ...
+    async def open_credit_notes(
+        self, administration_id: str, debtor_ids: Iterable[str]
+    ) -> dict[str, list[CreditNote]]: ...
+    async def set_chosen_language(
+        self, administration_id: str, debtor_id: str, language: str | None
+    ) -> None: ...
 
 
 class DunningStates(Protocol):
@@ -104,6 +112,13 @@ class AttentionItems(Protocol):
     async def page(
         self, administration_id: str, *, open_only: bool, after: int | None, limit: int
     ) -> list[AttentionItem]: ...
+    async def open_item(
+        self,
+        administration_id: str,
+        subject: AttentionSubject,
+        subject_id: str,
+        reason: AttentionReason,
+    ) -> AttentionItem | None: ...
 
 
 class Mailboxes(Protocol):

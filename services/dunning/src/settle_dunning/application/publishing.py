@@ -230,6 +230,8 @@ class OutgoingEvents:
                     )
                     if address
                     else None,
+                    language=recipient.language,
+                    country=recipient.country,
                 ),
                 invoices=[
                     built(
@@ -256,10 +258,24 @@ class OutgoingEvents:
                 fallback_language=request.fallback_language,
                 phase=request.phase.code,
                 legally_required=request.legally_required,
-                # The 14-day letter must state the costs that will be charged.
-                collection_costs=collection_costs(request.total_open_amount)
+                # The 14-day letter must state the costs that will be charged, on what it asks.
+                collection_costs=collection_costs(request.amount_due)
                 if request.legally_required
                 else None,
+                credit_notes=[
+                    built(
+                        events.MessageCreditNote,
+                        credit_note_id=note.credit_note_id,
+                        number=note.number,
+                        invoice_date=note.invoice_date,
+                        amount=note.amount,
+                        open_amount=note.open_amount,
+                        currency=note.currency,
+                        corrects_invoice_number=note.corrects_invoice_number,
+                    )
+                    for note in request.credit_notes
+                ],
+                amount_due=request.amount_due,
                 payment_plan=_plan_in_message(request.payment_plan),
             )
         )
@@ -324,6 +340,14 @@ class OutgoingEvents:
         self.events.append(
             events.AdministrationPauseChanged(
                 administration_id=self.administration_id, mode=mode, paused_on=paused_on
+            )
+        )
+
+    def debtor_language(self, debtor_id: str, language: str | None) -> None:
+        """A user chose the language to write to a debtor in."""
+        self.events.append(
+            events.DebtorLanguageChosen(
+                administration_id=self.administration_id, debtor_id=debtor_id, language=language
             )
         )
 

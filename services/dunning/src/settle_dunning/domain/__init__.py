@@ -28,6 +28,7 @@ from settle_dunning.domain.daily_run import (
 )
 from settle_dunning.domain.errors import (
     BusinessDateBeforeLastRun,
+    CreditNotesCoverReminder,
     DebtorUnreachable,
     DunningError,
     FieldError,
@@ -43,6 +44,7 @@ from settle_dunning.domain.errors import (
     NoMatchingFlow,
     NoStepPlanned,
     NotFound,
+    NotResolvedByHand,
     RescheduleInPast,
     StepAlreadyExecutedToday,
     StepCannotBeSkipped,
@@ -76,7 +78,7 @@ from settle_dunning.domain.flows import (
     select_flow,
     validate_flow,
 )
-from settle_dunning.domain.messages import InvoiceLine, MessageRequest, Recipient
+from settle_dunning.domain.messages import CreditLine, InvoiceLine, MessageRequest, Recipient
 from settle_dunning.domain.money import to_amount
 from settle_dunning.domain.parties import (
     KIND_TO_TYPE,
@@ -140,7 +142,9 @@ __all__ = [
     "Bundling",
     "BusinessDateBeforeLastRun",
     "Channel",
+    "CreditLine",
     "CreditNote",
+    "CreditNotesCoverReminder",
     "DailyRunResult",
     "Debtor",
     "DebtorPause",
@@ -174,6 +178,7 @@ __all__ = [
     "NoMatchingFlow",
     "NoStepPlanned",
     "NotFound",
+    "NotResolvedByHand",
     "OffsetBasis",
     "OpenAmountChanged",
     "PauseLevel",

@@ -39,6 +39,17 @@ class AttentionReason(StrEnum):
     PAYMENT_PLAN_REQUESTED = "payment_plan_requested"
     # A payment plan's last date passed unpaid: a person ends or edits it.
     PAYMENT_PLAN_EXPIRED = "payment_plan_expired"
+    DUE_DATE_ASSUMED = "due_date_assumed"
+
+
+#: Items a person resolves by saying they looked (the others resolve when their cause goes).
+RESOLVED_BY_A_PERSON = frozenset(
+    {
+        AttentionReason.DUE_DATE_ASSUMED,
+        AttentionReason.POSSIBLE_BOOKKEEPING_ERROR,
+        AttentionReason.NEEDS_CALL,
+    }
+)
 
 
 class AttentionSubject(StrEnum):
@@ -185,6 +196,44 @@ def unmatched_credit_note(debtor_id: str, invoice_id: str) -> AttentionChange:
         debtor_id,
         "This debtor has a credit note that is not matched to an invoice, so their invoices do "
         "not move to collection automatically. Match the credit note in the bookkeeping.",
+        (invoice_id,),
+    )
+
+
+def credit_notes_cover_reminder(
+    debtor_id: str,
+    invoice_ids: tuple[str, ...],
+    currency: str,
+    open_amount: Decimal,
+    credit: Decimal,
+) -> AttentionChange:
+    """A reminder was held back: the debtor's open credit notes cover what it would ask for."""
+    return _raise(
+        AttentionReason.UNMATCHED_CREDIT_NOTE,
+        AttentionSubject.DEBTOR,
+        debtor_id,
+        f"A reminder was not sent: this debtor's open credit notes ({currency} {credit}) cover "
+        f"the open invoices it is about ({currency} {open_amount}). Match the credit notes to "
+        "the invoices in the bookkeeping; the next import settles them.",
+        invoice_ids,
+    )
+
+
+def due_date_assumed(
+    invoice_id: str, number: str, invoice_date: date, due_date: date
+) -> AttentionChange:
+    """The invoice came without a due date or payment terms: its due date was assumed from the
+    connection's default payment term."""
+    days = (due_date - invoice_date).days
+    return _raise(
+        AttentionReason.DUE_DATE_ASSUMED,
+        AttentionSubject.INVOICE,
+        invoice_id,
+        f"Invoice {number} came without a due date or payment terms, so it was taken to be due "
+        f"on {due_date.isoformat()}, the connection's default term of {days} days after the "
+        "invoice date; its reminders are planned on that date. Check it against what was "
+        "agreed with the debtor: resolve this item when it is right, or reschedule the "
+        "invoice's next step when it is not.",
         (invoice_id,),
     )
 

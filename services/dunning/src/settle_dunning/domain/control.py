@@ -7,6 +7,7 @@ hold, resuming after any pause, and a user's skip / reschedule / perform now / r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -14,6 +15,7 @@ from settle_dunning.domain import attention
 from settle_dunning.domain.attention import AttentionReason, AttentionSubject
 from settle_dunning.domain.delivery import message_block_lifted
 from settle_dunning.domain.errors import (
+    CreditNotesCoverReminder,
     DebtorUnreachable,
     InvoiceAlreadySettled,
     InvoiceInCollection,
@@ -37,7 +39,7 @@ from settle_dunning.domain.messages import (
     build_message_request,
     invoice_line,
 )
-from settle_dunning.domain.parties import Administration, Debtor, DebtorType
+from settle_dunning.domain.parties import Administration, CreditNote, Debtor, DebtorType
 from settle_dunning.domain.phases import READY_FOR_COLLECTION, SENT
 from settle_dunning.domain.planning import legal_term_ends_on, plan_next_step
 from settle_dunning.domain.state import (
@@ -156,8 +158,11 @@ def perform_step_now(
     debtor: Debtor,
     administration: Administration,
     business_date: date,
+    credit_notes: Sequence[CreditNote] = (),
 ) -> PerformedStep:
-    """Execute the invoice's next step today because a user asked for it.
+    """Execute the invoice's next step today because a user asked for it; a reminder states
+    the debtor's open `credit_notes` in its currency, and is refused when they cover all it
+    would ask for.
 
     A user's decision overrides the planned date, the minimum amount, bundling and the
     interval between reminders. It does not override a pause, the one-step-per-day rule or
@@ -195,7 +200,10 @@ def perform_step_now(
             lines=[invoice_line(state.invoice, step)],
             channels=channels,
             template_key=step.template_key,
+            credit_notes=credit_notes if step.is_reminder else (),
         )
+        if request.credit_notes and request.amount_due <= 0:
+            raise CreditNotesCoverReminder(state.invoice_id, request.currency, request.amount_due)
     execution = execute_step(
         state,
         flow,

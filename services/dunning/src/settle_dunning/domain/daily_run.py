@@ -10,15 +10,22 @@ Guarantees:
 - catch-up: after missed days each invoice executes at most one step (its next, never a
   later one), and the following steps are planned from today;
 - bundling: one debtor's due reminders of one flow and currency go out as one message, and
-  no sooner than the flow's minimum interval after the debtor's previous reminder.
+  no sooner than the flow's minimum interval after the debtor's previous reminder; amounts of
+  two currencies are never added, so a debtor owing in two currencies gets one message per
+  currency (on the same day, the interval counts per currency);
+- credit notes: a reminder states the debtor's open credit notes in its currency and the
+  amount that remains; when they cover the whole open amount, the reminder is held back
+  (blocked, with an attention item) until bookkeeping matches them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from decimal import Decimal
 
+from settle_dunning.domain import attention
 from settle_dunning.domain.attention import AttentionChange
 from settle_dunning.domain.errors import BusinessDateBeforeLastRun
 from settle_dunning.domain.execution import (
@@ -37,9 +44,14 @@ from settle_dunning.domain.messages import (
     build_message_request,
     invoice_line,
 )
-from settle_dunning.domain.parties import Administration, AdministrationPause, Debtor
+from settle_dunning.domain.parties import (
+    Administration,
+    AdministrationPause,
+    CreditNote,
+    Debtor,
+)
 from settle_dunning.domain.planning import plan_next_step
-from settle_dunning.domain.state import DunningState, PlanBasis, PlannedStep
+from settle_dunning.domain.state import BlockReason, DunningState, PlanBasis, PlannedStep
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,7 @@ def check_business_date(business_date: date, last_run_date: date | None) -> None
 class _Run:
     business_date: date
     administration: Administration
+    credit_notes: Mapping[str, Sequence[CreditNote]] = field(default_factory=dict)
     states: dict[str, DunningState] = field(default_factory=dict)
     executed: list[StepExecuted] = field(default_factory=list)
     messages: list[MessageRequest] = field(default_factory=list)
@@ -83,7 +96,20 @@ class _Run:
     ready: list[ReadyForCollection] = field(default_factory=list)
     attention: list[AttentionChange] = field(default_factory=list)
     reminded: dict[str, date] = field(default_factory=dict)
+    # The currencies each debtor was reminded in today: a reminder in another currency is no
+    # reminder of the same debt, so it does not wait for the interval.
+    reminded_in: dict[str, set[str]] = field(default_factory=dict)
     paused: list[str] = field(default_factory=list)
+
+    def remind(self, debtor_id: str, currency: str) -> None:
+        self.reminded[debtor_id] = self.business_date
+        self.reminded_in.setdefault(debtor_id, set()).add(currency)
+
+    def last_reminded(self, debtor: Debtor, currency: str) -> date | None:
+        today = self.reminded_in.get(debtor.id)
+        if today is not None and currency not in today:
+            return debtor.last_reminded_on  # reminded today, but of another currency
+        return self.reminded.get(debtor.id, debtor.last_reminded_on)
 
     def keep(self, execution: StepExecution) -> None:
         self.states[execution.state.invoice_id] = execution.state
@@ -119,15 +145,17 @@ def run_daily(
     flows: Mapping[str, Flow],
     debtors: Mapping[str, Debtor],
     states: Iterable[DunningState],
+    credit_notes: Mapping[str, Sequence[CreditNote]] | None = None,
 ) -> DailyRunResult:
     """Execute the steps due on `business_date` for one administration.
 
     `states` are the invoices due by that date (others are passed over untouched);
-    `flows` and `debtors` must hold every flow and debtor they refer to. Raises
-    BusinessDateBeforeLastRun when the date lies before `last_run_date`.
+    `flows` and `debtors` must hold every flow and debtor they refer to, `credit_notes` the
+    open credit notes of those debtors (by debtor id). Raises BusinessDateBeforeLastRun when
+    the date lies before `last_run_date`.
     """
     check_business_date(business_date, last_run_date)
-    run = _Run(business_date, administration)
+    run = _Run(business_date, administration, credit_notes or {})
     if administration.pause is AdministrationPause.FULLY_PAUSED:
         return run.result()
 
@@ -186,11 +214,14 @@ def _execute_alone(
             lines=[invoice_line(state.invoice, step)],
             channels=decision.channels,
             template_key=step.template_key,
+            credit_notes=run.credit_notes.get(debtor.id, ()) if step.is_reminder else (),
         )
+        if step.is_reminder and _covered(run, request, [(state, decision)]):
+            return
         run.messages.append(request)
         request_id = request.id
         if step.is_reminder:
-            run.reminded[debtor.id] = run.business_date
+            run.remind(debtor.id, request.currency)
     run.keep(
         execute_step(
             state,
@@ -205,7 +236,7 @@ def _execute_alone(
 
 
 def _send_bundle(run: _Run, flow: Flow, debtor: Debtor, members: list[_Due]) -> None:
-    last = run.reminded.get(debtor.id, debtor.last_reminded_on)
+    last = run.last_reminded(debtor, members[0][0].invoice.currency)
     interval = flow.bundling.min_days_between_reminders
     if last is not None and interval > 0:
         earliest = last + timedelta(days=interval)
@@ -232,9 +263,12 @@ def _send_bundle(run: _Run, flow: Flow, debtor: Debtor, members: list[_Due]) -> 
         lines=[invoice_line(s.invoice, d.step) for s, d in members if d.step is not None],
         channels=[c for c in CHANNEL_ORDER if c in wanted],
         template_key=lead.template_key,
+        credit_notes=run.credit_notes.get(debtor.id, ()),
     )
+    if _covered(run, request, members):
+        return
     run.messages.append(request)
-    run.reminded[debtor.id] = run.business_date
+    run.remind(debtor.id, request.currency)
     for state, decision in members:
         assert decision.step is not None and decision.reason is not None
         # The invoice went out by every channel of the bundle, plus its own call task if any.
@@ -250,3 +284,24 @@ def _send_bundle(run: _Run, flow: Flow, debtor: Debtor, members: list[_Due]) -> 
                 message_request_id=request.id,
             )
         )
+
+
+def _covered(run: _Run, request: MessageRequest, members: list[_Due]) -> bool:
+    """Hold a reminder back when the debtor's open credit notes cover all it would ask for:
+    its invoices wait, blocked, until bookkeeping matches the credit notes (which releases
+    them, see `debtor_changed`)."""
+    if not request.credit_notes or request.amount_due > 0:
+        return False
+    credit = sum((c.open_amount for c in request.credit_notes), Decimal(0))
+    run.attention.append(
+        attention.credit_notes_cover_reminder(
+            request.recipient.debtor_id,
+            tuple(state.invoice_id for state, _ in members),
+            request.currency,
+            request.total_open_amount,
+            credit,
+        )
+    )
+    for state, _ in members:
+        run.states[state.invoice_id] = replace(state, blocked_by=BlockReason.UNMATCHED_CREDIT_NOTE)
+    return True

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 
 class DunningError(Exception):
@@ -237,4 +238,26 @@ class InvoiceInPaymentPlan(DunningError):
         super().__init__(
             f"invoice {invoice_id} is in payment plan {plan_id}; cannot {action}. End the plan "
             "first: its reminders then resume from that day"
+        )
+
+
+class NotResolvedByHand(DunningError):
+    """A person asked to resolve an attention item that resolves itself when its cause goes."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"an item about {reason.replace('_', ' ')} is resolved when its cause goes away, "
+            "not by hand; its sentence says what to do"
+        )
+
+
+class CreditNotesCoverReminder(DunningError):
+    """A reminder was asked for while the debtor's open credit notes cover all it would ask."""
+
+    def __init__(self, invoice_id: str, currency: str, amount_due: Decimal) -> None:
+        self.invoice_id = invoice_id
+        super().__init__(
+            f"the debtor's open credit notes cover invoice {invoice_id}: the reminder would ask "
+            f"for {currency} {amount_due}; match the credit notes in the bookkeeping first"
         )

@@ -78,6 +78,9 @@ class Debtor:
     `last_reminded_on` is the business date of the last reminder sent to this debtor (any
     invoice), used to keep the minimum interval between two reminders when bundling.
     `has_unmatched_credit_note` blocks the automatic move to ready-for-collection.
+    `language` is bookkeeping's (each import may change it); `chosen_language` the one a user
+    chose, which no import changes and which goes first. `country` is bookkeeping's, also
+    when the address is incomplete.
     """
 
     id: str
@@ -91,17 +94,26 @@ class Debtor:
     pause: DebtorPause = DebtorPause.ACTIVE
     last_reminded_on: date | None = None
     has_unmatched_credit_note: bool = False
+    chosen_language: str | None = None
+    country: str | None = None
 
     @property
     def has_email(self) -> bool:
         """True when at least one non-blank email address is known."""
         return any(e.strip() for e in self.emails)
 
+    @property
+    def own_language(self) -> str | None:
+        """The debtor's language: the one a user chose, else bookkeeping's, else none."""
+        return self.chosen_language or self.language
+
 
 @dataclass(frozen=True)
 class CreditNote:
-    """A credit note from bookkeeping; while any of it is open (unmatched), its debtor's
-    invoices do not move to collection automatically. Amounts are negative."""
+    """A credit note from bookkeeping (or an invoice with a negative amount); while any of it
+    is open (unmatched), its debtor's invoices do not move to collection automatically, and a
+    reminder in its currency states it and the amount that remains. Amounts are negative.
+    `corrects_invoice_id` is the invoice it corrects, when the document says."""
 
     id: str
     debtor_id: str
@@ -110,6 +122,14 @@ class CreditNote:
     open_amount: Decimal
     currency: str
     version: int
+    invoice_date: date | None = None
+    corrects_invoice_id: str | None = None
+    corrects_invoice_number: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether some of it is still to be matched against the debtor's invoices."""
+        return self.open_amount != 0
 
 
 # The words of the importer's events (and of the stored rows) for each debtor type.
@@ -118,5 +138,7 @@ TYPE_TO_KIND = {value: key for key, value in KIND_TO_TYPE.items()}
 
 
 def message_language(debtor: Debtor, administration: Administration) -> str:
-    """The language a message to `debtor` is written in: theirs, else the administration's."""
-    return debtor.language or administration.default_language
+    """The language a message to `debtor` is written in: theirs (chosen by a user, else
+    bookkeeping's), else the administration's. Messaging may pick the language of the
+    debtor's country instead of the administration's when the debtor has none."""
+    return debtor.own_language or administration.default_language

@@ -901,6 +901,7 @@ def plan_message(
         invoices=lines,
         currency=plan.currency,
         total_open_amount=to_amount(sum((line.open_amount for line in lines), ZERO)),
+        amount_due=to_amount(sum((line.open_amount for line in lines), ZERO)),
         channels=channels,
         template_key=template_key,
         phase=max(line.phase for line in lines),

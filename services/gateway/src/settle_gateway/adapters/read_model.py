@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from settle_gateway.adapters.tables import READ_MODEL, metadata
 from settle_gateway.attention import projection as attention
 from settle_gateway.control import projection as control
+from settle_gateway.credit_notes import projection as credit_notes
 from settle_gateway.dashboard import projection as dashboard
 from settle_gateway.debtors import projection as debtors
 from settle_gateway.imports import projection as imports
@@ -33,6 +34,7 @@ TOPICS = [
     dunning.STEPS.name,
     dunning.ATTENTION.name,
     dunning.PAUSES.name,
+    dunning.DEBTORS.name,
     messaging.MESSAGES.name,
     plan_events.PLANS.name,
 ]
@@ -41,12 +43,21 @@ TOPICS = [
 async def project(session: AsyncSession, events: Sequence[ReceivedEvent]) -> None:
     """The batch handler of the gateway's consumer group."""
     batch = invoices.Batch(session)
+    payloads = [received.payload for received in events]
     await batch.prefetch(
         {
             (event.administration_id, event.invoice_id)
-            for event in (received.payload for received in events)
+            for event in payloads
             if isinstance(event, importer.InvoiceFact | dunning.InvoiceStepEvent)
         }
+    )
+    await credit_notes.prefetch(
+        batch,
+        {
+            (event.administration_id, event.invoice_id)
+            for event in payloads
+            if isinstance(event, importer.InvoiceFact)
+        },
     )
     for received in events:
         await apply(batch, received)
@@ -67,9 +78,12 @@ async def apply(batch: invoices.Batch, received: ReceivedEvent) -> None:
     elif isinstance(event, importer.ImportRunFinished):
         await imports.run_finished(batch.session, event)
     elif isinstance(event, importer.CreditNoteImported):
-        return  # credit notes are not shown in the read model yet
+        await credit_notes.credit_note_imported(batch, event)
     elif isinstance(event, importer.InvoiceFact):
-        await invoices.invoice_fact(batch, event)
+        if (event.administration_id, event.invoice_id) in batch.credit_notes:
+            await credit_notes.credit_note_fact(batch.session, event)
+        else:
+            await invoices.invoice_fact(batch, event)
     elif isinstance(event, dunning.StepExecuted):
         await invoices.step_executed(batch, event, received.envelope.id, at)
     elif isinstance(event, dunning.StepFailed):
@@ -80,6 +94,8 @@ async def apply(batch: invoices.Batch, received: ReceivedEvent) -> None:
         event, dunning.AttentionRaised | dunning.AttentionUpdated | dunning.AttentionResolved
     ):
         await attention.attention_changed(batch, event, at)
+    elif isinstance(event, dunning.DebtorLanguageChosen):
+        await debtors.language_chosen(batch.session, event)
     elif isinstance(event, dunning.AdministrationPauseChanged | dunning.DebtorPauseChanged):
         await control.pause_changed(batch.session, event, at)
     elif isinstance(event, plan_events.PaymentPlanEvent):

@@ -133,9 +133,11 @@ rm_debtors = sa.Table(
     sa.Column("city", sa.String(100), nullable=True),
     sa.Column("country", sa.String(2), nullable=True),
     sa.Column("language", sa.String(2), nullable=True),
-    # Maintained so the debtor list filters without counting invoices.
+    # Maintained so the debtor list filters without counting invoices; the open amounts are
+    # per currency, in rm_debtor_totals.
     sa.Column("open_invoices", sa.Integer, nullable=False),
-    sa.Column("open_amount", MONEY, nullable=False),
+    # Chosen by a user (dunning's DebtorLanguageChosen): it goes before bookkeeping's.
+    sa.Column("chosen_language", sa.String(2), nullable=True),
     # The list's order; the debtor search reads rm_debtor_words instead.
     sa.Index("ix_rm_debtors_name", "administration_id", "name", "debtor_id"),
 )
@@ -178,6 +180,8 @@ rm_invoices = sa.Table(
     sa.Column("next_step_on", sa.Date, nullable=True),
     sa.Column("blocked_by", sa.String(100), nullable=True),
     sa.Column("pdf_url", sa.String(1000), nullable=True),
+    # document, payment_terms or default_term (assumed: the document said neither)
+    sa.Column("due_date_source", sa.String(20), nullable=True),
     sa.Index("ix_rm_invoices_due", "administration_id", "status", "due_date", "invoice_id"),
     sa.Index("ix_rm_invoices_amount", "administration_id", "status", "open_amount", "invoice_id"),
     sa.Index("ix_rm_invoices_number", "administration_id", "number"),
@@ -187,6 +191,28 @@ rm_invoices = sa.Table(
         "ix_rm_invoices_phase", "administration_id", "phase", "status", "due_date", "invoice_id"
     ),
     trigram_index("ix_rm_invoices_search", "number", "debtor_name"),
+)
+
+# Credit notes (also invoices with a negative amount), never reminded of: shown with their
+# debtor and the invoice they correct. Amounts are negative.
+rm_credit_notes = sa.Table(
+    "rm_credit_notes",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("credit_note_id", ID, primary_key=True),
+    sa.Column("import_version", sa.Integer, nullable=False),
+    sa.Column("number", sa.String(100), nullable=False),
+    sa.Column("debtor_id", ID, nullable=False),
+    sa.Column("invoice_date", sa.Date, nullable=False),
+    sa.Column("amount", MONEY, nullable=False),
+    sa.Column("open_amount", MONEY, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # open, settled (matched)
+    sa.Column("corrects_invoice_id", ID, nullable=True),
+    sa.Column("corrects_invoice_number", sa.String(100), nullable=True),
+    sa.Index("ix_rm_credit_notes_list", "administration_id", "status", "number"),
+    sa.Index("ix_rm_credit_notes_debtor", "administration_id", "debtor_id"),
+    sa.Index("ix_rm_credit_notes_corrects", "administration_id", "corrects_invoice_id"),
 )
 
 rm_attention = sa.Table(
@@ -300,6 +326,17 @@ rm_due_totals = sa.Table(
     metadata,
     sa.Column("administration_id", ID, primary_key=True),
     sa.Column("due_date", sa.Date, primary_key=True),
+    sa.Column("currency", sa.String(3), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("total", MONEY, nullable=False),
+)
+
+# Each debtor's open invoices per currency: amounts of two currencies are never added.
+rm_debtor_totals = sa.Table(
+    "rm_debtor_totals",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("debtor_id", ID, primary_key=True),
     sa.Column("currency", sa.String(3), primary_key=True),
     sa.Column("count", sa.Integer, nullable=False),
     sa.Column("total", MONEY, nullable=False),

@@ -11,10 +11,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from settle_gateway.adapters.tables import rm_debtor_words, rm_debtors, rm_invoices
+from settle_gateway.adapters.tables import (
+    rm_debtor_totals,
+    rm_debtor_words,
+    rm_debtors,
+    rm_invoices,
+)
+from settle_gateway.dashboard.projection import add_to_counters
 from settle_gateway.domain.search import debtor_words
 from settle_gateway.invoices.projection import ZERO, Batch, changes
-from settle_shared.events import importer
+from settle_shared.events import dunning, importer
 
 
 async def debtor_upserted(batch: Batch, fact: importer.DebtorUpserted) -> None:
@@ -50,7 +56,6 @@ async def debtor_upserted(batch: Batch, fact: importer.DebtorUpserted) -> None:
                 administration_id=fact.administration_id,
                 debtor_id=fact.debtor_id,
                 open_invoices=0,
-                open_amount=ZERO,
                 **values,
             )
         )
@@ -94,26 +99,70 @@ async def index_words(
 
 
 async def recount_debtor(session: AsyncSession, administration_id: str, debtor_id: str) -> None:
-    """A debtor seen for the first time: count its open invoices once (indexed by debtor)."""
-    count, total = (
+    """A debtor seen for the first time: count its open invoices once, per currency (indexed
+    by debtor)."""
+    per_currency = (
         await session.execute(
             sa.select(
-                sa.func.count(), sa.func.coalesce(sa.func.sum(rm_invoices.c.open_amount), 0)
-            ).where(
+                sa.func.coalesce(rm_invoices.c.currency, "EUR").label("currency"),
+                sa.func.count().label("count"),
+                sa.func.coalesce(sa.func.sum(rm_invoices.c.open_amount), 0).label("total"),
+            )
+            .where(
                 rm_invoices.c.administration_id == administration_id,
                 rm_invoices.c.debtor_id == debtor_id,
                 rm_invoices.c.status == "open",
                 rm_invoices.c.due_date.is_not(None),
             )
+            .group_by(sa.func.coalesce(rm_invoices.c.currency, "EUR"))
         )
-    ).one()
+    ).all()
     await session.execute(
         sa.update(rm_debtors)
         .where(
             rm_debtors.c.administration_id == administration_id,
             rm_debtors.c.debtor_id == debtor_id,
         )
-        .values(open_invoices=count, open_amount=Decimal(total))
+        .values(open_invoices=sum(row.count for row in per_currency))
+    )
+    await session.execute(
+        sa.delete(rm_debtor_totals).where(
+            rm_debtor_totals.c.administration_id == administration_id,
+            rm_debtor_totals.c.debtor_id == debtor_id,
+        )
+    )
+    if per_currency:
+        await session.execute(
+            sa.insert(rm_debtor_totals),
+            [
+                {
+                    "administration_id": administration_id,
+                    "debtor_id": debtor_id,
+                    "currency": row.currency,
+                    "count": row.count,
+                    "total": Decimal(row.total),
+                }
+                for row in per_currency
+            ],
+        )
+
+
+async def language_chosen(session: AsyncSession, fact: dunning.DebtorLanguageChosen) -> None:
+    """A user chose the language to write to a debtor in (None: bookkeeping's again)."""
+    await record_language_locally(session, fact.administration_id, fact.debtor_id, fact.language)
+
+
+async def record_language_locally(
+    session: AsyncSession, administration_id: str, debtor_id: str, language: str | None
+) -> None:
+    """The debtor's chosen language, as dunning accepted or announced it."""
+    await session.execute(
+        sa.update(rm_debtors)
+        .where(
+            rm_debtors.c.administration_id == administration_id,
+            rm_debtors.c.debtor_id == debtor_id,
+        )
+        .values(chosen_language=language)
     )
 
 
@@ -132,16 +181,19 @@ def word_rows(
 
 
 async def apply_open_totals(batch: Batch) -> None:
-    """Add the batch's changes of open invoices to their debtors' counts (a debtor new in
-    this batch is counted in full by apply_new_and_renamed instead)."""
-    debtors: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [0, ZERO])
-    for administration_id, sign, (_, _, debtor_id, _, amount) in changes(batch):
+    """Add the batch's changes of open invoices to their debtors' counts and to their totals
+    per currency (a debtor new in this batch is counted in full by apply_new_and_renamed
+    instead)."""
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    totals: dict[tuple[str, str, str], list[Any]] = defaultdict(lambda: [0, ZERO])
+    for administration_id, sign, (_, currency, debtor_id, _, amount) in changes(batch):
         if debtor_id is not None and (administration_id, debtor_id) not in batch.new_debtors:
-            counts = debtors[(administration_id, debtor_id)]
-            counts[0] += sign
-            counts[1] += sign * amount
-    for (administration_id, debtor_id), (count, total) in debtors.items():
-        if count == 0 and total == 0:
+            counts[(administration_id, debtor_id)] += sign
+            entry = totals[(administration_id, debtor_id, currency)]
+            entry[0] += sign
+            entry[1] += sign * amount
+    for (administration_id, debtor_id), count in counts.items():
+        if count == 0:
             continue
         await batch.session.execute(
             sa.update(rm_debtors)
@@ -149,10 +201,16 @@ async def apply_open_totals(batch: Batch) -> None:
                 rm_debtors.c.administration_id == administration_id,
                 rm_debtors.c.debtor_id == debtor_id,
             )
-            .values(
-                open_invoices=rm_debtors.c.open_invoices + count,
-                open_amount=rm_debtors.c.open_amount + total,
-            )
+            .values(open_invoices=rm_debtors.c.open_invoices + count)
+        )
+    for (administration_id, debtor_id, currency), (count, total) in totals.items():
+        if count == 0 and total == 0:
+            continue
+        await add_to_counters(
+            batch.session,
+            rm_debtor_totals,
+            {"administration_id": administration_id, "debtor_id": debtor_id, "currency": currency},
+            {"count": count, "total": total},
         )
 
 

@@ -14,32 +14,65 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from settle_gateway.adapters.paging import after, decode_cursor, encode_cursor
 from settle_gateway.adapters.tables import (
     rm_attention,
+    rm_debtor_totals,
     rm_debtor_words,
     rm_debtors,
     rm_invoices,
     rm_messages,
 )
+from settle_gateway.application.context import GatewayContext
 from settle_gateway.attention.service import open_attention
 from settle_gateway.control.service import pauses_of
+from settle_gateway.credit_notes.service import credit_notes_of
+from settle_gateway.debtors import projection
 from settle_gateway.debtors.models import DebtorDetail, DebtorPage
 from settle_gateway.domain.errors import NotFound
 from settle_gateway.domain.search import prefix_range, search_terms
 from settle_gateway.invoices.service import invoice_summary
 from settle_gateway.messages.models import message_out
+from settle_shared.db import transaction
 
-_DEBTOR_SUMMARY_KEYS = ("debtor_id", "number", "name", "kind", "open_invoices", "open_amount")
+_DEBTOR_SUMMARY_KEYS = ("debtor_id", "number", "name", "kind", "open_invoices")
 
 # Keys read per debtor page of a search, as a multiple of the page: room for debtors found
 # by more than one word (a fuller page of duplicates still pages on correctly).
 SEARCH_OVERREAD = 3
 
 
-def _debtor_summary(row: Any, reasons: Mapping[str, Collection[str]]) -> dict[str, Any]:
+def _debtor_summary(
+    row: Any,
+    reasons: Mapping[str, Collection[str]],
+    totals: Mapping[str, list[dict[str, Any]]],
+) -> dict[str, Any]:
     """The fields of a DebtorSummary (a dict, as invoice_summary says why)."""
     columns = row._mapping
     fields = {key: columns[key] for key in _DEBTOR_SUMMARY_KEYS}
     fields["attention"] = sorted(reasons.get(fields["debtor_id"], []))
+    fields["open_totals"] = totals.get(fields["debtor_id"], [])
     return fields
+
+
+async def open_totals(
+    session: AsyncSession, administration_id: str, debtor_ids: Collection[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """The open totals per currency of these debtors (one indexed query)."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    if not debtor_ids:
+        return found
+    rows = await session.execute(
+        sa.select(rm_debtor_totals)
+        .where(
+            rm_debtor_totals.c.administration_id == administration_id,
+            rm_debtor_totals.c.debtor_id.in_(list(debtor_ids)),
+            rm_debtor_totals.c.count > 0,
+        )
+        .order_by(rm_debtor_totals.c.debtor_id, rm_debtor_totals.c.currency)
+    )
+    for row in rows:
+        found.setdefault(row.debtor_id, []).append(
+            {"currency": row.currency, "count": row.count, "total": row.total}
+        )
+    return found
 
 
 @functools.lru_cache(maxsize=256)
@@ -179,7 +212,9 @@ async def debtor_page(
             reasons.setdefault(row.debtor_id, set()).add(row.reason)
     capped = bool(q) and keys_read == cap  # more keys than were read: maybe more debtors
     more = len(found) > limit or capped
-    items = [_debtor_summary(r, reasons) for r in list(found.values())[:limit]]
+    shown = list(found.values())[:limit]
+    totals = await open_totals(session, administration_id, [r.debtor_id for r in shown])
+    items = [_debtor_summary(r, reasons, totals) for r in shown]
     return DebtorPage.model_validate(
         {
             "items": items,
@@ -234,9 +269,10 @@ async def debtor_detail(
     )
     items = await open_attention(session, administration_id, "debtor", debtor_id)
     pauses = await pauses_of(session, administration_id, [debtor_id])  # its invoices' debtor
+    totals = await open_totals(session, administration_id, [debtor_id])
     return DebtorDetail.model_validate(
         {
-            **_debtor_summary(row, {debtor_id: [i.reason for i in items]}),
+            **_debtor_summary(row, {debtor_id: [i.reason for i in items]}, totals),
             "pause": pauses.debtors.get(debtor_id, "active"),
             "emails": list(row.emails),
             "phone": row.phone,
@@ -244,9 +280,19 @@ async def debtor_detail(
             "postal_code": row.postal_code,
             "city": row.city,
             "country": row.country,
-            "language": row.language,
+            "language": row.chosen_language or row.language,
+            "language_chosen": row.chosen_language is not None,
             "attention_items": items,
             "invoices": [invoice_summary(r, today, pauses) for r in invoices],
+            "credit_notes": await credit_notes_of(session, administration_id, debtor_id=debtor_id),
             "messages": [message_out(r, row.name) for r in messages],
         }
     )
+
+
+async def show_language(
+    context: GatewayContext, administration_id: str, debtor_id: str, language: str | None
+) -> None:
+    """Dunning accepted the debtor's language: the debtor's page shows it before its event."""
+    async with transaction(context.sessions) as session:
+        await projection.record_language_locally(session, administration_id, debtor_id, language)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Query, Request, Response
 
 from settle_gateway.adapters.web import (
     ADMINISTRATION,
@@ -13,11 +13,12 @@ from settle_gateway.adapters.web import (
     Cursor,
     Limit,
     ReadSession,
+    proxy,
     ui_router,
 )
-from settle_gateway.auth.security import Reader
+from settle_gateway.auth.security import Reader, Worker
 from settle_gateway.debtors import service
-from settle_gateway.debtors.models import DebtorDetail, DebtorPage
+from settle_gateway.debtors.models import DebtorDetail, DebtorLanguageIn, DebtorPage
 
 router = ui_router()
 
@@ -59,3 +60,27 @@ async def debtor_detail(
     """A debtor with addresses and contacts, its open invoices (with their planned steps),
     attention and messages."""
     return await service.debtor_detail(session, administration_id, debtor_id, context.today())
+
+
+@router.put(ADMINISTRATION + "/debtors/{debtor_id}/language", status_code=204, responses=NOT_FOUND)
+async def choose_debtor_language(
+    administration_id: str,
+    debtor_id: str,
+    body: DebtorLanguageIn,
+    request: Request,
+    principal: Worker,
+    context: Context,
+) -> Response:
+    """Write to the debtor in this language from now on, whatever bookkeeping says (no import
+    changes it); null gives the say back to bookkeeping."""
+    await proxy(
+        request,
+        context,
+        "dunning",
+        "PUT",
+        administration_id,
+        f"/debtors/{debtor_id}/language",
+        json=body.model_dump(),
+    )
+    await service.show_language(context, administration_id, debtor_id, body.language)
+    return Response(status_code=204)

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from settle_gateway.attention.models import AttentionOut
+from settle_gateway.credit_notes.models import CreditNoteOut
 
 
 class InvoiceSummary(BaseModel):
@@ -31,6 +32,10 @@ class InvoiceSummary(BaseModel):
     overdue: bool
     next_step_id: str | None
     next_step_on: date | None
+    due_date_source: Literal["document", "payment_terms", "default_term"] | None = Field(
+        description="where the due date came from: the document, its payment terms, or "
+        "(default_term) the connection's default term, because the document said neither"
+    )
 
 
 class InvoicePage(BaseModel):
@@ -70,5 +75,6 @@ class TimelineEntry(BaseModel):
 class InvoiceDetail(InvoiceSummary):
     pdf_url: str | None
     attention: list[AttentionOut]
+    credit_notes: list[CreditNoteOut] = Field(description="credit notes that correct it")
     planned: PlannedStepOut
     timeline: list[TimelineEntry] = Field(description="executed steps and messages, newest first")

@@ -56,6 +56,8 @@ class Batch:
     new_debtors: set[InvoiceKey] = field(default_factory=set)
     renamed_debtors: dict[InvoiceKey, str] = field(default_factory=dict)
     attention: dict[tuple[str, str, str], int] = field(default_factory=lambda: defaultdict(int))
+    # Document ids known as credit notes: the importer's later facts about them say "invoice".
+    credit_notes: set[InvoiceKey] = field(default_factory=set)
 
     async def prefetch(self, keys: set[InvoiceKey]) -> None:
         """Load the batch's invoices with one query per administration and chunk, instead of
@@ -188,6 +190,7 @@ async def fixed_fields(batch: Batch, row: dict[str, Any], fact: importer.Invoice
         amount=fact.amount,
         currency=fact.currency,
         pdf_url=row["pdf_url"] or fact.pdf_url,
+        due_date_source=fact.due_date_source,
     )
 
 

@@ -23,6 +23,7 @@ from settle_gateway.adapters.tables import (
 )
 from settle_gateway.attention.service import open_attention
 from settle_gateway.control.service import PAUSE_COLUMNS, Pauses
+from settle_gateway.credit_notes.service import credit_notes_of
 from settle_gateway.domain.errors import InvalidCursor, NotFound
 from settle_gateway.invoices.models import (
     InvoiceDetail,
@@ -67,6 +68,7 @@ _INVOICE_SUMMARY_KEYS = (
     "on_hold",
     "next_step_id",
     "next_step_on",
+    "due_date_source",
 )
 
 
@@ -336,6 +338,9 @@ async def invoice_detail(
         **invoice_summary(row, today, pauses),
         pdf_url=row.pdf_url,
         attention=await open_attention(session, administration_id, "invoice", invoice_id),
+        credit_notes=await credit_notes_of(
+            session, administration_id, corrects_invoice_id=invoice_id
+        ),
         planned=PlannedStepOut(
             step_id=row.next_step_id,
             planned_on=row.next_step_on,

@@ -38,7 +38,12 @@ class SendMessageIn(BaseModel):
     body: str = Field(min_length=1, max_length=20_000)
     invoice_ids: list[str] = Field(default_factory=list, max_length=500)
     thread_id: str | None = Field(None, max_length=100)
-    language: str | None = Field(None, pattern=r"^[a-z]{2}$", description="default: the debtor's")
+    language: str | None = Field(
+        None,
+        pattern=r"^[a-z]{2}$",
+        description="default: the debtor's; without one, their country's where the "
+        "administration has templates in it, else the administration's",
+    )
     tone: Literal["formal", "informal"] = "formal"
 
 

@@ -122,8 +122,12 @@ async def send(
             "emails": list(debtor.emails),
             "phone": debtor.phone,
             "address": address,
+            "language": debtor.chosen_language or debtor.language,
+            "country": debtor.country,
         },
-        "language": body.language or debtor.language or "nl",
+        # None: messaging writes in the debtor's country's language where the administration
+        # has the template in it, else in the administration's.
+        "language": body.language or debtor.chosen_language or debtor.language,
         "tone": body.tone,
         "subject": body.subject,
         "body": body.body,

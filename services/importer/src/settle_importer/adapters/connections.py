@@ -42,6 +42,7 @@ class ConnectionRepository:
             "ignore_invoice_numbers": connection.ignore_invoice_numbers,
             "ignore_debtor_numbers": connection.ignore_debtor_numbers,
             "ignore_payment_conditions": connection.ignore_payment_conditions,
+            "default_payment_term_days": connection.default_payment_term_days,
             "updated_at": now,
         }
         if before is not None and (
@@ -158,5 +159,6 @@ def _connection(row: Any) -> Connection:
         ignore_invoice_numbers=list(row.ignore_invoice_numbers or []),
         ignore_debtor_numbers=list(row.ignore_debtor_numbers or []),
         ignore_payment_conditions=list(row.ignore_payment_conditions or []),
+        default_payment_term_days=row.default_payment_term_days,
         last_success_started_at=aware(row.last_success_started_at),
     )

@@ -47,6 +47,9 @@ connections = sa.Table(
     sa.Column("ignore_invoice_numbers", sa.JSON, nullable=False),
     sa.Column("ignore_debtor_numbers", sa.JSON, nullable=False),
     sa.Column("ignore_payment_conditions", sa.JSON, nullable=False),
+    # Days after the invoice date an invoice is due when its document has neither a due date
+    # nor payment terms.
+    sa.Column("default_payment_term_days", sa.Integer, nullable=False, server_default="30"),
     # The local date of the last daily slot a replica claimed: the scheduler's memory, so a
     # slot missed while the service was down is run when it comes back, and only once.
     sa.Column("last_scheduled_for", sa.Date, nullable=True),

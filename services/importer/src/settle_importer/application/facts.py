@@ -79,6 +79,8 @@ def apply_outcome(
                             "currency": invoice.currency,
                             "payment_condition": invoice.payment_condition,
                             "pdf_url": invoice.pdf_url,
+                            "due_date_source": invoice.due_date_source,
+                            "payment_terms": invoice.payment_terms,
                         }
                     )
                 )
@@ -97,6 +99,12 @@ def apply_outcome(
                             "amount": invoice.amount,
                             "open_amount": invoice.open_amount,
                             "currency": invoice.currency,
+                            "corrects_invoice_id": (
+                                document_id(administration_id, "invoice", invoice.corrects)
+                                if invoice.corrects
+                                else None
+                            ),
+                            "corrects_invoice_number": invoice.corrects,
                         }
                     )
                 )

@@ -162,13 +162,21 @@ async def execute_run(
     """Run an accepted import to its end. Never raises for a bad source: the run fails."""
     with log_context(administration_id=administration_id, correlation_id=run_id):
         run, first_import, read_before = await _begin(ctx, administration_id, run_id)
-        reconciliation = Reconciliation(complete=options.complete, ignore=options.ignore)
+        reconciliation = Reconciliation(
+            complete=options.complete,
+            ignore=options.ignore,
+            default_payment_term_days=options.default_payment_term_days,
+        )
         heartbeat = asyncio.create_task(_beat(ctx, run))
         try:
             connector = await asyncio.to_thread(open_source)
             total = await asyncio.to_thread(lambda: connector.total)
             digest = await asyncio.to_thread(
-                run_digest, connector, options.complete, options.ignore
+                run_digest,
+                connector,
+                options.complete,
+                options.ignore,
+                options.default_payment_term_days,
             )
             if read_before is not None and digest == read_before.digest:
                 repeated = await _repeat(ctx, run, read_before.run_id, digest, progress)
@@ -184,7 +192,11 @@ async def execute_run(
             # Only a source that did not change while it was read is known by its digest.
             if digest is not None:
                 again = await asyncio.to_thread(
-                    run_digest, connector, options.complete, options.ignore
+                    run_digest,
+                    connector,
+                    options.complete,
+                    options.ignore,
+                    options.default_payment_term_days,
                 )
                 digest = digest if again == digest else None
             # After a first import every stored document is one the run named: none is absent.

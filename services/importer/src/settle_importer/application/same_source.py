@@ -13,14 +13,20 @@ from typing import Any
 
 from settle_importer.application.ports import Connector, Runs
 from settle_importer.domain import IgnoreList, IgnoreRules
+from settle_importer.domain.reconciliation import DEFAULT_PAYMENT_TERM_DAYS
 from settle_importer.domain.runs import Repeated, repeated
 
 # Part of every digest: raise it when a release reads or reconciles the same source into other
 # records or facts (a parsing fix, a new rule), so the first run after it reads every source.
-READING_RULES = "1"
+READING_RULES = "2"
 
 
-def run_digest(connector: Connector, complete: bool, ignore: IgnoreRules) -> str | None:
+def run_digest(
+    connector: Connector,
+    complete: bool,
+    ignore: IgnoreRules,
+    default_payment_term_days: int = DEFAULT_PAYMENT_TERM_DAYS,
+) -> str | None:
     """The digest of what a run reads and how: the source's content and the run's options.
     ``None`` for a source that cannot tell (an API). Reads every file once."""
     content = connector.content_digest()
@@ -28,6 +34,7 @@ def run_digest(connector: Connector, complete: bool, ignore: IgnoreRules) -> str
         return None
     options = {
         "complete": complete,
+        "default_payment_term_days": default_payment_term_days,
         "ignore": {
             name: _ignore_list(getattr(ignore, name))
             for name in ("invoice_numbers", "debtor_numbers", "payment_conditions")

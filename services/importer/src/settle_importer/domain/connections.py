@@ -7,6 +7,7 @@ from datetime import datetime, time
 from typing import Any, Literal
 
 from settle_importer.domain.ignore import IgnoreRules
+from settle_importer.domain.reconciliation import DEFAULT_PAYMENT_TERM_DAYS
 from settle_importer.domain.runs import RunOptions
 
 Schedule = Literal["daily", "on_demand", "on_delivery"]
@@ -28,6 +29,7 @@ class Connection:
     ignore_invoice_numbers: list[str] = field(default_factory=list)
     ignore_debtor_numbers: list[str] = field(default_factory=list)
     ignore_payment_conditions: list[str] = field(default_factory=list)
+    default_payment_term_days: int = DEFAULT_PAYMENT_TERM_DAYS
     # When the last successful run of this connection began (business clock); kept by the
     # importer, not set by the user.
     last_success_started_at: datetime | None = None
@@ -50,4 +52,5 @@ class Connection:
                 debtor_numbers=self.ignore_debtor_numbers,
                 payment_conditions=self.ignore_payment_conditions,
             ),
+            default_payment_term_days=self.default_payment_term_days,
         )

@@ -18,6 +18,9 @@ from typing import Literal, TypeAlias
 
 InvoiceKind: TypeAlias = Literal["invoice", "credit_note"]
 DebtorType: TypeAlias = Literal["business", "consumer"]
+# Where an invoice's due date comes from: the document's own date, its payment terms, or (the
+# document says neither) the connection's default payment term, which the run applies.
+DueDateSource: TypeAlias = Literal["document", "payment_terms", "default_term"]
 
 # Invoices and credit notes are separate documents with their own numbering: Peppol's own
 # examples use "Snippet1" for both an invoice and its credit note.
@@ -28,7 +31,13 @@ ZERO = Decimal("0.00")
 
 @dataclass(frozen=True, slots=True)
 class ImportedInvoice:
-    """An invoice or credit note as bookkeeping has it today."""
+    """An invoice or credit note as bookkeeping has it today.
+
+    ``due_date_source`` says whether the due date is the document's own, read from its
+    ``payment_terms``, or to be set from the connection's default term: a source without either
+    leaves the invoice date there and says ``default_term`` (see ``with_default_term``).
+    ``corrects`` is the number of the invoice a credit note corrects, when the document says.
+    """
 
     number: str
     debtor_number: str
@@ -40,6 +49,9 @@ class ImportedInvoice:
     payment_condition: str | None = None
     kind: InvoiceKind = "invoice"
     pdf_url: str | None = None
+    due_date_source: DueDateSource = "document"
+    payment_terms: str | None = None
+    corrects: str | None = None
 
     @property
     def key(self) -> DocumentKey:

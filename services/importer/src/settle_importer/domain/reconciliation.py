@@ -19,6 +19,8 @@ The rules (docs/domain.md, Import):
 - Ignored (ignore lists) and rejected records produce no facts; a document number that occurs a
   second time in one run is rejected.
 - Re-importing the same data yields no facts at all.
+- An invoice whose source gave neither a due date nor payment terms is due the run's default
+  payment term (the connection's) after its invoice date.
 
 The work is streamed: ``Reconciliation`` takes records in chunks, each against the stored state of
 just the documents and debtors in that chunk (``lookups`` says which) and against what the run's
@@ -56,6 +58,11 @@ from settle_importer.domain.model import (
     SourceItem,
     SourceRecord,
 )
+from settle_importer.domain.validation import with_default_term
+
+# Days after the invoice date an invoice is due when its document says neither a due date nor
+# payment terms, unless the connection says otherwise.
+DEFAULT_PAYMENT_TERM_DAYS = 30
 
 SettledReason: TypeAlias = Literal["paid", "overbooked", "absent_from_complete_list"]
 
@@ -318,9 +325,16 @@ class Reconciliation:
         apply(run.finish(memory.absent(unsettled_documents())))
     """
 
-    def __init__(self, *, complete: bool, ignore: IgnoreRules | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        complete: bool,
+        ignore: IgnoreRules | None = None,
+        default_payment_term_days: int = DEFAULT_PAYMENT_TERM_DAYS,
+    ) -> None:
         self.complete = complete
         self.ignore = ignore or IgnoreRules()
+        self.default_payment_term_days = default_payment_term_days
         self._counts = ImportCounts()
         self._rejected_without_number = 0
         self._finished = False
@@ -448,6 +462,8 @@ class Reconciliation:
         ignore: IgnoreRules | None,
     ) -> None:
         invoice = record.invoice
+        if invoice.due_date_source == "default_term":
+            invoice = with_default_term(invoice, self.default_payment_term_days)
         key = (invoice.kind, invoice.number)
         first_position = self._positions.get(key)
         if first_position is not None:

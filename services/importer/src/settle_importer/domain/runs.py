@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from settle_importer.domain.ignore import IgnoreRules
-from settle_importer.domain.reconciliation import ImportCounts
+from settle_importer.domain.reconciliation import DEFAULT_PAYMENT_TERM_DAYS, ImportCounts
 
 # Run states. A run is `queued` from the moment it is accepted until a worker takes it.
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
@@ -69,6 +69,9 @@ class RunOptions:
 
     complete: bool = False
     ignore: IgnoreRules = field(default_factory=IgnoreRules)
+    # Days after the invoice date an invoice is due when its document gives neither a due
+    # date nor payment terms.
+    default_payment_term_days: int = DEFAULT_PAYMENT_TERM_DAYS
 
 
 @dataclass(frozen=True)

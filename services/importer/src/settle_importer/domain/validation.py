@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from decimal import Decimal
 
 from settle_importer.domain.currencies import ISO_4217_CURRENCIES
 from settle_importer.domain.model import (
     DebtorType,
+    DueDateSource,
     ImportedDebtor,
     ImportedInvoice,
     InvoiceKind,
@@ -92,6 +94,9 @@ def invoice_from_source(
     kind: InvoiceKind | None = None,
     payment_condition: str | None = None,
     pdf_url: str | None = None,
+    due_date_source: DueDateSource = "document",
+    payment_terms: str | None = None,
+    corrects: str | None = None,
 ) -> ImportedInvoice:
     """Build an ``ImportedInvoice`` from values a source has parsed, or raise ``RecordRejected``.
 
@@ -161,7 +166,18 @@ def invoice_from_source(
         (payment_condition and payment_condition.strip()) or None,
         kind,
         (pdf_url and pdf_url.strip()) or None,
+        due_date_source,
+        _optional(payment_terms),
+        _optional(corrects),
     )
+
+
+def with_default_term(invoice: ImportedInvoice, days: int) -> ImportedInvoice:
+    """The invoice due ``days`` after its invoice date when its source gave neither a due date
+    nor payment terms (``due_date_source`` ``default_term``); any other invoice unchanged."""
+    if invoice.due_date_source != "default_term":
+        return invoice
+    return replace(invoice, due_date=invoice.invoice_date + timedelta(days=days))
 
 
 def debtor_from_source(

@@ -33,6 +33,7 @@ from settle_messaging.domain.messages import (
 )
 from settle_messaging.domain.model import (
     Channel,
+    CreditNoteLine,
     DebtorInfo,
     DebtorType,
     InvoiceLine,
@@ -91,7 +92,7 @@ class FreeMessage:
     """A message a user writes to a debtor (from an invoice, a debtor or a case)."""
 
     debtor: MessageDebtor
-    language: str
+    language: str | None  # None: the debtor's, else their country's, else the administration's
     tone: Tone
     subject: str
     body: str
@@ -146,17 +147,22 @@ async def queue_requests(
         # SMTP conversation between messages instead of stalling until the batch is done.
         await asyncio.sleep(0)
         administration_id = request.administration_id
-        profile = await load_profile(store, messaging, administration_id, request.language)
+        renderer = renderers.get(administration_id)
+        if renderer is None:
+            overrides = await load_overrides(store, administration_id, messaging)
+            renderer = renderers[administration_id] = TemplateRenderer(overrides)
+        # A debtor without a language of their own is written to in their country's language
+        # when the administration has the template in it; else in the administration's.
+        language = renderer.language_for(
+            request.template_key, request.debtor.language, request.debtor.country, request.language
+        )
+        profile = await load_profile(store, messaging, administration_id, language)
         profile = dataclasses.replace(
             profile,
             administration=dataclasses.replace(
                 profile.administration, fallback_language=request.fallback_language
             ),
         )
-        renderer = renderers.get(administration_id)
-        if renderer is None:
-            overrides = await load_overrides(store, administration_id, messaging)
-            renderer = renderers[administration_id] = TemplateRenderer(overrides)
         thread = new_thread(
             administration_id,
             request.debtor.debtor_id,
@@ -189,7 +195,7 @@ async def queue_requests(
                 case_id=None,
                 invoice_ids=[invoice.invoice_id for invoice in request.invoices],
                 template_key=request.template_key,
-                language=request.language,
+                language=language,
                 tone=request.tone,
                 legally_required=request.legally_required,
                 request=as_json,
@@ -203,7 +209,9 @@ async def queue_requests(
                     renderer,
                     debtor=request.debtor,
                     today=request.business_date,
-                    build=functools.partial(_request_context, request, profile, link=link),
+                    build=functools.partial(
+                        _request_context, request, profile, link=link, language=language
+                    ),
                     addressing=addressing,
                     reply_token=token,
                     now=now,
@@ -230,7 +238,14 @@ async def queue_free_message(
 ) -> str:
     """Queue a message a user wrote; the debtor's answer comes back into its thread."""
     now = messaging.now()
-    profile = await load_profile(store, messaging, administration_id, free.language)
+    renderer = TemplateRenderer(await load_overrides(store, administration_id, messaging))
+    profile = await load_profile(store, messaging, administration_id, free.language or "nl")
+    language = free.language or renderer.language_for(
+        TemplateKey.FREE_MESSAGE.value,
+        free.debtor.language,
+        free.debtor.country,
+        profile.administration.default_language,
+    )
     if free.thread_id is not None:
         found = await store.threads.get(free.thread_id, administration_id)
         if found is None:
@@ -256,16 +271,15 @@ async def queue_free_message(
         case_id=free.case_id,
         invoice_ids=list(free.invoice_ids),
         template_key=TemplateKey.FREE_MESSAGE.value,
-        language=free.language,
+        language=language,
         tone=free.tone.value,
         legally_required=False,
         request=None,
     )
-    renderer = TemplateRenderer(await load_overrides(store, administration_id, messaging))
 
     def build(email: str | None) -> MessageContext:
         return MessageContext(
-            debtor=_debtor_info(free.debtor, free.language, email),
+            debtor=_debtor_info(free.debtor, language, email),
             administration=profile.administration,
             sender=SenderInfo(name=free.sender_name),
             today=now.date(),
@@ -300,7 +314,8 @@ async def queue_letter_fallback(
     request = MessageRequested.model_validate(bounced.request)
     if await store.messages.letter_for(request.message_request_id):
         return None
-    profile = await load_profile(store, messaging, request.administration_id, request.language)
+    language = bounced.language or request.language  # the letter says what the mail said
+    profile = await load_profile(store, messaging, request.administration_id, language)
     renderer = TemplateRenderer(await load_overrides(store, request.administration_id, messaging))
     draft = Draft(
         administration_id=request.administration_id,
@@ -310,7 +325,7 @@ async def queue_letter_fallback(
         case_id=bounced.case_id,
         invoice_ids=[invoice.invoice_id for invoice in request.invoices],
         template_key=request.template_key,
-        language=request.language,
+        language=language,
         tone=request.tone,
         legally_required=request.legally_required,
         request=bounced.request,
@@ -324,7 +339,7 @@ async def queue_letter_fallback(
         renderer,
         debtor=request.debtor,
         today=request.business_date,
-        build=lambda email: _request_context(request, profile, email, None),
+        build=lambda email: _request_context(request, profile, email, None, language),
         reply_token=None,
     )
 
@@ -381,12 +396,16 @@ def _debtor_info(debtor: MessageDebtor, language: str, email: str | None) -> Deb
 
 
 def _request_context(
-    request: MessageRequested, profile: SenderProfile, email: str | None, link: str | None
+    request: MessageRequested,
+    profile: SenderProfile,
+    email: str | None,
+    link: str | None,
+    language: str | None = None,
 ) -> MessageContext:
     # Not in every version of the request: the 14-day letter needs the costs it must state.
     costs: Decimal | None = getattr(request, "collection_costs", None)
     return MessageContext(
-        debtor=_debtor_info(request.debtor, request.language, email),
+        debtor=_debtor_info(request.debtor, language or request.language, email),
         administration=profile.administration,
         sender=SenderInfo(name=profile.administration.name),
         today=request.business_date,
@@ -403,6 +422,19 @@ def _request_context(
         ),
         reply_link=link,
         collection_costs=Money(costs, request.currency) if costs is not None else None,
+        # Only the credit notes in the request's currency are stated; dunning sends no others.
+        credit_notes=tuple(
+            CreditNoteLine(
+                number=note.number,
+                amount=note.amount,
+                open_amount=note.open_amount,
+                currency=note.currency,
+                invoice_date=note.invoice_date,
+                corrects=note.corrects_invoice_number,
+            )
+            for note in request.credit_notes
+            if note.currency == request.currency
+        ),
     )
 
 

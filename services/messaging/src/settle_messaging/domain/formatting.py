@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_format_date
-from babel.numbers import format_currency
+from babel.numbers import format_currency, get_currency_precision
 
 from settle_messaging.domain.model import Money
 
@@ -40,8 +40,27 @@ def locale_for(language: str, country: str | None = None) -> str:
     return language if _known(language) else "en_GB"
 
 
+@lru_cache(maxsize=256)
+def language_of_country(country: str) -> str | None:
+    """The language most people in a country (ISO 3166 code) read, by CLDR's likely subtags:
+    ``SE`` gives ``sv``, ``GB`` ``en``, ``BE`` ``nl``; ``None`` for a code CLDR does not know."""
+    if len(country) != 2 or not country.isalpha():
+        return None
+    try:
+        locale = Locale.parse(f"und_{country.upper()}")
+    except (UnknownLocaleError, ValueError):
+        return None
+    if locale.territory != country.upper():
+        return None  # an unknown region falls back to a guess (en_US): no answer
+    return str(locale.language)
+
+
 def format_money(money: Money | Decimal, locale: str, currency: str | None = None) -> str:
-    """Format an amount with its currency for a locale, e.g. ``€ 1.234,50`` in ``nl_NL``."""
+    """Format an amount with its currency for a locale, e.g. ``€ 1.234,50`` in ``nl_NL``.
+
+    Any ISO 4217 currency, with the digits it has (``JP¥ 1.235``, ``KWD 1.234,500``); an
+    amount with more decimals than its currency has keeps them rather than being rounded:
+    what the debtor reads is what the invoice says."""
     if isinstance(money, Money):
         amount, code = money.amount, money.currency
     else:
@@ -56,7 +75,13 @@ def format_money(money: Money | Decimal, locale: str, currency: str | None = Non
 # amounts give equal text (they are rounded to the currency's digits), so the cache is exact.
 @lru_cache(maxsize=4096)
 def _money(amount: Decimal, currency: str, locale: str) -> str:
-    return str(format_currency(amount, currency, locale=locale))
+    digits = get_currency_precision(currency)
+    exact = amount == amount.quantize(Decimal(1).scaleb(-digits))
+    if exact:
+        return str(format_currency(amount, currency, locale=locale))
+    return str(
+        format_currency(amount.normalize(), currency, locale=locale, decimal_quantization=False)
+    )
 
 
 @lru_cache(maxsize=4096)

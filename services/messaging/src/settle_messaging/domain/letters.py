@@ -295,5 +295,21 @@ def _invoice_table(
             row = table.row(style=FontFace(emphasis="BOLD"))
             row.cell(pdf_text(labels["total_open"]), colspan=4)
             row.cell(pdf_text(format_money(total, locale)), align="RIGHT")
+        for note in context.credit_notes:
+            row = table.row()
+            row.cell(pdf_text(f"{labels['credit_note']} {note.number}"))
+            row.cell(
+                pdf_text(
+                    format_day(note.invoice_date, locale, "short") if note.invoice_date else ""
+                )
+            )
+            row.cell(pdf_text(f"{labels['corrects']} {note.corrects}" if note.corrects else ""))
+            row.cell(pdf_text(format_money(note.total, locale)), align="RIGHT")
+            row.cell(pdf_text(format_money(note.open, locale)), align="RIGHT")
+        due = context.amount_due
+        if context.credit_notes and due is not None:
+            row = table.row(style=FontFace(emphasis="BOLD"))
+            row.cell(pdf_text(labels["amount_due"]), colspan=4)
+            row.cell(pdf_text(format_money(due, locale)), align="RIGHT")
     pdf.set_font("Helvetica", size=10)
     pdf.ln(2)

@@ -160,6 +160,36 @@ class InvoiceLine:
 
 
 @dataclass(frozen=True, slots=True)
+class CreditNoteLine:
+    """An open credit note of the debtor, stated in a reminder: what of it is not matched yet
+    is taken off the amount the reminder asks for. Amounts are negative."""
+
+    number: str
+    amount: Decimal
+    open_amount: Decimal
+    currency: str
+    invoice_date: date | None = None
+    corrects: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_currency(self.currency)
+        if not isinstance(self.amount, Decimal) or not isinstance(self.open_amount, Decimal):
+            raise InvalidMessageContext(f"amounts of credit note {self.number!r} must be Decimals")
+        if self.open_amount > 0:
+            raise InvalidMessageContext(f"credit note {self.number!r} must have a negative amount")
+
+    @property
+    def open(self) -> Money:
+        """What is not matched yet, with its currency (negative)."""
+        return Money(self.open_amount, self.currency)
+
+    @property
+    def total(self) -> Money:
+        """The credit note's amount with its currency (negative)."""
+        return Money(self.amount, self.currency)
+
+
+@dataclass(frozen=True, slots=True)
 class SenderInfo:
     """Who signs the message: a user, or the administration's credit department."""
 
@@ -217,8 +247,9 @@ class MessageContext:
 
     ``today`` is the business date the message is written on (passed in, never read from a
     clock here). The optional parts are what only some kinds of message need: the collection
-    costs for the 14-day letter, the plan and instalment for payment-plan messages, and the
-    user's own subject and text for a free message.
+    costs for the 14-day letter, the plan and instalment for payment-plan messages, the
+    debtor's open credit notes for a reminder, and the user's own subject and text for a free
+    message.
     """
 
     debtor: DebtorInfo
@@ -235,12 +266,13 @@ class MessageContext:
     message_subject: str | None = None
     message_body: str | None = None
     reference: str | None = None
+    credit_notes: tuple[CreditNoteLine, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "payment_link", normalise_link(self.payment_link))
         object.__setattr__(self, "reply_link", normalise_link(self.reply_link))
         # Computed once so a mixed bundle is refused when the context is built, not mid-render.
-        _ = self.total_open
+        _ = self.amount_due
 
     @property
     def total_open(self) -> Money | None:
@@ -257,3 +289,20 @@ class MessageContext:
             )
         total = sum((invoice.open_amount for invoice in self.invoices), Decimal("0"))
         return Money(total, self.invoices[0].currency)
+
+    @property
+    def amount_due(self) -> Money | None:
+        """What the message asks the debtor to pay: the open amount of the bundle less the
+        debtor's open credit notes (all in the bundle's currency), or ``None`` without
+        invoices."""
+        total = self.total_open
+        if total is None:
+            return None
+        other = sorted({c.currency for c in self.credit_notes if c.currency != total.currency})
+        if other:
+            raise InvalidMessageContext(
+                f"credit notes in {', '.join(other)} cannot be taken off a bundle in "
+                f"{total.currency}"
+            )
+        credit = sum((note.open_amount for note in self.credit_notes), Decimal("0"))
+        return Money(total.amount + credit, total.currency)

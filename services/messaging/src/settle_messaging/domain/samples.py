@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from settle_messaging.domain.model import (
     AdministrationInfo,
+    CreditNoteLine,
     DebtorInfo,
     DebtorType,
     Instalment,
@@ -45,8 +46,9 @@ _SUBJECTS = {
 def sample_context(template_key: str, language: str) -> MessageContext:
     """Return a complete sample context, so any template (built-in or custom) can be previewed.
 
-    Consumer debtor, two invoices, a payment link, a reply link, collection costs, a payment
-    plan with its next instalment and a free-message text: every variable a template may use.
+    Consumer debtor, two invoices and an open credit note, a payment link, a reply link,
+    collection costs, a payment plan with its next instalment and a free-message text: every
+    variable a template may use.
     """
     invoices = (
         InvoiceLine(
@@ -103,6 +105,16 @@ def sample_context(template_key: str, language: str) -> MessageContext:
             instalments=instalments, total=Money(Decimal("1494.00"), "EUR"), reference="BR-0031"
         ),
         instalment=instalments[1],
+        credit_notes=(
+            CreditNoteLine(
+                number="2025-C007",
+                amount=Decimal("-121.00"),
+                open_amount=Decimal("-121.00"),
+                currency="EUR",
+                invoice_date=date(2025, 2, 10),
+                corrects="2025-0117",
+            ),
+        ),
         message_subject=subject,
         message_body=body,
         reference=None if template_key != TemplateKey.FREE_MESSAGE else "2025-0117",

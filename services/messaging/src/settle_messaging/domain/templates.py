@@ -53,6 +53,7 @@ from settle_messaging.domain.formatting import (
     country_name,
     format_day,
     format_money,
+    language_of_country,
     locale_for,
 )
 from settle_messaging.domain.labels import labels_for
@@ -304,6 +305,8 @@ def _variables(
         "sender": context.sender,
         "invoices": context.invoices,
         "total_open": context.total_open,
+        "credit_notes": context.credit_notes,
+        "amount_due": context.amount_due,
         "payment_link": context.payment_link,
         "reply_link": context.reply_link,
         "collection_costs": context.collection_costs,
@@ -379,6 +382,25 @@ class TemplateRenderer:
 
     def __init__(self, overrides: TemplateOverrides | None = None) -> None:
         self._overrides: TemplateOverrides = overrides or {}
+
+    def has_template(self, template_key: str, language: str) -> bool:
+        """Whether the administration has the template in a language (its own or built in)."""
+        return (template_key, language) in self._overrides or builtin_template_exists(
+            template_key, language
+        )
+
+    def language_for(
+        self, template_key: str, own: str | None, country: str | None, default: str
+    ) -> str:
+        """The language to write to a debtor in: their own; without one, the language of
+        their country where the administration has the template in it; else ``default``
+        (the administration's)."""
+        if own:
+            return own
+        spoken = language_of_country(country) if country else None
+        if spoken and self.has_template(template_key, spoken):
+            return spoken
+        return default
 
     def resolve_language(self, template_key: str, language: str, context: MessageContext) -> str:
         """Pick the language to write in: the debtor's, else the administration's default,

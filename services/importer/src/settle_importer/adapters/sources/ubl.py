@@ -7,21 +7,29 @@ laughs), no external entities or DTDs, so no file or network access from a docum
 What is read:
 
 - number: ``cbc:ID``; invoice date: ``cbc:IssueDate``; currency: ``cbc:DocumentCurrencyCode``;
-- due date: ``cbc:DueDate``, else the first ``cac:PaymentMeans/cbc:PaymentDueDate``. An invoice
-  with neither is rejected (dunning is planned on the due date; guessing one would be worse). A
-  credit note with neither is due on its issue date: it is never chased, only settled against;
+- due date: ``cbc:DueDate``, else the first ``cac:PaymentMeans/cbc:PaymentDueDate``, else the
+  payment terms (``cac:PaymentTerms/cbc:Note``, "Payment within 30 days": see
+  ``domain.payment_terms``) counted from the issue date. An invoice with none of these is due
+  the connection's default payment term after its issue date; the invoice says which it was
+  (``due_date_source``) and dunning flags an assumed one for a person. A credit note with
+  neither is due on its issue date: it is never chased, only settled against;
 - open amount: ``cac:LegalMonetaryTotal/cbc:PayableAmount``; amount: that plus
   ``cbc:PrepaidAmount`` (what was already paid is part of the amount but no longer open);
-  a credit note's amounts are made negative (see ``domain.validation``), a negative invoice is
-  rejected;
+  a credit note's amounts are made negative (see ``domain.validation``). An ``Invoice`` with a
+  negative payable amount is a correction (Peppol allows it, as do many Dutch packages): it is
+  read as a credit note;
+- the invoice a credit note corrects: ``cac:BillingReference/cac:InvoiceDocumentReference/
+  cbc:ID``;
 - PDF link: the first ``cac:AdditionalDocumentReference`` attachment with an http(s)
   ``cbc:URI`` that is a PDF (``cbc:MimeCode`` application/pdf or a path ending in ``.pdf``);
   embedded PDFs are not links and are not taken;
 - debtor (``cac:AccountingCustomerParty``): number from ``cbc:SupplierAssignedAccountID``, else
   ``cac:PartyIdentification/cbc:ID``, else ``cbc:EndpointID``, else a company or VAT id; name
   from ``cac:PartyName``, else the legal registration name; postal address; contact email and
-  telephone. A party with a company id or VAT id is a business, otherwise a consumer. UBL carries
-  no payment condition code and no language: both stay empty.
+  telephone. A party with a company id, a VAT id or a legal entity's registration name is a
+  business, otherwise a consumer. UBL carries no payment condition code and no language: both
+  stay empty (a reminder is then written in the language of the debtor's country where the
+  administration has templates in it).
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ import defusedxml.ElementTree as SafeElementTree
 from settle_importer.adapters.sources.archive import ArchiveLimits, archive_members
 from settle_importer.adapters.sources.base import files_digest
 from settle_importer.domain.model import (
+    DueDateSource,
     ImportedDebtor,
     ImportedInvoice,
     InvoiceKind,
@@ -47,6 +56,7 @@ from settle_importer.domain.model import (
     SourceItem,
     SourceRecord,
 )
+from settle_importer.domain.payment_terms import due_date_from_terms
 from settle_importer.domain.validation import (
     RecordRejected,
     debtor_from_source,
@@ -105,16 +115,6 @@ def _document(
     root: Element, kind: InvoiceKind, number: str
 ) -> tuple[ImportedInvoice, ImportedDebtor]:
     issue_date = _date(root, "cbc:IssueDate", "issue date (cbc:IssueDate)")
-    due_text = _text(root, "cbc:DueDate") or _text(root, "cac:PaymentMeans/cbc:PaymentDueDate")
-    if due_text:
-        due_date = _parse_date(due_text, "due date")
-    elif kind == "credit_note":
-        due_date = issue_date
-    else:
-        raise RecordRejected(
-            "the invoice has no due date (cbc:DueDate or cac:PaymentMeans/cbc:PaymentDueDate)",
-            reference=number or None,
-        )
     currency = _text(root, "cbc:DocumentCurrencyCode")
     payable_element = root.find("cac:LegalMonetaryTotal/cbc:PayableAmount", _NS)
     if payable_element is None or not (payable_element.text or "").strip():
@@ -128,10 +128,21 @@ def _document(
     prepaid_text = _text(root, "cac:LegalMonetaryTotal/cbc:PrepaidAmount")
     prepaid = _decimal(prepaid_text, "prepaid amount") if prepaid_text else Decimal(0)
     if kind == "invoice" and payable < 0:
-        raise RecordRejected(
-            f"invoice amount {payable} is negative; a negative invoice must be a credit note",
-            reference=number or None,
-        )
+        kind = "credit_note"  # a negative invoice corrects an earlier one: a credit
+    terms = _payment_terms(root)
+    due_text = _text(root, "cbc:DueDate") or _text(root, "cac:PaymentMeans/cbc:PaymentDueDate")
+    due_date_source: DueDateSource = "document"
+    if due_text:
+        due_date = _parse_date(due_text, "due date")
+    elif kind == "credit_note":
+        due_date = issue_date
+    else:
+        from_terms = due_date_from_terms(issue_date, terms) if terms else None
+        if from_terms is not None:
+            due_date, due_date_source = from_terms, "payment_terms"
+        else:
+            # The run sets it from the connection's default term (``with_default_term``).
+            due_date, due_date_source = issue_date, "default_term"
     party = root.find("cac:AccountingCustomerParty", _NS)
     if party is None:
         raise RecordRejected("the document has no customer (cac:AccountingCustomerParty)")
@@ -146,8 +157,21 @@ def _document(
         currency=currency,
         kind=kind,
         pdf_url=_pdf_url(root),
+        due_date_source=due_date_source,
+        payment_terms=terms or None,
+        corrects=(
+            _text(root, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID")
+            if kind == "credit_note"
+            else None
+        ),
     )
     return invoice, debtor
+
+
+def _payment_terms(root: Element) -> str:
+    # Peppol allows one PaymentTerms with one note; UBL itself allows more: they are one text.
+    notes = (note.text or "" for note in root.iterfind("cac:PaymentTerms/cbc:Note", _NS))
+    return " ".join(" ".join(notes).split())
 
 
 def _debtor(customer: Element) -> ImportedDebtor:
@@ -165,9 +189,8 @@ def _debtor(customer: Element) -> ImportedDebtor:
     )
     if not number:
         raise RecordRejected("the customer has no identification, endpoint, company or VAT id")
-    name = _text(party, "cac:PartyName/cbc:Name") or _text(
-        party, "cac:PartyLegalEntity/cbc:RegistrationName"
-    )
+    registration_name = _text(party, "cac:PartyLegalEntity/cbc:RegistrationName")
+    name = _text(party, "cac:PartyName/cbc:Name") or registration_name
     address = party.find("cac:PostalAddress", _NS)
     lines: list[str] = []
     postal_code = city = country = None
@@ -184,7 +207,7 @@ def _debtor(customer: Element) -> ImportedDebtor:
     return debtor_from_source(
         number=number,
         name=name,
-        type="business" if company_id or vat_id else "consumer",
+        type="business" if company_id or vat_id or registration_name else "consumer",
         emails=[email] if email else [],
         phone=_text(party, "cac:Contact/cbc:Telephone"),
         address_lines=lines,
