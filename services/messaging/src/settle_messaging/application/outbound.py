@@ -39,11 +39,13 @@ from settle_messaging.domain.model import (
     InvoiceLine,
     MessageContext,
     Money,
+    PaymentPlanInfo,
     PostalAddress,
     SenderInfo,
     TemplateKey,
     Tone,
 )
+from settle_messaging.domain.model import Instalment as PlanInstalment
 from settle_messaging.domain.profiles import SenderProfile
 from settle_messaging.domain.recipients import Addressing, usable_addresses, valid_addresses
 from settle_messaging.domain.reply_tokens import reply_link
@@ -435,7 +437,31 @@ def _request_context(
             for note in request.credit_notes
             if note.currency == request.currency
         ),
+        **_plan_parts(request),
     )
+
+
+def _plan_parts(request: MessageRequested) -> dict[str, Any]:
+    """The payment plan of a plan's message (its confirmation, an instalment's reminder or
+    missed notice), as the templates name it: `payment_plan` and the `instalment` concerned."""
+    plan = getattr(request, "payment_plan", None)  # absent from older requests
+    if plan is None:
+        return {}
+    instalments = tuple(
+        PlanInstalment(
+            number=item.number,
+            due_date=item.due_on,
+            amount=Money(item.amount, plan.currency),
+        )
+        for item in plan.instalments
+    )
+    concerned = next((i for i in instalments if i.number == plan.instalment), None)
+    return {
+        "payment_plan": PaymentPlanInfo(
+            instalments=instalments, total=Money(plan.total, plan.currency)
+        ),
+        "instalment": concerned,
+    }
 
 
 def _subject_of(
