@@ -108,18 +108,18 @@ async def test_an_instalment_paid_at_the_psp_counts_toward_the_plan_in_dunning(
                     payment = (await eventually(opened)).json()
                     assert payment["amount"] == "33.33" and payment["plan_id"] == plan["plan_id"]
 
-                    # While it is open, dunning refuses to change the schedule under it.
-                    async def refused_edit() -> bool:
-                        answer = await client.put(
-                            f"{plans}/{plan['plan_id']}",
-                            json={
-                                "kind": "delayed",
-                                "first_date": plan["instalments"][2]["due_on"],
-                            },
-                        )
-                        return answer.status_code == 409
+                    # Once dunning knows the payment is open, it refuses to change the schedule
+                    # under it.
+                    async def in_flight() -> bool:
+                        shown = (await client.get(f"{plans}/{plan['plan_id']}")).json()
+                        return bool(shown["payment_in_flight"])
 
-                    await eventually(refused_edit)
+                    await eventually(in_flight)
+                    edit = await client.put(
+                        f"{plans}/{plan['plan_id']}",
+                        json={"kind": "delayed", "first_date": plan["instalments"][2]["due_on"]},
+                    )
+                    assert edit.status_code == 409 and edit.json()["error"] == "payment_in_flight"
                     chosen = await client.post(
                         payment["checkout_url"], data={"outcome": "paid", "method": "ideal"}
                     )
