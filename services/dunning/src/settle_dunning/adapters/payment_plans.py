@@ -3,6 +3,7 @@ with the whole plan as JSON, and which invoices each plan ever covered."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -10,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from settle_dunning.adapters.sql import SqlRepository
+from settle_dunning.adapters.sql import BULK_MIN, SqlRepository
 from settle_dunning.adapters.tables import payment_plan_invoices, payment_plans
 from settle_dunning.domain.plans import (
     CustomInstalment,
@@ -23,6 +24,14 @@ from settle_dunning.domain.plans import (
 )
 
 Json = dict[str, Any]
+
+_UPDATE_PLANS = """
+UPDATE payment_plans AS p
+SET status = v.status, next_action_on = v.next_action_on, plan = v.plan::json, updated_at = $2
+FROM unnest($3::text[], $4::text[], $5::date[], $6::text[])
+    AS v(plan_id, status, next_action_on, plan)
+WHERE p.administration_id = $1 AND p.plan_id = v.plan_id
+"""
 
 
 def _iso(day: date | None) -> str | None:
@@ -176,10 +185,12 @@ class PaymentPlanRepository(SqlRepository):
             )
         )
 
-    async def due(self, administration_id: str, business_date: date, limit: int) -> list[str]:
-        """Ids of plans with something to do by `business_date`."""
-        rows = await self.session.execute(
-            sa.select(payment_plans.c.plan_id)
+    async def due(
+        self, administration_id: str, business_date: date, limit: int
+    ) -> list[PaymentPlan]:
+        """Plans with something to do by `business_date` (locked), through the index."""
+        query = (
+            sa.select(payment_plans.c.plan)
             .where(
                 payment_plans.c.administration_id == administration_id,
                 payment_plans.c.next_action_on <= business_date,
@@ -187,7 +198,51 @@ class PaymentPlanRepository(SqlRepository):
             .order_by(payment_plans.c.next_action_on, payment_plans.c.plan_id)
             .limit(limit)
         )
-        return list(rows.scalars())
+        rows = await self.session.scalars(await self.locked(query))
+        return [plan_from_json(data) for data in rows]
+
+    async def save_many(
+        self, administration_id: str, plans: Sequence[tuple[PaymentPlan, date | None]]
+    ) -> None:
+        """Write back plans with their next action: one statement for the batch on
+        PostgreSQL, an executemany elsewhere."""
+        if not plans:
+            return
+        if self.postgres and len(plans) >= BULK_MIN:
+            # One UPDATE joined to the new values as arrays: one round trip for the batch.
+            driver = await self.driver()
+            await driver.execute(
+                _UPDATE_PLANS,
+                administration_id,
+                self.now,
+                [plan.id for plan, _ in plans],
+                [plan.status.value for plan, _ in plans],
+                [next_on for _, next_on in plans],
+                [json.dumps(plan_to_json(plan), separators=(",", ":")) for plan, _ in plans],
+            )
+            return
+        await self.session.execute(
+            sa.update(payment_plans)
+            .where(
+                payment_plans.c.administration_id == administration_id,
+                payment_plans.c.plan_id == sa.bindparam("k_plan"),
+            )
+            .values(
+                status=sa.bindparam("v_status"),
+                next_action_on=sa.bindparam("v_next_action_on"),
+                plan=sa.bindparam("v_plan"),
+                updated_at=self.now,
+            ),
+            [
+                {
+                    "k_plan": plan.id,
+                    "v_status": plan.status.value,
+                    "v_next_action_on": next_on,
+                    "v_plan": plan_to_json(plan),
+                }
+                for plan, next_on in plans
+            ],
+        )
 
     async def search(
         self,

@@ -407,42 +407,77 @@ class PlansDay:
 
 async def run_plans(ctx: DunningContext, administration_id: str, business_date: date) -> PlansDay:
     """Send the reminders and missed notices due by `business_date` and let plans expire,
-    whatever pauses the administration or the debtors have (instalment reminders go on)."""
+    whatever pauses the administration or the debtors have (instalment reminders go on).
+
+    Plans are handled in batches, each in one transaction with a statement per kind of read
+    and write (docs/dunning.md, "Performance")."""
     handled = messages = published = 0
+    seen: set[str] = set()
     while True:
         async with transaction(ctx.sessions) as session:
             repos = ctx.repositories(session)
             due = await repos.payment_plans.due(administration_id, business_date, DAY_BATCH)
+            # A plan handled today has nothing left to do today; never loop over it again.
+            due = [plan for plan in due if plan.id not in seen]
+            seen.update(plan.id for plan in due)
             outgoing = OutgoingEvents(administration_id)
-            change = _Change(ctx, repos, outgoing)
-            for plan_id in due:
-                messages += await _plan_day(change, plan_id, business_date)
+            messages += await _plans_day(_Change(ctx, repos, outgoing), due, business_date)
             published += await outgoing.write(session, ctx.outbox)
         handled += len(due)
         if len(due) < DAY_BATCH:
             return PlansDay(handled, messages, published)
 
 
-async def _plan_day(change: _Change, plan_id: str, business_date: date) -> int:
-    plan = await change.repos.payment_plans.get(change.administration_id, plan_id, lock=True)
-    if plan is None:
+async def _plans_day(change: _Change, plans: list[PaymentPlan], business_date: date) -> int:
+    if not plans:
         return 0
-    day = plan_day(plan, business_date, change.ctx.plan_settings)
-    after = day.plan
-    if day.completed:
-        await change.save(after, events.PaymentPlanCompleted)
-        await change.release(after, business_date)
-        return 0
+    repos, administration_id = change.repos, change.administration_id
+    settings = change.ctx.plan_settings
+    invoice_ids = [invoice_id for plan in plans for invoice_id in plan.invoice_ids]
+    states = {s.invoice_id: s for s in await repos.states.many(administration_id, invoice_ids)}
+    administration = await repos.administrations.get(administration_id)
+    debtors = await repos.debtors.many(administration_id, {plan.debtor_id for plan in plans})
+    saved: list[tuple[PaymentPlan, date | None]] = []
+    completed: list[PaymentPlan] = []
+    attention: list[AttentionChange] = []
     sent = 0
-    states = await change.states(after) if day.notices else []
-    for notice, number in day.notices:
-        template = REMINDER_TEMPLATE if notice is PlanNotice.REMINDER else MISSED_TEMPLATE
-        sent += await change.message(after, template, business_date, number, states)
-    if day.expired:
-        await change.save(after, events.PaymentPlanExpired)
-        await change.attention(expired_attention(after, await change.numbers(after)))
-    elif any(notice is PlanNotice.MISSED for notice, _ in day.notices):
-        await change.save(after, events.PaymentPlanProgressed)
-    else:
-        await change.save(after, None)  # reminded: only the next action moved
+    for plan in plans:
+        day = plan_day(plan, business_date, settings)
+        after = day.plan
+        saved.append((after, next_action_on(after, settings)))
+        if day.completed:
+            change.outgoing.plan_changed(after, events.PaymentPlanCompleted)
+            completed.append(after)
+            continue
+        covered = [states[i] for i in after.invoice_ids if i in states]
+        debtor = debtors.get(after.debtor_id)
+        for notice, number in day.notices:
+            template = REMINDER_TEMPLATE if notice is PlanNotice.REMINDER else MISSED_TEMPLATE
+            request = None
+            if administration is not None and debtor is not None:
+                request = plan_message(
+                    after,
+                    template,
+                    administration=administration,
+                    debtor=debtor,
+                    states=covered,
+                    business_date=business_date,
+                    instalment=number,
+                )
+            if request is None:
+                log.warning("plan message reaches nobody", plan_id=after.id, template=template)
+                continue
+            change.outgoing.message_requested(request)
+            sent += 1
+        if day.expired:
+            change.outgoing.plan_changed(after, events.PaymentPlanExpired)
+            numbers = {s.invoice_id: s.invoice.number for s in covered}
+            attention += expired_attention(after, numbers)
+        elif any(notice is PlanNotice.MISSED for notice, _ in day.notices):
+            change.outgoing.plan_changed(after, events.PaymentPlanProgressed)
+    await repos.payment_plans.save_many(administration_id, saved)
+    for plan in completed:
+        await change.release(plan, business_date)
+    if attention:
+        await change.attention(attention)
     return sent

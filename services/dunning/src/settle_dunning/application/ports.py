@@ -158,7 +158,12 @@ class PaymentPlans(Protocol):
     async def save(
         self, administration_id: str, plan: PaymentPlan, next_action_on: date | None
     ) -> None: ...
-    async def due(self, administration_id: str, business_date: date, limit: int) -> list[str]: ...
+    async def due(
+        self, administration_id: str, business_date: date, limit: int
+    ) -> list[PaymentPlan]: ...
+    async def save_many(
+        self, administration_id: str, plans: Sequence[tuple[PaymentPlan, date | None]]
+    ) -> None: ...
     async def search(
         self,
         administration_id: str,

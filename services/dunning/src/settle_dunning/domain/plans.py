@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
+from functools import cached_property
 
 from settle_dunning.domain.attention import (
     AttentionAction,
@@ -357,7 +358,7 @@ class PaymentPlan:
     missed_notified: tuple[int, ...] = ()
     version: int = 1
 
-    @property
+    @cached_property
     def covered(self) -> Decimal:
         """What the current schedule covers."""
         return sum((i.amount for i in self.instalments), ZERO)
@@ -374,7 +375,7 @@ class PaymentPlan:
         booked = max(self.baseline_open - self.open_total, ZERO)
         return booked + self.unbooked_online
 
-    @property
+    @cached_property
     def paid_toward_schedule(self) -> Decimal:
         """What of the current schedule is paid."""
         return min(max(self.paid - self.paid_before_schedule, ZERO), self.covered)
@@ -396,6 +397,11 @@ class PaymentPlan:
     def progress(self) -> tuple[InstalmentProgress, ...]:
         """Each instalment with what of it is paid: payments count in order, the earliest
         instalment first."""
+        return self._progress
+
+    # A plan is a value: what follows from its fields is worked out once per value.
+    @cached_property
+    def _progress(self) -> tuple[InstalmentProgress, ...]:
         remaining = self.paid_toward_schedule
         result = []
         for instalment in self.instalments:
