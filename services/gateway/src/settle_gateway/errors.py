@@ -14,6 +14,14 @@ from settle_gateway.domain.errors import (
     LastAdministrator,
     NotFound,
 )
+from settle_gateway.domain.portal import (
+    NotPayable,
+    PaymentNotFound,
+    PaymentRefused,
+    PaymentsUnavailable,
+    TooManyAttempts,
+)
+from settle_shared.portal_links import InvalidPortalLink
 
 # First match wins.
 STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
@@ -24,6 +32,13 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (InvalidAdministration, 422),
     (LastAdministrator, 409),
     (AdministrationExists, 409),
+    # The debtor portal answers these with a page of its own, with these statuses.
+    (InvalidPortalLink, 404),
+    (TooManyAttempts, 429),
+    (NotPayable, 422),
+    (PaymentRefused, 409),
+    (PaymentNotFound, 404),
+    (PaymentsUnavailable, 503),
 )
 
 # The projection refuses no event: an event it cannot use is skipped, not dead-lettered.
