@@ -55,3 +55,6 @@ async def test_a_plan_message_says_what_the_plan_asks(
     assert message.state == "queued", message.failure_detail
     for words in says:
         assert words in message.body_text.lower(), (words, message.body_text)
+    if instalment is not None:
+        # The instalment's portal page pays what is left of it.
+        assert f"/plans/plan-1/instalments/{instalment}" in message.body_text
