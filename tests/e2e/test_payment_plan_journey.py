@@ -6,6 +6,7 @@ the debtor; the user ends it and the invoice's reminders resume with one step fr
 
 import email
 import os
+import re
 import subprocess
 import sys
 import time
@@ -167,31 +168,24 @@ def test_a_plan_is_paid_in_part_missed_expires_and_ending_it_resumes_the_flow(
         texts = poll("the instalment's reminder", lambda: mail_texts(var)[1:])
         assert "termijn 1 van 2" in texts[0].lower()
 
-        # The debtor pays instalment 1 at the local PSP's checkout (as the portal's pay page
-        # for that instalment opens it), pressing Paid.
-        payments = service_url(stack, "payments")
-
-        def pay_instalment_1() -> httpx.Response | None:
-            answer = httpx.post(
-                f"{payments}/api/v1/administrations/{ADMINISTRATION}/payments",
-                json={
-                    "debtor_id": plan["debtor_id"],
-                    "plan_id": plan["plan_id"],
-                    "instalment": 1,
-                    "idempotency_key": "e2e-instalment-1",
-                    "redirect_url": f"{gateway}/",
-                },
-                headers=HEADERS,
-                timeout=30,
+        # The debtor follows the reminder's link for instalment 1 to the portal, presses pay
+        # and then Paid at the local PSP's checkout.
+        [link] = re.findall(r"(http://\S+/portal/\S+/plans/\S+/instalments/1)\b", texts[0])
+        with httpx.Client(timeout=30, follow_redirects=False) as browser:
+            page = browser.get(link)
+            assert page.status_code == 200, page.text
+            assert "150,00" in page.text.replace("\xa0", " ")
+            fields = dict(
+                re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page.text)
             )
-            return None if answer.status_code == 404 else answer  # the plan on its way
-
-        opened = poll("the payments service to know the plan", pay_instalment_1)
-        assert opened.status_code == 201, opened.text
-        assert opened.json()["amount"] == "150.00"
-        checkout = opened.json()["checkout_url"]
-        pressed = httpx.post(checkout, data={"outcome": "paid", "method": "ideal"}, timeout=10)
-        assert pressed.status_code in (200, 303)
+            pressed = browser.post(f"{link}/pay", data=fields)
+            assert pressed.status_code == 303, pressed.text
+            checkout = pressed.headers["location"]
+            assert "EUR 150.00" in browser.get(checkout).text
+            paid = browser.post(checkout, data={"outcome": "paid", "method": "ideal"})
+            assert paid.status_code == 303
+            back = browser.get(paid.headers["location"])
+            assert back.status_code == 200, back.text
 
         def instalment_paid() -> dict[str, Any] | None:
             shown = httpx.get(plan_url, headers=user, timeout=10).json()
