@@ -20,7 +20,8 @@ from .test_commands import Neighbours, _debtor_and_invoice, neighbours  # noqa: 
 
 pytestmark = pytest.mark.service
 
-PLANS = f"/api/v1/administrations/{ADM}/plans"
+API = f"/api/v1/administrations/{ADM}"
+PLANS = f"{API}/plans"
 
 
 async def _forward_plans(dunning: ServiceHarness, gateway: Gateway) -> None:
@@ -72,6 +73,12 @@ async def test_a_standard_user_creates_a_plan_and_everyone_reads_it(
     one = await gateway.get(f"{PLANS}/{plan['plan_id']}", "rita@a.example")
     assert one.json()["left_amount"] == "121.00"
     assert (await gateway.get(f"{PLANS}/{plan['plan_id']}", "bob@b.example")).status_code == 404
+    # The invoice's and the debtor's pages show the plan with its instalments.
+    invoice = (await gateway.get(f"{API}/invoices/inv-1", "rita@a.example")).json()
+    assert [p["plan_id"] for p in invoice["payment_plans"]] == [plan["plan_id"]]
+    assert len(invoice["payment_plans"][0]["instalments"]) == 3
+    debtor = (await gateway.get(f"{API}/debtors/deb-1", "rita@a.example")).json()
+    assert [p["plan_id"] for p in debtor["payment_plans"]] == [plan["plan_id"]]
 
     ended = await gateway.post(f"{PLANS}/{plan['plan_id']}/end", "sam@a.example")
     assert ended.status_code == 200 and ended.json()["status"] == "ended"
