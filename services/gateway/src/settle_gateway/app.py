@@ -33,6 +33,7 @@ from settle_gateway.members import views as members
 from settle_gateway.messages import views as messages
 from settle_gateway.organisations import views as organisations
 from settle_gateway.payments import views as payments
+from settle_gateway.plans import views as plans
 from settle_gateway.portal import views as portal
 from settle_gateway.portal.service import PortalLimiter
 from settle_gateway.settings import GatewaySettings
@@ -129,6 +130,7 @@ ROUTERS = (
     payments.router,
     imports.router,
     control.router,
+    plans.router,
 )
 
 

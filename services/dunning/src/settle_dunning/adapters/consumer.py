@@ -64,7 +64,7 @@ async def apply_received(
             await learn_administration(ctx, session, payload.administration_id)
     elif received.topic == PAYMENTS.name:
         if not isinstance(payload, PAYMENT_EVENTS):
-            return  # a payment created holds nothing yet
+            return
         _check_administration(received, payload)
         await apply_payment_event(
             ctx, session, payload, correlation_id=envelope.correlation_id, causation_id=envelope.id

@@ -14,6 +14,7 @@ from settle_dunning.adapters.dunning_states import DunningStateRepository
 from settle_dunning.adapters.flows import FlowRepository
 from settle_dunning.adapters.mailboxes import MailboxRepository
 from settle_dunning.adapters.payment_holds import PaymentHoldRepository
+from settle_dunning.adapters.payment_plans import PaymentPlanRepository
 from settle_dunning.adapters.sql import is_postgres
 
 
@@ -31,3 +32,4 @@ class SqlRepositories:
         self.mailboxes = MailboxRepository(session, now, postgres=postgres)
         self.daily_runs = DailyRunRepository(session, now, postgres=postgres)
         self.payment_holds = PaymentHoldRepository(session, now, postgres=postgres)
+        self.payment_plans = PaymentPlanRepository(session, now, postgres=postgres)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from settle_dunning.application.context import DunningContext
+from settle_dunning.application.plans import run_plans
 from settle_dunning.application.publishing import OutgoingEvents
 from settle_dunning.domain import (
     Administration,
@@ -147,6 +148,10 @@ async def _run_day(ctx: DunningContext, administration_id: str, business_date: d
 
     concurrency = 1 if is_sqlite(ctx.settings.database_url) else ctx.settings.daily_run_workers
     await asyncio.gather(*(worker() for _ in range(concurrency)))
+    # Payment plans' reminders go on whatever the pauses (their own module and index).
+    plans_day = await run_plans(ctx, administration_id, business_date)
+    totals[1] += plans_day.messages
+    totals[2] += plans_day.events
     executed, messages, published = totals
 
     async with transaction(ctx.sessions) as session:

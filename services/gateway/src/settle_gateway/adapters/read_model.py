@@ -22,9 +22,11 @@ from settle_gateway.imports import projection as imports
 from settle_gateway.invoices import projection as invoices
 from settle_gateway.messages import projection as messages
 from settle_gateway.payments import projection as payments_projection
+from settle_gateway.plans import projection as plans
 from settle_shared.consumer import ReceivedEvent
 from settle_shared.db import aware, inbox_table
 from settle_shared.events import dunning, importer, messaging, payments
+from settle_shared.events import plans as plan_events
 
 TOPICS = [
     importer.INVOICES.name,
@@ -36,6 +38,7 @@ TOPICS = [
     dunning.DEBTORS.name,
     messaging.MESSAGES.name,
     payments.PAYMENTS.name,
+    plan_events.PLANS.name,
 ]
 
 
@@ -98,6 +101,8 @@ async def apply(batch: invoices.Batch, received: ReceivedEvent) -> None:
         await debtors.language_chosen(batch.session, event)
     elif isinstance(event, dunning.AdministrationPauseChanged | dunning.DebtorPauseChanged):
         await control.pause_changed(batch.session, event, at)
+    elif isinstance(event, plan_events.PaymentPlanEvent):
+        await plans.plan_changed(batch.session, event)
     elif isinstance(event, messaging.MessageRead):
         await messages.message_read(batch.session, event, at)
     elif isinstance(event, messaging.MessageEvent):

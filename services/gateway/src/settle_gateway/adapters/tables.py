@@ -446,6 +446,30 @@ portal_payments = sa.Table(
     sa.Column("created_at", TS, nullable=False),
 )
 
+# Payment plans as dunning last published them (plans/projection.py): the whole plan as
+# JSON, with the columns lists filter by; which plans covered an invoice.
+rm_payment_plans = sa.Table(
+    "rm_payment_plans",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("plan_id", ID, primary_key=True),
+    sa.Column("debtor_id", ID, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_on", sa.Date, nullable=False),
+    sa.Column("plan", sa.JSON, nullable=False),
+    sa.Index("ix_rm_payment_plans_status", "administration_id", "status", "created_on"),
+    sa.Index("ix_rm_payment_plans_debtor", "administration_id", "debtor_id"),
+)
+
+rm_payment_plan_invoices = sa.Table(
+    "rm_payment_plan_invoices",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("invoice_id", ID, primary_key=True),
+    sa.Column("plan_id", ID, primary_key=True),
+)
+
 READ_MODEL = [table for name, table in metadata.tables.items() if name.startswith("rm_")]
 
 # Older than any event: the time kept with a read-model row a command wrote before its event

@@ -44,11 +44,13 @@ from settle_messaging.domain.model import (
     InvoiceLine,
     MessageContext,
     Money,
+    PaymentPlanInfo,
     PostalAddress,
     SenderInfo,
     TemplateKey,
     Tone,
 )
+from settle_messaging.domain.model import Instalment as PlanInstalment
 from settle_messaging.domain.profiles import SenderProfile
 from settle_messaging.domain.recipients import Addressing, usable_addresses, valid_addresses
 from settle_messaging.domain.states import Direction, MessageState
@@ -57,6 +59,7 @@ from settle_shared.events.base import Event
 from settle_shared.events.dunning import MessageDebtor, MessageRequested
 from settle_shared.events.messaging import LetterAwaitingPosting, MessageFailed, MessageSent
 from settle_shared.logs import get_logger
+from settle_shared.portal_links import instalment_url
 
 log = get_logger(__name__)
 
@@ -450,7 +453,35 @@ def _request_context(
             for note in request.credit_notes
             if note.currency == request.currency
         ),
+        **_plan_parts(request, links.payment),
     )
+
+
+def _plan_parts(request: MessageRequested, portal: str | None) -> dict[str, Any]:
+    """The payment plan of a plan's message (its confirmation, an instalment's reminder or
+    missed notice), as the templates name it: `payment_plan` and the `instalment` concerned.
+    Each instalment not yet paid links to the portal's page that pays what is left of it."""
+    plan = getattr(request, "payment_plan", None)  # absent from older requests
+    if plan is None:
+        return {}
+    instalments = tuple(
+        PlanInstalment(
+            number=item.number,
+            due_date=item.due_on,
+            amount=Money(item.amount, plan.currency),
+            payment_link=instalment_url(portal, plan.plan_id, item.number)
+            if portal and item.paid_amount < item.amount
+            else None,
+        )
+        for item in plan.instalments
+    )
+    concerned = next((i for i in instalments if i.number == plan.instalment), None)
+    return {
+        "payment_plan": PaymentPlanInfo(
+            instalments=instalments, total=Money(plan.total, plan.currency)
+        ),
+        "instalment": concerned,
+    }
 
 
 def _subject_of(
