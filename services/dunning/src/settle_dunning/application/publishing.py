@@ -20,8 +20,8 @@ from settle_dunning.domain import (
 from settle_dunning.domain import PhaseChanged as PhaseChange
 from settle_dunning.domain import ReadyForCollection as ReadyFact
 from settle_dunning.domain import StepExecuted as ExecutedFact
-from settle_dunning.domain.collection_costs import collection_costs
 from settle_dunning.domain.delivery import FailedStep
+from settle_law.wik import collection_costs
 from settle_shared.events import dunning as events
 from settle_shared.events.base import Event
 from settle_shared.outbox import Outbox
