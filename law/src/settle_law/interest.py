@@ -332,7 +332,7 @@ class InterestAccount:
                 for segment in self.table.segments(self.kind, self.accrued_to, stop):
                     days = (segment.end - segment.start).days
                     amount = base * segment.rate / HUNDRED * days / year_days
-                    self.periods.append(
+                    self._record(
                         InterestPeriod(
                             segment.start,
                             segment.end,
@@ -352,6 +352,25 @@ class InterestAccount:
                 # A full interest year: its unpaid interest now bears interest too.
                 self.capitalised += self.current
                 self.current = Decimal(0)
+
+    def _record(self, period: InterestPeriod) -> None:
+        # A period that only continues the last one (accrued in two calls, nothing changed
+        # in between) is shown as one.
+        last = self.periods[-1] if self.periods else None
+        if (
+            last is not None
+            and last.end == period.start
+            and (last.rate, last.base, last.year_days, last.confirmed, last.source)
+            == (period.rate, period.base, period.year_days, period.confirmed, period.source)
+        ):
+            self.periods[-1] = replace(
+                last,
+                end=period.end,
+                days=last.days + period.days,
+                amount=last.amount + period.amount,
+            )
+            return
+        self.periods.append(period)
 
     def pay_interest(self, amount: Decimal) -> None:
         """Pay (or remit) interest, the oldest first; at most what is open, to the cent."""

@@ -2,7 +2,13 @@
 
 Importing this package loads the whole catalogue."""
 
-from settle_shared.events import dunning, importer, messaging, payments  # noqa: F401  (loads the catalogue)
+from settle_shared.events import (  # noqa: F401  (loads the catalogue)
+    collection,
+    dunning,
+    importer,
+    messaging,
+    payments,
+)
 from settle_shared.events.base import (
     EVENT_TYPES,
     TOPICS,

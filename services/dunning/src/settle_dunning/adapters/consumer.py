@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from settle_dunning.application.collection_cases import apply_case_event
 from settle_dunning.application.context import DunningContext
 from settle_dunning.application.facts import ImporterFact, apply_importer_fact
 from settle_dunning.application.messaging import MessagingEvent, apply_messaging_event
@@ -15,7 +16,7 @@ from settle_dunning.application.online_payments import (
 )
 from settle_dunning.domain import InvalidFact
 from settle_shared.consumer import ReceivedEvent
-from settle_shared.events import importer, messaging
+from settle_shared.events import collection, importer, messaging
 from settle_shared.events.messaging import MESSAGES
 from settle_shared.events.payments import PAYMENTS
 
@@ -39,7 +40,8 @@ MESSAGING_EVENTS = (
 
 
 def _check_administration(
-    received: ReceivedEvent, payload: ImporterFact | MessagingEvent | PaymentEvent
+    received: ReceivedEvent,
+    payload: ImporterFact | MessagingEvent | PaymentEvent | collection.CaseEvent,
 ) -> None:
     header = received.envelope.administration_id
     if header != payload.administration_id:
@@ -55,7 +57,14 @@ async def apply_received(
     """Apply one importer fact or messaging event in the consumer's transaction; events
     dunning does not need are skipped."""
     payload, envelope = received.payload, received.envelope
-    if received.topic == PAYMENTS.name:
+    if received.topic == collection.CASES.name:
+        if not isinstance(payload, collection.CaseEvent):
+            return
+        _check_administration(received, payload)
+        await apply_case_event(
+            ctx, session, payload, correlation_id=envelope.correlation_id, causation_id=envelope.id
+        )
+    elif received.topic == PAYMENTS.name:
         if not isinstance(payload, PAYMENT_EVENTS):
             return  # a payment created holds nothing yet
         _check_administration(received, payload)

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_dunning.adapters.administrations import AdministrationRepository
 from settle_dunning.adapters.attention import AttentionRepository
+from settle_dunning.adapters.collection_holds import CollectionHoldRepository
 from settle_dunning.adapters.daily_runs import DailyRunRepository
 from settle_dunning.adapters.debtors import DebtorRepository
 from settle_dunning.adapters.dunning_states import DunningStateRepository
@@ -31,3 +32,4 @@ class SqlRepositories:
         self.mailboxes = MailboxRepository(session, now, postgres=postgres)
         self.daily_runs = DailyRunRepository(session, now, postgres=postgres)
         self.payment_holds = PaymentHoldRepository(session, now, postgres=postgres)
+        self.collection_holds = CollectionHoldRepository(session, now, postgres=postgres)

@@ -198,3 +198,14 @@ payment_holds = sa.Table(
     sa.Column("ended_by", sa.String(20), nullable=True),
     sa.Index("ix_payment_holds_until", "until"),
 )
+
+# Invoices held by a collection case (domain/collection_cases.py): the case holding each, so a
+# late event of an older case of the invoice cannot release a newer one.
+collection_holds = sa.Table(
+    "collection_holds",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("invoice_id", ID, primary_key=True),
+    sa.Column("case_id", ID, nullable=False),
+    sa.Column("held_on", sa.Date, nullable=False),
+)

@@ -132,6 +132,14 @@ class PaymentHolds(Protocol):
     async def due(self, business_date: date, limit: int) -> list[tuple[str, PaymentHold]]: ...
 
 
+class CollectionHolds(Protocol):
+    async def case_of(self, administration_id: str, invoice_id: str) -> str | None: ...
+    async def hold(
+        self, administration_id: str, invoice_id: str, case_id: str, on: date
+    ) -> None: ...
+    async def release(self, administration_id: str, invoice_id: str) -> None: ...
+
+
 class Repositories(Protocol):
     """The repositories of one transaction."""
 
@@ -151,6 +159,8 @@ class Repositories(Protocol):
     def daily_runs(self) -> DailyRuns: ...
     @property
     def payment_holds(self) -> PaymentHolds: ...
+    @property
+    def collection_holds(self) -> CollectionHolds: ...
 
 
 # The repositories of a session's transaction, stamping what they write with a time.
