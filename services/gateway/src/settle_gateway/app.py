@@ -19,6 +19,7 @@ from settle_gateway.attention import views as attention
 from settle_gateway.auth import views as auth
 from settle_gateway.auth.security import LoginLimiter, OidcVerifier, PrincipalCache
 from settle_gateway.auth.service import DEMO_ADMINISTRATION, IdentityError, seed_demo
+from settle_gateway.cases import views as cases
 from settle_gateway.cli import cli
 from settle_gateway.control import views as control
 from settle_gateway.dashboard import views as dashboard
@@ -89,6 +90,7 @@ ROUTERS = (
     messages.router,
     imports.router,
     control.router,
+    cases.router,
 )
 
 

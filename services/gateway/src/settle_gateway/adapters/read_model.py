@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_gateway.adapters.tables import READ_MODEL, metadata
 from settle_gateway.attention import projection as attention
+from settle_gateway.cases import projection as cases
 from settle_gateway.control import projection as control
 from settle_gateway.dashboard import projection as dashboard
 from settle_gateway.debtors import projection as debtors
@@ -22,7 +23,7 @@ from settle_gateway.invoices import projection as invoices
 from settle_gateway.messages import projection as messages
 from settle_shared.consumer import ReceivedEvent
 from settle_shared.db import aware, inbox_table
-from settle_shared.events import dunning, importer, messaging
+from settle_shared.events import collection, dunning, importer, messaging
 
 TOPICS = [
     importer.INVOICES.name,
@@ -32,6 +33,7 @@ TOPICS = [
     dunning.ATTENTION.name,
     dunning.PAUSES.name,
     messaging.MESSAGES.name,
+    collection.CASES.name,
 ]
 
 
@@ -79,6 +81,8 @@ async def apply(batch: invoices.Batch, received: ReceivedEvent) -> None:
         await attention.attention_changed(batch, event, at)
     elif isinstance(event, dunning.AdministrationPauseChanged | dunning.DebtorPauseChanged):
         await control.pause_changed(batch.session, event, at)
+    elif isinstance(event, collection.CaseEvent):
+        await cases.case_changed(batch.session, event, at)
     elif isinstance(event, messaging.MessageRead):
         await messages.message_read(batch.session, event, at)
     elif isinstance(event, messaging.MessageEvent):

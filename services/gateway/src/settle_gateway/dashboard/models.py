@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from settle_gateway.cases.models import CaseStepCount
 from settle_gateway.control.models import PauseMode
 
 
@@ -46,3 +47,6 @@ class DashboardOut(BaseModel):
     open: list[MoneyTotal]
     overdue: list[MoneyTotal]
     aging: list[AgingBucket]
+    cases: list[CaseStepCount] = Field(
+        default_factory=list, description="proposed and open collection cases per step"
+    )

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_gateway.adapters.tables import rm_attention_counts, rm_due_totals, rm_phase_totals
+from settle_gateway.cases.service import counts_per_step
 from settle_gateway.control.service import pauses_of
 from settle_gateway.dashboard.models import (
     AgingBucket,
@@ -113,4 +114,5 @@ async def dashboard(session: AsyncSession, administration_id: str, today: date) 
         open=[MoneyTotal(currency=c, count=n, total=t) for c, (n, t) in open_totals.items()],
         overdue=[MoneyTotal(currency=c, count=n, total=t) for c, (n, t) in overdue.items()],
         aging=aging,
+        cases=await counts_per_step(session, administration_id),
     )
