@@ -22,7 +22,27 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from settle_shared.events.base import Event, Topic, event, topic
+from settle_shared.events.base import Event, Topic, contract, event, topic
+
+BAILIFFS = contract(
+    "bailiffs",
+    title="Settle: cases for judicial collection partners",
+    description="How a judicial collection partner (a bailiff) with a direct integration works "
+    "with Settle. Settle publishes a case it forwards to the partner on "
+    "collection.handoffs.v1 (CaseHandedOff: everything the partner needs, as one document); "
+    "the partner reports what becomes of it on collection.partner-updates.v1 (PartnerUpdate: "
+    "accepted, rejected with a reason, a payment received, legal proceedings started, closed). "
+    "Every record is a CloudEvents 1.0 event in Kafka binary mode: the attributes are headers "
+    "(ce_id, ce_type, ce_source, ce_time, ce_specversion, ce_subject, content-type), Settle's "
+    "administration_id is a header too, and the value is the JSON payload. Money is a decimal "
+    "string, dates are ISO 8601, times carry their zone. The record key is the case id. Read "
+    "the handoffs meant for your partner_id; inside version 1 changes are additive only, so "
+    "ignore fields you do not know. Report with the case's administration_id, case_id and "
+    "handoff_id from the handoff, your own update_id (a repeat is harmless) and a sequence "
+    "that grows per case. A report Settle cannot apply (an unknown case, another partner's, "
+    "an invalid payload) goes to collection.partner-updates.v1.dlt with the reason in the "
+    "dlt_error header.",
+)
 
 CASES = topic(
     "collection.cases.v1",
@@ -46,6 +66,7 @@ HANDOFFS = topic(
     description="Cases forwarded to a judicial collection partner (a bailiff) with a direct "
     "integration: everything the partner needs, as one document. An external contract: see "
     "docs/asyncapi/bailiffs.json.",
+    contract=BAILIFFS,
 )
 PARTNER_UPDATES = topic(
     "collection.partner-updates.v1",
@@ -54,6 +75,7 @@ PARTNER_UPDATES = topic(
     description="What a judicial collection partner reports about a case it received: "
     "accepted, rejected with a reason, a payment received, legal proceedings started, closed. "
     "Written by partners outside Settle: see docs/asyncapi/bailiffs.json.",
+    contract=BAILIFFS,
 )
 
 CaseStep = Literal[

@@ -45,7 +45,8 @@ async def apply_partner_update(
         partner_id=update.partner_id,
         sequence=update.sequence,
         kind=update.kind,
-        on=update.reported_at.astimezone(ctx.time_zone).date(),
+        # The business date the case learns of it (the partner's clock is not ours).
+        on=ctx.business_date(),
         reason=update.reason,
         amount=update.amount,
         currency=update.currency,

@@ -33,9 +33,9 @@ class CaseNews:
     happened: list[tuple[type[events.CaseEvent], dict[str, Any]]] = field(default_factory=list)
     others: list[Event] = field(default_factory=list)
 
-    def add(self, kind: type[events.CaseEvent], **fields: Any) -> None:
+    def add(self, event: type[events.CaseEvent], /, **fields: Any) -> None:
         """Announce an event of the case (its own fields; the summary is added later)."""
-        self.happened.append((kind, fields))
+        self.happened.append((event, fields))
 
     def also(self, event: Event) -> None:
         """Announce an event of another topic (a message request, a handoff)."""
