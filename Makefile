@@ -20,7 +20,7 @@ $(UV):
 
 $(VENV)/.installed: $(UV) uv.lock pyproject.toml shared/pyproject.toml $(wildcard services/*/pyproject.toml)
 	$(UV) sync --frozen --all-packages --python $(PYTHON)
-	$(VENV)/bin/python -m compileall -q shared/src services/*/src
+	$(VENV)/bin/python -m compileall -q shared/src law/src services/*/src
 	@touch $@
 
 install: $(VENV)/.installed
@@ -51,7 +51,7 @@ test: install web  ## every test: unit, service, integration (real broker + Post
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy shared/src services/*/src
+	$(VENV)/bin/mypy shared/src law/src services/*/src
 
 format: install
 	$(VENV)/bin/ruff check --fix .

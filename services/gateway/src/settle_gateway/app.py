@@ -22,6 +22,7 @@ from settle_gateway.attention import views as attention
 from settle_gateway.auth import views as auth
 from settle_gateway.auth.security import LoginLimiter, OidcVerifier, PrincipalCache
 from settle_gateway.auth.service import DEMO_ADMINISTRATION, IdentityError, seed_demo
+from settle_gateway.cases import views as cases
 from settle_gateway.cli import cli
 from settle_gateway.control import views as control
 from settle_gateway.credit_notes import views as credit_notes
@@ -131,6 +132,7 @@ ROUTERS = (
     imports.router,
     control.router,
     plans.router,
+    cases.router,
 )
 
 

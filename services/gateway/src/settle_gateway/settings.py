@@ -21,7 +21,13 @@ class GatewaySettings(ServiceSettings):
     # (settle.services entry points) but the gateway, each with a `<name>_url` setting below.
     # A test holds this to the registry; a gateway image installs no other service, so the
     # registry alone cannot name them at run time.
-    UPSTREAMS: ClassVar[tuple[str, ...]] = ("importer", "dunning", "messaging", "payments")
+    UPSTREAMS: ClassVar[tuple[str, ...]] = (
+        "importer",
+        "dunning",
+        "messaging",
+        "payments",
+        "collection",
+    )
 
     database_url: str = Field(
         "sqlite+aiosqlite:///var/gateway.db", description="the gateway's read-model database"
@@ -123,6 +129,9 @@ class GatewaySettings(ServiceSettings):
         gt=0,
         description="how long the portal waits for the payments service (which waits for the "
         "PSP) before it tells the debtor to try again",
+    )
+    collection_url: str = Field(
+        "http://127.0.0.1:8005", description="the collection service's internal API (cases)"
     )
     upstream_timeout_s: float = Field(
         10.0, gt=0, description="timeout of one call to another service's internal API"

@@ -3,6 +3,7 @@
 Importing this package loads the whole catalogue."""
 
 from settle_shared.events import (  # noqa: F401  (loads the catalogue)
+    collection,
     dunning,
     gateway,
     importer,

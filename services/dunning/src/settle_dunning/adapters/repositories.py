@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_dunning.adapters.administrations import AdministrationRepository
 from settle_dunning.adapters.attention import AttentionRepository
+from settle_dunning.adapters.collection_holds import CollectionHoldRepository
 from settle_dunning.adapters.daily_runs import DailyRunRepository
 from settle_dunning.adapters.debtors import DebtorRepository
 from settle_dunning.adapters.dunning_states import DunningStateRepository
@@ -33,3 +34,4 @@ class SqlRepositories:
         self.daily_runs = DailyRunRepository(session, now, postgres=postgres)
         self.payment_holds = PaymentHoldRepository(session, now, postgres=postgres)
         self.payment_plans = PaymentPlanRepository(session, now, postgres=postgres)
+        self.collection_holds = CollectionHoldRepository(session, now, postgres=postgres)

@@ -231,3 +231,14 @@ payment_plan_invoices = sa.Table(
     sa.Column("invoice_id", ID, primary_key=True),
     sa.Column("plan_id", ID, primary_key=True),
 )
+
+# Invoices held by a collection case (domain/collection_cases.py): the case holding each, so a
+# late event of an older case of the invoice cannot release a newer one.
+collection_holds = sa.Table(
+    "collection_holds",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("invoice_id", ID, primary_key=True),
+    sa.Column("case_id", ID, nullable=False),
+    sa.Column("held_on", sa.Date, nullable=False),
+)

@@ -20,10 +20,10 @@ from settle_dunning.domain import (
 from settle_dunning.domain import PhaseChanged as PhaseChange
 from settle_dunning.domain import ReadyForCollection as ReadyFact
 from settle_dunning.domain import StepExecuted as ExecutedFact
-from settle_dunning.domain.collection_costs import collection_costs
 from settle_dunning.domain.delivery import FailedStep
 from settle_dunning.domain.messages import PlanMessage
 from settle_dunning.domain.plans import PaymentPlan
+from settle_law.wik import collection_costs
 from settle_shared.events import dunning as events
 from settle_shared.events import plans
 from settle_shared.events.base import Event

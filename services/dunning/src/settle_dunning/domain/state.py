@@ -113,6 +113,8 @@ class BlockReason(StrEnum):
     CHANNEL_UNAVAILABLE = "channel_unavailable"
     # Paid online: held until bookkeeping books it (domain/online_payments.py).
     ONLINE_PAYMENT = "online_payment_registered"
+    # In a collection case: held by its case (domain/collection_cases.py).
+    COLLECTION_CASE = "collection_case"
 
 
 @dataclass(frozen=True)
