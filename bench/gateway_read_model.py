@@ -153,6 +153,7 @@ def _invoices(
             None,
             None,
             "document",
+            None,
         )
 
 

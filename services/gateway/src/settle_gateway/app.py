@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.exc import IntegrityError
 
 from settle_gateway import errors
+from settle_gateway.adapters.payments import PaymentsClient
 from settle_gateway.adapters.read_model import TOPICS, project
 from settle_gateway.adapters.tables import metadata
 from settle_gateway.adapters.upstream import Upstreams
@@ -31,6 +32,9 @@ from settle_gateway.invoices import views as invoices
 from settle_gateway.members import views as members
 from settle_gateway.messages import views as messages
 from settle_gateway.organisations import views as organisations
+from settle_gateway.payments import views as payments
+from settle_gateway.portal import views as portal
+from settle_gateway.portal.service import PortalLimiter
 from settle_gateway.settings import GatewaySettings
 from settle_shared.db import session_factory, transaction
 from settle_shared.logs import get_logger
@@ -118,13 +122,14 @@ ROUTERS = (
     administrations.router,
     debtors.router,
     messages.router,
+    payments.router,
     imports.router,
     control.router,
 )
 
 
 def setup(runtime: ServiceRuntime) -> None:
-    """The UI API, the read-model consumer, CORS and the demo seed."""
+    """The UI API, the debtor portal, the read-model consumer, CORS and the demo seed."""
     settings = runtime.settings
     assert isinstance(settings, GatewaySettings)
     oidc = (
@@ -133,6 +138,12 @@ def setup(runtime: ServiceRuntime) -> None:
         else None
     )
     upstreams = Upstreams(settings)
+    reads = session_factory(runtime.engine.execution_options(isolation_level="AUTOCOMMIT"))
+    online_payments = PaymentsClient(
+        settings.payments_url,
+        settings.service_token.get_secret_value(),
+        settings.payments_timeout_s,
+    )
     runtime.app.state.gateway = GatewayContext(
         runtime=runtime,
         settings=settings,
@@ -145,10 +156,19 @@ def setup(runtime: ServiceRuntime) -> None:
         oidc=oidc,
         upstreams=upstreams,
         principals=PrincipalCache(settings.principal_cache_s),
-        reads=session_factory(runtime.engine.execution_options(isolation_level="AUTOCOMMIT")),
+        reads=reads,
+        payments=online_payments,
+        portal_limiter=PortalLimiter(
+            runtime.sessions,
+            reads,
+            per_address=settings.portal_max_failures_per_address,
+            window_s=settings.portal_failure_window_s,
+        ),
     )
     for router in ROUTERS:
         runtime.app.include_router(router)
+    # The debtor portal's pages: HTML for debtors, not part of the API's document.
+    runtime.app.include_router(portal.router)
     errors.install(runtime.app)
     if settings.cors_origins:
         runtime.app.add_middleware(
@@ -185,6 +205,7 @@ def setup(runtime: ServiceRuntime) -> None:
             seeded.set()
         await stop.wait()
         await upstreams.close()
+        await online_payments.close()
 
     runtime.add_background(start_and_stop)
 

@@ -37,7 +37,15 @@ from settle_gateway.domain.errors import (
     NotFound,
     OrganisationExists,
 )
+from settle_gateway.domain.portal import (
+    NotPayable,
+    PaymentNotFound,
+    PaymentRefused,
+    PaymentsUnavailable,
+    TooManyAttempts,
+)
 from settle_shared.logs import get_logger
+from settle_shared.portal_links import InvalidPortalLink
 
 log = get_logger(__name__)
 
@@ -57,6 +65,13 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (CannotInvite, 409),
     (InvitationNotNeeded, 409),
     (CannotDeactivate, 409),
+    # The debtor portal answers these with a page of its own, with these statuses.
+    (InvalidPortalLink, 404),
+    (TooManyAttempts, 429),
+    (NotPayable, 422),
+    (PaymentRefused, 409),
+    (PaymentNotFound, 404),
+    (PaymentsUnavailable, 503),
 )
 
 # The projection refuses no event: an event it cannot use is skipped, not dead-lettered.

@@ -8,6 +8,7 @@ from typing import ClassVar
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from settle_shared.portal_links import DEVELOPMENT_SECRET as DEVELOPMENT_PORTAL_SECRET
 from settle_shared.settings import PLACEHOLDER_SECRET, ServiceSettings
 
 
@@ -99,6 +100,36 @@ class GatewaySettings(ServiceSettings):
     payments_url: str = Field(
         "http://127.0.0.1:8004", description="the payments service's API (the portal's payments)"
     )
+    portal_link_secret: SecretStr = Field(
+        SecretStr(DEVELOPMENT_PORTAL_SECRET),
+        description="secret (32+ bytes) that verifies portal links; the same as messaging's "
+        "SETTLE_MESSAGING_PORTAL_LINK_SECRET; must be set in production",
+    )
+    portal_link_old_secret: SecretStr | None = Field(
+        None,
+        description="the previous portal-link secret while it is rotated: links it signed "
+        "still open until they expire",
+    )
+    portal_public_url: str | None = Field(
+        None,
+        description="public URL of the gateway, which the PSP sends the debtor back to after "
+        "paying; unset: the URL the request came in on",
+    )
+    portal_max_failures_per_address: int = Field(
+        20,
+        ge=1,
+        description="portal requests with an invalid link from one client address before "
+        "its portal requests are refused for a while",
+    )
+    portal_failure_window_s: int = Field(
+        900, ge=1, description="window (seconds) in which invalid portal links are counted"
+    )
+    payments_timeout_s: float = Field(
+        15.0,
+        gt=0,
+        description="how long the portal waits for the payments service (which waits for the "
+        "PSP) before it tells the debtor to try again",
+    )
     upstream_timeout_s: float = Field(
         10.0, gt=0, description="timeout of one call to another service's internal API"
     )
@@ -118,6 +149,11 @@ class GatewaySettings(ServiceSettings):
         None, description="file the demo login is written to (the embedded stack shows it)"
     )
 
+    def portal_link_secrets(self) -> list[bytes]:
+        """The secrets a portal link may be signed with: the current one first."""
+        secrets = [self.portal_link_secret, self.portal_link_old_secret]
+        return [secret.get_secret_value().encode() for secret in secrets if secret is not None]
+
     def upstream_urls(self) -> dict[str, str]:
         """The internal API of each of the UPSTREAMS, by service name."""
         return {name: str(getattr(self, f"{name}_url")) for name in self.UPSTREAMS}
@@ -127,4 +163,6 @@ class GatewaySettings(ServiceSettings):
         # Secrets' length is ServiceSettings' rule, for every secret of every service.
         if self.environment == "production" and self.seed_demo:
             raise ValueError("seed_demo: never seed a demo user in production")
+        if any(len(secret) < 32 for secret in self.portal_link_secrets()):
+            raise ValueError("portal_link_secret: at least 32 bytes")
         return self

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -341,6 +341,15 @@ async def template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 async def gateway(template_database: Path, tmp_path: Path) -> AsyncIterator[Gateway]:
+    async with gateway_with(template_database, tmp_path) as running:
+        yield running
+
+
+@asynccontextmanager
+async def gateway_with(
+    template_database: Path, tmp_path: Path, **settings: Any
+) -> AsyncIterator[Gateway]:
+    """A gateway on a copy of the seeded database, with these settings besides the tests'."""
     database = tmp_path / "gateway.db"
     shutil.copyfile(template_database, database)
     dead: list[Any] = []
@@ -356,6 +365,7 @@ async def gateway(template_database: Path, tmp_path: Path) -> AsyncIterator[Gate
         before_start=catch_dead_letters,
         jwt_secret=JWT_SECRET,
         consumer_retry_backoff_s=0,
+        **settings,
     ) as harness:
         harness.runtime.clock = FixedClock(NOW)
         yield Gateway(harness)

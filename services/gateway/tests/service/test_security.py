@@ -330,18 +330,15 @@ async def test_cors_answers_configured_origins_only(sqlite_database: str) -> Non
 def test_production_refuses_the_placeholder_jwt_secret() -> None:
     with pytest.raises(SettingsError, match="jwt_secret"):
         load_settings(GatewaySettings, environment="production", service_token="x" * 40)
-    settings = load_settings(
-        GatewaySettings, environment="production", service_token="x" * 40, jwt_secret="y" * 40
-    )
+    with pytest.raises(SettingsError, match="portal_link_secret"):
+        load_settings(
+            GatewaySettings, environment="production", service_token="x" * 40, jwt_secret="y" * 40
+        )
+    real = {"service_token": "x" * 40, "jwt_secret": "y" * 40, "portal_link_secret": "p" * 40}
+    settings = load_settings(GatewaySettings, environment="production", **real)
     assert settings.jwt_secret.get_secret_value() == "y" * 40
     with pytest.raises(SettingsError, match="seed_demo"):
-        load_settings(
-            GatewaySettings,
-            environment="production",
-            service_token="x" * 40,
-            jwt_secret="y" * 40,
-            seed_demo=True,
-        )
+        load_settings(GatewaySettings, environment="production", seed_demo=True, **real)
 
 
 # --- an external OpenID Connect provider ------------------------------------------------------

@@ -3,6 +3,7 @@ the API, `settle import --preset`, and a delivered file whose header fits no pre
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from settle_importer.app import SERVICE
 from settle_importer.application.connections import Connection
 from settle_shared.db import transaction
 from settle_shared.migrations import upgrade
+from settle_shared.testing.service import announce_administration
 
 from .conftest import ADM, THREE_INVOICES, Importer
 
@@ -102,6 +104,7 @@ def test_the_command_line_refuses_a_preset_that_does_not_exist(tmp_path: Path, m
     database = f"sqlite+aiosqlite:///{tmp_path / 'importer.db'}"
     upgrade(SERVICE.migrations_dir, database)
     monkeypatch.setenv("SETTLE_IMPORTER_DATABASE_URL", database)
+    asyncio.run(announce_administration(SERVICE, database, ADM, inbox_dir=str(tmp_path / "inbox")))
     export = tmp_path / "openstaand.csv"
     export.write_bytes(THREE_INVOICES.replace(b"Bedrag", b"Totaal"))
     assert SERVICE.cli is not None

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from settle_messaging.application import administration
 from settle_messaging.application.context import Messaging
-from settle_messaging.application.inbound import mark_read
+from settle_messaging.application.inbound import mark_read, receive_portal_reply
 from settle_messaging.application.outbound import (
     FreeMessage,
     mark_letter_posted,
@@ -128,6 +128,19 @@ class FreeMessageIn(BaseModel):
 
 
 class Queued(BaseModel):
+    message_id: str
+
+
+class PortalReplyIn(BaseModel):
+    """A reply a debtor wrote in the debtor portal."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    debtor_id: str = Field(min_length=1, max_length=100, description="the portal link's debtor")
+    text: str = Field(min_length=1, max_length=20_000)
+
+
+class ReplyStored(BaseModel):
     message_id: str
 
 
@@ -252,6 +265,18 @@ async def write_to_debtor(
     async with messaging.transaction() as store:
         message_id = await queue_free_message(store, messaging, administration_id, free)
     return Queued(message_id=message_id)
+
+
+@router.post("/threads/{thread_id}/replies", response_model=ReplyStored, status_code=201)
+async def portal_reply(
+    administration_id: str, thread_id: str, body: PortalReplyIn, messaging: MessagingDep
+) -> ReplyStored:
+    """A debtor's reply from the debtor portal: an unread message of the thread its link
+    named (404 for a thread of another administration or debtor)."""
+    message_id = await receive_portal_reply(
+        messaging, administration_id, thread_id, body.debtor_id, body.text
+    )
+    return ReplyStored(message_id=message_id)
 
 
 @router.post("/messages/{message_id}/posted", status_code=204)

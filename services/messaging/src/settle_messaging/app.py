@@ -1,5 +1,5 @@
 """Wiring of the messaging service: the consumer of message requests, the sender, the inbound
-SMTP endpoint, the internal API and the public reply page."""
+SMTP endpoint, the internal API, and the reply links of mails sent before the debtor portal."""
 
 from __future__ import annotations
 
@@ -89,8 +89,8 @@ def embedded_settings(ctx: EmbeddedContext) -> dict[str, str]:
         "smtp_mode": "plain",
         "inbound_smtp_port": str(ctx.inbound_smtp_port),
     }
-    if url := ctx.service_urls.get("messaging"):
-        settings["public_base_url"] = url
+    if url := ctx.service_urls.get("gateway"):  # the debtor portal
+        settings["portal_base_url"] = url
     return settings
 
 

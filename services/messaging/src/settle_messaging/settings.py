@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from settle_shared.portal_links import DEVELOPMENT_SECRET as DEVELOPMENT_PORTAL_SECRET
 from settle_shared.settings import PLACEHOLDER_SECRET, ServiceSettings
 
 # A reply-token secret needs at least 32 bytes; the placeholder is long enough to run in
@@ -61,9 +62,18 @@ class MessagingSettings(ServiceSettings):
         description="secret (32+ bytes) that signs reply tokens; must be set in production",
     )
     reply_token_days: int = Field(120, ge=1, description="how long a reply link stays valid")
-    public_base_url: str = Field(
-        "http://127.0.0.1:8003",
-        description="public URL of this service: reply links are <url>/reply/<token>",
+    portal_base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="public URL of the gateway: a reminder's payment link is "
+        "<url>/portal/<token>, its reply link <url>/portal/<token>/reply",
+    )
+    portal_link_secret: SecretStr = Field(
+        SecretStr(DEVELOPMENT_PORTAL_SECRET),
+        description="secret (32+ bytes) that signs portal links; the gateway's "
+        "SETTLE_GATEWAY_PORTAL_LINK_SECRET must be the same; must be set in production",
+    )
+    portal_link_days: int = Field(
+        120, ge=1, le=3650, description="how long the portal link of a message stays valid"
     )
     rate_limit_per_minute: int = Field(
         600, ge=0, description="emails one administration may send per minute (0: no limit)"
@@ -86,4 +96,6 @@ class MessagingSettings(ServiceSettings):
         secret = self.reply_token_secret.get_secret_value()
         if len(secret.encode()) < 32:
             raise ValueError("reply_token_secret: at least 32 bytes")
+        if len(self.portal_link_secret.get_secret_value().encode()) < 32:
+            raise ValueError("portal_link_secret: at least 32 bytes")
         return self

@@ -158,7 +158,7 @@ async def service(sqlite_database: str) -> AsyncIterator[MessagingHarness]:
         inbound_smtp_port=0,
         rate_limit_per_minute=0,
         mail_domain="mail.settle.example",
-        public_base_url="https://settle.example",
+        portal_base_url="https://settle.example",
     ) as harness:
         await harness.administration(ADM)  # as the gateway announces it
         yield MessagingHarness(harness, FakeTransport())

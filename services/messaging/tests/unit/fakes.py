@@ -270,7 +270,7 @@ class InMemoryMessaging(Messaging):
     def __init__(self, store: InMemoryStore, **settings: Any) -> None:
         defaults: dict[str, Any] = {
             "mail_domain": "mail.settle.example",
-            "public_base_url": "https://settle.example",
+            "portal_base_url": "https://settle.example",
         }
         super().__init__(
             settings=MessagingSettings(**(defaults | settings)),

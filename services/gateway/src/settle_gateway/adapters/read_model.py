@@ -21,9 +21,10 @@ from settle_gateway.debtors import projection as debtors
 from settle_gateway.imports import projection as imports
 from settle_gateway.invoices import projection as invoices
 from settle_gateway.messages import projection as messages
+from settle_gateway.payments import projection as payments_projection
 from settle_shared.consumer import ReceivedEvent
 from settle_shared.db import aware, inbox_table
-from settle_shared.events import dunning, importer, messaging
+from settle_shared.events import dunning, importer, messaging, payments
 
 TOPICS = [
     importer.INVOICES.name,
@@ -34,6 +35,7 @@ TOPICS = [
     dunning.PAUSES.name,
     dunning.DEBTORS.name,
     messaging.MESSAGES.name,
+    payments.PAYMENTS.name,
 ]
 
 
@@ -41,13 +43,13 @@ async def project(session: AsyncSession, events: Sequence[ReceivedEvent]) -> Non
     """The batch handler of the gateway's consumer group."""
     batch = invoices.Batch(session)
     payloads = [received.payload for received in events]
-    await batch.prefetch(
-        {
-            (event.administration_id, event.invoice_id)
-            for event in payloads
-            if isinstance(event, importer.InvoiceFact | dunning.InvoiceStepEvent)
-        }
-    )
+    keys = set()
+    for event in payloads:
+        if isinstance(event, importer.InvoiceFact | dunning.InvoiceStepEvent):
+            keys.add((event.administration_id, event.invoice_id))
+        elif isinstance(event, payments.PaymentEvent):
+            keys |= {(event.administration_id, invoice_id) for invoice_id in event.invoice_ids}
+    await batch.prefetch(keys)
     await credit_notes.prefetch(
         batch,
         {
@@ -63,6 +65,7 @@ async def project(session: AsyncSession, events: Sequence[ReceivedEvent]) -> Non
     await debtors.apply_open_totals(batch)
     await dashboard.apply_attention_counts(batch)
     await debtors.apply_new_and_renamed(batch)
+    await payments_projection.apply_paid_online_totals(batch)
 
 
 async def apply(batch: invoices.Batch, received: ReceivedEvent) -> None:
@@ -99,6 +102,8 @@ async def apply(batch: invoices.Batch, received: ReceivedEvent) -> None:
         await messages.message_read(batch.session, event, at)
     elif isinstance(event, messaging.MessageEvent):
         await messages.message_changed(batch.session, event, at)
+    elif isinstance(event, payments.PaymentEvent):
+        await payments_projection.payment_changed(batch, event, at)
 
 
 async def empty(session: AsyncSession, consumer_groups: Sequence[str]) -> int:

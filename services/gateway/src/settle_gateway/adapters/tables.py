@@ -204,6 +204,9 @@ rm_invoices = sa.Table(
     sa.Column("pdf_url", sa.String(1000), nullable=True),
     # document, payment_terms or default_term (assumed: the document said neither)
     sa.Column("due_date_source", sa.String(20), nullable=True),
+    # What the debtor paid online for it (paid payments), until bookkeeping books it; None
+    # when no paid payment covers it (payments/projection.py).
+    sa.Column("paid_online", MONEY, nullable=True),
     sa.Index("ix_rm_invoices_due", "administration_id", "status", "due_date", "invoice_id"),
     sa.Index("ix_rm_invoices_amount", "administration_id", "status", "open_amount", "invoice_id"),
     sa.Index("ix_rm_invoices_number", "administration_id", "number"),
@@ -330,6 +333,39 @@ rm_import_runs = sa.Table(
     sa.Index("ix_rm_import_runs_adm", "administration_id", "started_at"),
 )
 
+# Online payments as the payments service reported them; their invoices in
+# rm_payment_invoices, so an invoice's timeline and what it was paid online read an index.
+rm_payments = sa.Table(
+    "rm_payments",
+    metadata,
+    sa.Column("payment_id", ID, primary_key=True),
+    sa.Column("administration_id", ID, nullable=False),
+    sa.Column("debtor_id", ID, nullable=False),
+    sa.Column("amount", MONEY, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    # open, pending, authorized, paid, failed, canceled, expired, refunded, charged_back
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("method", sa.String(50), nullable=True),
+    sa.Column("psp", sa.String(50), nullable=True),
+    sa.Column("refunded_amount", MONEY, nullable=False),
+    sa.Column("charged_back_amount", MONEY, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    # Time of the newest fact applied: an older one never overwrites it.
+    sa.Column("status_at", TS, nullable=False),
+    sa.Index("ix_rm_payments_debtor", "administration_id", "debtor_id", "created_at"),
+    sa.Index("ix_rm_payments_created", "administration_id", "created_at", "payment_id"),
+)
+
+rm_payment_invoices = sa.Table(
+    "rm_payment_invoices",
+    metadata,
+    sa.Column("payment_id", ID, primary_key=True),
+    sa.Column("invoice_id", ID, primary_key=True),
+    sa.Column("administration_id", ID, nullable=False),
+    sa.Column("amount", MONEY, nullable=False),
+    sa.Index("ix_rm_payment_invoices_invoice", "administration_id", "invoice_id"),
+)
+
 # Maintained aggregates, so the dashboard never scans invoices.
 rm_phase_totals = sa.Table(
     "rm_phase_totals",
@@ -371,6 +407,43 @@ rm_attention_counts = sa.Table(
     sa.Column("subject_type", sa.String(20), primary_key=True),
     sa.Column("reason", sa.String(50), primary_key=True),
     sa.Column("count", sa.Integer, nullable=False),
+)
+
+# Open invoices paid online that bookkeeping has not booked yet (the next import settles
+# them), per currency: the dashboard's "paid online, not yet booked".
+rm_paid_online_totals = sa.Table(
+    "rm_paid_online_totals",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("currency", sa.String(3), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("total", MONEY, nullable=False),
+)
+
+# --- debtor portal --------------------------------------------------------------------------
+
+# Portal requests with a link that is not (or no longer) valid, one row per failure, counted
+# per client address in a sliding window (see portal/service.py, PortalLimiter).
+portal_failures = sa.Table(
+    "portal_failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("address", sa.String(100), nullable=False),
+    sa.Column("failed_at", TS, nullable=False),
+    sa.Index("ix_portal_failures_address", "address", "failed_at"),
+    sa.Index("ix_portal_failures_at", "failed_at"),
+)
+
+# The payments the portal asked for, by the idempotency key of the pay form: the PSP sends
+# the debtor back to a URL made before the payment had an id, which names the key.
+portal_payments = sa.Table(
+    "portal_payments",
+    metadata,
+    sa.Column("idempotency_key", sa.String(64), primary_key=True),
+    sa.Column("administration_id", ID, nullable=False),
+    sa.Column("debtor_id", ID, nullable=False),
+    sa.Column("payment_id", ID, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
 )
 
 READ_MODEL = [table for name, table in metadata.tables.items() if name.startswith("rm_")]

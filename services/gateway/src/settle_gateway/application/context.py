@@ -9,18 +9,19 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from settle_gateway.application.ports import NeighbourServices
+from settle_gateway.application.ports import NeighbourServices, OnlinePayments
 from settle_gateway.settings import GatewaySettings
 from settle_shared.service import ServiceRuntime
 
 if TYPE_CHECKING:
     from settle_gateway.auth.security import LoginLimiter, OidcVerifier, PrincipalCache
+    from settle_gateway.portal.service import PortalLimiter
 
 
 @dataclass
 class GatewayContext:
     """What the routes share: settings, the login limiter, the OIDC verifier, the clients of
-    the other services."""
+    the other services, the debtor portal's payments client and limiter."""
 
     runtime: ServiceRuntime
     settings: GatewaySettings
@@ -32,6 +33,9 @@ class GatewayContext:
     # round trips on BEGIN and ROLLBACK around its queries; each query reads the latest
     # committed state. Commands write through `transaction(context.sessions)`.
     reads: async_sessionmaker[AsyncSession]
+    # The debtor portal: the payments service's API, and the limit of invalid links.
+    payments: OnlinePayments
+    portal_limiter: PortalLimiter
 
     @property
     def sessions(self) -> async_sessionmaker[AsyncSession]:

@@ -6,6 +6,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from settle_gateway.domain.portal import PaymentRequest, PaymentState
+
 
 class NeighbourServices(Protocol):
     """The internal APIs of the services a command belongs to (adapters/upstream.py)."""
@@ -24,3 +26,18 @@ class NeighbourServices(Protocol):
 
     async def close(self) -> None:
         """Close the clients."""
+
+
+class OnlinePayments(Protocol):
+    """The payments service's API for the debtor portal (adapters/payments.py). Refusals are
+    the domain's: PaymentsUnavailable, PaymentRefused, PaymentNotFound (domain/portal.py)."""
+
+    async def create(self, administration_id: str, request: PaymentRequest) -> PaymentState:
+        """A payment for the invoices of the request (the same idempotency key: the same
+        payment), with the checkout the debtor pays at."""
+
+    async def get(self, administration_id: str, payment_id: str) -> PaymentState:
+        """The payment with its current status."""
+
+    async def close(self) -> None:
+        """Close the client."""

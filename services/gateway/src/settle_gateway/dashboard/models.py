@@ -46,3 +46,7 @@ class DashboardOut(BaseModel):
     open: list[MoneyTotal]
     overdue: list[MoneyTotal]
     aging: list[AgingBucket]
+    paid_online_not_booked: list[MoneyTotal] = Field(
+        description="open invoices a paid online payment covers that bookkeeping has not "
+        "booked yet (the import that settles them takes them off), per currency"
+    )

@@ -19,6 +19,7 @@ from settle_gateway.dashboard.models import (
     MoneyTotal,
     PhaseTotal,
 )
+from settle_gateway.payments.service import paid_online_not_booked
 
 # The statements of the read views are built once, with bound parameters: building them per
 # request cost more CPU than running them.
@@ -113,4 +114,8 @@ async def dashboard(session: AsyncSession, administration_id: str, today: date) 
         open=[MoneyTotal(currency=c, count=n, total=t) for c, (n, t) in open_totals.items()],
         overdue=[MoneyTotal(currency=c, count=n, total=t) for c, (n, t) in overdue.items()],
         aging=aging,
+        paid_online_not_booked=[
+            MoneyTotal(currency=currency, count=count, total=total)
+            for currency, count, total in await paid_online_not_booked(session, administration_id)
+        ],
     )

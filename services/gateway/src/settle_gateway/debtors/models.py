@@ -10,6 +10,7 @@ from settle_gateway.credit_notes.models import CreditNoteOut
 from settle_gateway.dashboard.models import MoneyTotal
 from settle_gateway.invoices.models import InvoiceSummary
 from settle_gateway.messages.models import MessageOut
+from settle_gateway.payments.models import PaymentOut
 
 
 class DebtorSummary(BaseModel):
@@ -49,6 +50,7 @@ class DebtorDetail(DebtorSummary):
         description="open credit notes, stated in the debtor's reminders in their currency"
     )
     messages: list[MessageOut] = Field(description="the debtor's messages, newest first")
+    payments: list[PaymentOut] = Field(description="the debtor's online payments, newest first")
 
 
 class DebtorLanguageIn(BaseModel):

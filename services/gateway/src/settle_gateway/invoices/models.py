@@ -36,6 +36,10 @@ class InvoiceSummary(BaseModel):
         description="where the due date came from: the document, its payment terms, or "
         "(default_term) the connection's default term, because the document said neither"
     )
+    paid_online: Decimal | None = Field(
+        description="what the debtor paid online for it (paid payments; a refund or "
+        "chargeback takes it back); bookkeeping books it on a later import"
+    )
 
 
 class InvoicePage(BaseModel):
@@ -51,7 +55,7 @@ class PlannedStepOut(BaseModel):
 
 
 class TimelineEntry(BaseModel):
-    kind: Literal["step", "message"]
+    kind: Literal["step", "message", "payment"]
     at: datetime
     step_id: str | None = None
     executed_on: date | None = None
@@ -70,6 +74,10 @@ class TimelineEntry(BaseModel):
     subject: str | None = Field(None, description="a message's subject as the debtor saw it")
     detail: str | None = Field(None, description="why a step or message failed or bounced")
     read: bool | None = None
+    payment_id: str | None = None
+    amount: Decimal | None = Field(None, description="a payment: what it paid of this invoice")
+    currency: str | None = None
+    method: str | None = None
 
 
 class InvoiceDetail(InvoiceSummary):
@@ -77,4 +85,7 @@ class InvoiceDetail(InvoiceSummary):
     attention: list[AttentionOut]
     credit_notes: list[CreditNoteOut] = Field(description="credit notes that correct it")
     planned: PlannedStepOut
-    timeline: list[TimelineEntry] = Field(description="executed steps and messages, newest first")
+    timeline: list[TimelineEntry] = Field(
+        description="executed steps, messages and online payments (with their current state), "
+        "newest first"
+    )

@@ -43,6 +43,18 @@ def contribution(row: dict[str, Any]) -> Contribution:
     )
 
 
+# currency, amount paid online
+PaidOnline = tuple[str, Decimal] | None
+
+
+def paid_online_contribution(row: dict[str, Any]) -> PaidOnline:
+    """What an invoice adds to "paid online, not yet booked" (None when it adds nothing): an
+    open invoice a paid payment covers, until the import that settles it."""
+    if row["status"] != "open" or row["paid_online"] is None:
+        return None
+    return (row["currency"] or "EUR", Decimal(row["paid_online"]))
+
+
 @dataclass
 class Batch:
     """Rows touched by one batch, written once at its end (adapters/read_model.py), and the
@@ -51,6 +63,7 @@ class Batch:
     session: AsyncSession
     invoices: dict[InvoiceKey, dict[str, Any]] = field(default_factory=dict)
     before: dict[InvoiceKey, Contribution] = field(default_factory=dict)
+    paid_before: dict[InvoiceKey, PaidOnline] = field(default_factory=dict)
     stored: set[InvoiceKey] = field(default_factory=set)
     looked_up: set[InvoiceKey] = field(default_factory=set)  # prefetched, found or not
     new_debtors: set[InvoiceKey] = field(default_factory=set)
@@ -83,6 +96,7 @@ class Batch:
         self.stored.add(key)
         self.invoices[key] = row
         self.before[key] = contribution(row)
+        self.paid_before[key] = paid_online_contribution(row)
 
     async def invoice(self, administration_id: str, invoice_id: str) -> dict[str, Any]:
         key = (administration_id, invoice_id)
@@ -115,6 +129,7 @@ class Batch:
         )
         self.invoices[key] = row
         self.before[key] = contribution(row)
+        self.paid_before[key] = None
         return row
 
     async def write(self) -> None:

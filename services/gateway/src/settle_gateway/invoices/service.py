@@ -31,6 +31,7 @@ from settle_gateway.invoices.models import (
     PlannedStepOut,
     TimelineEntry,
 )
+from settle_gateway.payments.service import payments_of_invoice
 from settle_shared.db import aware
 
 INVOICE_SORTS = {
@@ -69,6 +70,7 @@ _INVOICE_SUMMARY_KEYS = (
     "next_step_id",
     "next_step_on",
     "due_date_source",
+    "paid_online",
 )
 
 
@@ -330,6 +332,19 @@ async def invoice_detail(
                 subject=r.subject,
                 detail=r.detail,
                 read=r.read,
+            )
+        )
+    for payment in await payments_of_invoice(session, administration_id, invoice_id):
+        [covered] = [c for c in payment.invoices if c.invoice_id == invoice_id]
+        timeline.append(
+            TimelineEntry(
+                kind="payment",
+                at=payment.created_at,
+                payment_id=payment.payment_id,
+                state=payment.status,
+                amount=covered.amount,
+                currency=payment.currency,
+                method=payment.method,
             )
         )
     timeline.sort(key=lambda entry: entry.at, reverse=True)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -21,8 +21,24 @@ from settle_messaging.domain.reply_tokens import issue_reply_token
 from settle_messaging.settings import MessagingSettings
 from settle_shared.clock import Clock
 from settle_shared.db import aware, transaction
+from settle_shared.portal_links import (
+    MAX_INVOICES,
+    PortalLink,
+    portal_reply_url,
+    portal_url,
+    sign_portal_link,
+)
 
 CACHE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class PortalLinks:
+    """Where a message sends the debtor: the portal's pay page for its invoices (none for a
+    message about no invoice) and its reply page."""
+
+    payment: str | None
+    reply: str
 
 
 @dataclass
@@ -75,6 +91,26 @@ class Messaging:
     def reply_token(self, thread_id: str, expires_at: datetime) -> str:
         """The token of a thread; derived, never stored."""
         return issue_reply_token(UUID(thread_id), aware(expires_at), self.reply_secret)
+
+    def portal_links(
+        self, administration_id: str, debtor_id: str, invoice_ids: Sequence[str], thread_id: str
+    ) -> PortalLinks:
+        """The payment and reply links of a message: the debtor portal, opened by a signed
+        token for the message's invoices and thread."""
+        invoices = tuple(dict.fromkeys(invoice_ids))[:MAX_INVOICES]
+        link = PortalLink(
+            administration_id=administration_id,
+            debtor_id=debtor_id,
+            invoice_ids=invoices,
+            thread_id=thread_id,
+            expires_at=self.now() + timedelta(days=self.settings.portal_link_days),
+        )
+        token = sign_portal_link(link, self.settings.portal_link_secret.get_secret_value().encode())
+        base = self.settings.portal_base_url
+        return PortalLinks(
+            payment=portal_url(base, token) if invoices else None,
+            reply=portal_reply_url(base, token),
+        )
 
     @property
     def sender_defaults(self) -> SenderDefaults:

@@ -96,15 +96,20 @@ async def store_reply(
     return reply.message_id
 
 
-async def receive_page_reply(messaging: Messaging, token: str, text: str) -> str:
-    """A reply written on the public reply page."""
+async def receive_portal_reply(
+    messaging: Messaging, administration_id: str, thread_id: str, debtor_id: str, text: str
+) -> str:
+    """A reply the debtor wrote in the debtor portal, to the thread its portal link names (the
+    gateway verified the link). A thread of another administration or debtor is not found."""
     text = text.replace("\r\n", "\n").strip()
     if not text:
         raise MalformedInboundMail("the reply is empty")
     if len(text) > _MAX_PAGE_REPLY_CHARS:
         raise MalformedInboundMail(f"a reply has at most {_MAX_PAGE_REPLY_CHARS} characters")
     async with messaging.transaction() as store:
-        thread = await open_thread(store, messaging, token)
+        thread = await store.threads.get(thread_id, administration_id)
+        if thread is None or thread.debtor_id != debtor_id:
+            raise NotFound(f"thread {thread_id} does not exist")
         return await store_reply(
             store,
             messaging,

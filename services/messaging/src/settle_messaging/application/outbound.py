@@ -19,7 +19,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from settle_messaging.application.context import Messaging, load_overrides, load_profile
+from settle_messaging.application.context import (
+    Messaging,
+    PortalLinks,
+    load_overrides,
+    load_profile,
+)
 from settle_messaging.application.ports import Announcement, Store
 from settle_messaging.domain.email_builder import Mailbox, OutgoingEmail, email_bytes
 from settle_messaging.domain.errors import LetterError, MessagingError, NotFound
@@ -46,7 +51,6 @@ from settle_messaging.domain.model import (
 )
 from settle_messaging.domain.profiles import SenderProfile
 from settle_messaging.domain.recipients import Addressing, usable_addresses, valid_addresses
-from settle_messaging.domain.reply_tokens import reply_link
 from settle_messaging.domain.states import Direction, MessageState
 from settle_messaging.domain.templates import TemplateRenderer
 from settle_shared.events.base import Event
@@ -173,7 +177,12 @@ async def queue_requests(
         )
         threads.append(thread)
         token = messaging.reply_token(thread.thread_id, thread.reply_expires_at)
-        link = reply_link(_reply_base(messaging), token)
+        links = messaging.portal_links(
+            administration_id,
+            request.debtor.debtor_id,
+            [invoice.invoice_id for invoice in request.invoices],
+            thread.thread_id,
+        )
         valid, problems = checked[request_id]
         addressing = usable_addresses(
             request.debtor.emails,
@@ -210,7 +219,7 @@ async def queue_requests(
                     debtor=request.debtor,
                     today=request.business_date,
                     build=functools.partial(
-                        _request_context, request, profile, link=link, language=language
+                        _request_context, request, profile, links=links, language=language
                     ),
                     addressing=addressing,
                     reply_token=token,
@@ -221,7 +230,7 @@ async def queue_requests(
         if unsendable:
             subject = next(
                 (item.message.subject for item in prepared[first_of_thread:]), None
-            ) or _subject_of(renderer, request, profile, link)
+            ) or _subject_of(renderer, request, profile, links)
             prepared += [
                 _unsendable(request, channel, thread, subject, as_json, origin, now)
                 for channel in unsendable
@@ -262,7 +271,9 @@ async def queue_free_message(
         )
         await store.threads.add([thread])
     token = messaging.reply_token(thread.thread_id, thread.reply_expires_at)
-    link = reply_link(_reply_base(messaging), token)
+    links = messaging.portal_links(
+        administration_id, free.debtor.debtor_id, free.invoice_ids, thread.thread_id
+    )
     draft = Draft(
         administration_id=administration_id,
         thread_id=thread.thread_id,
@@ -283,7 +294,7 @@ async def queue_free_message(
             administration=profile.administration,
             sender=SenderInfo(name=free.sender_name),
             today=now.date(),
-            reply_link=link,
+            reply_link=links.reply,
             message_subject=free.subject,
             message_body=free.body,
         )
@@ -317,6 +328,13 @@ async def queue_letter_fallback(
     language = bounced.language or request.language  # the letter says what the mail said
     profile = await load_profile(store, messaging, request.administration_id, language)
     renderer = TemplateRenderer(await load_overrides(store, request.administration_id, messaging))
+    # The letter takes the place of the mail: the same portal links, for the same thread.
+    links = messaging.portal_links(
+        request.administration_id,
+        request.debtor.debtor_id,
+        [invoice.invoice_id for invoice in request.invoices],
+        bounced.thread_id,
+    )
     draft = Draft(
         administration_id=request.administration_id,
         thread_id=bounced.thread_id,
@@ -339,7 +357,7 @@ async def queue_letter_fallback(
         renderer,
         debtor=request.debtor,
         today=request.business_date,
-        build=lambda email: _request_context(request, profile, email, None, language),
+        build=lambda email: _request_context(request, profile, email, links, language),
         reply_token=None,
     )
 
@@ -372,10 +390,6 @@ async def mark_letter_posted(
 # --- rendering and storing ---------------------------------------------------------------------
 
 
-def _reply_base(messaging: Messaging) -> str:
-    return f"{messaging.settings.public_base_url.rstrip('/')}/reply"
-
-
 def _debtor_info(debtor: MessageDebtor, language: str, email: str | None) -> DebtorInfo:
     address = None
     if debtor.address is not None:
@@ -399,7 +413,7 @@ def _request_context(
     request: MessageRequested,
     profile: SenderProfile,
     email: str | None,
-    link: str | None,
+    links: PortalLinks,
     language: str | None = None,
 ) -> MessageContext:
     # Not in every version of the request: the 14-day letter needs the costs it must state.
@@ -420,7 +434,8 @@ def _request_context(
             )
             for invoice in request.invoices
         ),
-        reply_link=link,
+        payment_link=links.payment,
+        reply_link=links.reply,
         collection_costs=Money(costs, request.currency) if costs is not None else None,
         # Only the credit notes in the request's currency are stated; dunning sends no others.
         credit_notes=tuple(
@@ -439,7 +454,10 @@ def _request_context(
 
 
 def _subject_of(
-    renderer: TemplateRenderer, request: MessageRequested, profile: SenderProfile, link: str
+    renderer: TemplateRenderer,
+    request: MessageRequested,
+    profile: SenderProfile,
+    links: PortalLinks,
 ) -> str:
     """The subject the request's email would have, for a message on a channel that cannot
     be sent (the template's key when even that cannot be rendered)."""
@@ -448,7 +466,7 @@ def _subject_of(
             request.template_key,
             request.language,
             Tone(request.tone),
-            _request_context(request, profile, None, link),
+            _request_context(request, profile, None, links),
             Channel.EMAIL,
         ).subject
     except MessagingError:

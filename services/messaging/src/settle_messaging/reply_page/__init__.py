@@ -1,1 +1,1 @@
-"""The public reply page a debtor answers on."""
+"""Reply links of mails sent before the debtor portal: they lead on to the portal."""

@@ -1,0 +1,64 @@
+"""What the portal's pages show: plain shapes the templates read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from settle_gateway.domain.portal import PortalInvoice
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    """An open invoice of the debtor, and whether the pay form starts with it chosen."""
+
+    invoice: PortalInvoice
+    invoice_date: date | None
+    due_date: date | None
+    chosen: bool
+
+
+@dataclass(frozen=True)
+class ReminderLine:
+    """A message sent to the debtor: when, how and about which invoices."""
+
+    sent_on: date
+    channel: str | None
+    subject: str | None
+    numbers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PaymentLine:
+    """One of the debtor's online payments."""
+
+    created_on: date
+    amount: Decimal
+    currency: str
+    status: str
+
+
+@dataclass(frozen=True)
+class PortalDebtor:
+    """Whose portal a link opens: the administration and the debtor, with the debtor's
+    language and country (how amounts and dates are written)."""
+
+    administration_name: str
+    debtor_name: str
+    language: str | None
+    country: str | None
+
+
+@dataclass(frozen=True)
+class PortalView:
+    """The debtor's page: the open invoices (the reminder's chosen), what of the reminder is
+    no longer open, the reminders sent and the payments made."""
+
+    debtor: PortalDebtor
+    invoices: tuple[InvoiceLine, ...]
+    no_longer_open: tuple[str, ...]
+    reminder_total: tuple[Decimal, str] | None
+    reminders: tuple[ReminderLine, ...]
+    payments: tuple[PaymentLine, ...]
+    can_reply: bool
