@@ -36,6 +36,7 @@ from settle_gateway.payments import views as payments
 from settle_gateway.portal import views as portal
 from settle_gateway.portal.service import PortalLimiter
 from settle_gateway.settings import GatewaySettings
+from settle_gateway.templates import views as templates
 from settle_shared.db import session_factory, transaction
 from settle_shared.logs import get_logger
 from settle_shared.service import EmbeddedContext, ServiceRuntime, ServiceSpec
@@ -125,6 +126,7 @@ ROUTERS = (
     payments.router,
     imports.router,
     control.router,
+    templates.router,
 )
 
 
