@@ -38,6 +38,7 @@ from settle_gateway.plans import views as plans
 from settle_gateway.portal import views as portal
 from settle_gateway.portal.service import PortalLimiter
 from settle_gateway.settings import GatewaySettings
+from settle_gateway.templates import views as templates
 from settle_gateway.webapp.service import WebApp
 from settle_gateway.webapp.views import add_web_app
 from settle_shared.db import session_factory, transaction
@@ -133,6 +134,7 @@ ROUTERS = (
     control.router,
     plans.router,
     cases.router,
+    templates.router,
 )
 
 

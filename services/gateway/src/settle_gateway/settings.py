@@ -71,6 +71,12 @@ class GatewaySettings(ServiceSettings):
         description="largest upload body passed on to the importer (its file limit and the "
         "multipart framing); a larger one is refused with 413 as soon as it is seen",
     )
+    preview_max_bytes: int = Field(
+        10 * 1024 * 1024 + 64 * 1024,
+        ge=1,
+        description="largest file passed on for a column mapping preview (the importer's "
+        "limit and the multipart framing)",
+    )
     invitation_days: int = Field(
         7, ge=1, le=90, description="days an invitation to choose a password stays valid"
     )

@@ -6,16 +6,18 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from settle_dunning.app import SERVICE as DUNNING
 from settle_gateway.adapters.read_model import TOPICS
 from settle_gateway.adapters.tables import metadata
 from settle_gateway.app import SERVICE
@@ -26,6 +28,8 @@ from settle_gateway.auth.service import (
     grant,
 )
 from settle_gateway.domain.access import Role
+from settle_importer.app import SERVICE as IMPORTER
+from settle_messaging.app import SERVICE as MESSAGING
 from settle_shared.clock import FixedClock
 from settle_shared.db import create_engine, session_factory, transaction
 from settle_shared.events import dunning, importer, messaging
@@ -265,6 +269,59 @@ async def seed_users(sessions: async_sessionmaker[AsyncSession]) -> None:
                 session, organisation_id=org, email=email, name=email, password=PASSWORD, now=NOW
             )
             await grant(session, user_id, adm, role)
+
+
+@dataclass
+class Neighbours:
+    """The real importer, dunning and messaging services (each migrated on its own SQLite
+    database), mounted into the gateway's HTTP clients with httpx.ASGITransport."""
+
+    importer: ServiceHarness
+    dunning: ServiceHarness
+    messaging: ServiceHarness
+
+
+@pytest.fixture
+async def neighbours(gateway: Gateway, tmp_path: Path) -> AsyncIterator[Neighbours]:
+    async with AsyncExitStack() as stack:
+        imp = await stack.enter_async_context(
+            running_service(
+                IMPORTER,
+                f"sqlite+aiosqlite:///{tmp_path / 'importer.db'}",
+                inbox_dir=str(tmp_path / "inbox"),
+                scheduler_enabled=False,
+            )
+        )
+        dun = await stack.enter_async_context(
+            running_service(
+                DUNNING,
+                f"sqlite+aiosqlite:///{tmp_path / 'dunning.db'}",
+                daily_run_enabled=False,
+            )
+        )
+        msg = await stack.enter_async_context(
+            running_service(
+                MESSAGING,
+                f"sqlite+aiosqlite:///{tmp_path / 'messaging.db'}",
+                inbound_smtp_port=0,
+                rate_limit_per_minute=0,
+            )
+        )
+        for harness in (imp, dun, msg):
+            await harness.administration(ADM)  # as the gateway announced it
+        upstreams = gateway.harness.runtime.app.state.gateway.upstreams
+        for name, harness in (("importer", imp), ("dunning", dun), ("messaging", msg)):
+            old = upstreams.clients[name]
+            upstreams.clients[name] = httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=harness.runtime.app),
+                base_url=f"http://{name}",
+                headers={"Authorization": old.headers["Authorization"]},
+            )
+            await old.aclose()
+        yield Neighbours(imp, dun, msg)
+        tasks = imp.runtime.app.state.importer.tasks
+        while tasks:
+            await asyncio.gather(*list(tasks))
 
 
 @pytest.fixture(scope="session")

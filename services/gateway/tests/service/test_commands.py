@@ -7,22 +7,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 import pytest
 
-from settle_dunning.app import SERVICE as DUNNING
-from settle_importer.app import SERVICE as IMPORTER
-from settle_messaging.app import SERVICE as MESSAGING
 from settle_shared.events import importer
-from settle_shared.testing.service import ServiceHarness, running_service
 
-from .conftest import ADM, Gateway
+from .conftest import ADM, Gateway, Neighbours
 
 pytestmark = pytest.mark.service
 
@@ -33,56 +26,6 @@ CSV = (
     b"2025-001;D1;Bakkerij Jansen B.V.;zakelijk;info@jansen.example;"
     b"01-03-2025;31-03-2025;1.210,00;1.210,00;EUR\n"
 )
-
-
-@dataclass
-class Neighbours:
-    importer: ServiceHarness
-    dunning: ServiceHarness
-    messaging: ServiceHarness
-
-
-@pytest.fixture
-async def neighbours(gateway: Gateway, tmp_path: Path) -> AsyncIterator[Neighbours]:
-    async with AsyncExitStack() as stack:
-        imp = await stack.enter_async_context(
-            running_service(
-                IMPORTER,
-                f"sqlite+aiosqlite:///{tmp_path / 'importer.db'}",
-                inbox_dir=str(tmp_path / "inbox"),
-                scheduler_enabled=False,
-            )
-        )
-        dun = await stack.enter_async_context(
-            running_service(
-                DUNNING,
-                f"sqlite+aiosqlite:///{tmp_path / 'dunning.db'}",
-                daily_run_enabled=False,
-            )
-        )
-        msg = await stack.enter_async_context(
-            running_service(
-                MESSAGING,
-                f"sqlite+aiosqlite:///{tmp_path / 'messaging.db'}",
-                inbound_smtp_port=0,
-                rate_limit_per_minute=0,
-            )
-        )
-        for harness in (imp, dun, msg):
-            await harness.administration(ADM)  # as the gateway announced it
-        upstreams = gateway.harness.runtime.app.state.gateway.upstreams
-        for name, harness in (("importer", imp), ("dunning", dun), ("messaging", msg)):
-            old = upstreams.clients[name]
-            upstreams.clients[name] = httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=harness.runtime.app),
-                base_url=f"http://{name}",
-                headers={"Authorization": old.headers["Authorization"]},
-            )
-            await old.aclose()
-        yield Neighbours(imp, dun, msg)
-        tasks = imp.runtime.app.state.importer.tasks
-        while tasks:
-            await asyncio.gather(*list(tasks))
 
 
 async def _debtor_and_invoice(gateway: Gateway, neighbours: Neighbours) -> None:

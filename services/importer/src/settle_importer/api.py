@@ -5,18 +5,21 @@ every refusal of the use cases is mapped to a status in `errors.py`."""
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import tempfile
+from dataclasses import asdict
 from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from settle_importer.application.administrations import check_known
 from settle_importer.application.connections import (
     Connection,
     connector_of,
@@ -27,6 +30,7 @@ from settle_importer.application.connections import (
 from settle_importer.application.context import ImporterContext
 from settle_importer.application.files import check_file, queue_file_run, run_file
 from settle_importer.application.importing import execute_run, start_run
+from settle_importer.application.preview import mapping_catalogue, preview_mapping
 from settle_importer.application.runs import list_runs, run_detail
 from settle_importer.domain.errors import (
     FileRefused,
@@ -142,6 +146,71 @@ class RunAccepted(BaseModel):
     status: str = "queued"
 
 
+class PresetFitView(BaseModel):
+    name: str
+    fits: bool = Field(description="the header has every column the preset requires")
+    lacking: list[str] = Field(description="the required columns the header lacks")
+
+
+class PreviewColumnView(BaseModel):
+    title: str
+    field: str | None = Field(description="the field this column feeds; none: not read")
+
+
+class PreviewRowView(BaseModel):
+    position: str = Field(description='where the record is: "line 2", "row 3"')
+    reference: str | None = Field(description="its invoice number, when it could be read")
+    fields: dict[str, str | None] = Field(
+        description="the record in our fields, as text: dates as 2025-03-31, amounts with a "
+        "point (empty when the row is refused)"
+    )
+    error: str | None = Field(description="why the row would be rejected, if it would")
+
+
+class PreviewView(BaseModel):
+    """How the first rows of an export would be read; nothing is imported."""
+
+    kind: str = Field(description="csv or xlsx")
+    header: list[str]
+    presets: list[PresetFitView]
+    preset: str | None = Field(description="the preset the mapping starts from")
+    mapping: dict[str, Any] = Field(
+        description="the column mapping read with (the one given, the connection's, or the "
+        'preset that fits: {"preset": "dutch"}): save it as the connection\'s config.mapping'
+    )
+    columns: list[PreviewColumnView]
+    rows: list[PreviewRowView]
+    problem: str | None = Field(
+        description="why the file cannot be read with this mapping (then no rows)"
+    )
+    delimiter: str | None
+    encoding: str | None
+
+
+class MappingFieldView(BaseModel):
+    name: str
+    required: bool
+    meaning: str
+
+
+class PresetView(BaseModel):
+    name: str
+    title: str
+    columns: dict[str, str | int | list[str | int]]
+    delimiter: str | None
+    decimal_comma: bool
+    thousands_separator: str | None
+    date_format: str
+
+
+class MappingCatalogueView(BaseModel):
+    """What a column mapping names, and the presets a mapping starts from."""
+
+    fields: list[MappingFieldView]
+    formats: dict[str, Any] = Field(description="the formats of a mapping and their defaults")
+    presets: list[PresetView]
+
+
 def _connection_view(connection: Connection) -> ConnectionView:
     return ConnectionView(
         id=connection.id,
@@ -233,6 +302,63 @@ async def upload(ctx: Ctx, administration_id: Administration, file: UploadFile) 
     return RunAccepted(run_id=run_id)
 
 
+@router.get("/mapping-presets", response_model=MappingCatalogueView)
+async def mapping_presets(ctx: Ctx, administration_id: Administration) -> dict[str, Any]:
+    """The fields a column mapping names and the presets by name, each with its columns."""
+    await check_known(ctx, administration_id)
+    return mapping_catalogue(ctx)
+
+
+@router.post("/mapping-preview", response_model=PreviewView)
+async def mapping_preview(
+    ctx: Ctx,
+    administration_id: Administration,
+    file: UploadFile,
+    mapping: Annotated[
+        str | None,
+        Form(
+            description='a column mapping as JSON, such as {"preset": "dutch", "amount": '
+            '"Totaal"}; absent: the connection\'s, else the preset the header fits'
+        ),
+    ] = None,
+    connection_id: Annotated[str | None, Form(max_length=64)] = None,
+    rows: Annotated[int, Form(ge=1, le=50)] = 10,
+    partial: Annotated[
+        bool, Form(description="the file is the start of a longer one (its last line is cut)")
+    ] = False,
+) -> PreviewView:
+    """The header of an export, the presets that fit it, the field each column feeds and the
+    first rows as an import would read them, each with its refusal. Nothing is imported."""
+    given: dict[str, Any] | None = None
+    if mapping is not None and mapping.strip():
+        try:
+            given = json.loads(mapping)
+        except ValueError as error:
+            raise InvalidRequest(f"the column mapping is not JSON: {error}") from None
+        if not isinstance(given, dict):
+            raise InvalidRequest(
+                'the column mapping must be an object of fields, such as {"preset": "dutch"}'
+            )
+    name = Path(file.filename or "preview.csv").name or "preview.csv"
+    folder = Path(tempfile.mkdtemp(prefix="settle-preview-"))
+    try:
+        path = folder / name
+        await _save_limited(file, path, ctx.settings.preview_max_bytes)
+        preview = await preview_mapping(
+            ctx,
+            administration_id,
+            path,
+            name,
+            mapping=given,
+            connection_id=connection_id,
+            rows=rows,
+            partial=partial,
+        )
+    finally:
+        await asyncio.to_thread(shutil.rmtree, folder, True)
+    return PreviewView.model_validate(asdict(preview))
+
+
 @router.get("/runs", response_model=RunPageView)
 async def get_runs(
     ctx: Ctx,
@@ -285,12 +411,16 @@ class UploadLimit:
         if not (
             scope["type"] == "http"
             and scope["method"] == "POST"
-            and scope["path"].endswith("/imports")
+            and scope["path"].endswith(("/imports", "/mapping-preview"))
         ):
             await self.app(scope, receive, send)
             return
         context: ImporterContext = scope["app"].state.importer
-        limit = context.settings.upload_max_bytes + _MULTIPART_OVERHEAD
+        limit = _MULTIPART_OVERHEAD + (
+            context.settings.preview_max_bytes
+            if scope["path"].endswith("/mapping-preview")
+            else context.settings.upload_max_bytes
+        )
         too_large = f"the file is larger than the {limit:,} bytes accepted"
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > limit:

@@ -39,6 +39,12 @@ class ImporterSettings(ServiceSettings):
     upload_max_bytes: int = Field(
         100 * 1024 * 1024, ge=1, description="largest file accepted by upload or drop folder"
     )
+    preview_max_bytes: int = Field(
+        10 * 1024 * 1024,
+        ge=1,
+        description="largest file a column mapping preview reads (the start of a CSV export "
+        "is enough; a workbook is read whole)",
+    )
     csv_max_line_chars: int = Field(
         1 << 20,
         ge=1_000,

@@ -160,6 +160,17 @@ class TemplateIn(BaseModel):
     html: str | None = Field(None, max_length=200_000)
 
 
+class TemplateVersionOut(BaseModel):
+    template_key: str
+    language: str
+    customised: bool = Field(description="the administration has its own version")
+    builtin: bool = Field(description="a built-in version exists in this language")
+
+
+class TemplateSourceOut(TemplateIn):
+    customised: bool = Field(description="the administration's own version (else the built-in)")
+
+
 class ProfileIn(BaseModel):
     """How an administration signs its messages."""
 
@@ -302,6 +313,20 @@ async def attachment(
     )
 
 
+@router.get("/templates", response_model=list[TemplateVersionOut])
+async def templates(administration_id: str, store: StoreDep) -> list[TemplateVersionOut]:
+    """Every template in every language it exists in, built in or the administration's own."""
+    return [
+        TemplateVersionOut(
+            template_key=v.template_key,
+            language=v.language,
+            customised=v.customised,
+            builtin=v.builtin,
+        )
+        for v in await administration.template_versions(store, administration_id)
+    ]
+
+
 @router.get("/templates/{template_key}/preview", response_model=PreviewOut)
 async def template_preview(
     administration_id: str,
@@ -321,6 +346,20 @@ async def template_preview(
         html=rendered.html,
         language=rendered.language,
         from_override=rendered.from_override,
+    )
+
+
+# After the preview's path: a language is never called 'preview'.
+@router.get("/templates/{template_key}/{language}", response_model=TemplateSourceOut)
+async def template_text(
+    administration_id: str, template_key: TemplateKey, language: str, store: StoreDep
+) -> TemplateSourceOut:
+    """A template's text to edit: the administration's own version, else the built-in one."""
+    source, own = await administration.template_source(
+        store, administration_id, template_key.value, language
+    )
+    return TemplateSourceOut(
+        subject=source.subject, text=source.text, html=source.html, customised=own
     )
 
 

@@ -176,6 +176,35 @@ async def test_template_preview_and_a_hostile_override_is_refused(service: Messa
     assert unknown.status_code == 422
 
 
+async def test_templates_are_listed_and_read_to_be_edited(service: MessagingHarness):
+    listed = (await service.client.get(f"{BASE}/templates")).json()
+    reminders = [v for v in listed if v["template_key"] == "friendly_reminder"]
+    assert [(v["language"], v["customised"], v["builtin"]) for v in reminders] == [
+        ("de", False, True),
+        ("en", False, True),
+        ("fr", False, True),
+        ("nl", False, True),
+    ]
+    builtin = (await service.client.get(f"{BASE}/templates/friendly_reminder/en")).json()
+    assert builtin["customised"] is False and "{{" in builtin["text"]
+    assert builtin["subject"].strip() and builtin["html"]
+    own = {"subject": "Eine Erinnerung", "text": "Guten Tag {{ debtor.name }}"}
+    saved = await service.client.put(f"{BASE}/templates/friendly_reminder/de", json=own)
+    assert saved.status_code == 204
+    read = (await service.client.get(f"{BASE}/templates/friendly_reminder/de")).json()
+    assert (read["subject"], read["customised"], read["html"]) == ("Eine Erinnerung", True, None)
+    # A language of the administration's own, beside the built-in ones.
+    await service.client.put(f"{BASE}/templates/friendly_reminder/es", json=own)
+    listed = (await service.client.get(f"{BASE}/templates")).json()
+    assert ("es", True, False) in [
+        (v["language"], v["customised"], v["builtin"])
+        for v in listed
+        if v["template_key"] == "friendly_reminder"
+    ]
+    missing = await service.client.get(f"{BASE}/templates/friendly_reminder/pt")
+    assert missing.status_code == 404
+
+
 def test_the_placeholder_reply_secret_is_refused_in_production():
     with pytest.raises(SettingsError, match="reply_token_secret"):
         load_settings(

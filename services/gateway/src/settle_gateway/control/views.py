@@ -19,6 +19,8 @@ from settle_gateway.application.context import GatewayContext
 from settle_gateway.auth.security import Administrator, Reader, Worker
 from settle_gateway.control.models import (
     AdministrationSettingsOut,
+    FlowIn,
+    FlowOut,
     PauseIn,
     ProfileIn,
     ProfileOut,
@@ -72,44 +74,72 @@ async def resume_administration(
     return result
 
 
-@router.get(ADMINISTRATION + "/flows", responses=NOT_FOUND)
+@router.get(ADMINISTRATION + "/flows", response_model=list[FlowOut], responses=NOT_FOUND)
 async def flows(
     administration_id: str, request: Request, principal: Reader, context: Context
 ) -> list[dict[str, Any]]:
-    """The administration's dunning flows."""
+    """The administration's dunning flows in selection order: steps (with their channels,
+    template, phase and minimum open amount), selection, sending days and blocked dates,
+    bundling, and what is wrong with each now."""
     result: list[dict[str, Any]] = await proxy(
         request, context, "dunning", "GET", administration_id, "/flows"
     )
     return result
 
 
-@router.put(ADMINISTRATION + "/flows/{flow_id}", responses=NOT_FOUND)
-async def update_flow(
-    administration_id: str,
-    flow_id: str,
-    body: dict[str, Any],
-    request: Request,
-    principal: Administrator,
-    context: Context,
+@router.get(ADMINISTRATION + "/flows/{flow_id}", response_model=FlowOut, responses=NOT_FOUND)
+async def flow(
+    administration_id: str, flow_id: str, request: Request, principal: Reader, context: Context
 ) -> ServiceAnswer:
-    """Change a flow (dunning checks it and answers the flow as stored)."""
+    """One flow, with what is wrong with it now."""
     result: dict[str, Any] = await proxy(
-        request, context, "dunning", "PUT", administration_id, f"/flows/{flow_id}", json=body
+        request, context, "dunning", "GET", administration_id, f"/flows/{flow_id}"
     )
     return result
 
 
-@router.post(ADMINISTRATION + "/flows", status_code=201, responses=NOT_FOUND)
-async def create_flow(
+@router.put(ADMINISTRATION + "/flows/{flow_id}", response_model=FlowOut, responses=NOT_FOUND)
+async def update_flow(
     administration_id: str,
-    body: dict[str, Any],
+    flow_id: str,
+    body: FlowIn,
     request: Request,
     principal: Administrator,
     context: Context,
 ) -> ServiceAnswer:
-    """Add a flow (dunning checks it and answers the flow as stored)."""
+    """Change a flow (administrators): dunning checks it, refusing it field by field, and
+    answers it as stored; open invoices on it follow it from their next step on."""
     result: dict[str, Any] = await proxy(
-        request, context, "dunning", "POST", administration_id, "/flows", json=body
+        request,
+        context,
+        "dunning",
+        "PUT",
+        administration_id,
+        f"/flows/{flow_id}",
+        json=body.model_dump(mode="json", exclude_unset=True),
+    )
+    return result
+
+
+@router.post(
+    ADMINISTRATION + "/flows", response_model=FlowOut, status_code=201, responses=NOT_FOUND
+)
+async def create_flow(
+    administration_id: str,
+    body: FlowIn,
+    request: Request,
+    principal: Administrator,
+    context: Context,
+) -> ServiceAnswer:
+    """Add a flow (administrators; dunning checks it and answers the flow as stored)."""
+    result: dict[str, Any] = await proxy(
+        request,
+        context,
+        "dunning",
+        "POST",
+        administration_id,
+        "/flows",
+        json=body.model_dump(mode="json", exclude_unset=True),
     )
     return result
 

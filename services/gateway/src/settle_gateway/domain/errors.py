@@ -56,3 +56,7 @@ class InvalidInvitation(Exception):
 
 class InvalidOrganisation(Exception):
     """An organisation name that cannot be used."""
+
+
+class InvalidConnection(Exception):
+    """A bookkeeping connection that cannot be saved as it was sent."""

@@ -22,7 +22,10 @@ from settle_importer.adapters.sources import (
     not_read,
     source_for_file,
 )
+from settle_importer.adapters.sources.mapping import mapping_catalogue
+from settle_importer.adapters.sources.preview import preview_export
 from settle_importer.domain.errors import FileRefused, UnsupportedFile
+from settle_importer.domain.preview import MappingPreview
 
 
 class ConnectorFactory(Protocol):
@@ -146,6 +149,21 @@ class ConnectorSources:
 
     def kind_of(self, path: Path) -> str:
         return source_kind_of(path)
+
+    def preview(
+        self,
+        path: Path,
+        name: str,
+        mapping: dict[str, Any] | None,
+        *,
+        rows: int,
+        limits: LineLimits,
+        partial: bool,
+    ) -> MappingPreview:
+        return preview_export(path, name, mapping, rows=rows, limits=limits, partial=partial)
+
+    def mapping_catalogue(self) -> dict[str, Any]:
+        return mapping_catalogue()
 
     def check_file(self, path: Path, name: str) -> None:
         """Refuse a file that must not be opened at all: an unknown kind, XML with a document

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from settle_importer.domain import DocumentKey, Lookups, RejectedRecord, RunSoFar, SourceItem
 from settle_importer.domain.connections import Connection
 from settle_importer.domain.model import LineLimits
+from settle_importer.domain.preview import MappingPreview
 from settle_importer.domain.run_memory import MemoryBatch
 from settle_importer.domain.runs import ImportRun, RunOwner, RunRejection, SnapshotSource
 from settle_importer.domain.snapshot import WorkingDebtor, WorkingDocument
@@ -70,6 +71,26 @@ class Sources(Protocol):
 
     def kind_of(self, path: Path) -> str:
         """The name runs show for a file's source (csv, xlsx, ubl)."""
+        ...
+
+    def preview(
+        self,
+        path: Path,
+        name: str,
+        mapping: dict[str, Any] | None,
+        *,
+        rows: int,
+        limits: LineLimits,
+        partial: bool,
+    ) -> MappingPreview:
+        """The first ``rows`` records of a CSV or XLSX export read with ``mapping`` (a
+        connection's ``config["mapping"]``; ``None``: the first preset its header fits), the
+        header and which presets fit it (``partial``: the file is the start of a longer one).
+        ``UnsupportedFile`` for a file without columns to map."""
+        ...
+
+    def mapping_catalogue(self) -> dict[str, Any]:
+        """The fields a column mapping names and the presets, as the columns they read."""
         ...
 
     def check_file(self, path: Path, name: str) -> None:

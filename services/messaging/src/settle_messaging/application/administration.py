@@ -6,16 +6,20 @@ one from the gateway's event, and its settings answer from then on."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from settle_messaging.application.context import Messaging, load_overrides
 from settle_messaging.application.ports import Store
 from settle_messaging.domain.errors import InvalidMessageContext, UnknownAdministration
-from settle_messaging.domain.model import Channel, Tone
+from settle_messaging.domain.model import Channel, TemplateKey, Tone
 from settle_messaging.domain.profiles import AdministrationProfile
 from settle_messaging.domain.templates import (
+    BUILTIN_LANGUAGES,
     RenderedMessage,
     TemplateSource,
+    builtin_source,
+    builtin_template_exists,
     preview,
     validate_template_source,
 )
@@ -52,6 +56,50 @@ async def preview_template(
     await _require(store, administration_id)
     overrides = await load_overrides(store, administration_id)
     return preview(template_key, language, tone, overrides=overrides, channel=channel)
+
+
+@dataclass(frozen=True)
+class TemplateVersion:
+    """A template in one language: whether the administration has its own version of it and
+    whether a built-in one exists (the administration's own may be in another language)."""
+
+    template_key: str
+    language: str
+    customised: bool
+    builtin: bool
+
+
+async def template_versions(store: Store, administration_id: str) -> list[TemplateVersion]:
+    """Every template in every language it exists in, built in or the administration's own,
+    by key and language."""
+    await _require(store, administration_id)
+    overrides = await load_overrides(store, administration_id)
+    found = {
+        (key.value, language)
+        for key in TemplateKey
+        for language in BUILTIN_LANGUAGES
+        if builtin_template_exists(key.value, language)
+    }
+    found |= set(overrides)
+    return [
+        TemplateVersion(
+            key, language, (key, language) in overrides, builtin_template_exists(key, language)
+        )
+        for key, language in sorted(found)
+    ]
+
+
+async def template_source(
+    store: Store, administration_id: str, template_key: str, language: str
+) -> tuple[TemplateSource, bool]:
+    """A template's text to edit: the administration's own version, else the built-in one;
+    and whether it is the administration's own."""
+    await _require(store, administration_id)
+    overrides = await load_overrides(store, administration_id)
+    own = overrides.get((template_key, _language(language)))
+    if own is not None:
+        return own, True
+    return builtin_source(template_key, language), False
 
 
 async def save_template(

@@ -207,6 +207,21 @@ def builtin_template_exists(template_key: str, language: str) -> bool:
     return f"{language}/{template_key}{_PART_SUFFIX[Part.TEXT]}" in _builtin_names()
 
 
+def builtin_source(template_key: str, language: str) -> TemplateSource:
+    """The text of a built-in template (its subject, text and HTML parts), to start an
+    administration's own version from; TemplateNotFound when there is none in the language."""
+    parts: dict[Part, str] = {}
+    for part in Part:
+        name = f"{language}/{template_key}{_PART_SUFFIX[part]}"
+        env = _env_for(part)
+        try:
+            assert env.loader is not None
+            parts[part] = env.loader.get_source(env, name)[0]
+        except JinjaTemplateNotFound as exc:
+            raise TemplateNotFound(f"built-in template {name} does not exist") from exc
+    return TemplateSource(subject=parts[Part.SUBJECT], text=parts[Part.TEXT], html=parts[Part.HTML])
+
+
 # --- static safety check of overrides --------------------------------------------------------
 
 

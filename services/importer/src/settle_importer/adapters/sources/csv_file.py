@@ -84,6 +84,11 @@ class CsvSource:
         self._row_reader()  # refuse a file that lacks a required column now, not mid-run
 
     @property
+    def header(self) -> tuple[str, ...]:
+        """The titles of the header's columns (none without a header)."""
+        return tuple(title.strip() for title in self._header or ())
+
+    @property
     def total(self) -> int:
         """Data lines in the file; blank lines and quoted line breaks make it an estimate."""
         return self._total

@@ -295,6 +295,70 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+# What each field of a mapping holds, for a person choosing its column.
+FIELD_MEANINGS: dict[str, str] = {
+    "invoice_number": "the invoice (or credit note) number",
+    "debtor_number": "the debtor's number in bookkeeping",
+    "invoice_date": "the date of the invoice",
+    "due_date": "the date the invoice is due",
+    "amount": "the invoice's amount",
+    "open_amount": "what is still to be paid (absent: the whole amount)",
+    "currency": "the currency code, such as EUR (absent: the default currency)",
+    "payment_condition": "the payment condition (flows and ignore lists select by it)",
+    "kind": "invoice or credit note (absent: the sign of the amount decides)",
+    "pdf_url": "a link to the invoice's PDF",
+    "debtor_name": "the debtor's name (absent: rows carry no debtor details)",
+    "debtor_type": "business or consumer",
+    "debtor_emails": "the debtor's email addresses",
+    "debtor_phone": "the debtor's phone number",
+    "debtor_address_lines": "the debtor's address (one or two columns)",
+    "debtor_postal_code": "the debtor's postal code",
+    "debtor_city": "the debtor's city",
+    "debtor_country": "the debtor's country, a two-letter code",
+    "debtor_language": "the debtor's language, a two-letter code",
+}
+
+
+def mapping_catalogue() -> dict[str, Any]:
+    """The fields a mapping names (required first) and each preset as the columns and formats
+    it reads, for a person choosing a preset and columns."""
+    defaults = CsvMapping()
+    presets = []
+    for name in PRESETS:
+        mapping = CsvMapping.preset(name)
+        presets.append(
+            {
+                "name": name,
+                "title": preset_title(name),
+                "columns": {
+                    field: list(ref) if isinstance(ref, tuple) else ref
+                    for field in _COLUMN_FIELDS
+                    if (ref := getattr(mapping, field)) not in (None, ())
+                },
+                "delimiter": mapping.delimiter,
+                "decimal_comma": mapping.decimal_comma,
+                "thousands_separator": mapping.thousands_separator,
+                "date_format": mapping.date_format,
+            }
+        )
+    return {
+        "fields": [
+            {"name": field, "required": field in _REQUIRED, "meaning": FIELD_MEANINGS[field]}
+            for field in _COLUMN_FIELDS
+        ],
+        "formats": {
+            "delimiter": defaults.delimiter,
+            "decimal_comma": defaults.decimal_comma,
+            "thousands_separator": defaults.thousands_separator,
+            "date_format": defaults.date_format,
+            "encoding": defaults.encoding,
+            "default_currency": defaults.default_currency,
+            "default_debtor_type": defaults.default_debtor_type,
+        },
+        "presets": presets,
+    }
+
+
 class InvalidMapping(ValueError):
     """A column mapping that cannot be used; the message is a sentence a person can act on."""
 

@@ -50,6 +50,11 @@ class XlsxSource:
         self._row_reader()  # refuse a sheet that lacks a required column now, not mid-run
 
     @property
+    def header(self) -> tuple[str, ...]:
+        """The titles of the header's columns (none without a header)."""
+        return tuple(_text(title) for title in self._header or ())
+
+    @property
     def total(self) -> int | None:
         """Data rows according to the sheet's recorded dimensions, when it has them."""
         return self._total

@@ -1,0 +1,1 @@
+"""Message templates: listed, read, changed and previewed in every language (messaging's)."""
