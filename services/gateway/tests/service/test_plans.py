@@ -15,8 +15,8 @@ from settle_shared.db import outbox_table
 from settle_shared.events import EVENT_TYPES
 from settle_shared.testing.service import ServiceHarness
 
-from .conftest import ADM, Gateway
-from .test_commands import Neighbours, _debtor_and_invoice, neighbours  # noqa: F401 (fixture)
+from .conftest import ADM, Gateway, Neighbours
+from .test_commands import _debtor_and_invoice
 
 pytestmark = pytest.mark.service
 
@@ -51,7 +51,7 @@ def _plan_body(**changes: Any) -> dict[str, Any]:
 
 async def test_a_standard_user_creates_a_plan_and_everyone_reads_it(
     gateway: Gateway,
-    neighbours: Neighbours,  # noqa: F811
+    neighbours: Neighbours,
 ) -> None:
     await _debtor_and_invoice(gateway, neighbours)
 
@@ -89,13 +89,15 @@ async def test_a_standard_user_creates_a_plan_and_everyone_reads_it(
 
 async def test_a_bad_plan_is_refused_with_dunnings_reasons(
     gateway: Gateway,
-    neighbours: Neighbours,  # noqa: F811
+    neighbours: Neighbours,
 ) -> None:
     await _debtor_and_invoice(gateway, neighbours)
 
     past = await gateway.post(PLANS, "sam@a.example", json=_plan_body(first_date="2020-01-01"))
     assert past.status_code == 422
-    assert past.json()["detail"][0]["loc"] == ["body", "first_date"]
+    [problem] = past.json()["errors"]
+    assert (problem["location"], problem["field"]) == ("body", "first_date")
+    assert "is in the past" in problem["detail"]
     negative = await gateway.post(
         PLANS,
         "sam@a.example",
