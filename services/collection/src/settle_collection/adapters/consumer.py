@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from settle_collection.adapters.repositories import SqlStore
 from settle_collection.application.context import CollectionContext
 from settle_collection.application.facts import Origin, apply_fact
 from settle_collection.application.partner_reports import apply_partner_update
@@ -48,6 +49,8 @@ def batch_handler(
         ctx = context()
         store = ctx.store_in(session)
         table = await store.rates.table()
+        if isinstance(store, SqlStore):
+            await prefetch(store, received)
         for item in received:
             payload, envelope = item.payload, item.envelope
             with log_context(
@@ -76,5 +79,20 @@ def batch_handler(
                 await apply_fact(
                     ctx, store, payload, table, Origin(envelope.correlation_id, envelope.id)
                 )
+        await store.flush()
 
     return handle
+
+
+async def prefetch(store: SqlStore, received: Sequence[ReceivedEvent]) -> None:
+    """Read in a few queries what the batch's invoice facts and ready invoices will ask for."""
+    invoice_ids: dict[str, list[str]] = {}
+    debtor_ids: dict[str, list[str]] = {}
+    for item in received:
+        payload = item.payload
+        if isinstance(payload, importer.InvoiceFact | dunning.InvoiceReadyForCollection):
+            invoice_ids.setdefault(payload.administration_id, []).append(payload.invoice_id)
+        if isinstance(payload, dunning.InvoiceReadyForCollection):
+            debtor_ids.setdefault(payload.administration_id, []).append(payload.debtor_id)
+    for administration_id, ids in invoice_ids.items():
+        await store.prefetch(administration_id, ids, debtor_ids.get(administration_id, []))

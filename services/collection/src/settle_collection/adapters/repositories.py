@@ -4,6 +4,7 @@ use case with the outbox of the same transaction."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -42,11 +43,20 @@ from settle_collection.domain.parties import (
 )
 from settle_law.interest import RateKind, RatePeriod, RateTable
 from settle_shared.db import aware, is_sqlite
+from settle_shared.envelope import Envelope
 from settle_shared.events.base import Event
 from settle_shared.outbox import Outbox
 
+# Keeps IN lists well inside every driver's parameter limits.
+CHUNK = 500
+
 OWN_STEPS = [s.value for s in Step if s.own and s is not Step.READY_FOR_BAILIFF]
 ACTIVE = [Status.PROPOSED.value, Status.OPEN.value]
+
+
+def chunks(items: Sequence[str], size: int = CHUNK) -> list[list[str]]:
+    """`items` in lists of at most `size`."""
+    return [list(items[start : start + size]) for start in range(0, len(items), size)]
 
 
 def _postgres(session: AsyncSession) -> bool:
@@ -72,18 +82,27 @@ async def _upsert(
 
 
 class SqlSettings:
+    """An administration's settings, read once per transaction (a consumer's batch asks for
+    them for every event)."""
+
     def __init__(self, session: AsyncSession, clock_now: datetime) -> None:
         self.session, self.now = session, clock_now
+        self.known: dict[str, AdministrationSettings] = {}
 
     async def get(self, administration_id: str) -> AdministrationSettings:
+        if administration_id in self.known:
+            return self.known[administration_id]
         data = await self.session.scalar(
             sa.select(collection_settings.c.settings).where(
                 collection_settings.c.administration_id == administration_id
             )
         )
-        return settings_of(data) if data is not None else AdministrationSettings()
+        found = settings_of(data) if data is not None else AdministrationSettings()
+        self.known[administration_id] = found
+        return found
 
     async def save(self, administration_id: str, settings: AdministrationSettings) -> None:
+        self.known[administration_id] = settings
         await _upsert(
             self.session,
             collection_settings,
@@ -119,8 +138,26 @@ def _debtor(row: Any) -> Debtor:
 class SqlDebtors:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # What this transaction read already, or prefetched for a consumer's batch.
+        self.known: dict[tuple[str, str], Debtor | None] = {}
+
+    async def prefetch(self, administration_id: str, debtor_ids: Sequence[str]) -> None:
+        """Read the debtors of a batch in one query."""
+        wanted = [d for d in dict.fromkeys(debtor_ids) if (administration_id, d) not in self.known]
+        for part in chunks(wanted):
+            rows = await self.session.execute(
+                sa.select(debtors).where(
+                    debtors.c.administration_id == administration_id,
+                    debtors.c.debtor_id.in_(part),
+                )
+            )
+            found = {row.debtor_id: _debtor(row) for row in rows}
+            for debtor_id in part:
+                self.known[administration_id, debtor_id] = found.get(debtor_id)
 
     async def get(self, administration_id: str, debtor_id: str) -> Debtor | None:
+        if (administration_id, debtor_id) in self.known:
+            return self.known[administration_id, debtor_id]
         row = (
             await self.session.execute(
                 sa.select(debtors).where(
@@ -132,6 +169,7 @@ class SqlDebtors:
         return _debtor(row) if row else None
 
     async def save(self, administration_id: str, debtor: Debtor) -> None:
+        self.known[administration_id, debtor.debtor_id] = debtor
         address = debtor.address or Address()
         await _upsert(
             self.session,
@@ -175,79 +213,131 @@ def _invoice(row: Any) -> Invoice:
 
 
 class SqlInvoices:
+    """The copies of invoices. What a transaction writes is kept and written at `flush`, one
+    statement for all (a consumer's batch writes hundreds); every read goes through `known`,
+    which holds what was written, so nothing reads around a pending write."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # What this transaction read or wrote already, or prefetched for a consumer's batch.
+        self.known: dict[tuple[str, str], Invoice | None] = {}
+        self.pending: dict[tuple[str, str], dict[str, Any]] = {}
 
     async def get(self, administration_id: str, invoice_id: str) -> Invoice | None:
         found = await self.many(administration_id, [invoice_id])
         return found.get(invoice_id)
 
     async def many(self, administration_id: str, invoice_ids: Sequence[str]) -> dict[str, Invoice]:
-        if not invoice_ids:
-            return {}
-        rows = await self.session.execute(
-            sa.select(invoices).where(
-                invoices.c.administration_id == administration_id,
-                invoices.c.invoice_id.in_(list(invoice_ids)),
+        wanted = [i for i in dict.fromkeys(invoice_ids) if (administration_id, i) not in self.known]
+        for part in chunks(wanted):
+            rows = await self.session.execute(
+                sa.select(invoices).where(
+                    invoices.c.administration_id == administration_id,
+                    invoices.c.invoice_id.in_(part),
+                )
             )
-        )
-        return {row.invoice_id: _invoice(row) for row in rows}
+            found = {row.invoice_id: _invoice(row) for row in rows}
+            for invoice_id in part:
+                self.known[administration_id, invoice_id] = found.get(invoice_id)
+        result = {}
+        for invoice_id in invoice_ids:
+            known = self.known[administration_id, invoice_id]
+            if known is not None:
+                result[invoice_id] = known
+        return result
 
     async def save(self, administration_id: str, invoice: Invoice) -> None:
-        await _upsert(
-            self.session,
-            invoices,
-            {
-                "administration_id": administration_id,
-                "invoice_id": invoice.invoice_id,
-                "debtor_id": invoice.debtor_id,
-                "number": invoice.number,
-                "invoice_date": invoice.invoice_date,
-                "due_date": invoice.due_date,
-                "amount": invoice.amount,
-                "open_amount": invoice.open_amount,
-                "currency": invoice.currency,
-                "pdf_url": invoice.pdf_url,
-                "version": invoice.version,
-                "settled": invoice.settled,
-                "ready_on": invoice.ready_on,
-                "legal_letter_sent_on": invoice.legal_letter_sent_on,
-                "case_id": invoice.case_id,
-            },
-            ["administration_id", "invoice_id"],
-        )
+        self.known[administration_id, invoice.invoice_id] = invoice
+        self.pending[administration_id, invoice.invoice_id] = self._row(administration_id, invoice)
+
+    def _row(self, administration_id: str, invoice: Invoice) -> dict[str, Any]:
+        return {
+            "administration_id": administration_id,
+            "invoice_id": invoice.invoice_id,
+            "debtor_id": invoice.debtor_id,
+            "number": invoice.number,
+            "invoice_date": invoice.invoice_date,
+            "due_date": invoice.due_date,
+            "amount": invoice.amount,
+            "open_amount": invoice.open_amount,
+            "currency": invoice.currency,
+            "pdf_url": invoice.pdf_url,
+            "version": invoice.version,
+            "settled": invoice.settled,
+            "ready_on": invoice.ready_on,
+            "legal_letter_sent_on": invoice.legal_letter_sent_on,
+            "case_id": invoice.case_id,
+        }
 
     async def hold(
         self, administration_id: str, invoice_ids: Sequence[str], case_id: str | None
     ) -> None:
-        if invoice_ids:
+        unknown = []
+        for invoice_id in invoice_ids:
+            known = self.known.get((administration_id, invoice_id))
+            if known is None:
+                unknown.append(invoice_id)
+            elif known.case_id != case_id:
+                await self.save(administration_id, replace(known, case_id=case_id))
+        if unknown:
             await self.session.execute(
                 sa.update(invoices)
                 .where(
                     invoices.c.administration_id == administration_id,
-                    invoices.c.invoice_id.in_(list(invoice_ids)),
+                    invoices.c.invoice_id.in_(unknown),
                 )
                 .values(case_id=case_id)
             )
+
+    async def flush(self) -> None:
+        """Write what the transaction changed, in one statement."""
+        rows, self.pending = list(self.pending.values()), {}
+        if not rows:
+            return
+        statement = _insert(self.session, invoices)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["administration_id", "invoice_id"],
+                set_={
+                    name: statement.excluded[name]
+                    for name in rows[0]
+                    if name not in ("administration_id", "invoice_id")
+                },
+            ),
+            rows,
+        )
 
 
 class SqlCreditNotes:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.known: dict[tuple[str, str], list[CreditNote]] = {}
+
+    async def prefetch(self, administration_id: str, debtor_ids: Sequence[str]) -> None:
+        """Read the credit notes of a batch's debtors in one query."""
+        wanted = [d for d in dict.fromkeys(debtor_ids) if (administration_id, d) not in self.known]
+        for part in chunks(wanted):
+            rows = await self.session.execute(
+                sa.select(credit_notes).where(
+                    credit_notes.c.administration_id == administration_id,
+                    credit_notes.c.debtor_id.in_(part),
+                )
+            )
+            for debtor_id in part:
+                self.known[administration_id, debtor_id] = []
+            for row in rows:
+                self.known[administration_id, row.debtor_id].append(_note(row))
 
     async def of_debtor(self, administration_id: str, debtor_id: str) -> list[CreditNote]:
-        rows = await self.session.execute(
-            sa.select(credit_notes).where(
-                credit_notes.c.administration_id == administration_id,
-                credit_notes.c.debtor_id == debtor_id,
-            )
-        )
-        return [
-            CreditNote(row.credit_note_id, row.debtor_id, Decimal(row.open_amount), row.version)
-            for row in rows
-        ]
+        if (administration_id, debtor_id) not in self.known:
+            await self.prefetch(administration_id, [debtor_id])
+        return list(self.known[administration_id, debtor_id])
 
     async def save(self, administration_id: str, note: CreditNote) -> None:
+        key = (administration_id, note.debtor_id)
+        if key in self.known:
+            others = [n for n in self.known[key] if n.credit_note_id != note.credit_note_id]
+            self.known[key] = [*others, note]
         await _upsert(
             self.session,
             credit_notes,
@@ -260,6 +350,10 @@ class SqlCreditNotes:
             },
             ["administration_id", "credit_note_id"],
         )
+
+
+def _note(row: Any) -> CreditNote:
+    return CreditNote(row.credit_note_id, row.debtor_id, Decimal(row.open_amount), row.version)
 
 
 def _message(row: Any) -> Message:
@@ -351,6 +445,39 @@ class SqlCases:
     def __init__(self, session: AsyncSession, now: datetime) -> None:
         self.session, self.now = session, now
         self.postgres = _postgres(session)
+        # Active cases per debtor, as this transaction read and changed them.
+        self.active: dict[tuple[str, str], list[Case]] = {}
+        # Written at `flush`, one statement each for the new and the changed; reads of a case
+        # look here first.
+        self.added: dict[str, Case] = {}
+        self.changed: dict[str, Case] = {}
+
+    async def prefetch(self, administration_id: str, debtor_ids: Sequence[str]) -> None:
+        """Read the active cases of a batch's debtors in one query."""
+        wanted = [d for d in dict.fromkeys(debtor_ids) if (administration_id, d) not in self.active]
+        for part in chunks(wanted):
+            # By debtor alone, unordered, the status tested here: a condition on the status or
+            # an order lets a planner without fresh statistics (a table that just grew) take
+            # another index and read every open case of the administration.
+            rows = await self.session.execute(
+                sa.select(cases).where(
+                    cases.c.administration_id == administration_id, cases.c.debtor_id.in_(part)
+                )
+            )
+            for debtor_id in part:
+                self.active[administration_id, debtor_id] = []
+            for row in sorted(rows, key=lambda row: row.case_id):
+                if row.status in ACTIVE:
+                    self.active[administration_id, row.debtor_id].append(_case(row))
+
+    def _remember(self, case: Case) -> None:
+        key = (case.administration_id, case.debtor_id)
+        if key not in self.active:
+            return
+        others = [c for c in self.active[key] if c.case_id != case.case_id]
+        self.active[key] = sorted(
+            [*others, case] if case.active else others, key=lambda c: c.case_id
+        )
 
     def _values(self, case: Case) -> dict[str, Any]:
         return {
@@ -375,7 +502,13 @@ class SqlCases:
             "updated_at": self.now,
         }
 
+    def _pending(self, case_id: str) -> Case | None:
+        return self.added.get(case_id) or self.changed.get(case_id)
+
     async def get(self, administration_id: str, case_id: str, *, lock: bool = False) -> Case | None:
+        pending = self._pending(case_id)
+        if pending is not None:
+            return pending if pending.administration_id == administration_id else None
         query = sa.select(cases).where(
             cases.c.administration_id == administration_id, cases.c.case_id == case_id
         )
@@ -390,32 +523,49 @@ class SqlCases:
         return _case(row) if row else None
 
     async def find(self, case_id: str) -> Case | None:
+        pending = self._pending(case_id)
+        if pending is not None:
+            return pending
         row = (
             await self.session.execute(sa.select(cases).where(cases.c.case_id == case_id))
         ).first()
         return _case(row) if row else None
 
     async def of_debtor(self, administration_id: str, debtor_id: str) -> list[Case]:
-        rows = await self.session.execute(
-            sa.select(cases)
-            .where(
-                cases.c.administration_id == administration_id,
-                cases.c.debtor_id == debtor_id,
-                cases.c.status.in_(ACTIVE),
-            )
-            .order_by(cases.c.case_id)
-        )
-        return [_case(row) for row in rows]
+        if (administration_id, debtor_id) not in self.active:
+            await self.prefetch(administration_id, [debtor_id])
+        return list(self.active[administration_id, debtor_id])
 
     async def add(self, case: Case) -> None:
-        await self.session.execute(
-            sa.insert(cases).values(case_id=case.case_id, **self._values(case))
-        )
+        self._remember(case)
+        self.added[case.case_id] = case
 
     async def save(self, case: Case) -> None:
-        await self.session.execute(
-            sa.update(cases).where(cases.c.case_id == case.case_id).values(**self._values(case))
-        )
+        self._remember(case)
+        if case.case_id in self.added:
+            self.added[case.case_id] = case
+        else:
+            self.changed[case.case_id] = case
+
+    async def flush(self) -> None:
+        """Write the cases the transaction added and changed: one statement each."""
+        added, self.added = list(self.added.values()), {}
+        changed, self.changed = list(self.changed.values()), {}
+        if added:
+            await self.session.execute(
+                sa.insert(cases), [{"case_id": c.case_id, **self._values(c)} for c in added]
+            )
+        if changed:
+            columns = self._values(changed[0])
+            await self.session.execute(
+                sa.update(cases)
+                .where(cases.c.case_id == sa.bindparam("key"))
+                .values({name: sa.bindparam(f"new_{name}") for name in columns}),
+                [
+                    {"key": c.case_id, **{f"new_{k}": v for k, v in self._values(c).items()}}
+                    for c in changed
+                ],
+            )
 
     async def scheduled(self, started_by: date, limit: int, after: str | None) -> list[Case]:
         query = (
@@ -578,11 +728,14 @@ class SqlHandoffs:
 
 
 class SqlStore:
-    """The repositories and the outbox of one session's transaction."""
+    """The repositories and the outbox of one session's transaction. Staged events are
+    written to the outbox at `flush` (before the commit), all at once: a consumer's batch
+    stages hundreds."""
 
     def __init__(self, session: AsyncSession, outbox: Outbox, now: datetime) -> None:
         self.session = session
         self.outbox = outbox
+        self.pending: list[tuple[str, Envelope]] = []
         self.settings = SqlSettings(session, now)
         self.debtors = SqlDebtors(session)
         self.invoices = SqlInvoices(session)
@@ -600,20 +753,33 @@ class SqlStore:
         correlation_id: str | None = None,
         causation_id: str | None = None,
     ) -> None:
-        if not events:
-            return
-        await self.outbox.add_envelopes(
-            self.session,
-            [
-                (
-                    event.topic.name,
-                    self.outbox.envelope(
-                        event,
-                        administration_id=administration_id,
-                        correlation_id=correlation_id,
-                        causation_id=causation_id,
-                    ),
-                )
-                for event in events
-            ],
-        )
+        self.pending += [
+            (
+                event.topic.name,
+                self.outbox.envelope(
+                    event,
+                    administration_id=administration_id,
+                    correlation_id=correlation_id,
+                    causation_id=causation_id,
+                ),
+            )
+            for event in events
+        ]
+
+    async def flush(self) -> None:
+        """Write what the transaction changed and the staged events, in the order they were
+        staged."""
+        await self.invoices.flush()
+        await self.cases.flush()
+        pending, self.pending = self.pending, []
+        await self.outbox.add_envelopes(self.session, pending)
+
+    async def prefetch(
+        self, administration_id: str, invoice_ids: Sequence[str], debtor_ids: Sequence[str]
+    ) -> None:
+        """Read what a consumer's batch will ask for, a query per table instead of per event."""
+        await self.invoices.many(administration_id, invoice_ids)
+        if debtor_ids:
+            await self.debtors.prefetch(administration_id, debtor_ids)
+            await self.cases.prefetch(administration_id, debtor_ids)
+            await self.credit_notes.prefetch(administration_id, debtor_ids)

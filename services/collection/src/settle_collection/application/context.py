@@ -41,7 +41,9 @@ class CollectionContext:
     async def transaction(self) -> AsyncIterator[Store]:
         """The store of a new transaction, committed when the block ends without error."""
         async with transaction(self.sessions) as session:
-            yield self.store_in(session)
+            store = self.store_in(session)
+            yield store
+            await store.flush()
 
     @property
     def time_zone(self) -> ZoneInfo:

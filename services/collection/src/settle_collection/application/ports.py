@@ -173,7 +173,10 @@ class Store(Protocol):
         correlation_id: str | None = None,
         causation_id: str | None = None,
     ) -> None:
-        """Put events in the outbox, in this transaction."""
+        """Put events in the outbox, in this transaction (written at `flush`)."""
+
+    async def flush(self) -> None:
+        """Write what was staged; the transaction's owner calls it before the commit."""
 
 
 @dataclass(frozen=True)

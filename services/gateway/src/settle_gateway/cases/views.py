@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Query, Request
+from fastapi import Body, Query, Request
 
 from settle_gateway.adapters.web import (
     ADMINISTRATION,
@@ -103,10 +103,10 @@ def _command(action: str, summary: str, with_body: bool) -> None:
     async def with_payload(
         administration_id: str,
         case_id: str,
-        body: dict[str, Any],
         request: Request,
         principal: Worker,
         context: Context,
+        body: Annotated[dict[str, Any] | None, Body()] = None,
     ) -> ServiceAnswer:
         result: dict[str, Any] = await proxy(
             request,
@@ -115,7 +115,7 @@ def _command(action: str, summary: str, with_body: bool) -> None:
             "POST",
             administration_id,
             f"/cases/{case_id}/{action}",
-            json=body,
+            json=body or {},
         )
         return result
 
