@@ -15,3 +15,6 @@ CREATE DATABASE settle_messaging OWNER settle_messaging;
 
 CREATE ROLE settle_payments LOGIN PASSWORD 'settle';
 CREATE DATABASE settle_payments OWNER settle_payments;
+
+CREATE ROLE settle_collection LOGIN PASSWORD 'settle';
+CREATE DATABASE settle_collection OWNER settle_collection;

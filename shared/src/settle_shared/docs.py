@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from faststream.specification import AsyncAPI
 
-from settle_shared.events.base import EVENT_TYPES, TOPICS, Event
+from settle_shared.events.base import CONTRACTS, EVENT_TYPES, TOPICS, Contract, Event
 from settle_shared.service import ServiceRuntime, build_runtime, discover_services
 
 
@@ -85,6 +85,129 @@ def events_markdown(runtimes: dict[str, ServiceRuntime]) -> str:
             lines += ["", f"### `{model.event_type}` ({model.__name__})", "", doc, ""]
             lines += ["| field | type | meaning |", "|---|---|---|", *_field_rows(model)]
     return "\n".join(lines) + "\n"
+
+
+# The CloudEvents attributes and Settle's headers of every record (architecture.md, The
+# envelope), as an external contract documents them for parties outside Settle.
+def _headers(event_type: str) -> dict[str, Any]:
+    text = {"type": "string"}
+    return {
+        "type": "object",
+        "required": [
+            "ce_specversion",
+            "ce_id",
+            "ce_type",
+            "ce_source",
+            "ce_time",
+            "administration_id",
+        ],
+        "properties": {
+            "ce_specversion": {**text, "const": "1.0"},
+            "ce_id": {
+                **text,
+                "description": "unique id of the event (a UUID); the idempotency key",
+            },
+            "ce_type": {**text, "const": event_type},
+            "ce_source": {
+                **text,
+                "description": "who wrote it: /settle/collection, or the partner's own URI",
+            },
+            "ce_time": {**text, "format": "date-time", "description": "ISO 8601 with its zone"},
+            "ce_subject": {**text, "description": "the case id"},
+            "content-type": {**text, "const": "application/json"},
+            "administration_id": {**text, "description": "the administration of the case"},
+            "correlation_id": {**text, "description": "optional: the chain the event belongs to"},
+            "causation_id": {**text, "description": "optional: the event that caused it"},
+        },
+    }
+
+
+def _schema(
+    model: type[Event], mode: Literal["validation", "serialization"], ref_template: str
+) -> dict[str, Any]:
+    # What Settle writes is described as it is serialised; what it reads as it is validated.
+    return model.model_json_schema(mode=mode, ref_template=ref_template)
+
+
+def contract_documents(contract: Contract) -> dict[str, str]:
+    """An external contract's AsyncAPI 3.0 document and a JSON Schema per payload, as
+    (relative path, text)."""
+    topics = [t for t in TOPICS.values() if t.contract == contract.name]
+    channels: dict[str, Any] = {}
+    operations: dict[str, Any] = {}
+    messages: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    written: dict[str, str] = {}
+    for topic in sorted(topics, key=lambda t: t.name):
+        models = sorted(
+            (m for m in EVENT_TYPES.values() if m.topic is topic), key=lambda m: m.event_type
+        )
+        settle_writes = topic.producer != "partners"
+        mode: Literal["validation", "serialization"] = (
+            "serialization" if settle_writes else "validation"
+        )
+        refs: dict[str, Any] = {}
+        for model in models:
+            name = model.__name__
+            schema = _schema(model, mode, "#/components/schemas/{model}")
+            schemas.update(schema.pop("$defs", {}))
+            schemas[name] = schema
+            messages[name] = {
+                "name": name,
+                "title": model.event_type,
+                "summary": " ".join((model.__doc__ or "").split()),
+                "contentType": "application/json",
+                "headers": _headers(model.event_type),
+                "payload": {"$ref": f"#/components/schemas/{name}"},
+                "bindings": {
+                    "kafka": {
+                        "bindingVersion": "0.5.0",
+                        "key": {"type": "string", "description": topic.key},
+                    }
+                },
+            }
+            refs[name] = {"$ref": f"#/components/messages/{name}"}
+            standalone = _schema(model, mode, "#/$defs/{model}")
+            standalone = {
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "$id": f"https://settle.example/schemas/{model.event_type}.json",
+                **standalone,
+            }
+            written[f"schemas/{model.event_type}.json"] = (
+                json.dumps(standalone, indent=2, sort_keys=True) + "\n"
+            )
+        channels[topic.name] = {
+            "address": topic.name,
+            "description": topic.description,
+            "messages": refs,
+            "bindings": {"kafka": {"bindingVersion": "0.5.0", "topic": topic.name}},
+        }
+        action = "send" if settle_writes else "receive"
+        operations[f"{action}:{topic.name}"] = {
+            "action": action,
+            "summary": f"Settle {'publishes' if settle_writes else 'reads'} {topic.name}",
+            "channel": {"$ref": f"#/channels/{topic.name}"},
+            "messages": [{"$ref": f"#/channels/{topic.name}/messages/{name}"} for name in refs],
+        }
+    document = {
+        "asyncapi": "3.0.0",
+        "info": {"title": contract.title, "version": "1", "description": contract.description},
+        "defaultContentType": "application/json",
+        "servers": {
+            "development": {
+                "host": "127.0.0.1:9092",
+                "protocol": "kafka",
+                "description": "the embedded broker of `settle up`; a deployment gives its own",
+            }
+        },
+        "channels": channels,
+        "operations": operations,
+        "components": {"messages": messages, "schemas": schemas},
+    }
+    written[f"asyncapi/{contract.name}.json"] = (
+        json.dumps(document, indent=2, sort_keys=True) + "\n"
+    )
+    return written
 
 
 CONFIG_START = "<!-- configuration:start (generated by `make docs`) -->"
@@ -161,6 +284,9 @@ def generate(out: Path, readme: Path | None = None) -> list[Path]:
         written[out / "openapi" / f"{name}.json"] = (
             json.dumps(runtime.app.openapi(), indent=2, sort_keys=True) + "\n"
         )
+    for contract in CONTRACTS.values():
+        for relative, text in contract_documents(contract).items():
+            written[out / relative] = text
     for path, text in written.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)

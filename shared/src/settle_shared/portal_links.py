@@ -206,3 +206,9 @@ def portal_url(base_url: str, token: str) -> str:
 def portal_reply_url(base_url: str, token: str) -> str:
     """The portal's reply page for a token."""
     return f"{portal_url(base_url, token)}/reply"
+
+
+def instalment_url(portal_page: str, plan_id: str, number: int) -> str:
+    """The portal's page that pays instalment `number` of a payment plan, under a link's page
+    (``portal_url``): the plan is checked against the link's debtor when it is opened."""
+    return f"{portal_page.rstrip('/')}/plans/{plan_id}/instalments/{number}"

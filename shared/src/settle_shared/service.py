@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from settle_shared.api_docs import add_offline_docs
 from settle_shared.clock import Clock, clock_from_settings
 from settle_shared.consumer import BatchHandler, EventConsumer, Handler, ReceivedEvent
 from settle_shared.db import check_database, create_engine, session_factory
@@ -126,7 +127,11 @@ class ServiceRuntime:
             description=spec.description,
             version="1",
             lifespan=self._lifespan,
+            # Swagger UI from the service's own files (add_offline_docs), not a CDN.
+            docs_url=None,
+            redoc_url=None,
         )
+        add_offline_docs(self.app)
         self.app.state.runtime = self
         require_service_token(self.app, settings.service_token)
         add_request_metrics(self.app)

@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from settle_dunning.adapters.codec import flow_to_json
-from settle_dunning.application import control
+from settle_dunning.application import control, plans
 from settle_dunning.application.context import DunningContext
 from settle_dunning.application.daily_run import run_day
 from settle_dunning.domain import (
@@ -28,7 +28,16 @@ from settle_dunning.domain import (
     validate_flow,
 )
 from settle_dunning.domain.attention import AttentionItem, AttentionReason, AttentionSubject
+from settle_dunning.domain.errors import FieldError, InvalidPlan
 from settle_dunning.domain.flows import DEFAULT_MIN_DAYS_BETWEEN_REMINDERS
+from settle_dunning.domain.plans import (
+    CustomInstalment,
+    PaymentPlan,
+    PlanKind,
+    PlanStatus,
+    PlanTerms,
+    ProposedBy,
+)
 from settle_dunning.errors import field_location
 
 
@@ -39,6 +48,8 @@ def get_context(request: Request) -> DunningContext:
 
 
 Ctx = Annotated[DunningContext, Depends(get_context)]
+
+PlanStatusName = Literal["requested", "active", "expired", "completed", "ended", "rejected"]
 
 router = APIRouter(prefix="/internal/v1/administrations/{administration_id}", tags=["dunning"])
 
@@ -183,6 +194,10 @@ class RunOut(BaseModel):
     steps_executed: int
     messages_requested: int
     events_published: int
+    next_sending_day: date | None = Field(
+        None,
+        description="set when steps were due but the date is not a sending day: the next one",
+    )
 
 
 class AdministrationOut(BaseModel):
@@ -239,7 +254,11 @@ class InvoiceOut(BaseModel):
     due_date: date
     settled: bool
     on_hold: bool
-    blocked_by: str | None
+    blocked_by: str | None = Field(
+        description="why the next step waits for more than its date: e.g. email_missing, "
+        "online_payment_registered, payment_plan_active, payment_plan_requested"
+    )
+    payment_plan_id: str | None = Field(None, description="the payment plan holding it")
     cycle: int
     planned: list[PlannedStepOut] = Field(description="the next step first, then the rest")
     executed: list[ExecutedStepOut]
@@ -438,7 +457,8 @@ async def _invoice_out(ctx: DunningContext, administration_id: str, invoice_id: 
         due_date=invoice.due_date,
         settled=state.settled,
         on_hold=state.on_hold,
-        blocked_by=state.blocked_by.value if state.blocked_by else None,
+        blocked_by=state.waits_for,
+        payment_plan_id=state.plan_hold.plan_id if state.plan_hold else None,
         cycle=state.cycle,
         planned=_planned(state, view.flow),
         executed=[
@@ -560,3 +580,219 @@ def _attention_out(item: AttentionItem) -> AttentionItemOut:
         resolved_at=item.resolved_at,
         resolution=item.resolution,
     )
+
+
+# --- payment plans ------------------------------------------------------------------------
+
+
+class CustomInstalmentIn(BaseModel):
+    due_on: date
+    amount: Decimal
+
+
+class PlanTermsIn(BaseModel):
+    """How the schedule is made (see docs/dunning.md, "Payment plans")."""
+
+    kind: Literal[
+        "delayed",
+        "weekly",
+        "monthly",
+        "fixed_amount_weekly",
+        "fixed_amount_monthly",
+        "custom",
+    ]
+    first_date: date | None = Field(
+        None, description="the first instalment's date (delayed: the one date); not for custom"
+    )
+    instalments: int | None = Field(None, description="weekly and monthly: how many")
+    instalment_amount: Decimal | None = Field(
+        None, description="fixed-amount kinds: the amount of each instalment but the last"
+    )
+    payment_day: int | None = Field(
+        None, description="monthly kinds: the day of the month of the instalments after the first"
+    )
+    custom: list[CustomInstalmentIn] = Field(
+        default_factory=list, description="custom: each instalment's date and amount"
+    )
+
+    def terms(self) -> PlanTerms:
+        kind = PlanKind(self.kind)
+        first = self.first_date
+        if kind is PlanKind.CUSTOM:
+            first = self.custom[0].due_on if self.custom else None
+        if first is None:
+            raise InvalidPlan([FieldError("first_date", "the first instalment's date is needed")])
+        return PlanTerms(
+            kind=kind,
+            first_date=first,
+            instalments=self.instalments,
+            instalment_amount=self.instalment_amount,
+            payment_day=self.payment_day,
+            custom=tuple(CustomInstalment(c.due_on, c.amount) for c in self.custom),
+        )
+
+
+class PlanIn(PlanTermsIn):
+    """A plan a person creates: it starts at once."""
+
+    invoice_ids: list[str] = Field(min_length=1, max_length=500)
+
+
+class ProposalIn(PlanTermsIn):
+    """A plan a debtor proposes in the portal: it waits for a person."""
+
+    debtor_id: str = Field(description="the debtor the portal link was signed for")
+    invoice_ids: list[str] = Field(min_length=1, max_length=500)
+    reason: str | None = Field(None, max_length=1000)
+
+
+class ApproveIn(BaseModel):
+    terms: PlanTermsIn | None = Field(None, description="other terms than proposed (a change)")
+
+
+class InstalmentOut(BaseModel):
+    number: int
+    due_on: date
+    amount: Decimal
+    paid_amount: Decimal
+    status: Literal["open", "paid", "missed"]
+
+
+class PlanOut(BaseModel):
+    """A payment plan as it stands."""
+
+    plan_id: str
+    version: int
+    debtor_id: str
+    invoice_ids: list[str]
+    status: str = Field(description="requested, active, expired, completed, ended or rejected")
+    kind: str
+    proposed_by: str
+    reason: str | None
+    currency: str
+    covered_amount: Decimal
+    paid_amount: Decimal
+    left_amount: Decimal
+    instalments: list[InstalmentOut]
+    payment_in_flight: bool = Field(description="a payment of an instalment is being made")
+    created_on: date
+    started_on: date | None
+    ended_on: date | None
+
+    @classmethod
+    def of(cls, plan: PaymentPlan) -> PlanOut:
+        return cls(
+            plan_id=plan.id,
+            version=plan.version,
+            debtor_id=plan.debtor_id,
+            invoice_ids=list(plan.invoice_ids),
+            status=plan.status.value,
+            kind=plan.terms.kind.value,
+            proposed_by=plan.proposed_by.value,
+            reason=plan.reason,
+            currency=plan.currency,
+            covered_amount=plan.covered,
+            paid_amount=plan.paid_toward_schedule,
+            left_amount=plan.left,
+            instalments=[
+                InstalmentOut(
+                    number=p.instalment.number,
+                    due_on=p.instalment.due_on,
+                    amount=p.instalment.amount,
+                    paid_amount=p.paid_amount,
+                    status=p.status,
+                )
+                for p in plan.progress()
+            ],
+            payment_in_flight=bool(plan.in_flight),
+            created_on=plan.created_on,
+            started_on=plan.started_on,
+            ended_on=plan.ended_on,
+        )
+
+
+class PlanListOut(BaseModel):
+    items: list[PlanOut] = Field(description="newest first, at most 100")
+
+
+PLAN_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "an unknown administration, invoice or plan"},
+    409: {
+        "description": "the plan cannot do this now, or cannot cover these invoices (another "
+        "debtor's, settled, in collection, already in a plan, a payment in flight); `detail` "
+        "says why"
+    },
+    422: {"description": "the terms break a rule; `detail` lists every problem by field"},
+}
+
+
+@router.post("/plans", response_model=PlanOut, status_code=201, responses=PLAN_ERRORS)
+async def create_plan(administration_id: str, body: PlanIn, ctx: Ctx) -> PlanOut:
+    """Start a payment plan: the invoices' reminders wait and the debtor gets the schedule."""
+    request = plans.PlanRequest(invoice_ids=tuple(body.invoice_ids), terms=body.terms())
+    return PlanOut.of(await plans.create_plan(ctx, administration_id, request))
+
+
+@router.post("/plans/proposals", response_model=PlanOut, status_code=201, responses=PLAN_ERRORS)
+async def propose_plan(administration_id: str, body: ProposalIn, ctx: Ctx) -> PlanOut:
+    """Register a debtor's proposal: the invoices wait, with "payment plan requested"."""
+    request = plans.PlanRequest(
+        invoice_ids=tuple(body.invoice_ids),
+        terms=body.terms(),
+        proposed_by=ProposedBy.DEBTOR,
+        reason=body.reason,
+        debtor_id=body.debtor_id,
+    )
+    return PlanOut.of(await plans.create_plan(ctx, administration_id, request))
+
+
+@router.get("/plans", response_model=PlanListOut)
+async def list_plans(
+    administration_id: str,
+    ctx: Ctx,
+    debtor_id: str | None = None,
+    invoice_id: str | None = None,
+    status: Annotated[list[PlanStatusName] | None, Query()] = None,
+) -> PlanListOut:
+    """Plans of a debtor and/or an invoice and/or in the given statuses, newest first."""
+    found = await plans.list_plans(
+        ctx,
+        administration_id,
+        debtor_id=debtor_id,
+        invoice_id=invoice_id,
+        statuses=[PlanStatus(s) for s in status or []],
+    )
+    return PlanListOut(items=[PlanOut.of(p) for p in found])
+
+
+@router.get("/plans/{plan_id}", response_model=PlanOut, responses=PLAN_ERRORS)
+async def get_plan(administration_id: str, plan_id: str, ctx: Ctx) -> PlanOut:
+    """One plan with its instalments and what of each is paid."""
+    return PlanOut.of(await plans.get_plan(ctx, administration_id, plan_id))
+
+
+@router.put("/plans/{plan_id}", response_model=PlanOut, responses=PLAN_ERRORS)
+async def edit_plan(administration_id: str, plan_id: str, body: PlanTermsIn, ctx: Ctx) -> PlanOut:
+    """A new schedule for what is left of the same invoices (an active or expired plan)."""
+    return PlanOut.of(await plans.edit(ctx, administration_id, plan_id, body.terms()))
+
+
+@router.post("/plans/{plan_id}/approve", response_model=PlanOut, responses=PLAN_ERRORS)
+async def approve_plan(
+    administration_id: str, plan_id: str, ctx: Ctx, body: ApproveIn | None = None
+) -> PlanOut:
+    """Approve a debtor's proposal, as proposed or with other terms: the plan starts."""
+    terms = body.terms.terms() if body is not None and body.terms is not None else None
+    return PlanOut.of(await plans.approve(ctx, administration_id, plan_id, terms))
+
+
+@router.post("/plans/{plan_id}/reject", response_model=PlanOut, responses=PLAN_ERRORS)
+async def reject_plan(administration_id: str, plan_id: str, ctx: Ctx) -> PlanOut:
+    """Decline a debtor's proposal: reminders resume from today and the debtor is told."""
+    return PlanOut.of(await plans.reject(ctx, administration_id, plan_id))
+
+
+@router.post("/plans/{plan_id}/end", response_model=PlanOut, responses=PLAN_ERRORS)
+async def end_plan(administration_id: str, plan_id: str, ctx: Ctx) -> PlanOut:
+    """End a plan: each invoice's flow resumes from today, one step at a time."""
+    return PlanOut.of(await plans.end(ctx, administration_id, plan_id))

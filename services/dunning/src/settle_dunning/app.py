@@ -18,6 +18,7 @@ from settle_dunning.cli import cli
 from settle_dunning.settings import DunningSettings
 from settle_shared.clock import clock_from_settings
 from settle_shared.consumer import ReceivedEvent
+from settle_shared.events.collection import CASES
 from settle_shared.events.gateway import ADMINISTRATIONS
 from settle_shared.events.importer import DEBTORS, INVOICES
 from settle_shared.events.messaging import MESSAGES
@@ -47,9 +48,9 @@ def context_for(
 
 
 def setup(runtime: ServiceRuntime) -> None:
-    """Consumers of the gateway's administrations, the importer's facts, messaging's events
-    and payments, the internal API and the daily-run loop (which also ends payment holds that
-    ran out)."""
+    """Consumers of the gateway's administrations, the importer's facts, messaging's events,
+    payments and collection cases, the internal API and the daily-run loop (which also ends
+    payment holds that ran out)."""
     settings = runtime.settings
     assert isinstance(settings, DunningSettings)
     ctx = DunningContext(
@@ -67,7 +68,14 @@ def setup(runtime: ServiceRuntime) -> None:
 
     runtime.consume(
         CONSUMER_GROUP,
-        [ADMINISTRATIONS.name, INVOICES.name, DEBTORS.name, MESSAGES.name, PAYMENTS.name],
+        [
+            ADMINISTRATIONS.name,
+            INVOICES.name,
+            DEBTORS.name,
+            MESSAGES.name,
+            PAYMENTS.name,
+            CASES.name,
+        ],
         handle,
         dead_letters=errors.DEAD_LETTER_ERRORS,
     )

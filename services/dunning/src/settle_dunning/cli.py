@@ -69,6 +69,11 @@ def run(
                     f"{summary.invoices_due} due, {summary.steps_executed} steps executed, "
                     f"{summary.messages_requested} messages requested ({seconds:.1f} s)"
                 )
+                if summary.next_sending_day is not None:
+                    typer.echo(
+                        f"{business_date.isoformat()} is not a sending day for this "
+                        f"administration; the next is {summary.next_sending_day.isoformat()}"
+                    )
         finally:
             await engine.dispose()
         return failed

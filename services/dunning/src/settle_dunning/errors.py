@@ -20,12 +20,14 @@ from settle_dunning.domain import (
     NotFound,
     RescheduleInPast,
 )
+from settle_dunning.domain.errors import InvalidPlan, PlanRefused
 
 # First match wins. Anything not listed is a refusal of the invoice's current state
 # (settled, in collection, paused, nothing planned, ...): 409 Conflict.
 STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (NotFound, 404),
     (InvalidFlow, 422),
+    (InvalidPlan, 422),
     (RescheduleInPast, 422),
     (FlowExists, 409),
     (FlowInUse, 409),
@@ -64,11 +66,19 @@ async def _dunning_error(_: Request, exc: Exception) -> JSONResponse:
             {"loc": field_location(e.field), "msg": e.message, "type": "invalid_flow"}
             for e in exc.errors
         ]
+    elif isinstance(exc, InvalidPlan):
+        detail = [
+            {"loc": field_location(e.field), "msg": e.message, "type": "invalid_plan"}
+            for e in exc.errors
+        ]
     elif isinstance(exc, RescheduleInPast):
         detail = [{"loc": ["body", "to"], "msg": str(exc), "type": "reschedule_in_past"}]
     else:
         detail = str(exc)
-    return JSONResponse({"detail": detail}, status_code=status_of(exc))
+    body: dict[str, Any] = {"detail": detail}
+    if isinstance(exc, PlanRefused):
+        body["error"] = exc.code
+    return JSONResponse(body, status_code=status_of(exc))
 
 
 def install(app: FastAPI) -> None:

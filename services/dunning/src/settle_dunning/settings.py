@@ -46,6 +46,18 @@ class DunningSettings(ServiceSettings):
         description="days an invoice paid online waits for the bookkeeping to book it before "
         "its reminders resume (with an attention item)",
     )
+    payment_plan_reminder_days: int = Field(
+        3,
+        ge=0,
+        description="days before each instalment of a payment plan that its reminder goes out",
+    )
+    payment_plan_grace_days: int = Field(
+        2,
+        ge=0,
+        description="days after an instalment's date before an unpaid one counts as missed "
+        "(time for a bank transfer to be booked); a plan expires this many days after its "
+        "last date",
+    )
     template_keys: tuple[str, ...] = Field(
         tuple(sorted(DEFAULT_TEMPLATE_KEYS)),
         description="templates a flow step may use (a JSON list); messaging must know them",

@@ -395,6 +395,52 @@ async def test_the_daily_run_loop_runs_the_day_once_its_time_has_come(sqlite_dat
         assert len(await service.events("message.requested")) == 1
 
 
+async def test_an_invoice_imported_after_the_days_run_gets_its_reminder_from_the_loop(
+    sqlite_database,
+) -> None:
+    async with running_service(
+        SERVICE,
+        sqlite_database,
+        consumer_retry_backoff_s=0,
+        daily_run_enabled=True,
+        daily_run_at="06:00",
+        daily_run_poll_s=0.05,
+    ) as harness:
+        service = Dunning(harness)
+        state = harness.runtime.app.state
+
+        def clock_at(hour_utc: int) -> None:
+            moment = datetime(2025, 3, 20, hour_utc, 0, tzinfo=UTC)
+            state.dunning = replace(state.dunning, clock=FixedClock(moment))
+
+        [loop] = harness.runtime.background
+        stop = asyncio.Event()
+        clock_at(6)  # 07:00 in Amsterdam: today's run happens with nothing due
+        await service.debtor()
+        running = asyncio.create_task(loop(stop))
+        engine = harness.runtime.engine
+        for _ in range(100):
+            async with engine.connect() as conn:
+                runs = (await conn.execute(sa.text("SELECT finished_at FROM daily_runs"))).all()
+            if runs and runs[0].finished_at is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert len(runs) == 1
+
+        clock_at(13)  # the export is dropped in the afternoon
+        await service.invoice(due=date(2025, 3, 3), amount="121.00")
+        for _ in range(100):
+            if await service.events("step.executed"):
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)  # nothing more happens: the run again changed nothing due
+        stop.set()
+        await running
+        [executed] = await service.events("step.executed")
+        assert executed["step_id"] == "reminder-1"
+        assert len(await service.events("message.requested")) == 1
+
+
 async def test_two_runs_of_the_same_day_at_once_execute_each_step_once(dunning: Dunning) -> None:
     await dunning.debtor()
     for n in range(20):
@@ -404,3 +450,16 @@ async def test_two_runs_of_the_same_day_at_once_execute_each_step_once(dunning: 
     executed = await dunning.events("step.executed")
     assert sorted(e["invoice_id"] for e in executed) == sorted(f"inv-{n}" for n in range(20))
     assert len(await dunning.events("message.requested")) == 1  # one bundle for the debtor
+
+
+async def test_a_run_on_a_day_without_sending_names_the_next_sending_day(dunning: Dunning) -> None:
+    await dunning.debtor()
+    await dunning.invoice(due=date(2025, 3, 3), amount="121.00")
+    response = await dunning.run(date(2025, 3, 23))  # a Sunday
+    assert response.status_code == 200, response.text
+    assert response.json()["invoices_due"] == 1
+    assert response.json()["steps_executed"] == 0
+    assert response.json()["next_sending_day"] == "2025-03-24"
+
+    monday = (await dunning.run(date(2025, 3, 24))).json()
+    assert (monday["steps_executed"], monday["next_sending_day"]) == (1, None)

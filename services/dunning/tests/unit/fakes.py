@@ -387,6 +387,20 @@ class FakePaymentHolds:
         return sorted(due, key=lambda item: (item[1].until, item[0]))[:limit]
 
 
+class FakeCollectionHolds:
+    def __init__(self) -> None:
+        self.holds: dict[tuple[str, str], str] = {}  # (administration, invoice) -> case
+
+    async def case_of(self, administration_id: str, invoice_id: str) -> str | None:
+        return self.holds.get((administration_id, invoice_id))
+
+    async def hold(self, administration_id: str, invoice_id: str, case_id: str, on: date) -> None:
+        self.holds[administration_id, invoice_id] = case_id
+
+    async def release(self, administration_id: str, invoice_id: str) -> None:
+        self.holds.pop((administration_id, invoice_id), None)
+
+
 class FakeRepositories:
     """Every repository in memory; one set stands for the whole database of a test."""
 
@@ -399,6 +413,7 @@ class FakeRepositories:
         self.mailboxes = FakeMailboxes()
         self.daily_runs = FakeDailyRuns()
         self.payment_holds = FakePaymentHolds()
+        self.collection_holds = FakeCollectionHolds()
 
 
 class FakeOutbox(Outbox):

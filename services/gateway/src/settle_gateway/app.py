@@ -22,6 +22,7 @@ from settle_gateway.attention import views as attention
 from settle_gateway.auth import views as auth
 from settle_gateway.auth.security import LoginLimiter, OidcVerifier, PrincipalCache
 from settle_gateway.auth.service import DEMO_ADMINISTRATION, IdentityError, seed_demo
+from settle_gateway.cases import views as cases
 from settle_gateway.cli import cli
 from settle_gateway.control import views as control
 from settle_gateway.credit_notes import views as credit_notes
@@ -33,10 +34,13 @@ from settle_gateway.members import views as members
 from settle_gateway.messages import views as messages
 from settle_gateway.organisations import views as organisations
 from settle_gateway.payments import views as payments
+from settle_gateway.plans import views as plans
 from settle_gateway.portal import views as portal
 from settle_gateway.portal.service import PortalLimiter
 from settle_gateway.settings import GatewaySettings
 from settle_gateway.templates import views as templates
+from settle_gateway.webapp.service import WebApp
+from settle_gateway.webapp.views import add_web_app
 from settle_shared.db import session_factory, transaction
 from settle_shared.logs import get_logger
 from settle_shared.service import EmbeddedContext, ServiceRuntime, ServiceSpec
@@ -44,6 +48,8 @@ from settle_shared.service import EmbeddedContext, ServiceRuntime, ServiceSpec
 log = get_logger(__name__)
 
 DEMO_LOGIN_FILE = "demo-login.json"
+# The web app `make web` builds, beside the source checkout the gateway runs from.
+CHECKOUT_WEB_DIR = Path(__file__).resolve().parents[4] / "web" / "dist"
 
 
 async def seed_demo_login(runtime: ServiceRuntime) -> str | None:
@@ -126,6 +132,8 @@ ROUTERS = (
     payments.router,
     imports.router,
     control.router,
+    plans.router,
+    cases.router,
     templates.router,
 )
 
@@ -172,6 +180,8 @@ def setup(runtime: ServiceRuntime) -> None:
     # The debtor portal's pages: HTML for debtors, not part of the API's document.
     runtime.app.include_router(portal.router)
     errors.install(runtime.app)
+    # Last: the web app answers every path no route above took.
+    add_web_app(runtime.app, WebApp(settings.web_dir or CHECKOUT_WEB_DIR))
     if settings.cors_origins:
         runtime.app.add_middleware(
             CORSMiddleware,

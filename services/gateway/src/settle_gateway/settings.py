@@ -21,7 +21,13 @@ class GatewaySettings(ServiceSettings):
     # (settle.services entry points) but the gateway, each with a `<name>_url` setting below.
     # A test holds this to the registry; a gateway image installs no other service, so the
     # registry alone cannot name them at run time.
-    UPSTREAMS: ClassVar[tuple[str, ...]] = ("importer", "dunning", "messaging", "payments")
+    UPSTREAMS: ClassVar[tuple[str, ...]] = (
+        "importer",
+        "dunning",
+        "messaging",
+        "payments",
+        "collection",
+    )
 
     database_url: str = Field(
         "sqlite+aiosqlite:///var/gateway.db", description="the gateway's read-model database"
@@ -130,6 +136,9 @@ class GatewaySettings(ServiceSettings):
         description="how long the portal waits for the payments service (which waits for the "
         "PSP) before it tells the debtor to try again",
     )
+    collection_url: str = Field(
+        "http://127.0.0.1:8005", description="the collection service's internal API (cases)"
+    )
     upstream_timeout_s: float = Field(
         10.0, gt=0, description="timeout of one call to another service's internal API"
     )
@@ -147,6 +156,11 @@ class GatewaySettings(ServiceSettings):
     demo_email: str = Field("demo@settle.example", description="login of the demo user")
     demo_login_file: Path | None = Field(
         None, description="file the demo login is written to (the embedded stack shows it)"
+    )
+    web_dir: Path | None = Field(
+        None,
+        description="folder of the built web app served at / (`make web` builds web/dist); "
+        "unset: the web/dist of the source checkout the gateway runs from",
     )
 
     def portal_link_secrets(self) -> list[bytes]:

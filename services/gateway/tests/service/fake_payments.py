@@ -28,6 +28,8 @@ from settle_shared.testing.infra import free_port
 @dataclass
 class FakePayments:
     invoices: dict[str, tuple[str, Decimal, str]] = field(default_factory=dict)
+    # Payment plans it knows: plan id -> (debtor, what is left of each instalment).
+    plans: dict[str, tuple[str, dict[int, Decimal]]] = field(default_factory=dict)
     payments: dict[str, dict[str, Any]] = field(default_factory=dict)
     by_key: dict[str, str] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
@@ -51,6 +53,14 @@ class FakePayments:
             if known is not None:
                 return JSONResponse(self.payments[known], status_code=200)
             lines = []
+            if body.get("plan_id") is not None:
+                debtor_id, left = self.plans.get(body["plan_id"], ("", {}))
+                amount = left.get(body.get("instalment") or 1)
+                if debtor_id != body["debtor_id"] or amount is None:
+                    return JSONResponse({"detail": "no such instalment"}, status_code=404)
+                if amount <= 0:
+                    return JSONResponse({"detail": "the instalment is paid"}, status_code=409)
+                lines.append((f"plan:{body['plan_id']}", amount, "EUR"))
             for invoice_id in body["invoice_ids"]:
                 if invoice_id not in self.invoices:
                     return JSONResponse({"detail": f"no invoice {invoice_id}"}, status_code=404)

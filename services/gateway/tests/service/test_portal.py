@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from html import unescape
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,7 +18,7 @@ import httpx
 import pytest
 
 from settle_messaging.app import SERVICE as MESSAGING
-from settle_shared.events import messaging, payments
+from settle_shared.events import importer, messaging, payments
 from settle_shared.events.dunning import MessageDebtor, MessageInvoice, MessageRequested
 from settle_shared.portal_links import DEVELOPMENT_SECRET, PortalLink, sign_portal_link
 from settle_shared.testing.service import ServiceHarness, running_service
@@ -179,7 +180,12 @@ async def test_paying_asks_the_payments_service_for_the_chosen_invoices_and_goes
 @pytest.mark.parametrize(
     ("status", "outcome", "sentence"),
     [
-        ("paid", "paid", "Wij hebben uw betaling van € 221,00 ontvangen."),
+        (
+            "paid",
+            "paid",
+            "Wij hebben uw betaling van € 221,00 ontvangen. Zolang wij uw betaling verwerken, "
+            "sturen wij voor deze facturen geen herinneringen.",
+        ),
         ("open", "pending", "Uw betaling van € 221,00 is nog niet afgerond."),
         ("pending", "pending", "wordt door uw bank verwerkt"),
         ("canceled", "failed", "U heeft de betaling van € 221,00 geannuleerd."),
@@ -339,3 +345,37 @@ async def test_a_refused_choice_is_shown_again_as_the_debtor_made_it(portal: Por
     assert 'role="alert"' in nothing.text
     assert not re.search(r'value="inv-\d" id="invoice-\d+" checked>', nothing.text)
     assert portal.payments.requests == []
+
+
+async def test_the_debtors_open_credit_notes_are_shown_with_the_amount_due_after_them(
+    portal: Portal,
+) -> None:
+    await portal.invoices(("inv-1", "deb-1", "121.00"))
+    for credit_note_id, currency in (("cn-1", "EUR"), ("cn-usd", "USD")):
+        await portal.gateway.deliver(
+            importer.CreditNoteImported(
+                administration_id=ADM,
+                credit_note_id=credit_note_id,
+                number=f"C-{credit_note_id}",
+                version=1,
+                run_id="run-1",
+                debtor_id="deb-1",
+                debtor_number="Ddeb-1",
+                invoice_date=date(2025, 2, 10),
+                amount=Decimal("-60.50"),
+                open_amount=Decimal("-60.50"),
+                currency=currency,
+            )
+        )
+    page = await portal.page(portal.link())
+    assert page.status_code == 200, page.text
+    text = unescape(page.text).replace("\xa0", " ")
+    assert "Openstaand bedrag van de facturen in de herinnering: € 121,00" in text
+    assert "Af: uw creditnota C-cn-1, € 60,50" in text
+    assert "C-cn-usd" not in text  # another currency than the reminder's
+    assert "Te betalen na aftrek van uw creditnota's: € 60,50" in text
+    assert "uw creditnota's worden daarbij niet afgetrokken" in text
+    # The online payment still charges the invoice in full (the payments contract is unchanged).
+    await portal.pay(portal.link(), ["inv-1"])
+    [payment] = portal.payments.payments.values()
+    assert payment["amount"] == "121.00"

@@ -2,9 +2,9 @@
 build from the contract, valid or not, may make the gateway answer with a 5xx.
 
 Schemathesis generates the requests; they are sent through the service harness's in-process
-client, signed in as an administrator, with the real importer, dunning and messaging services
-mounted as neighbours so that commands travel all the way. Schemathesis's own ASGI client is
-not used: it runs the app's lifespan a second time on its own event loop, beside the one the
+client, signed in as an administrator, with the real importer, dunning, messaging and collection
+services mounted as neighbours so that commands travel all the way. Schemathesis's own ASGI client
+is not used: it runs the app's lifespan a second time on its own event loop, beside the one the
 harness started (with its test broker and database engine) on the test's loop."""
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Err
 
+from settle_collection.app import SERVICE as COLLECTION
 from settle_dunning.app import SERVICE as DUNNING
 from settle_importer.app import SERVICE as IMPORTER
 from settle_messaging.app import SERVICE as MESSAGING
@@ -69,6 +70,13 @@ async def neighbours(gateway: Gateway, tmp_path: Path) -> AsyncIterator[None]:
                     f"sqlite+aiosqlite:///{tmp_path / 'messaging.db'}",
                     inbound_smtp_port=0,
                     rate_limit_per_minute=0,
+                )
+            ),
+            "collection": await stack.enter_async_context(
+                running_service(
+                    COLLECTION,
+                    f"sqlite+aiosqlite:///{tmp_path / 'collection.db'}",
+                    schedule_enabled=False,
                 )
             ),
         }

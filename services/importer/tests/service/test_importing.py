@@ -7,6 +7,7 @@ import io
 import zipfile
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -351,3 +352,23 @@ async def test_a_run_failed_as_abandoned_that_comes_back_writes_nothing_more(
     assert await importer.outbox() == events
     again = await importer.import_file("openstaand.csv", THREE_INVOICES)
     assert again["counts"]["unchanged"] == 3
+
+
+async def test_the_readmes_example_export_imports_cleanly_with_the_dutch_preset(
+    importer: Importer,
+):
+    example = Path(__file__).parents[4] / "docs" / "examples" / "openstaande-posten.csv"
+    run = await importer.import_file(example.name, example.read_bytes())
+    assert run["status"] == "succeeded", run
+    assert run["source"] == "csv"
+    assert run["counts"]["new"] == 4
+    assert run["counts"]["rejected"] == 0
+
+    events = await importer.outbox()
+    assert types(events) == {"invoice.imported": 4, "debtor.upserted": 3, "run.finished": 1}
+    imported = {p["number"]: p for t, p in events if t.endswith("invoice.imported")}
+    assert imported["2026-101"]["due_date"] == "2026-11-12"  # overdue in the walk-through
+    assert imported["2026-118"]["open_amount"] == "1452.00"
+    debtors = {p["number"]: p for t, p in events if t.endswith("debtor.upserted")}
+    assert debtors["D1002"]["kind"] == "consumer"
+    assert not any(t.endswith("credit_note.imported") for t, _ in events)

@@ -16,11 +16,13 @@ from settle_messaging.adapters.smtp import SmtpTransport
 from settle_messaging.adapters.tables import metadata
 from settle_messaging.application.administration import learn_administrations
 from settle_messaging.application.context import Messaging
-from settle_messaging.application.outbound import Origin, queue_requests
+from settle_messaging.application.outbound import Origin, queue_case_messages, queue_requests
 from settle_messaging.application.sender import Sender
 from settle_messaging.reply_page import views as reply_page
 from settle_messaging.settings import MessagingSettings
 from settle_shared.consumer import ReceivedEvent
+from settle_shared.events.collection import MESSAGES as COLLECTION_MESSAGES
+from settle_shared.events.collection import CaseMessageRequested
 from settle_shared.events.dunning import MESSAGES as DUNNING_MESSAGES
 from settle_shared.events.dunning import MessageRequested
 from settle_shared.events.gateway import ADMINISTRATIONS, AdministrationEvent
@@ -66,10 +68,25 @@ def setup(runtime: ServiceRuntime) -> None:
         ]
         if requests:
             await queue_requests(messaging.store_in(session), messaging, requests)
+        # The messages of collection cases' steps (their text written by collection).
+        cases = [
+            (
+                received.payload,
+                Origin(
+                    message_request_id=received.payload.message_request_id,
+                    correlation_id=received.envelope.correlation_id,
+                    causation_id=received.envelope.id,
+                ),
+            )
+            for received in events
+            if isinstance(received.payload, CaseMessageRequested)
+        ]
+        if cases:
+            await queue_case_messages(messaging.store_in(session), messaging, cases)
 
     runtime.consume(
         CONSUMER_GROUP,
-        [ADMINISTRATIONS.name, DUNNING_MESSAGES.name],
+        [ADMINISTRATIONS.name, DUNNING_MESSAGES.name, COLLECTION_MESSAGES.name],
         batch_handler=on_batch,
         dead_letters=errors.DEAD_LETTER_ERRORS,
     )

@@ -67,6 +67,7 @@ def test_every_builtin_renders_cleanly(
 
 _KEYS_WITHOUT_INVOICE_TABLE = {
     TemplateKey.PAYMENT_PLAN_INSTALMENT_REMINDER,
+    TemplateKey.PAYMENT_PLAN_INSTALMENT_MISSED,
     TemplateKey.FREE_MESSAGE,
 }
 

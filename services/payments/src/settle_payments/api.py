@@ -58,7 +58,17 @@ class PayIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     debtor_id: str = Field(pattern=ID)
-    invoice_ids: list[Annotated[str, Field(pattern=ID)]] = Field(max_length=500)
+    invoice_ids: list[Annotated[str, Field(pattern=ID)]] = Field(
+        default_factory=list,
+        max_length=500,
+        description="the invoices to pay; none for a plan's instalment (the plan names them)",
+    )
+    plan_id: str | None = Field(
+        None, pattern=ID, description="pay an instalment of this payment plan"
+    )
+    instalment: int | None = Field(
+        None, ge=1, le=1000, description="which instalment of the plan (default: the first)"
+    )
     idempotency_key: str = Field(min_length=1, max_length=200)
     redirect_url: str = Field(
         max_length=2000, description="where the PSP sends the debtor back (http or https)"
@@ -97,6 +107,8 @@ class PaymentOut(BaseModel):
     debtor_id: str
     amount_refunded: Decimal
     created_at: datetime
+    plan_id: str | None = Field(None, description="the payment plan whose instalment it pays")
+    instalment: int | None = None
 
 
 class PaymentList(BaseModel):
@@ -115,15 +127,18 @@ def payment_out(payment: Payment) -> PaymentOut:
         debtor_id=payment.debtor_id,
         amount_refunded=payment.amount_refunded,
         created_at=payment.created_at,
+        plan_id=payment.plan_id,
+        instalment=payment.instalment,
     )
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "no valid service token"},
-    404: {"description": "an unknown invoice or debtor"},
+    404: {"description": "an unknown invoice, debtor, plan or instalment"},
     409: {
         "description": "an invoice not open, not this debtor's, already paid online, mixed "
-        "currencies, nothing to pay, or an idempotency key used for another request"
+        "currencies, nothing to pay, a plan not active or another debtor's, an instalment "
+        "paid or being paid, or an idempotency key used for another request"
     },
     503: {"description": "the PSP cannot be reached: nothing was charged, try again"},
 }
@@ -138,8 +153,9 @@ async def pay(
     ctx: ContextDep,
     response: Response,
 ) -> PaymentOut:
-    """Open a checkout for the open amount of the debtor's invoices (201), or answer again
-    what this idempotency key opened (200)."""
+    """Open a checkout for the open amount of the debtor's invoices, or for what is left of
+    an instalment of the debtor's payment plan (201), or answer again what this idempotency
+    key opened (200)."""
     answer = await request_payment(
         ctx,
         administration_id,
@@ -149,6 +165,8 @@ async def pay(
             idempotency_key=body.idempotency_key,
             redirect_url=body.redirect_url,
             locale=body.locale,
+            plan_id=body.plan_id,
+            instalment=body.instalment,
         ),
     )
     if not answer.created:

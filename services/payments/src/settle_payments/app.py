@@ -16,19 +16,22 @@ from settle_payments.adapters.repositories import SqlStore
 from settle_payments.adapters.tables import metadata
 from settle_payments.application.context import PaymentsContext
 from settle_payments.application.invoices import INVOICE_FACTS, apply_invoice_fact
+from settle_payments.application.plans import apply_plan_event
 from settle_payments.application.reports import refresh_loop
 from settle_payments.cli import cli
 from settle_payments.domain.errors import InvalidFact
 from settle_payments.settings import LOCAL_PSP_KEY, PaymentsSettings
 from settle_shared.consumer import ReceivedEvent
 from settle_shared.events.importer import INVOICES
+from settle_shared.events.plans import PLANS, PaymentPlanEvent
 from settle_shared.service import Companion, EmbeddedContext, ServiceRuntime, ServiceSpec
 
 CONSUMER_GROUP = "payments"
 
 
 def setup(runtime: ServiceRuntime) -> None:
-    """The consumer of invoice facts, the API, the webhook and the refresher."""
+    """The consumer of invoice facts and payment plans, the API, the webhook and the
+    refresher."""
     settings = cast(PaymentsSettings, runtime.settings)
     outbox = runtime.outbox
     psp = MolliePsp(
@@ -54,8 +57,25 @@ def setup(runtime: ServiceRuntime) -> None:
             raise InvalidFact("the header's administration differs from the payload's")
         await apply_invoice_fact(ctx.store_in(session), fact)
 
+    async def on_plan(session: AsyncSession, received: ReceivedEvent) -> None:
+        event = received.payload
+        if not isinstance(event, PaymentPlanEvent):
+            return
+        if event.administration_id != received.envelope.administration_id:
+            raise InvalidFact("the header's administration differs from the payload's")
+        await apply_plan_event(ctx.store_in(session), event, ctx.now())
+
+    async def on_event(session: AsyncSession, received: ReceivedEvent) -> None:
+        if received.topic == PLANS.name:
+            await on_plan(session, received)
+        else:
+            await on_fact(session, received)
+
     runtime.consume(
-        CONSUMER_GROUP, [INVOICES.name], on_fact, dead_letters=errors.DEAD_LETTER_ERRORS
+        CONSUMER_GROUP,
+        [INVOICES.name, PLANS.name],
+        on_event,
+        dead_letters=errors.DEAD_LETTER_ERRORS,
     )
     runtime.add_background(lambda stop: refresh_loop(runtime.app.state.payments, stop))
 

@@ -2,7 +2,15 @@
 
 Importing this package loads the whole catalogue."""
 
-from settle_shared.events import dunning, gateway, importer, messaging, payments  # noqa: F401  (loads the catalogue)
+from settle_shared.events import (  # noqa: F401  (loads the catalogue)
+    collection,
+    dunning,
+    gateway,
+    importer,
+    messaging,
+    payments,
+    plans,
+)
 from settle_shared.events.base import (
     EVENT_TYPES,
     TOPICS,

@@ -22,6 +22,9 @@ class Topic:
     producer: str
     key: str
     description: str
+    # The external contract the topic belongs to (e.g. "bailiffs"): its own AsyncAPI document
+    # and a JSON Schema per payload are generated for parties outside Settle (docs.py).
+    contract: str | None = None
 
     @property
     def dead_letter(self) -> str:
@@ -108,15 +111,40 @@ def _as_pydantic_writes(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} is not written by Event.staged")
 
 
+@dataclass(frozen=True)
+class Contract:
+    """An external contract: topics that parties outside Settle read or write, documented for
+    them in an AsyncAPI document of their own (docs/asyncapi/<name>.json)."""
+
+    name: str
+    title: str
+    description: str
+
+
+CONTRACTS: dict[str, Contract] = {}
+
+
+def contract(name: str, *, title: str, description: str) -> str:
+    """Declare an external contract; its topics name it (`topic(…, contract=name)`)."""
+    if name in CONTRACTS:
+        raise ValueError(f"contract {name} declared twice")
+    CONTRACTS[name] = Contract(name, title, description)
+    return name
+
+
 TOPICS: dict[str, Topic] = {}
 EVENT_TYPES: dict[str, type[Event]] = {}
 
 
-def topic(name: str, *, producer: str, key: str, description: str) -> Topic:
-    """Declare a topic in the catalogue."""
+def topic(
+    name: str, *, producer: str, key: str, description: str, contract: str | None = None
+) -> Topic:
+    """Declare a topic in the catalogue (part of an external `contract`, when it is one)."""
     if name in TOPICS:
         raise ValueError(f"topic {name} declared twice")
-    declared = Topic(name=name, producer=producer, key=key, description=description)
+    declared = Topic(
+        name=name, producer=producer, key=key, description=description, contract=contract
+    )
     TOPICS[name] = declared
     return declared
 

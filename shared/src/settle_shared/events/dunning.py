@@ -215,6 +215,32 @@ class MessageInvoice(BaseModel):
     legally_required: bool
 
 
+class MessagePlanInstalment(BaseModel):
+    """One instalment of a payment plan in a message."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    due_on: date
+    amount: Money
+    paid_amount: Money = Field(description="what of it is paid")
+
+
+class MessagePaymentPlan(BaseModel):
+    """The payment plan a message is about: its schedule and the instalment concerned."""
+
+    model_config = ConfigDict(frozen=True)
+
+    plan_id: str
+    total: Money = Field(description="what the schedule covers")
+    left: Money = Field(description="what is left to pay")
+    currency: str
+    instalments: list[MessagePlanInstalment]
+    instalment: int | None = Field(
+        None, description="the instalment a reminder or missed-instalment notice is about"
+    )
+
+
 class MessageCreditNote(BaseModel):
     """An open credit note of the debtor, stated in a reminder in its currency."""
 
@@ -276,6 +302,11 @@ class MessageRequested(Event):
         description="what remains of `total_open_amount` after the credit notes: the amount "
         "the message asks for (None in a request from before credit notes were stated)",
     )
+    payment_plan: MessagePaymentPlan | None = Field(
+        None,
+        description="for a payment plan's confirmation, instalment reminder or missed-"
+        "instalment notice: the plan's schedule and the instalment concerned",
+    )
 
     def key(self) -> str:
         return self.debtor.debtor_id
@@ -304,6 +335,8 @@ class _AttentionEvent(Event):
         "online_payment_reversed",
         "online_payment_not_booked",
         "due_date_assumed",
+        "payment_plan_requested",
+        "payment_plan_expired",
     ] = Field(description="reason code; one open item per subject and reason")
     sentence: str = Field(description="what happened and what to do, for a person to read")
 

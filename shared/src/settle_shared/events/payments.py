@@ -52,6 +52,10 @@ class PaymentEvent(Event):
     invoices: list[CoveredInvoice] = Field(description="what the payment covers, per invoice")
     amount: Decimal = Field(description="the whole payment: the sum of the covered invoices")
     currency: str = Field(description="ISO 4217; one payment never mixes currencies")
+    plan_id: str | None = Field(
+        None, description="the payment plan whose instalment this pays (None: open invoices)"
+    )
+    instalment: int | None = Field(None, description="the plan's instalment number it pays")
 
     def key(self) -> str:
         return self.debtor_id

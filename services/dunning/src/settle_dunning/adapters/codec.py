@@ -29,6 +29,7 @@ from settle_dunning.domain import (
     OffsetBasis,
     Phase,
     PlanBasis,
+    PlanHold,
     PlannedStep,
     PostalAddress,
     SendingCalendar,
@@ -97,6 +98,9 @@ def state_to_json(state: DunningState) -> Json:
         "reopened": state.reopened,
         "blocked_by": state.blocked_by.value if state.blocked_by else None,
         "fact": state.last_fact.sequence if state.last_fact else None,
+        "plan_hold": None
+        if state.plan_hold is None
+        else {"plan_id": state.plan_hold.plan_id, "requested": state.plan_hold.requested},
     }
 
 
@@ -194,6 +198,10 @@ def state_from_json(data: Json) -> DunningState:
         reopened=data["reopened"],
         blocked_by=BlockReason(data["blocked_by"]) if data["blocked_by"] else None,
         last_fact=fact_version(fact) if fact is not None else None,
+        # Absent from states stored before payment plans existed.
+        plan_hold=PlanHold(hold["plan_id"], hold["requested"])
+        if (hold := data.get("plan_hold"))
+        else None,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_dunning.application.administrations import learn_administration
+from settle_dunning.application.collection_cases import apply_case_event
 from settle_dunning.application.context import DunningContext
 from settle_dunning.application.facts import ImporterFact, apply_importer_fact
 from settle_dunning.application.messaging import MessagingEvent, apply_messaging_event
@@ -16,7 +17,7 @@ from settle_dunning.application.online_payments import (
 )
 from settle_dunning.domain import InvalidFact
 from settle_shared.consumer import ReceivedEvent
-from settle_shared.events import importer, messaging
+from settle_shared.events import collection, importer, messaging
 from settle_shared.events.gateway import ADMINISTRATIONS, AdministrationEvent
 from settle_shared.events.messaging import MESSAGES
 from settle_shared.events.payments import PAYMENTS
@@ -42,7 +43,11 @@ MESSAGING_EVENTS = (
 
 def _check_administration(
     received: ReceivedEvent,
-    payload: ImporterFact | MessagingEvent | PaymentEvent | AdministrationEvent,
+    payload: ImporterFact
+    | MessagingEvent
+    | PaymentEvent
+    | AdministrationEvent
+    | collection.CaseEvent,
 ) -> None:
     header = received.envelope.administration_id
     if header != payload.administration_id:
@@ -62,9 +67,16 @@ async def apply_received(
         if isinstance(payload, AdministrationEvent):
             _check_administration(received, payload)
             await learn_administration(ctx, session, payload.administration_id)
+    elif received.topic == collection.CASES.name:
+        if not isinstance(payload, collection.CaseEvent):
+            return
+        _check_administration(received, payload)
+        await apply_case_event(
+            ctx, session, payload, correlation_id=envelope.correlation_id, causation_id=envelope.id
+        )
     elif received.topic == PAYMENTS.name:
         if not isinstance(payload, PAYMENT_EVENTS):
-            return  # a payment created holds nothing yet
+            return
         _check_administration(received, payload)
         await apply_payment_event(
             ctx, session, payload, correlation_id=envelope.correlation_id, causation_id=envelope.id

@@ -15,7 +15,8 @@ class DailyRunRepository(SqlRepository):
     """The `daily_runs` table."""
 
     async def start(self, administration_id: str, business_date: date) -> None:
-        """Record that the run of a date started (again, when it is repeated)."""
+        """Record that the run of a date started (again, when it is repeated: the loop compares
+        the invoices' changes with the latest start)."""
         existing = await self.session.scalar(
             sa.select(daily_runs.c.business_date).where(
                 daily_runs.c.administration_id == administration_id,
@@ -32,6 +33,15 @@ class DailyRunRepository(SqlRepository):
                     steps_executed=0,
                     messages_requested=0,
                 )
+            )
+        else:
+            await self.session.execute(
+                sa.update(daily_runs)
+                .where(
+                    daily_runs.c.administration_id == administration_id,
+                    daily_runs.c.business_date == business_date,
+                )
+                .values(started_at=self.now)
             )
 
     async def finish(

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from settle_dunning.adapters.codec import phase_of, state_columns, state_from_json
 from settle_dunning.adapters.sql import BULK_MIN, SqlRepository
-from settle_dunning.adapters.tables import dunning_states, executed_steps
+from settle_dunning.adapters.tables import daily_runs, dunning_states, executed_steps
 from settle_dunning.domain import (
     Channel,
     DunningState,
@@ -111,6 +111,27 @@ class DunningStateRepository(SqlRepository):
             )
         )
         return [(row.invoice_id, row.debtor_id) for row in rows]
+
+    async def changed_since_run(self, administration_id: str, business_date: date) -> bool:
+        """Whether an invoice due by `business_date` changed after that date's run started
+        (imported or re-planned since), via the index on the due date."""
+        row = await self.session.execute(
+            sa.select(dunning_states.c.invoice_id)
+            .join(
+                daily_runs,
+                sa.and_(
+                    daily_runs.c.administration_id == dunning_states.c.administration_id,
+                    daily_runs.c.business_date == business_date,
+                ),
+            )
+            .where(
+                dunning_states.c.administration_id == administration_id,
+                dunning_states.c.next_step_date <= business_date,
+                dunning_states.c.updated_at > daily_runs.c.started_at,
+            )
+            .limit(1)
+        )
+        return row.first() is not None
 
     async def page(
         self,

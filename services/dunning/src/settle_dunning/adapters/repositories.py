@@ -8,12 +8,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_dunning.adapters.administrations import AdministrationRepository
 from settle_dunning.adapters.attention import AttentionRepository
+from settle_dunning.adapters.collection_holds import CollectionHoldRepository
 from settle_dunning.adapters.daily_runs import DailyRunRepository
 from settle_dunning.adapters.debtors import DebtorRepository
 from settle_dunning.adapters.dunning_states import DunningStateRepository
 from settle_dunning.adapters.flows import FlowRepository
 from settle_dunning.adapters.mailboxes import MailboxRepository
 from settle_dunning.adapters.payment_holds import PaymentHoldRepository
+from settle_dunning.adapters.payment_plans import PaymentPlanRepository
 from settle_dunning.adapters.sql import is_postgres
 
 
@@ -31,3 +33,5 @@ class SqlRepositories:
         self.mailboxes = MailboxRepository(session, now, postgres=postgres)
         self.daily_runs = DailyRunRepository(session, now, postgres=postgres)
         self.payment_holds = PaymentHoldRepository(session, now, postgres=postgres)
+        self.payment_plans = PaymentPlanRepository(session, now, postgres=postgres)
+        self.collection_holds = CollectionHoldRepository(session, now, postgres=postgres)

@@ -204,3 +204,41 @@ payment_holds = sa.Table(
     sa.Column("ended_by", sa.String(20), nullable=True),
     sa.Index("ix_payment_holds_until", "until"),
 )
+
+# Payment plans (domain/plans.py): the whole plan as JSON, with the columns the service
+# queries by. `next_action_on` is NULL when the daily run has nothing to do for the plan, so
+# the run reads only plans with a reminder, a missed instalment or an expiry due.
+payment_plans = sa.Table(
+    "payment_plans",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("plan_id", ID, primary_key=True),
+    sa.Column("debtor_id", ID, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("next_action_on", sa.Date, nullable=True),
+    sa.Column("plan", sa.JSON, nullable=False),
+    sa.Column("created_at", TZ_TIME, nullable=False),
+    sa.Column("updated_at", TZ_TIME, nullable=False),
+    sa.Index("ix_payment_plans_due", "administration_id", "next_action_on"),
+    sa.Index("ix_payment_plans_debtor", "administration_id", "debtor_id"),
+)
+
+# Which plans ever covered an invoice (a finished plan no longer holds its invoices).
+payment_plan_invoices = sa.Table(
+    "payment_plan_invoices",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("invoice_id", ID, primary_key=True),
+    sa.Column("plan_id", ID, primary_key=True),
+)
+
+# Invoices held by a collection case (domain/collection_cases.py): the case holding each, so a
+# late event of an older case of the invoice cannot release a newer one.
+collection_holds = sa.Table(
+    "collection_holds",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("invoice_id", ID, primary_key=True),
+    sa.Column("case_id", ID, nullable=False),
+    sa.Column("held_on", sa.Date, nullable=False),
+)

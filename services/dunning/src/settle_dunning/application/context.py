@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from settle_dunning.application.ports import Repositories, RepositoryFactory
 from settle_dunning.domain import default_flows
+from settle_dunning.domain.plans import PlanSettings
 from settle_dunning.settings import DunningSettings
 from settle_shared.clock import Clock, today
 from settle_shared.outbox import Outbox
@@ -34,6 +35,14 @@ class DunningContext:
     def template_keys(self) -> frozenset[str]:
         """Templates a flow step may use."""
         return frozenset(self.settings.template_keys)
+
+    @property
+    def plan_settings(self) -> PlanSettings:
+        """When payment plans remind, and how long an instalment may be late."""
+        return PlanSettings(
+            reminder_days=self.settings.payment_plan_reminder_days,
+            grace_days=self.settings.payment_plan_grace_days,
+        )
 
     def business_date(self) -> date:
         """Today's business date, from the business clock."""

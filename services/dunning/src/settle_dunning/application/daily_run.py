@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from settle_dunning.application.context import DunningContext
+from settle_dunning.application.plans import run_plans
 from settle_dunning.application.publishing import OutgoingEvents
 from settle_dunning.domain import (
     Administration,
@@ -21,6 +22,7 @@ from settle_dunning.domain import (
     UnknownAdministration,
     check_business_date,
     due_steps,
+    next_sending_day_when_closed,
     run_daily,
 )
 from settle_shared.db import is_sqlite, transaction
@@ -39,6 +41,8 @@ class RunSummary:
     steps_executed: int
     messages_requested: int
     events_published: int
+    # Set when steps were due but the date is a sending day for none of the flows.
+    next_sending_day: date | None = None
 
 
 def debtor_batches(keys: list[tuple[str, str]], size: int) -> Iterator[list[str]]:
@@ -144,13 +148,24 @@ async def _run_day(ctx: DunningContext, administration_id: str, business_date: d
 
     concurrency = 1 if is_sqlite(ctx.settings.database_url) else ctx.settings.daily_run_workers
     await asyncio.gather(*(worker() for _ in range(concurrency)))
+    # Payment plans' reminders go on whatever the pauses (their own module and index).
+    plans_day = await run_plans(ctx, administration_id, business_date)
+    totals[1] += plans_day.messages
+    totals[2] += plans_day.events
     executed, messages, published = totals
 
     async with transaction(ctx.sessions) as session:
         await ctx.repositories(session).daily_runs.finish(
             administration_id, business_date, executed, messages
         )
-    summary = RunSummary(administration_id, business_date, len(keys), executed, messages, published)
+    closed_until = (
+        next_sending_day_when_closed(flows.values(), business_date)
+        if keys and not executed
+        else None
+    )
+    summary = RunSummary(
+        administration_id, business_date, len(keys), executed, messages, published, closed_until
+    )
     log.info(
         "daily run finished",
         administration_id=administration_id,
@@ -218,8 +233,10 @@ async def _run_batch(
 
 
 async def run_due_days(ctx: DunningContext) -> list[RunSummary]:
-    """The background loop's tick: run today for every administration that has not had its
-    run yet, once the configured local time has passed."""
+    """The background loop's tick, once the configured local time has passed: run today for
+    every administration that has not had its run yet, and again for one whose run is done
+    when invoices have become due since (imported or re-planned after the run started;
+    running a date again is idempotent)."""
     now = ctx.clock.now().astimezone(ctx.time_zone)
     if now.time() < ctx.settings.daily_run_at:
         return []
@@ -228,10 +245,21 @@ async def run_due_days(ctx: DunningContext) -> list[RunSummary]:
         administrations = await ctx.repositories(session).administrations.all()
     summaries = []
     for administration in administrations:
-        if administration.last_run_date is not None and administration.last_run_date >= today:
+        if not await _run_is_due(ctx, administration.id, administration.last_run_date, today):
             continue
         try:
             summaries.append(await run_day(ctx, administration.id, today))
         except Exception as exc:  # one administration's failure must not stop the others
             log.error("daily run failed", administration_id=administration.id, error=repr(exc))
     return summaries
+
+
+async def _run_is_due(
+    ctx: DunningContext, administration_id: str, last_run_date: date | None, today: date
+) -> bool:
+    if last_run_date is None or last_run_date < today:
+        return True
+    if last_run_date > today:  # a later date was run by hand
+        return False
+    async with transaction(ctx.sessions) as session:
+        return await ctx.repositories(session).states.changed_since_run(administration_id, today)

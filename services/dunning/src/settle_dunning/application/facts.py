@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_dunning.application.context import DunningContext
 from settle_dunning.application.online_payments import end_holds
+from settle_dunning.application.plans import invoice_amount_imported
 from settle_dunning.application.ports import Repositories
 from settle_dunning.application.publishing import OutgoingEvents
 from settle_dunning.domain import (
@@ -90,6 +91,19 @@ async def apply_importer_fact(
         await _invoice_imported(repos, outgoing, fact, business_date)
     else:
         await _invoice_fact(repos, outgoing, fact, business_date)
+    if isinstance(
+        fact,
+        (
+            importer.InvoiceImported,
+            importer.InvoiceChanged,
+            importer.InvoiceSettled,
+            importer.InvoiceReopened,
+        ),
+    ):
+        # An invoice a payment plan holds: what the import says is open counts toward it.
+        state = await repos.states.get(administration_id, fact.invoice_id, lock=False)
+        if state is not None and state.plan_hold is not None:
+            await invoice_amount_imported(ctx, repos, outgoing, state)
     await outgoing.write(
         session, ctx.outbox, correlation_id=correlation_id, causation_id=causation_id
     )

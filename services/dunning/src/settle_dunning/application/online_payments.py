@@ -14,6 +14,7 @@ from typing import TypeAlias
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_dunning.application.context import DunningContext
+from settle_dunning.application.plans import apply_plan_payment
 from settle_dunning.application.ports import Repositories
 from settle_dunning.application.publishing import OutgoingEvents
 from settle_dunning.domain.online_payments import (
@@ -34,9 +35,13 @@ from settle_shared.logs import get_logger
 log = get_logger(__name__)
 
 PaymentEvent: TypeAlias = (
-    payments.PaymentStatusChanged | payments.PaymentRefunded | payments.PaymentChargedBack
+    payments.PaymentCreated
+    | payments.PaymentStatusChanged
+    | payments.PaymentRefunded
+    | payments.PaymentChargedBack
 )
 PAYMENT_EVENTS = (
+    payments.PaymentCreated,
     payments.PaymentStatusChanged,
     payments.PaymentRefunded,
     payments.PaymentChargedBack,
@@ -53,11 +58,16 @@ async def apply_payment_event(
     correlation_id: str | None = None,
     causation_id: str | None = None,
 ) -> None:
-    """Hold or release the invoices a payment covers, in the consumer's transaction."""
+    """Hold or release the invoices a payment covers, in the consumer's transaction; a
+    payment of a plan's instalment counts toward the plan instead (application/plans.py)."""
     repos = ctx.repositories(session)
     outgoing = OutgoingEvents(event.administration_id)
     business_date = ctx.business_date()
-    if isinstance(event, payments.PaymentStatusChanged):
+    if event.plan_id is not None:
+        await apply_plan_payment(ctx, repos, outgoing, event)
+    elif isinstance(event, payments.PaymentCreated):
+        pass  # a payment created holds nothing yet
+    elif isinstance(event, payments.PaymentStatusChanged):
         if event.status in HOLDING_STATUSES:
             await _hold(ctx, repos, outgoing, event, business_date)
         elif event.status in NOT_COMPLETED_STATUSES:

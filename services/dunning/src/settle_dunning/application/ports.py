@@ -29,6 +29,7 @@ from settle_dunning.domain.attention import AttentionItem
 from settle_dunning.domain.delivery import FailedStep
 from settle_dunning.domain.mailbox import Mailbox, ReplyMark
 from settle_dunning.domain.online_payments import HoldEnd, PaymentHold
+from settle_dunning.domain.plans import PaymentPlan, PlanStatus
 
 
 class Administrations(Protocol):
@@ -84,6 +85,7 @@ class DunningStates(Protocol):
     async def due_keys(
         self, administration_id: str, business_date: date
     ) -> list[tuple[str, str]]: ...
+    async def changed_since_run(self, administration_id: str, business_date: date) -> bool: ...
     async def page(
         self,
         administration_id: str,
@@ -147,6 +149,41 @@ class PaymentHolds(Protocol):
     async def due(self, business_date: date, limit: int) -> list[tuple[str, PaymentHold]]: ...
 
 
+class PaymentPlans(Protocol):
+    async def get(
+        self, administration_id: str, plan_id: str, *, lock: bool = False
+    ) -> PaymentPlan | None: ...
+    async def add(
+        self, administration_id: str, plan: PaymentPlan, next_action_on: date | None
+    ) -> None: ...
+    async def save(
+        self, administration_id: str, plan: PaymentPlan, next_action_on: date | None
+    ) -> None: ...
+    async def due(
+        self, administration_id: str, business_date: date, limit: int
+    ) -> list[PaymentPlan]: ...
+    async def save_many(
+        self, administration_id: str, plans: Sequence[tuple[PaymentPlan, date | None]]
+    ) -> None: ...
+    async def search(
+        self,
+        administration_id: str,
+        *,
+        debtor_id: str | None = None,
+        invoice_id: str | None = None,
+        statuses: Sequence[PlanStatus] = (),
+        limit: int = 100,
+    ) -> list[PaymentPlan]: ...
+
+
+class CollectionHolds(Protocol):
+    async def case_of(self, administration_id: str, invoice_id: str) -> str | None: ...
+    async def hold(
+        self, administration_id: str, invoice_id: str, case_id: str, on: date
+    ) -> None: ...
+    async def release(self, administration_id: str, invoice_id: str) -> None: ...
+
+
 class Repositories(Protocol):
     """The repositories of one transaction."""
 
@@ -166,6 +203,9 @@ class Repositories(Protocol):
     def daily_runs(self) -> DailyRuns: ...
     @property
     def payment_holds(self) -> PaymentHolds: ...
+    @property
+    def payment_plans(self) -> PaymentPlans: ...
+    def collection_holds(self) -> CollectionHolds: ...
 
 
 # The repositories of a session's transaction, stamping what they write with a time.

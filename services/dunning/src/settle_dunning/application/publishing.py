@@ -20,9 +20,12 @@ from settle_dunning.domain import (
 from settle_dunning.domain import PhaseChanged as PhaseChange
 from settle_dunning.domain import ReadyForCollection as ReadyFact
 from settle_dunning.domain import StepExecuted as ExecutedFact
-from settle_dunning.domain.collection_costs import collection_costs
 from settle_dunning.domain.delivery import FailedStep
+from settle_dunning.domain.messages import PlanMessage
+from settle_dunning.domain.plans import PaymentPlan
+from settle_law.wik import collection_costs
 from settle_shared.events import dunning as events
+from settle_shared.events import plans
 from settle_shared.events.base import Event
 from settle_shared.outbox import Outbox
 
@@ -57,6 +60,25 @@ def _planning(state: DunningState) -> tuple[Any, ...]:
         state.blocked_by,
         state.settled,
         state.flow_id,
+        state.plan_hold,
+    )
+
+
+def _plan_in_message(plan: PlanMessage | None) -> events.MessagePaymentPlan | None:
+    if plan is None:
+        return None
+    return events.MessagePaymentPlan(
+        plan_id=plan.plan_id,
+        total=plan.total,
+        left=plan.left,
+        currency=plan.currency,
+        instalments=[
+            events.MessagePlanInstalment(
+                number=i.number, due_on=i.due_on, amount=i.amount, paid_amount=i.paid_amount
+            )
+            for i in plan.instalments
+        ],
+        instalment=plan.instalment,
     )
 
 
@@ -92,7 +114,7 @@ class OutgoingEvents:
                 basis=planned.basis.value if planned else None,
                 phase=state.phase.code,
                 on_hold=state.on_hold,
-                blocked_by=state.blocked_by.value if state.blocked_by else None,
+                blocked_by=state.waits_for,
                 settled=state.settled,
             )
         )
@@ -254,6 +276,40 @@ class OutgoingEvents:
                     for note in request.credit_notes
                 ],
                 amount_due=request.amount_due,
+                payment_plan=_plan_in_message(request.payment_plan),
+            )
+        )
+
+    def plan_changed(self, plan: PaymentPlan, event_type: type[plans.PaymentPlanEvent]) -> None:
+        """The plan as it stands after a change; `event_type` names the change."""
+        self.events.append(
+            event_type(
+                administration_id=self.administration_id,
+                plan_id=plan.id,
+                version=plan.version,
+                debtor_id=plan.debtor_id,
+                invoice_ids=list(plan.invoice_ids),
+                status=plan.status.value,
+                kind=plan.terms.kind.value,
+                proposed_by=plan.proposed_by.value,
+                reason=plan.reason,
+                currency=plan.currency,
+                covered_amount=plan.covered,
+                paid_amount=plan.paid_toward_schedule,
+                left_amount=plan.left,
+                instalments=[
+                    plans.PlanInstalment(
+                        number=p.instalment.number,
+                        due_on=p.instalment.due_on,
+                        amount=p.instalment.amount,
+                        paid_amount=p.paid_amount,
+                        status=p.status,
+                    )
+                    for p in plan.progress()
+                ],
+                created_on=plan.created_on,
+                started_on=plan.started_on,
+                ended_on=plan.ended_on,
             )
         )
 

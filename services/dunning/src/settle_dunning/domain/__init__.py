@@ -24,6 +24,7 @@ from settle_dunning.domain.daily_run import (
     DailyRunResult,
     DebtorReminded,
     check_business_date,
+    next_sending_day_when_closed,
     run_daily,
 )
 from settle_dunning.domain.errors import (
@@ -115,6 +116,7 @@ from settle_dunning.domain.state import (
     FactVersion,
     Invoice,
     PlanBasis,
+    PlanHold,
     PlannedStep,
     SkippedStep,
     SkipReason,
@@ -185,6 +187,7 @@ __all__ = [
     "Phase",
     "PhaseChanged",
     "PlanBasis",
+    "PlanHold",
     "PlannedStep",
     "PostalAddress",
     "Reaction",
@@ -222,6 +225,7 @@ __all__ = [
     "is_due",
     "is_newer",
     "new_dunning_state",
+    "next_sending_day_when_closed",
     "open_amount_changed",
     "perform_step_now",
     "plan_next_step",

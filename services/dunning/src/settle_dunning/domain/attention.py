@@ -35,6 +35,10 @@ class AttentionReason(StrEnum):
     ONLINE_PAYMENT_REVERSED = "online_payment_reversed"
     # Paid online but not booked in time: reminders resumed.
     ONLINE_PAYMENT_NOT_BOOKED = "online_payment_not_booked"
+    # A debtor proposed a payment plan in the portal: a person approves, changes or rejects it.
+    PAYMENT_PLAN_REQUESTED = "payment_plan_requested"
+    # A payment plan's last date passed unpaid: a person ends or edits it.
+    PAYMENT_PLAN_EXPIRED = "payment_plan_expired"
     DUE_DATE_ASSUMED = "due_date_assumed"
 
 

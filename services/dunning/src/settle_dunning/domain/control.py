@@ -19,6 +19,7 @@ from settle_dunning.domain.errors import (
     DebtorUnreachable,
     InvoiceAlreadySettled,
     InvoiceInCollection,
+    InvoiceInPaymentPlan,
     InvoicePaused,
     LegalTermNotExpired,
     NoStepPlanned,
@@ -53,6 +54,8 @@ from settle_dunning.domain.state import (
 
 
 def _require_open(state: DunningState, action: str) -> None:
+    if state.plan_hold is not None:
+        raise InvoiceInPaymentPlan(state.invoice_id, state.plan_hold.plan_id, action)
     if state.settled:
         raise InvoiceAlreadySettled(state.invoice_id, action)
     if state.phase.belongs_to_collection:

@@ -84,6 +84,15 @@ def check_business_date(business_date: date, last_run_date: date | None) -> None
         raise BusinessDateBeforeLastRun(business_date, last_run_date)
 
 
+def next_sending_day_when_closed(flows: Iterable[Flow], day: date) -> date | None:
+    """When `day` is a sending day for none of the flows, the first day on which one of them
+    sends again; None when some flow sends on `day` (or there are no flows)."""
+    calendars = [flow.calendar for flow in flows]
+    if not calendars or any(c.is_sending_day(day) for c in calendars):
+        return None
+    return min(c.next_sending_day(day) for c in calendars)
+
+
 @dataclass
 class _Run:
     business_date: date

@@ -208,6 +208,39 @@ class InvalidFact(DunningError):
     topic): an unknown invoice, an impossible amount, a header that contradicts the payload."""
 
 
+class InvalidPlan(DunningError):
+    """A payment plan's terms break one or more rules; `errors` lists every problem found,
+    each addressed like a field of the request (`instalments`, `custom[1].amount`)."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors: tuple[FieldError, ...] = tuple(errors)
+        super().__init__("invalid payment plan: " + "; ".join(str(e) for e in self.errors))
+
+
+class PlanRefused(DunningError):
+    """A payment plan cannot cover these invoices, or cannot do this now; the sentence says
+    why and what to do."""
+
+    code = "plan_refused"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        if code is not None:
+            self.code = code
+        super().__init__(message)
+
+
+class InvoiceInPaymentPlan(DunningError):
+    """A step action was asked for an invoice a payment plan holds."""
+
+    def __init__(self, invoice_id: str, plan_id: str, action: str) -> None:
+        self.invoice_id = invoice_id
+        self.plan_id = plan_id
+        super().__init__(
+            f"invoice {invoice_id} is in payment plan {plan_id}; cannot {action}. End the plan "
+            "first: its reminders then resume from that day"
+        )
+
+
 class NotResolvedByHand(DunningError):
     """A person asked to resolve an attention item that resolves itself when its cause goes."""
 

@@ -60,6 +60,29 @@ class InvoiceLine:
 
 
 @dataclass(frozen=True)
+class PlanInstalmentLine:
+    """One instalment of a payment plan in a message, with what of it is paid."""
+
+    number: int
+    due_on: date
+    amount: Decimal
+    paid_amount: Decimal
+
+
+@dataclass(frozen=True)
+class PlanMessage:
+    """The payment plan a message is about (domain/plans.py): its schedule and, for a
+    reminder or a missed notice, the instalment concerned."""
+
+    plan_id: str
+    total: Decimal
+    left: Decimal
+    currency: str
+    instalments: tuple[PlanInstalmentLine, ...]
+    instalment: int | None = None
+
+
+@dataclass(frozen=True)
 class CreditLine:
     """An open credit note of the debtor, stated in a reminder in its currency."""
 
@@ -100,6 +123,7 @@ class MessageRequest:
     tone: Tone
     credit_notes: tuple[CreditLine, ...] = ()
     amount_due: Decimal = Decimal("0.00")
+    payment_plan: PlanMessage | None = None
 
 
 def invoice_line(invoice: Invoice, step: Step) -> InvoiceLine:

@@ -113,6 +113,8 @@ class BlockReason(StrEnum):
     CHANNEL_UNAVAILABLE = "channel_unavailable"
     # Paid online: held until bookkeeping books it (domain/online_payments.py).
     ONLINE_PAYMENT = "online_payment_registered"
+    # In a collection case: held by its case (domain/collection_cases.py).
+    COLLECTION_CASE = "collection_case"
 
 
 @dataclass(frozen=True)
@@ -181,12 +183,27 @@ class PlannedStep:
 
 
 @dataclass(frozen=True)
+class PlanHold:
+    """An invoice held by a payment plan (domain/plans.py): while the plan is active, or
+    while a debtor's proposal of one waits for a person (`requested`)."""
+
+    plan_id: str
+    requested: bool = False
+
+    @property
+    def reason(self) -> str:
+        """The hold as a block reason in the events: why no reminder goes out."""
+        return "payment_plan_requested" if self.requested else "payment_plan_active"
+
+
+@dataclass(frozen=True)
 class DunningState:
     """Where one invoice stands in its flow.
 
     `cycle` counts flow resets; only steps of the current cycle count as done.
     `not_before` is a floor for planning set by resume, reopen and reset, so steps that
-    fell due meanwhile are planned from that day rather than all at once.
+    fell due meanwhile are planned from that day rather than all at once. `plan_hold` keeps
+    the flow waiting while a payment plan covers the invoice.
     """
 
     invoice: Invoice
@@ -202,6 +219,7 @@ class DunningState:
     reopened: bool = False
     blocked_by: BlockReason | None = None
     last_fact: FactVersion | None = None
+    plan_hold: PlanHold | None = None
 
     @property
     def invoice_id(self) -> str:
@@ -216,9 +234,19 @@ class DunningState:
         """
         if self.settled or self.on_hold or self.blocked_by is not None:
             return None
+        if self.plan_hold is not None:
+            return None
         if self.next_step is None or self.phase.belongs_to_collection:
             return None
         return self.next_step.planned_on
+
+    @property
+    def waits_for(self) -> str | None:
+        """Why the next step waits for more than its date, as the events and the API say it:
+        a payment plan's hold first (the flow waits for the plan), else the block."""
+        if self.plan_hold is not None:
+            return self.plan_hold.reason
+        return self.blocked_by.value if self.blocked_by is not None else None
 
     @property
     def current_executed(self) -> tuple[ExecutedStep, ...]:

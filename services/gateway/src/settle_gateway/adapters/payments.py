@@ -47,6 +47,9 @@ class PaymentsClient:
         }
         if request.locale:
             body["locale"] = request.locale
+        if request.plan_id is not None:
+            body["plan_id"] = request.plan_id
+            body["instalment"] = request.instalment
         path = safe_path(f"/api/v1/administrations/{administration_id}/payments")
         return await self._call("POST", path, json=body)
 

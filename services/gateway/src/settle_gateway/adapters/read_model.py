@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_gateway.adapters.tables import READ_MODEL, metadata
 from settle_gateway.attention import projection as attention
+from settle_gateway.cases import projection as cases
 from settle_gateway.control import projection as control
 from settle_gateway.credit_notes import projection as credit_notes
 from settle_gateway.dashboard import projection as dashboard
@@ -22,9 +23,11 @@ from settle_gateway.imports import projection as imports
 from settle_gateway.invoices import projection as invoices
 from settle_gateway.messages import projection as messages
 from settle_gateway.payments import projection as payments_projection
+from settle_gateway.plans import projection as plans
 from settle_shared.consumer import ReceivedEvent
 from settle_shared.db import aware, inbox_table
-from settle_shared.events import dunning, importer, messaging, payments
+from settle_shared.events import collection, dunning, importer, messaging, payments
+from settle_shared.events import plans as plan_events
 
 TOPICS = [
     importer.INVOICES.name,
@@ -36,6 +39,8 @@ TOPICS = [
     dunning.DEBTORS.name,
     messaging.MESSAGES.name,
     payments.PAYMENTS.name,
+    plan_events.PLANS.name,
+    collection.CASES.name,
 ]
 
 
@@ -98,6 +103,10 @@ async def apply(batch: invoices.Batch, received: ReceivedEvent) -> None:
         await debtors.language_chosen(batch.session, event)
     elif isinstance(event, dunning.AdministrationPauseChanged | dunning.DebtorPauseChanged):
         await control.pause_changed(batch.session, event, at)
+    elif isinstance(event, plan_events.PaymentPlanEvent):
+        await plans.plan_changed(batch.session, event)
+    elif isinstance(event, collection.CaseEvent):
+        await cases.case_changed(batch.session, event, at)
     elif isinstance(event, messaging.MessageRead):
         await messages.message_read(batch.session, event, at)
     elif isinstance(event, messaging.MessageEvent):

@@ -446,6 +446,70 @@ portal_payments = sa.Table(
     sa.Column("created_at", TS, nullable=False),
 )
 
+# Payment plans as dunning last published them (plans/projection.py): the whole plan as
+# JSON, with the columns lists filter by; which plans covered an invoice.
+rm_payment_plans = sa.Table(
+    "rm_payment_plans",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("plan_id", ID, primary_key=True),
+    sa.Column("debtor_id", ID, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_on", sa.Date, nullable=False),
+    sa.Column("plan", sa.JSON, nullable=False),
+    sa.Index("ix_rm_payment_plans_status", "administration_id", "status", "created_on"),
+    sa.Index("ix_rm_payment_plans_debtor", "administration_id", "debtor_id"),
+)
+
+rm_payment_plan_invoices = sa.Table(
+    "rm_payment_plan_invoices",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("invoice_id", ID, primary_key=True),
+    sa.Column("plan_id", ID, primary_key=True),
+)
+
+# Collection cases as the collection service announces them (cases/projection.py).
+rm_cases = sa.Table(
+    "rm_cases",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("case_id", ID, primary_key=True),
+    sa.Column("debtor_id", ID, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("step", sa.String(30), nullable=False),
+    sa.Column("paused", sa.Boolean, nullable=False),
+    sa.Column("invoice_ids", sa.JSON, nullable=False),
+    sa.Column("principal", MONEY, nullable=False),
+    sa.Column("costs", MONEY, nullable=False),
+    sa.Column("interest", MONEY, nullable=False),
+    sa.Column("total", MONEY, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("balance_as_of", sa.Date, nullable=False),
+    sa.Column("opened_on", sa.Date, nullable=True),
+    sa.Column("closed_on", sa.Date, nullable=True),
+    sa.Column("outcome", sa.String(20), nullable=True),
+    sa.Column("partner_id", ID, nullable=True),
+    sa.Column("last_event", sa.String(60), nullable=False),
+    sa.Column("changed_on", sa.Date, nullable=False),
+    # The envelope time of the event the row shows: an older event arriving late is ignored.
+    sa.Column("at", TS, nullable=False),
+    sa.Index("ix_rm_cases_list", "administration_id", "status", "step", "case_id"),
+    sa.Index("ix_rm_cases_debtor", "administration_id", "debtor_id", "case_id"),
+)
+
+# Active (proposed and open) cases per status and step: the dashboard's counts, maintained by
+# the projection's deltas.
+rm_case_counts = sa.Table(
+    "rm_case_counts",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("status", sa.String(20), primary_key=True),
+    sa.Column("step", sa.String(30), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+)
+
 READ_MODEL = [table for name, table in metadata.tables.items() if name.startswith("rm_")]
 
 # Older than any event: the time kept with a read-model row a command wrote before its event

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from settle_gateway.cases.models import CaseStepCount
 from settle_gateway.control.models import PauseMode
 
 
@@ -49,4 +50,7 @@ class DashboardOut(BaseModel):
     paid_online_not_booked: list[MoneyTotal] = Field(
         description="open invoices a paid online payment covers that bookkeeping has not "
         "booked yet (the import that settles them takes them off), per currency"
+    )
+    cases: list[CaseStepCount] = Field(
+        default_factory=list, description="proposed and open collection cases per step"
     )

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_gateway.adapters.tables import rm_attention_counts, rm_due_totals, rm_phase_totals
+from settle_gateway.cases.service import counts_per_step
 from settle_gateway.control.service import pauses_of
 from settle_gateway.dashboard.models import (
     AgingBucket,
@@ -118,4 +119,5 @@ async def dashboard(session: AsyncSession, administration_id: str, today: date) 
             MoneyTotal(currency=currency, count=count, total=total)
             for currency, count, total in await paid_online_not_booked(session, administration_id)
         ],
+        cases=await counts_per_step(session, administration_id),
     )

@@ -11,6 +11,7 @@ from settle_gateway.dashboard.models import MoneyTotal
 from settle_gateway.invoices.models import InvoiceSummary
 from settle_gateway.messages.models import MessageOut
 from settle_gateway.payments.models import PaymentOut
+from settle_gateway.plans.models import PlanOut
 
 
 class DebtorSummary(BaseModel):
@@ -51,6 +52,10 @@ class DebtorDetail(DebtorSummary):
     )
     messages: list[MessageOut] = Field(description="the debtor's messages, newest first")
     payments: list[PaymentOut] = Field(description="the debtor's online payments, newest first")
+    payment_plans: list[PlanOut] = Field(
+        default_factory=list,
+        description="the debtor's payment plans, newest first, with their instalments",
+    )
 
 
 class DebtorLanguageIn(BaseModel):

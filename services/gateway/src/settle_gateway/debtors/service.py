@@ -31,6 +31,7 @@ from settle_gateway.domain.search import prefix_range, search_terms
 from settle_gateway.invoices.service import invoice_summary
 from settle_gateway.messages.models import message_out
 from settle_gateway.payments.service import payments_of_debtor
+from settle_gateway.plans.service import plan_list
 from settle_shared.db import transaction
 
 _DEBTOR_SUMMARY_KEYS = ("debtor_id", "number", "name", "kind", "open_invoices")
@@ -288,6 +289,9 @@ async def debtor_detail(
             "credit_notes": await credit_notes_of(session, administration_id, debtor_id=debtor_id),
             "messages": [message_out(r, row.name) for r in messages],
             "payments": await payments_of_debtor(session, administration_id, debtor_id),
+            "payment_plans": (
+                await plan_list(session, administration_id, debtor_id=debtor_id)
+            ).items,
         }
     )
 

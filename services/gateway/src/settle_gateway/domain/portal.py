@@ -87,6 +87,9 @@ class PaymentRequest:
     idempotency_key: str
     redirect_url: str
     locale: str | None = None  # the checkout's language, e.g. nl_NL
+    # An instalment of a payment plan (no invoices: the plan names them, and its amount).
+    plan_id: str | None = None
+    instalment: int | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from settle_gateway.attention.models import AttentionOut
 from settle_gateway.credit_notes.models import CreditNoteOut
+from settle_gateway.plans.models import PlanOut
 
 
 class InvoiceSummary(BaseModel):
@@ -97,4 +98,8 @@ class InvoiceDetail(InvoiceSummary):
     timeline: list[TimelineEntry] = Field(
         description="executed steps, messages and online payments (with their current state), "
         "newest first"
+    )
+    payment_plans: list[PlanOut] = Field(
+        default_factory=list,
+        description="the payment plans that cover it, newest first, with their instalments",
     )

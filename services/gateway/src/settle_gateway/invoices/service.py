@@ -34,6 +34,7 @@ from settle_gateway.invoices.models import (
     TimelineEntry,
 )
 from settle_gateway.payments.service import payments_of_invoice
+from settle_gateway.plans.service import plan_list
 from settle_shared.db import aware
 
 CREDIT_NOTE = "credit_note"  # the kind of a credit note's row, and its phase
@@ -513,6 +514,7 @@ async def invoice_detail(
             blocked_by=row.blocked_by,
         ),
         timeline=timeline,
+        payment_plans=(await plan_list(session, administration_id, invoice_id=invoice_id)).items,
     )
 
 

@@ -30,6 +30,15 @@ class ReminderLine:
 
 
 @dataclass(frozen=True)
+class CreditLine:
+    """An open credit note of the debtor (its amount as a positive number)."""
+
+    number: str
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
 class PaymentLine:
     """One of the debtor's online payments."""
 
@@ -62,3 +71,14 @@ class PortalView:
     reminders: tuple[ReminderLine, ...]
     payments: tuple[PaymentLine, ...]
     can_reply: bool
+    # The debtor's open credit notes in the reminder's currency, which the reminder deducts.
+    credit_notes: tuple[CreditLine, ...] = ()
+
+    @property
+    def due_after_credit(self) -> Decimal | None:
+        """The reminder's total less the open credit notes (never below zero), as the
+        reminder mail says it; None without credit notes."""
+        if self.reminder_total is None or not self.credit_notes:
+            return None
+        credit = sum((c.amount for c in self.credit_notes), Decimal("0.00"))
+        return max(self.reminder_total[0] - credit, Decimal("0.00"))

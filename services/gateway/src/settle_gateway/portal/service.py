@@ -6,7 +6,7 @@ takes it from its own copy of the invoices."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,9 +19,11 @@ from settle_gateway.adapters.tables import (
     administrations,
     portal_failures,
     portal_payments,
+    rm_credit_notes,
     rm_debtors,
     rm_invoices,
     rm_messages,
+    rm_payment_plans,
     rm_payments,
 )
 from settle_gateway.application.context import GatewayContext
@@ -35,6 +37,7 @@ from settle_gateway.domain.portal import (
     idempotency_key,
 )
 from settle_gateway.portal.models import (
+    CreditLine,
     InvoiceLine,
     PaymentLine,
     PortalDebtor,
@@ -144,6 +147,18 @@ _OPEN_INVOICES = (
     )
     .order_by(rm_invoices.c.due_date, rm_invoices.c.invoice_id)
     .limit(MAX_INVOICES_SHOWN)
+)
+# The debtor's open credit notes in one currency: the reminder mail deducts them, so the page
+# shows them too (through the index on the debtor).
+_OPEN_CREDIT_NOTES = (
+    sa.select(rm_credit_notes.c.number, rm_credit_notes.c.open_amount)
+    .where(
+        rm_credit_notes.c.administration_id == sa.bindparam("administration_id"),
+        rm_credit_notes.c.debtor_id == sa.bindparam("debtor_id"),
+        rm_credit_notes.c.status == "open",
+        rm_credit_notes.c.currency == sa.bindparam("currency"),
+    )
+    .order_by(rm_credit_notes.c.number)
 )
 _INVOICES_BY_ID = sa.select(*_INVOICE_COLUMNS).where(
     rm_invoices.c.administration_id == sa.bindparam("administration_id"),
@@ -266,6 +281,14 @@ async def debtor_page(
         if len(currencies) == 1
         else None
     )
+    credit_notes: tuple[CreditLine, ...] = ()
+    if reminder_total is not None:
+        currency = reminder_total[1]
+        credit_notes = tuple(
+            CreditLine(number=r.number, amount=abs(Decimal(r.open_amount)), currency=currency)
+            for r in await session.execute(_OPEN_CREDIT_NOTES, {**keys, "currency": currency})
+            if r.open_amount
+        )
     numbers = {line.invoice.invoice_id: line.invoice.number for line in lines} | {
         i.invoice_id: i.number for i in of_reminder
     }
@@ -292,6 +315,7 @@ async def debtor_page(
         invoices=lines,
         no_longer_open=no_longer_open,
         reminder_total=reminder_total,
+        credit_notes=credit_notes,
         reminders=reminders,
         payments=payments,
         can_reply=link.thread_id is not None,
@@ -329,6 +353,13 @@ async def pay(
             locale=locale,
         ),
     )
+    await _remember(context, link, key, state.payment_id)
+    return state, key
+
+
+async def _remember(context: GatewayContext, link: PortalLink, key: str, payment_id: str) -> None:
+    """Keep which payment a pay form's key opened: the PSP sends the debtor back to a URL
+    made before the payment had an id."""
     try:
         async with transaction(context.sessions) as session:
             known = await session.scalar(
@@ -342,13 +373,12 @@ async def pay(
                         idempotency_key=key,
                         administration_id=link.administration_id,
                         debtor_id=link.debtor_id,
-                        payment_id=state.payment_id,
+                        payment_id=payment_id,
                         created_at=context.runtime.clock.now(),
                     )
                 )
     except IntegrityError:
         pass  # the same click, sent twice at once: the other request recorded it
-    return state, key
 
 
 def return_key(key: str) -> str:
@@ -387,3 +417,86 @@ async def reply(
         correlation_id=correlation_id,
         json={"debtor_id": link.debtor_id, "text": text},
     )
+
+
+# --- payment plans ----------------------------------------------------------------------------
+
+# A debtor proposes at most this many monthly instalments; a longer plan is a person's to make.
+MAX_PROPOSED_INSTALMENTS = 12
+
+
+async def propose_plan(
+    context: GatewayContext,
+    link: PortalLink,
+    invoice_ids: Sequence[str],
+    instalments: int,
+    first_date: date,
+    reason: str | None,
+    correlation_id: str | None,
+) -> dict[str, Any]:
+    """The debtor's proposal, registered by dunning for the link's debtor (dunning refuses an
+    invoice of another debtor): one date for everything, or monthly instalments. Raises the
+    owning service's refusal as an HTTPException."""
+    body: dict[str, Any] = {
+        "debtor_id": link.debtor_id,
+        "invoice_ids": list(dict.fromkeys(invoice_ids)),
+        "first_date": first_date.isoformat(),
+        "reason": reason or None,
+    }
+    if instalments == 1:
+        body["kind"] = "delayed"
+    else:
+        body.update(kind="monthly", instalments=instalments)
+    answer = await context.upstreams.call(
+        "dunning",
+        "POST",
+        f"/internal/v1/administrations/{link.administration_id}/plans/proposals",
+        correlation_id=correlation_id,
+        json=body,
+    )
+    proposal: dict[str, Any] = answer.json()
+    return proposal
+
+
+async def plan_of(session: AsyncSession, link: PortalLink, plan_id: str) -> dict[str, Any] | None:
+    """A plan of the link's debtor as the read model has it, or None (another debtor's plan
+    is none of this link's business)."""
+    plan = await session.scalar(
+        sa.select(rm_payment_plans.c.plan).where(
+            rm_payment_plans.c.administration_id == link.administration_id,
+            rm_payment_plans.c.plan_id == plan_id,
+            rm_payment_plans.c.debtor_id == link.debtor_id,
+        )
+    )
+    return dict(plan) if plan is not None else None
+
+
+async def pay_instalment(
+    context: GatewayContext,
+    link: PortalLink,
+    plan_id: str,
+    number: int,
+    form_id: str,
+    return_url: Callable[[str], str],
+    locale: str | None = None,
+) -> tuple[PaymentState, str]:
+    """Ask the payments service for a payment of an instalment of the debtor's plan: it takes
+    the amount (what is left of the instalment) from the plan. Returns the payment and its
+    key; the same form sent again asks for the same payment."""
+    key = idempotency_key(
+        link.administration_id, link.debtor_id, form_id, [f"plan:{plan_id}:{number}"]
+    )
+    state = await context.payments.create(
+        link.administration_id,
+        PaymentRequest(
+            debtor_id=link.debtor_id,
+            invoice_ids=(),
+            idempotency_key=key,
+            redirect_url=return_url(key),
+            locale=locale,
+            plan_id=plan_id,
+            instalment=number,
+        ),
+    )
+    await _remember(context, link, key, state.payment_id)
+    return state, key

@@ -15,6 +15,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "open_amount": "Openstaand bedrag",
         "paid_online": "Online betaald, wordt verwerkt",
         "reminder_total": "Openstaand bedrag van de facturen in de herinnering: {amount}",
+        "credit_note": "Af: uw creditnota {number}, {amount}",
+        "due_after_credit": "Te betalen na aftrek van uw creditnota's: {amount}",
+        "credit_not_deducted": "Een online betaling betaalt de gekozen facturen volledig; "
+        "uw creditnota's worden daarbij niet afgetrokken.",
         "pay": "Gekozen facturen betalen",
         "pay_hint": "Op de volgende pagina kiest u hoe u betaalt (iDEAL, creditcard, Bancontact).",
         "nothing_open": "U heeft geen openstaande facturen bij ons. Dank u wel!",
@@ -50,7 +54,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcome_pending": "Uw betaling wordt verwerkt",
         "outcome_failed": "Uw betaling is niet gelukt",
         "sentence_paid": "Wij hebben uw betaling van {amount} ontvangen. "
-        "U ontvangt voor deze facturen geen herinneringen meer.",
+        "Zolang wij uw betaling verwerken, sturen wij voor deze facturen geen herinneringen.",
         "sentence_open": "Uw betaling van {amount} is nog niet afgerond. "
         "Als u heeft betaald, ziet u dat hier over enkele minuten.",
         "sentence_pending": "Uw betaling van {amount} wordt door uw bank verwerkt. "
@@ -89,6 +93,45 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_expired": "verlopen",
         "status_refunded": "terugbetaald",
         "status_charged_back": "teruggeboekt door uw bank",
+        "plan_link": "Kunt u niet in één keer betalen? Stel een betalingsregeling voor.",
+        "plan_title": "Een betalingsregeling voorstellen",
+        "plan_intro": "Kies de facturen, hoe u wilt betalen en vanaf wanneer. "
+        "Wij beoordelen uw voorstel en laten u weten of het is "
+        "goedgekeurd; zolang ontvangt u geen herinneringen voor "
+        "deze facturen.",
+        "plan_invoices": "Facturen in de regeling",
+        "plan_instalments": "Hoe wilt u betalen?",
+        "plan_once": "In één keer, op een latere datum",
+        "plan_monthly": "In {count} maandelijkse termijnen",
+        "plan_first_date": "Eerste betaling op",
+        "plan_reason": "Waarom heeft u een regeling nodig? (niet verplicht)",
+        "plan_send": "Voorstel versturen",
+        "plan_check": "Controleer de datum (vandaag of later) en het aantal termijnen.",
+        "plan_none_chosen": "Kies ten minste één factuur voor de regeling.",
+        "plan_not_possible": "Voor deze facturen kan nu geen regeling worden "
+        "voorgesteld (misschien is er al een). Stuur ons een "
+        "bericht.",
+        "plan_failed": "Uw voorstel kon nu niet worden verstuurd. Probeer het "
+        "over een paar minuten opnieuw.",
+        "plan_thanks_title": "Bedankt voor uw voorstel",
+        "plan_thanks": "Wij beoordelen uw voorstel en laten u weten of het is "
+        "goedgekeurd. Zolang ontvangt u geen herinneringen voor "
+        "deze facturen.",
+        "instalment_title": "Termijn {number} van uw betalingsregeling",
+        "instalment_due": "Te betalen: {amount}, uiterlijk op {date}.",
+        "instalment_pay": "{amount} betalen",
+        "instalment_paid": "Deze termijn is betaald. Dank u wel!",
+        "instalment_not_payable": "Deze termijn kan niet (meer) online worden betaald. Neem"
+        " contact met ons op.",
+        "instalment_refused": "Deze termijn kan nu niet online worden betaald; "
+        "misschien wordt er al een betaling verwerkt.",
+        "plan_schedule": "Uw betalingsregeling",
+        "plan_instalment": "Termijn",
+        "plan_amount": "Bedrag",
+        "plan_state": "Status",
+        "state_open": "Open",
+        "state_paid": "Betaald",
+        "state_missed": "Niet op tijd betaald",
     },
     "en": {
         "skip": "Skip to content",
@@ -101,6 +144,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "open_amount": "Amount due",
         "paid_online": "Paid online, being processed",
         "reminder_total": "Amount due of the invoices in the reminder: {amount}",
+        "credit_note": "Less: your credit note {number}, {amount}",
+        "due_after_credit": "To pay after your credit notes: {amount}",
+        "credit_not_deducted": "An online payment pays the chosen invoices in full; "
+        "your credit notes are not deducted from it.",
         "pay": "Pay the chosen invoices",
         "pay_hint": "You choose how to pay (iDEAL, card, Bancontact) on the next page.",
         "nothing_open": "You have no open invoices with us. Thank you!",
@@ -135,7 +182,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcome_pending": "Your payment is being processed",
         "outcome_failed": "Your payment did not go through",
         "sentence_paid": "We have received your payment of {amount}. "
-        "You will receive no more reminders for these invoices.",
+        "While we process your payment, we send no reminders for these invoices.",
         "sentence_open": "Your payment of {amount} has not been completed yet. "
         "If you have paid, it will show here in a few minutes.",
         "sentence_pending": "Your payment of {amount} is being processed by your bank. "
@@ -174,6 +221,44 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_expired": "expired",
         "status_refunded": "refunded",
         "status_charged_back": "reversed by your bank",
+        "plan_link": "Cannot pay all at once? Propose a payment plan.",
+        "plan_title": "Propose a payment plan",
+        "plan_intro": "Choose the invoices, how you would like to pay and from "
+        "when. We will look at your proposal and let you know "
+        "whether it is approved; meanwhile you receive no "
+        "reminders for these invoices.",
+        "plan_invoices": "Invoices in the plan",
+        "plan_instalments": "How would you like to pay?",
+        "plan_once": "All at once, on a later date",
+        "plan_monthly": "In {count} monthly instalments",
+        "plan_first_date": "First payment on",
+        "plan_reason": "Why do you need a payment plan? (optional)",
+        "plan_send": "Send proposal",
+        "plan_check": "Check the date (today or later) and the number of instalments.",
+        "plan_none_chosen": "Choose at least one invoice for the plan.",
+        "plan_not_possible": "A plan cannot be proposed for these invoices now (there "
+        "may be one already). Send us a message.",
+        "plan_failed": "Your proposal could not be sent right now. Please try "
+        "again in a few minutes.",
+        "plan_thanks_title": "Thank you for your proposal",
+        "plan_thanks": "We will look at your proposal and let you know whether "
+        "it is approved. Meanwhile you receive no reminders for "
+        "these invoices.",
+        "instalment_title": "Instalment {number} of your payment plan",
+        "instalment_due": "To pay: {amount}, by {date}.",
+        "instalment_pay": "Pay {amount}",
+        "instalment_paid": "This instalment is paid. Thank you!",
+        "instalment_not_payable": "This instalment cannot be paid online (any more). Please"
+        " contact us.",
+        "instalment_refused": "This instalment cannot be paid online right now; a "
+        "payment may be in progress already.",
+        "plan_schedule": "Your payment plan",
+        "plan_instalment": "Instalment",
+        "plan_amount": "Amount",
+        "plan_state": "Status",
+        "state_open": "Open",
+        "state_paid": "Paid",
+        "state_missed": "Not paid on time",
     },
     "de": {
         "skip": "Zum Inhalt",
@@ -187,6 +272,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "open_amount": "Offener Betrag",
         "paid_online": "Online bezahlt, wird verarbeitet",
         "reminder_total": "Offener Betrag der Rechnungen in der Mahnung: {amount}",
+        "credit_note": "Abzüglich Ihrer Gutschrift {number}: {amount}",
+        "due_after_credit": "Zu zahlen nach Abzug Ihrer Gutschriften: {amount}",
+        "credit_not_deducted": "Eine Online-Zahlung bezahlt die ausgewählten Rechnungen "
+        "vollständig; Ihre Gutschriften werden dabei nicht abgezogen.",
         "pay": "Ausgewählte Rechnungen bezahlen",
         "pay_hint": "Auf der nächsten Seite wählen Sie, wie Sie bezahlen "
         "(iDEAL, Kreditkarte, Bancontact).",
@@ -224,7 +313,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcome_pending": "Ihre Zahlung wird bearbeitet",
         "outcome_failed": "Ihre Zahlung war nicht erfolgreich",
         "sentence_paid": "Wir haben Ihre Zahlung von {amount} erhalten. "
-        "Für diese Rechnungen erhalten Sie keine Mahnungen mehr.",
+        "Solange wir Ihre Zahlung bearbeiten, senden wir für diese Rechnungen keine Mahnungen.",
         "sentence_open": "Ihre Zahlung von {amount} ist noch nicht abgeschlossen. "
         "Wenn Sie bezahlt haben, sehen Sie das hier in wenigen Minuten.",
         "sentence_pending": "Ihre Zahlung von {amount} wird von Ihrer Bank bearbeitet. "
@@ -264,6 +353,46 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_expired": "abgelaufen",
         "status_refunded": "erstattet",
         "status_charged_back": "von Ihrer Bank zurückgebucht",
+        "plan_link": "Sie können nicht alles auf einmal bezahlen? Schlagen Sie"
+        " eine Ratenzahlung vor.",
+        "plan_title": "Eine Ratenzahlung vorschlagen",
+        "plan_intro": "Wählen Sie die Rechnungen, wie Sie zahlen möchten und ab"
+        " wann. Wir prüfen Ihren Vorschlag und teilen Ihnen mit, "
+        "ob er angenommen ist; bis dahin erhalten Sie für diese "
+        "Rechnungen keine Erinnerungen.",
+        "plan_invoices": "Rechnungen in der Ratenzahlung",
+        "plan_instalments": "Wie möchten Sie zahlen?",
+        "plan_once": "Auf einmal, zu einem späteren Datum",
+        "plan_monthly": "In {count} monatlichen Raten",
+        "plan_first_date": "Erste Zahlung am",
+        "plan_reason": "Warum brauchen Sie eine Ratenzahlung? (freiwillig)",
+        "plan_send": "Vorschlag senden",
+        "plan_check": "Prüfen Sie das Datum (heute oder später) und die Zahl der Raten.",
+        "plan_none_chosen": "Wählen Sie mindestens eine Rechnung.",
+        "plan_not_possible": "Für diese Rechnungen kann jetzt keine Ratenzahlung "
+        "vorgeschlagen werden (vielleicht gibt es schon eine). "
+        "Schreiben Sie uns.",
+        "plan_failed": "Ihr Vorschlag konnte gerade nicht gesendet werden. Bitte"
+        " versuchen Sie es in einigen Minuten erneut.",
+        "plan_thanks_title": "Vielen Dank für Ihren Vorschlag",
+        "plan_thanks": "Wir prüfen Ihren Vorschlag und teilen Ihnen mit, ob er "
+        "angenommen ist. Bis dahin erhalten Sie für diese "
+        "Rechnungen keine Erinnerungen.",
+        "instalment_title": "Rate {number} Ihrer Ratenzahlung",
+        "instalment_due": "Zu zahlen: {amount}, bis zum {date}.",
+        "instalment_pay": "{amount} bezahlen",
+        "instalment_paid": "Diese Rate ist bezahlt. Vielen Dank!",
+        "instalment_not_payable": "Diese Rate kann nicht (mehr) online bezahlt werden. "
+        "Bitte wenden Sie sich an uns.",
+        "instalment_refused": "Diese Rate kann gerade nicht online bezahlt werden; "
+        "vielleicht wird schon eine Zahlung verarbeitet.",
+        "plan_schedule": "Ihre Ratenzahlung",
+        "plan_instalment": "Rate",
+        "plan_amount": "Betrag",
+        "plan_state": "Status",
+        "state_open": "Offen",
+        "state_paid": "Bezahlt",
+        "state_missed": "Nicht rechtzeitig bezahlt",
     },
     "fr": {
         "skip": "Aller au contenu",
@@ -276,6 +405,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "open_amount": "Montant dû",
         "paid_online": "Payée en ligne, en cours de traitement",
         "reminder_total": "Montant dû des factures du rappel : {amount}",
+        "credit_note": "Moins votre avoir {number} : {amount}",
+        "due_after_credit": "À payer après déduction de vos avoirs : {amount}",
+        "credit_not_deducted": "Un paiement en ligne règle les factures choisies en totalité ; "
+        "vos avoirs n'en sont pas déduits.",
         "pay": "Payer les factures choisies",
         "pay_hint": "Vous choisissez votre moyen de paiement (iDEAL, carte, Bancontact) "
         "à la page suivante.",
@@ -311,7 +444,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "outcome_pending": "Votre paiement est en cours de traitement",
         "outcome_failed": "Votre paiement n'a pas abouti",
         "sentence_paid": "Nous avons bien reçu votre paiement de {amount}. "
-        "Vous ne recevrez plus de rappel pour ces factures.",
+        "Tant que nous traitons votre paiement, nous n'envoyons pas de rappel pour ces factures.",
         "sentence_open": "Votre paiement de {amount} n'est pas encore finalisé. "
         "Si vous avez payé, cela apparaîtra ici dans quelques minutes.",
         "sentence_pending": "Votre paiement de {amount} est en cours de traitement par votre "
@@ -349,6 +482,45 @@ TEXTS: dict[str, dict[str, str]] = {
         "status_expired": "expiré",
         "status_refunded": "remboursé",
         "status_charged_back": "rejeté par votre banque",
+        "plan_link": "Vous ne pouvez pas tout payer en une fois ? Proposez un échéancier.",
+        "plan_title": "Proposer un échéancier",
+        "plan_intro": "Choisissez les factures, la manière de payer et à partir"
+        " de quand. Nous examinerons votre proposition et vous "
+        "dirons si elle est acceptée ; entre-temps, vous ne "
+        "recevez pas de rappels pour ces factures.",
+        "plan_invoices": "Factures de l'échéancier",
+        "plan_instalments": "Comment souhaitez-vous payer ?",
+        "plan_once": "En une fois, à une date ultérieure",
+        "plan_monthly": "En {count} mensualités",
+        "plan_first_date": "Premier paiement le",
+        "plan_reason": "Pourquoi avez-vous besoin d'un échéancier ? (facultatif)",
+        "plan_send": "Envoyer la proposition",
+        "plan_check": "Vérifiez la date (aujourd'hui ou plus tard) et le nombre d'échéances.",
+        "plan_none_chosen": "Choisissez au moins une facture.",
+        "plan_not_possible": "Aucun échéancier ne peut être proposé pour ces factures "
+        "maintenant (il en existe peut-être déjà un). "
+        "Envoyez-nous un message.",
+        "plan_failed": "Votre proposition n'a pas pu être envoyée. Réessayez "
+        "dans quelques minutes.",
+        "plan_thanks_title": "Merci pour votre proposition",
+        "plan_thanks": "Nous examinerons votre proposition et vous dirons si "
+        "elle est acceptée. Entre-temps, vous ne recevez pas de "
+        "rappels pour ces factures.",
+        "instalment_title": "Échéance {number} de votre échéancier",
+        "instalment_due": "À payer : {amount}, au plus tard le {date}.",
+        "instalment_pay": "Payer {amount}",
+        "instalment_paid": "Cette échéance est payée. Merci !",
+        "instalment_not_payable": "Cette échéance ne peut pas (plus) être payée en ligne. "
+        "Contactez-nous.",
+        "instalment_refused": "Cette échéance ne peut pas être payée en ligne pour le "
+        "moment ; un paiement est peut-être déjà en cours.",
+        "plan_schedule": "Votre échéancier",
+        "plan_instalment": "Échéance",
+        "plan_amount": "Montant",
+        "plan_state": "Statut",
+        "state_open": "Ouverte",
+        "state_paid": "Payée",
+        "state_missed": "Non payée à temps",
     },
 }
 

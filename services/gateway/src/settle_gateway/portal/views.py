@@ -5,6 +5,10 @@
     GET  /portal/{token}/return/{key}    where the PSP sends the debtor back: the outcome
     GET  /portal/{token}/reply           write to the administration
     POST /portal/{token}/reply           the message, to the reminder's thread
+    GET  /portal/{token}/plan            propose a payment plan
+    POST /portal/{token}/plan            the proposal, to dunning (a person approves it)
+    GET  /portal/{token}/plans/{id}/instalments/{n}        an instalment of the debtor's plan
+    POST /portal/{token}/plans/{id}/instalments/{n}/pay    pay what is left of it
 
 A link that is not (or no longer) valid gets one page, whatever was wrong with it, and counts
 against the client address (too many: 429 for a while). Forms carry a CSRF token bound to a
@@ -18,6 +22,8 @@ import hmac
 import re
 import secrets
 from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -388,3 +394,215 @@ async def reply(token: str, request: Request, context: Context) -> Response:
             return await again("reply_not_possible", 404)
         return await again("reply_failed", 503)
     return await _reply_page(request, context, opened, token, asked=asked, sent=text)
+
+
+# --- payment plans ----------------------------------------------------------------------------
+
+
+async def _plan_page(
+    request: Request,
+    context: GatewayContext,
+    link: PortalLink,
+    token: str,
+    *,
+    asked: str | None = None,
+    error: str | None = None,
+    entered: Mapping[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    async with context.reads() as session:
+        view = await service.debtor_page(session, link, context.settings.time_zone)
+    if view is None:
+        return _refused(request)
+    session_ = _Session(request, context)
+    return session_.keep(
+        render(
+            "plan.html",
+            _language(request, view.debtor, asked),
+            status=status,
+            country=view.debtor.country,
+            view=view,
+            base=f"/portal/{token}",
+            csrf=csrf_token(_csrf_key(context), session_.value, token),
+            error=error,
+            entered={"invoices": None, "instalments": "", "first_date": "", "reason": ""}
+            | dict(entered or {}),
+            most=service.MAX_PROPOSED_INSTALMENTS,
+        )
+    )
+
+
+@router.get("/{token}/plan")
+async def plan_form(token: str, request: Request, context: Context) -> Response:
+    """The form in which a debtor proposes a payment plan: the invoices, one date or a number
+    of monthly instalments, and a reason. A person approves it before it starts."""
+    opened = await _opened(request, context, token)
+    if isinstance(opened, Response):
+        return opened
+    return await _plan_page(request, context, opened, token)
+
+
+@router.post("/{token}/plan")
+async def propose_plan(token: str, request: Request, context: Context) -> Response:
+    """The debtor's proposal, to dunning for the link's debtor: the invoices wait for a
+    person's decision."""
+    opened = await _opened(request, context, token)
+    if isinstance(opened, Response):
+        return opened
+    form = await _form(request)
+    asked = _field(form, "lang")
+    asked = asked if asked in LANGUAGES else None
+    session_ = _Session(request, context)
+    if not csrf_matches(_csrf_key(context), session_.known, token, _field(form, "csrf")):
+        return _expired_form(request, _language(request, await _debtor(context, opened), asked))
+    chosen = [value for value in form.getlist("invoice") if isinstance(value, str)]
+    reason = (_field(form, "reason") or "").replace("\r\n", "\n").strip()
+    count, first = _field(form, "instalments") or "", _field(form, "first_date") or ""
+    entered = {"invoices": chosen, "instalments": count, "first_date": first, "reason": reason}
+
+    async def again(error: str, status: int) -> Response:
+        return await _plan_page(
+            request, context, opened, token, asked=asked, error=error, entered=entered,
+            status=status,
+        )  # fmt: skip
+
+    try:
+        instalments = int(count)
+        first_date = date.fromisoformat(first)
+    except ValueError:
+        return await again("plan_check", 422)
+    if not chosen:
+        return await again("plan_none_chosen", 422)
+    if not 1 <= instalments <= service.MAX_PROPOSED_INSTALMENTS or len(reason) > 1000:
+        return await again("plan_check", 422)
+    try:
+        await service.propose_plan(
+            context, opened, chosen, instalments, first_date, reason, correlation(request)
+        )
+    except HTTPException as refused:
+        if refused.status_code == 422:
+            return await again("plan_check", 422)
+        if refused.status_code in (404, 409):
+            return await again("plan_not_possible", 409)
+        return await again("plan_failed", 503)
+    debtor = await _debtor(context, opened)
+    return render(
+        "message.html",
+        _language(request, debtor, asked),
+        title="plan_thanks_title",
+        lines=["plan_thanks"],
+        back=f"/portal/{token}",
+    )
+
+
+@router.get("/{token}/plans/{plan_id}/instalments/{number}")
+async def instalment_page(
+    token: str, plan_id: str, number: int, request: Request, context: Context
+) -> Response:
+    """An instalment of the debtor's payment plan (the link in its reminder): the schedule
+    and, while something is left of the instalment, the button that pays it."""
+    opened = await _opened(request, context, token)
+    if isinstance(opened, Response):
+        return opened
+    return await _instalment_page(request, context, opened, token, plan_id, number)
+
+
+async def _instalment_page(
+    request: Request,
+    context: GatewayContext,
+    link: PortalLink,
+    token: str,
+    plan_id: str,
+    number: int,
+    *,
+    asked: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    async with context.reads() as session:
+        plan = await service.plan_of(session, link, plan_id)
+        debtor = await service.debtor_of(session, link)
+    instalment = next(
+        (i for i in (plan or {}).get("instalments", []) if i["number"] == number), None
+    )
+    if plan is None or debtor is None or instalment is None:
+        return _refused(request)
+    session_ = _Session(request, context)
+    left = Decimal(instalment["amount"]) - Decimal(instalment["paid_amount"])
+    return session_.keep(
+        render(
+            "instalment.html",
+            _language(request, debtor, asked),
+            status=status,
+            country=debtor.country,
+            debtor=debtor,
+            plan=plan,
+            schedule=[
+                {**i, "due_on": date.fromisoformat(i["due_on"])} for i in plan["instalments"]
+            ],
+            instalment={**instalment, "due_on": date.fromisoformat(instalment["due_on"])},
+            left=left,
+            payable=plan["status"] == "active" and left > 0,
+            base=f"/portal/{token}",
+            here=f"/portal/{token}/plans/{plan_id}/instalments/{number}",
+            csrf=csrf_token(_csrf_key(context), session_.value, token),
+            form_id=secrets.token_urlsafe(24),
+            error=error,
+        )
+    )
+
+
+@router.post("/{token}/plans/{plan_id}/instalments/{number}/pay")
+async def pay_instalment(
+    token: str, plan_id: str, number: int, request: Request, context: Context
+) -> Response:
+    """Pay what is left of an instalment: the payments service takes the amount from the
+    plan, and the debtor goes on to the PSP's checkout."""
+    opened = await _opened(request, context, token)
+    if isinstance(opened, Response):
+        return opened
+    form = await _form(request)
+    asked = _field(form, "lang")
+    asked = asked if asked in LANGUAGES else None
+    session_ = _Session(request, context)
+    form_id = _field(form, "form_id") or ""
+    debtor = await _debtor(context, opened)
+    language = _language(request, debtor, asked)
+    if not csrf_matches(
+        _csrf_key(context), session_.known, token, _field(form, "csrf")
+    ) or not _FORM_ID.match(form_id):
+        return _expired_form(request, language)
+    async with context.reads() as session:
+        if await service.plan_of(session, opened, plan_id) is None:
+            return _refused(request)
+    base = _base(request, context)
+    try:
+        payment, key = await service.pay_instalment(
+            context,
+            opened,
+            plan_id,
+            number,
+            form_id,
+            lambda key: f"{base}/portal/{token}/return/{key}",
+            checkout_locale(language, debtor.country if debtor else None),
+        )
+    except (PaymentRefused, PaymentNotFound):
+        return await _instalment_page(
+            request, context, opened, token, plan_id, number, asked=asked,
+            error="instalment_refused", status=409,
+        )  # fmt: skip
+    except PaymentsUnavailable as refusal:
+        return render(
+            "message.html",
+            language,
+            status=status_of(refusal),
+            headers={"Retry-After": "60"},
+            title="unavailable_title",
+            lines=["unavailable"],
+            back=f"/portal/{token}",
+        )
+    checkout = _checkout(payment.checkout_url)
+    if payment.status == "open" and checkout is not None:
+        return RedirectResponse(checkout, status_code=303)
+    suffix = f"?lang={asked}" if asked else ""
+    return RedirectResponse(f"/portal/{token}/return/{key}{suffix}", status_code=303)

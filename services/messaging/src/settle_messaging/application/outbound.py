@@ -44,19 +44,23 @@ from settle_messaging.domain.model import (
     InvoiceLine,
     MessageContext,
     Money,
+    PaymentPlanInfo,
     PostalAddress,
     SenderInfo,
     TemplateKey,
     Tone,
 )
+from settle_messaging.domain.model import Instalment as PlanInstalment
 from settle_messaging.domain.profiles import SenderProfile
 from settle_messaging.domain.recipients import Addressing, usable_addresses, valid_addresses
 from settle_messaging.domain.states import Direction, MessageState
 from settle_messaging.domain.templates import TemplateRenderer
 from settle_shared.events.base import Event
-from settle_shared.events.dunning import MessageDebtor, MessageRequested
+from settle_shared.events.collection import CaseMessageRequested
+from settle_shared.events.dunning import MessageAddress, MessageDebtor, MessageRequested
 from settle_shared.events.messaging import LetterAwaitingPosting, MessageFailed, MessageSent
 from settle_shared.logs import get_logger
+from settle_shared.portal_links import instalment_url
 
 log = get_logger(__name__)
 
@@ -315,6 +319,110 @@ async def queue_free_message(
     return message_id
 
 
+async def queue_case_messages(
+    store: Store,
+    messaging: Messaging,
+    requests: Sequence[tuple[CaseMessageRequested, Origin]],
+) -> list[str]:
+    """Queue the messages of collection cases' steps: collection wrote the text, it goes out
+    in the administration's layout (the free message's template) on each channel asked for,
+    on the case's timeline. A request seen before queues nothing more."""
+    fresh: dict[str, tuple[CaseMessageRequested, Origin]] = {}
+    for request, origin in requests:
+        fresh.setdefault(request.message_request_id, (request, origin))
+    for request_id in await store.messages.requests_seen(list(fresh)):
+        log.info("message request already queued", message_request_id=request_id)
+        fresh.pop(request_id, None)
+    queued: list[str] = []
+    now = messaging.now()
+    for request, origin in fresh.values():
+        administration_id = request.administration_id
+        address = request.debtor.address
+        debtor = MessageDebtor(
+            debtor_id=request.debtor.debtor_id,
+            number=request.debtor.number,
+            name=request.debtor.name,
+            kind=request.debtor.kind,
+            emails=list(request.debtor.emails),
+            address=MessageAddress(
+                street=address.street,
+                postal_code=address.postal_code,
+                city=address.city,
+                country=address.country,
+            )
+            if address is not None
+            else None,
+        )
+        profile = await load_profile(store, messaging, administration_id, request.language)
+        renderer = TemplateRenderer(await load_overrides(store, administration_id, messaging))
+        thread = new_thread(
+            administration_id,
+            debtor.debtor_id,
+            request.case_id,
+            request.subject_line,
+            now,
+            messaging.settings.reply_token_days,
+        )
+        await store.threads.add([thread])
+        token = messaging.reply_token(thread.thread_id, thread.reply_expires_at)
+        # The case's reply link opens the debtor portal's reply page for the case's thread.
+        link = messaging.portal_links(
+            administration_id, debtor.debtor_id, list(request.invoice_ids), thread.thread_id
+        ).reply
+
+        build = functools.partial(_case_context, request, debtor, profile, link)
+        for channel in dict.fromkeys(request.channels):
+            draft = Draft(
+                administration_id=administration_id,
+                thread_id=thread.thread_id,
+                channel=Channel(channel),
+                debtor_id=debtor.debtor_id,
+                case_id=request.case_id,
+                invoice_ids=list(request.invoice_ids),
+                template_key=TemplateKey.FREE_MESSAGE.value,
+                language=request.language,
+                tone=Tone.FORMAL.value,
+                legally_required=False,
+                request=None,
+            )
+            queued.append(
+                await _queue_one(
+                    store,
+                    messaging,
+                    draft,
+                    origin,
+                    profile,
+                    renderer,
+                    debtor=debtor,
+                    today=request.business_date,
+                    build=build,
+                    reply_token=token if channel == Channel.EMAIL.value else None,
+                )
+            )
+    if queued:
+        messaging.wake.set()
+    return queued
+
+
+def _case_context(
+    request: CaseMessageRequested,
+    debtor: MessageDebtor,
+    profile: SenderProfile,
+    link: str,
+    email: str | None,
+) -> MessageContext:
+    """What the free message's template renders a case's step message from."""
+    return MessageContext(
+        debtor=_debtor_info(debtor, request.language, email),
+        administration=profile.administration,
+        sender=SenderInfo(name=request.sender_name),
+        today=request.business_date,
+        reply_link=link,
+        message_subject=request.subject_line,
+        message_body=request.body,
+    )
+
+
 async def queue_letter_fallback(
     store: Store, messaging: Messaging, bounced: Message, origin: Origin
 ) -> str | None:
@@ -450,7 +558,35 @@ def _request_context(
             for note in request.credit_notes
             if note.currency == request.currency
         ),
+        **_plan_parts(request, links.payment),
     )
+
+
+def _plan_parts(request: MessageRequested, portal: str | None) -> dict[str, Any]:
+    """The payment plan of a plan's message (its confirmation, an instalment's reminder or
+    missed notice), as the templates name it: `payment_plan` and the `instalment` concerned.
+    Each instalment not yet paid links to the portal's page that pays what is left of it."""
+    plan = getattr(request, "payment_plan", None)  # absent from older requests
+    if plan is None:
+        return {}
+    instalments = tuple(
+        PlanInstalment(
+            number=item.number,
+            due_date=item.due_on,
+            amount=Money(item.amount, plan.currency),
+            payment_link=instalment_url(portal, plan.plan_id, item.number)
+            if portal and item.paid_amount < item.amount
+            else None,
+        )
+        for item in plan.instalments
+    )
+    concerned = next((i for i in instalments if i.number == plan.instalment), None)
+    return {
+        "payment_plan": PaymentPlanInfo(
+            instalments=instalments, total=Money(plan.total, plan.currency)
+        ),
+        "instalment": concerned,
+    }
 
 
 def _subject_of(

@@ -50,6 +50,8 @@ class TemplateKey(StrEnum):
     FOURTEEN_DAY_LETTER = "fourteen_day_letter"
     PAYMENT_PLAN_CONFIRMATION = "payment_plan_confirmation"
     PAYMENT_PLAN_INSTALMENT_REMINDER = "payment_plan_instalment_reminder"
+    PAYMENT_PLAN_INSTALMENT_MISSED = "payment_plan_instalment_missed"
+    PAYMENT_PLAN_REJECTED = "payment_plan_rejected"
     FREE_MESSAGE = "free_message"
 
 

@@ -290,6 +290,7 @@ def _check_required(template_key: str, context: MessageContext) -> None:
         TemplateKey.SECOND_REMINDER,
         TemplateKey.FINAL_REMINDER,
         TemplateKey.FOURTEEN_DAY_LETTER,
+        TemplateKey.PAYMENT_PLAN_REJECTED,
     }
     if template_key in reminders and not context.invoices:
         raise TemplateContextError(f"{template_key} needs at least one invoice")
@@ -298,10 +299,13 @@ def _check_required(template_key: str, context: MessageContext) -> None:
         raise TemplateContextError("the 14-day letter must state the collection costs")
     if template_key == TemplateKey.PAYMENT_PLAN_CONFIRMATION and context.payment_plan is None:
         raise TemplateContextError("a payment-plan confirmation needs the payment plan")
-    if template_key == TemplateKey.PAYMENT_PLAN_INSTALMENT_REMINDER and (
-        context.payment_plan is None or context.instalment is None
-    ):
-        raise TemplateContextError("an instalment reminder needs the plan and the instalment")
+    if template_key in (
+        TemplateKey.PAYMENT_PLAN_INSTALMENT_REMINDER,
+        TemplateKey.PAYMENT_PLAN_INSTALMENT_MISSED,
+    ) and (context.payment_plan is None or context.instalment is None):
+        raise TemplateContextError(
+            "an instalment reminder or missed notice needs the plan and the instalment"
+        )
     if template_key == TemplateKey.FREE_MESSAGE and not (context.message_body or "").strip():
         raise TemplateContextError("a free message needs a text")
 

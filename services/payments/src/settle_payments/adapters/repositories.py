@@ -5,7 +5,7 @@ outbox of the same transaction."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,11 +13,17 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from settle_payments.adapters.tables import payable_invoices, payment_invoices, payments
+from settle_payments.adapters.tables import (
+    payable_invoices,
+    payable_plans,
+    payment_invoices,
+    payments,
+)
 from settle_payments.application.ports import Checkout
 from settle_payments.domain.invoices import PayableInvoice
 from settle_payments.domain.money import from_minor, to_minor
 from settle_payments.domain.payments import Chargeback, CoveredInvoice, Payment, Refund
+from settle_payments.domain.plans import PayablePlan, PlanInstalment
 from settle_payments.domain.statuses import PaymentStatus
 from settle_shared.db import aware, is_sqlite
 from settle_shared.events.base import Event
@@ -75,6 +81,8 @@ def _payment(row: Any, covered: Sequence[Any]) -> Payment:
             Chargeback(c["id"], Decimal(c["amount"]), datetime.fromisoformat(c["at"]))
             for c in row.chargebacks
         ),
+        plan_id=row.plan_id,
+        instalment=row.instalment,
     )
 
 
@@ -154,6 +162,8 @@ class SqlPayments:
                 chargebacks=[],
                 created_at=payment.created_at,
                 refresh_due=False,
+                plan_id=payment.plan_id,
+                instalment=payment.instalment,
             )
             .on_conflict_do_nothing(index_elements=["administration_id", "idempotency_key"])
         )
@@ -223,6 +233,22 @@ class SqlPayments:
             )
         )
         return set(result.scalars())
+
+    async def instalments_in_flight(
+        self, administration_id: str, plan_id: str, counted_at: datetime
+    ) -> set[int]:
+        covering = sa.or_(
+            payments.c.status.in_(["pending", "authorized"]),
+            sa.and_(payments.c.status == "paid", payments.c.status_changed_at > counted_at),
+        )
+        result = await self.session.execute(
+            sa.select(payments.c.instalment).where(
+                payments.c.administration_id == administration_id,
+                payments.c.plan_id == plan_id,
+                covering,
+            )
+        )
+        return {int(n) for n in result.scalars() if n is not None}
 
     async def search(
         self,
@@ -322,6 +348,67 @@ class SqlPayableInvoices:
         return found.first() is not None
 
 
+class SqlPayablePlans:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(
+        self, administration_id: str, plan_id: str
+    ) -> tuple[PayablePlan, datetime] | None:
+        row = (
+            await self.session.execute(
+                sa.select(payable_plans).where(
+                    payable_plans.c.administration_id == administration_id,
+                    payable_plans.c.plan_id == plan_id,
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        plan = PayablePlan(
+            plan_id=row.plan_id,
+            debtor_id=row.debtor_id,
+            status=row.status,
+            currency=row.currency,
+            invoice_ids=tuple(row.invoice_ids),
+            instalments=tuple(
+                PlanInstalment(
+                    i["number"],
+                    date.fromisoformat(i["due_on"]),
+                    Decimal(i["amount"]),
+                    Decimal(i["paid_amount"]),
+                )
+                for i in row.instalments
+            ),
+            version=row.version,
+        )
+        return plan, aware(row.updated_at)
+
+    async def save(self, administration_id: str, plan: PayablePlan, at: datetime) -> None:
+        values = {
+            "debtor_id": plan.debtor_id,
+            "status": plan.status,
+            "currency": plan.currency,
+            "invoice_ids": list(plan.invoice_ids),
+            "instalments": [
+                {
+                    "number": i.number,
+                    "due_on": i.due_on.isoformat(),
+                    "amount": str(i.amount),
+                    "paid_amount": str(i.paid_amount),
+                }
+                for i in plan.instalments
+            ],
+            "version": plan.version,
+            "updated_at": at,
+        }
+        await self.session.execute(
+            _insert(self.session, payable_plans)
+            .values(administration_id=administration_id, plan_id=plan.plan_id, **values)
+            .on_conflict_do_update(index_elements=["administration_id", "plan_id"], set_=values)
+        )
+
+
 class SqlStore:
     """The repositories and the outbox of one transaction."""
 
@@ -330,6 +417,7 @@ class SqlStore:
         self.outbox = outbox
         self.payments = SqlPayments(session)
         self.invoices = SqlPayableInvoices(session)
+        self.plans = SqlPayablePlans(session)
 
     async def stage(
         self,

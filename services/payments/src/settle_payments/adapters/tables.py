@@ -58,6 +58,9 @@ payments = sa.Table(
     # and at once about those whose fetch failed (refresh_due).
     _at("checked_at"),
     sa.Column("refresh_due", sa.Boolean, nullable=False),
+    # A payment of a payment plan's instalment: which plan and instalment.
+    sa.Column("plan_id", sa.String(_ID), nullable=True),
+    sa.Column("instalment", sa.Integer, nullable=True),
     sa.UniqueConstraint("administration_id", "idempotency_key", name="uq_payments_idempotency"),
     sa.UniqueConstraint("psp", "psp_payment_id", name="uq_payments_psp_payment"),
     sa.Index("ix_payments_debtor", "administration_id", "debtor_id", "created_at"),
@@ -74,4 +77,22 @@ payment_invoices = sa.Table(
     sa.Column("amount_minor", sa.BigInteger, nullable=False),
     sa.Column("position", sa.Integer, nullable=False),
     sa.Index("ix_payment_invoices_invoice", "administration_id", "invoice_id"),
+)
+
+# The payment plans dunning publishes (dunning.plans.v1): what an instalment's payment is for
+# and how much is left of it. `updated_at` is when the copy last changed: a paid payment newer
+# than it has not been counted by dunning yet.
+payable_plans = sa.Table(
+    "payable_plans",
+    metadata,
+    sa.Column("administration_id", sa.String(_ID), primary_key=True),
+    sa.Column("plan_id", sa.String(_ID), primary_key=True),
+    sa.Column("debtor_id", sa.String(_ID), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("invoice_ids", sa.JSON, nullable=False),
+    # [{"number", "due_on", "amount", "paid_amount"}], amounts as strings.
+    sa.Column("instalments", sa.JSON, nullable=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    _at("updated_at", nullable=False),
 )

@@ -11,10 +11,16 @@ from dataclasses import dataclass
 from uuid import uuid4
 
 from settle_payments.application.context import PaymentsContext
-from settle_payments.application.ports import CheckoutRequest
+from settle_payments.application.ports import CheckoutRequest, Store
 from settle_payments.application.publishing import payment_created
-from settle_payments.domain.errors import IdempotencyKeyReused, PspUnavailable, UnknownDebtor
-from settle_payments.domain.payments import Payment, plan_payment
+from settle_payments.domain.errors import (
+    IdempotencyKeyReused,
+    PspUnavailable,
+    UnknownDebtor,
+    UnknownPlan,
+)
+from settle_payments.domain.payments import Payment, PaymentPlan, plan_payment
+from settle_payments.domain.plans import instalment_payment
 from settle_shared.logs import get_logger
 
 log = get_logger(__name__)
@@ -29,6 +35,9 @@ class PayRequest:
     idempotency_key: str
     redirect_url: str
     locale: str | None = None
+    # An instalment of a payment plan: the amount and invoices come from the plan.
+    plan_id: str | None = None
+    instalment: int | None = None
 
 
 @dataclass(frozen=True)
@@ -52,9 +61,12 @@ async def request_payment(
         if payment is None:
             if not await store.invoices.debtor_known(administration_id, request.debtor_id):
                 raise UnknownDebtor(request.debtor_id)
-            known = await store.invoices.many(administration_id, request.invoice_ids)
-            being_paid = await store.payments.being_paid(administration_id, request.invoice_ids)
-            plan = plan_payment(request.debtor_id, request.invoice_ids, known, being_paid)
+            if request.plan_id is not None:
+                plan = await _instalment(store, administration_id, request)
+            else:
+                known = await store.invoices.many(administration_id, request.invoice_ids)
+                being_paid = await store.payments.being_paid(administration_id, request.invoice_ids)
+                plan = plan_payment(request.debtor_id, request.invoice_ids, known, being_paid)
             payment = Payment(
                 payment_id=str(uuid4()),
                 administration_id=administration_id,
@@ -67,6 +79,8 @@ async def request_payment(
                 idempotency_key=request.idempotency_key,
                 created_at=ctx.now(),
                 psp=ctx.psp.name,
+                plan_id=plan.plan_id,
+                instalment=plan.instalment,
             )
             if not await store.payments.add(payment):
                 # Another request with this key was a moment faster: answer as it does.
@@ -81,9 +95,28 @@ async def request_payment(
     return PayAnswer(await _open_checkout(ctx, payment, request.locale), created=True)
 
 
+async def _instalment(store: Store, administration_id: str, request: PayRequest) -> PaymentPlan:
+    """The payment of a plan's instalment, for what is left of it (domain/plans.py)."""
+    assert request.plan_id is not None
+    found = await store.plans.get(administration_id, request.plan_id)
+    if found is None:
+        raise UnknownPlan(request.plan_id)
+    plan, counted_at = found
+    known = await store.invoices.many(administration_id, plan.invoice_ids)
+    in_flight = await store.payments.instalments_in_flight(
+        administration_id, plan.plan_id, counted_at
+    )
+    return instalment_payment(plan, request.debtor_id, request.instalment or 1, known, in_flight)
+
+
 def _same_request(payment: Payment, request: PayRequest) -> None:
-    asked = set(request.invoice_ids)
-    if payment.debtor_id != request.debtor_id or asked != {c.invoice_id for c in payment.invoices}:
+    if payment.debtor_id != request.debtor_id:
+        raise IdempotencyKeyReused()
+    if request.plan_id is not None or payment.plan_id is not None:
+        if (payment.plan_id, payment.instalment) != (request.plan_id, request.instalment or 1):
+            raise IdempotencyKeyReused()
+        return
+    if set(request.invoice_ids) != {c.invoice_id for c in payment.invoices}:
         raise IdempotencyKeyReused()
 
 

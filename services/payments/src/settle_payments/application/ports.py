@@ -15,6 +15,7 @@ from typing import Protocol
 
 from settle_payments.domain.invoices import PayableInvoice
 from settle_payments.domain.payments import Payment, PspReport
+from settle_payments.domain.plans import PayablePlan
 from settle_payments.domain.statuses import PaymentStatus
 from settle_shared.events.base import Event
 
@@ -100,6 +101,12 @@ class Payments(Protocol):
     async def being_paid(self, administration_id: str, invoice_ids: Sequence[str]) -> set[str]:
         """Which of the invoices a payment in `statuses.covers_invoices` covers."""
 
+    async def instalments_in_flight(
+        self, administration_id: str, plan_id: str, counted_at: datetime
+    ) -> set[int]:
+        """Instalments of the plan whose payment is pending or authorized, or paid after
+        `counted_at` (when the plan's copy last changed: dunning has not counted it yet)."""
+
     async def search(
         self,
         administration_id: str,
@@ -130,6 +137,15 @@ class PayableInvoices(Protocol):
         """Whether any invoice of the debtor was imported."""
 
 
+class PayablePlans(Protocol):
+    async def get(
+        self, administration_id: str, plan_id: str
+    ) -> tuple[PayablePlan, datetime] | None:
+        """The plan's copy and when it last changed."""
+
+    async def save(self, administration_id: str, plan: PayablePlan, at: datetime) -> None: ...
+
+
 class Store(Protocol):
     """The repositories and the outbox of one transaction."""
 
@@ -138,6 +154,9 @@ class Store(Protocol):
 
     @property
     def invoices(self) -> PayableInvoices: ...
+
+    @property
+    def plans(self) -> PayablePlans: ...
 
     async def stage(
         self,

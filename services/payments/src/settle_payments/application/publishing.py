@@ -19,6 +19,8 @@ def _common(payment: Payment) -> dict[str, object]:
         ],
         "amount": payment.amount,
         "currency": payment.currency,
+        "plan_id": payment.plan_id,
+        "instalment": payment.instalment,
     }
 
 

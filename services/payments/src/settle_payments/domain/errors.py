@@ -79,6 +79,53 @@ class AlreadyPaidOnline(NotPayable):
         )
 
 
+class UnknownPlan(NotFound):
+    code = "unknown_plan"
+
+    def __init__(self, plan_id: str) -> None:
+        super().__init__("payment plan", plan_id)
+
+
+class UnknownInstalment(NotFound):
+    code = "unknown_instalment"
+
+    def __init__(self, plan_id: str, number: int) -> None:
+        super().__init__(f"instalment of payment plan {plan_id}", str(number))
+
+
+class PlanOfAnotherDebtor(NotPayable):
+    code = "plan_of_another_debtor"
+
+    def __init__(self, plan_id: str) -> None:
+        super().__init__(f"payment plan {plan_id} is not this debtor's")
+
+
+class PlanNotActive(NotPayable):
+    code = "plan_not_active"
+
+    def __init__(self, plan_id: str, status: str) -> None:
+        super().__init__(
+            f"payment plan {plan_id} is {status}: its instalments cannot be paid online; "
+            "contact the creditor"
+        )
+
+
+class InstalmentPaid(NotPayable):
+    code = "instalment_paid"
+
+    def __init__(self, number: int) -> None:
+        super().__init__(f"instalment {number} is paid already")
+
+
+class InstalmentBeingPaid(NotPayable):
+    code = "instalment_being_paid"
+
+    def __init__(self, number: int) -> None:
+        super().__init__(
+            f"a payment of instalment {number} is being completed; wait for its outcome"
+        )
+
+
 class IdempotencyKeyReused(PaymentsError):
     """The same idempotency key came with another request: a client bug, never a retry."""
 

@@ -45,12 +45,17 @@ class PaymentPlan:
     invoices: tuple[CoveredInvoice, ...]
     amount: Decimal
     currency: str
+    # A payment of a payment plan's instalment (domain/plans.py).
+    plan_id: str | None = None
+    instalment: int | None = None
 
     @property
     def description(self) -> str:
         """What the debtor sees on the checkout page and the bank statement."""
         numbers = [covered.number for covered in self.invoices]
         text = ("Invoice " if len(numbers) == 1 else "Invoices ") + ", ".join(numbers)
+        if self.instalment is not None:
+            text = f"Instalment {self.instalment}, " + text[0].lower() + text[1:]
         return text if len(text) <= DESCRIPTION_LIMIT else text[: DESCRIPTION_LIMIT - 1] + "…"
 
 
@@ -159,6 +164,8 @@ class Payment:
     status_changed_at: datetime | None = None
     refunds: tuple[Refund, ...] = ()
     chargebacks: tuple[Chargeback, ...] = ()
+    plan_id: str | None = None
+    instalment: int | None = None
 
     @property
     def amount_refunded(self) -> Decimal:

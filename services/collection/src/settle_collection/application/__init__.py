@@ -1,0 +1,1 @@
+"""The collection service's use cases."""

@@ -1,0 +1,1 @@
+"""Payment plans: listed from the read model, created and changed through dunning."""

@@ -1,0 +1,81 @@
+"""The schemas of payment plans as the gateway's API answers and takes them."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+PlanStatus = Literal["requested", "active", "expired", "completed", "ended", "rejected"]
+PlanKind = Literal[
+    "delayed", "weekly", "monthly", "fixed_amount_weekly", "fixed_amount_monthly", "custom"
+]
+
+
+class CustomInstalmentIn(BaseModel):
+    due_on: date
+    amount: Decimal
+
+
+class PlanTermsIn(BaseModel):
+    """How the schedule is made; dunning checks it (422 lists every problem by field)."""
+
+    kind: PlanKind
+    first_date: date | None = Field(
+        None, description="the first instalment's date (delayed: the one date); not for custom"
+    )
+    instalments: int | None = Field(None, description="weekly and monthly: how many")
+    instalment_amount: Decimal | None = Field(
+        None, description="fixed-amount kinds: the amount of each instalment but the last"
+    )
+    payment_day: int | None = Field(
+        None, description="monthly kinds: the day of the month of the instalments after the first"
+    )
+    custom: list[CustomInstalmentIn] = Field(
+        default_factory=list, description="custom: each instalment's date and amount"
+    )
+
+
+class PlanIn(PlanTermsIn):
+    """A plan for one debtor's open invoices: it starts at once."""
+
+    invoice_ids: list[str] = Field(min_length=1, max_length=500)
+
+
+class ApproveIn(BaseModel):
+    terms: PlanTermsIn | None = Field(None, description="other terms than proposed (a change)")
+
+
+class InstalmentOut(BaseModel):
+    number: int
+    due_on: date
+    amount: Decimal
+    paid_amount: Decimal
+    status: Literal["open", "paid", "missed"]
+
+
+class PlanOut(BaseModel):
+    """A payment plan as dunning last published it."""
+
+    plan_id: str
+    version: int
+    debtor_id: str
+    invoice_ids: list[str]
+    status: PlanStatus
+    kind: str
+    proposed_by: Literal["user", "debtor"]
+    reason: str | None = None
+    currency: str
+    covered_amount: Decimal
+    paid_amount: Decimal
+    left_amount: Decimal
+    instalments: list[InstalmentOut]
+    created_on: date
+    started_on: date | None = None
+    ended_on: date | None = None
+
+
+class PlanList(BaseModel):
+    items: list[PlanOut] = Field(description="newest first")

@@ -1,0 +1,31 @@
+"""Keeping the copy of payment plans: each plan event of dunning replaces the plan's copy
+with the plan as it stands (what each instalment asks and what of it is paid), unless it is
+older than the copy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from settle_payments.application.ports import Store
+from settle_payments.domain.plans import PayablePlan, PlanInstalment, plan_published
+from settle_shared.events.plans import PaymentPlanEvent
+
+
+async def apply_plan_event(store: Store, event: PaymentPlanEvent, at: datetime) -> None:
+    """Apply one plan event to the copy, in the consumer's transaction."""
+    administration_id = event.administration_id
+    found = await store.plans.get(administration_id, event.plan_id)
+    published = PayablePlan(
+        plan_id=event.plan_id,
+        debtor_id=event.debtor_id,
+        status=event.status,
+        currency=event.currency,
+        invoice_ids=tuple(event.invoice_ids),
+        instalments=tuple(
+            PlanInstalment(i.number, i.due_on, i.amount, i.paid_amount) for i in event.instalments
+        ),
+        version=event.version,
+    )
+    updated = plan_published(found[0] if found else None, published)
+    if updated is not None:
+        await store.plans.save(administration_id, updated, at)

@@ -1,0 +1,15 @@
+import { useQuery } from "@tanstack/react-query";
+
+import { api, unwrap } from "@/api/client";
+
+export function useDashboard(administrationId: string) {
+  return useQuery({
+    queryKey: ["dashboard", administrationId],
+    queryFn: async () =>
+      unwrap(
+        await api.GET("/api/v1/administrations/{administration_id}/dashboard", {
+          params: { path: { administration_id: administrationId } },
+        }),
+      ),
+  });
+}
