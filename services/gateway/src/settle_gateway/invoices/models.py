@@ -14,7 +14,12 @@ from settle_gateway.plans.models import PlanOut
 
 
 class InvoiceSummary(BaseModel):
-    invoice_id: str
+    kind: Literal["invoice", "credit_note"] = Field(
+        "invoice",
+        description="a credit note is listed beside the invoices: its amounts are negative, its "
+        "phase is credit_note, it has no due date and is never reminded of or paused",
+    )
+    invoice_id: str = Field(description="the document's id (a credit note's, for a credit note)")
     number: str
     debtor_id: str | None
     debtor_name: str | None
@@ -41,6 +46,10 @@ class InvoiceSummary(BaseModel):
         description="what the debtor paid online for it (paid payments; a refund or "
         "chargeback takes it back); bookkeeping books it on a later import"
     )
+    corrects_invoice_id: str | None = Field(
+        None, description="a credit note: the invoice it corrects, when it says"
+    )
+    corrects_invoice_number: str | None = None
 
 
 class InvoicePage(BaseModel):

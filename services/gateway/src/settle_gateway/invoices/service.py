@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from settle_gateway.adapters.paging import after, decode_cursor, encode_cursor
 from settle_gateway.adapters.tables import (
     rm_attention,
+    rm_credit_notes,
+    rm_debtors,
     rm_invoices,
     rm_message_invoices,
     rm_messages,
@@ -34,6 +36,8 @@ from settle_gateway.invoices.models import (
 from settle_gateway.payments.service import payments_of_invoice
 from settle_gateway.plans.service import plan_list
 from settle_shared.db import aware
+
+CREDIT_NOTE = "credit_note"  # the kind of a credit note's row, and its phase
 
 INVOICE_SORTS = {
     "due_date": rm_invoices.c.due_date,
@@ -77,9 +81,20 @@ _INVOICE_SUMMARY_KEYS = (
 
 def invoice_summary(row: Any, today: date, pauses: Pauses) -> dict[str, Any]:
     """The fields of an InvoiceSummary. A dict, validated with the rest of the answer in one
-    pass: a model per row, each column read by attribute, was a fifth of a page's time."""
+    pass: a model per row, each column read by attribute, was a fifth of a page's time. A row
+    of a page may be a credit note's (`kind`): never paused, never overdue."""
     columns = row._mapping
     fields = {key: columns[key] for key in _INVOICE_SUMMARY_KEYS}
+    if columns.get("kind") == CREDIT_NOTE:
+        fields.update(
+            kind=CREDIT_NOTE,
+            paused=False,
+            paused_by=None,
+            overdue=False,
+            corrects_invoice_id=columns["corrects_invoice_id"],
+            corrects_invoice_number=columns["corrects_invoice_number"],
+        )
+        return fields
     paused_by = pauses.of(row)
     fields["paused"] = paused_by is not None
     fields["paused_by"] = paused_by
@@ -107,15 +122,29 @@ class InvoiceQuery:
     overdue: bool | None = None
     paused: bool | None = None
     q: str | None = None
+    kind: str = "all"
     sort: str = "due_date"
     order: str = "asc"
     limit: int = 50
     cursor: str | None = None
 
+    def with_credit_notes(self) -> bool:
+        """Whether credit notes may be on the page: they are never in a phase of dunning,
+        never paused, overdue or raising attention, so those filters leave them out."""
+        return (
+            self.kind in ("all", CREDIT_NOTE)
+            and not self.phase
+            and not self.attention
+            and self.overdue is not True
+            and self.paused is not True
+        )
+
 
 class _InvoiceFilters(NamedTuple):
     """Which filters an invoice page uses (not their values): one statement per shape."""
 
+    invoices: bool
+    credit_notes: bool
     all_statuses: bool
     phase: bool
     debtor_id: bool
@@ -135,7 +164,28 @@ class _InvoiceFilters(NamedTuple):
 @functools.lru_cache(maxsize=512)
 def _invoice_page_query(f: _InvoiceFilters) -> sa.Select[Any]:
     """The statement of an invoice page, with every value a bound parameter, built once per
-    combination of filters (building it per request cost more CPU than running it)."""
+    combination of filters (building it per request cost more CPU than running it). With
+    credit notes, each kind is read in order from its own index up to the page's size, and
+    the two are merged: a page never reads more than twice its rows."""
+    branches = []
+    if f.invoices:
+        branches.append(_invoices_in_order(f))
+    if f.credit_notes:
+        branches.append(_credit_notes_in_order(f))
+    if len(branches) == 1:
+        return branches[0]
+    merged = sa.union_all(
+        *(sa.select(branch.subquery(f"kind{i}")) for i, branch in enumerate(branches))
+    ).subquery("page")
+    ordering = [merged.c.sort_value, merged.c.invoice_id]
+    return (
+        sa.select(merged)
+        .order_by(*(c.desc() for c in ordering) if f.desc else ordering)
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+    )
+
+
+def _invoices_in_order(f: _InvoiceFilters) -> sa.Select[Any]:
     invoice = rm_invoices.c
     where: list[sa.ColumnElement[bool]] = [
         invoice.administration_id == sa.bindparam("administration_id"),
@@ -209,7 +259,107 @@ def _invoice_page_query(f: _InvoiceFilters) -> sa.Select[Any]:
         [column.desc(), invoice.invoice_id.desc()] if f.desc else [column, invoice.invoice_id]
     )
     return (
-        sa.select(*(invoice[key] for key in _INVOICE_SUMMARY_KEYS), *PAUSE_COLUMNS)
+        sa.select(
+            *(invoice[key] for key in _INVOICE_SUMMARY_KEYS),
+            *PAUSE_COLUMNS,
+            sa.literal_column("'invoice'", sa.String).label("kind"),
+            sa.cast(sa.null(), rm_invoices.c.invoice_id.type).label("corrects_invoice_id"),
+            sa.cast(sa.null(), rm_invoices.c.number.type).label("corrects_invoice_number"),
+            column.label("sort_value"),
+        )
+        .where(*where)
+        .order_by(*ordering)
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+    )
+
+
+# A credit note's value of each sort: it has no due date, so its date stands in for one.
+CREDIT_NOTE_SORTS = {
+    "due_date": rm_credit_notes.c.invoice_date,
+    "open_amount": rm_credit_notes.c.open_amount,
+    "number": rm_credit_notes.c.number,
+    "invoice_date": rm_credit_notes.c.invoice_date,
+}
+
+
+def _credit_notes_in_order(f: _InvoiceFilters) -> sa.Select[Any]:
+    note, debtor = rm_credit_notes.c, rm_debtors.c
+    where: list[sa.ColumnElement[bool]] = [
+        note.administration_id == sa.bindparam("administration_id"),
+        sa.true() if f.all_statuses else note.status == sa.bindparam("status"),
+    ]
+    if f.debtor_id:
+        where.append(note.debtor_id == sa.bindparam("debtor_id"))
+    if f.due_from:
+        where.append(note.invoice_date >= sa.bindparam("due_from"))
+    if f.due_to:
+        where.append(note.invoice_date <= sa.bindparam("due_to"))
+    if f.amount_min:
+        where.append(note.open_amount >= sa.bindparam("amount_min"))
+    if f.amount_max:
+        where.append(note.open_amount <= sa.bindparam("amount_max"))
+    if f.q:
+        where.append(
+            sa.or_(
+                note.number.ilike(sa.bindparam("number_prefix"), escape="\\"),
+                debtor.name.ilike(sa.bindparam("name_part"), escape="\\"),
+            )
+        )
+    column = CREDIT_NOTE_SORTS[f.sort]
+    if f.cursor:
+        where.append(
+            after(
+                column,
+                note.credit_note_id,
+                sa.bindparam("after_value", type_=column.type),
+                sa.bindparam("after_id"),
+                f.desc,
+            )
+        )
+    ordering = (
+        [column.desc(), note.credit_note_id.desc()] if f.desc else [column, note.credit_note_id]
+    )
+    nothing = {
+        "due_date": sa.Date,
+        "next_step_id": sa.String,
+        "next_step_on": sa.Date,
+        "due_date_source": sa.String,
+        "paid_online": rm_invoices.c.open_amount.type,
+    }
+    return (
+        sa.select(
+            note.credit_note_id.label("invoice_id"),
+            note.number,
+            note.debtor_id,
+            debtor.name.label("debtor_name"),
+            note.invoice_date,
+            sa.cast(sa.null(), nothing["due_date"]).label("due_date"),
+            note.amount,
+            note.open_amount,
+            note.currency,
+            note.status,
+            sa.literal_column(f"'{CREDIT_NOTE}'", sa.String).label("phase"),
+            sa.false().label("on_hold"),
+            *(
+                sa.cast(sa.null(), nothing[key]).label(key)
+                for key in ("next_step_id", "next_step_on", "due_date_source", "paid_online")
+            ),
+            sa.cast(sa.null(), rm_pauses.c.mode.type).label("debtor_pause"),
+            PAUSE_COLUMNS[1],
+            sa.literal_column(f"'{CREDIT_NOTE}'", sa.String).label("kind"),
+            note.corrects_invoice_id,
+            note.corrects_invoice_number,
+            column.label("sort_value"),
+        )
+        .select_from(
+            rm_credit_notes.outerjoin(
+                rm_debtors,
+                sa.and_(
+                    debtor.administration_id == note.administration_id,
+                    debtor.debtor_id == note.debtor_id,
+                ),
+            )
+        )
         .where(*where)
         .order_by(*ordering)
         .limit(sa.bindparam("limit", type_=sa.Integer))
@@ -241,6 +391,8 @@ async def invoice_page(
         params |= {"after_value": _sort_value(query.sort, value), "after_id": tie}
     statement = _invoice_page_query(
         _InvoiceFilters(
+            invoices=query.kind in ("all", "invoice"),
+            credit_notes=query.with_credit_notes(),
             all_statuses=query.status == "all",
             phase=bool(query.phase),
             debtor_id=bool(query.debtor_id),
@@ -261,9 +413,7 @@ async def invoice_page(
     more = len(rows) > query.limit
     rows = rows[: query.limit]
     next_cursor = (
-        encode_cursor([getattr(rows[-1], query.sort), rows[-1].invoice_id])
-        if more and rows
-        else None
+        encode_cursor([rows[-1].sort_value, rows[-1].invoice_id]) if more and rows else None
     )
     pauses = Pauses.of_page(rows)
     return InvoicePage.model_validate(
@@ -305,7 +455,7 @@ async def invoice_detail(
     keys = {"administration_id": administration_id, "invoice_id": invoice_id}
     row = (await session.execute(_INVOICE, keys)).first()
     if row is None:
-        raise NotFound("invoice not found")
+        return await _credit_note_detail(session, administration_id, invoice_id)
     timeline: list[TimelineEntry] = [
         TimelineEntry(
             kind="step",
@@ -365,4 +515,49 @@ async def invoice_detail(
         ),
         timeline=timeline,
         payment_plans=(await plan_list(session, administration_id, invoice_id=invoice_id)).items,
+    )
+
+
+_CREDIT_NOTE = _credit_notes_in_order(
+    _InvoiceFilters(
+        invoices=False,
+        credit_notes=True,
+        all_statuses=True,
+        phase=False,
+        debtor_id=False,
+        due_from=False,
+        due_to=False,
+        amount_min=False,
+        amount_max=False,
+        overdue=None,
+        paused=None,
+        attention=False,
+        q=False,
+        sort="number",
+        desc=False,
+        cursor=False,
+    )
+).where(rm_credit_notes.c.credit_note_id == sa.bindparam("invoice_id"))
+
+
+async def _credit_note_detail(
+    session: AsyncSession, administration_id: str, credit_note_id: str
+) -> InvoiceDetail:
+    """A credit note asked for by its id on the invoice's path, as the invoice list shows it
+    (it has no dunning: no plan, no timeline of steps); raises NotFound."""
+    row = (
+        await session.execute(
+            _CREDIT_NOTE,
+            {"administration_id": administration_id, "invoice_id": credit_note_id, "limit": 1},
+        )
+    ).first()
+    if row is None:
+        raise NotFound("invoice not found")
+    return InvoiceDetail(
+        **invoice_summary(row, date.min, Pauses.of_page([])),
+        pdf_url=None,
+        attention=await open_attention(session, administration_id, "invoice", credit_note_id),
+        credit_notes=[],
+        planned=PlannedStepOut(step_id=None, planned_on=None, on_hold=False, blocked_by=None),
+        timeline=[],
     )

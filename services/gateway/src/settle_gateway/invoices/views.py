@@ -45,13 +45,19 @@ async def list_invoices(
     q: Annotated[
         str | None, Query(max_length=100, description="invoice number prefix or debtor name")
     ] = None,
+    kind: Annotated[
+        Literal["all", "invoice", "credit_note"],
+        Query(description="credit notes are listed beside the invoices unless one kind is asked"),
+    ] = "all",
     sort: Literal["due_date", "open_amount", "number", "invoice_date"] = "due_date",
     order: Literal["asc", "desc"] = "asc",
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> InvoicePage:
-    """Invoices of the administration, filtered and sorted, a page at a time (keyset: pass
-    `next_cursor` back as `cursor` with the same filters and sort)."""
+    """Invoices and credit notes of the administration, filtered and sorted, a page at a time
+    (keyset: pass `next_cursor` back as `cursor` with the same filters and sort). A credit
+    note is marked `kind: credit_note`; by due date it sorts by its own date, and the filters
+    of dunning (phase, attention, overdue, paused) leave it out."""
     query = service.InvoiceQuery(
         status=status,
         phase=phase,
@@ -64,6 +70,7 @@ async def list_invoices(
         overdue=overdue,
         paused=paused,
         q=q,
+        kind=kind,
         sort=sort,
         order=order,
         limit=limit,

@@ -64,3 +64,74 @@ def message_out(row: Any, debtor_name: str | None = None) -> MessageOut:
         read=row.read,
         created_at=aware(row.created_at),
     )
+
+
+class RecipientOut(BaseModel):
+    address: str
+    name: str | None
+
+
+class AttachmentOut(BaseModel):
+    attachment_id: str
+    filename: str
+    mime_type: str
+    size_bytes: int
+
+
+class MessageDetail(BaseModel):
+    """A message with its text, as messaging keeps it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    message_id: str
+    thread_id: str
+    direction: str = Field(description="outbound (ours) or inbound (the debtor's)")
+    channel: str
+    state: str
+    unread: bool
+    debtor_id: str
+    invoice_ids: list[str]
+    template_key: str | None
+    language: str | None
+    subject: str
+    body_text: str = Field(description="plain text; escape it when showing it as HTML")
+    body_html: str | None = Field(
+        description="ours: the HTML part we sent; the debtor's: their text escaped for HTML "
+        "(never their own markup)"
+    )
+    sender_name: str | None
+    sender_address: str | None
+    recipients: list[RecipientOut]
+    attachments: list[AttachmentOut]
+    failure_reason: str | None
+    failure_detail: str | None
+    bounce_kind: str | None
+    bounce_detail: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    read_at: datetime | None
+
+
+class ThreadOut(BaseModel):
+    thread_id: str
+    debtor_id: str
+    debtor_name: str | None
+    messages: list[MessageDetail] = Field(description="newest first")
+    next_cursor: str | None = Field(None, description="pass as `cursor` for older messages")
+
+
+class ThreadReplyIn(BaseModel):
+    """A message to the debtor in the thread: the subject of its last message is kept."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    body: str = Field(min_length=1, max_length=20_000)
+    subject: str | None = Field(
+        None, min_length=1, max_length=250, description='default: "Re: " and the last subject'
+    )
+    language: str | None = Field(None, pattern=r"^[a-z]{2}$")
+    tone: Literal["formal", "informal"] = "formal"
+
+
+class MarkedRead(BaseModel):
+    marked: int = Field(description="how many unread replies were marked read")

@@ -155,3 +155,58 @@ async def send(
             at=context.runtime.clock.now(),
         )
     return result
+
+
+async def thread_of(session: AsyncSession, administration_id: str, thread_id: str) -> Any:
+    """(debtor_id, debtor name, subject, invoice ids) of a thread's newest message in the read
+    model; NotFound for a thread of another administration or none at all."""
+    row = (
+        await session.execute(
+            sa.select(
+                rm_messages.c.debtor_id,
+                rm_messages.c.subject,
+                rm_messages.c.invoice_ids,
+                rm_debtors.c.name.label("debtor_name"),
+            )
+            .outerjoin(
+                rm_debtors,
+                sa.and_(
+                    rm_debtors.c.administration_id == rm_messages.c.administration_id,
+                    rm_debtors.c.debtor_id == rm_messages.c.debtor_id,
+                ),
+            )
+            .where(
+                rm_messages.c.administration_id == administration_id,
+                rm_messages.c.thread_id == thread_id,
+            )
+            .order_by(rm_messages.c.created_at.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("thread not found")
+    return row
+
+
+def reply_subject(subject: str | None) -> str:
+    """The subject of a message answering `subject`: "Re: " before it, once."""
+    subject = (subject or "").strip()
+    if not subject:
+        return "Re: your message"
+    return subject if subject.lower().startswith("re:") else f"Re: {subject}"[:250]
+
+
+async def unread_replies(
+    session: AsyncSession, administration_id: str, thread_id: str
+) -> list[str]:
+    """The ids of the thread's replies nobody has read yet."""
+    return list(
+        await session.scalars(
+            sa.select(rm_messages.c.message_id).where(
+                rm_messages.c.administration_id == administration_id,
+                rm_messages.c.thread_id == thread_id,
+                rm_messages.c.direction == "inbound",
+                sa.not_(rm_messages.c.read),
+            )
+        )
+    )
