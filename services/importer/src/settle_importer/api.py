@@ -13,12 +13,13 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from settle_importer.adapters.multipart import receive_form
 from settle_importer.application.administrations import check_known
 from settle_importer.application.connections import (
     Connection,
@@ -32,12 +33,7 @@ from settle_importer.application.files import check_file, queue_file_run, run_fi
 from settle_importer.application.importing import execute_run, start_run
 from settle_importer.application.preview import mapping_catalogue, preview_mapping
 from settle_importer.application.runs import list_runs, run_detail
-from settle_importer.domain.errors import (
-    FileRefused,
-    FileTooLarge,
-    InvalidRequest,
-    check_administration_id,
-)
+from settle_importer.domain.errors import InvalidRequest, check_administration_id
 from settle_shared.logs import get_logger
 
 log = get_logger(__name__)
@@ -278,28 +274,64 @@ async def import_now(
     return RunAccepted(run_id=run_id)
 
 
-@router.post("/imports", status_code=202, response_model=RunAccepted)
-async def upload(ctx: Ctx, administration_id: Administration, file: UploadFile) -> RunAccepted:
-    """Upload a file (CSV, XLSX, UBL XML or a zip of them) and import it."""
-    name = Path(file.filename or "upload").name or "upload"
-    folder = Path(tempfile.mkdtemp(prefix="settle-upload-"))
-    path = folder / name
+def _multipart_body(form: type[BaseModel] | None = None) -> dict[str, Any]:
+    """The OpenAPI request body of a form with a file in `file` (and ``form``'s fields): the
+    routes read the body themselves, as it arrives."""
+    schema: dict[str, Any] = (
+        form.model_json_schema() if form else {"type": "object", "properties": {}}
+    )
+    schema["properties"] = {
+        "file": {"type": "string", "format": "binary"},
+        **schema["properties"],
+    }
+    schema["required"] = ["file"]
+    return {
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+    }
+
+
+@router.post(
+    "/imports",
+    status_code=202,
+    response_model=RunAccepted,
+    responses={413: {"description": "the file is larger than UPLOAD_MAX_BYTES"}},
+    openapi_extra=_multipart_body(),
+)
+async def upload(ctx: Ctx, administration_id: Administration, request: Request) -> RunAccepted:
+    """Upload a file (CSV, XLSX, UBL XML or a zip of them) in the multipart field `file` and
+    import it. The file is written to UPLOADS_DIR as it arrives (never held in memory, never
+    in /tmp) and removed when its import ends."""
+    folder = await _upload_folder(ctx, "upload-")
     try:
-        await _save_limited(file, path, ctx.settings.upload_max_bytes)
+        form = await receive_form(
+            request.headers.get("content-type", ""),
+            request.stream(),
+            folder,
+            limit=ctx.settings.upload_max_bytes,
+        )
+        assert form.path is not None and form.name is not None
+        path, name = form.path, form.name
         await asyncio.to_thread(check_file, ctx, path, name)
         run_id, connection = await queue_file_run(ctx, administration_id, name, "upload")
     except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
+        await asyncio.to_thread(shutil.rmtree, folder, True)
         raise
 
     async def run_and_clean_up() -> None:
         try:
             await run_file(ctx, administration_id, run_id, path, name, connection)
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            await asyncio.to_thread(shutil.rmtree, folder, True)
 
     _background(ctx, run_and_clean_up())
     return RunAccepted(run_id=run_id)
+
+
+async def _upload_folder(ctx: ImporterContext, prefix: str) -> Path:
+    """A new folder of its own under UPLOADS_DIR (shared by the replicas: names never clash)."""
+    uploads = ctx.settings.uploads_dir
+    await asyncio.to_thread(uploads.mkdir, parents=True, exist_ok=True)
+    return Path(await asyncio.to_thread(tempfile.mkdtemp, prefix=prefix, dir=uploads))
 
 
 @router.get("/mapping-presets", response_model=MappingCatalogueView)
@@ -309,54 +341,83 @@ async def mapping_presets(ctx: Ctx, administration_id: Administration) -> dict[s
     return mapping_catalogue(ctx)
 
 
-@router.post("/mapping-preview", response_model=PreviewView)
+class PreviewForm(BaseModel):
+    """The text fields of a mapping preview's form, beside its file."""
+
+    mapping: str | None = Field(
+        None,
+        description='a column mapping as JSON, such as {"preset": "dutch", "amount": '
+        '"Totaal"}; absent: the connection\'s, else the preset the header fits',
+    )
+    connection_id: str | None = Field(None, max_length=64)
+    rows: int = Field(10, ge=1, le=50)
+    partial: bool = Field(
+        False, description="the file is the start of a longer one (its last line is cut)"
+    )
+
+
+@router.post(
+    "/mapping-preview",
+    response_model=PreviewView,
+    responses={413: {"description": "the file is larger than PREVIEW_MAX_BYTES"}},
+    openapi_extra=_multipart_body(PreviewForm),
+)
 async def mapping_preview(
-    ctx: Ctx,
-    administration_id: Administration,
-    file: UploadFile,
-    mapping: Annotated[
-        str | None,
-        Form(
-            description='a column mapping as JSON, such as {"preset": "dutch", "amount": '
-            '"Totaal"}; absent: the connection\'s, else the preset the header fits'
-        ),
-    ] = None,
-    connection_id: Annotated[str | None, Form(max_length=64)] = None,
-    rows: Annotated[int, Form(ge=1, le=50)] = 10,
-    partial: Annotated[
-        bool, Form(description="the file is the start of a longer one (its last line is cut)")
-    ] = False,
+    ctx: Ctx, administration_id: Administration, request: Request
 ) -> PreviewView:
     """The header of an export, the presets that fit it, the field each column feeds and the
     first rows as an import would read them, each with its refusal. Nothing is imported."""
-    given: dict[str, Any] | None = None
-    if mapping is not None and mapping.strip():
-        try:
-            given = json.loads(mapping)
-        except ValueError as error:
-            raise InvalidRequest(f"the column mapping is not JSON: {error}") from None
-        if not isinstance(given, dict):
-            raise InvalidRequest(
-                'the column mapping must be an object of fields, such as {"preset": "dutch"}'
-            )
-    name = Path(file.filename or "preview.csv").name or "preview.csv"
-    folder = Path(tempfile.mkdtemp(prefix="settle-preview-"))
+    folder = await _upload_folder(ctx, "preview-")
     try:
-        path = folder / name
-        await _save_limited(file, path, ctx.settings.preview_max_bytes)
+        form = await receive_form(
+            request.headers.get("content-type", ""),
+            request.stream(),
+            folder,
+            limit=ctx.settings.preview_max_bytes,
+            default_name="preview.csv",
+        )
+        assert form.path is not None and form.name is not None
+        fields = _preview_form(form.fields)
         preview = await preview_mapping(
             ctx,
             administration_id,
-            path,
-            name,
-            mapping=given,
-            connection_id=connection_id,
-            rows=rows,
-            partial=partial,
+            form.path,
+            form.name,
+            mapping=_given_mapping(fields.mapping),
+            connection_id=fields.connection_id,
+            rows=fields.rows,
+            partial=fields.partial,
         )
     finally:
         await asyncio.to_thread(shutil.rmtree, folder, True)
     return PreviewView.model_validate(asdict(preview))
+
+
+def _preview_form(fields: dict[str, str]) -> PreviewForm:
+    try:
+        return PreviewForm.model_validate(
+            {key: value for key, value in fields.items() if key in PreviewForm.model_fields}
+        )
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+            for problem in error.errors()
+        )
+        raise InvalidRequest(f"the form cannot be read: {problems}") from None
+
+
+def _given_mapping(mapping: str | None) -> dict[str, Any] | None:
+    if mapping is None or not mapping.strip():
+        return None
+    try:
+        given = json.loads(mapping)
+    except ValueError as error:
+        raise InvalidRequest(f"the column mapping is not JSON: {error}") from None
+    if not isinstance(given, dict):
+        raise InvalidRequest(
+            'the column mapping must be an object of fields, such as {"preset": "dutch"}'
+        )
+    return given
 
 
 @router.get("/runs", response_model=RunPageView)
@@ -377,18 +438,6 @@ async def get_run(ctx: Ctx, administration_id: Administration, run_id: str) -> d
     return await run_detail(ctx, administration_id, run_id)
 
 
-async def _save_limited(file: UploadFile, path: Path, limit: int) -> None:
-    size = 0
-    with path.open("wb") as out:
-        while chunk := await file.read(1 << 20):
-            size += len(chunk)
-            if size > limit:
-                raise FileTooLarge(f"the file is larger than the {limit:,} bytes accepted")
-            out.write(chunk)
-    if size == 0:
-        raise FileRefused(f"{path.name} is empty")
-
-
 def _background(ctx: ImporterContext, work: Any) -> None:
     task = asyncio.create_task(work)
     ctx.tasks.add(task)
@@ -401,8 +450,7 @@ _MULTIPART_OVERHEAD = 64 * 1024
 class UploadLimit:
     """Refuses an upload body over the limit while it arrives: a declared Content-Length before
     a byte is read, a body without one (chunked) as soon as it grows past the limit. The
-    multipart parser spools a whole body to disk before the route sees the file, so the
-    route's own check alone would come after the disk had filled."""
+    routes count the file's bytes as well; this also counts the rest of the form."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

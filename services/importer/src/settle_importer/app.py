@@ -151,7 +151,10 @@ SERVICE = ServiceSpec(
     cli=cli,
     top_level_commands=("import",),
     start_order=10,
-    embedded_settings=lambda ctx: {"inbox_dir": str(ctx.var_dir / "inbox")},
+    embedded_settings=lambda ctx: {
+        "inbox_dir": str(ctx.var_dir / "inbox"),
+        "uploads_dir": str(ctx.var_dir / "uploads"),
+    },
 )
 
 __all__ = ["SERVICE", "context_for"]

@@ -23,6 +23,19 @@ class ImporterSettings(ServiceSettings):
         Path("var/inbox"),
         description="drop folders: a file placed in INBOX_DIR/ADMINISTRATION_ID/ is imported",
     )
+    uploads_dir: Path = Field(
+        Path("var/uploads"),
+        description="where an uploaded file (and a mapping preview's) is written while it "
+        "arrives and until its import ends; in a cluster a folder on the same shared "
+        "(ReadWriteMany) volume as INBOX_DIR, never the container's small /tmp",
+    )
+    file_lease_s: float = Field(
+        60.0,
+        gt=0,
+        description="how long a replica's claim on a dropped file lasts; renewed every third "
+        "of it while the file is imported, so a file whose replica crashed is taken again "
+        "after this long",
+    )
     inbox_poll_s: float = Field(2.0, gt=0, description="how often the drop folders are looked at")
     default_schedule_time: time = Field(
         time(6, 0), description="local time of a daily import when a connection sets none"

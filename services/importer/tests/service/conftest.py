@@ -109,7 +109,11 @@ class Importer:
 async def importer(sqlite_database: str, tmp_path: Path) -> AsyncIterator[Importer]:
     inbox = tmp_path / "inbox"
     async with running_service(
-        SERVICE, sqlite_database, inbox_dir=str(inbox), scheduler_enabled=False
+        SERVICE,
+        sqlite_database,
+        inbox_dir=str(inbox),
+        uploads_dir=str(tmp_path / "uploads"),
+        scheduler_enabled=False,
     ) as harness:
         service = Importer(harness, inbox)
         service.now(datetime(2025, 4, 1, 8, 0, tzinfo=UTC))

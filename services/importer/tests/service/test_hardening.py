@@ -209,6 +209,7 @@ async def test_a_run_left_running_by_a_killed_importer_is_failed_when_it_starts_
 
     settings = {
         "inbox_dir": str(tmp_path / "inbox"),
+        "uploads_dir": str(tmp_path / "uploads"),
         "scheduler_enabled": False,
         "replica_name": "importer-0",
     }
@@ -244,6 +245,7 @@ async def test_a_run_left_by_an_earlier_instance_does_not_block_the_next_import(
 
     settings = {
         "inbox_dir": str(tmp_path / "inbox"),
+        "uploads_dir": str(tmp_path / "uploads"),
         "scheduler_enabled": False,
         "replica_name": "importer-0",
     }

@@ -94,7 +94,7 @@ class ZipSource:
             **dict.fromkeys(_DOCUMENTS, self.limits.max_member_bytes),
             **dict.fromkeys(_EXPORTS, self.limits.max_export_bytes),
         }
-        with tempfile.TemporaryDirectory(prefix="settle-zip-") as folder:
+        with _unpacking_folder(self.path) as folder:
             for member in extracted_members(
                 self.path,
                 self.limits,
@@ -125,3 +125,15 @@ class ZipSource:
                 yield item
         except SourceError as error:
             yield RejectedRecord(member.position, None, str(error))
+
+
+def _unpacking_folder(archive: Path) -> tempfile.TemporaryDirectory[str]:
+    """Where an archive's members are unpacked, one at a time (an export may be hundreds of
+    MiB): a hidden folder beside the archive, on the same volume (in a cluster the shared
+    files volume, not the small /tmp); the temporary directory only when the archive's folder
+    is not writable (a file connection's read-only export folder). Drop folders skip hidden
+    names."""
+    try:
+        return tempfile.TemporaryDirectory(prefix=".settle-zip-", dir=archive.parent)
+    except OSError:
+        return tempfile.TemporaryDirectory(prefix="settle-zip-")
