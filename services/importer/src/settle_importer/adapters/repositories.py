@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_importer.adapters.administrations import AdministrationRepository
 from settle_importer.adapters.connections import ConnectionRepository
+from settle_importer.adapters.file_leases import FileLeaseRepository
 from settle_importer.adapters.repository import SnapshotRepository
 from settle_importer.adapters.run_memory import RunMemoryRepository, forget_earlier_runs
 from settle_importer.adapters.runs import RunRepository, administrations_left_behind
@@ -31,6 +32,9 @@ class SqlRepositories:
 
     def run_memory(self, administration_id: str, run_id: str) -> RunMemoryRepository:
         return RunMemoryRepository(self.session, administration_id, run_id, postgres=self.postgres)
+
+    def file_leases(self, administration_id: str) -> FileLeaseRepository:
+        return FileLeaseRepository(self.session, administration_id, postgres=self.postgres)
 
     def connections(self) -> ConnectionRepository:
         return ConnectionRepository(self.session)

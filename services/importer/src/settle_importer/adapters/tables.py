@@ -29,6 +29,19 @@ administrations = sa.Table(
     sa.Column("known_since", TZ_TIME, nullable=False),
 )
 
+# Drop-folder files a replica is importing: claimed (an insert only one replica's succeeds, or
+# a takeover of an expired claim) before the file is touched, renewed while it is imported,
+# deleted once the file was moved out of the folder. A crashed replica's claim expires, and
+# another replica takes the file.
+file_leases = sa.Table(
+    "file_leases",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("name", sa.String(300), primary_key=True),
+    sa.Column("holder", sa.String(200), nullable=False),
+    sa.Column("expires_at", TZ_TIME, nullable=False),
+)
+
 connections = sa.Table(
     "connections",
     metadata,

@@ -8,15 +8,17 @@ run one slot twice; a slot missed while every replica was down is claimed when o
 
 Drop folders: `<inbox_dir>/<administration>/<file>`. A file is taken once its size and
 modification time stayed the same between two looks (so a file still being copied is left
-alone), imported, then moved to `processed/` or `rejected/` with `<name>.reason.txt` beside it.
-Names starting with `.` or ending in `.part`, `.tmp`, `.crdownload` or `~` are never taken; a
-symbolic link is not followed but moved to `rejected/` with its reason. A file in the folder of
-an administration the gateway has not announced stays where it is, with `<name>.reason.txt`
-beside it saying so, and is imported once the administration exists."""
+alone) and this replica's claim on it succeeded (`file_leases`: replicas sharing the folder
+import it once), imported, then moved to `processed/` or `rejected/` with `<name>.reason.txt`
+beside it. Names starting with `.` or ending in `.part`, `.tmp`, `.crdownload` or `~` are never
+taken; a symbolic link is not followed but moved to `rejected/` with its reason. A file in the
+folder of an administration the gateway has not announced stays where it is, with
+`<name>.reason.txt` beside it saying so, and is imported once the administration exists."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,6 +27,7 @@ from pathlib import Path
 from settle_importer.application.administrations import check_known
 from settle_importer.application.connections import connector_of, slot_date, zone_of
 from settle_importer.application.context import ImporterContext
+from settle_importer.application.file_leases import file_claimed
 from settle_importer.application.files import check_file, queue_file_run, run_file
 from settle_importer.application.importing import (
     RunOutcome,
@@ -131,7 +134,8 @@ class DropFolderWatcher:
             if path.is_symlink():
                 # A link could point anywhere the service may read; it is not followed.
                 log.warning("dropped symbolic link refused", file=str(path))
-                _move(path, REJECTED, f"{path.name}: {SYMLINK_REFUSED}")
+                with contextlib.suppress(FileNotFoundError):  # another replica moved it
+                    _move(path, REJECTED, f"{path.name}: {SYMLINK_REFUSED}")
                 continue
             try:
                 stat = path.stat()
@@ -141,21 +145,36 @@ class DropFolderWatcher:
             current[path] = signature
             if self.seen.get(path) != signature:
                 continue  # new or still changing: look again next time
-            outcome = await self._import(path)
+            outcome = await self._claim_and_import(path, signature)
             if outcome is not None:
                 outcomes.append(outcome)
                 current.pop(path, None)
         self.seen = current
         return outcomes
 
-    async def _import(self, path: Path) -> RunOutcome | None:
+    async def _claim_and_import(self, path: Path, signature: tuple[int, int]) -> RunOutcome | None:
+        """Import the file when this replica's claim on it succeeds and it is still the file
+        seen (another replica may have imported it, and a new one with its name arrived)."""
         administration_id = path.parent.name
-        name = path.name
         try:
             check_administration_id(administration_id)
         except InvalidRequest as exc:
             _move(path, REJECTED, str(exc))
             return None
+        async with file_claimed(self.ctx, administration_id, path.name) as claimed:
+            if not claimed:
+                return None  # another replica is at it
+            try:
+                stat = await asyncio.to_thread(path.stat)
+            except FileNotFoundError:
+                return None  # another replica imported it and moved it away
+            if (stat.st_size, stat.st_mtime_ns) != signature:
+                return None  # a new file under the name: looked at again next time
+            return await self._import(path)
+
+    async def _import(self, path: Path) -> RunOutcome | None:
+        administration_id = path.parent.name
+        name = path.name
         try:
             await check_known(self.ctx, administration_id)
         except UnknownAdministration as exc:
