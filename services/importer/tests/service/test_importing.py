@@ -8,6 +8,7 @@ import zipfile
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -204,6 +205,7 @@ async def test_a_file_larger_than_the_limit_is_refused(importer: Importer):
         files={"file": ("huge.csv", THREE_INVOICES * 30_000)},
     )
     assert declared.status_code == 413
+    assert list(importer.ctx.settings.uploads_dir.iterdir()) == []  # nothing left behind
 
 
 async def test_an_upload_without_a_declared_size_is_cut_off_at_the_limit(importer: Importer):
@@ -236,6 +238,7 @@ async def test_an_upload_without_a_declared_size_is_cut_off_at_the_limit(importe
     assert response.status_code == 413, response.text
     assert "larger than" in response.json()["detail"]
     assert sent < 20  # stopped after the limit (64 kB of multipart headroom), not at 10 MB
+    assert list(importer.ctx.settings.uploads_dir.iterdir()) == []
     runs = await importer.client.get(f"/internal/v1/administrations/{ADM}/runs")
     assert runs.json()["runs"] == []
 
@@ -372,3 +375,45 @@ async def test_the_readmes_example_export_imports_cleanly_with_the_dutch_preset(
     debtors = {p["number"]: p for t, p in events if t.endswith("debtor.upserted")}
     assert debtors["D1002"]["kind"] == "consumer"
     assert not any(t.endswith("credit_note.imported") for t, _ in events)
+
+
+async def test_an_upload_is_written_under_the_uploads_dir_and_removed_once_imported(
+    importer: Importer,
+):
+    from dataclasses import replace
+
+    uploads = importer.ctx.settings.uploads_dir
+    checked: list[Path] = []
+
+    class Watching:
+        """The sources, noting where each uploaded file was written."""
+
+        def __init__(self, sources: Any) -> None:
+            self.sources = sources
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.sources, name)
+
+        def check_file(self, path: Path, name: str) -> None:
+            checked.append(path)
+            self.sources.check_file(path, name)
+
+    importer.harness.runtime.app.state.importer = replace(
+        importer.ctx, sources=Watching(importer.ctx.sources)
+    )
+    run = await importer.import_file("../../elders/openstaand.csv", THREE_INVOICES)
+    assert run["status"] == "succeeded" and run["source_name"] == "openstaand.csv"
+    [path] = checked
+    assert path.parent.parent == uploads and path.name == "openstaand.csv"
+    assert list(uploads.iterdir()) == []  # removed once imported
+
+    refused = [
+        await importer.upload("leeg.csv", b""),
+        await importer.client.post(
+            f"/internal/v1/administrations/{ADM}/imports", files={"bestand": ("a.csv", b"x")}
+        ),
+    ]
+    assert [r.status_code for r in refused] == [422, 422]
+    assert "empty" in refused[0].json()["detail"]
+    assert "in the field 'file'" in refused[1].json()["detail"]
+    assert list(uploads.iterdir()) == []

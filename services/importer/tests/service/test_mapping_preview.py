@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -120,6 +121,14 @@ async def test_what_has_no_columns_or_no_administration_is_refused(importer: Imp
     assert not_json.status_code == 422 and "not JSON" in not_json.json()["detail"]
     empty = await preview(importer, b"")
     assert empty.status_code == 422
+    too_many = await preview(importer, THREE_INVOICES, rows=51)
+    assert too_many.status_code == 422 and "rows" in too_many.json()["detail"]
+    importer.harness.runtime.app.state.importer = replace(
+        importer.ctx, settings=importer.ctx.settings.model_copy(update={"preview_max_bytes": 100})
+    )
+    too_large = await preview(importer, THREE_INVOICES)
+    assert too_large.status_code == 413 and "larger than" in too_large.json()["detail"]
+    assert list(importer.ctx.settings.uploads_dir.iterdir()) == []  # nothing left behind
 
 
 async def test_the_presets_are_listed_with_their_columns(importer: Importer) -> None:
