@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import tempfile
 from dataclasses import asdict
 from datetime import datetime, time
 from pathlib import Path
@@ -20,6 +19,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from settle_importer.adapters.multipart import receive_form
+from settle_importer.adapters.upload_folders import new_folder
 from settle_importer.application.administrations import check_known
 from settle_importer.application.connections import (
     Connection,
@@ -328,10 +328,7 @@ async def upload(ctx: Ctx, administration_id: Administration, request: Request) 
 
 
 async def _upload_folder(ctx: ImporterContext, prefix: str) -> Path:
-    """A new folder of its own under UPLOADS_DIR (shared by the replicas: names never clash)."""
-    uploads = ctx.settings.uploads_dir
-    await asyncio.to_thread(uploads.mkdir, parents=True, exist_ok=True)
-    return Path(await asyncio.to_thread(tempfile.mkdtemp, prefix=prefix, dir=uploads))
+    return await asyncio.to_thread(new_folder, ctx.settings.uploads_dir, prefix)
 
 
 @router.get("/mapping-presets", response_model=MappingCatalogueView)

@@ -17,6 +17,7 @@ from settle_importer.adapters.connectors import ConnectorSources
 from settle_importer.adapters.consumer import apply_received
 from settle_importer.adapters.repositories import SqlRepositories
 from settle_importer.adapters.tables import metadata
+from settle_importer.adapters.upload_folders import remove_abandoned
 from settle_importer.application.context import ImporterContext
 from settle_importer.application.importing import fail_runs_left_behind
 from settle_importer.application.scheduler import DropFolderWatcher, run_due_imports
@@ -127,6 +128,13 @@ def setup(runtime: ServiceRuntime) -> None:
             except TimeoutError:
                 pass
 
+    async def remove_abandoned_uploads(stop: asyncio.Event) -> None:
+        removed = await asyncio.to_thread(
+            remove_abandoned, settings.uploads_dir, settings.abandoned_upload_after_s
+        )
+        if removed:
+            log.warning("upload folders left by a stopped replica removed", folders=removed)
+
     async def finish_background_runs(stop: asyncio.Event) -> None:
         await stop.wait()
         tasks = list(context().tasks)
@@ -135,6 +143,7 @@ def setup(runtime: ServiceRuntime) -> None:
 
     runtime.add_background(finish_background_runs)
     runtime.add_background(fail_what_a_restart_left)
+    runtime.add_background(remove_abandoned_uploads)
     if settings.scheduler_enabled:
         runtime.add_background(scheduler)
         runtime.add_background(drop_folders)

@@ -29,6 +29,12 @@ class ImporterSettings(ServiceSettings):
         "arrives and until its import ends; in a cluster a folder on the same shared "
         "(ReadWriteMany) volume as INBOX_DIR, never the container's small /tmp",
     )
+    abandoned_upload_after_s: float = Field(
+        86_400.0,
+        gt=0,
+        description="an upload folder in UPLOADS_DIR unchanged for this long was left by a "
+        "replica that stopped mid-import; a replica removes such folders when it starts",
+    )
     file_lease_s: float = Field(
         60.0,
         gt=0,

@@ -338,3 +338,25 @@ async def test_an_interrupted_run_is_failed_with_a_reason_and_frees_the_administ
     assert "interrupted" in detail["error"]
     run = await importer.import_file("b.csv", THREE_INVOICES)
     assert run["status"] == "succeeded"
+
+
+async def test_upload_folders_a_stopped_replica_left_are_removed_when_a_replica_starts(
+    importer: Importer,
+):
+    import os
+    import time
+
+    uploads = importer.ctx.settings.uploads_dir
+    day_old = time.time() - importer.ctx.settings.abandoned_upload_after_s - 60
+    for name in ("upload-left", "preview-left", "upload-under-way", "kept-by-hand"):
+        (uploads / name).mkdir(parents=True)
+        (uploads / name / "openstaand.csv").write_bytes(THREE_INVOICES)
+        if name != "upload-under-way":
+            os.utime(uploads / name, (day_old, day_old))
+    (on_start,) = [
+        task
+        for task in importer.harness.runtime.background
+        if task.__name__ == "remove_abandoned_uploads"
+    ]
+    await asyncio.wait_for(on_start(asyncio.Event()), 10)
+    assert sorted(p.name for p in uploads.iterdir()) == ["kept-by-hand", "upload-under-way"]
