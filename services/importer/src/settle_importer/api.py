@@ -301,6 +301,7 @@ async def upload(ctx: Ctx, administration_id: Administration, request: Request) 
     """Upload a file (CSV, XLSX, UBL XML or a zip of them) in the multipart field `file` and
     import it. The file is written to UPLOADS_DIR as it arrives (never held in memory, never
     in /tmp) and removed when its import ends."""
+    await check_known(ctx, administration_id)  # before a byte of the file is stored
     folder = await _upload_folder(ctx, "upload-")
     try:
         form = await receive_form(

@@ -212,4 +212,5 @@ async def test_the_importer_under_its_pod_limits_imports_an_upload_of_the_larges
     assert run["counts"]["new"] > 10_000
     assert tmp_peak <= TMP_BUDGET
     assert peak < memory_limit
+    assert peak - started < 64 * (1 << 20)  # the 100 MiB file was never held in memory
     assert list((files / "uploads").iterdir()) == []  # removed once imported
