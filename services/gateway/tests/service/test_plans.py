@@ -108,3 +108,34 @@ async def test_a_bad_plan_is_refused_with_dunnings_reasons(
     assert unknown.status_code == 404
     await _forward_plans(neighbours.dunning, gateway)
     assert (await gateway.get(PLANS)).json()["items"] == []
+
+
+async def test_administrators_set_the_plan_offers_and_bad_ones_are_refused_by_field(
+    gateway: Gateway,
+    neighbours: Neighbours,
+) -> None:
+    await _debtor_and_invoice(gateway, neighbours)
+    offers = f"{API}/plan-offers"
+    small = {"min_open_amount": "200.00", "max_open_amount": "2000.00", "max_instalments": 3}
+
+    for email, status in (("sam@a.example", 403), ("rita@a.example", 403), ("bob@b.example", 404)):
+        refused = await gateway.put(offers, email, json={"offers": [small]})
+        assert refused.status_code == status, (email, refused.text)
+    stored = await gateway.put(offers, json={"offers": [small]})
+    assert stored.status_code == 200, stored.text
+    read = await gateway.get(offers, "rita@a.example")
+    assert read.json()["offers"] == [{**small, "first_payment_within_days": 30}]
+
+    overlapping = {**small, "min_open_amount": "1000.00", "max_open_amount": "5000.00"}
+    for bad, field, says in (
+        ([small, overlapping], "offers[1].min_open_amount", "overlaps"),
+        ([{**small, "min_open_amount": "2500.00"}], "offers[0].min_open_amount", "above"),
+        ([{**small, "max_instalments": 0}], "offers[0].max_instalments", "at least one"),
+        ([{**small, "max_instalments": 48}], "offers[0].max_instalments", "at most 24"),
+    ):
+        answer = await gateway.put(offers, json={"offers": bad})
+        assert answer.status_code == 422, answer.text
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        [problem] = answer.json()["errors"]
+        assert problem["field"] == field and says in problem["detail"], problem
+    assert (await gateway.get(offers)).json()["offers"] == read.json()["offers"]
