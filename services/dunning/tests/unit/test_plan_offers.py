@@ -79,6 +79,7 @@ def test_a_proposal_starts_without_approval_only_within_the_offer_for_its_amount
         ([PlanOffer(Decimal("0"), Decimal("200"), 25)], "offers[0].max_instalments", "at most 24"),
         ([PlanOffer(Decimal("-1"), Decimal("200"), 3)], "offers[0].min_open_amount", "zero or"),
         ([PlanOffer(Decimal("0.001"), Decimal("2"), 3)], "offers[0].min_open_amount", "cents"),
+        ([PlanOffer(Decimal("0"), Decimal("1E+15"), 3)], "offers[0].max_open_amount", "at most"),
         (
             [PlanOffer(Decimal("0"), Decimal("200"), 3, first_payment_within_days=400)],
             "offers[0].first_payment_within_days",

@@ -25,6 +25,8 @@ MAX_OFFER_INSTALMENTS = 24
 MAX_FIRST_PAYMENT_DAYS = 365
 # An administration has a handful of offers; more is a mistake in what was sent.
 MAX_OFFERS = 20
+# The largest amount the offers' table holds (14 digits, 2 of them cents).
+MAX_AMOUNT = Decimal("999999999999.99")
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,8 @@ class PlanOffer:
 
 def validate_offers(offers: Sequence[PlanOffer]) -> tuple[PlanOffer, ...]:
     """The offers ordered by amount, or InvalidPlanOffers naming every problem: an amount below
-    zero or not in whole cents, a range whose minimum is above its maximum, fewer than one or
-    more than MAX_OFFER_INSTALMENTS instalments, a first payment further than
+    zero, above MAX_AMOUNT or not in whole cents, a range whose minimum is above its maximum,
+    fewer than one or more than MAX_OFFER_INSTALMENTS instalments, a first payment further than
     MAX_FIRST_PAYMENT_DAYS ahead, more than MAX_OFFERS offers, and ranges that overlap
     (200.00 to 2,000.00 and 2,000.00 to 5,000.00 do: 2,000.00 would have two offers)."""
     if len(offers) > MAX_OFFERS:
@@ -57,6 +59,8 @@ def validate_offers(offers: Sequence[PlanOffer]) -> tuple[PlanOffer, ...]:
             amount: Decimal = getattr(offer, name)
             if amount < ZERO:
                 errors.append(FieldError(f"{at}.{name}", "must be zero or more"))
+            elif amount > MAX_AMOUNT:
+                errors.append(FieldError(f"{at}.{name}", f"at most {MAX_AMOUNT}"))
             elif amount != amount.quantize(CENT):
                 errors.append(FieldError(f"{at}.{name}", "must be in whole cents"))
         if offer.min_open_amount > offer.max_open_amount:
