@@ -119,13 +119,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "deze facturen.",
         "plan_offer_title": "Ons aanbod",
         "plan_offer": "Voor uw openstaande bedrag van {amount} kunt u betalen in ten hoogste "
-        "{count} "
-        "maandelijkse termijnen, de eerste binnen {days} dagen. Een regeling binnen dit "
-        "aanbod gaat meteen in, zonder dat wij die eerst hoeven goed te keuren.",
+        "{count} maandelijkse termijnen, de eerste binnen {days} dagen. Een regeling binnen "
+        "dit aanbod gaat meteen in, zonder dat wij die eerst hoeven goed te keuren.",
         "plan_started_title": "Uw betalingsregeling is ingegaan",
         "plan_started": "U ontvangt het schema per e-mail, met vóór elke termijn een herinnering "
-        "en een "
-        "betaallink. Zolang de regeling loopt ontvangt u voor deze facturen geen andere "
+        "en een betaallink. Zolang de regeling loopt ontvangt u voor deze facturen geen andere "
         "herinneringen.",
         "instalment_title": "Termijn {number} van uw betalingsregeling",
         "instalment_due": "Te betalen: {amount}, uiterlijk op {date}.",
@@ -260,8 +258,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "once, without waiting for our approval.",
         "plan_started_title": "Your payment plan has started",
         "plan_started": "You will receive the schedule by email, with a reminder and a payment "
-        "link "
-        "before each instalment. While the plan runs you will receive no other reminders "
+        "link before each instalment. While the plan runs you will receive no other reminders "
         "for these invoices.",
         "instalment_title": "Instalment {number} of your payment plan",
         "instalment_due": "To pay: {amount}, by {date}.",
@@ -536,14 +533,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "rappels pour ces factures.",
         "plan_offer_title": "Notre offre",
         "plan_offer": "Pour votre montant dû de {amount}, vous pouvez payer en {count} mensualités "
-        "au "
-        "plus, la première dans les {days} jours. Un échéancier dans le cadre de cette "
+        "au plus, la première dans les {days} jours. Un échéancier dans le cadre de cette "
         "offre commence aussitôt, sans attendre notre accord.",
         "plan_started_title": "Votre échéancier a commencé",
         "plan_started": "Vous recevrez le calendrier par e-mail, avec un rappel et un lien de "
-        "paiement "
-        "avant chaque échéance. Tant que l'échéancier court, vous ne recevez pas d'autres"
-        " rappels pour ces factures.",
+        "paiement avant chaque échéance. Tant que l'échéancier court, vous ne recevez pas "
+        "d'autres rappels pour ces factures.",
         "instalment_title": "Échéance {number} de votre échéancier",
         "instalment_due": "À payer : {amount}, au plus tard le {date}.",
         "instalment_pay": "Payer {amount}",
