@@ -61,6 +61,7 @@ export const en = {
   "phase.final_reminder": "Final reminder",
   "phase.ready_for_collection": "Ready for collection",
   "phase.settled": "Settled",
+  "phase.payment_plan": "In a payment plan",
   "reason.email_missing": "Email address missing",
   "reason.phone_missing": "Phone number missing",
   "reason.below_minimum_amount": "Below the minimum amount",

@@ -62,6 +62,7 @@ export const nl: Messages = {
   "phase.final_reminder": "Laatste herinnering",
   "phase.ready_for_collection": "Klaar voor incasso",
   "phase.settled": "Voldaan",
+  "phase.payment_plan": "In een betalingsregeling",
   "reason.email_missing": "E-mailadres ontbreekt",
   "reason.phone_missing": "Telefoonnummer ontbreekt",
   "reason.below_minimum_amount": "Onder het minimumbedrag",

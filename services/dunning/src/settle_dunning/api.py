@@ -30,6 +30,7 @@ from settle_dunning.domain import (
 from settle_dunning.domain.attention import AttentionItem, AttentionReason, AttentionSubject
 from settle_dunning.domain.errors import FieldError, InvalidPlan
 from settle_dunning.domain.flows import DEFAULT_MIN_DAYS_BETWEEN_REMINDERS
+from settle_dunning.domain.plan_offers import MAX_OFFER_INSTALMENTS, PlanOffer
 from settle_dunning.domain.plans import (
     CustomInstalment,
     PaymentPlan,
@@ -639,7 +640,8 @@ class PlanIn(PlanTermsIn):
 
 
 class ProposalIn(PlanTermsIn):
-    """A plan a debtor proposes in the portal: it waits for a person."""
+    """A plan a debtor proposes in the portal: it waits for a person, unless it is within the
+    administration's offer for its amount (then it starts at once)."""
 
     debtor_id: str = Field(description="the debtor the portal link was signed for")
     invoice_ids: list[str] = Field(min_length=1, max_length=500)
@@ -796,3 +798,64 @@ async def reject_plan(administration_id: str, plan_id: str, ctx: Ctx) -> PlanOut
 async def end_plan(administration_id: str, plan_id: str, ctx: Ctx) -> PlanOut:
     """End a plan: each invoice's flow resumes from today, one step at a time."""
     return PlanOut.of(await plans.end(ctx, administration_id, plan_id))
+
+
+# --- plan offers --------------------------------------------------------------------------
+
+
+class PlanOfferModel(BaseModel):
+    """Up to `max_instalments` monthly instalments, the first within
+    `first_payment_within_days` days, for a debtor whose open amount is in the range."""
+
+    min_open_amount: Decimal = Field(description="the range's lowest open amount (included)")
+    max_open_amount: Decimal = Field(description="the range's highest open amount (included)")
+    max_instalments: int = Field(description=f"1 to {MAX_OFFER_INSTALMENTS} monthly instalments")
+    first_payment_within_days: int = Field(
+        30, description="how many days ahead the first instalment may fall at most"
+    )
+
+    def offer(self) -> PlanOffer:
+        return PlanOffer(
+            min_open_amount=self.min_open_amount,
+            max_open_amount=self.max_open_amount,
+            max_instalments=self.max_instalments,
+            first_payment_within_days=self.first_payment_within_days,
+        )
+
+    @classmethod
+    def of(cls, offer: PlanOffer) -> PlanOfferModel:
+        return cls(
+            min_open_amount=offer.min_open_amount,
+            max_open_amount=offer.max_open_amount,
+            max_instalments=offer.max_instalments,
+            first_payment_within_days=offer.first_payment_within_days,
+        )
+
+
+class PlanOffersModel(BaseModel):
+    """The plan offers of an administration; a debtor's proposal within the offer for its
+    amount starts without approval."""
+
+    offers: list[PlanOfferModel] = Field(max_length=100, description="ranges may not overlap")
+
+
+OFFER_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "an unknown administration"},
+    422: {"description": "the offers break a rule; `detail` lists every problem by field"},
+}
+
+
+@router.get("/plan-offers", response_model=PlanOffersModel, responses=OFFER_ERRORS)
+async def plan_offers(administration_id: str, ctx: Ctx) -> PlanOffersModel:
+    """The administration's plan offers, ordered by their ranges."""
+    offers = await plans.get_offers(ctx, administration_id)
+    return PlanOffersModel(offers=[PlanOfferModel.of(o) for o in offers])
+
+
+@router.put("/plan-offers", response_model=PlanOffersModel, responses=OFFER_ERRORS)
+async def replace_plan_offers(
+    administration_id: str, body: PlanOffersModel, ctx: Ctx
+) -> PlanOffersModel:
+    """Replace the administration's plan offers (an empty list: none)."""
+    offers = await plans.replace_offers(ctx, administration_id, [o.offer() for o in body.offers])
+    return PlanOffersModel(offers=[PlanOfferModel.of(o) for o in offers])

@@ -20,7 +20,7 @@ from settle_dunning.domain import (
     NotFound,
     RescheduleInPast,
 )
-from settle_dunning.domain.errors import InvalidPlan, PlanRefused
+from settle_dunning.domain.errors import InvalidPlan, InvalidPlanOffers, PlanRefused
 
 # First match wins. Anything not listed is a refusal of the invoice's current state
 # (settled, in collection, paused, nothing planned, ...): 409 Conflict.
@@ -28,6 +28,7 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (NotFound, 404),
     (InvalidFlow, 422),
     (InvalidPlan, 422),
+    (InvalidPlanOffers, 422),
     (RescheduleInPast, 422),
     (FlowExists, 409),
     (FlowInUse, 409),
@@ -69,6 +70,11 @@ async def _dunning_error(_: Request, exc: Exception) -> JSONResponse:
     elif isinstance(exc, InvalidPlan):
         detail = [
             {"loc": field_location(e.field), "msg": e.message, "type": "invalid_plan"}
+            for e in exc.errors
+        ]
+    elif isinstance(exc, InvalidPlanOffers):
+        detail = [
+            {"loc": field_location(e.field), "msg": e.message, "type": "invalid_plan_offers"}
             for e in exc.errors
         ]
     elif isinstance(exc, RescheduleInPast):

@@ -108,3 +108,79 @@ async def test_a_bad_plan_is_refused_with_dunnings_reasons(
     assert unknown.status_code == 404
     await _forward_plans(neighbours.dunning, gateway)
     assert (await gateway.get(PLANS)).json()["items"] == []
+
+
+async def test_administrators_set_the_plan_offers_and_bad_ones_are_refused_by_field(
+    gateway: Gateway,
+    neighbours: Neighbours,
+) -> None:
+    await _debtor_and_invoice(gateway, neighbours)
+    offers = f"{API}/plan-offers"
+    small = {"min_open_amount": "200.00", "max_open_amount": "2000.00", "max_instalments": 3}
+
+    for email, status in (("sam@a.example", 403), ("rita@a.example", 403), ("bob@b.example", 404)):
+        refused = await gateway.put(offers, email, json={"offers": [small]})
+        assert refused.status_code == status, (email, refused.text)
+    stored = await gateway.put(offers, json={"offers": [small]})
+    assert stored.status_code == 200, stored.text
+    read = await gateway.get(offers, "rita@a.example")
+    assert read.json()["offers"] == [{**small, "first_payment_within_days": 30}]
+
+    overlapping = {**small, "min_open_amount": "1000.00", "max_open_amount": "5000.00"}
+    for bad, field, says in (
+        ([small, overlapping], "offers[1].min_open_amount", "overlaps"),
+        ([{**small, "min_open_amount": "2500.00"}], "offers[0].min_open_amount", "above"),
+        ([{**small, "max_instalments": 0}], "offers[0].max_instalments", "at least one"),
+        ([{**small, "max_instalments": 48}], "offers[0].max_instalments", "at most 24"),
+    ):
+        answer = await gateway.put(offers, json={"offers": bad})
+        assert answer.status_code == 422, answer.text
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        [problem] = answer.json()["errors"]
+        assert problem["field"] == field and says in problem["detail"], problem
+    assert (await gateway.get(offers)).json()["offers"] == read.json()["offers"]
+
+
+async def _forward_holds(dunning: ServiceHarness, gateway: Gateway) -> None:
+    """Deliver dunning's plan and planned-step events to the gateway, as the broker would."""
+    table = outbox_table(dunning.runtime.spec.metadata)
+    async with dunning.runtime.engine.connect() as conn:
+        rows = (
+            await conn.execute(sa.select(table.c.event_type, table.c.payload).order_by(table.c.seq))
+        ).all()
+    for row in rows:
+        if row.event_type.startswith(("settle.dunning.plan.", "settle.dunning.step.planned")):
+            event = EVENT_TYPES[row.event_type].model_validate(json.loads(row.payload))
+            await gateway.deliver(event)
+
+
+async def test_invoices_in_an_active_plan_are_a_phase_of_their_own_on_the_dashboard(
+    gateway: Gateway,
+    neighbours: Neighbours,
+) -> None:
+    await _debtor_and_invoice(gateway, neighbours)
+    [before] = (await gateway.dashboard())["phases"]
+    assert (before["count"], before["total"]) == (1, "121.00")
+
+    created = await gateway.post(PLANS, "sam@a.example", json=_plan_body())
+    await _forward_holds(neighbours.dunning, gateway)
+
+    board = await gateway.dashboard()
+    assert [(p["phase"], p["count"], p["total"]) for p in board["phases"]] == [
+        ("payment_plan", 1, "121.00")
+    ]
+    assert board["open"] == [{"currency": "EUR", "count": 1, "total": "121.00"}]
+    listed = await gateway.get(f"{API}/invoices", params={"phase": "payment_plan"})
+    assert [i["invoice_id"] for i in listed.json()["items"]] == ["inv-1"]
+    # The invoice keeps its dunning phase: that filter still finds it.
+    phase = (await gateway.get(f"{API}/invoices/inv-1")).json()["phase"]
+    by_phase = await gateway.get(f"{API}/invoices", params={"phase": phase})
+    assert [i["invoice_id"] for i in by_phase.json()["items"]] == ["inv-1"]
+
+    ended = await gateway.post(f"{PLANS}/{created.json()['plan_id']}/end", "sam@a.example")
+    assert ended.status_code == 200, ended.text
+    await _forward_holds(neighbours.dunning, gateway)
+    [after] = (await gateway.dashboard())["phases"]
+    assert after["phase"] != "payment_plan" and (after["count"], after["total"]) == (1, "121.00")
+    listed = await gateway.get(f"{API}/invoices", params={"phase": "payment_plan"})
+    assert listed.json()["items"] == []

@@ -200,3 +200,67 @@ async def test_an_instalments_link_pays_what_is_left_of_it(
     # Another debtor's link opens nothing of this plan.
     other = portal.link("deb-2", ())
     assert (await portal.page(f"{other}/plans/plan-1/instalments/2")).status_code == 404
+
+
+async def _offer(dunning: ServiceHarness) -> None:
+    """Open amounts of 200.00 to 2,000.00: up to 3 monthly instalments, the first within 30
+    days."""
+    answer = await dunning.client.put(
+        f"/internal/v1/administrations/{ADM}/plan-offers",
+        json={
+            "offers": [
+                {"min_open_amount": "200.00", "max_open_amount": "2000.00", "max_instalments": 3}
+            ]
+        },
+    )
+    assert answer.status_code == 200, answer.text
+
+
+async def _plans(dunning: ServiceHarness) -> list[dict[str, Any]]:
+    answer = await dunning.client.get(f"/internal/v1/administrations/{ADM}/plans")
+    return list(answer.json()["items"])
+
+
+async def test_the_offer_is_shown_and_a_plan_within_it_starts_at_once(
+    portal: Portal,  # noqa: F811
+    dunning: ServiceHarness,
+) -> None:
+    await _invoices(portal, dunning)
+    path = portal.link()
+    without = await portal.page(f"{path}/plan")
+    assert "Ons aanbod" not in without.text
+    await _offer(dunning)
+
+    form = await portal.page(f"{path}/plan")
+
+    offer = re.search(r'<p id="plan-offer">(.*?)</p>', form.text.replace("\xa0", " "), re.S)
+    assert offer is not None and "Ons aanbod" in form.text
+    assert "600,00" in offer.group(1) and "ten hoogste 3 maandelijkse" in offer.group(1)
+    sent = await _propose(portal, path, invoice=["inv-1", "inv-2"], instalments="3")
+    assert sent.status_code == 200, sent.text
+    assert "Uw betalingsregeling is ingegaan" in sent.text
+    [plan] = await _plans(dunning)
+    assert plan["status"] == "active" and plan["proposed_by"] == "debtor"
+    assert plan["covered_amount"] == "600.00" and len(plan["instalments"]) == 3
+    invoice = await dunning.client.get(f"/internal/v1/administrations/{ADM}/invoices/inv-2")
+    assert invoice.json()["blocked_by"] == "payment_plan_active"
+
+
+async def test_a_tampered_form_outside_the_offer_is_a_proposal_or_refused(
+    portal: Portal,  # noqa: F811
+    dunning: ServiceHarness,
+) -> None:
+    await _invoices(portal, dunning)
+    await _offer(dunning)
+    path = portal.link()
+
+    # More instalments than the form offers at all: refused, nothing proposed.
+    refused = await _propose(portal, path, instalments="20")
+    assert refused.status_code == 422 and "Controleer de datum" in refused.text
+    assert await _plans(dunning) == []
+    # Six instalments are more than offered: a proposal that waits for a person.
+    sent = await _propose(portal, path, invoice=["inv-1", "inv-2"], instalments="6")
+    assert sent.status_code == 200, sent.text
+    assert "Bedankt voor uw voorstel" in sent.text
+    [plan] = await _plans(dunning)
+    assert plan["status"] == "requested" and len(plan["instalments"]) == 6

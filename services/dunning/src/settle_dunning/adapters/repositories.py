@@ -16,6 +16,7 @@ from settle_dunning.adapters.flows import FlowRepository
 from settle_dunning.adapters.mailboxes import MailboxRepository
 from settle_dunning.adapters.payment_holds import PaymentHoldRepository
 from settle_dunning.adapters.payment_plans import PaymentPlanRepository
+from settle_dunning.adapters.plan_offers import PlanOfferRepository
 from settle_dunning.adapters.sql import is_postgres
 
 
@@ -35,3 +36,4 @@ class SqlRepositories:
         self.payment_holds = PaymentHoldRepository(session, now, postgres=postgres)
         self.payment_plans = PaymentPlanRepository(session, now, postgres=postgres)
         self.collection_holds = CollectionHoldRepository(session, now, postgres=postgres)
+        self.plan_offers = PlanOfferRepository(session, now, postgres=postgres)

@@ -242,3 +242,16 @@ collection_holds = sa.Table(
     sa.Column("case_id", ID, nullable=False),
     sa.Column("held_on", sa.Date, nullable=False),
 )
+
+# An administration's plan offers (domain/plan_offers.py), ordered by their ranges.
+plan_offers = sa.Table(
+    "plan_offers",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("min_open_amount", MONEY, nullable=False),
+    sa.Column("max_open_amount", MONEY, nullable=False),
+    sa.Column("max_instalments", sa.Integer, nullable=False),
+    sa.Column("first_payment_within_days", sa.Integer, nullable=False),
+    sa.Column("updated_at", TZ_TIME, nullable=False),
+)

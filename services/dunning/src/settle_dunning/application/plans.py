@@ -21,6 +21,7 @@ from settle_dunning.application.publishing import OutgoingEvents
 from settle_dunning.domain import DunningState, NotFound
 from settle_dunning.domain.attention import AttentionChange
 from settle_dunning.domain.errors import PlanRefused
+from settle_dunning.domain.plan_offers import PlanOffer, starts_without_approval, validate_offers
 from settle_dunning.domain.plans import (
     CONFIRMATION_TEMPLATE,
     MISSED_TEMPLATE,
@@ -176,7 +177,8 @@ async def _existing(change: _Change, plan_id: str) -> PaymentPlan:
 async def create_plan(
     ctx: DunningContext, administration_id: str, request: PlanRequest
 ) -> PaymentPlan:
-    """Start a plan (a person) or register a proposal (a debtor). Refused: an unknown
+    """Start a plan (a person, or a debtor within the administration's offer for the covered
+    amount) or register a proposal (a debtor, outside any offer). Refused: an unknown
     administration or invoice (NotFound: an invoice of another administration is unknown
     here), invoices of another debtor than the proposal's, and everything `make_plan` and
     `build_schedule` refuse."""
@@ -200,6 +202,11 @@ async def create_plan(
                         f"invoice {state.invoice.number} is not this debtor's",
                         "invoice_of_another_debtor",
                     )
+        within_offer = False
+        if request.proposed_by is ProposedBy.DEBTOR:
+            covered = sum((s.invoice.open_amount for s in states), ZERO)
+            offers = await repos.plan_offers.all(administration_id)
+            within_offer = starts_without_approval(offers, covered, request.terms, business_date)
         plan = make_plan(
             str(uuid4()),
             states,
@@ -208,6 +215,7 @@ async def create_plan(
             business_date,
             proposed_by=request.proposed_by,
             reason=request.reason,
+            within_offer=within_offer,
         )
         requested = plan.status is PlanStatus.REQUESTED
         await change.save(
@@ -315,6 +323,32 @@ async def list_plans(
         return await ctx.repositories(session).payment_plans.search(
             administration_id, debtor_id=debtor_id, invoice_id=invoice_id, statuses=statuses
         )
+
+
+# --- the administration's offers ---------------------------------------------------------
+
+
+async def get_offers(ctx: DunningContext, administration_id: str) -> tuple[PlanOffer, ...]:
+    """The administration's plan offers, ordered by their ranges."""
+    async with transaction(ctx.sessions) as session:
+        repos = ctx.repositories(session)
+        if await repos.administrations.get(administration_id) is None:
+            raise NotFound("administration", administration_id)
+        return await repos.plan_offers.all(administration_id)
+
+
+async def replace_offers(
+    ctx: DunningContext, administration_id: str, offers: Sequence[PlanOffer]
+) -> tuple[PlanOffer, ...]:
+    """The administration's plan offers from now on (none: every proposal waits for a person).
+    Refused as `validate_offers` says; plans already made keep their terms."""
+    checked = validate_offers(offers)
+    async with transaction(ctx.sessions) as session:
+        repos = ctx.repositories(session)
+        if await repos.administrations.get(administration_id) is None:
+            raise NotFound("administration", administration_id)
+        await repos.plan_offers.replace(administration_id, checked)
+    return checked
 
 
 # --- payments and imports (the consumer's transaction) ------------------------------------

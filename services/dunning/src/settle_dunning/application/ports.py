@@ -29,6 +29,7 @@ from settle_dunning.domain.attention import AttentionItem
 from settle_dunning.domain.delivery import FailedStep
 from settle_dunning.domain.mailbox import Mailbox, ReplyMark
 from settle_dunning.domain.online_payments import HoldEnd, PaymentHold
+from settle_dunning.domain.plan_offers import PlanOffer
 from settle_dunning.domain.plans import PaymentPlan, PlanStatus
 
 
@@ -184,6 +185,11 @@ class CollectionHolds(Protocol):
     async def release(self, administration_id: str, invoice_id: str) -> None: ...
 
 
+class PlanOffers(Protocol):
+    async def all(self, administration_id: str) -> tuple[PlanOffer, ...]: ...
+    async def replace(self, administration_id: str, offers: Sequence[PlanOffer]) -> None: ...
+
+
 class Repositories(Protocol):
     """The repositories of one transaction."""
 
@@ -206,6 +212,8 @@ class Repositories(Protocol):
     @property
     def payment_plans(self) -> PaymentPlans: ...
     def collection_holds(self) -> CollectionHolds: ...
+    @property
+    def plan_offers(self) -> PlanOffers: ...
 
 
 # The repositories of a session's transaction, stamping what they write with a time.

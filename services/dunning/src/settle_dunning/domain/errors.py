@@ -217,6 +217,15 @@ class InvalidPlan(DunningError):
         super().__init__("invalid payment plan: " + "; ".join(str(e) for e in self.errors))
 
 
+class InvalidPlanOffers(DunningError):
+    """An administration's plan offers break one or more rules; `errors` lists every problem,
+    each addressed like a field of the request (`offers[1].max_open_amount`)."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors: tuple[FieldError, ...] = tuple(errors)
+        super().__init__("invalid payment plan offers: " + "; ".join(str(e) for e in self.errors))
+
+
 class PlanRefused(DunningError):
     """A payment plan cannot cover these invoices, or cannot do this now; the sentence says
     why and what to do."""

@@ -499,9 +499,11 @@ def make_plan(
     *,
     proposed_by: ProposedBy = ProposedBy.USER,
     reason: str | None = None,
+    within_offer: bool = False,
 ) -> PaymentPlan:
     """A new plan over the invoices of `states` (in the order of `invoice_ids`): active when a
-    person makes it, requested when the debtor proposes it.
+    person makes it or the debtor proposes it within the administration's offer
+    (`within_offer`, see domain/plan_offers.py), requested when the debtor proposes another.
 
     Refused (PlanRefused) when the invoices belong to several debtors, are in several
     currencies, are settled, in collection or in another plan; the schedule's own rules are
@@ -515,7 +517,7 @@ def make_plan(
     open_amounts = tuple((s.invoice_id, s.invoice.open_amount) for s in ordered)
     covered = sum((amount for _, amount in open_amounts), ZERO)
     instalments = build_schedule(terms, covered, business_date)
-    requested = proposed_by is ProposedBy.DEBTOR
+    requested = proposed_by is ProposedBy.DEBTOR and not within_offer
     return PaymentPlan(
         id=plan_id,
         debtor_id=ordered[0].invoice.debtor_id,

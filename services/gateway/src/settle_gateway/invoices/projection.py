@@ -30,12 +30,25 @@ InvoiceKey = tuple[str, str]
 Contribution = tuple[str, str, str, date, Decimal] | None
 
 
+# The dashboard's phase of the invoices an active payment plan holds: a user sees how much is
+# in plans beside the flows' phases (the invoice keeps its dunning phase for when it ends).
+PAYMENT_PLAN_PHASE = "payment_plan"
+
+
+def totals_phase(row: dict[str, Any]) -> str:
+    """The phase an invoice is counted in by the totals per phase."""
+    if row.get("blocked_by") == "payment_plan_active":
+        return PAYMENT_PLAN_PHASE
+    phase: str = row["phase"]
+    return phase
+
+
 def contribution(row: dict[str, Any]) -> Contribution:
     """What an invoice adds to the open totals (None when it is not open)."""
     if row["status"] != "open" or row["due_date"] is None or row["open_amount"] is None:
         return None  # not open, or its import not seen yet
     return (
-        row["phase"],
+        totals_phase(row),
         row["currency"] or "EUR",
         row["debtor_id"],
         row["due_date"],

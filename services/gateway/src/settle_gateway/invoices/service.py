@@ -33,6 +33,7 @@ from settle_gateway.invoices.models import (
     PlannedStepOut,
     TimelineEntry,
 )
+from settle_gateway.invoices.projection import PAYMENT_PLAN_PHASE
 from settle_gateway.payments.service import payments_of_invoice
 from settle_gateway.plans.service import plan_list
 from settle_shared.db import aware
@@ -146,7 +147,7 @@ class _InvoiceFilters(NamedTuple):
     invoices: bool
     credit_notes: bool
     all_statuses: bool
-    phase: bool
+    phase: str | None  # "payment_plan" filters by the plan's hold, any other by dunning's phase
     debtor_id: bool
     due_from: bool
     due_to: bool
@@ -159,6 +160,13 @@ class _InvoiceFilters(NamedTuple):
     sort: str
     desc: bool
     cursor: bool
+
+
+def _phase_filter(phase: str | None) -> str | None:
+    """The shape of a phase filter: the plans' own phase, another phase, or none."""
+    if not phase:
+        return None
+    return PAYMENT_PLAN_PHASE if phase == PAYMENT_PLAN_PHASE else "phase"
 
 
 @functools.lru_cache(maxsize=512)
@@ -192,7 +200,10 @@ def _invoices_in_order(f: _InvoiceFilters) -> sa.Select[Any]:
         invoice.due_date.is_not(None),
         invoice.status != "unknown" if f.all_statuses else invoice.status == sa.bindparam("status"),
     ]
-    if f.phase:
+    if f.phase == PAYMENT_PLAN_PHASE:
+        # The dashboard's phase of the invoices an active plan holds (invoices/projection.py).
+        where.append(invoice.blocked_by == "payment_plan_active")
+    elif f.phase:
         where.append(invoice.phase == sa.bindparam("phase"))
     if f.debtor_id:
         where.append(invoice.debtor_id == sa.bindparam("debtor_id"))
@@ -394,7 +405,7 @@ async def invoice_page(
             invoices=query.kind in ("all", "invoice"),
             credit_notes=query.with_credit_notes(),
             all_statuses=query.status == "all",
-            phase=bool(query.phase),
+            phase=_phase_filter(query.phase),
             debtor_id=bool(query.debtor_id),
             due_from=query.due_from is not None,
             due_to=query.due_to is not None,
@@ -523,7 +534,7 @@ _CREDIT_NOTE = _credit_notes_in_order(
         invoices=False,
         credit_notes=True,
         all_statuses=True,
-        phase=False,
+        phase=None,
         debtor_id=False,
         due_from=False,
         due_to=False,

@@ -79,3 +79,22 @@ class PlanOut(BaseModel):
 
 class PlanList(BaseModel):
     items: list[PlanOut] = Field(description="newest first")
+
+
+class PlanOfferModel(BaseModel):
+    """Up to `max_instalments` monthly instalments, the first within
+    `first_payment_within_days` days, for a debtor whose open amount is in the range: the
+    portal shows it and a proposal within it starts without approval."""
+
+    min_open_amount: Decimal = Field(description="the range's lowest open amount (included)")
+    max_open_amount: Decimal = Field(description="the range's highest open amount (included)")
+    max_instalments: int = Field(description="1 to 24 monthly instalments")
+    first_payment_within_days: int = Field(
+        30, description="how many days ahead the first instalment may fall at most (0 to 365)"
+    )
+
+
+class PlanOffers(BaseModel):
+    """An administration's plan offers, ordered by their ranges (which may not overlap)."""
+
+    offers: list[PlanOfferModel] = Field(max_length=100)

@@ -1,6 +1,6 @@
 """Payment plans: listed and read from the read model; created, edited, ended, approved and
 rejected by dunning, which owns them (standard users and administrators may; readers only
-read)."""
+read). The administration's plan offers are a setting: administrators change them."""
 
 from __future__ import annotations
 
@@ -18,12 +18,13 @@ from settle_gateway.adapters.web import (
     proxy,
     ui_router,
 )
-from settle_gateway.auth.security import Reader, Worker
+from settle_gateway.auth.security import Administrator, Reader, Worker
 from settle_gateway.plans import service
 from settle_gateway.plans.models import (
     ApproveIn,
     PlanIn,
     PlanList,
+    PlanOffers,
     PlanOut,
     PlanStatus,
     PlanTermsIn,
@@ -148,6 +149,42 @@ async def reject_plan(
 ) -> ServiceAnswer:
     """Decline a debtor's proposal: reminders resume and the debtor is told."""
     return await _command(request, context, administration_id, plan_id, "reject")
+
+
+OFFERS = ADMINISTRATION + "/plan-offers"
+OFFER_ERRORS: dict[int | str, dict[str, Any]] = {
+    **NOT_FOUND,
+    422: {"description": "the offers break a rule; `detail` lists every problem by field"},
+}
+
+
+@router.get(OFFERS, response_model=PlanOffers, responses=NOT_FOUND)
+async def plan_offers(
+    administration_id: str, request: Request, principal: Reader, context: Context
+) -> ServiceAnswer:
+    """The payment plans the portal offers by open amount (e.g. 200 to 2,000: up to 3
+    monthly instalments); a debtor's proposal within the offer starts without approval."""
+    result: dict[str, Any] = await proxy(
+        request, context, "dunning", "GET", administration_id, "/plan-offers"
+    )
+    return result
+
+
+@router.put(OFFERS, response_model=PlanOffers, responses=OFFER_ERRORS)
+async def update_plan_offers(
+    administration_id: str,
+    body: PlanOffers,
+    request: Request,
+    principal: Administrator,
+    context: Context,
+) -> ServiceAnswer:
+    """Replace the plan offers (an empty list: every proposal waits for a person); answers
+    them as stored. Overlapping ranges, a minimum above its maximum and fewer than 1 or more
+    than 24 instalments are refused by field."""
+    result: dict[str, Any] = await proxy(
+        request, context, "dunning", "PUT", administration_id, "/plan-offers", json=_json(body)
+    )
+    return result
 
 
 def _json(body: Any) -> dict[str, Any]:

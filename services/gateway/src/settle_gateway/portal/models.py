@@ -82,3 +82,14 @@ class PortalView:
             return None
         credit = sum((c.amount for c in self.credit_notes), Decimal("0.00"))
         return max(self.reminder_total[0] - credit, Decimal("0.00"))
+
+
+@dataclass(frozen=True)
+class OfferLine:
+    """The administration's plan offer for what the debtor has open: up to `max_instalments`
+    monthly instalments, the first within `first_payment_within_days` days."""
+
+    open_amount: Decimal
+    currency: str
+    max_instalments: int
+    first_payment_within_days: int

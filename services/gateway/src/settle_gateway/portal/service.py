@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from fastapi import HTTPException
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -39,6 +40,7 @@ from settle_gateway.domain.portal import (
 from settle_gateway.portal.models import (
     CreditLine,
     InvoiceLine,
+    OfferLine,
     PaymentLine,
     PortalDebtor,
     PortalView,
@@ -425,6 +427,41 @@ async def reply(
 MAX_PROPOSED_INSTALMENTS = 12
 
 
+async def plan_offer(
+    context: GatewayContext,
+    link: PortalLink,
+    invoices: Sequence[PortalInvoice],
+    correlation_id: str | None,
+) -> OfferLine | None:
+    """The administration's plan offer whose range holds the debtor's open amount (their
+    payable invoices together), or None: no offer holds it, the invoices are in several
+    currencies, or dunning does not answer. The page only shows the offer; dunning decides
+    whether each proposal is within it."""
+    payable = [invoice for invoice in invoices if invoice.payable]
+    if not payable or len({invoice.currency for invoice in payable}) > 1:
+        return None
+    open_amount = sum((invoice.open_amount for invoice in payable), Decimal("0.00"))
+    try:
+        answer = await context.upstreams.call(
+            "dunning",
+            "GET",
+            f"/internal/v1/administrations/{link.administration_id}/plan-offers",
+            correlation_id=correlation_id,
+        )
+    except HTTPException as failed:
+        log.warning("plan offers unavailable", status=failed.status_code)
+        return None
+    for offer in answer.json()["offers"]:
+        if Decimal(offer["min_open_amount"]) <= open_amount <= Decimal(offer["max_open_amount"]):
+            return OfferLine(
+                open_amount=open_amount,
+                currency=payable[0].currency,
+                max_instalments=int(offer["max_instalments"]),
+                first_payment_within_days=int(offer["first_payment_within_days"]),
+            )
+    return None
+
+
 async def propose_plan(
     context: GatewayContext,
     link: PortalLink,
@@ -435,8 +472,9 @@ async def propose_plan(
     correlation_id: str | None,
 ) -> dict[str, Any]:
     """The debtor's proposal, registered by dunning for the link's debtor (dunning refuses an
-    invoice of another debtor): one date for everything, or monthly instalments. Raises the
-    owning service's refusal as an HTTPException."""
+    invoice of another debtor): one date for everything, or monthly instalments. Dunning
+    answers the plan: active when the proposal is within the administration's offer, requested
+    otherwise. Raises the owning service's refusal as an HTTPException."""
     body: dict[str, Any] = {
         "debtor_id": link.debtor_id,
         "invoice_ids": list(dict.fromkeys(invoice_ids)),

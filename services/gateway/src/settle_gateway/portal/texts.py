@@ -117,6 +117,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "plan_thanks": "Wij beoordelen uw voorstel en laten u weten of het is "
         "goedgekeurd. Zolang ontvangt u geen herinneringen voor "
         "deze facturen.",
+        "plan_offer_title": "Ons aanbod",
+        "plan_offer": "Voor uw openstaande bedrag van {amount} kunt u betalen in ten hoogste "
+        "{count} maandelijkse termijnen, de eerste binnen {days} dagen. Een regeling binnen "
+        "dit aanbod gaat meteen in, zonder dat wij die eerst hoeven goed te keuren.",
+        "plan_started_title": "Uw betalingsregeling is ingegaan",
+        "plan_started": "U ontvangt het schema per e-mail, met vóór elke termijn een herinnering "
+        "en een betaallink. Zolang de regeling loopt ontvangt u voor deze facturen geen andere "
+        "herinneringen.",
         "instalment_title": "Termijn {number} van uw betalingsregeling",
         "instalment_due": "Te betalen: {amount}, uiterlijk op {date}.",
         "instalment_pay": "{amount} betalen",
@@ -244,6 +252,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "plan_thanks": "We will look at your proposal and let you know whether "
         "it is approved. Meanwhile you receive no reminders for "
         "these invoices.",
+        "plan_offer_title": "Our offer",
+        "plan_offer": "For your open amount of {amount} you can pay in up to {count} monthly "
+        "instalments, the first within {days} days. A plan within this offer starts at "
+        "once, without waiting for our approval.",
+        "plan_started_title": "Your payment plan has started",
+        "plan_started": "You will receive the schedule by email, with a reminder and a payment "
+        "link before each instalment. While the plan runs you will receive no other reminders "
+        "for these invoices.",
         "instalment_title": "Instalment {number} of your payment plan",
         "instalment_due": "To pay: {amount}, by {date}.",
         "instalment_pay": "Pay {amount}",
@@ -378,6 +394,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "plan_thanks": "Wir prüfen Ihren Vorschlag und teilen Ihnen mit, ob er "
         "angenommen ist. Bis dahin erhalten Sie für diese "
         "Rechnungen keine Erinnerungen.",
+        "plan_offer_title": "Unser Angebot",
+        "plan_offer": "Für Ihren offenen Betrag von {amount} können Sie in höchstens {count} "
+        "monatlichen Raten zahlen, die erste innerhalb von {days} Tagen. Eine "
+        "Ratenzahlung innerhalb dieses Angebots beginnt sofort, ohne dass wir sie erst "
+        "genehmigen müssen.",
+        "plan_started_title": "Ihre Ratenzahlung hat begonnen",
+        "plan_started": "Sie erhalten den Zahlungsplan per E-Mail, mit einer Erinnerung und einem "
+        "Zahlungslink vor jeder Rate. Solange die Ratenzahlung läuft, erhalten Sie für "
+        "diese Rechnungen keine anderen Erinnerungen.",
         "instalment_title": "Rate {number} Ihrer Ratenzahlung",
         "instalment_due": "Zu zahlen: {amount}, bis zum {date}.",
         "instalment_pay": "{amount} bezahlen",
@@ -506,6 +531,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "plan_thanks": "Nous examinerons votre proposition et vous dirons si "
         "elle est acceptée. Entre-temps, vous ne recevez pas de "
         "rappels pour ces factures.",
+        "plan_offer_title": "Notre offre",
+        "plan_offer": "Pour votre montant dû de {amount}, vous pouvez payer en {count} mensualités "
+        "au plus, la première dans les {days} jours. Un échéancier dans le cadre de cette "
+        "offre commence aussitôt, sans attendre notre accord.",
+        "plan_started_title": "Votre échéancier a commencé",
+        "plan_started": "Vous recevrez le calendrier par e-mail, avec un rappel et un lien de "
+        "paiement avant chaque échéance. Tant que l'échéancier court, vous ne recevez pas "
+        "d'autres rappels pour ces factures.",
         "instalment_title": "Échéance {number} de votre échéancier",
         "instalment_due": "À payer : {amount}, au plus tard le {date}.",
         "instalment_pay": "Payer {amount}",

@@ -46,7 +46,7 @@ from settle_gateway.domain.portal import (
 )
 from settle_gateway.errors import status_of
 from settle_gateway.portal import service
-from settle_gateway.portal.models import PortalDebtor
+from settle_gateway.portal.models import OfferLine, PortalDebtor
 from settle_gateway.portal.pages import STYLESHEET, checkout_locale, render
 from settle_shared.portal_links import InvalidPortalLink, PortalLink
 
@@ -414,6 +414,9 @@ async def _plan_page(
         view = await service.debtor_page(session, link, context.settings.time_zone)
     if view is None:
         return _refused(request)
+    offer = await service.plan_offer(
+        context, link, [line.invoice for line in view.invoices], correlation(request)
+    )
     session_ = _Session(request, context)
     return session_.keep(
         render(
@@ -427,15 +430,22 @@ async def _plan_page(
             error=error,
             entered={"invoices": None, "instalments": "", "first_date": "", "reason": ""}
             | dict(entered or {}),
-            most=service.MAX_PROPOSED_INSTALMENTS,
+            offer=offer,
+            most=_most_instalments(offer),
         )
     )
+
+
+def _most_instalments(offer: OfferLine | None) -> int:
+    """How many monthly instalments the form lets a debtor propose: an offer may give more."""
+    return max(service.MAX_PROPOSED_INSTALMENTS, offer.max_instalments if offer else 0)
 
 
 @router.get("/{token}/plan")
 async def plan_form(token: str, request: Request, context: Context) -> Response:
     """The form in which a debtor proposes a payment plan: the invoices, one date or a number
-    of monthly instalments, and a reason. A person approves it before it starts."""
+    of monthly instalments, and a reason, with the administration's offer for what the debtor
+    has open. A plan within the offer starts at once; a person approves any other."""
     opened = await _opened(request, context, token)
     if isinstance(opened, Response):
         return opened
@@ -444,8 +454,9 @@ async def plan_form(token: str, request: Request, context: Context) -> Response:
 
 @router.post("/{token}/plan")
 async def propose_plan(token: str, request: Request, context: Context) -> Response:
-    """The debtor's proposal, to dunning for the link's debtor: the invoices wait for a
-    person's decision."""
+    """The debtor's proposal, to dunning for the link's debtor: within the administration's
+    offer the plan starts at once, otherwise the invoices wait for a person's decision (a
+    tampered form outside the offer is one more proposal)."""
     opened = await _opened(request, context, token)
     if isinstance(opened, Response):
         return opened
@@ -473,10 +484,18 @@ async def propose_plan(token: str, request: Request, context: Context) -> Respon
         return await again("plan_check", 422)
     if not chosen:
         return await again("plan_none_chosen", 422)
-    if not 1 <= instalments <= service.MAX_PROPOSED_INSTALMENTS or len(reason) > 1000:
+    if instalments > service.MAX_PROPOSED_INSTALMENTS:
+        async with context.reads() as session:
+            view = await service.debtor_page(session, opened, context.settings.time_zone)
+        invoices = [line.invoice for line in view.invoices] if view is not None else []
+        offer = await service.plan_offer(context, opened, invoices, correlation(request))
+        most = _most_instalments(offer)
+    else:
+        most = service.MAX_PROPOSED_INSTALMENTS
+    if not 1 <= instalments <= most or len(reason) > 1000:
         return await again("plan_check", 422)
     try:
-        await service.propose_plan(
+        plan = await service.propose_plan(
             context, opened, chosen, instalments, first_date, reason, correlation(request)
         )
     except HTTPException as refused:
@@ -486,11 +505,12 @@ async def propose_plan(token: str, request: Request, context: Context) -> Respon
             return await again("plan_not_possible", 409)
         return await again("plan_failed", 503)
     debtor = await _debtor(context, opened)
+    started = plan.get("status") == "active"  # within the administration's offer
     return render(
         "message.html",
         _language(request, debtor, asked),
-        title="plan_thanks_title",
-        lines=["plan_thanks"],
+        title="plan_started_title" if started else "plan_thanks_title",
+        lines=["plan_started" if started else "plan_thanks"],
         back=f"/portal/{token}",
     )
 
