@@ -16,6 +16,7 @@ const DebtorList = lazy(() => import("@/features/debtors/routes/DebtorList"));
 const DebtorPage = lazy(() => import("@/features/debtors/routes/DebtorPage"));
 const Inbox = lazy(() => import("@/features/inbox/routes/Inbox"));
 const Imports = lazy(() => import("@/features/imports/routes/Imports"));
+const ConnectionEditor = lazy(() => import("@/features/imports/routes/ConnectionEditor"));
 const Settings = lazy(() => import("@/features/settings/routes/Settings"));
 const Members = lazy(() => import("@/features/members/routes/Members"));
 
@@ -42,6 +43,7 @@ export function AppRoutes() {
           <Route path="debtors/:debtorId" element={<DebtorPage />} />
           <Route path="inbox" element={<Inbox />} />
           <Route path="imports" element={<Imports />} />
+          <Route path="imports/connections/:connectionId" element={<ConnectionEditor />} />
           <Route path="settings" element={<Settings />} />
           <Route path="members" element={<Members />} />
         </Route>
