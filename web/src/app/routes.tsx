@@ -18,6 +18,8 @@ const Inbox = lazy(() => import("@/features/inbox/routes/Inbox"));
 const Imports = lazy(() => import("@/features/imports/routes/Imports"));
 const ConnectionEditor = lazy(() => import("@/features/imports/routes/ConnectionEditor"));
 const Settings = lazy(() => import("@/features/settings/routes/Settings"));
+const FlowEditor = lazy(() => import("@/features/settings/routes/FlowEditor"));
+const TemplateEditor = lazy(() => import("@/features/settings/routes/TemplateEditor"));
 const Members = lazy(() => import("@/features/members/routes/Members"));
 
 export function AppRoutes() {
@@ -45,6 +47,8 @@ export function AppRoutes() {
           <Route path="imports" element={<Imports />} />
           <Route path="imports/connections/:connectionId" element={<ConnectionEditor />} />
           <Route path="settings" element={<Settings />} />
+          <Route path="settings/flows/:flowId" element={<FlowEditor />} />
+          <Route path="settings/templates/:templateKey" element={<TemplateEditor />} />
           <Route path="members" element={<Members />} />
         </Route>
         <Route path="*" element={<Layout />} />
