@@ -140,6 +140,8 @@ export function useMappingPreview(administrationId: string, file: File | null, m
     enabled: file !== null,
     staleTime: Infinity,
     retry: false,
+    // The columns stay pickable while the next preview comes.
+    placeholderData: (previous) => previous,
     queryFn: async () => {
       const whole = file as File;
       const cut = !/\.xlsx$/i.test(whole.name) && whole.size > PREVIEW_HEAD_BYTES;

@@ -149,6 +149,7 @@ export function MappingPreviewView({ preview, fields }: { preview: MappingPrevie
               <thead>
                 <tr>
                   <th scope="col">{t("imports.position")}</th>
+                  <th scope="col">{t("imports.reference")}</th>
                   {shown.map((name) => (
                     <th key={name} scope="col">
                       {labelOf(t, "field", name)}
@@ -161,6 +162,7 @@ export function MappingPreviewView({ preview, fields }: { preview: MappingPrevie
                 {preview.rows.map((row) => (
                   <tr key={row.position}>
                     <td>{row.position}</td>
+                    <td>{row.reference ?? ""}</td>
                     {shown.map((name) => (
                       <td key={name}>{row.fields[name] ?? ""}</td>
                     ))}
