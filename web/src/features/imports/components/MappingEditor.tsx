@@ -150,12 +150,12 @@ export function MappingPreviewView({ preview, fields }: { preview: MappingPrevie
                 <tr>
                   <th scope="col">{t("imports.position")}</th>
                   <th scope="col">{t("imports.reference")}</th>
+                  <th scope="col">{t("connection.rowProblem")}</th>
                   {shown.map((name) => (
                     <th key={name} scope="col">
                       {labelOf(t, "field", name)}
                     </th>
                   ))}
-                  <th scope="col">{t("connection.rowProblem")}</th>
                 </tr>
               </thead>
               <tbody>
@@ -163,10 +163,10 @@ export function MappingPreviewView({ preview, fields }: { preview: MappingPrevie
                   <tr key={row.position}>
                     <td>{row.position}</td>
                     <td>{row.reference ?? ""}</td>
+                    <td className="error">{row.error ?? ""}</td>
                     {shown.map((name) => (
                       <td key={name}>{row.fields[name] ?? ""}</td>
                     ))}
-                    <td className="error">{row.error ?? ""}</td>
                   </tr>
                 ))}
               </tbody>

@@ -286,7 +286,7 @@ export default function ConnectionEditor() {
                 onChange={(event) => setFile(event.target.files?.[0] ?? null)}
               />
             </label>
-            <div className="columns">
+            <div className="mapping">
               <MappingEditor
                 fields={presets.data.fields}
                 presets={presets.data.presets}

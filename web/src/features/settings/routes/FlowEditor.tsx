@@ -246,7 +246,7 @@ export default function FlowEditor() {
                       </td>
                       <td>
                         <fieldset>
-                          <legend className="muted">{t("flow.stepChannels", n)}</legend>
+                          <legend className="sr-only">{t("flow.stepChannels", n)}</legend>
                           {CHANNELS.map((channel) => (
                             <label key={channel} className="check">
                               <input

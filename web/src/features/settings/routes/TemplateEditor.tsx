@@ -12,13 +12,14 @@ import { useSaveTemplate, useTemplate, useTemplatePreviews, useTemplates } from 
 /** A template's text in one language, edited and saved as the administration's own, beside
  * the template rendered with sample data in every language it exists in. */
 export default function TemplateEditor() {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const administration = useAdministration();
   const { templateKey = "" } = useParams();
   const templates = useTemplates(administration.id);
   const versions = (templates.data ?? []).filter((version) => version.template_key === templateKey);
   const [language, setLanguage] = useState<string | null>(null);
-  const chosen = language ?? versions[0]?.language ?? null;
+  // The user's own language first, where the template exists in it.
+  const chosen = language ?? (versions.find((v) => v.language === locale) ?? versions[0])?.language ?? null;
   const [channel, setChannel] = useState<"email" | "letter">("email");
   const previews = useTemplatePreviews(administration.id, templateKey, channel);
   const name = labelOf(t, "template", templateKey);
