@@ -111,7 +111,12 @@ export default function ConnectionEditor() {
   }, [connections.data, draft, isNew, connectionId, stored]);
 
   if (!connections.data || !presets.data || !draft) return <Loading error={connections.error ?? presets.error} />;
-  if (!isNew && !stored) return <ErrorNote error={new Error(connectionId)} />;
+  if (!isNew && !stored)
+    return (
+      <p className="error" role="alert">
+        {t("connection.unknown", { id: connectionId })}
+      </p>
+    );
   const change = (patch: Partial<Draft>) => {
     setSaved(null);
     setDraft({ ...draft, ...patch });

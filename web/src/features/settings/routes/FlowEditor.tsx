@@ -111,7 +111,12 @@ export default function FlowEditor() {
   }, [flows.data, draft, stored]);
 
   if (!flows.data || !draft) return <Loading error={flows.error} />;
-  if (!isNew && !stored) return <ErrorNote error={new Error(flowId)} />;
+  if (!isNew && !stored)
+    return (
+      <p className="error" role="alert">
+        {t("flow.unknown", { id: flowId })}
+      </p>
+    );
   const change = (patch: Partial<Draft>) => {
     setSaved(null);
     setDraft({ ...draft, ...patch });
