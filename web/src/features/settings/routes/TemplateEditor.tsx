@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Link, useParams } from "react-router";
 
 import { ErrorNote } from "@/components/ErrorNote";
@@ -74,12 +74,9 @@ export default function TemplateEditor() {
                 <p>
                   <strong>{preview.subject}</strong>
                 </p>
-                {/* The HTML is the administration's own: shown in a frame that runs no scripts. */}
-                <iframe
-                  className="preview"
-                  sandbox=""
+                <PreviewFrame
+                  html={preview.html}
                   title={t("template.previewIn", { language: labelOf(t, "language", preview.language) })}
-                  srcDoc={preview.html}
                 />
               </article>
             ))
@@ -89,6 +86,29 @@ export default function TemplateEditor() {
         </section>
       </div>
     </>
+  );
+}
+
+/** A rendered message as the debtor sees it. The HTML is the administration's own: the frame
+ * runs no scripts, and it is inert (a picture of the message: its links are not followed and
+ * the keyboard does not wander into it), as tall as its content. */
+function PreviewFrame({ html, title }: { html: string; title: string }) {
+  const frame = useRef<HTMLIFrameElement>(null);
+  const [height, setHeight] = useState(320);
+  return (
+    <iframe
+      ref={frame}
+      className="preview"
+      sandbox="allow-same-origin"
+      inert
+      title={title}
+      srcDoc={html}
+      style={{ height }}
+      onLoad={() => {
+        const page = frame.current?.contentDocument?.documentElement;
+        if (page) setHeight(page.scrollHeight + 4);
+      }}
+    />
   );
 }
 
