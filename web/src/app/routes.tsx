@@ -16,7 +16,10 @@ const DebtorList = lazy(() => import("@/features/debtors/routes/DebtorList"));
 const DebtorPage = lazy(() => import("@/features/debtors/routes/DebtorPage"));
 const Inbox = lazy(() => import("@/features/inbox/routes/Inbox"));
 const Imports = lazy(() => import("@/features/imports/routes/Imports"));
+const ConnectionEditor = lazy(() => import("@/features/imports/routes/ConnectionEditor"));
 const Settings = lazy(() => import("@/features/settings/routes/Settings"));
+const FlowEditor = lazy(() => import("@/features/settings/routes/FlowEditor"));
+const TemplateEditor = lazy(() => import("@/features/settings/routes/TemplateEditor"));
 const Members = lazy(() => import("@/features/members/routes/Members"));
 
 export function AppRoutes() {
@@ -42,7 +45,10 @@ export function AppRoutes() {
           <Route path="debtors/:debtorId" element={<DebtorPage />} />
           <Route path="inbox" element={<Inbox />} />
           <Route path="imports" element={<Imports />} />
+          <Route path="imports/connections/:connectionId" element={<ConnectionEditor />} />
           <Route path="settings" element={<Settings />} />
+          <Route path="settings/flows/:flowId" element={<FlowEditor />} />
+          <Route path="settings/templates/:templateKey" element={<TemplateEditor />} />
           <Route path="members" element={<Members />} />
         </Route>
         <Route path="*" element={<Layout />} />

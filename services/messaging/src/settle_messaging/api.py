@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from settle_messaging.application import administration
+from settle_messaging.application import administration, bounces
 from settle_messaging.application.context import Messaging
 from settle_messaging.application.inbound import mark_read, receive_portal_reply
 from settle_messaging.application.outbound import (
@@ -191,6 +191,23 @@ class ProfileIn(BaseModel):
     bounce_policy: Literal["block", "letter", "both"] | None = None
 
 
+class BlockedAddressOut(BaseModel):
+    address: str
+    reason: str = Field(description="why it was blocked: the bounce as the mail server said it")
+    blocked_at: datetime
+
+
+class BlockedAddressPage(BaseModel):
+    items: list[BlockedAddressOut]
+    next_after: str | None = Field(None, description="ask again with after= for the next page")
+
+
+class UnblockIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    address: str = Field(min_length=3, max_length=320)
+
+
 router = APIRouter(prefix=PREFIX, tags=["messages"])
 
 
@@ -311,6 +328,31 @@ async def attachment(
         media_type=found.mime_type,
         headers={"Content-Disposition": f'attachment; filename="{found.filename}"'},
     )
+
+
+@router.get("/blocked-addresses", response_model=BlockedAddressPage)
+async def blocked_addresses(
+    administration_id: str,
+    store: StoreDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    after: Annotated[str | None, Query(max_length=320)] = None,
+) -> BlockedAddressPage:
+    """Addresses a hard bounce blocked (no email goes to them), in address order."""
+    found = await bounces.blocked_addresses(store, administration_id, limit + 1, after)
+    more = len(found) > limit
+    found = found[:limit]
+    return BlockedAddressPage(
+        items=[BlockedAddressOut(**vars(item)) for item in found],
+        next_after=found[-1].address if more and found else None,
+    )
+
+
+@router.post("/blocked-addresses/unblock", status_code=204)
+async def unblock(administration_id: str, body: UnblockIn, messaging: MessagingDep) -> Response:
+    """Mail a blocked address again: reminders to it are sent from now on."""
+    async with messaging.transaction() as store:
+        await bounces.unblock_address(store, administration_id, body.address)
+    return Response(status_code=204)
 
 
 @router.get("/templates", response_model=list[TemplateVersionOut])

@@ -337,3 +337,39 @@ async def test_an_sms_is_failed_at_once_not_skipped(service: MessagingHarness):
     await service.deliver(make_request(message_request_id="req-2", channels=["sms"]))
     [*_, only] = await service.messages()
     assert only.subject.startswith("Herinnering") and only.state == "failed"
+
+
+async def test_a_blocked_address_is_listed_and_mailed_again_once_unblocked(
+    service: MessagingHarness,
+):
+    await service.deliver(make_request())
+    service.transport.outcomes = [
+        RecipientsRefused({"info@korenaar.example.com": (550, "5.1.1 no such user")}, True)
+    ]
+    await service.sender.send_due()
+    listed = (await service.client.get(f"{BASE}/blocked-addresses")).json()
+    [blocked] = listed["items"]
+    assert blocked["address"] == "info@korenaar.example.com"
+    assert "no such user" in blocked["reason"] and listed["next_after"] is None
+    # Another administration sees none of it, nor may it unblock it.
+    other = BASE.replace("/administrations/", "/administrations/other-")
+    assert (await service.client.get(f"{other}/blocked-addresses")).json()["items"] == []
+    refused = await service.client.post(
+        f"{other}/blocked-addresses/unblock", json={"address": "info@korenaar.example.com"}
+    )
+    assert refused.status_code == 404
+
+    unblocked = await service.client.post(
+        f"{BASE}/blocked-addresses/unblock", json={"address": "Info@Korenaar.example.com"}
+    )
+    assert unblocked.status_code == 204, unblocked.text
+    assert (await service.client.get(f"{BASE}/blocked-addresses")).json()["items"] == []
+    again = await service.client.post(
+        f"{BASE}/blocked-addresses/unblock", json={"address": "info@korenaar.example.com"}
+    )
+    assert again.status_code == 404
+    # The next reminder to it is sent, not failed as blocked.
+    await service.deliver(make_request(message_request_id="req-2"))
+    service.transport.outcomes = []
+    await service.sender.send_due()
+    assert (await service.messages())[-1].state == "sent"

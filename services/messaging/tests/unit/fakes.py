@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from settle_messaging.application.context import Messaging
 from settle_messaging.application.ports import Announcement, Store, TimelineQuery
+from settle_messaging.domain.bounces import BlockedAddress
 from settle_messaging.domain.messages import (
     Message,
     QueuedEmail,
@@ -159,12 +160,35 @@ class InMemoryThreads:
 class InMemoryBlockedAddresses:
     def __init__(self) -> None:
         self.reasons: dict[tuple[str, str], str] = {}
+        self.at: dict[tuple[str, str], datetime] = {}
 
     async def blocked_among(self, candidates: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
         return set(candidates) & set(self.reasons)
 
     async def block(self, administration_id: str, address: str, reason: str, at: datetime) -> None:
         self.reasons.setdefault((administration_id, address), reason)
+        self.at.setdefault((administration_id, address), at)
+
+    async def listed(
+        self, administration_id: str, limit: int, after: str | None
+    ) -> list[BlockedAddress]:
+        found = sorted(
+            address
+            for owner, address in self.reasons
+            if owner == administration_id and (after is None or address > after)
+        )
+        return [
+            BlockedAddress(
+                address,
+                self.reasons[(administration_id, address)],
+                self.at[(administration_id, address)],
+            )
+            for address in found[:limit]
+        ]
+
+    async def unblock(self, administration_id: str, address: str) -> bool:
+        self.at.pop((administration_id, address), None)
+        return self.reasons.pop((administration_id, address), None) is not None
 
 
 class InMemoryTemplates:

@@ -135,3 +135,22 @@ class ThreadReplyIn(BaseModel):
 
 class MarkedRead(BaseModel):
     marked: int = Field(description="how many unread replies were marked read")
+
+
+class BlockedAddressOut(BaseModel):
+    address: str
+    reason: str = Field(description="the bounce that blocked it, as the mail server said it")
+    blocked_at: datetime
+
+
+class BlockedAddressPage(BaseModel):
+    """Addresses no email goes to since a hard bounce (the bounce policy blocks them)."""
+
+    items: list[BlockedAddressOut]
+    next_after: str | None = Field(None, description="pass as `after` for the next page")
+
+
+class UnblockIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    address: str = Field(min_length=3, max_length=320, description="a blocked address")

@@ -66,6 +66,47 @@ async def inbox_page(
     )
 
 
+async def letters_page(
+    session: AsyncSession, administration_id: str, *, limit: int, cursor: str | None
+) -> MessagePage:
+    """Letters waiting to be posted, oldest first (post them in the order they were made),
+    a page at a time (keyset)."""
+    messages = rm_messages.c
+    where: list[sa.ColumnElement[bool]] = [
+        messages.administration_id == administration_id,
+        messages.direction == "outbound",
+        messages.state == "awaiting_posting",
+    ]
+    if cursor:
+        moment, tie = decode_time_cursor(cursor)
+        where.append(after(messages.created_at, messages.message_id, moment, tie, desc=False))
+    rows = (
+        await session.execute(
+            sa.select(rm_messages, rm_debtors.c.name.label("debtor_name"))
+            .outerjoin(
+                rm_debtors,
+                sa.and_(
+                    rm_debtors.c.administration_id == messages.administration_id,
+                    rm_debtors.c.debtor_id == messages.debtor_id,
+                ),
+            )
+            .where(*where)
+            .order_by(messages.created_at, messages.message_id)
+            .limit(limit + 1)
+        )
+    ).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return MessagePage(
+        items=[message_out(r) for r in rows],
+        next_cursor=(
+            encode_cursor([rows[-1].created_at.isoformat(), rows[-1].message_id])
+            if more and rows
+            else None
+        ),
+    )
+
+
 async def mark(
     context: GatewayContext,
     administration_id: str,

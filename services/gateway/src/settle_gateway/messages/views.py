@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request, Response
+from fastapi import Query, Request, Response
 
 from settle_gateway.adapters.web import (
     ADMINISTRATION,
@@ -21,12 +21,14 @@ from settle_gateway.adapters.web import (
 from settle_gateway.auth.security import Messenger, Reader
 from settle_gateway.messages import service
 from settle_gateway.messages.models import (
+    BlockedAddressPage,
     MarkedRead,
     MessageDetail,
     MessagePage,
     SendMessageIn,
     ThreadOut,
     ThreadReplyIn,
+    UnblockIn,
 )
 
 router = ui_router()
@@ -152,6 +154,63 @@ async def letter_posted(
     """A letter waiting to be posted was posted (messaging records it and says so)."""
     await proxy(
         request, context, "messaging", "POST", administration_id, f"/messages/{message_id}/posted"
+    )
+    return Response(status_code=204)
+
+
+@router.get(ADMINISTRATION + "/letters", response_model=MessagePage, responses=NOT_FOUND)
+async def letters(
+    administration_id: str,
+    principal: Reader,
+    session: ReadSession,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> MessagePage:
+    """Letters waiting to be posted, oldest first: each one's PDF is an attachment of the
+    message (`…/messages/{id}`), and `…/messages/{id}/posted` says it went out."""
+    return await service.letters_page(session, administration_id, limit=limit, cursor=cursor)
+
+
+@router.get(
+    ADMINISTRATION + "/blocked-addresses", response_model=BlockedAddressPage, responses=NOT_FOUND
+)
+async def blocked_addresses(
+    administration_id: str,
+    request: Request,
+    principal: Reader,
+    context: Context,
+    limit: Limit = 50,
+    after: Annotated[str | None, Query(max_length=320)] = None,
+) -> ServiceAnswer:
+    """Undeliverable addresses: no email goes to them since a hard bounce blocked them (the
+    bounce policy), in address order."""
+    params: dict[str, Any] = {"limit": limit}
+    if after:
+        params["after"] = after
+    result: dict[str, Any] = await proxy(
+        request, context, "messaging", "GET", administration_id, "/blocked-addresses", params=params
+    )
+    return result
+
+
+@router.post(ADMINISTRATION + "/blocked-addresses/unblock", status_code=204, responses=NOT_FOUND)
+async def unblock_address(
+    administration_id: str,
+    body: UnblockIn,
+    request: Request,
+    principal: Messenger,
+    context: Context,
+) -> Response:
+    """Mail a blocked address again (it was corrected, or the mailbox works again); `404` when
+    it is not blocked."""
+    await proxy(
+        request,
+        context,
+        "messaging",
+        "POST",
+        administration_id,
+        "/blocked-addresses/unblock",
+        json=body.model_dump(),
     )
     return Response(status_code=204)
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_messaging.adapters import tables
 from settle_messaging.application.ports import Announcement, TimelineQuery
+from settle_messaging.domain.bounces import BlockedAddress
 from settle_messaging.domain.email_builder import Mailbox
 from settle_messaging.domain.messages import (
     Message,
@@ -441,6 +442,28 @@ class SqlBlockedAddresses:
                     created_at=at,
                 )
             )
+
+    async def listed(
+        self, administration_id: str, limit: int, after: str | None
+    ) -> list[BlockedAddress]:
+        blocked = tables.suppressed_addresses
+        query = sa.select(blocked).where(blocked.c.administration_id == administration_id)
+        if after is not None:
+            query = query.where(blocked.c.address > after)
+        rows = await self._session.execute(query.order_by(blocked.c.address).limit(limit))
+        return [
+            BlockedAddress(address=row.address, reason=row.reason, blocked_at=aware(row.created_at))
+            for row in rows
+        ]
+
+    async def unblock(self, administration_id: str, address: str) -> bool:
+        blocked = tables.suppressed_addresses
+        result = await self._session.execute(
+            sa.delete(blocked).where(
+                blocked.c.administration_id == administration_id, blocked.c.address == address
+            )
+        )
+        return bool(getattr(result, "rowcount", 0))
 
 
 class SqlTemplates:

@@ -7,7 +7,8 @@ from __future__ import annotations
 from settle_messaging.application.context import Messaging, load_profile
 from settle_messaging.application.outbound import Origin, queue_letter_fallback
 from settle_messaging.application.ports import Announcement, Store
-from settle_messaging.domain.bounces import Bounce, BounceKind
+from settle_messaging.domain.bounces import BlockedAddress, Bounce, BounceKind
+from settle_messaging.domain.errors import NotFound
 from settle_messaging.domain.messages import MAX_DETAIL, bounce_reason
 from settle_messaging.domain.recipients import normalised_address, was_sent_to
 from settle_shared.events.messaging import MessageBounced
@@ -66,3 +67,19 @@ async def record_bounce(
         policy=profile.bounce_policy,
     )
     return True
+
+
+async def blocked_addresses(
+    store: Store, administration_id: str, limit: int, after: str | None
+) -> list[BlockedAddress]:
+    """The addresses the administration no longer mails, in address order (keyset)."""
+    return await store.blocked.listed(administration_id, limit, after)
+
+
+async def unblock_address(store: Store, administration_id: str, address: str) -> None:
+    """Mail a blocked address again (a person corrected it, or the mailbox works again);
+    NotFound when it is not blocked."""
+    recipient = normalised_address(address)
+    if recipient is None or not await store.blocked.unblock(administration_id, recipient):
+        raise NotFound(f"the address {address!r} is not blocked")
+    log.info("address unblocked", administration_id=administration_id)

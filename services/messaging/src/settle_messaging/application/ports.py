@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from settle_messaging.domain.bounces import BlockedAddress
 from settle_messaging.domain.messages import Message, QueuedEmail, StoredAttachment, Thread
 from settle_messaging.domain.profiles import AdministrationProfile
 from settle_messaging.domain.sending import SendOutcome
@@ -95,6 +96,14 @@ class BlockedAddresses(Protocol):
 
     async def block(self, administration_id: str, address: str, reason: str, at: datetime) -> None:
         """Block an address (once: blocking it again changes nothing)."""
+
+    async def listed(
+        self, administration_id: str, limit: int, after: str | None
+    ) -> list[BlockedAddress]:
+        """The administration's blocked addresses in address order, from after ``after``."""
+
+    async def unblock(self, administration_id: str, address: str) -> bool:
+        """Mail the address again; False when it was not blocked."""
 
 
 class Templates(Protocol):

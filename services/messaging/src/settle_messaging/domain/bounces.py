@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from email import policy
 from email.message import Message
 from email.parser import BytesParser, HeaderParser
@@ -17,6 +18,17 @@ from enum import StrEnum
 
 from settle_messaging.domain.errors import InboundMailTooLarge, NotADeliveryReport
 from settle_messaging.domain.inbound import DEFAULT_MAX_INBOUND_BYTES
+
+
+@dataclass(frozen=True)
+class BlockedAddress:
+    """An address an administration no longer mails: a hard bounce blocked it, with its
+    reason, until a person unblocks it."""
+
+    address: str
+    reason: str
+    blocked_at: datetime
+
 
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 _SMTP_CODE = re.compile(r"^\s*([245])\d\d\b")

@@ -58,3 +58,100 @@ export function threadsOf(messages: Message[]): Thread[] {
   }
   return [...threads.values()];
 }
+
+/** Letters waiting to be posted, oldest first. */
+export function useLetters(administrationId: string) {
+  return useInfiniteQuery({
+    queryKey: ["letters", administrationId],
+    initialPageParam: null as string | null,
+    queryFn: async ({ pageParam }) =>
+      unwrap(
+        await api.GET("/api/v1/administrations/{administration_id}/letters", {
+          params: { path: { administration_id: administrationId }, query: { cursor: pageParam ?? undefined, limit: 20 } },
+        }),
+      ),
+    getNextPageParam: (page) => page.next_cursor ?? undefined,
+  });
+}
+
+export function useMarkPosted(administrationId: string) {
+  const queries = useQueryClient();
+  return useMutation({
+    mutationFn: async (messageId: string) =>
+      unwrap(
+        await api.POST("/api/v1/administrations/{administration_id}/messages/{message_id}/posted", {
+          params: { path: { administration_id: administrationId, message_id: messageId } },
+        }),
+      ),
+    onSuccess: (_, messageId) => {
+      // Messaging says so in an event the read model follows moments later: the letter
+      // leaves the list at once here.
+      queries.setQueryData(
+        ["letters", administrationId],
+        (data: { pages: { items: Message[] }[] } | undefined) =>
+          data && {
+            ...data,
+            pages: data.pages.map((page) => ({ ...page, items: page.items.filter((m) => m.message_id !== messageId) })),
+          },
+      );
+    },
+  });
+}
+
+/** The letter's PDF, fetched with the session (a plain link would carry no token) and handed
+ * to the browser as a download. */
+export function useLetterPdf(administrationId: string) {
+  return useMutation({
+    mutationFn: async (messageId: string) => {
+      const path = { administration_id: administrationId, message_id: messageId };
+      const detail = unwrap(
+        await api.GET("/api/v1/administrations/{administration_id}/messages/{message_id}", { params: { path } }),
+      );
+      const pdf = detail.attachments.find((a) => a.mime_type === "application/pdf") ?? detail.attachments[0];
+      if (!pdf) throw new Error("no attachment");
+      const file = unwrap(
+        await api.GET("/api/v1/administrations/{administration_id}/messages/{message_id}/attachments/{attachment_id}", {
+          params: { path: { ...path, attachment_id: pdf.attachment_id } },
+          parseAs: "blob",
+        }),
+      ) as unknown as Blob;
+      const url = URL.createObjectURL(file);
+      const link = document.createElement("a");
+      link.href = url;
+      link.download = pdf.filename;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      return pdf.filename;
+    },
+  });
+}
+
+export function useBlockedAddresses(administrationId: string) {
+  return useInfiniteQuery({
+    queryKey: ["blocked-addresses", administrationId],
+    initialPageParam: null as string | null,
+    queryFn: async ({ pageParam }) =>
+      unwrap(
+        await api.GET("/api/v1/administrations/{administration_id}/blocked-addresses", {
+          params: { path: { administration_id: administrationId }, query: { after: pageParam ?? undefined, limit: 20 } },
+        }),
+      ),
+    getNextPageParam: (page) => page.next_after ?? undefined,
+  });
+}
+
+export function useUnblock(administrationId: string) {
+  const queries = useQueryClient();
+  return useMutation({
+    mutationFn: async (address: string) =>
+      unwrap(
+        await api.POST("/api/v1/administrations/{administration_id}/blocked-addresses/unblock", {
+          params: { path: { administration_id: administrationId } },
+          body: { address },
+        }),
+      ),
+    onSuccess: () => {
+      void queries.invalidateQueries({ queryKey: ["blocked-addresses", administrationId] });
+    },
+  });
+}

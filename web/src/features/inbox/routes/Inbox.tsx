@@ -6,6 +6,8 @@ import { useI18n } from "@/i18n";
 import { useAdministration } from "@/lib/administration";
 
 import { threadsOf, useInbox } from "../api/inbox";
+import { BlockedAddresses } from "../components/BlockedAddresses";
+import { LettersToPost } from "../components/LettersToPost";
 import { ThreadView } from "../components/ThreadView";
 
 export default function Inbox() {
@@ -39,6 +41,14 @@ export default function Inbox() {
       ) : (
         <Loading error={inbox.error} />
       )}
+      <section className="card" aria-labelledby="letters-heading">
+        <h2 id="letters-heading">{t("letters.title")}</h2>
+        <LettersToPost />
+      </section>
+      <section className="card" aria-labelledby="blocked-heading">
+        <h2 id="blocked-heading">{t("blocked.title")}</h2>
+        <BlockedAddresses />
+      </section>
     </>
   );
 }

@@ -1,3 +1,5 @@
+import { Link } from "react-router";
+
 import { ErrorNote } from "@/components/ErrorNote";
 import { Loading } from "@/components/Loading";
 import { labelOf, useI18n } from "@/i18n";
@@ -5,6 +7,8 @@ import { useAdministration } from "@/lib/administration";
 
 import { useAdministrationPause, useAdministrationSettings, useFlows, type Pause } from "../api/settings";
 import { FlowTable } from "../components/FlowTable";
+import { ProfileForm } from "../components/ProfileForm";
+import { TemplateList } from "../components/TemplateList";
 
 export default function Settings() {
   const { t, date } = useI18n();
@@ -45,7 +49,23 @@ export default function Settings() {
       </section>
       <section aria-labelledby="flows-heading">
         <h2 id="flows-heading">{t("settings.flows")}</h2>
-        {flows.data ? flows.data.map((flow) => <FlowTable key={flow.id} flow={flow} />) : <Loading error={flows.error} />}
+        {flows.data ? (
+          flows.data.map((flow) => <FlowTable key={flow.id} flow={flow} editable={administration.may("settings")} />)
+        ) : (
+          <Loading error={flows.error} />
+        )}
+        {administration.may("settings") && (
+          <p>
+            <Link to="flows/new">{t("flow.add")}</Link>
+          </p>
+        )}
+      </section>
+      <section className="card" aria-labelledby="templates-heading">
+        <h2 id="templates-heading">{t("settings.templates")}</h2>
+        <TemplateList administrationId={administration.id} />
+      </section>
+      <section className="card">
+        <ProfileForm administrationId={administration.id} />
       </section>
     </>
   );
