@@ -60,7 +60,7 @@ format: install
 docs: install  ## regenerate docs/events.md, docs/asyncapi/ and docs/openapi/ from code
 	$(VENV)/bin/settle docs generate
 
-deploy-check: install  ## offline checks of deploy/ and docker-compose.yml (kustomize, schemas, yamllint, hadolint)
+deploy-check: install  ## offline checks of deploy/ and docker-compose.yml (kustomize, schemas, NetworkPolicies, registry tests, yamllint, hadolint)
 	bash deploy/validate.sh
 
 clean:
