@@ -188,11 +188,6 @@ def test_every_pod_is_denied_what_no_policy_allows() -> None:
     assert any(set(p["spec"]["policyTypes"]) == {"Ingress", "Egress"} for p in deny)
 
 
-def mebibytes(quantity: str) -> int:
-    assert quantity.endswith("Mi"), quantity
-    return int(quantity[:-2]) * 1024 * 1024
-
-
 def test_the_importers_files_are_on_its_shared_volume() -> None:
     claim = documents(BASE / "importer" / "files-pvc.yaml")[0]
     assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
@@ -202,17 +197,5 @@ def test_the_importers_files_are_on_its_shared_volume() -> None:
     mount = next(op["value"] for op in patch if op["path"].endswith("/volumeMounts/-"))
     assert mount["name"] == volume["name"]
     config = literals("importer")
-    for variable in ("SETTLE_IMPORTER_INBOX_DIR", "SETTLE_IMPORTER_UPLOAD_DIR"):
+    for variable in ("SETTLE_IMPORTER_INBOX_DIR", "SETTLE_IMPORTER_UPLOADS_DIR"):
         assert Path(config[variable]).is_relative_to(mount["mountPath"]), variable
-
-
-def test_the_importers_tmp_holds_what_the_importer_writes_there() -> None:
-    # An archive is unpacked one member at a time into /tmp (an export member up to
-    # max_export_bytes), and a column-mapping preview is kept there while it is read.
-    from settle_importer.adapters.sources.archive import ArchiveLimits
-    from settle_importer.settings import ImporterSettings
-
-    patch = documents(BASE / "importer" / "files-patch.yaml")[0]
-    size = next(op["value"] for op in patch if op["path"].endswith("/emptyDir/sizeLimit"))
-    preview = ImporterSettings.model_fields["preview_max_bytes"].default
-    assert mebibytes(size) >= ArchiveLimits().max_export_bytes + preview
