@@ -52,6 +52,10 @@ class _Reader:
         self._in_file = False
         self._field_name: str | None = None
         self._field_value = bytearray()
+        self.ended = False
+
+    def on_end(self) -> None:
+        self.ended = True
 
     def on_part_begin(self) -> None:
         self._disposition = b""
@@ -155,6 +159,7 @@ async def receive_form(
             "on_header_value": reader.on_header_value,
             "on_header_end": reader.on_header_end,
             "on_headers_finished": reader.on_headers_finished,
+            "on_end": reader.on_end,
         },
     )
     try:
@@ -164,6 +169,12 @@ async def receive_form(
                 # Off the event loop: the files volume may be a network file system.
                 await asyncio.to_thread(reader.write_pending)
         parser.finalize()
+        if not reader.ended:
+            # python-multipart's finalize does not check this: a body cut off inside the file
+            # would otherwise be imported as if it were the whole file.
+            raise InvalidRequest(
+                "the body is not a readable multipart form: it ends before its closing boundary"
+            )
     except FormParserError:
         raise InvalidRequest("the body is not a readable multipart form") from None
     finally:
