@@ -1,5 +1,5 @@
-"""Upload bodies a client or a proxy got wrong: a form cut off before its closing boundary. It
-is refused with a clear 422, and nothing is left behind."""
+"""Upload bodies a client or a proxy got wrong: a form cut off before its closing boundary, and
+a file name no folder can hold. Each is refused with a clear 422, and nothing is left behind."""
 
 from __future__ import annotations
 
@@ -40,4 +40,14 @@ async def test_a_form_cut_off_before_its_closing_boundary_is_refused_not_importe
     assert "multipart" in text
     runs = await importer.client.get(f"/internal/v1/administrations/{ADM}/runs")
     assert runs.json()["runs"] == []
+    assert list(importer.ctx.settings.uploads_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize("filename", [b"open\x00.csv", b"o" * 300 + b".csv"])
+async def test_a_file_name_no_folder_can_hold_is_refused_with_a_reason(
+    importer: Importer, filename: bytes
+):
+    status, text = await _post(importer, _part(filename, THREE_INVOICES) + b"\r\n--XyZ--\r\n")
+    assert status == 422, text
+    assert "file name" in text
     assert list(importer.ctx.settings.uploads_dir.iterdir()) == []

@@ -20,6 +20,8 @@ from settle_importer.domain.errors import FileRefused, FileTooLarge, InvalidRequ
 
 MAX_FIELDS = 20
 MAX_FIELD_BYTES = 64 * 1024
+# The longest name a folder holds (NAME_MAX of Linux's file systems), in bytes.
+MAX_NAME_BYTES = 255
 
 
 @dataclass
@@ -90,6 +92,10 @@ class _Reader:
             stored = Path(sent.replace("\\", "/")).name
             if stored in ("", ".", ".."):
                 stored = self.default_name
+            if "\x00" in stored or len(stored.encode()) > MAX_NAME_BYTES:
+                raise InvalidRequest(
+                    f"the file name holds a NUL character or is longer than {MAX_NAME_BYTES} bytes"
+                )
             self.form.name = stored
             self.form.path = self.folder / stored
             self.out = self.form.path.open("wb")
