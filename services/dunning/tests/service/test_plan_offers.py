@@ -105,7 +105,6 @@ async def test_a_proposal_within_the_offer_starts_at_once(dunning: Dunning) -> N
         {"instalments": 4},  # more instalments than offered
         {"first_date": "2025-05-01"},  # the first payment later than 30 days
         {"kind": "weekly"},  # offers are monthly
-        {"invoice_ids": ["inv-1"]},  # 100.00 is below every offer's range
     ],
 )
 async def test_a_proposal_outside_the_offer_waits_for_a_person(
@@ -122,3 +121,35 @@ async def test_a_proposal_outside_the_offer_waits_for_a_person(
     assert response.json()["status"] == "requested"
     assert await dunning.events("plan.started") == []
     assert (await dunning.invoice_view("inv-1"))["blocked_by"] == "payment_plan_requested"
+
+
+async def test_a_debtor_above_every_offer_cannot_start_plans_by_proposing_invoice_by_invoice(
+    dunning: Dunning,
+) -> None:
+    # 3,000.00 open: above the only offer (200.00 to 2,000.00), so a person decides. Each
+    # invoice alone is within the offer's range, but the offer is the debtor's open amount's.
+    await dunning.debtor()
+    await dunning.invoice("inv-1", amount="1500.00")
+    await dunning.invoice("inv-2", amount="1500.00")
+    await dunning.client.put(OFFERS, json={"offers": [SMALL]})
+
+    first = await dunning.client.post(PROPOSALS, json=_proposal(invoice_ids=["inv-1"]))
+
+    assert first.status_code == 201, first.text
+    assert first.json()["status"] == "requested"
+    assert await dunning.events("plan.started") == []
+
+
+async def test_a_plan_for_some_invoices_of_a_debtor_within_an_offer_starts_at_once(
+    dunning: Dunning,
+) -> None:
+    # 300.00 open is within the offer; the plan for 100.00 of it is the debtor's to choose.
+    await dunning.debtor()
+    await dunning.invoice("inv-1", amount="100.00")
+    await dunning.invoice("inv-2", amount="200.00")
+    await dunning.client.put(OFFERS, json={"offers": [SMALL]})
+
+    response = await dunning.client.post(PROPOSALS, json=_proposal(invoice_ids=["inv-1"]))
+
+    assert response.status_code == 201, response.text
+    assert response.json()["status"] == "active"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from settle_dunning.adapters.tables import metadata
@@ -187,6 +188,21 @@ class FakeDunningStates:
         self, administration_id: str, invoice_id: str, *, lock: bool = True
     ) -> DunningState | None:
         return self.stored.get((administration_id, invoice_id))
+
+    async def debtor_open_amount(
+        self, administration_id: str, debtor_id: str, currency: str
+    ) -> Decimal:
+        return sum(
+            (
+                s.invoice.open_amount
+                for s in self._of(administration_id)
+                if s.invoice.debtor_id == debtor_id
+                and s.invoice.currency == currency
+                and s.invoice.open_amount > 0
+                and not s.settled
+            ),
+            Decimal("0.00"),
+        )
 
     async def many(
         self, administration_id: str, invoice_ids: Sequence[str], *, due_by: date | None = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -101,6 +102,21 @@ class DunningStateRepository(SqlRepository):
                 for data in await self.session.scalars(await self.locked(query))
             ]
         return found
+
+    async def debtor_open_amount(
+        self, administration_id: str, debtor_id: str, currency: str
+    ) -> Decimal:
+        """What the debtor has open in `currency`: the open amounts of its unsettled invoices."""
+        total = await self.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(dunning_states.c.open_amount), 0)).where(
+                dunning_states.c.administration_id == administration_id,
+                dunning_states.c.debtor_id == debtor_id,
+                dunning_states.c.currency == currency,
+                dunning_states.c.settled.is_(False),
+                dunning_states.c.open_amount > 0,
+            )
+        )
+        return Decimal(total or 0).quantize(Decimal("0.01"))
 
     async def due_keys(self, administration_id: str, business_date: date) -> list[tuple[str, str]]:
         """(invoice id, debtor id) of every invoice due by `business_date`, via the index."""

@@ -177,8 +177,8 @@ async def _existing(change: _Change, plan_id: str) -> PaymentPlan:
 async def create_plan(
     ctx: DunningContext, administration_id: str, request: PlanRequest
 ) -> PaymentPlan:
-    """Start a plan (a person, or a debtor within the administration's offer for the covered
-    amount) or register a proposal (a debtor, outside any offer). Refused: an unknown
+    """Start a plan (a person, or a debtor within the administration's offer for what the
+    debtor has open) or register a proposal (a debtor, outside any offer). Refused: an unknown
     administration or invoice (NotFound: an invoice of another administration is unknown
     here), invoices of another debtor than the proposal's, and everything `make_plan` and
     `build_schedule` refuse."""
@@ -203,10 +203,18 @@ async def create_plan(
                         "invoice_of_another_debtor",
                     )
         within_offer = False
-        if request.proposed_by is ProposedBy.DEBTOR:
-            covered = sum((s.invoice.open_amount for s in states), ZERO)
+        if request.proposed_by is ProposedBy.DEBTOR and states:
+            # The offer is the one for what the debtor has open, as the portal shows it, not
+            # for the invoices chosen: a debtor above every offer could otherwise start plans
+            # without approval by proposing one invoice at a time.
+            first = states[0].invoice
+            open_amount = await repos.states.debtor_open_amount(
+                administration_id, first.debtor_id, first.currency
+            )
             offers = await repos.plan_offers.all(administration_id)
-            within_offer = starts_without_approval(offers, covered, request.terms, business_date)
+            within_offer = starts_without_approval(
+                offers, open_amount, request.terms, business_date
+            )
         plan = make_plan(
             str(uuid4()),
             states,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -83,6 +84,9 @@ class DunningStates(Protocol):
     async def many(
         self, administration_id: str, invoice_ids: Sequence[str], *, due_by: date | None = None
     ) -> list[DunningState]: ...
+    async def debtor_open_amount(
+        self, administration_id: str, debtor_id: str, currency: str
+    ) -> Decimal: ...
     async def due_keys(
         self, administration_id: str, business_date: date
     ) -> list[tuple[str, str]]: ...

@@ -3,8 +3,8 @@
 An offer names a range of open amounts and the most monthly instalments a debtor with that
 much open may choose, the first within some days (open amount 200.00 to 2,000.00: up to 3
 monthly instalments, the first within 30 days). The portal shows the offer whose range holds
-the debtor's open amount; a debtor's proposal within the offer for its covered amount starts at
-once, one outside it waits for a person as any proposal does. The ranges of one
+the debtor's open amount; a debtor's proposal within that offer (whichever of their invoices it
+covers) starts at once, one outside it waits for a person as any proposal does. The ranges of one
 administration never overlap, so an amount has at most one offer.
 """
 
@@ -121,9 +121,9 @@ def within_offer(offer: PlanOffer, terms: PlanTerms, today: date) -> bool:
 
 
 def starts_without_approval(
-    offers: Sequence[PlanOffer], covered: Decimal, terms: PlanTerms, today: date
+    offers: Sequence[PlanOffer], open_amount: Decimal, terms: PlanTerms, today: date
 ) -> bool:
-    """A debtor's proposal for `covered` starts at once: an offer holds that amount and the
-    terms stay within it."""
-    offer = offer_for(offers, covered)
+    """A debtor's proposal starts at once: an offer holds what the debtor has open
+    (`open_amount`, all their invoices, not only the plan's) and the terms stay within it."""
+    offer = offer_for(offers, open_amount)
     return offer is not None and within_offer(offer, terms, today)
