@@ -81,7 +81,8 @@ async def test_the_series_follow_the_invoices_as_the_months_turn(gateway: Gatewa
     assert (december["invoiced"], december["open"], december["dso"]) == ("500.00", None, None)
     january = eur["2025-01"]
     assert (january["cut"], january["complete"]) == ("2025-01-31", True)
-    assert (january["invoiced"], january["open"], january["open_count"]) == ("1000.00", "1500.00", 2)
+    assert (january["invoiced"], january["open"]) == ("1000.00", "1500.00")
+    assert january["open_count"] == 2
     assert aging(january) == {"not_due": "1000.00", "1-30": "500.00"}
     # DSO: 1500 open / 1500 invoiced from November to January x 92 days.
     assert (january["dso"], january["dso_invoiced"], january["dso_days"]) == ("92.0", "1500.00", 92)
