@@ -141,3 +141,14 @@ async def test_every_role_reads_the_series_of_its_own_administration_only(
     assert other.headers["content-type"] == "application/problem+json"
     anonymous = await gateway.client.get(SERIES, headers={"Authorization": ""})
     assert anonymous.status_code == 401
+
+
+async def test_the_running_month_shows_what_is_open_when_the_clock_is_set_back(
+    gateway: Gateway,
+) -> None:
+    await gateway.debtor()  # projected on March 20th: followed from the end of February
+    await imported(gateway, "inv-1", date(2025, 1, 6), date(2025, 2, 5), "10.00", "EUR")
+    gateway.at(datetime(2025, 2, 14, 9, tzinfo=UTC))  # a demo's business clock, set back
+    february = months_of(await series(gateway), "EUR")["2025-02"]
+    assert (february["cut"], february["open"]) == ("2025-02-14", "10.00")
+    assert aging(february) == {"1-30": "10.00"}

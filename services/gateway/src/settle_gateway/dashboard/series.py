@@ -100,7 +100,9 @@ async def _agings(session: AsyncSession, administration_id: str, cuts: list[date
         )
     agings: list[Aging] = []
     for cut in cuts:
-        if followed is not None and cut <= followed.closed_through:
+        # The running month is always cut from the totals as they are now, even when the
+        # business clock was set back behind a month end the projection wrote already.
+        if followed is not None and cut <= followed.closed_through and cut != cuts[-1]:
             # Nothing open at a month end leaves no row: zero, once the month end is followed.
             agings.append(written.get(cut, {}) if cut > followed.followed_after else None)
             continue
