@@ -383,6 +383,7 @@ async def measure(
             cases: dict[str, Callable[[], Request]] = {
                 "hello-world": lambda: (f"{hello_url}/hello", {}),
                 "dashboard": lambda: (f"{base}/dashboard", {}),
+                "dashboard series": lambda: (f"{base}/dashboard/series", {}),
                 "invoices, filter, page 1": lambda: (
                     f"{base}/invoices",
                     {"phase": rng.choice(["reminder_2", "final_reminder"]), "overdue": "true"},

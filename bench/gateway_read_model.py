@@ -2,7 +2,7 @@
 
 Fills the gateway's read model with one administration of N invoices and N/5 debtors (plus
 smaller administrations beside it; debtor names are varied Dutch business and personal names,
-see debtor_names), then times the dashboard, the first filtered invoice page,
+see debtor_names), then times the dashboard, its series, the first filtered invoice page,
 a deep keyset page, an invoice detail and a debtor search through the real HTTP app (in
 process, one request at a time: latency of the code and queries, not of a network or a load
 generator).
@@ -26,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from settle_gateway.adapters.tables import rm_debtor_words, rm_debtors
+from settle_gateway.adapters.tables import rm_debtor_words, rm_debtors, rm_invoices
 from settle_gateway.app import SERVICE
 from settle_gateway.auth.service import (
     create_user,
@@ -36,6 +36,7 @@ from settle_gateway.auth.service import (
 )
 from settle_gateway.debtors.projection import word_rows
 from settle_gateway.domain.access import Role
+from settle_gateway.domain.series import add_months, month_end, month_start
 from settle_shared.clock import FixedClock
 from settle_shared.db import transaction
 from settle_shared.migrations import upgrade
@@ -48,7 +49,7 @@ NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
 # Where the administration's announcement goes (the gateway's outbox; nothing publishes it here).
 OUTBOX = Outbox(SERVICE.metadata, source="/settle/gateway", clock=FixedClock(NOW))
 # Placeholders only: the values are bound, never formatted into the statement.
-INSERT_INVOICE = "INSERT INTO rm_invoices VALUES (" + ",".join("?" * 20) + ")"
+INSERT_INVOICE = "INSERT INTO rm_invoices VALUES (" + ",".join("?" * len(rm_invoices.columns)) + ")"
 
 
 def _administrations(invoices: int, others: int) -> list[tuple[str, int]]:
@@ -177,6 +178,51 @@ AGGREGATES = [
 ]
 
 
+# What the projection keeps for the dashboard's series, computed once from the rows: what was
+# invoiced per month, and the open invoices per aging bucket at the 17 month ends before the
+# business date as if the gateway had followed them (the same invoices open then as now).
+INVOICED_PER_DAY = (
+    "SELECT administration_id, invoice_date, currency, count(*), sum(amount) FROM rm_invoices "
+    "GROUP BY 1, 2, 3"
+)
+DUE_TOTALS = "SELECT administration_id, due_date, currency, count, total FROM rm_due_totals"
+
+
+def _bucket(due: date, cut: date) -> str:
+    late = (cut - due).days
+    if late <= 0:
+        return "not_due"
+    return "1-30" if late <= 30 else "31-60" if late <= 60 else "61-90" if late <= 90 else ">90"
+
+
+def series_aggregates(
+    invoiced_per_day: list[Any], due_totals: list[Any]
+) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows of rm_monthly_invoiced, month_end_aging and month_ends_closed."""
+    months: dict[tuple[str, date, str], list[Any]] = {}
+    for adm, day, currency, count, total in invoiced_per_day:
+        day = date.fromisoformat(day) if isinstance(day, str) else day
+        month = months.setdefault((adm, day.replace(day=1), currency), [0, Decimal(0)])
+        month[0] += count
+        month[1] += Decimal(total)
+    ends = [month_end(add_months(month_start(NOW.date()), -n)) for n in range(1, 18)]
+    aging: dict[tuple[str, date, str, str], list[Any]] = {}
+    for adm, due, currency, count, total in due_totals:
+        due = date.fromisoformat(due) if isinstance(due, str) else due
+        for end in ends:
+            bucket = aging.setdefault((adm, end, currency, _bucket(due, end)), [0, Decimal(0)])
+            bucket[0] += count
+            bucket[1] += Decimal(total)
+    return {
+        "rm_monthly_invoiced": [(*key, n, total) for key, (n, total) in months.items()],
+        "month_end_aging": [(*key, n, total) for key, (n, total) in aging.items()],
+        "month_ends_closed": [
+            (adm, ends[0], ends[-1] - timedelta(days=31))
+            for adm in sorted({row[0] for row in due_totals})
+        ],
+    }
+
+
 def _sqlite_value(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
@@ -206,6 +252,16 @@ def fill(path: Path, invoices: int, others: int) -> None:
         )
     for statement in AGGREGATES:
         db.execute(statement)
+    series = series_aggregates(
+        db.execute(INVOICED_PER_DAY).fetchall(), db.execute(DUE_TOTALS).fetchall()
+    )
+    for table, rows in series.items():
+        marks = ",".join("?" * len(rows[0]))
+        db.executemany(
+            f"INSERT INTO {table} VALUES ({marks})",
+            (tuple(map(_sqlite_value, row)) for row in rows),
+        )
+    db.execute("ANALYZE")
     db.commit()
     db.close()
 
@@ -239,6 +295,12 @@ async def fill_postgres(url: str, invoices: int, others: int) -> None:
                 await db.copy_records_to_table("rm_invoices", records=chunk)
         for statement in AGGREGATES:
             await db.execute(statement)
+        series = series_aggregates(
+            [tuple(r) for r in await db.fetch(INVOICED_PER_DAY)],
+            [tuple(r) for r in await db.fetch(DUE_TOTALS)],
+        )
+        for table, rows in series.items():
+            await db.copy_records_to_table(table, records=rows)
         # Start from a read model as it is in service, not one just bulk-loaded: visibility
         # hints set and dead rows gone, so the measurement does not pay for (or race with)
         # autovacuum's first pass over a million fresh rows.
@@ -280,12 +342,17 @@ async def measure(path: Path, requests: int) -> None:
             ]
         cases = {
             "dashboard": (f"{base}/dashboard", {}),
+            "dashboard series": (f"{base}/dashboard/series", {}),
             "invoices, phase filter": (f"{base}/invoices", {"phase": "reminder_2"}),
             "invoices, page 500": (f"{base}/invoices", {"limit": 50, "cursor": cursor}),
             "invoice detail": (f"{base}/invoices/i12345", {}),
             "debtor search": (f"{base}/debtors", {"q": "bakk"}),
             "hello (health/live)": ("/health/live", {}),
         }
+        # The series have every month's figures, as a user would see them.
+        series = (await client.get(f"{base}/dashboard/series", headers=headers)).json()
+        points = series["series"][0]["months"]
+        assert len(points) == 18 and all(p["open"] is not None for p in points), points
         print(f"{'query':<24} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
         for name, (path_, params) in cases.items():
             times = []

@@ -293,6 +293,22 @@ def test_a_credit_manager_works_through_the_day_in_the_browser(tmp_path, monkeyp
             expect(page.get_by_role("status").filter(has_text="gaat verder")).to_be_visible()
             expect(page.get_by_role("button", name="Pauzeren")).to_be_visible()
 
+            # The dashboard's charts show what is open this month, each with its figures as a
+            # table for who cannot see the chart.
+            nav(page, "Dashboard")
+            charts = page.get_by_role("region", name="In de tijd")
+            chart = charts.get_by_role("figure", name=re.compile("^Openstaand aan het eind"))
+            expect(chart.get_by_role("img")).to_have_attribute(
+                "aria-label", re.compile(r"nu €\s1\.234,56\.$"), timeout=20_000
+            )
+            expect(chart.locator("canvas").first).to_be_visible()
+            chart.get_by_text("Toon als tabel").click()
+            this_month = chart.get_by_role("row", name=re.compile("tot nu"))
+            expect(this_month).to_contain_text("€ 1.234,56")
+            expect(charts.get_by_role("figure", name=re.compile("DSO"))).to_be_visible()
+            expect(charts.get_by_role("figure", name=re.compile("^Ouderdom"))).to_be_visible()
+            check_screen(page, "dashboard")
+
             # The debtor answers; the reply is in the inbox, unread; read it and answer.
             send_reply(mail, ports["inbound"])
             nav(page, "Inbox")

@@ -23,6 +23,8 @@ export type Translate = (key: MessageKey, values?: Record<string, string | numbe
 type Format = {
   money: (amount: string | number | null | undefined, currency?: string | null) => string;
   number: (value: number) => string;
+  /** Short amounts for a chart's axis: "€ 12K", "€ 1,2 mln." */
+  compactMoney: (amount: number, currency: string) => string;
   percent: (fraction: number) => string;
   date: (isoDate: string | null | undefined) => string;
   dateTime: (isoTime: string | null | undefined) => string;
@@ -63,6 +65,13 @@ function formats(locale: Locale): Format {
       return format.format(Number(amount));
     },
     number: (value) => numbers.format(value),
+    compactMoney: (amount, currency) =>
+      new Intl.NumberFormat(tag, {
+        style: "currency",
+        currency,
+        notation: "compact",
+        maximumFractionDigits: 1,
+      }).format(amount),
     percent: (fraction) => percents.format(fraction),
     date: (isoDate) => (isoDate ? dates.format(new Date(`${isoDate.slice(0, 10)}T00:00:00Z`)) : "–"),
     dateTime: (isoTime) => (isoTime ? times.format(new Date(isoTime)) : "–"),

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_gateway import errors
 from settle_gateway.adapters.payments import PaymentsClient
@@ -41,6 +43,7 @@ from settle_gateway.settings import GatewaySettings
 from settle_gateway.templates import views as templates
 from settle_gateway.webapp.service import WebApp
 from settle_gateway.webapp.views import add_web_app
+from settle_shared.consumer import ReceivedEvent
 from settle_shared.db import session_factory, transaction
 from settle_shared.logs import get_logger
 from settle_shared.service import EmbeddedContext, ServiceRuntime, ServiceSpec
@@ -154,7 +157,7 @@ def setup(runtime: ServiceRuntime) -> None:
         settings.service_token.get_secret_value(),
         settings.payments_timeout_s,
     )
-    runtime.app.state.gateway = GatewayContext(
+    context = runtime.app.state.gateway = GatewayContext(
         runtime=runtime,
         settings=settings,
         limiter=LoginLimiter(
@@ -190,10 +193,17 @@ def setup(runtime: ServiceRuntime) -> None:
             allow_headers=["Authorization", "Content-Type", "X-Correlation-ID"],
             expose_headers=["X-Correlation-ID"],
         )
+
+    async def project_on_business_date(
+        session: AsyncSession, events: Sequence[ReceivedEvent]
+    ) -> None:
+        # The business date when the batch arrives: the month ends it closes (dashboard).
+        await project(session, events, context.today())
+
     runtime.consume(
         settings.consumer_group,
         TOPICS,
-        batch_handler=project,
+        batch_handler=project_on_business_date,
         dead_letters=errors.DEAD_LETTER_ERRORS,
     )
 

@@ -317,6 +317,7 @@ async def test_batches_of_many_events_keep_the_aggregates_exact(
         rm_debtor_totals,
         rm_debtors,
         rm_invoices,
+        rm_monthly_invoiced,
         rm_phase_totals,
     )
     from settle_shared.consumer import ReceivedEvent
@@ -344,7 +345,7 @@ async def test_batches_of_many_events_keep_the_aggregates_exact(
                     **common,
                     debtor_id=f"deb-{n % 3}",
                     debtor_number="D",
-                    invoice_date=date(2025, 1, 1),
+                    invoice_date=date(2025, 1 + n % 3, 1 + n % 5),
                     due_date=date(2025, 2, 1) + timedelta(days=n),
                     amount="100.00",
                     open_amount="100.00",
@@ -397,7 +398,8 @@ async def test_batches_of_many_events_keep_the_aggregates_exact(
         received.append(ReceivedEvent(envelope, fact, fact.topic.name, 0, offset))
     for start in (0, 17):  # two batches
         async with transaction(runtime.sessions) as session:
-            await project(session, received[start : start + 17] if start == 0 else received[17:])
+            batch = received[start : start + 17] if start == 0 else received[17:]
+            await project(session, batch, NOW.date())
 
     async with runtime.engine.connect() as conn:
         counted = {
@@ -419,6 +421,20 @@ async def test_batches_of_many_events_keep_the_aggregates_exact(
             )
         }
         assert maintained == counted
+        invoiced: dict[tuple[date, str], list[Any]] = {}
+        for row in await conn.execute(
+            sa.select(rm_invoices).where(rm_invoices.c.invoice_date.is_not(None))
+        ):
+            month = invoiced.setdefault((row.invoice_date.replace(day=1), row.currency), [0, 0])
+            month[0] += 1
+            month[1] += row.amount
+        kept_invoiced = {
+            (row.month, row.currency): [row._mapping["count"], row.total]
+            for row in await conn.execute(
+                sa.select(rm_monthly_invoiced).where(rm_monthly_invoiced.c.count != 0)
+            )
+        }
+        assert kept_invoiced == invoiced != {}
         debtor = (
             await conn.execute(sa.select(rm_debtors).where(rm_debtors.c.debtor_id == "deb-1"))
         ).one()

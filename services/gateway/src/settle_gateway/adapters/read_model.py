@@ -8,6 +8,7 @@ one (see invoices/projection.py)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,8 +45,9 @@ TOPICS = [
 ]
 
 
-async def project(session: AsyncSession, events: Sequence[ReceivedEvent]) -> None:
-    """The batch handler of the gateway's consumer group."""
+async def project(session: AsyncSession, events: Sequence[ReceivedEvent], today: date) -> None:
+    """The batch handler of the gateway's consumer group, on the business date `today`."""
+    followed = await dashboard.close_month_ends(session, today)
     batch = invoices.Batch(session)
     payloads = [received.payload for received in events]
     keys = set()
@@ -67,6 +69,8 @@ async def project(session: AsyncSession, events: Sequence[ReceivedEvent]) -> Non
         await apply(batch, received)
     await batch.write()
     await dashboard.apply_totals(batch)
+    await dashboard.apply_invoiced(batch)
+    await dashboard.follow_month_ends(batch, followed, today)
     await debtors.apply_open_totals(batch)
     await dashboard.apply_attention_counts(batch)
     await debtors.apply_new_and_renamed(batch)

@@ -420,6 +420,43 @@ rm_paid_online_totals = sa.Table(
     sa.Column("total", MONEY, nullable=False),
 )
 
+# Invoiced per month of the invoice date (all invoices, settled ones too): the sales the
+# dashboard's DSO divides by, kept by the deltas of each batch (dashboard/series.py).
+rm_monthly_invoiced = sa.Table(
+    "rm_monthly_invoiced",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("month", sa.Date, primary_key=True),  # its first day
+    sa.Column("currency", sa.String(3), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("total", MONEY, nullable=False),
+)
+
+# The open invoices at each month end, per aging bucket: written from rm_due_totals when the
+# business month turns (dashboard/series.py). History the events cannot give back (they do
+# not say what was open when), so not an rm_ table: `settle gateway rebuild` keeps it.
+month_end_aging = sa.Table(
+    "month_end_aging",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("month_end", sa.Date, primary_key=True),
+    sa.Column("currency", sa.String(3), primary_key=True),
+    sa.Column("bucket", sa.String(10), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("total", MONEY, nullable=False),
+)
+
+# Per administration, the last month end written to month_end_aging: the months after it have
+# not turned yet as far as the projection has seen.
+month_ends_closed = sa.Table(
+    "month_ends_closed",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("closed_through", sa.Date, nullable=False),
+    # The month end before the first one kept: what was open then is not known.
+    sa.Column("followed_after", sa.Date, nullable=False),
+)
+
 # --- debtor portal --------------------------------------------------------------------------
 
 # Portal requests with a link that is not (or no longer) valid, one row per failure, counted

@@ -65,6 +65,28 @@ _AGING = (
 BUCKETS = ["not_due", "1-30", "31-60", "61-90", ">90"]
 
 
+async def aging_at(session: AsyncSession, administration_id: str, day: date) -> list[AgingBucket]:
+    """The open invoices per aging bucket and currency, cut at `day`, from the open totals per
+    due date as they are now."""
+    rows = await session.execute(
+        _AGING,
+        {
+            "administration_id": administration_id,
+            "today": day,
+            "d30": day - timedelta(days=30),
+            "d60": day - timedelta(days=60),
+            "d90": day - timedelta(days=90),
+        },
+    )
+    return sorted(
+        (
+            AgingBucket(bucket=r.bucket, currency=r.currency, count=r.count, total=Decimal(r.total))
+            for r in rows
+        ),
+        key=lambda bucket: (BUCKETS.index(bucket.bucket), bucket.currency),
+    )
+
+
 async def dashboard(session: AsyncSession, administration_id: str, today: date) -> DashboardOut:
     """The administration's dashboard on the business date `today`."""
     administration = {"administration_id": administration_id}
@@ -81,25 +103,7 @@ async def dashboard(session: AsyncSession, administration_id: str, today: date) 
         entry = open_totals.setdefault(phase.currency, [0, Decimal("0.00")])
         entry[0] += phase.count
         entry[1] += phase.total
-    aging_rows = (
-        await session.execute(
-            _AGING,
-            {
-                **administration,
-                "today": today,
-                "d30": today - timedelta(days=30),
-                "d60": today - timedelta(days=60),
-                "d90": today - timedelta(days=90),
-            },
-        )
-    ).all()
-    aging = sorted(
-        (
-            AgingBucket(bucket=r.bucket, currency=r.currency, count=r.count, total=Decimal(r.total))
-            for r in aging_rows
-        ),
-        key=lambda bucket: (BUCKETS.index(bucket.bucket), bucket.currency),
-    )
+    aging = await aging_at(session, administration_id, today)
     overdue: dict[str, list[Any]] = {}
     for bucket in aging:
         if bucket.bucket != "not_due":

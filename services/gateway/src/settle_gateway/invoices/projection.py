@@ -56,6 +56,18 @@ def contribution(row: dict[str, Any]) -> Contribution:
     )
 
 
+# month of the invoice date, currency, amount
+Invoiced = tuple[date, str, Decimal] | None
+
+
+def invoiced_contribution(row: dict[str, Any]) -> Invoiced:
+    """What an invoice adds to the invoiced total of its invoice date's month, open or settled
+    (None until its import is seen)."""
+    if row["invoice_date"] is None or row["amount"] is None:
+        return None
+    return (row["invoice_date"].replace(day=1), row["currency"] or "EUR", Decimal(row["amount"]))
+
+
 # currency, amount paid online
 PaidOnline = tuple[str, Decimal] | None
 
@@ -77,6 +89,7 @@ class Batch:
     invoices: dict[InvoiceKey, dict[str, Any]] = field(default_factory=dict)
     before: dict[InvoiceKey, Contribution] = field(default_factory=dict)
     paid_before: dict[InvoiceKey, PaidOnline] = field(default_factory=dict)
+    invoiced_before: dict[InvoiceKey, Invoiced] = field(default_factory=dict)
     stored: set[InvoiceKey] = field(default_factory=set)
     looked_up: set[InvoiceKey] = field(default_factory=set)  # prefetched, found or not
     new_debtors: set[InvoiceKey] = field(default_factory=set)
@@ -110,6 +123,7 @@ class Batch:
         self.invoices[key] = row
         self.before[key] = contribution(row)
         self.paid_before[key] = paid_online_contribution(row)
+        self.invoiced_before[key] = invoiced_contribution(row)
 
     async def invoice(self, administration_id: str, invoice_id: str) -> dict[str, Any]:
         key = (administration_id, invoice_id)
@@ -143,6 +157,7 @@ class Batch:
         self.invoices[key] = row
         self.before[key] = contribution(row)
         self.paid_before[key] = None
+        self.invoiced_before[key] = None
         return row
 
     async def write(self) -> None:

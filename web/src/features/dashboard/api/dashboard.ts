@@ -13,3 +13,15 @@ export function useDashboard(administrationId: string) {
       ),
   });
 }
+
+export function useDashboardSeries(administrationId: string) {
+  return useQuery({
+    queryKey: ["dashboard", administrationId, "series"],
+    queryFn: async () =>
+      unwrap(
+        await api.GET("/api/v1/administrations/{administration_id}/dashboard/series", {
+          params: { path: { administration_id: administrationId } },
+        }),
+      ),
+  });
+}

@@ -1,3 +1,4 @@
+import { lazy, Suspense } from "react";
 import { Link } from "react-router";
 
 import { ReasonLabel, PhaseLabel } from "@/components/Labels";
@@ -5,12 +6,16 @@ import { Loading } from "@/components/Loading";
 import { labelOf, useI18n } from "@/i18n";
 import { useAdministration } from "@/lib/administration";
 
-import { useDashboard } from "../api/dashboard";
+import { useDashboard, useDashboardSeries } from "../api/dashboard";
+
+// The charts and their library load after the first screen (see docs/web.md).
+const SeriesCharts = lazy(() => import("../components/SeriesCharts"));
 
 export function Dashboard() {
   const { t, money, number, date } = useI18n();
   const administration = useAdministration();
   const board = useDashboard(administration.id);
+  const series = useDashboardSeries(administration.id);
   if (!board.data) return <Loading error={board.error} />;
   const { phases, attention, open, overdue, aging, pause, business_date } = board.data;
   const invoices = `/a/${administration.id}/invoices`;
@@ -115,6 +120,16 @@ export function Dashboard() {
           </table>
         </section>
       </div>
+      <section aria-labelledby="charts-title">
+        <h2 id="charts-title">{t("charts.title")}</h2>
+        {series.data ? (
+          <Suspense fallback={<Loading />}>
+            <SeriesCharts series={series.data.series} />
+          </Suspense>
+        ) : (
+          <Loading error={series.error} />
+        )}
+      </section>
     </>
   );
 }
