@@ -392,6 +392,7 @@ async def measure(
                 # A different invoice each time: one hot row would measure SQLite's page cache.
                 "invoice detail": lambda: (f"{base}/invoices/i{rng.randrange(invoices)}", {}),
                 "debtor search": lambda: (f"{base}/debtors", {"q": search_fragment(rng, names)}),
+                "letters to post": lambda: (f"{base}/letters", {}),
             }
             results: list[Result] = []
             for name, next_request in cases.items():

@@ -26,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from settle_gateway.adapters.tables import rm_debtor_words, rm_debtors, rm_invoices
+from settle_gateway.adapters.tables import rm_debtor_words, rm_debtors, rm_invoices, rm_messages
 from settle_gateway.app import SERVICE
 from settle_gateway.auth.service import (
     create_user,
@@ -50,6 +50,7 @@ NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
 OUTBOX = Outbox(SERVICE.metadata, source="/settle/gateway", clock=FixedClock(NOW))
 # Placeholders only: the values are bound, never formatted into the statement.
 INSERT_INVOICE = "INSERT INTO rm_invoices VALUES (" + ",".join("?" * len(rm_invoices.columns)) + ")"
+INSERT_MESSAGE = "INSERT INTO rm_messages VALUES (" + ",".join("?" * len(rm_messages.columns)) + ")"
 
 
 def _administrations(invoices: int, others: int) -> list[tuple[str, int]]:
@@ -122,6 +123,32 @@ def search_fragment(rng: random.Random, names: list[str]) -> str:
 def _debtors(adm: str, names: list[str]) -> Iterator[tuple[str, str, str]]:
     for n, name in enumerate(names):
         yield f"d{n}", f"D{n}", name
+
+
+def _messages(rng: random.Random, adm: str, count: int, debtors: int) -> Iterator[tuple[Any, ...]]:
+    """The rows of rm_messages in column order: a reminder for every second invoice, by email
+    but for one in fifty a letter, of which one in five still waits to be posted."""
+    for n in range(0, count, 2):
+        sent = NOW - timedelta(minutes=rng.randrange(200 * 24 * 60))
+        letter = rng.random() < 0.02
+        state = ("awaiting_posting" if rng.random() < 0.2 else "posted") if letter else "sent"
+        debtor = f"d{rng.randrange(debtors)}"
+        yield (
+            f"{adm}-m{n}",
+            adm,
+            debtor,
+            f"{adm}-t{n}",
+            "outbound",
+            state,
+            "letter" if letter else "email",
+            f"Herinnering F{n:08d}",
+            None,
+            f'["i{n}"]',
+            True,
+            None,
+            sent,
+            sent,
+        )
 
 
 def _invoices(
@@ -250,6 +277,13 @@ def fill(path: Path, invoices: int, others: int) -> None:
             INSERT_INVOICE,
             (tuple(map(_sqlite_value, row)) for row in _invoices(rng, adm, count, names)),
         )
+        db.executemany(
+            INSERT_MESSAGE,
+            (
+                tuple(map(_sqlite_value, row))
+                for row in _messages(rng, adm, count, max(1, count // 5))
+            ),
+        )
     for statement in AGGREGATES:
         db.execute(statement)
     series = series_aggregates(
@@ -293,6 +327,9 @@ async def fill_postgres(url: str, invoices: int, others: int) -> None:
             rows = _invoices(rng, adm, count, names)
             while chunk := list(itertools.islice(rows, 100_000)):
                 await db.copy_records_to_table("rm_invoices", records=chunk)
+            messages = _messages(rng, adm, count, max(1, count // 5))
+            while chunk := list(itertools.islice(messages, 100_000)):
+                await db.copy_records_to_table("rm_messages", records=chunk)
         for statement in AGGREGATES:
             await db.execute(statement)
         series = series_aggregates(
@@ -347,6 +384,7 @@ async def measure(path: Path, requests: int) -> None:
             "invoices, page 500": (f"{base}/invoices", {"limit": 50, "cursor": cursor}),
             "invoice detail": (f"{base}/invoices/i12345", {}),
             "debtor search": (f"{base}/debtors", {"q": "bakk"}),
+            "letters to post": (f"{base}/letters", {}),
             "hello (health/live)": ("/health/live", {}),
         }
         # The series have every month's figures, as a user would see them.

@@ -307,6 +307,15 @@ rm_messages = sa.Table(
     sa.Column("state_at", TS, nullable=False),
     sa.Index("ix_rm_messages_inbox", "administration_id", "direction", "read", "created_at"),
     sa.Index("ix_rm_messages_debtor", "administration_id", "debtor_id", "created_at"),
+    # The letters to post, oldest first: few rows of many, so an index of those rows alone.
+    sa.Index(
+        "ix_rm_messages_awaiting_posting",
+        "administration_id",
+        "created_at",
+        "message_id",
+        postgresql_where=sa.text("state = 'awaiting_posting' AND direction = 'outbound'"),
+        sqlite_where=sa.text("state = 'awaiting_posting' AND direction = 'outbound'"),
+    ),
 )
 
 rm_message_invoices = sa.Table(
