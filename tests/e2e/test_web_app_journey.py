@@ -1,12 +1,12 @@
 """A credit manager's day in the web app, in a real browser against the whole stack started as
 processes: sign in, map the Dutch export in the connection editor with a preview of its first
 rows (the mistake in one shown before the import), upload it, see the invoices and the credit
-note, run the day with the business clock, read the reminder on the invoice's timeline, pause
-and resume it, read and answer the debtor's reply, change a flow and the bounce policy and see
-them kept, preview a template in each language, and change a colleague's role, after which the
-colleague no longer sees what that role may not do. Every screen is checked for labelled,
-keyboard-reachable controls (axe-core, and a walk with the Tab key) and saved as a screenshot
-under var/test-output/web/.
+note, run the day with the business clock, read the reminder and its text on the invoice's
+timeline, pause and resume it, open the debtor's reply in its conversation, read and answer it,
+change a flow and the bounce policy and see them kept, preview a template in each language, and
+change a colleague's role, after which the colleague no longer sees what that role may not do.
+Every screen is checked for labelled, keyboard-reachable controls (axe-core, and a walk with the
+Tab key) and saved as a screenshot under var/test-output/web/.
 
 The browser is Debian's chromium driven by Playwright (`.ci/run` installs it when missing)."""
 
@@ -183,7 +183,8 @@ def send_reply(mail: Path, inbound_port: int) -> None:
     reply["To"] = message["Reply-To"]
     reply["Subject"] = f"Re: {message['Subject']}"
     reply["In-Reply-To"] = message["Message-ID"]
-    reply.set_content("Wij betalen vrijdag. Met vriendelijke groet, Jan de Vries")
+    # Markup in a debtor's text is shown as the letters they typed, never as HTML.
+    reply.set_content("Wij betalen vrijdag. <b>Met vriendelijke groet</b>, Jan de Vries")
     with smtplib.SMTP("127.0.0.1", inbound_port, timeout=10) as smtp:
         smtp.send_message(reply)
 
@@ -284,6 +285,12 @@ def test_a_credit_manager_works_through_the_day_in_the_browser(tmp_path, monkeyp
             reminder = email.message_from_bytes(mail.read_bytes(), policy=policy.default)
             expect(timeline).to_contain_text(str(reminder["Subject"]))
             expect(timeline).to_contain_text("Herinnering 1")
+            # Opened, the reminder shows its text: the invoice and the amount due.
+            timeline.get_by_role("button", name="Tekst tonen").click()
+            reminder_text = timeline.locator("pre")
+            expect(reminder_text).to_contain_text("nog niet betaald")
+            expect(reminder_text).to_contain_text("2026-0042")
+            expect(reminder_text).to_contain_text("€ 1.234,56")
             check_screen(page, "invoice")
 
             # Pause and resume it.
@@ -314,6 +321,11 @@ def test_a_credit_manager_works_through_the_day_in_the_browser(tmp_path, monkeyp
             nav(page, "Inbox")
             thread = page.get_by_role("article", name="Gesprek met Bakkerij De Vries B.V.")
             shown_after_reloads(page, thread.get_by_text("ongelezen"), "the reply in the inbox")
+            # Opening the conversation shows the reply's text, markup and all as plain text.
+            thread.get_by_role("button", name="Gesprek openen").click()
+            reply_text = thread.locator("pre").filter(has_text="Wij betalen vrijdag.")
+            expect(reply_text).to_contain_text("<b>Met vriendelijke groet</b>, Jan de Vries")
+            expect(thread.locator("pre b")).to_have_count(0)
             thread.get_by_role("button", name="Markeer als gelezen").click()
             expect(thread.get_by_role("button", name="Markeer als ongelezen")).to_be_visible()
             thread.get_by_label("Bericht").fill("Dank u wel, dan zien wij de betaling vrijdag.")

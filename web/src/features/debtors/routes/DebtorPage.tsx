@@ -4,6 +4,7 @@ import { ErrorNote } from "@/components/ErrorNote";
 import { PhaseLabel, ReasonLabel } from "@/components/Labels";
 import { Loading } from "@/components/Loading";
 import { MessageComposer } from "@/components/MessageComposer";
+import { MessageToggle } from "@/components/MessageText";
 import { labelOf, useI18n } from "@/i18n";
 import { useAdministration } from "@/lib/administration";
 
@@ -121,7 +122,8 @@ export default function DebtorPage() {
                 </time>{" "}
                 {message.direction === "inbound" ? t("timeline.received") : t("timeline.sent")}:{" "}
                 <strong>{message.subject ?? t("timeline.noSubject")}</strong>{" "}
-                <span className="badge">{labelOf(t, "state", message.state)}</span>
+                <span className="badge">{labelOf(t, "state", message.state)}</span>{" "}
+                <MessageToggle administrationId={administration.id} messageId={message.message_id} />
               </li>
             ))}
           </ol>

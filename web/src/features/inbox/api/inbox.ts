@@ -1,8 +1,9 @@
-import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { api, unwrap, type Schemas } from "@/api/client";
+import { downloadAttachment } from "@/components/MessageText";
 
-export type Message = Schemas["MessageOut"] & { body?: string | null; text?: string | null };
+export type Message = Schemas["MessageOut"];
 
 export function useInbox(administrationId: string, unreadOnly: boolean) {
   return useInfiniteQuery({
@@ -35,6 +36,20 @@ export function useMarkRead(administrationId: string) {
       void queries.invalidateQueries({ queryKey: ["inbox", administrationId] });
       void queries.invalidateQueries({ queryKey: ["dashboard", administrationId] });
     },
+  });
+}
+
+/** A whole conversation with each message's text, asked for when the thread is opened. */
+export function useThread(administrationId: string, threadId: string, enabled: boolean) {
+  return useQuery({
+    queryKey: ["thread", administrationId, threadId],
+    enabled,
+    queryFn: async () =>
+      unwrap(
+        await api.GET("/api/v1/administrations/{administration_id}/threads/{thread_id}", {
+          params: { path: { administration_id: administrationId, thread_id: threadId }, query: { limit: 50 } },
+        }),
+      ),
   });
 }
 
@@ -98,8 +113,7 @@ export function useMarkPosted(administrationId: string) {
   });
 }
 
-/** The letter's PDF, fetched with the session (a plain link would carry no token) and handed
- * to the browser as a download. */
+/** The letter's PDF, fetched with the session and handed to the browser as a download. */
 export function useLetterPdf(administrationId: string) {
   return useMutation({
     mutationFn: async (messageId: string) => {
@@ -109,19 +123,7 @@ export function useLetterPdf(administrationId: string) {
       );
       const pdf = detail.attachments.find((a) => a.mime_type === "application/pdf") ?? detail.attachments[0];
       if (!pdf) throw new Error("no attachment");
-      const file = unwrap(
-        await api.GET("/api/v1/administrations/{administration_id}/messages/{message_id}/attachments/{attachment_id}", {
-          params: { path: { ...path, attachment_id: pdf.attachment_id } },
-          parseAs: "blob",
-        }),
-      ) as unknown as Blob;
-      const url = URL.createObjectURL(file);
-      const link = document.createElement("a");
-      link.href = url;
-      link.download = pdf.filename;
-      link.click();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
-      return pdf.filename;
+      return downloadAttachment(administrationId, messageId, pdf);
     },
   });
 }

@@ -1,17 +1,24 @@
+import { useState } from "react";
 import { Link } from "react-router";
 
 import { ErrorNote } from "@/components/ErrorNote";
+import { Loading } from "@/components/Loading";
 import { MessageComposer } from "@/components/MessageComposer";
+import { MessageBody } from "@/components/MessageText";
 import { labelOf, useI18n } from "@/i18n";
 import { useAdministration } from "@/lib/administration";
 
-import { useMarkRead, type Thread } from "../api/inbox";
+import { useMarkRead, useThread, type Thread } from "../api/inbox";
 
-/** One conversation with a debtor: its messages with their text, read state and a reply. */
+/** One conversation with a debtor: its messages, read state and a reply; opened, each
+ * message's text and attachments. */
 export function ThreadView({ thread }: { thread: Thread }) {
   const { t, dateTime } = useI18n();
   const administration = useAdministration();
   const mark = useMarkRead(administration.id);
+  const [open, setOpen] = useState(false);
+  const full = useThread(administration.id, thread.threadId, open);
+  const details = new Map((full.data?.messages ?? []).map((detail) => [detail.message_id, detail]));
   const first = thread.messages[0];
   const subject = first?.subject ?? "";
   return (
@@ -24,7 +31,7 @@ export function ThreadView({ thread }: { thread: Thread }) {
       </h2>
       <ol className="timeline">
         {thread.messages.map((message) => {
-          const text = message.body ?? message.text;
+          const detail = details.get(message.message_id);
           const inbound = message.direction === "inbound";
           return (
             <li key={message.message_id}>
@@ -48,11 +55,15 @@ export function ThreadView({ thread }: { thread: Thread }) {
                   </button>
                 )}
               </div>
-              {text && <pre className="body">{text}</pre>}
+              {open && detail && <MessageBody administrationId={administration.id} message={detail} />}
             </li>
           );
         })}
       </ol>
+      <button type="button" className="secondary" aria-expanded={open} onClick={() => setOpen(!open)}>
+        {open ? t("inbox.closeThread") : t("inbox.openThread")}
+      </button>
+      {open && !full.data && <Loading error={full.error} />}
       <ErrorNote error={mark.error} />
       {administration.may("message") && (
         <MessageComposer

@@ -1,18 +1,21 @@
 import { PhaseLabel } from "@/components/Labels";
+import { MessageToggle } from "@/components/MessageText";
 import { labelOf, useI18n } from "@/i18n";
+import { useAdministration } from "@/lib/administration";
 
 import type { InvoiceDetail } from "../api/invoices";
 
-type Entry = InvoiceDetail["timeline"][number] & { body?: string | null; text?: string | null };
+type Entry = InvoiceDetail["timeline"][number];
 
-/** What happened to an invoice, newest first: executed steps and the messages with their text. */
+/** What happened to an invoice, newest first: executed steps and the messages, each of which
+ * opens to its text. */
 export function Timeline({ entries }: { entries: Entry[] }) {
   const { t, date, dateTime } = useI18n();
+  const administration = useAdministration();
   if (entries.length === 0) return <p className="muted">{t("timeline.empty")}</p>;
   return (
     <ol className="timeline">
       {entries.map((entry, index) => {
-        const text = entry.body ?? entry.text;
         const channels = entry.channels ?? [];
         return (
           <li key={`${entry.kind}-${entry.step_id ?? entry.message_id ?? index}`}>
@@ -41,7 +44,9 @@ export function Timeline({ entries }: { entries: Entry[] }) {
               )}
             </div>
             {entry.detail && <p className="error">{entry.detail}</p>}
-            {text && <pre className="body">{text}</pre>}
+            {entry.kind === "message" && entry.message_id && (
+              <MessageToggle administrationId={administration.id} messageId={entry.message_id} />
+            )}
           </li>
         );
       })}
