@@ -23,6 +23,10 @@ the due-row scan on dunning's database (bench/dunning_daily_run.py; run between 
 outside the stages' clock) and a bare SMTP loop sending as many messages as there are
 reminders (bench/messaging_send.py), and the ratio of the day to their sum. Figures are
 printed, not asserted: they depend on the machine.
+
+The services get the shell's SETTLE_* variables, as under `settle up`: for instance
+SETTLE_MESSAGING_RATE_LIMIT_PER_MINUTE=0 lifts messaging's limit of 600 mails per
+administration per minute, which otherwise paces stage (d) at 10 reminders a second.
 """
 
 from __future__ import annotations
@@ -132,6 +136,9 @@ def report(export: Export, day: Day, floors: dict[str, float], took_s: float, st
         f"listed reminder_1: {day.listed.count:,} / {day.listed.total} "
         f"(export: {export.overdue.count:,} / {export.overdue.total})",
         f"due-row scan read {day.due_rows:,} rows",
+        "messaging's rate limit: "
+        + os.environ.get("SETTLE_MESSAGING_RATE_LIMIT_PER_MINUTE", "the default (600)")
+        + " mails per administration per minute",
         f"whole bench {took_s:.0f} s; load average now {load_average()} "
         f"on {os.cpu_count()} cores; CPU stolen by the host during the day {steal:.1f} s",
     ]
