@@ -234,3 +234,37 @@ async def test_credit_notes_page_with_the_invoices_on_postgresql(pg_database: st
                 assert len(whole.items) == 6, (sort, order)
                 assert paged == [item.invoice_id for item in whole.items], (sort, order)
         assert [i.invoice_id for i in whole.items][:2] == ["cn-2", "cn-1"]  # by date, newest first
+
+
+@pytest.mark.integration
+async def test_a_debtor_seen_after_its_invoices_counts_them_on_postgresql(pg_database: str) -> None:
+    # An export's invoices may reach the gateway before their debtor; the debtor, seen for
+    # the first time, counts its open invoices per currency (a query PostgreSQL once refused).
+    import sqlalchemy as sa
+
+    from settle_gateway.adapters.tables import rm_debtor_totals, rm_debtors
+    from settle_gateway.app import SERVICE
+    from settle_shared.testing.service import running_service
+
+    from .conftest import JWT_SECRET
+
+    async with running_service(SERVICE, pg_database, jwt_secret=JWT_SECRET) as harness:
+        gateway = Gateway(harness)
+        await gateway.invoice("inv-1", amount="121.00", debtor_id="deb-9")
+        await gateway.invoice("inv-2", amount="30.50", debtor_id="deb-9")
+        await gateway.debtor("deb-9", "Bakkerij Jansen")
+        async with harness.runtime.sessions() as session:
+            counted = await session.scalar(
+                sa.select(rm_debtors.c.open_invoices).where(rm_debtors.c.debtor_id == "deb-9")
+            )
+            totals = (
+                await session.execute(
+                    sa.select(rm_debtor_totals.c.currency, rm_debtor_totals.c.total).where(
+                        rm_debtor_totals.c.debtor_id == "deb-9"
+                    )
+                )
+            ).all()
+        assert counted == 2
+        assert [(currency, Decimal(total)) for currency, total in totals] == [
+            ("EUR", Decimal("151.50"))
+        ]

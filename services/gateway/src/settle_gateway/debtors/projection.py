@@ -101,10 +101,13 @@ async def index_words(
 async def recount_debtor(session: AsyncSession, administration_id: str, debtor_id: str) -> None:
     """A debtor seen for the first time: count its open invoices once, per currency (indexed
     by debtor)."""
+    # The default currency as a literal, not a bound parameter: PostgreSQL takes the select's
+    # and the GROUP BY's parameters for two expressions and refuses the query.
+    currency = sa.func.coalesce(rm_invoices.c.currency, sa.literal_column("'EUR'"))
     per_currency = (
         await session.execute(
             sa.select(
-                sa.func.coalesce(rm_invoices.c.currency, "EUR").label("currency"),
+                currency.label("currency"),
                 sa.func.count().label("count"),
                 sa.func.coalesce(sa.func.sum(rm_invoices.c.open_amount), 0).label("total"),
             )
@@ -114,7 +117,7 @@ async def recount_debtor(session: AsyncSession, administration_id: str, debtor_i
                 rm_invoices.c.status == "open",
                 rm_invoices.c.due_date.is_not(None),
             )
-            .group_by(sa.func.coalesce(rm_invoices.c.currency, "EUR"))
+            .group_by(currency)
         )
     ).all()
     await session.execute(

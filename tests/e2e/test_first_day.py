@@ -1,0 +1,77 @@
+"""A large administration's first day on the whole stack (PostgreSQL, the embedded broker, the
+local mailbox): the export dropped, the day run, and every due reminder in the mailbox exactly
+once, the dashboard and the invoice list right. The short version of bench/pipeline.py; it
+checks the outcome, not the time."""
+
+import asyncio
+import email
+from email import policy
+
+import pytest
+
+from .first_day import (
+    INVOICES_PER_DEBTOR,
+    OVERDUE_EVERY,
+    PostgresStack,
+    first_day,
+    phases_of,
+    postgres_available,
+    write_export,
+)
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not postgres_available(), reason="needs PostgreSQL on 127.0.0.1:5432"),
+]
+
+# Dunning takes in imported invoices one at a time, a few dozen a second on the shared two-core
+# machine (docs/operations.md, "The whole pipeline at scale"): 1,000 invoices (100 reminders)
+# keep the test near two minutes; 2,000 took five.
+INVOICES = 1_000
+
+
+@pytest.mark.timeout(900)
+def test_first_day_of_a_large_administration_sends_every_due_reminder_once(tmp_path):
+    export = write_export(tmp_path / "export.csv", INVOICES)
+    stack = PostgresStack(tmp_path / "var")
+
+    async def day():  # type: ignore[no-untyped-def]
+        await stack.start()
+        return await first_day(stack, export, timeout_s=600)
+
+    try:
+        result = asyncio.run(day())
+    finally:
+        stack.stop()
+
+    assert result.import_run["status"] == "succeeded", result.import_run
+    assert result.import_run["counts"]["new"] == INVOICES
+    assert result.daily_run["steps_executed"] == export.overdue.count
+    assert result.daily_run["messages_requested"] == export.reminders
+
+    # Every debtor with an overdue invoice has exactly one reminder, naming that invoice.
+    expected = {
+        f"debiteur{n // INVOICES_PER_DEBTOR}@example.nl": f"F{n:07d}"
+        for n in range(0, INVOICES, OVERDUE_EVERY)
+    }
+    received: dict[str, list[str]] = {}
+    for path in sorted((stack.config.var_dir / "mail").glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        [to] = message["To"].addresses
+        received.setdefault(to.addr_spec, []).append(
+            message.get_body(preferencelist=("plain",)).get_content()
+        )
+    assert sorted(received) == sorted(expected)
+    assert all(len(texts) == 1 for texts in received.values())
+    assert all(expected[to] in texts[0] for to, texts in received.items())
+
+    # The dashboard: the reminded invoices in reminder_1, the others not yet due, with the
+    # export's open amounts to the cent; the list of reminded invoices says the same.
+    assert phases_of(result.dashboard) == {
+        "reminder_1": (export.overdue.count, export.overdue.total),
+        "sent": (export.not_due.count, export.not_due.total),
+    }
+    assert (result.listed.count, result.listed.total) == (
+        export.overdue.count,
+        export.overdue.total,
+    )
