@@ -194,6 +194,17 @@ async def transaction(
         yield session
 
 
+# PostgreSQL's SQLSTATEs of a transaction it aborted to let another go on: running the same
+# transaction again may well succeed.
+_RETRYABLE = {"40P01", "40001"}  # deadlock_detected, serialization_failure
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Whether `error` is PostgreSQL aborting the transaction for a deadlock or a
+    serialization failure (not a fault of the statement or the data)."""
+    return getattr(getattr(error, "orig", None), "sqlstate", None) in _RETRYABLE
+
+
 async def check_database(engine: AsyncEngine) -> None:
     """Raise unless the database answers (the readiness check)."""
     async with engine.connect() as conn:

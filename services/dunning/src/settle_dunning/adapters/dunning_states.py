@@ -88,12 +88,20 @@ class DunningStateRepository(SqlRepository):
     async def many(
         self, administration_id: str, invoice_ids: Sequence[str], *, due_by: date | None = None
     ) -> list[DunningState]:
-        """The states of these invoices (locked); with `due_by`, only those still due then."""
+        """The states of these invoices (locked, in invoice id order); with `due_by`, only
+        those still due then."""
         found: list[DunningState] = []
-        for chunk in self.chunks(invoice_ids):
-            query = sa.select(dunning_states.c.state).where(
-                dunning_states.c.administration_id == administration_id,
-                among(dunning_states.c.invoice_id, chunk, postgres=self.postgres),
+        # Rows are locked in invoice id order, as `page` locks a debtor's states, so the two
+        # meet in one order. A consumer's transaction may still hold a state it locked before;
+        # the daily run runs a batch aborted for such a deadlock again.
+        for chunk in self.chunks(sorted(invoice_ids)):
+            query = (
+                sa.select(dunning_states.c.state)
+                .where(
+                    dunning_states.c.administration_id == administration_id,
+                    among(dunning_states.c.invoice_id, chunk, postgres=self.postgres),
+                )
+                .order_by(dunning_states.c.invoice_id)
             )
             if due_by is not None:
                 query = query.where(dunning_states.c.next_step_date <= due_by)

@@ -25,7 +25,7 @@ from settle_dunning.domain import (
     next_sending_day_when_closed,
     run_daily,
 )
-from settle_shared.db import is_sqlite, transaction
+from settle_shared.db import is_retryable, is_sqlite, transaction
 from settle_shared.logs import get_logger
 
 log = get_logger(__name__)
@@ -177,7 +177,34 @@ async def _run_day(ctx: DunningContext, administration_id: str, business_date: d
     return summary
 
 
+# A batch that PostgreSQL aborted for a deadlock with a consumer's transaction is run again
+# (it reads its states again under lock); a third abort fails the run.
+BATCH_ATTEMPTS = 3
+
+
 async def _run_batch(
+    ctx: DunningContext,
+    administration: Administration,
+    flows: dict[str, Flow],
+    business_date: date,
+    invoice_ids: list[str],
+) -> tuple[int, int, int]:
+    for attempt in range(1, BATCH_ATTEMPTS + 1):
+        try:
+            return await _run_batch_once(ctx, administration, flows, business_date, invoice_ids)
+        except Exception as error:
+            if attempt == BATCH_ATTEMPTS or not is_retryable(error):
+                raise
+            log.warning(
+                "daily run batch aborted by the database, run again",
+                administration_id=administration.id,
+                attempt=attempt,
+                error=repr(error),
+            )
+    raise AssertionError("unreachable")
+
+
+async def _run_batch_once(
     ctx: DunningContext,
     administration: Administration,
     flows: dict[str, Flow],
