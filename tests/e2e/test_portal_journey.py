@@ -18,6 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
+from settle_importer.domain.snapshot import document_id
 from settle_shared.testing.infra import missing
 
 from .conftest import Stack, service_url, stack_ports
@@ -134,9 +135,15 @@ def test_a_debtor_pays_a_reminder_online_and_is_not_reminded_of_it_again(tmp_pat
             return [r for r in runs["runs"] if r["status"] == "succeeded"]
 
         poll("the import", imported)
+        numbers = ("2026-0042", "2026-0043")
+        invoice_ids = [document_id(ADMINISTRATION, "invoice", n) for n in numbers]
         poll(
             "dunning to know both invoices",
-            lambda: httpx.get(f"{dunning}{base}", headers=HEADERS, timeout=5).status_code == 200,
+            lambda: all(
+                httpx.get(f"{dunning}{base}/invoices/{i}", headers=HEADERS, timeout=5).status_code
+                == 200
+                for i in invoice_ids
+            ),
         )
         run_day(dunning, FIRST_RUN)
         [reminder] = poll("the reminder in var/mail", lambda: mails(var))

@@ -95,6 +95,13 @@ def read_offset(path: Path) -> timedelta:
     return timedelta(seconds=float(data.get("offset_seconds", 0)))
 
 
+def business_time_on(day: date, now: datetime, zone: tzinfo) -> datetime:
+    """The business time that makes `day` the business date in `zone`, keeping the time of day
+    that `now` has there: after 22:00 UTC in a Dutch summer, the UTC time of day would already
+    fall on the next day in Amsterdam."""
+    return datetime.combine(day, now.astimezone(zone).time(), tzinfo=zone)
+
+
 def set_business_time(path: Path, target: datetime) -> timedelta:
     """Shift the clock in `path` so that business time is `target` now; returns the offset."""
     if target.tzinfo is None:

@@ -1,9 +1,16 @@
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from settle_shared.clock import FileClock, FixedClock, reset_business_time, set_business_time, today
+from settle_shared.clock import (
+    FileClock,
+    FixedClock,
+    business_time_on,
+    reset_business_time,
+    set_business_time,
+    today,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -33,3 +40,17 @@ def test_a_file_clock_follows_the_date_set_for_the_stack(tmp_path):
 
     reset_business_time(path)
     assert FileClock(path).now().date() == datetime.now(UTC).date()
+
+
+def test_a_date_set_late_in_the_utc_day_is_the_business_date_in_the_business_zone():
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    # 23:30 UTC on a summer evening is already 01:30 the next day in Amsterdam.
+    late = datetime(2026, 7, 1, 23, 30, tzinfo=UTC)
+    target = business_time_on(date(2031, 7, 21), late, amsterdam)
+    assert target.astimezone(amsterdam).date() == date(2031, 7, 21)
+    assert target.astimezone(amsterdam).time() == time(1, 30)
+    # And early in the UTC day in winter: 00:30 UTC is 01:30 there, the same date.
+    early = datetime(2026, 12, 7, 0, 30, tzinfo=UTC)
+    assert business_time_on(date(2031, 1, 6), early, amsterdam).astimezone(
+        amsterdam
+    ).date() == date(2031, 1, 6)

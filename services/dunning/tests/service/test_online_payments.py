@@ -183,3 +183,20 @@ async def test_a_payment_of_an_invoice_dunning_does_not_know_changes_nothing(
 
     assert await dunning.attention() == []
     assert dunning.dead == []
+
+
+async def test_an_invoice_paid_before_it_reached_dunning_arrives_held(dunning: Dunning) -> None:
+    # The payments service took the import in first, and the debtor paid at once.
+    await dunning.debtor()
+    await dunning.deliver(status_changed("paid"))
+    assert await dunning.attention() == []
+
+    await dunning.invoice(due=date(2025, 3, 3))
+
+    planned = (await dunning.events("step.planned"))[-1]
+    assert planned["blocked_by"] == "online_payment_registered"
+    [item] = [i for i in await dunning.attention() if i["reason"] == "online_payment_registered"]
+    assert "before it reached reminders" in item["sentence"]
+    await dunning.run(date(2025, 3, 21))
+    assert await dunning.events("message.requested") == []
+    assert dunning.dead == []

@@ -9,15 +9,17 @@ import os
 import shutil
 import signal
 import tempfile
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
 from settle_shared.clock import (
     STACK_CLOCK_FILE,
     FileClock,
+    business_time_on,
     reset_business_time,
     set_business_time,
     stack_clock_for,
@@ -237,16 +239,22 @@ def clock_show(file: ClockFile = STACK_CLOCK_FILE) -> None:
 def clock_set(
     business_date: Annotated[str, typer.Argument(metavar="DATE", help="YYYY-MM-DD")],
     file: ClockFile = STACK_CLOCK_FILE,
+    zone: Annotated[
+        str, typer.Option(help="time zone in which DATE is the business date (the services')")
+    ] = "Europe/Amsterdam",
 ) -> None:
-    """Make the stack run as of DATE (time of day keeps running)."""
+    """Make the stack run as of DATE in ZONE (time of day keeps running)."""
     try:
         day = date.fromisoformat(business_date)
     except ValueError:
         typer.echo(f"not a date (YYYY-MM-DD): {business_date!r}", err=True)
         raise typer.Exit(2) from None
-    real = datetime.now(UTC)
-    target = datetime.combine(day, real.timetz() if real.tzinfo else time(tzinfo=UTC))
-    set_business_time(file, target)
+    try:
+        business_zone = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        typer.echo(f"unknown time zone: {zone!r} (an IANA name such as Europe/Amsterdam)", err=True)
+        raise typer.Exit(2) from None
+    set_business_time(file, business_time_on(day, datetime.now(UTC), business_zone))
     typer.echo(f"business date is now {day.isoformat()}")
 
 

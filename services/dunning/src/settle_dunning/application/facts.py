@@ -47,8 +47,8 @@ from settle_dunning.domain import (
     plan_next_step,
     select_flow,
 )
-from settle_dunning.domain.attention import due_date_assumed
-from settle_dunning.domain.online_payments import HoldEnd
+from settle_dunning.domain.attention import AttentionChange, due_date_assumed
+from settle_dunning.domain.online_payments import HoldEnd, held_on_arrival
 from settle_shared.events import importer
 from settle_shared.logs import get_logger
 
@@ -175,8 +175,15 @@ async def _invoice_imported(
         payment_condition=fact.payment_condition,
     )
     state = plan_next_step(new_dunning_state(invoice, flow.id, fact_version(fact.version)), flow)
+    attention: tuple[AttentionChange, ...] = ()
+    if held := await repos.payment_holds.active(administration_id, fact.invoice_id):
+        # Paid online before it reached dunning (see online_payments._hold).
+        arrival = held_on_arrival(state, held[0])
+        state, attention = arrival.state, arrival.attention
     await repos.states.add(administration_id, state)
     outgoing.step_planned(state)
+    if attention:
+        outgoing.attention(await repos.attention.apply(administration_id, attention))
     if fact.due_date_source == "default_term":
         # Neither a due date nor terms came with it: its plan rests on an assumed date.
         assumed = due_date_assumed(fact.invoice_id, fact.number, fact.invoice_date, fact.due_date)

@@ -8,7 +8,7 @@ per invoice and payment, and only an active hold ends."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import TypeAlias
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +23,7 @@ from settle_dunning.domain.online_payments import (
     REVERSED_STATUSES,
     HoldEnd,
     OnlinePayment,
+    PaymentHold,
     end_payment_hold,
     hold_for_payment,
 )
@@ -105,7 +106,14 @@ async def _hold(
             continue  # pending, then paid: held once
         state = await repos.states.get(administration_id, invoice_id)
         if state is None:
-            log.info("payment for an invoice dunning does not know", invoice_id=invoice_id)
+            # The payments service took the import in before dunning did: the hold is kept and
+            # the invoice arrives held (facts._invoice_imported).
+            log.info("payment for an invoice not imported here yet", invoice_id=invoice_id)
+            until = business_date + timedelta(days=ctx.settings.payment_hold_days)
+            await repos.payment_holds.add(
+                administration_id,
+                PaymentHold(invoice_id, event.payment_id, event.debtor_id, business_date, until),
+            )
             continue
         reaction, hold = hold_for_payment(
             state, payment, business_date, ctx.settings.payment_hold_days

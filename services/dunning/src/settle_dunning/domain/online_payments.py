@@ -102,6 +102,22 @@ def hold_for_payment(
     )
 
 
+def held_on_arrival(state: DunningState, hold: PaymentHold) -> Reaction:
+    """An invoice paid online before dunning learnt of it (the payments service took the
+    import in first): it arrives held, with "online payment registered" raised on it."""
+    item = AttentionChange(
+        AttentionAction.RAISE,
+        AttentionReason.ONLINE_PAYMENT_REGISTERED,
+        AttentionSubject.INVOICE,
+        state.invoice_id,
+        f"Invoice {state.invoice.number} was paid online on {hold.held_on.isoformat()}, before "
+        "it reached reminders. Reminders wait until the bookkeeping books it; if it is not "
+        f"booked by {hold.until.isoformat()}, they resume.",
+        (state.invoice_id,),
+    )
+    return Reaction(replace(state, blocked_by=BlockReason.ONLINE_PAYMENT), (item,))
+
+
 def end_payment_hold(
     state: DunningState,
     flow: Flow,
