@@ -23,6 +23,7 @@ import yaml
 
 from settle_importer.app import SERVICE
 from settle_importer.settings import ImporterSettings
+from settle_shared.testing.infra import kafka_server, missing
 from settle_shared.testing.service import announce_administration
 
 pytestmark = pytest.mark.integration
@@ -98,10 +99,22 @@ def _status(pid: int, field: str) -> int:
     raise AssertionError(f"no {field} in /proc/{pid}/status")
 
 
+@pytest.fixture
+def own_kafka() -> Iterator[str]:
+    """A broker of this test's own: the import publishes some 13,000 invoices, which every
+    later test's consumers on the session's shared broker would otherwise read first."""
+    with kafka_server() as bootstrap:
+        if bootstrap is None:
+            missing("Kafka: none found for the pod-limits test")
+        assert bootstrap is not None
+        yield bootstrap
+
+
 @pytest.mark.skipif(shutil.which("prlimit") is None, reason="needs prlimit (util-linux)")
 async def test_the_importer_under_its_pod_limits_imports_an_upload_of_the_largest_size(
-    pg_database: str, kafka_bootstrap: str, tmp_path: Path
+    pg_database: str, own_kafka: str, tmp_path: Path
 ):
+    kafka_bootstrap = own_kafka
     limit = ImporterSettings().upload_max_bytes
     memory_limit = _memory_limit()
     export = tmp_path / "openstaand.csv"

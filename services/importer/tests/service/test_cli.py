@@ -7,6 +7,7 @@ import asyncio
 import os
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 
 from settle_importer.adapters.tables import import_runs, metadata
 from settle_importer.app import SERVICE
-from settle_shared.db import create_engine
+from settle_shared.db import aware, create_engine
 from settle_shared.migrations import upgrade
 from settle_shared.outbox import stored_events
 from settle_shared.testing.service import announce_administration
@@ -208,8 +209,11 @@ def test_a_command_stamps_with_the_business_clock_of_the_stack(
 
     assert result.exit_code == 0, result.output
     run_times, event_times = asyncio.run(stamps(database))
-    assert {moment.date() for moment in run_times} == {business_day}
-    assert event_times and {moment.date() for moment in event_times} == {business_day}
+    # The business date is the date in the business zone (at any hour of the UTC day).
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    assert {moment.astimezone(amsterdam).date() for moment in run_times} == {business_day}
+    assert event_times
+    assert {moment.astimezone(amsterdam).date() for moment in event_times} == {business_day}
     # Only for the command: the process's environment is as it was.
     assert "SETTLE_IMPORTER_CLOCK_FILE" not in os.environ
 
@@ -232,4 +236,4 @@ async def stamps(url: str) -> tuple[list[datetime], list[datetime]]:
             events = await stored_events(session, metadata)
     finally:
         await engine.dispose()
-    return list(row), [envelope.time for _, envelope in events]
+    return [aware(moment) for moment in row], [envelope.time for _, envelope in events]
