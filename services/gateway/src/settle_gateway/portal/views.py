@@ -38,6 +38,7 @@ from settle_gateway.domain.portal import (
     NotPayable,
     PaymentNotFound,
     PaymentRefused,
+    PaymentState,
     PaymentsUnavailable,
     TooManyAttempts,
     choose_language,
@@ -209,6 +210,31 @@ def _checkout(url: str | None) -> str | None:
     return url if parts.scheme in ("https", "http") and parts.netloc else None
 
 
+def _payments_unavailable(language: str, refusal: PaymentsUnavailable, token: str) -> Response:
+    """The payments service or the PSP cannot take a payment now: try again in a minute."""
+    return render(
+        "message.html",
+        language,
+        status=status_of(refusal),
+        headers={"Retry-After": "60"},
+        title="unavailable_title",
+        lines=["unavailable"],
+        back=f"/portal/{token}",
+    )
+
+
+def _to_checkout_or_outcome(
+    payment: PaymentState, token: str, key: str, asked: str | None
+) -> Response:
+    """On to the PSP's checkout while the payment is open; otherwise (paid already, or no
+    checkout) to the outcome page, which says what it is."""
+    checkout = _checkout(payment.checkout_url)
+    if payment.status == "open" and checkout is not None:
+        return RedirectResponse(checkout, status_code=303)
+    suffix = f"?lang={asked}" if asked else ""
+    return RedirectResponse(f"/portal/{token}/return/{key}{suffix}", status_code=303)
+
+
 @router.get("/{token}")
 async def invoices_page(token: str, request: Request, context: Context) -> Response:
     """The debtor's open invoices (the reminder's chosen), the reminders sent and the
@@ -260,21 +286,8 @@ async def pay(token: str, request: Request, context: Context) -> Response:
             request, context, link, token, asked=asked, error="refused", status=409
         )
     except PaymentsUnavailable as refusal:
-        return render(
-            "message.html",
-            language,
-            status=status_of(refusal),
-            headers={"Retry-After": "60"},
-            title="unavailable_title",
-            lines=["unavailable"],
-            back=f"/portal/{token}",
-        )
-    checkout = _checkout(payment.checkout_url)
-    if payment.status == "open" and checkout is not None:
-        return RedirectResponse(checkout, status_code=303)
-    # Paid already, or no checkout: the outcome says what it is.
-    suffix = f"?lang={asked}" if asked else ""
-    return RedirectResponse(f"/portal/{token}/return/{key}{suffix}", status_code=303)
+        return _payments_unavailable(language, refusal, token)
+    return _to_checkout_or_outcome(payment, token, key, asked)
 
 
 @router.get("/{token}/return/{key}")
@@ -612,17 +625,5 @@ async def pay_instalment(
             error="instalment_refused", status=409,
         )  # fmt: skip
     except PaymentsUnavailable as refusal:
-        return render(
-            "message.html",
-            language,
-            status=status_of(refusal),
-            headers={"Retry-After": "60"},
-            title="unavailable_title",
-            lines=["unavailable"],
-            back=f"/portal/{token}",
-        )
-    checkout = _checkout(payment.checkout_url)
-    if payment.status == "open" and checkout is not None:
-        return RedirectResponse(checkout, status_code=303)
-    suffix = f"?lang={asked}" if asked else ""
-    return RedirectResponse(f"/portal/{token}/return/{key}{suffix}", status_code=303)
+        return _payments_unavailable(language, refusal, token)
+    return _to_checkout_or_outcome(payment, token, key, asked)
