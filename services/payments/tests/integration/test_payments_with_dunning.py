@@ -96,6 +96,37 @@ async def databases(postgres_url: str) -> AsyncIterator[tuple[str, str]]:
         yield payments_db, dunning_db
 
 
+@asynccontextmanager
+async def dunning_and_payments(
+    postgres_url: str, kafka_bootstrap: str, tmp_path: Path
+) -> AsyncIterator[tuple[str, str, str]]:
+    """The local PSP, dunning and the payments service (talking to that PSP) as processes,
+    the services each on a fresh database: their base URLs."""
+    async with databases(postgres_url) as (payments_db, dunning_db):
+        common = {"kafka_bootstrap_servers": kafka_bootstrap, "kafka_partitions": "3"}
+        with (
+            local_psp_process(webhook_delay_s=0.5) as psp,
+            serving(
+                "dunning",
+                {**common, "database_url": dunning_db, "daily_run_enabled": "false"},
+                tmp_path / "dunning.log",
+            ) as dunning,
+        ):
+            payments_port = free_port()
+            with serving(
+                "payments",
+                {
+                    **common,
+                    "database_url": payments_db,
+                    "psp_base_url": f"{psp}/v2",
+                    "public_base_url": f"http://127.0.0.1:{payments_port}",
+                },
+                tmp_path / "payments.log",
+                port=payments_port,
+            ) as payments:
+                yield psp, dunning, payments
+
+
 async def publish(bootstrap: str, *events: Event) -> None:
     """Put events on their topics as their producer would."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
@@ -129,108 +160,88 @@ async def eventually(check, timeout: float = 60.0):  # type: ignore[no-untyped-d
 async def test_a_payment_paid_at_the_psp_holds_the_invoice_in_dunning(
     postgres_url: str, kafka_bootstrap: str, tmp_path: Path
 ) -> None:
-    async with databases(postgres_url) as (payments_db, dunning_db):
-        common = {"kafka_bootstrap_servers": kafka_bootstrap, "kafka_partitions": "3"}
-        with (
-            local_psp_process(webhook_delay_s=0.5) as psp,
-            serving(
-                "dunning",
-                {**common, "database_url": dunning_db, "daily_run_enabled": "false"},
-                tmp_path / "dunning.log",
-            ) as dunning,
-        ):
-            payments_port = free_port()
-            with serving(
-                "payments",
-                {
-                    **common,
-                    "database_url": payments_db,
-                    "psp_base_url": f"{psp}/v2",
-                    "public_base_url": f"http://127.0.0.1:{payments_port}",
-                },
-                tmp_path / "payments.log",
-                port=payments_port,
-            ) as payments:
-                await publish(
-                    kafka_bootstrap,
-                    DebtorUpserted(
-                        administration_id=ADM,
-                        debtor_id="deb-1",
-                        number="D1",
-                        version=1,
-                        name="Bakkerij De Korenaar",
-                        kind="business",
-                        emails=["a@korenaar.example"],
-                    ),
-                    InvoiceImported(
-                        administration_id=ADM,
-                        invoice_id="inv-1",
-                        number="2025-001",
-                        version=1,
-                        run_id="run-1",
-                        debtor_id="deb-1",
-                        debtor_number="D1",
-                        invoice_date=date(2025, 1, 6),
-                        due_date=date(2025, 2, 5),
-                        amount=Decimal("121.00"),
-                        open_amount=Decimal("121.00"),
-                        currency="EUR",
-                    ),
+    services = dunning_and_payments(postgres_url, kafka_bootstrap, tmp_path)
+    async with services as (psp, dunning, payments):
+        await publish(
+            kafka_bootstrap,
+            DebtorUpserted(
+                administration_id=ADM,
+                debtor_id="deb-1",
+                number="D1",
+                version=1,
+                name="Bakkerij De Korenaar",
+                kind="business",
+                emails=["a@korenaar.example"],
+            ),
+            InvoiceImported(
+                administration_id=ADM,
+                invoice_id="inv-1",
+                number="2025-001",
+                version=1,
+                run_id="run-1",
+                debtor_id="deb-1",
+                debtor_number="D1",
+                invoice_date=date(2025, 1, 6),
+                due_date=date(2025, 2, 5),
+                amount=Decimal("121.00"),
+                open_amount=Decimal("121.00"),
+                currency="EUR",
+            ),
+        )
+        async with httpx.AsyncClient(timeout=10, headers=TOKEN) as client:
+            base = f"{payments}/api/v1/administrations/{ADM}/payments"
+            request = {
+                "debtor_id": "deb-1",
+                "invoice_ids": ["inv-1"],
+                "idempotency_key": "click-1",
+                "redirect_url": "https://portal.example/done",
+            }
+
+            async def paid_for() -> httpx.Response | None:
+                answer = await client.post(base, json=request)
+                return answer if answer.status_code in (200, 201) else None
+
+            # The service knows the invoice once it consumed the importer's fact.
+            created = (await eventually(paid_for)).json()
+            assert created["amount"] == "121.00"
+
+            # The debtor presses "Paid" on the PSP's checkout page.
+            chosen = await client.post(
+                created["checkout_url"], data={"outcome": "paid", "method": "ideal"}
+            )
+            assert chosen.status_code == 303
+            assert chosen.headers["location"] == "https://portal.example/done"
+
+            async def shown_paid() -> bool:
+                shown = await client.get(f"{base}/{created['payment_id']}")
+                return bool(shown.json()["status"] == "paid")
+
+            await eventually(shown_paid)
+
+            async def held() -> list[dict[str, object]]:
+                answer = await client.get(
+                    f"{dunning}/internal/v1/administrations/{ADM}/attention",
+                    params={"status": "open"},
                 )
-                async with httpx.AsyncClient(timeout=10, headers=TOKEN) as client:
-                    base = f"{payments}/api/v1/administrations/{ADM}/payments"
-                    request = {
-                        "debtor_id": "deb-1",
-                        "invoice_ids": ["inv-1"],
-                        "idempotency_key": "click-1",
-                        "redirect_url": "https://portal.example/done",
-                    }
+                if answer.status_code != 200:
+                    return []
+                return [
+                    item
+                    for item in answer.json()["items"]
+                    if item["reason"] == "online_payment_registered"
+                ]
 
-                    async def paid_for() -> httpx.Response | None:
-                        answer = await client.post(base, json=request)
-                        return answer if answer.status_code in (200, 201) else None
+            [item] = await eventually(held)
+            assert item["subject_id"] == "inv-1"
 
-                    # The service knows the invoice once it consumed the importer's fact.
-                    created = (await eventually(paid_for)).json()
-                    assert created["amount"] == "121.00"
-
-                    # The debtor presses "Paid" on the PSP's checkout page.
-                    chosen = await client.post(
-                        created["checkout_url"], data={"outcome": "paid", "method": "ideal"}
-                    )
-                    assert chosen.status_code == 303
-                    assert chosen.headers["location"] == "https://portal.example/done"
-
-                    async def shown_paid() -> bool:
-                        shown = await client.get(f"{base}/{created['payment_id']}")
-                        return bool(shown.json()["status"] == "paid")
-
-                    await eventually(shown_paid)
-
-                    async def held() -> list[dict[str, object]]:
-                        answer = await client.get(
-                            f"{dunning}/internal/v1/administrations/{ADM}/attention",
-                            params={"status": "open"},
-                        )
-                        if answer.status_code != 200:
-                            return []
-                        return [
-                            item
-                            for item in answer.json()["items"]
-                            if item["reason"] == "online_payment_registered"
-                        ]
-
-                    [item] = await eventually(held)
-                    assert item["subject_id"] == "inv-1"
-
-                    # The PSP's repeated and late webhook calls changed nothing more.
-                    await asyncio.sleep(1.5)
-                    records = await read_topic(kafka_bootstrap, PAYMENTS.name)
-                    kinds = [
-                        EVENT_TYPES[dict(r.headers)["ce_type"].decode()].__name__
-                        for r in records
-                        if dict(r.headers).get("administration_id", b"").decode() == ADM
-                    ]
-                    assert kinds == ["PaymentCreated", "PaymentStatusChanged"]
-                    webhooks = httpx.get(f"{psp}/_local/webhooks").json()
-                    assert len(webhooks) == 3 and {w["status"] for w in webhooks} == {200}
+            # The PSP's repeated and late webhook calls changed nothing more.
+            await asyncio.sleep(1.5)
+            records = await read_topic(kafka_bootstrap, PAYMENTS.name)
+            kinds = [
+                EVENT_TYPES[dict(r.headers)["ce_type"].decode()].__name__
+                for r in records
+                if dict(r.headers).get("administration_id", b"").decode() == ADM
+            ]
+            assert kinds == ["PaymentCreated", "PaymentStatusChanged"]
+            webhooks = httpx.get(f"{psp}/_local/webhooks").json()
+            assert len(webhooks) == 3 and {w["status"] for w in webhooks} == {200}
