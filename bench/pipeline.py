@@ -1,7 +1,7 @@
 """The whole pipeline at scale: a large administration's first day, from the drop of its
 bookkeeping export to the last reminder on disk and the dashboard right.
 
-    .venv/bin/python bench/pipeline.py [--invoices 100000]
+    .venv/bin/python bench/pipeline.py [--invoices 100000] [--steady SECONDS [--every 5]]
 
 Starts the services as processes the way `settle up` does (tests/e2e/first_day.py: a fresh
 PostgreSQL database per service on 127.0.0.1:5432, the embedded broker, the local SMTP server
@@ -23,6 +23,13 @@ the due-row scan on dunning's database (bench/dunning_daily_run.py; run between 
 outside the stages' clock) and a bare SMTP loop sending as many messages as there are
 reminders (bench/messaging_send.py), and the ratio of the day to their sum. Figures are
 printed, not asserted: they depend on the machine.
+
+With --steady, the same stack then carries a steady load for SECONDS (tests/e2e/steady_load.py):
+the export changes and is dropped again every --every seconds (half a percent of the open
+invoices changed: partial payments, settled and new invoices) while debtors answer their
+reminders, one reply a second. Once every consumer has caught up it prints, per consumer and
+per topic, the p50/p99/max lag from each event's commit in its producer (`ce_time`) to the
+consumer transaction that applied it (its inbox row's `processed_at`).
 
 The services get the shell's SETTLE_* variables, as under `settle up`: for instance
 SETTLE_MESSAGING_RATE_LIMIT_PER_MINUTE=0 lifts messaging's limit of 600 mails per
@@ -61,6 +68,7 @@ from tests.e2e.first_day import (
     psql,
     write_export,
 )
+from tests.e2e.steady_load import Book, Steady, steady_load
 
 
 async def copy_floor(export: Export) -> float:
@@ -145,7 +153,31 @@ def report(export: Export, day: Day, floors: dict[str, float], took_s: float, st
     return "\n".join(lines)
 
 
-async def main(invoices: int, keep: Path | None) -> None:
+def steady_report(steady: Steady) -> str:
+    lines = [
+        "",
+        f"steady load: {steady.seconds:.0f} s, {steady.exports} exports dropped, "
+        f"{steady.replies} replies sent, {steady.events:,} events produced; the consumers "
+        f"caught up {steady.caught_up_s:.1f} s after the stream stopped",
+        f"{'lag, commit in producer -> consumer transaction':<46} {'events':>8} "
+        f"{'p50 s':>7} {'p99 s':>7} {'max s':>7}",
+    ]
+
+    def line(name: str, lag) -> str:  # type: ignore[no-untyped-def]
+        return (
+            f"  {name:<44} {len(lag.seconds):>8,} {lag.quantile(0.50):>7.2f} "
+            f"{lag.quantile(0.99):>7.2f} {max(lag.seconds, default=0.0):>7.2f}"
+        )
+
+    for consumer in sorted(steady.by_consumer):
+        lines.append(line(consumer, steady.by_consumer[consumer]))
+        for (topic, into), lag in sorted(steady.by_flow.items()):
+            if into == consumer:
+                lines.append(line(f"  {topic}", lag))
+    return "\n".join(lines)
+
+
+async def main(invoices: int, keep: Path | None, steady_s: float, every_s: float) -> None:
     if not postgres_available():
         raise SystemExit("no PostgreSQL on 127.0.0.1:5432 for user postgres")
     started = time.monotonic()
@@ -159,6 +191,10 @@ async def main(invoices: int, keep: Path | None) -> None:
             steal_before = steal_seconds() or 0.0
             day = await first_day(stack, export)
             steal = (steal_seconds() or 0.0) - steal_before
+            steady = None
+            if steady_s > 0:
+                book = Book.after_first_day(invoices)
+                steady = await steady_load(stack, book, steady_s, every_s=every_s)
         finally:
             stack.stop()
         floors = {
@@ -169,6 +205,8 @@ async def main(invoices: int, keep: Path | None) -> None:
             ),
         }
         print(report(export, day, floors, time.monotonic() - started, steal), flush=True)
+        if steady is not None:
+            print(steady_report(steady), flush=True)
 
 
 if __name__ == "__main__":
@@ -177,5 +215,9 @@ if __name__ == "__main__":
     parser.add_argument(
         "--var", type=Path, help="keep the stack's logs and mail here (default: a temporary folder)"
     )
+    parser.add_argument(
+        "--steady", type=float, default=0, metavar="SECONDS", help="then a steady load this long"
+    )
+    parser.add_argument("--every", type=float, default=5.0, help="seconds between exports")
     args = parser.parse_args()
-    asyncio.run(main(args.invoices, args.var))
+    asyncio.run(main(args.invoices, args.var, args.steady, args.every))

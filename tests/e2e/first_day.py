@@ -85,23 +85,39 @@ def write_export(path: Path, invoices: int) -> Export:
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write(HEADER)
         for n in range(invoices):
-            debtor = n // INVOICES_PER_DEBTOR
-            overdue = n % OVERDUE_EVERY == 0
-            due = (
-                BUSINESS_DATE - timedelta(days=OVERDUE_DAYS)
-                if overdue
-                else BUSINESS_DATE + timedelta(days=1 + n % 60)
-            )
-            amount = 1_000 + (n * 7919) % 500_000
-            open_amount = amount if n % 3 else amount // 2
-            (export.overdue if overdue else export.not_due).add(open_amount)
-            out.write(
-                f"F{n:07d};D{debtor:06d};Debiteur {debtor} B.V.;zakelijk;"
-                f"debiteur{debtor}@example.nl;020-{debtor:07d};Straat {debtor};1234 AB;"
-                f"Amsterdam;NL;{due - timedelta(days=30):%d-%m-%Y};{due:%d-%m-%Y};"
-                f"{dutch_amount(amount)};{dutch_amount(open_amount)};EUR\n"
-            )
+            open_cents = opening_cents(n)
+            (export.overdue if is_overdue(n) else export.not_due).add(open_cents)
+            out.write(export_row(n, open_cents))
     return export
+
+
+def is_overdue(n: int) -> bool:
+    return n % OVERDUE_EVERY == 0
+
+
+def amount_cents(n: int) -> int:
+    return 1_000 + (n * 7919) % 500_000
+
+
+def opening_cents(n: int) -> int:
+    """What invoice n has open in the first export: a third of them half paid."""
+    return amount_cents(n) if n % 3 else amount_cents(n) // 2
+
+
+def export_row(n: int, open_cents: int) -> str:
+    """Invoice n's line in the export, open for `open_cents`."""
+    debtor = n // INVOICES_PER_DEBTOR
+    due = (
+        BUSINESS_DATE - timedelta(days=OVERDUE_DAYS)
+        if is_overdue(n)
+        else BUSINESS_DATE + timedelta(days=1 + n % 60)
+    )
+    return (
+        f"F{n:07d};D{debtor:06d};Debiteur {debtor} B.V.;zakelijk;"
+        f"debiteur{debtor}@example.nl;020-{debtor:07d};Straat {debtor};1234 AB;"
+        f"Amsterdam;NL;{due - timedelta(days=30):%d-%m-%Y};{due:%d-%m-%Y};"
+        f"{dutch_amount(amount_cents(n))};{dutch_amount(open_cents)};EUR\n"
+    )
 
 
 def psql(sql: str) -> None:
@@ -250,7 +266,6 @@ async def first_day(stack: PostgresStack, export: Export, timeout_s: float = 360
     day = Day()
     base = f"/internal/v1/administrations/{ADMINISTRATION}"
     folder = stack.config.var_dir / "inbox" / ADMINISTRATION
-    login = (stack.config.var_dir / "demo-login.json").read_text()
     async with httpx.AsyncClient(timeout=30) as client:
         await poll("the demo drop folder", _true_when(folder.is_dir), 60)
 
@@ -259,17 +274,7 @@ async def first_day(stack: PostgresStack, export: Export, timeout_s: float = 360
             return answer.status_code == 200
 
         await poll("dunning to know the administration", dunning_knows, 60)
-        demo = json.loads(login)
-
-        async def sign_in() -> dict[str, str]:
-            signed_in = await client.post(
-                f"{stack.urls['gateway']}/api/v1/auth/login",
-                json={"email": demo["email"], "password": demo["password"]},
-            )
-            signed_in.raise_for_status()
-            return {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
-
-        await sign_in()  # the demo login works before the clock starts
+        await sign_in(client, stack)  # the demo login works before the clock starts
         api = f"{stack.urls['gateway']}/api/v1/administrations/{ADMINISTRATION}"
         dunning_db = await asyncpg.connect(stack.dsn("dunning"))
         pids = stack.pids()
@@ -333,7 +338,7 @@ async def first_day(stack: PostgresStack, export: Export, timeout_s: float = 360
             }
 
             # Signed in now: an access token taken before a long day has expired by its end.
-            user = await sign_in()
+            user = await sign_in(client, stack)
 
             async def dashboard_agrees() -> bool:
                 answer = await client.get(f"{api}/dashboard", headers=user)
@@ -347,7 +352,14 @@ async def first_day(stack: PostgresStack, export: Export, timeout_s: float = 360
                     sum((t for _, t in rest), Decimal("0.00")),
                 ) == (export.not_due.count, export.not_due.total)
 
-            await poll("the dashboard to agree with the export", dashboard_agrees, timeout_s, 0.5)
+            try:
+                await poll("the dashboard", dashboard_agrees, timeout_s, 0.5)
+            except TimeoutError:
+                raise TimeoutError(
+                    f"the dashboard never agreed with the export {expected} / not due "
+                    f"{(export.not_due.count, export.not_due.total)}: it last said "
+                    f"{phases_of(day.dashboard)}"
+                ) from None
             day.listed = await listed(client, api, user, "reminder_1")
             mark = _stage(day, "gateway", mark)
             await asyncio.sleep(1.0)  # a duplicate would arrive right behind the last mail
@@ -359,6 +371,26 @@ async def first_day(stack: PostgresStack, export: Export, timeout_s: float = 360
         day.cpu_s.update(await postgres_cpu(stack))
         day.flows = await flows(stack)
     return day
+
+
+async def sign_in(client: httpx.AsyncClient, stack: PostgresStack) -> dict[str, str]:
+    """Headers of the demo user, signed in now."""
+    demo = json.loads((stack.config.var_dir / "demo-login.json").read_text())
+    signed_in = await client.post(
+        f"{stack.urls['gateway']}/api/v1/auth/login",
+        json={"email": demo["email"], "password": demo["password"]},
+    )
+    signed_in.raise_for_status()
+    return {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+
+
+async def dashboard(stack: PostgresStack) -> dict:  # type: ignore[type-arg]
+    """The demo administration's dashboard as its user sees it."""
+    api = f"{stack.urls['gateway']}/api/v1/administrations/{ADMINISTRATION}"
+    async with httpx.AsyncClient(timeout=30) as client:
+        answer = await client.get(f"{api}/dashboard", headers=await sign_in(client, stack))
+        answer.raise_for_status()
+        return answer.json()  # type: ignore[no-any-return]
 
 
 def _true_when(check):  # type: ignore[no-untyped-def]

@@ -13,11 +13,13 @@ from .first_day import (
     INVOICES_PER_DEBTOR,
     OVERDUE_EVERY,
     PostgresStack,
+    dashboard,
     first_day,
     phases_of,
     postgres_available,
     write_export,
 )
+from .steady_load import Book, steady_load
 
 pytestmark = [
     pytest.mark.e2e,
@@ -28,6 +30,7 @@ pytestmark = [
 # machine (docs/operations.md, "The whole pipeline at scale"): 1,000 invoices (100 reminders)
 # keep the test near two minutes; 2,000 took five.
 INVOICES = 1_000
+STEADY_S = 20  # then exports every three seconds and two replies a second
 
 
 @pytest.mark.timeout(900)
@@ -35,12 +38,16 @@ def test_first_day_of_a_large_administration_sends_every_due_reminder_once(tmp_p
     export = write_export(tmp_path / "export.csv", INVOICES)
     stack = PostgresStack(tmp_path / "var")
 
-    async def day():  # type: ignore[no-untyped-def]
+    book = Book.after_first_day(INVOICES)
+
+    async def day_then_steady_load():  # type: ignore[no-untyped-def]
         await stack.start()
-        return await first_day(stack, export, timeout_s=600)
+        day = await first_day(stack, export, timeout_s=600)
+        steady = await steady_load(stack, book, STEADY_S, every_s=3.0, replies_per_s=2.0)
+        return day, steady, await dashboard(stack)
 
     try:
-        result = asyncio.run(day())
+        result, steady, after = asyncio.run(day_then_steady_load())
     finally:
         stack.stop()
 
@@ -75,3 +82,15 @@ def test_first_day_of_a_large_administration_sends_every_due_reminder_once(tmp_p
         export.overdue.count,
         export.overdue.total,
     )
+
+    # Then the steady load: nothing of it is lost. The dashboard's open invoices are the last
+    # export's, to the cent, and every reply reached dunning and the gateway once.
+    assert steady.exports >= 3 and steady.replies >= 10
+    phases = phases_of(after)
+    assert (
+        sum(count for count, _ in phases.values()),
+        sum(total for _, total in phases.values()),
+    ) == book.totals()
+    for consumer in ("dunning", "gateway"):
+        assert steady.consumed[("settle.messaging.reply.received", consumer)] == steady.replies
+    assert steady.by_consumer["gateway"].quantile(0.99) > 0
