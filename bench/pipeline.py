@@ -9,10 +9,10 @@ writing var/mail), sets the business clock to a Wednesday, writes a Dutch export
 invoices (one debtor per five, every tenth invoice 30 days overdue, so its first reminder is
 due that day), drops it in the demo administration's drop folder and times, from the drop:
 
-  (a) the import run finished; (b) dunning holds a state for every invoice; (c) the daily run
-  (started by hand on the business date, as the e2e tests do) finished; (d) every reminder is
-  on disk in the mailbox; (e) the gateway's dashboard (count and total per phase) and its
-  invoice list of reminded invoices agree with the export.
+  (a) the import run finished; (b) dunning holds a state for every invoice and knows every
+  debtor; (c) the daily run (started by hand on the business date, as the e2e tests do)
+  finished; (d) every reminder is on disk in the mailbox; (e) the gateway's dashboard (count
+  and total per phase) and its invoice list of reminded invoices agree with the export.
 
 Prints each stage's time and share, the events each service consumed from each other one per
 second (from the consumers' inboxes), each process's peak RSS and CPU time during the day

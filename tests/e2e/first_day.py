@@ -73,6 +73,10 @@ class Export:
     not_due: PhaseTotal = field(default_factory=PhaseTotal)
 
     @property
+    def debtors(self) -> int:
+        return -(-self.invoices // INVOICES_PER_DEBTOR)
+
+    @property
     def reminders(self) -> int:
         """One reminder per debtor with an overdue invoice (one overdue invoice each)."""
         return self.overdue.count
@@ -219,7 +223,7 @@ def peak_rss_mib(pid: int) -> float:
 
 STAGES = (
     ("import", "(a) the import run finished"),
-    ("states", "(b) dunning holds a state for every invoice"),
+    ("states", "(b) dunning holds a state for every invoice and knows every debtor"),
     ("run", "(c) the daily run finished"),
     ("mail", "(d) every reminder on disk in the mailbox"),
     ("gateway", "(e) the gateway's dashboard and invoice list agree with the export"),
@@ -295,11 +299,14 @@ async def first_day(stack: PostgresStack, export: Export, timeout_s: float = 360
             mark = _stage(day, "import", mark)
 
             async def every_state() -> bool:
-                states = await dunning_db.fetchval(
-                    "SELECT count(*) FROM dunning_states WHERE administration_id = $1",
+                # Every invoice, and every debtor as the importer described it: a debtor
+                # still a placeholder has no address, and the run would hold its reminder.
+                states, debtors = await dunning_db.fetchrow(
+                    "SELECT (SELECT count(*) FROM dunning_states WHERE administration_id = $1), "
+                    "(SELECT count(*) FROM debtors WHERE administration_id = $1 AND version > 0)",
                     ADMINISTRATION,
                 )
-                return states >= export.invoices
+                return states >= export.invoices and debtors >= export.debtors
 
             await poll("dunning's states", every_state, timeout_s, every_s=0.5)
             mark = _stage(day, "states", mark)
