@@ -412,11 +412,16 @@ async def close_case(
         ctx,
         administration_id,
         case_id,
-        lambda case, today, *_: rules.close(case, outcome, today, reason),
+        lambda case, today, *_: _close_by_hand(case, outcome, today, reason),
         events.CaseClosed,
         outcome=outcome.value,
         reason=reason,
     )
+
+
+def _close_by_hand(case: Case, outcome: Outcome, today: date, reason: str) -> Case:
+    rules.require_no_plan(case, "be closed")
+    return rules.close(case, outcome, today, reason)
 
 
 async def _change(
