@@ -113,7 +113,10 @@ def test_money_collection_allocates_counts_once_beside_the_online_payment() -> N
     share = own_share(plan, [("case-1-inv", Decimal("100.00"))])
     assert share == Decimal("0.00")
     paid = payment_paid(plan, "pay-1", share)
-    assert paid.paid == Decimal("0.00")
+    assert paid.paid == Decimal("0.00") and paid.counted_payments == ("pay-1",)
+    # Nothing changed for the debtor yet: no new version, so no event that would tell the
+    # payments service the instalment is still unpaid while collection allocates it.
+    assert paid.version == plan.version
     # ... collection allocates it to the case and reports it: it counts then, once.
     allocated = case_paid(paid, "case-1", Decimal("100.00"))
     assert allocated.paid == Decimal("100.00")

@@ -771,6 +771,13 @@ def payment_paid(plan: PaymentPlan, payment_id: str, amount: Decimal) -> Payment
     in_flight = tuple(p for p in plan.in_flight if p != payment_id)
     if payment_id in plan.counted_payments:
         return replace(plan, in_flight=in_flight)
+    if to_amount(amount) == ZERO:
+        # All of it pays the plan's cases: it counts when collection allocates it, and the
+        # plan changes (and is published) only then, so the payments service keeps the
+        # instalment's payment in flight until it does.
+        return replace(
+            plan, in_flight=in_flight, counted_payments=(*plan.counted_payments, payment_id)
+        )
     return _bump(
         plan,
         in_flight=in_flight,

@@ -1,13 +1,17 @@
-"""Queries of payment plans: a list by status, debtor or invoice, and one plan."""
+"""Queries of payment plans: a list by status, debtor or invoice, and one plan; and the
+collection cases a new plan names, as collection reports them today."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
+from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_gateway.adapters.tables import rm_payment_plan_invoices, rm_payment_plans
+from settle_gateway.adapters.web import Context, proxy
 from settle_gateway.domain.errors import NotFound
 from settle_gateway.plans.models import PlanList, PlanOut
 
@@ -56,3 +60,28 @@ async def one_plan(session: AsyncSession, administration_id: str, plan_id: str) 
     if plan is None:
         raise NotFound(f"no payment plan {plan_id}")
     return PlanOut.model_validate(plan)
+
+
+async def cases_to_cover(
+    request: Request, context: Context, administration_id: str, case_ids: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The cases a plan names, read from collection (which owns them and computes their
+    balance today): what dunning needs to check them and to cover each for its balance. An
+    unknown case (or another administration's) is collection's 404."""
+    cases = []
+    for case_id in dict.fromkeys(case_ids):
+        case = await proxy(
+            request, context, "collection", "GET", administration_id, f"/cases/{case_id}"
+        )
+        cases.append(
+            {
+                "case_id": case["case_id"],
+                "debtor_id": case["debtor_id"],
+                "currency": case["currency"],
+                "status": case["status"],
+                "step": case["step"],
+                "invoice_ids": case["invoice_ids"],
+                "balance": case["balance"]["total"],
+            }
+        )
+    return cases
