@@ -154,3 +154,36 @@ async def test_a_plan_ended_unpaid_resumes_the_case_from_that_day_with_its_inter
     assert Decimal(case["balance"]["total"]) > Decimal(covered)
     # A person may resume, step and close again.
     assert (await collection.post(case_id, "step", {})).status_code == 200
+
+
+async def test_a_refunded_instalment_is_announced_as_money_that_went_back(
+    collection: Collection,
+) -> None:
+    case_id, covered = await _case_in_a_plan(collection)
+    await collection.deliver(instalment_paid("pay-1", "400.00"))
+    paid_off = (await collection.case(case_id))["balance"]["total"]
+
+    await collection.deliver(
+        payments.PaymentRefunded(
+            administration_id="adm-1",
+            payment_id="pay-1",
+            debtor_id="deb-1",
+            invoices=[payments.CoveredInvoice(invoice_id="inv-1", amount=Decimal("400.00"))],
+            amount=Decimal("400.00"),
+            currency="EUR",
+            plan_id="plan-1",
+            instalment=1,
+            refunded_amount=Decimal("100.00"),
+            total_refunded=Decimal("100.00"),
+            fully_refunded=False,
+            refunded_at=datetime(2025, 5, 21, 10, tzinfo=UTC),
+        )
+    )
+
+    paid, back = await collection.events("payment_allocated")
+    assert paid["amount"] == "400.00"
+    # Dunning counts this toward the plan: 100.00 of the case is owed again, the principal
+    # first.
+    assert (back["amount"], back["principal"]) == ("-100.00", "-100.00")
+    assert Decimal(back["balance"]["total"]) == Decimal(paid_off) + 100
+    assert Decimal(covered) - Decimal(back["balance"]["total"]) == Decimal("300.00")
