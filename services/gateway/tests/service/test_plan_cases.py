@@ -14,6 +14,7 @@ from settle_shared.testing.service import ServiceHarness
 
 from .conftest import ADM, Gateway, Neighbours
 from .test_cases import _case_id, with_collection  # noqa: F401 (a fixture)
+from .test_plans import _forward_plans
 
 pytestmark = pytest.mark.service
 
@@ -95,6 +96,15 @@ async def test_a_plan_over_a_case_covers_its_balance_today(
 
     again = await gateway.post(PLANS, "sam@a.example", json={"case_ids": [case_id], **_terms()})
     assert again.status_code == 409 and "already in payment plan" in again.text
+
+    # Readers find the plan by the case and by the case's invoice.
+    await _forward_plans(neighbours.dunning, gateway)
+    for params in ({"case_id": case_id}, {"invoice_id": "inv-1"}, {"debtor_id": "deb-1"}):
+        listed = await gateway.get(PLANS, "rita@a.example", params=params)
+        assert [p["plan_id"] for p in listed.json()["items"]] == [plan["plan_id"]], params
+    [listed] = (await gateway.get(PLANS, params={"case_id": case_id})).json()["items"]
+    assert listed["cases"][0]["covered_amount"] == "1150.00"
+    assert (await gateway.get(PLANS, params={"case_id": "other"})).json()["items"] == []
 
 
 async def test_an_unknown_case_or_another_administration_s_is_not_found(

@@ -10,7 +10,11 @@ import sqlalchemy as sa
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from settle_gateway.adapters.tables import rm_payment_plan_invoices, rm_payment_plans
+from settle_gateway.adapters.tables import (
+    rm_payment_plan_cases,
+    rm_payment_plan_invoices,
+    rm_payment_plans,
+)
 from settle_gateway.adapters.web import Context, proxy
 from settle_gateway.domain.errors import NotFound
 from settle_gateway.plans.models import PlanList, PlanOut
@@ -23,9 +27,11 @@ async def plan_list(
     statuses: Sequence[str] = (),
     debtor_id: str | None = None,
     invoice_id: str | None = None,
+    case_id: str | None = None,
     limit: int = 50,
 ) -> PlanList:
-    """The newest plans in these statuses, of a debtor, of an invoice (each filter optional)."""
+    """The newest plans in these statuses, of a debtor, of an invoice (its own or in a case
+    the plan covers), of a case (each filter optional)."""
     query = sa.select(rm_payment_plans.c.plan).where(
         rm_payment_plans.c.administration_id == administration_id
     )
@@ -39,6 +45,15 @@ async def plan_list(
                 sa.select(rm_payment_plan_invoices.c.plan_id).where(
                     rm_payment_plan_invoices.c.administration_id == administration_id,
                     rm_payment_plan_invoices.c.invoice_id == invoice_id,
+                )
+            )
+        )
+    if case_id is not None:
+        query = query.where(
+            rm_payment_plans.c.plan_id.in_(
+                sa.select(rm_payment_plan_cases.c.plan_id).where(
+                    rm_payment_plan_cases.c.administration_id == administration_id,
+                    rm_payment_plan_cases.c.case_id == case_id,
                 )
             )
         )

@@ -52,16 +52,18 @@ async def plans(
     status: Annotated[list[PlanStatus] | None, Query()] = None,
     debtor_id: Annotated[str | None, Query(max_length=64)] = None,
     invoice_id: Annotated[str | None, Query(max_length=64)] = None,
+    case_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Limit = 50,
 ) -> PlanList:
     """Payment plans, newest first: filter by status (active, expired, requested, …), by
-    debtor or by invoice."""
+    debtor, by invoice (also an invoice of a case the plan covers) or by collection case."""
     return await service.plan_list(
         session,
         administration_id,
         statuses=status or [],
         debtor_id=debtor_id,
         invoice_id=invoice_id,
+        case_id=case_id,
         limit=limit,
     )
 
