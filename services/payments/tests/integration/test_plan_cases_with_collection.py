@@ -30,6 +30,9 @@ from .test_payments_with_dunning import ADM, TOKEN, eventually, publish, serving
 
 pytestmark = pytest.mark.integration
 
+# The broker's topics outlive a test: the other tests' invoices and debtors of ADM are on them
+# too, so this one's have ids of their own.
+
 
 @asynccontextmanager
 async def three_services(
@@ -100,8 +103,8 @@ async def test_instalments_paid_at_the_psp_pay_off_a_paused_case_and_complete_th
                 kafka_bootstrap,
                 DebtorUpserted(
                     administration_id=ADM,
-                    debtor_id="deb-1",
-                    number="D1",
+                    debtor_id="deb-case-1",
+                    number="DC1",
                     version=1,
                     name="Bakkerij De Korenaar",
                     kind="business",
@@ -109,12 +112,12 @@ async def test_instalments_paid_at_the_psp_pay_off_a_paused_case_and_complete_th
                 ),
                 InvoiceImported(
                     administration_id=ADM,
-                    invoice_id="inv-1",
-                    number="2025-001",
+                    invoice_id="inv-case-1",
+                    number="2025-C01",
                     version=1,
                     run_id="run-1",
-                    debtor_id="deb-1",
-                    debtor_number="D1",
+                    debtor_id="deb-case-1",
+                    debtor_number="DC1",
                     invoice_date=date(2025, 1, 6),
                     due_date=date(2025, 2, 5),
                     amount=Decimal("1000.00"),
@@ -123,8 +126,8 @@ async def test_instalments_paid_at_the_psp_pay_off_a_paused_case_and_complete_th
                 ),
                 InvoiceReadyForCollection(
                     administration_id=ADM,
-                    invoice_id="inv-1",
-                    debtor_id="deb-1",
+                    invoice_id="inv-case-1",
+                    debtor_id="deb-case-1",
                     flow_id="default-business",
                     open_amount=Decimal("1000.00"),
                     currency="EUR",
@@ -152,7 +155,7 @@ async def test_instalments_paid_at_the_psp_pay_off_a_paused_case_and_complete_th
                         "cases": [
                             {
                                 "case_id": case_id,
-                                "debtor_id": "deb-1",
+                                "debtor_id": "deb-case-1",
                                 "currency": "EUR",
                                 "status": case["status"],
                                 "step": case["step"],
@@ -186,7 +189,7 @@ async def test_instalments_paid_at_the_psp_pay_off_a_paused_case_and_complete_th
                     answer = await client.post(
                         f"{payments}/api/v1/administrations/{ADM}/payments",
                         json={
-                            "debtor_id": "deb-1",
+                            "debtor_id": "deb-case-1",
                             "plan_id": plan_id,
                             "instalment": number,
                             "idempotency_key": f"instalment-{number}",
@@ -196,7 +199,7 @@ async def test_instalments_paid_at_the_psp_pay_off_a_paused_case_and_complete_th
                     return answer if answer.status_code == 201 else None
 
                 payment = (await eventually(opened)).json()
-                assert payment["invoices"][0]["invoice_id"] == "inv-1"
+                assert payment["invoices"][0]["invoice_id"] == "inv-case-1"
                 chosen = await client.post(
                     payment["checkout_url"], data={"outcome": "paid", "method": "ideal"}
                 )
