@@ -175,6 +175,9 @@ class CaseSummaryOut(BaseModel):
     step: Step
     step_on: date
     paused: bool
+    payment_plan_id: str | None = Field(
+        None, description="the payment plan pausing the case (payment plan active)"
+    )
     consumer: bool
     currency: str
     invoice_ids: list[str]
@@ -231,6 +234,7 @@ def summary_out(case: Case, balance: Balance) -> CaseSummaryOut:
         step=case.step,
         step_on=case.step_on,
         paused=case.paused,
+        payment_plan_id=case.plan_id,
         consumer=case.consumer,
         currency=case.currency,
         invoice_ids=case.invoice_ids,

@@ -32,6 +32,7 @@ from settle_dunning.domain.errors import FieldError, InvalidPlan
 from settle_dunning.domain.flows import DEFAULT_MIN_DAYS_BETWEEN_REMINDERS
 from settle_dunning.domain.plan_offers import MAX_OFFER_INSTALMENTS, PlanOffer
 from settle_dunning.domain.plans import (
+    CaseToCover,
     CustomInstalment,
     PaymentPlan,
     PlanKind,
@@ -633,10 +634,37 @@ class PlanTermsIn(BaseModel):
         )
 
 
-class PlanIn(PlanTermsIn):
-    """A plan a person creates: it starts at once."""
+class CaseToCoverIn(BaseModel):
+    """A collection case as collection reports it today (the gateway reads it from collection
+    when a person names the case in a plan)."""
 
-    invoice_ids: list[str] = Field(min_length=1, max_length=500)
+    case_id: str = Field(max_length=64)
+    debtor_id: str = Field(max_length=64)
+    currency: str = Field(min_length=3, max_length=3)
+    status: str = Field(description="proposed, open, closed or declined")
+    step: str = Field(description="the case's step (pre_court, with_bailiff: the partner has it)")
+    invoice_ids: list[str] = Field(max_length=500)
+    balance: Decimal = Field(description="principal, costs and interest open today")
+
+    def case(self) -> CaseToCover:
+        return CaseToCover(
+            case_id=self.case_id,
+            debtor_id=self.debtor_id,
+            currency=self.currency,
+            status=self.status,
+            step=self.step,
+            invoice_ids=tuple(self.invoice_ids),
+            balance=self.balance,
+        )
+
+
+class PlanIn(PlanTermsIn):
+    """A plan a person creates: it starts at once. At least one invoice or case."""
+
+    invoice_ids: list[str] = Field(default_factory=list, max_length=500)
+    cases: list[CaseToCoverIn] = Field(
+        default_factory=list, max_length=50, description="collection cases the plan covers"
+    )
 
 
 class ProposalIn(PlanTermsIn):
@@ -660,6 +688,13 @@ class InstalmentOut(BaseModel):
     status: Literal["open", "paid", "missed"]
 
 
+class PlanCaseOut(BaseModel):
+    case_id: str
+    invoice_ids: list[str]
+    covered_amount: Decimal = Field(description="the case's balance when the plan was made")
+    open_amount: Decimal = Field(description="what of it collection reports still open")
+
+
 class PlanOut(BaseModel):
     """A payment plan as it stands."""
 
@@ -667,6 +702,7 @@ class PlanOut(BaseModel):
     version: int
     debtor_id: str
     invoice_ids: list[str]
+    cases: list[PlanCaseOut] = Field(description="the collection cases the plan covers")
     status: str = Field(description="requested, active, expired, completed, ended or rejected")
     kind: str
     proposed_by: str
@@ -688,6 +724,15 @@ class PlanOut(BaseModel):
             version=plan.version,
             debtor_id=plan.debtor_id,
             invoice_ids=list(plan.invoice_ids),
+            cases=[
+                PlanCaseOut(
+                    case_id=c.case_id,
+                    invoice_ids=list(c.invoice_ids),
+                    covered_amount=c.covered,
+                    open_amount=c.open,
+                )
+                for c in plan.cases
+            ],
             status=plan.status.value,
             kind=plan.terms.kind.value,
             proposed_by=plan.proposed_by.value,
@@ -720,9 +765,9 @@ class PlanListOut(BaseModel):
 PLAN_ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "an unknown administration, invoice or plan"},
     409: {
-        "description": "the plan cannot do this now, or cannot cover these invoices (another "
-        "debtor's, settled, in collection, already in a plan, a payment in flight); `detail` "
-        "says why"
+        "description": "the plan cannot do this now, or cannot cover these invoices or cases "
+        "(another debtor's, settled, in collection, a case not open or with the partner, "
+        "already in a plan, a payment in flight); `detail` says why"
     },
     422: {"description": "the terms break a rule; `detail` lists every problem by field"},
 }
@@ -731,7 +776,11 @@ PLAN_ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post("/plans", response_model=PlanOut, status_code=201, responses=PLAN_ERRORS)
 async def create_plan(administration_id: str, body: PlanIn, ctx: Ctx) -> PlanOut:
     """Start a payment plan: the invoices' reminders wait and the debtor gets the schedule."""
-    request = plans.PlanRequest(invoice_ids=tuple(body.invoice_ids), terms=body.terms())
+    request = plans.PlanRequest(
+        invoice_ids=tuple(body.invoice_ids),
+        terms=body.terms(),
+        cases=tuple(c.case() for c in body.cases),
+    )
     return PlanOut.of(await plans.create_plan(ctx, administration_id, request))
 
 

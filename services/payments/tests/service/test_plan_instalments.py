@@ -14,6 +14,7 @@ from settle_shared.events.plans import (
     PaymentPlanExpired,
     PaymentPlanProgressed,
     PaymentPlanStarted,
+    PlanCase,
     PlanInstalment,
 )
 
@@ -88,6 +89,35 @@ async def test_an_instalment_is_paid_for_what_is_left_of_it(service: PaymentsHar
     )
     second = await _pay(service, 2)
     assert second.json()["amount"] == "30.50"
+
+
+async def test_an_instalment_of_a_plan_over_a_case_pays_the_case_s_invoice(
+    service: PaymentsHarness,
+) -> None:
+    await service.deliver(imported("inv-1", open_amount=Decimal("30.00")))
+    await service.deliver(imported("inv-7", open_amount=Decimal("1000.00")))
+    await service.deliver(
+        plan_event(
+            invoice_ids=["inv-1"],
+            cases=[
+                PlanCase(
+                    case_id="case-1",
+                    invoice_ids=["inv-7"],
+                    covered_amount=Decimal("121.50"),
+                    open_amount=Decimal("121.50"),
+                )
+            ],
+        )
+    )
+
+    answer = await _pay(service, 1)
+
+    assert answer.status_code == 201, answer.text
+    # The plan's own invoice first, then the case's (collection allocates its share).
+    assert answer.json()["invoices"] == [
+        {"invoice_id": "inv-1", "amount": "30.00"},
+        {"invoice_id": "inv-7", "amount": "20.50"},
+    ]
 
 
 async def test_a_paid_instalment_in_flight_is_not_paid_twice(service: PaymentsHarness) -> None:

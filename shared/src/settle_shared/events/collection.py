@@ -126,6 +126,9 @@ class CaseEvent(Event):
     status: CaseStatus
     step: CaseStep
     paused: bool = False
+    payment_plan_id: str | None = Field(
+        None, description="the payment plan pausing the case (payment plan active), if any"
+    )
     balance: CaseBalance
     on: date = Field(description="the business date it happened")
 
@@ -182,7 +185,8 @@ class CaseStepChanged(CaseEvent):
 
 @event
 class CasePauseChanged(CaseEvent):
-    """A user paused or resumed the case (`paused` says which)."""
+    """A user paused or resumed the case, or a payment plan covering it started or ended
+    (`paused` and `payment_plan_id` say which)."""
 
     event_type: ClassVar[str] = "settle.collection.case.pause_changed"
 

@@ -51,6 +51,21 @@ class PlanInstalment(BaseModel):
     )
 
 
+class PlanCase(BaseModel):
+    """A collection case the plan covers: collection pauses it while the plan runs."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    case_id: str
+    invoice_ids: list[str] = Field(description="the case's invoices when the plan was made")
+    covered_amount: Decimal = Field(
+        description="the case's balance (principal, costs and interest) when the plan was made"
+    )
+    open_amount: Decimal = Field(
+        description="what of it is still open as collection reported it (0: the case closed)"
+    )
+
+
 class PaymentPlanEvent(Event):
     """The plan after the change the event type names."""
 
@@ -61,7 +76,12 @@ class PaymentPlanEvent(Event):
     plan_id: str
     version: int = Field(description="grows by one per change of the plan; keep the highest")
     debtor_id: str
-    invoice_ids: list[str] = Field(description="the invoices the plan covers")
+    invoice_ids: list[str] = Field(
+        description="the invoices the plan covers itself (not those of its cases)"
+    )
+    cases: list[PlanCase] = Field(
+        default_factory=list, description="the collection cases the plan covers"
+    )
     status: PlanStatus = Field(
         description="requested: proposed by the debtor, waiting for a person; active: the "
         "invoices' reminders wait while instalments are due; expired: the last date passed "

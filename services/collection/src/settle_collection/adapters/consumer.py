@@ -12,9 +12,10 @@ from settle_collection.adapters.repositories import SqlStore
 from settle_collection.application.context import CollectionContext
 from settle_collection.application.facts import Origin, apply_fact
 from settle_collection.application.partner_reports import apply_partner_update
+from settle_collection.application.plans import apply_plan_event
 from settle_collection.domain.errors import InvalidFact
 from settle_shared.consumer import ReceivedEvent
-from settle_shared.events import collection, dunning, importer, messaging, payments
+from settle_shared.events import collection, dunning, importer, messaging, payments, plans
 from settle_shared.logs import log_context
 
 TOPICS = [
@@ -24,6 +25,7 @@ TOPICS = [
     messaging.MESSAGES.name,
     payments.PAYMENTS.name,
     collection.PARTNER_UPDATES.name,
+    plans.PLANS.name,
 ]
 FACTS = (
     importer.DebtorUpserted,
@@ -64,6 +66,21 @@ def batch_handler(
                         store,
                         payload,
                         envelope.administration_id,
+                        table,
+                        correlation_id=envelope.correlation_id,
+                        causation_id=envelope.id,
+                    )
+                    continue
+                if isinstance(payload, plans.PaymentPlanEvent):
+                    if payload.administration_id != envelope.administration_id:
+                        raise InvalidFact(
+                            f"header administration_id {envelope.administration_id!r} differs "
+                            "from the payload's"
+                        )
+                    await apply_plan_event(
+                        ctx,
+                        store,
+                        payload,
                         table,
                         correlation_id=envelope.correlation_id,
                         causation_id=envelope.id,

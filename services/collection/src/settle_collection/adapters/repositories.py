@@ -438,6 +438,7 @@ def _case(row: Any) -> Case:
         handoff_id=row.handoff_id,
         partner_sequence=row.partner_sequence,
         partner_status=row.partner_status,
+        plan_id=row.plan_id,
     )
 
 
@@ -497,6 +498,7 @@ class SqlCases:
             "handoff_id": case.handoff_id,
             "partner_sequence": case.partner_sequence,
             "partner_status": case.partner_status,
+            "plan_id": case.plan_id,
             "invoices": [invoice_json(i) for i in case.invoices],
             "entries": [entry_json(e) for e in case.entries],
             "updated_at": self.now,

@@ -118,6 +118,8 @@ cases = sa.Table(
     sa.Column("handoff_id", sa.String(36), nullable=True),
     sa.Column("partner_sequence", sa.Integer, nullable=False),
     sa.Column("partner_status", sa.String(20), nullable=True),
+    # The payment plan (dunning's) pausing the case.
+    sa.Column("plan_id", sa.String(_ID), nullable=True),
     # domain/cases.py CaseInvoice and Entry, as JSON lists (adapters/codec.py).
     sa.Column("invoices", sa.JSON, nullable=False),
     sa.Column("entries", sa.JSON, nullable=False),

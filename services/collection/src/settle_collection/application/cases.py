@@ -374,6 +374,36 @@ def payment_news(
     return news
 
 
+def reversal_news(
+    before: Case,
+    after: Case,
+    payment_id: str,
+    source: PaymentSource,
+    today: date,
+    table: RateTable,
+    settings: AdministrationSettings,
+) -> CaseNews:
+    """The announcement of money that went back (a refund, a chargeback, a payment booked
+    back): a negative allocation, each part what it made owed again."""
+    news = CaseNews()
+    was = case_balance(before, today, table, settings.letter_delivery_days)
+    now = case_balance(after, today, table, settings.letter_delivery_days)
+    back = now.paid - was.paid
+    if back == 0:
+        return news
+    news.add(
+        events.CasePaymentAllocated,
+        payment_id=payment_id,
+        source=source.value,
+        amount=back,
+        costs=was.costs_open - now.costs_open,
+        interest=was.interest_open - now.interest_open,
+        principal=was.principal_open - now.principal_open,
+        surplus=now.surplus - was.surplus,
+    )
+    return news
+
+
 async def change_allocation(
     ctx: CollectionContext,
     administration_id: str,
@@ -412,11 +442,16 @@ async def close_case(
         ctx,
         administration_id,
         case_id,
-        lambda case, today, *_: rules.close(case, outcome, today, reason),
+        lambda case, today, *_: _close_by_hand(case, outcome, today, reason),
         events.CaseClosed,
         outcome=outcome.value,
         reason=reason,
     )
+
+
+def _close_by_hand(case: Case, outcome: Outcome, today: date, reason: str) -> Case:
+    rules.require_no_plan(case, "be closed")
+    return rules.close(case, outcome, today, reason)
 
 
 async def _change(

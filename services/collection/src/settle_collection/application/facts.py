@@ -12,6 +12,7 @@ from settle_collection.application.cases import (
     debtor_of,
     new_case_id,
     payment_news,
+    reversal_news,
     store_case,
 )
 from settle_collection.application.context import CollectionContext
@@ -190,7 +191,15 @@ async def _changed(
                     moved, entry.payment_id or "", share, today, "booked back in bookkeeping"
                 )
                 back -= share
-        news = CaseNews()
+        news = reversal_news(
+            case,
+            moved,
+            f"bookkeeping-{event.invoice_id}-{event.version}",
+            PaymentSource.BOOKKEEPING,
+            today,
+            table,
+            settings,
+        )
     else:
         return
     if moved != case:
@@ -366,6 +375,9 @@ async def _payment(
             share = min(back, amount)
             why = "refunded" if isinstance(event, payments.PaymentRefunded) else "charged back"
             moved = charges.reverse_payment(case, payment_id, share, today, why)
+            news = reversal_news(
+                case, moved, payment_id, PaymentSource.ONLINE, today, table, settings
+            )
         if moved != case:
             await store_case(
                 store,

@@ -27,7 +27,7 @@ from settle_collection.application.ports import (
 )
 from settle_collection.application.publishing import CaseNews
 from settle_collection.domain.balances import case_balance, interest_start, rate_kind
-from settle_collection.domain.cases import Case
+from settle_collection.domain.cases import Case, require_no_plan
 from settle_collection.domain.errors import NoPartner, NotAllowed
 from settle_collection.domain.parties import AdministrationSettings, Debtor
 from settle_collection.domain.partners import forward, own_partner_chosen
@@ -195,6 +195,7 @@ async def forward_by_hand(ctx: CollectionContext, administration_id: str, case_i
     async with ctx.transaction() as store:
         settings, table = await administration_context(store, administration_id)
         case = await load_case(store, administration_id, case_id)
+        require_no_plan(case, "be forwarded")
         news = CaseNews()
         forwarded = await forward_case(ctx, store, case, settings, table, today, news)
         await store_case(store, case, forwarded, news, today, table, settings)

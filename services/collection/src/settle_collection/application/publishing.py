@@ -51,6 +51,7 @@ class CaseNews:
             "status": case.status.value,
             "step": case.step.value,
             "paused": case.paused,
+            "payment_plan_id": case.plan_id,
             "balance": balance_of(balance),
             "on": on,
         }

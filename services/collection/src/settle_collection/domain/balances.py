@@ -11,6 +11,8 @@ Interest runs per invoice: for a business from the day after its due date (comme
 art. 6:119a BW), for a consumer from the day after the 14-day term of its letter (consumer
 rate, art. 6:119 BW; without a provable letter no date of default is known and no interest is
 computed). Interest accrues whether or not it is charged; it is owed from the day it is charged.
+It does not accrue in the days a kept (or running) payment plan paused the case
+(domain/plans.py).
 A payment's principal part pays the invoices by due date, oldest first; its interest part pays
 the oldest interest first.
 """
@@ -22,6 +24,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from settle_collection.domain.cases import Case, CaseInvoice, Entry, EntryKind, PaymentSource
+from settle_collection.domain.plans import interest_pauses
 from settle_law.allocation import Allocation, AllocationOrder, Owed, Part, allocate
 from settle_law.interest import (
     InterestAccount,
@@ -170,7 +173,22 @@ def case_balance(case: Case, as_of: date, table: RateTable, delivery_days: int) 
     claimed = False
     payments: dict[str, _Paid] = {}
 
+    pauses = interest_pauses(case)
+
     def accrue(until: date) -> None:
+        # A kept (or running) payment plan's days bear no interest (domain/plans.py).
+        for begin, end in pauses:
+            if begin >= until:
+                break
+            accrue_plainly(begin)
+            skip_to(min(end or until, until))
+        accrue_plainly(until)
+
+    def skip_to(day: date) -> None:
+        for account in accounts.values():
+            account.accrued_to = max(account.accrued_to, day)
+
+    def accrue_plainly(until: date) -> None:
         for invoice_id, account in accounts.items():
             if account.accrued_to < until:
                 try:

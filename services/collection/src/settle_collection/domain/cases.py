@@ -97,6 +97,8 @@ class EntryKind(StrEnum):
     FORWARDED = "forwarded"
     PARTNER_UPDATE = "partner_update"
     CLOSED = "closed"
+    PLAN_STARTED = "plan_started"  # a payment plan pauses the case (domain/plans.py)
+    PLAN_ENDED = "plan_ended"
 
 
 class PaymentSource(StrEnum):
@@ -166,6 +168,7 @@ class Case:
     handoff_id: str | None = None
     partner_sequence: int = 0  # the last partner report applied
     partner_status: str | None = None
+    plan_id: str | None = None  # the payment plan pausing it (dunning's)
 
     @property
     def invoice_ids(self) -> list[str]:
@@ -304,6 +307,15 @@ def require_open(case: Case, action: str) -> None:
         raise NotAllowed(f"case {case.case_id} is {case.status.value}: it cannot {action}")
 
 
+def require_no_plan(case: Case, action: str) -> None:
+    """Refuse a person's `action` while a payment plan pauses the case (domain/plans.py)."""
+    if case.plan_id is not None:
+        raise NotAllowed(
+            f"case {case.case_id} is paused by payment plan {case.plan_id} (payment plan "
+            f"active): it cannot {action} while the plan runs; end the plan first"
+        )
+
+
 def step_due(case: Case, step_days: int, today: date) -> Step | None:
     """The step the schedule moves an open, unpaused case to today, if any: the next own step
     once `step_days` have passed in the current one."""
@@ -318,6 +330,8 @@ def step_due(case: Case, step_days: int, today: date) -> Step | None:
 def move_to(case: Case, step: Step, today: date, by: str) -> Case:
     """Move the case to `step` (forward only; by hand a user may skip own steps)."""
     require_open(case, "change its step")
+    if by == "user":
+        require_no_plan(case, "change its step")
     if step.rank <= case.step.rank:
         raise NotAllowed(
             f"case {case.case_id} is at {case.step.value}; steps only go forward "
@@ -343,6 +357,7 @@ def pause(case: Case, today: date, reason: str | None = None) -> Case:
 def resume(case: Case, today: date) -> Case:
     """Resume a paused case; its step counts its days again from today (no burst)."""
     require_open(case, "be resumed")
+    require_no_plan(case, "be resumed")
     if not case.paused:
         return case
     return case.with_entry(Entry(EntryKind.RESUMED, today), paused=False, step_on=today)

@@ -31,6 +31,8 @@ DESCRIPTIONS = {
     EntryKind.FORWARDED: "forwarded to the partner",
     EntryKind.PARTNER_UPDATE: "the partner reported",
     EntryKind.CLOSED: "case closed",
+    EntryKind.PLAN_STARTED: "paused by a payment plan",
+    EntryKind.PLAN_ENDED: "the payment plan ended; the case resumes",
 }
 
 

@@ -1,5 +1,6 @@
-"""Payment plans (the `payment_plans` and `payment_plan_invoices` tables): one row per plan
-with the whole plan as JSON, and which invoices each plan ever covered."""
+"""Payment plans (the `payment_plans`, `payment_plan_invoices` and `payment_plan_cases`
+tables): one row per plan with the whole plan as JSON, and which invoices and collection cases
+each plan ever covered."""
 
 from __future__ import annotations
 
@@ -12,11 +13,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from settle_dunning.adapters.sql import BULK_MIN, SqlRepository
-from settle_dunning.adapters.tables import payment_plan_invoices, payment_plans
+from settle_dunning.adapters.tables import (
+    payment_plan_cases,
+    payment_plan_invoices,
+    payment_plans,
+)
 from settle_dunning.domain.plans import (
     CustomInstalment,
     Instalment,
     PaymentPlan,
+    PlanCase,
     PlanKind,
     PlanStatus,
     PlanTerms,
@@ -97,6 +103,16 @@ def plan_to_json(plan: PaymentPlan) -> Json:
         "reminded": list(plan.reminded),
         "missed_notified": list(plan.missed_notified),
         "version": plan.version,
+        "cases": [
+            {
+                "case_id": c.case_id,
+                "invoice_ids": list(c.invoice_ids),
+                "covered": str(c.covered),
+                "open": str(c.open),
+                "closed": c.closed,
+            }
+            for c in plan.cases
+        ],
     }
 
 
@@ -127,6 +143,17 @@ def plan_from_json(data: Json) -> PaymentPlan:
         reminded=tuple(data["reminded"]),
         missed_notified=tuple(data["missed_notified"]),
         version=data["version"],
+        # Plans stored before plans covered cases have no "cases".
+        cases=tuple(
+            PlanCase(
+                c["case_id"],
+                tuple(c["invoice_ids"]),
+                Decimal(c["covered"]),
+                Decimal(c["open"]),
+                c["closed"],
+            )
+            for c in data.get("cases", ())
+        ),
     )
 
 
@@ -160,13 +187,47 @@ class PaymentPlanRepository(SqlRepository):
                 updated_at=self.now,
             )
         )
-        await self.session.execute(
-            sa.insert(payment_plan_invoices),
-            [
-                {"administration_id": administration_id, "invoice_id": i, "plan_id": plan.id}
-                for i in plan.invoice_ids
-            ],
+        if plan.invoice_ids:
+            await self.session.execute(
+                sa.insert(payment_plan_invoices),
+                [
+                    {"administration_id": administration_id, "invoice_id": i, "plan_id": plan.id}
+                    for i in plan.invoice_ids
+                ],
+            )
+        if plan.cases:
+            await self.session.execute(
+                sa.insert(payment_plan_cases),
+                [
+                    {"administration_id": administration_id, "case_id": c, "plan_id": plan.id}
+                    for c in plan.case_ids
+                ],
+            )
+
+    async def holding_cases(
+        self, administration_id: str, case_ids: Sequence[str]
+    ) -> dict[str, str]:
+        """Of these cases, those a plan holds (requested, active or expired): case id to the
+        plan's id."""
+        if not case_ids:
+            return {}
+        holding = [s.value for s in PlanStatus if s.holds_invoices]
+        rows = await self.session.execute(
+            sa.select(payment_plan_cases.c.case_id, payment_plan_cases.c.plan_id)
+            .join(
+                payment_plans,
+                sa.and_(
+                    payment_plans.c.administration_id == payment_plan_cases.c.administration_id,
+                    payment_plans.c.plan_id == payment_plan_cases.c.plan_id,
+                ),
+            )
+            .where(
+                payment_plan_cases.c.administration_id == administration_id,
+                payment_plan_cases.c.case_id.in_(list(case_ids)),
+                payment_plans.c.status.in_(holding),
+            )
         )
+        return {row.case_id: row.plan_id for row in rows}
 
     async def save(
         self, administration_id: str, plan: PaymentPlan, next_action_on: date | None

@@ -232,6 +232,15 @@ payment_plan_invoices = sa.Table(
     sa.Column("plan_id", ID, primary_key=True),
 )
 
+# The collection cases each plan ever covered (a case is in at most one holding plan).
+payment_plan_cases = sa.Table(
+    "payment_plan_cases",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("case_id", ID, primary_key=True),
+    sa.Column("plan_id", ID, primary_key=True),
+)
+
 # Invoices held by a collection case (domain/collection_cases.py): the case holding each, so a
 # late event of an older case of the invoice cannot release a newer one.
 collection_holds = sa.Table(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_dunning.application.context import DunningContext
+from settle_dunning.application.plans import case_event_applied
 from settle_dunning.application.ports import Repositories
 from settle_dunning.application.publishing import OutgoingEvents
 from settle_dunning.domain.collection_cases import (
@@ -45,11 +46,19 @@ async def apply_case_event(
     correlation_id: str | None = None,
     causation_id: str | None = None,
 ) -> None:
-    """Hold, move or release the invoices of a case, in the consumer's transaction."""
-    if not isinstance(event, CASE_EVENTS):
+    """Hold, move or release the invoices of a case, and count what collection allocated to
+    (or closing) a case a payment plan covers, in the consumer's transaction."""
+    if not isinstance(event, (*CASE_EVENTS, collection.CasePaymentAllocated)):
         return
     repos = ctx.repositories(session)
     outgoing = OutgoingEvents(event.administration_id)
+    if isinstance(event, collection.CasePaymentAllocated | collection.CaseClosed):
+        await case_event_applied(ctx, repos, outgoing, event)
+    if isinstance(event, collection.CasePaymentAllocated):
+        await outgoing.write(
+            session, ctx.outbox, correlation_id=correlation_id, causation_id=causation_id
+        )
+        return
     business_date = ctx.business_date()
     adm = event.administration_id
     if isinstance(event, collection.CaseOpened | collection.CaseDeclined):

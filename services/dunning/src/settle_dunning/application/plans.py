@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import TypeAlias
 from uuid import uuid4
 
@@ -28,12 +29,15 @@ from settle_dunning.domain.plans import (
     REJECTED_TEMPLATE,
     REMINDER_TEMPLATE,
     ZERO,
+    CaseToCover,
     PaymentPlan,
     PlanNotice,
     PlanStatus,
     PlanTerms,
     ProposedBy,
     approve_plan,
+    case_closed,
+    case_paid,
     completed_if_settled,
     decided_attention,
     edit_plan,
@@ -44,6 +48,7 @@ from settle_dunning.domain.plans import (
     make_plan,
     next_action_on,
     open_amount_imported,
+    own_share,
     payment_failed,
     payment_paid,
     payment_reversed,
@@ -55,7 +60,7 @@ from settle_dunning.domain.plans import (
     requested_attention,
 )
 from settle_shared.db import transaction
-from settle_shared.events import payments
+from settle_shared.events import collection, payments
 from settle_shared.events import plans as events
 from settle_shared.logs import get_logger
 
@@ -75,6 +80,7 @@ class PlanRequest:
     proposed_by: ProposedBy = ProposedBy.USER
     reason: str | None = None
     debtor_id: str | None = None
+    cases: tuple[CaseToCover, ...] = ()
 
 
 class _Change:
@@ -150,7 +156,7 @@ class _Change:
             template_key,
             administration=administration,
             debtor=debtor,
-            states=states if states is not None else await self.states(plan),
+            states=states if states is not None else await self.message_states(plan),
             business_date=business_date,
             instalment=instalment,
         )
@@ -159,6 +165,13 @@ class _Change:
             return False
         self.outgoing.message_requested(request)
         return True
+
+    async def message_states(self, plan: PaymentPlan) -> list[DunningState]:
+        """The states of every invoice a message about the plan lists: its own and its
+        cases'."""
+        ids = list(plan.all_invoice_ids)
+        found = await self.repos.states.many(self.administration_id, ids)
+        return sorted(found, key=lambda s: ids.index(s.invoice_id))
 
     async def numbers(self, plan: PaymentPlan) -> dict[str, str]:
         return {s.invoice_id: s.invoice.number for s in await self.states(plan)}
@@ -215,6 +228,13 @@ async def create_plan(
             within_offer = starts_without_approval(
                 offers, open_amount, request.terms, business_date
             )
+        in_other_plans = (
+            await repos.payment_plans.holding_cases(
+                administration_id, [c.case_id for c in request.cases]
+            )
+            if request.cases
+            else {}
+        )
         plan = make_plan(
             str(uuid4()),
             states,
@@ -224,6 +244,8 @@ async def create_plan(
             proposed_by=request.proposed_by,
             reason=request.reason,
             within_offer=within_offer,
+            cases=request.cases,
+            in_other_plans=in_other_plans,
         )
         requested = plan.status is PlanStatus.REQUESTED
         await change.save(
@@ -237,7 +259,7 @@ async def create_plan(
                 requested_attention(plan, {s.invoice_id: s.invoice.number for s in states})
             )
         else:
-            await change.message(plan, CONFIRMATION_TEMPLATE, business_date, states=states)
+            await change.message(plan, CONFIRMATION_TEMPLATE, business_date)
         await outgoing.write(session, ctx.outbox)
     return plan
 
@@ -384,11 +406,16 @@ async def apply_plan_payment(
     if isinstance(event, payments.PaymentCreated):
         after = payment_started(plan, event.payment_id)
     elif isinstance(event, payments.PaymentRefunded):
-        after = payment_reversed(plan, event.payment_id, event.refunded_amount)
+        after = payment_reversed(
+            plan, event.payment_id, min(event.refunded_amount, _own_share(plan, event))
+        )
     elif isinstance(event, payments.PaymentChargedBack):
-        after = payment_reversed(plan, event.payment_id, event.charged_back_amount)
+        after = payment_reversed(
+            plan, event.payment_id, min(event.charged_back_amount, _own_share(plan, event))
+        )
     elif event.status == "paid":
-        after = payment_paid(plan, event.payment_id, event.amount)
+        # The part paying the plan's cases counts when collection allocates it (case_paid).
+        after = payment_paid(plan, event.payment_id, _own_share(plan, event))
     elif event.status in ("open", "pending", "authorized"):
         after = payment_started(plan, event.payment_id)
     elif event.status in ("failed", "canceled", "expired"):
@@ -400,6 +427,34 @@ async def apply_plan_payment(
     await change.save(
         after, events.PaymentPlanProgressed if after.version != plan.version else None
     )
+
+
+def _own_share(plan: PaymentPlan, event: PlanPaymentEvent) -> Decimal:
+    if not plan.cases:
+        return event.amount
+    return own_share(plan, ((c.invoice_id, c.amount) for c in event.invoices))
+
+
+async def case_event_applied(
+    ctx: DunningContext,
+    repos: Repositories,
+    outgoing: OutgoingEvents,
+    event: collection.CasePaymentAllocated | collection.CaseClosed,
+) -> None:
+    """Collection allocated money to a case a plan covers, or closed it: what it paid counts
+    toward the plan; when every invoice and case is settled the plan is completed."""
+    found = await repos.payment_plans.holding_cases(outgoing.administration_id, [event.case_id])
+    plan_id = found.get(event.case_id)
+    if plan_id is None:
+        return
+    plan = await repos.payment_plans.get(outgoing.administration_id, plan_id, lock=True)
+    if plan is None or plan.status.finished:
+        return
+    if isinstance(event, collection.CaseClosed):
+        counted = case_closed(plan, event.case_id)
+    else:
+        counted = case_paid(plan, event.case_id, event.amount)
+    await _counted(_Change(ctx, repos, outgoing), plan, counted)
 
 
 async def invoice_amount_imported(
@@ -420,7 +475,12 @@ async def invoice_amount_imported(
         return
     open_amount = ZERO if state.settled else state.invoice.open_amount
     counted = open_amount_imported(plan, state.invoice_id, open_amount)
-    business_date = ctx.business_date()
+    await _counted(change, plan, counted)
+
+
+async def _counted(change: _Change, plan: PaymentPlan, counted: PaymentPlan) -> None:
+    """Store what money did to a plan: progressed, or completed (its invoices released)."""
+    business_date = change.ctx.business_date()
     after = completed_if_settled(counted, business_date)
     if after == plan:
         return
@@ -475,7 +535,7 @@ async def _plans_day(change: _Change, plans: list[PaymentPlan], business_date: d
         return 0
     repos, administration_id = change.repos, change.administration_id
     settings = change.ctx.plan_settings
-    invoice_ids = [invoice_id for plan in plans for invoice_id in plan.invoice_ids]
+    invoice_ids = [invoice_id for plan in plans for invoice_id in plan.all_invoice_ids]
     states = {s.invoice_id: s for s in await repos.states.many(administration_id, invoice_ids)}
     administration = await repos.administrations.get(administration_id)
     debtors = await repos.debtors.many(administration_id, {plan.debtor_id for plan in plans})
@@ -491,7 +551,7 @@ async def _plans_day(change: _Change, plans: list[PaymentPlan], business_date: d
             change.outgoing.plan_changed(after, events.PaymentPlanCompleted)
             completed.append(after)
             continue
-        covered = [states[i] for i in after.invoice_ids if i in states]
+        covered = [states[i] for i in after.all_invoice_ids if i in states]
         debtor = debtors.get(after.debtor_id)
         for notice, number in day.notices:
             template = REMINDER_TEMPLATE if notice is PlanNotice.REMINDER else MISSED_TEMPLATE

@@ -179,6 +179,9 @@ class PaymentPlans(Protocol):
         statuses: Sequence[PlanStatus] = (),
         limit: int = 100,
     ) -> list[PaymentPlan]: ...
+    async def holding_cases(
+        self, administration_id: str, case_ids: Sequence[str]
+    ) -> dict[str, str]: ...
 
 
 class CollectionHolds(Protocol):

@@ -289,6 +289,15 @@ class OutgoingEvents:
                 version=plan.version,
                 debtor_id=plan.debtor_id,
                 invoice_ids=list(plan.invoice_ids),
+                cases=[
+                    plans.PlanCase(
+                        case_id=c.case_id,
+                        invoice_ids=list(c.invoice_ids),
+                        covered_amount=c.covered,
+                        open_amount=c.open,
+                    )
+                    for c in plan.cases
+                ],
                 status=plan.status.value,
                 kind=plan.terms.kind.value,
                 proposed_by=plan.proposed_by.value,

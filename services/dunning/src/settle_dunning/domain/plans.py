@@ -11,9 +11,16 @@ While a plan is active its invoices are held (`PlanHold`): their flow sends noth
 plan's own messages go out whatever pauses the administration or debtor has (a confirmation
 with the schedule, a reminder some days before each instalment, a notice when one is missed).
 What is paid comes from two sources: online payments of an instalment (counted as soon as
-they are paid) and the open amounts of the daily import (bookkeeping's word). An online payment
+they are paid) and the open amounts of the daily import (bookkeeping's word); for a case,
+what collection allocates to it. An online payment
 counts until an import lowers the open amounts by as much, so money paid online and booked
 later is never counted twice (`PaymentPlan.paid`).
+
+A plan may also cover collection cases of the same debtor (`PlanCase`): their amount is the
+case's balance (principal, costs and interest as collection computes it) on the day the plan is
+made. Collection owns the cases: it pauses them while the plan runs and allocates the
+instalments paid toward them (art. 6:44 BW); what it reports allocated counts toward the plan
+(`case_paid`), and a case it closes is settled for the plan (`case_closed`).
 
 A plan ends in one of four ways: completed (every invoice settled), expired (its last date
 and the grace days passed and it is not fully paid: attention on the invoices and the debtor,
@@ -323,6 +330,39 @@ class InstalmentProgress:
         return "missed" if self.missed else "open"
 
 
+# What collection says a case is, when a person names it in a plan (read when the plan is
+# made; see `CaseToCover`).
+COVERABLE_CASE_STATUS = "open"
+PARTNER_STEPS = frozenset({"pre_court", "with_bailiff"})
+
+
+@dataclass(frozen=True)
+class CaseToCover:
+    """A collection case as collection reported it when a person asked for a plan over it:
+    its debtor, currency, status, step, invoices and its balance on that day."""
+
+    case_id: str
+    debtor_id: str
+    currency: str
+    status: str
+    step: str
+    invoice_ids: tuple[str, ...]
+    balance: Decimal
+
+
+@dataclass(frozen=True)
+class PlanCase:
+    """A collection case the plan covers: its balance when the plan was made (`covered`) and
+    what of it is still open (`open`): lowered by what collection allocates to it, zero once
+    collection closed it."""
+
+    case_id: str
+    invoice_ids: tuple[str, ...]
+    covered: Decimal
+    open: Decimal
+    closed: bool = False
+
+
 @dataclass(frozen=True)
 class PaymentPlan:
     """A payment plan and everything dunning knows of it.
@@ -357,6 +397,16 @@ class PaymentPlan:
     reminded: tuple[int, ...] = ()
     missed_notified: tuple[int, ...] = ()
     version: int = 1
+    cases: tuple[PlanCase, ...] = ()
+
+    @property
+    def case_ids(self) -> tuple[str, ...]:
+        return tuple(c.case_id for c in self.cases)
+
+    @property
+    def all_invoice_ids(self) -> tuple[str, ...]:
+        """The plan's own invoices, then its cases' invoices."""
+        return (*self.invoice_ids, *(i for c in self.cases for i in c.invoice_ids))
 
     @cached_property
     def covered(self) -> Decimal:
@@ -365,8 +415,11 @@ class PaymentPlan:
 
     @property
     def open_total(self) -> Decimal:
-        """The invoices' open amounts as the import reported them last."""
-        return sum((amount for _, amount in self.open_amounts), ZERO)
+        """The invoices' open amounts as the import reported them last, and what is open of
+        the cases as collection reported it."""
+        return sum((amount for _, amount in self.open_amounts), ZERO) + sum(
+            (c.open for c in self.cases), ZERO
+        )
 
     @property
     def paid(self) -> Decimal:
@@ -387,8 +440,11 @@ class PaymentPlan:
 
     @property
     def settled(self) -> bool:
-        """Every invoice of the plan is settled in bookkeeping."""
-        return all(amount <= ZERO for _, amount in self.open_amounts)
+        """Every invoice of the plan is settled in bookkeeping and every case is paid off or
+        closed."""
+        return all(amount <= ZERO for _, amount in self.open_amounts) and all(
+            c.closed or c.open <= ZERO for c in self.cases
+        )
 
     @property
     def last_date(self) -> date:
@@ -455,11 +511,15 @@ def next_action_on(plan: PaymentPlan, settings: PlanSettings) -> date | None:
 
 
 def _check_invoices(
-    states: Sequence[DunningState], invoice_ids: Sequence[str], plan_id: str | None = None
+    states: Sequence[DunningState],
+    invoice_ids: Sequence[str],
+    plan_id: str | None = None,
+    *,
+    with_cases: bool = False,
 ) -> None:
     """Refuse invoices that cannot be in one plan together."""
-    if not invoice_ids:
-        raise InvalidPlan([FieldError("invoice_ids", "choose at least one invoice")])
+    if not invoice_ids and not with_cases:
+        raise InvalidPlan([FieldError("invoice_ids", "choose at least one invoice or case")])
     if len(set(invoice_ids)) != len(invoice_ids):
         raise InvalidPlan([FieldError("invoice_ids", "an invoice is named twice")])
     debtors = {s.invoice.debtor_id for s in states}
@@ -481,11 +541,63 @@ def _check_invoices(
         if state.settled or state.invoice.open_amount <= ZERO:
             raise PlanRefused(f"invoice {number} is settled: nothing of it to plan", "settled")
         if state.phase.belongs_to_collection:
-            raise PlanRefused(f"invoice {number} is in collection", "in_collection")
+            raise PlanRefused(
+                f"invoice {number} is in collection: name its case in the plan instead",
+                "in_collection",
+            )
         if state.plan_hold is not None and state.plan_hold.plan_id != plan_id:
             raise PlanRefused(
                 f"invoice {number} is already in payment plan {state.plan_hold.plan_id}; end "
                 "that plan first or edit it",
+                "already_in_plan",
+            )
+
+
+def check_cases(
+    cases: Sequence[CaseToCover],
+    states: Sequence[DunningState],
+    in_other_plans: dict[str, str],
+) -> None:
+    """Refuse cases that cannot be in one plan with each other and with the invoices of
+    `states`: a case of another debtor or in another currency, a case that is not open
+    (proposed, declined or closed), one the partner has (forwarded: the partner collects
+    it), one with nothing open, and one already in a plan (`in_other_plans`: case id to the
+    plan holding it). An unknown case is refused before (collection does not know it)."""
+    if len({c.case_id for c in cases}) != len(cases):
+        raise InvalidPlan([FieldError("case_ids", "a case is named twice")])
+    debtors = {s.invoice.debtor_id for s in states} | {c.debtor_id for c in cases}
+    if len(debtors) > 1:
+        raise PlanRefused(
+            "the invoices and cases belong to more than one debtor; a plan covers one debtor's "
+            "invoices and cases",
+            "several_debtors",
+        )
+    currencies = {s.invoice.currency for s in states} | {c.currency for c in cases}
+    if len(currencies) > 1:
+        raise PlanRefused(
+            "the invoices and cases are in more than one currency ("
+            + ", ".join(sorted(currencies))
+            + "); a plan is in one currency",
+            "mixed_currencies",
+        )
+    for case in cases:
+        if case.status != COVERABLE_CASE_STATUS:
+            raise PlanRefused(
+                f"case {case.case_id} is {case.status}: only an open case can be in a plan",
+                "case_not_open",
+            )
+        if case.step in PARTNER_STEPS:
+            raise PlanRefused(
+                f"case {case.case_id} is with the collection partner ({case.step}); the partner "
+                "agrees payment plans for it",
+                "case_with_partner",
+            )
+        if case.balance <= ZERO:
+            raise PlanRefused(f"case {case.case_id} has nothing open to plan", "settled")
+        if case.case_id in in_other_plans:
+            raise PlanRefused(
+                f"case {case.case_id} is already in payment plan {in_other_plans[case.case_id]}; "
+                "end that plan first or edit it",
                 "already_in_plan",
             )
 
@@ -500,29 +612,44 @@ def make_plan(
     proposed_by: ProposedBy = ProposedBy.USER,
     reason: str | None = None,
     within_offer: bool = False,
+    cases: Sequence[CaseToCover] = (),
+    in_other_plans: dict[str, str] | None = None,
 ) -> PaymentPlan:
-    """A new plan over the invoices of `states` (in the order of `invoice_ids`): active when a
-    person makes it or the debtor proposes it within the administration's offer
-    (`within_offer`, see domain/plan_offers.py), requested when the debtor proposes another.
+    """A new plan over the invoices of `states` (in the order of `invoice_ids`) and the
+    collection `cases` (each for its balance): active when a person makes it or the debtor
+    proposes it within the administration's offer (`within_offer`, see
+    domain/plan_offers.py), requested when the debtor proposes another.
 
-    Refused (PlanRefused) when the invoices belong to several debtors, are in several
-    currencies, are settled, in collection or in another plan; the schedule's own rules are
-    `build_schedule`'s (InvalidPlan).
+    Refused (PlanRefused) when the invoices and cases belong to several debtors, are in
+    several currencies, are settled, in collection (name the case instead) or in another plan,
+    and as `check_cases` says for the cases; the schedule's own rules are `build_schedule`'s
+    (InvalidPlan).
     """
-    _check_invoices(states, invoice_ids)
+    _check_invoices(states, invoice_ids, with_cases=bool(cases))
+    if cases:
+        if proposed_by is ProposedBy.DEBTOR:
+            raise PlanRefused("a debtor's proposal covers invoices only", "cases_by_debtor")
+        check_cases(cases, states, in_other_plans or {})
     if reason is not None and len(reason) > MAX_REASON_CHARS:
         raise InvalidPlan([FieldError("reason", f"at most {MAX_REASON_CHARS} characters")])
     by_id = {s.invoice_id: s for s in states}
     ordered = [by_id[i] for i in invoice_ids]
     open_amounts = tuple((s.invoice_id, s.invoice.open_amount) for s in ordered)
-    covered = sum((amount for _, amount in open_amounts), ZERO)
+    plan_cases = tuple(
+        PlanCase(c.case_id, c.invoice_ids, to_amount(c.balance), to_amount(c.balance))
+        for c in cases
+    )
+    covered = sum((amount for _, amount in open_amounts), ZERO) + sum(
+        (c.covered for c in plan_cases), ZERO
+    )
     instalments = build_schedule(terms, covered, business_date)
     requested = proposed_by is ProposedBy.DEBTOR and not within_offer
     return PaymentPlan(
         id=plan_id,
-        debtor_id=ordered[0].invoice.debtor_id,
+        debtor_id=ordered[0].invoice.debtor_id if ordered else cases[0].debtor_id,
         invoice_ids=tuple(invoice_ids),
-        currency=ordered[0].invoice.currency,
+        cases=plan_cases,
+        currency=ordered[0].invoice.currency if ordered else cases[0].currency,
         terms=terms,
         instalments=instalments,
         status=PlanStatus.REQUESTED if requested else PlanStatus.ACTIVE,
@@ -644,6 +771,13 @@ def payment_paid(plan: PaymentPlan, payment_id: str, amount: Decimal) -> Payment
     in_flight = tuple(p for p in plan.in_flight if p != payment_id)
     if payment_id in plan.counted_payments:
         return replace(plan, in_flight=in_flight)
+    if to_amount(amount) == ZERO:
+        # All of it pays the plan's cases: it counts when collection allocates it, and the
+        # plan changes (and is published) only then, so the payments service keeps the
+        # instalment's payment in flight until it does.
+        return replace(
+            plan, in_flight=in_flight, counted_payments=(*plan.counted_payments, payment_id)
+        )
     return _bump(
         plan,
         in_flight=in_flight,
@@ -683,6 +817,45 @@ def open_amount_imported(plan: PaymentPlan, invoice_id: str, open_amount: Decima
         open_amounts=after,
         unbooked_online=max(plan.unbooked_online - newly_booked, ZERO),
     )
+
+
+def _case_moved(plan: PaymentPlan, case_id: str, open_amount: Decimal, closed: bool) -> PaymentPlan:
+    """What is open of a case of the plan, as collection reported it. Online payments count
+    only their share of the plan's own invoices (`own_share`), so money collection allocates
+    to a case is counted here and nowhere else."""
+    amount = max(to_amount(open_amount), ZERO)
+    before = next((c for c in plan.cases if c.case_id == case_id), None)
+    if before is None or (before.open == amount and before.closed == closed):
+        return plan
+    cases = tuple(
+        replace(c, open=amount, closed=closed) if c.case_id == case_id else c for c in plan.cases
+    )
+    return _bump(plan, cases=cases)
+
+
+def case_paid(plan: PaymentPlan, case_id: str, amount: Decimal) -> PaymentPlan:
+    """Collection allocated `amount` to a case of the plan (negative: money went back): what
+    is open of the case goes down by it (never below zero, never above what the plan
+    covered of it)."""
+    case = next((c for c in plan.cases if c.case_id == case_id), None)
+    if case is None or case.closed:
+        return plan
+    open_amount = min(max(case.open - to_amount(amount), ZERO), case.covered)
+    return _case_moved(plan, case_id, open_amount, closed=False)
+
+
+def case_closed(plan: PaymentPlan, case_id: str) -> PaymentPlan:
+    """Collection closed a case of the plan (paid, the rest remitted, withdrawn or
+    uncollectable): nothing of it is open for the plan any more."""
+    return _case_moved(plan, case_id, ZERO, closed=True)
+
+
+def own_share(plan: PaymentPlan, covered: Iterable[tuple[str, Decimal]]) -> Decimal:
+    """What of a payment covers the plan's own invoices (`covered`: invoice id and amount, as
+    the payment names them). The rest pays its cases' invoices: collection allocates it and
+    `case_paid` counts it."""
+    own = set(plan.invoice_ids)
+    return to_amount(sum((amount for invoice_id, amount in covered if invoice_id in own), ZERO))
 
 
 # --- the day ------------------------------------------------------------------------------
@@ -878,7 +1051,7 @@ def plan_message(
             phase=s.phase,
             legally_required=False,
         )
-        for s in (by_id[i] for i in plan.invoice_ids if i in by_id)
+        for s in (by_id[i] for i in plan.all_invoice_ids if i in by_id)
     )
     if not lines:
         return None

@@ -516,6 +516,14 @@ rm_payment_plan_invoices = sa.Table(
     sa.Column("plan_id", ID, primary_key=True),
 )
 
+rm_payment_plan_cases = sa.Table(
+    "rm_payment_plan_cases",
+    metadata,
+    sa.Column("administration_id", ID, primary_key=True),
+    sa.Column("case_id", ID, primary_key=True),
+    sa.Column("plan_id", ID, primary_key=True),
+)
+
 # Collection cases as the collection service announces them (cases/projection.py).
 rm_cases = sa.Table(
     "rm_cases",

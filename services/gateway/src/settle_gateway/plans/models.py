@@ -39,9 +39,14 @@ class PlanTermsIn(BaseModel):
 
 
 class PlanIn(PlanTermsIn):
-    """A plan for one debtor's open invoices: it starts at once."""
+    """A plan for one debtor's open invoices and/or collection cases: it starts at once. A
+    case counts for its balance today (principal, costs and interest, as collection computes
+    it); collection pauses it while the plan runs."""
 
-    invoice_ids: list[str] = Field(min_length=1, max_length=500)
+    invoice_ids: list[str] = Field(default_factory=list, max_length=500)
+    case_ids: list[str] = Field(
+        default_factory=list, max_length=50, description="open collection cases of the debtor"
+    )
 
 
 class ApproveIn(BaseModel):
@@ -56,13 +61,23 @@ class InstalmentOut(BaseModel):
     status: Literal["open", "paid", "missed"]
 
 
+class PlanCaseOut(BaseModel):
+    case_id: str
+    invoice_ids: list[str]
+    covered_amount: Decimal = Field(description="the case's balance when the plan was made")
+    open_amount: Decimal = Field(description="what of it collection reports still open")
+
+
 class PlanOut(BaseModel):
     """A payment plan as dunning last published it."""
 
     plan_id: str
     version: int
     debtor_id: str
-    invoice_ids: list[str]
+    invoice_ids: list[str] = Field(description="the invoices it covers itself")
+    cases: list[PlanCaseOut] = Field(
+        default_factory=list, description="the collection cases it covers"
+    )
     status: PlanStatus
     kind: str
     proposed_by: Literal["user", "debtor"]

@@ -7,7 +7,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from settle_gateway.adapters.tables import rm_payment_plan_invoices, rm_payment_plans
+from settle_gateway.adapters.tables import (
+    rm_payment_plan_cases,
+    rm_payment_plan_invoices,
+    rm_payment_plans,
+)
 from settle_shared.events import plans
 
 
@@ -25,9 +29,20 @@ async def plan_changed(session: AsyncSession, event: plans.PaymentPlanEvent) -> 
     }
     if stored is None:
         await session.execute(sa.insert(rm_payment_plans).values(**key, **values))
-        await session.execute(
-            sa.insert(rm_payment_plan_invoices),
-            [{**key, "invoice_id": invoice_id} for invoice_id in dict.fromkeys(event.invoice_ids)],
-        )
+        # A plan is listed for its own invoices and its cases' invoices, and by case.
+        invoice_ids = [*event.invoice_ids, *(i for c in event.cases for i in c.invoice_ids)]
+        if invoice_ids:
+            await session.execute(
+                sa.insert(rm_payment_plan_invoices),
+                [{**key, "invoice_id": invoice_id} for invoice_id in dict.fromkeys(invoice_ids)],
+            )
+        if event.cases:
+            await session.execute(
+                sa.insert(rm_payment_plan_cases),
+                [
+                    {**key, "case_id": case_id}
+                    for case_id in dict.fromkeys(c.case_id for c in event.cases)
+                ],
+            )
     elif event.version > stored:
         await session.execute(sa.update(rm_payment_plans).where(*where).values(**values))

@@ -36,8 +36,9 @@ PLANS = ADMINISTRATION + "/plans"
 COMMAND_ERRORS: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
     409: {
-        "description": "the plan cannot do this now, or cannot cover these invoices (another "
-        "debtor's, settled, in collection, already in a plan, a payment in flight)"
+        "description": "the plan cannot do this now, or cannot cover these invoices or cases "
+        "(another debtor's, settled, in collection, a case not open or with the partner, "
+        "already in a plan, a payment in flight)"
     },
     422: {"description": "the terms break a rule; `detail` lists every problem by field"},
 }
@@ -51,16 +52,18 @@ async def plans(
     status: Annotated[list[PlanStatus] | None, Query()] = None,
     debtor_id: Annotated[str | None, Query(max_length=64)] = None,
     invoice_id: Annotated[str | None, Query(max_length=64)] = None,
+    case_id: Annotated[str | None, Query(max_length=64)] = None,
     limit: Limit = 50,
 ) -> PlanList:
     """Payment plans, newest first: filter by status (active, expired, requested, …), by
-    debtor or by invoice."""
+    debtor, by invoice (also an invoice of a case the plan covers) or by collection case."""
     return await service.plan_list(
         session,
         administration_id,
         statuses=status or [],
         debtor_id=debtor_id,
         invoice_id=invoice_id,
+        case_id=case_id,
         limit=limit,
     )
 
@@ -77,10 +80,18 @@ async def plan(
 async def create_plan(
     administration_id: str, body: PlanIn, request: Request, principal: Worker, context: Context
 ) -> ServiceAnswer:
-    """Start a payment plan for one debtor's open invoices: their reminders wait, the debtor
-    gets the schedule, a reminder before each instalment and a payment link for it."""
+    """Start a payment plan for one debtor's open invoices and/or collection cases: their
+    reminders (a case's steps) wait, the debtor gets the schedule, a reminder before each
+    instalment and a payment link for it. A case counts for its balance today; an unknown
+    case is a 404, one that is not open, with the partner or in a plan a 409."""
+    payload = _json(body)
+    case_ids = payload.pop("case_ids", [])
+    if case_ids:
+        payload["cases"] = await service.cases_to_cover(
+            request, context, administration_id, case_ids
+        )
     result: dict[str, Any] = await proxy(
-        request, context, "dunning", "POST", administration_id, "/plans", json=_json(body)
+        request, context, "dunning", "POST", administration_id, "/plans", json=payload
     )
     return result
 

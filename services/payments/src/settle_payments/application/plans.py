@@ -20,7 +20,9 @@ async def apply_plan_event(store: Store, event: PaymentPlanEvent, at: datetime) 
         debtor_id=event.debtor_id,
         status=event.status,
         currency=event.currency,
-        invoice_ids=tuple(event.invoice_ids),
+        # An instalment pays the plan's own invoices first, then its cases' invoices (collection
+        # allocates what they receive to each case's costs, interest and principal).
+        invoice_ids=(*event.invoice_ids, *(i for case in event.cases for i in case.invoice_ids)),
         instalments=tuple(
             PlanInstalment(i.number, i.due_on, i.amount, i.paid_amount) for i in event.instalments
         ),
