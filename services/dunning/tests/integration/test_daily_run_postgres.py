@@ -62,7 +62,7 @@ async def test_the_daily_run_selects_only_due_invoices_and_is_idempotent(
                     Decimal("100.00"),
                 )
                 state = plan_next_step(new_dunning_state(invoice, business.id), business)
-                await repos.states.add(ADM, state)
+                await repos.states.add(ADM, [state])
             assert len(await repos.states.due_keys(ADM, date(2025, 3, 20))) == 30
 
         first = await run_day(ctx, ADM, date(2025, 3, 20))

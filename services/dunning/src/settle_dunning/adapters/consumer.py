@@ -1,14 +1,23 @@
-"""From Kafka records to use cases: the consumer's handler unpacks a received event, checks
-its envelope against its payload and hands the payload to the use case that applies it."""
+"""From Kafka records to use cases: the consumer's handler unpacks a batch of received events,
+checks each envelope against its payload and hands the payloads to the use cases that apply
+them: a run of imported invoices together, every other event on its own."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_dunning.application.administrations import learn_administration
 from settle_dunning.application.collection_cases import apply_case_event
 from settle_dunning.application.context import DunningContext
-from settle_dunning.application.facts import ImporterFact, apply_importer_fact
+from settle_dunning.application.facts import (
+    ImporterFact,
+    Origin,
+    apply_imported_invoices,
+    apply_importer_fact,
+)
 from settle_dunning.application.messaging import MessagingEvent, apply_messaging_event
 from settle_dunning.application.online_payments import (
     PAYMENT_EVENTS,
@@ -16,11 +25,12 @@ from settle_dunning.application.online_payments import (
     apply_payment_event,
 )
 from settle_dunning.domain import InvalidFact
-from settle_shared.consumer import ReceivedEvent
+from settle_shared.consumer import ReceivedEvent, one_by_one
 from settle_shared.events import collection, importer, messaging
 from settle_shared.events.gateway import ADMINISTRATIONS, AdministrationEvent
 from settle_shared.events.messaging import MESSAGES
 from settle_shared.events.payments import PAYMENTS
+from settle_shared.logs import log_context
 
 IMPORTER_FACTS = (
     importer.InvoiceImported,
@@ -95,3 +105,54 @@ async def apply_received(
         await apply_importer_fact(
             ctx, session, payload, correlation_id=envelope.correlation_id, causation_id=envelope.id
         )
+
+
+async def apply_batch(
+    ctx: DunningContext, session: AsyncSession, events: Sequence[ReceivedEvent]
+) -> None:
+    """Apply a batch in order in the consumer's transaction: each run of consecutive imported
+    invoices of one administration together (a first day's import is mostly those), every
+    other event on its own.
+
+    A fact that fails fails the batch; the consumer then applies the batch event by event, so
+    only that fact goes to the dead-letter topic."""
+    alone = one_by_one(partial(apply_received, ctx))
+    for run in _runs(events):
+        first = run[0]
+        if len(run) == 1 or not isinstance(first.payload, importer.InvoiceImported):
+            await alone(session, run)
+            continue
+        facts = []
+        for received in run:
+            assert isinstance(received.payload, importer.InvoiceImported)
+            _check_administration(received, received.payload)
+            envelope = received.envelope
+            facts.append((received.payload, Origin(envelope.correlation_id, envelope.id)))
+        envelope = first.envelope
+        with log_context(
+            correlation_id=envelope.correlation_id, administration_id=envelope.administration_id
+        ):
+            await apply_imported_invoices(ctx, session, facts)
+
+
+def _runs(events: Sequence[ReceivedEvent]) -> Iterator[list[ReceivedEvent]]:
+    """The events in order, in runs: consecutive imported invoices of one administration
+    together, every other event alone."""
+    run: list[ReceivedEvent] = []
+    for received in events:
+        key = _invoice_run(received)
+        if run and (key is None or key != _invoice_run(run[0])):
+            yield run
+            run = []
+        run.append(received)
+    if run:
+        yield run
+
+
+def _invoice_run(received: ReceivedEvent) -> str | None:
+    """The administration of an imported invoice (the run it may join), else None."""
+    if received.topic == importer.INVOICES.name and isinstance(
+        received.payload, importer.InvoiceImported
+    ):
+        return received.envelope.administration_id
+    return None

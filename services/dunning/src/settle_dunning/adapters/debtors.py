@@ -100,6 +100,31 @@ class DebtorRepository(SqlRepository):
                 )
             )
 
+    async def add_placeholders(
+        self, administration_id: str, placeholders: Sequence[Debtor]
+    ) -> None:
+        """Insert debtors known only from their invoices so far (version 0), in one statement:
+        they stand in until the importer's debtor fact arrives."""
+        if not placeholders:
+            return
+        await self.session.execute(
+            sa.insert(debtors),
+            [
+                {
+                    "administration_id": administration_id,
+                    "id": debtor.id,
+                    "number": debtor.number,
+                    "name": debtor.name,
+                    "kind": TYPE_TO_KIND[debtor.debtor_type],
+                    "emails": list(debtor.emails),
+                    "pause": DebtorPause.ACTIVE.value,
+                    "version": 0,
+                    "updated_at": self.now,
+                }
+                for debtor in placeholders
+            ],
+        )
+
     async def set_chosen_language(
         self, administration_id: str, debtor_id: str, language: str | None
     ) -> None:

@@ -53,6 +53,8 @@ FROM unnest(
 )
 WHERE s.administration_id = $1 AND s.invoice_id = v.invoice_id
 """
+# The columns of a new state row, in the order `add` copies them.
+_ADD_COLUMNS = ["administration_id", "invoice_id", *_STATE_VALUE_COLUMNS, "state", "updated_at"]
 _EXECUTED_COLUMNS = [
     "administration_id",
     "invoice_id",
@@ -196,15 +198,40 @@ class DunningStateRepository(SqlRepository):
         )
         return found is not None
 
-    async def add(self, administration_id: str, state: DunningState) -> None:
-        """Store the state of a newly imported invoice."""
-        await self.session.execute(
-            sa.insert(dunning_states).values(
-                administration_id=administration_id,
-                invoice_id=state.invoice_id,
-                updated_at=self.now,
-                **state_columns(state),
+    async def add(self, administration_id: str, states: Sequence[DunningState]) -> None:
+        """Store the states of newly imported invoices: COPY on PostgreSQL for a batch, an
+        executemany elsewhere."""
+        if not states:
+            return
+        if self.postgres and len(states) >= BULK_MIN:
+            columns = [state_columns(state) for state in states]
+            driver = await self.driver()
+            await driver.copy_records_to_table(
+                dunning_states.name,
+                columns=_ADD_COLUMNS,
+                records=[
+                    (
+                        administration_id,
+                        state.invoice_id,
+                        *(c[name] for name in _STATE_VALUE_COLUMNS),
+                        json.dumps(c["state"], separators=(",", ":")),
+                        self.now,
+                    )
+                    for state, c in zip(states, columns, strict=True)
+                ],
             )
+            return
+        await self.session.execute(
+            sa.insert(dunning_states),
+            [
+                {
+                    "administration_id": administration_id,
+                    "invoice_id": state.invoice_id,
+                    "updated_at": self.now,
+                    **state_columns(state),
+                }
+                for state in states
+            ],
         )
 
     async def update(self, administration_id: str, states: Sequence[DunningState]) -> None:

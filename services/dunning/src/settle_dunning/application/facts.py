@@ -8,10 +8,11 @@ sends it to the dead-letter topic.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from typing import TypeAlias
+from typing import NamedTuple, TypeAlias
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,7 +49,8 @@ from settle_dunning.domain import (
     select_flow,
 )
 from settle_dunning.domain.attention import AttentionChange, due_date_assumed
-from settle_dunning.domain.online_payments import HoldEnd, held_on_arrival
+from settle_dunning.domain.online_payments import HoldEnd, PaymentHold, held_on_arrival
+from settle_shared.envelope import Envelope
 from settle_shared.events import importer
 from settle_shared.logs import get_logger
 
@@ -78,6 +80,9 @@ async def apply_importer_fact(
     causation_id: str | None = None,
 ) -> None:
     """Apply one importer fact in the session's transaction (the consumer's)."""
+    if isinstance(fact, importer.InvoiceImported):
+        await apply_imported_invoices(ctx, session, [(fact, Origin(correlation_id, causation_id))])
+        return
     administration_id = fact.administration_id
     repos = ctx.repositories(session)
     await ctx.ensure_administration(repos, administration_id)
@@ -87,14 +92,11 @@ async def apply_importer_fact(
         await _debtor_upserted(ctx, repos, outgoing, fact, business_date)
     elif isinstance(fact, importer.CreditNoteImported):
         await _credit_note_imported(repos, outgoing, fact, business_date)
-    elif isinstance(fact, importer.InvoiceImported):
-        await _invoice_imported(repos, outgoing, fact, business_date)
     else:
         await _invoice_fact(repos, outgoing, fact, business_date)
     if isinstance(
         fact,
         (
-            importer.InvoiceImported,
             importer.InvoiceChanged,
             importer.InvoiceSettled,
             importer.InvoiceReopened,
@@ -129,13 +131,105 @@ async def _known_debtor(
     return debtor
 
 
-async def _invoice_imported(
-    repos: Repositories,
-    outgoing: OutgoingEvents,
-    fact: importer.InvoiceImported,
-    business_date: date,
+class Origin(NamedTuple):
+    """The event a fact came in: what the events it causes carry as their correlation and
+    causation."""
+
+    correlation_id: str | None = None
+    causation_id: str | None = None
+
+
+async def apply_imported_invoices(
+    ctx: DunningContext,
+    session: AsyncSession,
+    facts: Sequence[tuple[importer.InvoiceImported, Origin]],
 ) -> None:
-    administration_id = fact.administration_id
+    """Take in imported invoices of one administration, in order, in the session's
+    transaction (the consumer's).
+
+    A first day's import is a stream of these, so they are taken in together as the daily
+    run handles its batches: every read and write is one statement for all of them, not one
+    per invoice. An invalid fact raises InvalidFact before anything is written.
+    """
+    administration_id = facts[0][0].administration_id
+    for fact, _ in facts:
+        assert fact.administration_id == administration_id
+        _check_imported(fact)
+    repos = ctx.repositories(session)
+    await ctx.ensure_administration(repos, administration_id)
+    business_date = ctx.business_date()
+    states = {
+        state.invoice_id: state
+        for state in await repos.states.many(administration_id, [f.invoice_id for f, _ in facts])
+    }
+    arriving = [fact for fact, _ in facts if fact.invoice_id not in states]
+    debtors = await repos.debtors.many(administration_id, {f.debtor_id for f in arriving})
+    holds = await repos.payment_holds.active_of(administration_id, [f.invoice_id for f in arriving])
+    flows = await repos.flows.all(administration_id)
+    flows_by_id = {flow.id: flow for flow in flows}
+
+    placeholders: dict[str, Debtor] = {}
+    added: dict[str, DunningState] = {}  # new invoices, inserted at the end
+    changed: dict[str, DunningState] = {}  # invoices stored before, updated at the end
+    attention: list[tuple[AttentionChange, Origin]] = []
+    staged: list[tuple[str, Envelope]] = []
+    for fact, origin in facts:
+        outgoing = OutgoingEvents(administration_id)
+        before = states.get(fact.invoice_id)
+        if before is None:
+            debtor = debtors.get(fact.debtor_id)
+            if debtor is None:
+                # Until the importer's debtor fact arrives; one per debtor, however many
+                # of its invoices come first.
+                debtor = Debtor(
+                    id=fact.debtor_id,
+                    number=fact.debtor_number,
+                    name=fact.debtor_number,
+                    debtor_type=PLACEHOLDER_TYPE,
+                )
+                debtors[debtor.id] = placeholders[debtor.id] = debtor
+            state, raised = _arrived(fact, debtor, flows, holds.get(fact.invoice_id, []))
+            added[fact.invoice_id] = state
+            outgoing.step_planned(state)
+        else:
+            # Imported again (a replay, the importer lost its snapshot, or twice in one batch):
+            # only the open amount can have moved, and only a newer fact may move it.
+            reaction = open_amount_changed(
+                before,
+                flows_by_id[before.flow_id],
+                OpenAmountChanged(fact.invoice_id, fact_version(fact.version), fact.open_amount),
+                business_date,
+            )
+            if not reaction.applied:
+                log.info("older or duplicate fact ignored", invoice_id=fact.invoice_id)
+                continue
+            state, raised = reaction.state, reaction.attention
+            (added if fact.invoice_id in added else changed)[fact.invoice_id] = state
+            outgoing.replanned(before, state)
+        states[fact.invoice_id] = state
+        attention += [(change, origin) for change in raised]
+        staged += outgoing.envelopes(ctx.outbox, **origin._asdict())
+
+    await repos.debtors.add_placeholders(administration_id, list(placeholders.values()))
+    await repos.states.add(administration_id, list(added.values()))
+    await repos.states.update(administration_id, list(changed.values()))
+    # Each stored attention change is published with the fact that caused it.
+    cause = {change.key: origin for change, origin in attention}
+    for change in await repos.attention.apply(administration_id, [c for c, _ in attention]):
+        outgoing = OutgoingEvents(administration_id)
+        outgoing.attention([change])
+        staged += outgoing.envelopes(ctx.outbox, **cause[change.key]._asdict())
+    last_origin = {fact.invoice_id: origin for fact, origin in facts}
+    for invoice_id, origin in last_origin.items():
+        if states[invoice_id].plan_hold is not None:
+            # An invoice a payment plan holds: what the import says is open counts toward it.
+            outgoing = OutgoingEvents(administration_id)
+            await invoice_amount_imported(ctx, repos, outgoing, states[invoice_id])
+            staged += outgoing.envelopes(ctx.outbox, **origin._asdict())
+    await ctx.outbox.add_envelopes(session, staged)
+
+
+def _check_imported(fact: importer.InvoiceImported) -> None:
     _check_currency(fact.currency)
     if fact.amount <= 0:
         raise InvalidFact(f"invoice {fact.number}: amount {fact.amount} is not positive")
@@ -143,24 +237,17 @@ async def _invoice_imported(
         raise InvalidFact(f"invoice {fact.number}: an imported invoice must be open")
     if fact.due_date < fact.invoice_date:
         raise InvalidFact(f"invoice {fact.number}: due date before the invoice date")
-    existing = await repos.states.get(administration_id, fact.invoice_id)
-    if existing is not None:
-        # Imported again (a replay, or the importer lost its snapshot): only the open amount
-        # can have moved, and only a newer fact may move it.
-        flows = await _flows_by_id(repos, administration_id)
-        reaction = open_amount_changed(
-            existing,
-            flows[existing.flow_id],
-            OpenAmountChanged(fact.invoice_id, fact_version(fact.version), fact.open_amount),
-            business_date,
-        )
-        await _store(repos, outgoing, existing, reaction)
-        return
-    debtor = await _known_debtor(repos, administration_id, fact.debtor_id, fact.debtor_number)
+
+
+def _arrived(
+    fact: importer.InvoiceImported,
+    debtor: Debtor,
+    flows: Sequence[Flow],
+    holds: Sequence[PaymentHold],
+) -> tuple[DunningState, tuple[AttentionChange, ...]]:
+    """A new invoice's state, planned on the flow that fits it, and what it raises."""
     try:
-        flow = select_flow(
-            await repos.flows.all(administration_id), fact.payment_condition, debtor.debtor_type
-        )
+        flow = select_flow(flows, fact.payment_condition, debtor.debtor_type)
     except NoMatchingFlow as exc:
         raise InvalidFact(str(exc)) from None
     invoice = Invoice(
@@ -176,18 +263,15 @@ async def _invoice_imported(
     )
     state = plan_next_step(new_dunning_state(invoice, flow.id, fact_version(fact.version)), flow)
     attention: tuple[AttentionChange, ...] = ()
-    if held := await repos.payment_holds.active(administration_id, fact.invoice_id):
+    if holds:
         # Paid online before it reached dunning (see online_payments._hold).
-        arrival = held_on_arrival(state, held[0])
-        state, attention = arrival.state, arrival.attention
-    await repos.states.add(administration_id, state)
-    outgoing.step_planned(state)
-    if attention:
-        outgoing.attention(await repos.attention.apply(administration_id, attention))
+        arrival = held_on_arrival(state, holds[0])
+        state, attention = arrival.state, tuple(arrival.attention)
     if fact.due_date_source == "default_term":
         # Neither a due date nor terms came with it: its plan rests on an assumed date.
         assumed = due_date_assumed(fact.invoice_id, fact.number, fact.invoice_date, fact.due_date)
-        outgoing.attention(await repos.attention.apply(administration_id, [assumed]))
+        attention += (assumed,)
+    return state, attention
 
 
 async def _invoice_fact(
