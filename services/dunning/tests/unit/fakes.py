@@ -143,6 +143,9 @@ class FakeDebtors:
             assert (administration_id, debtor.id) not in self.stored
             await self.save(administration_id, debtor, version=0)
 
+    async def refresh_statistics(self) -> None:
+        pass
+
     async def set_pause(self, administration_id: str, debtor_id: str, pause: DebtorPause) -> None:
         debtor, version = self.stored[administration_id, debtor_id]
         self.stored[administration_id, debtor_id] = (replace(debtor, pause=pause), version)
@@ -263,6 +266,9 @@ class FakeDunningStates:
         for state in states:
             assert (administration_id, state.invoice_id) not in self.stored
             self.stored[administration_id, state.invoice_id] = state
+
+    async def refresh_statistics(self) -> None:
+        pass
 
     async def update(self, administration_id: str, states: Sequence[DunningState]) -> None:
         for state in states:
