@@ -45,14 +45,13 @@ def imported(invoice_id: str, debtor_id: str = "deb-1", **extra: Any) -> importe
     )
 
 
-def record(fact: Event, offset: int, event_id: str | None = None) -> ConsumerRecord[bytes, bytes]:
+def record(fact: Event, offset: int, administration_id: str = ADM) -> ConsumerRecord[bytes, bytes]:
     envelope = Envelope.wrap(
         fact,
         source="/settle/importer",
         time=datetime(2025, 3, 20, 8, 0, tzinfo=UTC),
-        administration_id=ADM,
+        administration_id=administration_id,
         correlation_id="import-run-1",
-        event_id=event_id,
     )
     return ConsumerRecord(
         topic=fact.topic.name,
@@ -258,3 +257,65 @@ async def test_a_bad_fact_in_a_batch_is_dead_lettered_alone(dunning: Dunning) ->
     assert sorted(await stored_states(dunning)) == ["inv-0", "inv-1", "inv-3", "inv-4"]
     planned = [p["invoice_id"] for p in await dunning.events("step.planned")]
     assert planned == ["inv-0", "inv-1", "inv-3", "inv-4"]
+
+
+def debtor_fact(
+    debtor_id: str, version: int, kind: str = "business", **extra: Any
+) -> importer.DebtorUpserted:
+    return importer.DebtorUpserted(
+        administration_id=ADM,
+        debtor_id=debtor_id,
+        number=f"D{debtor_id}",
+        version=version,
+        name=extra.pop("name", f"Debtor {debtor_id}"),
+        kind=kind,
+        emails=[f"{debtor_id}@example.nl"],
+        **extra,
+    )
+
+
+async def test_a_batch_of_debtor_facts_is_applied_in_order(dunning: Dunning) -> None:
+    await consume_facts(dunning, [imported("inv-1", "deb-1"), imported("inv-2", "deb-2")])
+    await consume_facts(dunning, [imported("inv-3", "deb-3")])
+
+    await consume_facts(
+        dunning,
+        [
+            debtor_fact("deb-1", 1),
+            debtor_fact("deb-2", 1, kind="consumer"),
+            debtor_fact("deb-1", 2, name="Renamed"),  # newer, in the same batch
+            debtor_fact("deb-3", 1),
+            debtor_fact("deb-3", 1, name="Not applied"),  # not newer: ignored
+        ],
+    )
+
+    states = await stored_states(dunning)
+    flows = {i: states[i]["flow_id"] for i in states}
+    assert flows == {
+        "inv-1": "default-business",
+        "inv-2": "default-consumer",
+        "inv-3": "default-business",
+    }
+    stored = await stored_debtors(dunning)
+    assert (stored["deb-1"]["name"], stored["deb-1"]["version"]) == ("Renamed", 2)
+    assert (stored["deb-3"]["name"], stored["deb-3"]["version"]) == ("Debtor deb-3", 1)
+    assert stored["deb-2"]["emails"] == ["deb-2@example.nl"]
+    # The moves to the business flow are planned once each, caused by their debtor's fact.
+    planned = [p["invoice_id"] for p in await dunning.events("step.planned")]
+    assert planned == ["inv-1", "inv-2", "inv-3", "inv-1", "inv-3"]
+    assert dunning.dead == []
+
+
+async def test_a_debtor_fact_of_another_administration_in_a_batch_is_dead_lettered_alone(
+    dunning: Dunning,
+) -> None:
+    await consume_facts(dunning, [imported("inv-1", "deb-1"), imported("inv-2", "deb-2")])
+    facts = [debtor_fact("deb-1", 1), debtor_fact("deb-2", 1)]
+    records = [record(facts[0], 0, administration_id="adm-other"), record(facts[1], 1)]
+
+    await consume(dunning, records)
+
+    assert [body["debtor_id"] for body in dunning.dead] == ["deb-1"]
+    stored = await stored_debtors(dunning)
+    assert (stored["deb-1"]["version"], stored["deb-2"]["version"]) == (0, 1)
+    assert (await dunning.invoice_view("inv-2"))["flow_id"] == "default-business"

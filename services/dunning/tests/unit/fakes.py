@@ -136,12 +136,16 @@ class FakeDebtors:
             debtor = replace(debtor, pause=DebtorPause.ACTIVE, last_reminded_on=None)
         self.stored[administration_id, debtor.id] = (debtor, version)
 
-    async def add_placeholders(
-        self, administration_id: str, placeholders: Sequence[Debtor]
-    ) -> None:
-        for debtor in placeholders:
-            assert (administration_id, debtor.id) not in self.stored
-            await self.save(administration_id, debtor, version=0)
+    async def versions(self, administration_id: str, ids: Iterable[str]) -> dict[str, int]:
+        return {
+            i: self.stored[administration_id, i][1]
+            for i in ids
+            if (administration_id, i) in self.stored
+        }
+
+    async def save_many(self, administration_id: str, saved: Sequence[tuple[Debtor, int]]) -> None:
+        for debtor, version in saved:
+            await self.save(administration_id, debtor, version)
 
     async def refresh_statistics(self) -> None:
         pass
@@ -258,6 +262,16 @@ class FakeDunningStates:
             and (after is None or s.invoice_id > after)
         ]
         return found[:limit]
+
+    async def of_debtors(
+        self, administration_id: str, debtor_ids: Sequence[str]
+    ) -> list[DunningState]:
+        wanted = set(debtor_ids)
+        return [
+            s
+            for s in self._of(administration_id)
+            if s.invoice.debtor_id in wanted and not s.settled
+        ]
 
     async def any_open_on_flow(self, administration_id: str, flow_id: str) -> bool:
         return any(s.flow_id == flow_id and not s.settled for s in self._of(administration_id))

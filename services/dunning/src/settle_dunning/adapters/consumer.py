@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from functools import partial
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +16,7 @@ from settle_dunning.application.context import DunningContext
 from settle_dunning.application.facts import (
     ImporterFact,
     Origin,
+    apply_debtor_facts,
     apply_imported_invoices,
     apply_importer_fact,
 )
@@ -111,37 +113,52 @@ async def apply_batch(
     ctx: DunningContext, session: AsyncSession, events: Sequence[ReceivedEvent]
 ) -> None:
     """Apply a batch in order in the consumer's transaction: each run of consecutive imported
-    invoices of one administration together (a first day's import is mostly those), every
-    other event on its own.
+    invoices, or of debtor facts, of one administration together (a first day's import is
+    mostly those), every other event on its own.
 
     A fact that fails fails the batch; the consumer then applies the batch event by event, so
     only that fact goes to the dead-letter topic."""
     alone = one_by_one(partial(apply_received, ctx))
     for run in _runs(events):
-        first = run[0]
-        if len(run) == 1 or not isinstance(first.payload, importer.InvoiceImported):
+        if len(run) == 1 or _run_key(run[0]) is None:
             await alone(session, run)
             continue
-        facts = []
         for received in run:
-            assert isinstance(received.payload, importer.InvoiceImported)
+            assert isinstance(received.payload, RUN_FACTS)
             _check_administration(received, received.payload)
-            envelope = received.envelope
-            facts.append((received.payload, Origin(envelope.correlation_id, envelope.id)))
-        envelope = first.envelope
+        envelope = run[0].envelope
         with log_context(
             correlation_id=envelope.correlation_id, administration_id=envelope.administration_id
         ):
-            await apply_imported_invoices(ctx, session, facts)
+            if isinstance(run[0].payload, importer.InvoiceImported):
+                invoices = _with_origins(run, importer.InvoiceImported)
+                await apply_imported_invoices(ctx, session, invoices)
+            else:
+                debtors = _with_origins(run, importer.DebtorUpserted)
+                await apply_debtor_facts(ctx, session, debtors)
+
+
+# The facts applied together when several of one kind come in a row.
+RUN_FACTS = (importer.InvoiceImported, importer.DebtorUpserted)
+F = TypeVar("F", importer.InvoiceImported, importer.DebtorUpserted)
+
+
+def _with_origins(run: list[ReceivedEvent], kind: type[F]) -> list[tuple[F, Origin]]:
+    facts = []
+    for received in run:
+        assert isinstance(received.payload, kind)
+        origin = Origin(received.envelope.correlation_id, received.envelope.id)
+        facts.append((received.payload, origin))
+    return facts
 
 
 def _runs(events: Sequence[ReceivedEvent]) -> Iterator[list[ReceivedEvent]]:
-    """The events in order, in runs: consecutive imported invoices of one administration
-    together, every other event alone."""
+    """The events in order, in runs: consecutive facts of a kind applied together, of one
+    administration, in one run; every other event alone."""
     run: list[ReceivedEvent] = []
     for received in events:
-        key = _invoice_run(received)
-        if run and (key is None or key != _invoice_run(run[0])):
+        key = _run_key(received)
+        if run and (key is None or key != _run_key(run[0])):
             yield run
             run = []
         run.append(received)
@@ -149,10 +166,11 @@ def _runs(events: Sequence[ReceivedEvent]) -> Iterator[list[ReceivedEvent]]:
         yield run
 
 
-def _invoice_run(received: ReceivedEvent) -> str | None:
-    """The administration of an imported invoice (the run it may join), else None."""
-    if received.topic == importer.INVOICES.name and isinstance(
-        received.payload, importer.InvoiceImported
+def _run_key(received: ReceivedEvent) -> tuple[type, str] | None:
+    """(kind, administration) of a fact that may join a run of its kind, else None."""
+    payload = received.payload
+    if received.topic in (importer.INVOICES.name, importer.DEBTORS.name) and isinstance(
+        payload, RUN_FACTS
     ):
-        return received.envelope.administration_id
+        return type(payload), received.envelope.administration_id
     return None

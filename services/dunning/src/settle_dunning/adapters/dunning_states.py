@@ -185,6 +185,27 @@ class DunningStateRepository(SqlRepository):
         query = await self.locked(query.order_by(dunning_states.c.invoice_id).limit(limit))
         return [state_from_json(data) for data in await self.session.scalars(query)]
 
+    async def of_debtors(
+        self, administration_id: str, debtor_ids: Sequence[str]
+    ) -> list[DunningState]:
+        """The open states of these debtors (locked, in invoice id order)."""
+        found: list[DunningState] = []
+        for chunk in self.chunks(sorted(set(debtor_ids))):
+            query = (
+                sa.select(dunning_states.c.state)
+                .where(
+                    dunning_states.c.administration_id == administration_id,
+                    among(dunning_states.c.debtor_id, chunk, postgres=self.postgres),
+                    dunning_states.c.settled.is_(False),
+                )
+                .order_by(dunning_states.c.invoice_id)
+            )
+            found += [
+                state_from_json(data)
+                for data in await self.session.scalars(await self.locked(query))
+            ]
+        return found
+
     async def any_open_on_flow(self, administration_id: str, flow_id: str) -> bool:
         """True when an open invoice runs on the flow."""
         found = await self.session.scalar(

@@ -80,17 +80,19 @@ async def apply_importer_fact(
     causation_id: str | None = None,
 ) -> None:
     """Apply one importer fact in the session's transaction (the consumer's)."""
+    origin = Origin(correlation_id, causation_id)
     if isinstance(fact, importer.InvoiceImported):
-        await apply_imported_invoices(ctx, session, [(fact, Origin(correlation_id, causation_id))])
+        await apply_imported_invoices(ctx, session, [(fact, origin)])
+        return
+    if isinstance(fact, importer.DebtorUpserted):
+        await apply_debtor_facts(ctx, session, [(fact, origin)])
         return
     administration_id = fact.administration_id
     repos = ctx.repositories(session)
     await ctx.ensure_administration(repos, administration_id)
     outgoing = OutgoingEvents(administration_id)
     business_date = ctx.business_date()
-    if isinstance(fact, importer.DebtorUpserted):
-        await _debtor_upserted(ctx, repos, outgoing, fact, business_date)
-    elif isinstance(fact, importer.CreditNoteImported):
+    if isinstance(fact, importer.CreditNoteImported):
         await _credit_note_imported(repos, outgoing, fact, business_date)
     else:
         await _invoice_fact(repos, outgoing, fact, business_date)
@@ -127,7 +129,7 @@ async def _known_debtor(
     debtor = await repos.debtors.get(administration_id, debtor_id)
     if debtor is None:
         debtor = Debtor(id=debtor_id, number=number, name=number, debtor_type=PLACEHOLDER_TYPE)
-        await repos.debtors.save(administration_id, debtor, version=0)
+        await repos.debtors.save_many(administration_id, [(debtor, 0)])
     return debtor
 
 
@@ -210,18 +212,13 @@ async def apply_imported_invoices(
         attention += [(change, origin) for change in raised]
         staged += outgoing.envelopes(ctx.outbox, **origin._asdict())
 
-    await repos.debtors.add_placeholders(administration_id, list(placeholders.values()))
+    await repos.debtors.save_many(administration_id, [(d, 0) for d in placeholders.values()])
     await repos.states.add(administration_id, list(added.values()))
     if _statistics.grown_by(administration_id, len(added)):
         await repos.states.refresh_statistics()
         await repos.debtors.refresh_statistics()
     await repos.states.update(administration_id, list(changed.values()))
-    # Each stored attention change is published with the fact that caused it.
-    cause = {change.key: origin for change, origin in attention}
-    for change in await repos.attention.apply(administration_id, [c for c, _ in attention]):
-        outgoing = OutgoingEvents(administration_id)
-        outgoing.attention([change])
-        staged += outgoing.envelopes(ctx.outbox, **cause[change.key]._asdict())
+    staged += await _apply_attention(ctx, repos, administration_id, attention)
     last_origin = {fact.invoice_id: origin for fact, origin in facts}
     for invoice_id, origin in last_origin.items():
         if states[invoice_id].plan_hold is not None:
@@ -373,19 +370,69 @@ async def _store(
     outgoing.attention(await repos.attention.apply(administration_id, reaction.attention))
 
 
-async def _debtor_upserted(
+async def apply_debtor_facts(
     ctx: DunningContext,
-    repos: Repositories,
-    outgoing: OutgoingEvents,
-    fact: importer.DebtorUpserted,
-    business_date: date,
+    session: AsyncSession,
+    facts: Sequence[tuple[importer.DebtorUpserted, Origin]],
 ) -> None:
-    administration_id = fact.administration_id
-    stored = await repos.debtors.version(administration_id, fact.debtor_id)
-    if stored is not None and fact.version <= stored:
-        log.info("older or duplicate debtor fact ignored", debtor_id=fact.debtor_id)
-        return
-    previous = await repos.debtors.get(administration_id, fact.debtor_id)
+    """Take in the importer's debtor facts of one administration, in order, in the session's
+    transaction: a first day brings one per debtor, so the debtors' versions, details and
+    open invoices are read with one statement each for all of them, and what changed is
+    written at the end, as the imported invoices are."""
+    administration_id = facts[0][0].administration_id
+    assert all(fact.administration_id == administration_id for fact, _ in facts)
+    repos = ctx.repositories(session)
+    await ctx.ensure_administration(repos, administration_id)
+    business_date = ctx.business_date()
+    ids = sorted({fact.debtor_id for fact, _ in facts})
+    versions = await repos.debtors.versions(administration_id, ids)
+    debtors = await repos.debtors.many(administration_id, ids)
+    flows = await _flows_by_id(repos, administration_id)
+    states: dict[str, DunningState] = {}
+    of_debtor: dict[str, list[str]] = {}
+    for state in await repos.states.of_debtors(administration_id, ids):
+        states[state.invoice_id] = state
+        of_debtor.setdefault(state.invoice.debtor_id, []).append(state.invoice_id)
+
+    saved: dict[str, tuple[Debtor, int]] = {}
+    changed: set[str] = set()
+    attention: list[tuple[AttentionChange, Origin]] = []
+    staged: list[tuple[str, Envelope]] = []
+    for fact, origin in facts:
+        stored = versions.get(fact.debtor_id)
+        if stored is not None and fact.version <= stored:
+            log.info("older or duplicate debtor fact ignored", debtor_id=fact.debtor_id)
+            continue
+        previous = debtors.get(fact.debtor_id)
+        current = _debtor_of(ctx, fact, previous)
+        versions[current.id] = fact.version
+        debtors[current.id] = current
+        saved[current.id] = (current, fact.version)
+        outgoing = OutgoingEvents(administration_id)
+        own = [states[i] for i in of_debtor.get(current.id, [])]
+        after = own
+        if stored == 0 and current.debtor_type is not PLACEHOLDER_TYPE:
+            after = _reselect_flows(own, current, flows)
+        released, raised = _released(previous, current, after, flows, business_date)
+        for before, state in zip(own, after, strict=True):
+            state = released.get(state.invoice_id, state)
+            if state is not before:
+                states[state.invoice_id] = state
+                changed.add(state.invoice_id)
+                outgoing.replanned(before, state)
+        attention += [(change, origin) for change in raised]
+        staged += outgoing.envelopes(ctx.outbox, **origin._asdict())
+
+    await repos.debtors.save_many(administration_id, list(saved.values()))
+    await repos.states.update(administration_id, [states[i] for i in sorted(changed)])
+    staged += await _apply_attention(ctx, repos, administration_id, attention)
+    await ctx.outbox.add_envelopes(session, staged)
+
+
+def _debtor_of(
+    ctx: DunningContext, fact: importer.DebtorUpserted, previous: Debtor | None
+) -> Debtor:
+    """The debtor as the fact describes it, with what dunning keeps of its own."""
     address = None
     if fact.address_lines and fact.postal_code and fact.city:
         address = PostalAddress(
@@ -394,7 +441,7 @@ async def _debtor_upserted(
             city=fact.city,
             country=fact.country or ctx.settings.default_country,
         )
-    current = Debtor(
+    return Debtor(
         id=fact.debtor_id,
         number=fact.number,
         name=fact.name,
@@ -410,24 +457,13 @@ async def _debtor_upserted(
         chosen_language=previous.chosen_language if previous else None,
         country=fact.country,
     )
-    await repos.debtors.save(administration_id, current, fact.version)
-    flows = await _flows_by_id(repos, administration_id)
-    states = await _debtor_states(repos, administration_id, fact.debtor_id)
-    if stored == 0 and current.debtor_type is not PLACEHOLDER_TYPE:
-        states = await _reselect_flows(repos, outgoing, states, current, flows)
-    await _release(repos, outgoing, previous, current, states, flows, business_date)
 
 
-async def _reselect_flows(
-    repos: Repositories,
-    outgoing: OutgoingEvents,
-    states: list[DunningState],
-    debtor: Debtor,
-    flows: dict[str, Flow],
+def _reselect_flows(
+    states: list[DunningState], debtor: Debtor, flows: dict[str, Flow]
 ) -> list[DunningState]:
     """The debtor turned out to be a business: invoices that have not started their flow
     move to the flow that fits; those already under way keep theirs."""
-    moved: list[DunningState] = []
     result: list[DunningState] = []
     for state in states:
         if state.executed or state.skipped:
@@ -441,25 +477,39 @@ async def _reselect_flows(
         if flow.id == state.flow_id:
             result.append(state)
             continue
-        after = plan_next_step(replace(state, flow_id=flow.id, next_step=None), flow)
-        moved.append(after)
-        outgoing.replanned(state, after)
-        result.append(after)
-    await repos.states.update(outgoing.administration_id, moved)
+        result.append(plan_next_step(replace(state, flow_id=flow.id, next_step=None), flow))
     return result
 
 
-async def _debtor_states(
-    repos: Repositories, administration_id: str, debtor_id: str
-) -> list[DunningState]:
-    states: list[DunningState] = []
-    after: str | None = None
-    while page := await repos.states.page(
-        administration_id, after=after, limit=1000, debtor_id=debtor_id
-    ):
-        states += page
-        after = page[-1].invoice_id
-    return states
+def _released(
+    previous: Debtor | None,
+    current: Debtor,
+    states: list[DunningState],
+    flows: dict[str, Flow],
+    business_date: date,
+) -> tuple[dict[str, DunningState], list[AttentionChange]]:
+    """The debtor's invoices what it waited for no longer holds back, and the attention."""
+    reaction = debtor_changed(
+        previous, current, [s for s in states if s.blocked_by], flows, business_date
+    )
+    return {s.invoice_id: s for s in reaction.states}, list(reaction.attention)
+
+
+async def _apply_attention(
+    ctx: DunningContext,
+    repos: Repositories,
+    administration_id: str,
+    attention: list[tuple[AttentionChange, Origin]],
+) -> list[tuple[str, Envelope]]:
+    """Apply the attention changes of many facts at once; each stored change is published
+    with the fact that caused it."""
+    cause = {change.key: origin for change, origin in attention}
+    staged: list[tuple[str, Envelope]] = []
+    for change in await repos.attention.apply(administration_id, [c for c, _ in attention]):
+        outgoing = OutgoingEvents(administration_id)
+        outgoing.attention([change])
+        staged += outgoing.envelopes(ctx.outbox, **cause[change.key]._asdict())
+    return staged
 
 
 async def _release(
@@ -472,14 +522,12 @@ async def _release(
     business_date: date,
 ) -> None:
     administration_id = outgoing.administration_id
-    reaction = debtor_changed(
-        previous, current, [s for s in states if s.blocked_by], flows, business_date
-    )
+    released, attention = _released(previous, current, states, flows, business_date)
     before = {s.invoice_id: s for s in states}
-    await repos.states.update(administration_id, reaction.states)
-    for state in reaction.states:
+    await repos.states.update(administration_id, list(released.values()))
+    for state in released.values():
         outgoing.replanned(before.get(state.invoice_id), state)
-    outgoing.attention(await repos.attention.apply(administration_id, reaction.attention))
+    outgoing.attention(await repos.attention.apply(administration_id, attention))
 
 
 async def _credit_note_imported(
@@ -551,5 +599,5 @@ async def _save_credit_note(
     assert previous is not None and current is not None
     if current.has_unmatched_credit_note != previous.has_unmatched_credit_note:
         flows = await _flows_by_id(repos, administration_id)
-        states = await _debtor_states(repos, administration_id, note.debtor_id)
+        states = await repos.states.of_debtors(administration_id, [note.debtor_id])
         await _release(repos, outgoing, previous, current, states, flows, business_date)
