@@ -1,16 +1,18 @@
-"""Benchmark: dunning taking in a large administration's imported invoices on PostgreSQL, its
-consumer's batch handler beside the one-by-one handler it replaced. Prints invoices/s.
+"""Benchmark: dunning taking in a large administration's imported invoices and debtors on
+PostgreSQL, its consumer's batch handler beside the one-by-one handler it replaced. Prints
+invoices/s and debtor facts/s.
 
     .venv/bin/python bench/dunning_intake.py [--invoices 100000] [--baseline 5000]
 
 N `InvoiceImported` facts of one administration (one debtor per five, none known yet, so each
 debtor gets its placeholder; every tenth invoice 30 days overdue) go to the handler in
 batches of 500 `ReceivedEvent`s, each batch in its own transaction, as the consumer hands them
-over; no Kafka, no inbox. Only the handler's calls and their commits are timed: the facts of
-the next batch are built in between. The one-by-one handler (`one_by_one(apply_received)`,
-what the consumer ran before) takes a smaller `--baseline` N, at its rate the larger one would
-take many minutes. Each handler gets a fresh database on 127.0.0.1:5432 (user postgres,
-trust), dropped after.
+over; no Kafka, no inbox. Then a `DebtorUpserted` per debtor, every other one a business
+whose five invoices move from the placeholder's consumer flow to the business flow. Only the
+handler's calls and their commits are timed: the facts of the next batch are built in between.
+The one-by-one handler (`one_by_one(apply_received)`, what the consumer ran before) takes a
+smaller `--baseline` N: at its rate the larger one would take many minutes. Each handler gets
+a fresh database on 127.0.0.1:5432 (user postgres, trust), dropped after.
 """
 
 from __future__ import annotations
@@ -83,8 +85,52 @@ def batches(total: int, administration_id: str) -> Iterator[list[ReceivedEvent]]
         yield batch
 
 
-async def bench(name: str, total: int, handler_for: Callable[[DunningContext], Handler]) -> float:
-    """Seconds the handler took for `total` invoices, on a database of its own."""
+def debtor_batches(total: int, administration_id: str) -> Iterator[list[ReceivedEvent]]:
+    """Then the importer's debtor facts, one per debtor: every other debtor a business, whose
+    invoices move from the placeholder's consumer flow to the business flow."""
+    now = datetime(2025, 3, 19, 7, 0, tzinfo=UTC)
+    debtors = max(total // INVOICES_PER_DEBTOR, 1)
+    for start in range(0, debtors, BATCH):
+        batch = []
+        for d in range(start, min(start + BATCH, debtors)):
+            fact = importer.DebtorUpserted(
+                administration_id=administration_id,
+                debtor_id=f"deb-{d:07d}",
+                number=f"D{d}",
+                version=1,
+                name=f"Debtor {d}",
+                kind="business" if d % 2 else "consumer",
+                emails=[f"d{d}@example.nl"],
+            )
+            envelope = Envelope.wrap(
+                fact,
+                source="/settle/importer",
+                time=now,
+                administration_id=administration_id,
+                correlation_id="import-run-1",
+            )
+            batch.append(ReceivedEvent(envelope, fact, importer.DEBTORS.name, 0, d))
+        yield batch
+
+
+async def timed(
+    handler: Handler, ctx: DunningContext, facts: Iterator[list[ReceivedEvent]]
+) -> float:
+    """Seconds the handler took for the batches, each in a transaction of its own."""
+    elapsed = 0.0
+    for batch in facts:
+        started = time.perf_counter()
+        async with transaction(ctx.sessions) as session:
+            await handler(session, batch)
+        elapsed += time.perf_counter() - started
+    return elapsed
+
+
+async def bench(
+    name: str, total: int, handler_for: Callable[[DunningContext], Handler]
+) -> tuple[float, float]:
+    """Seconds the handler took for `total` invoices and then their debtors' facts, on a
+    database of its own."""
     async with scratch_database(SERVER, "settle_bench_intake") as url:
         await asyncio.to_thread(upgrade, SERVICE.migrations_dir, url)
         engine = create_engine(url)
@@ -97,22 +143,23 @@ async def bench(name: str, total: int, handler_for: Callable[[DunningContext], H
             await ctx.ensure_administration(ctx.repositories(session), administration_id)
         gc.collect()
         gc.freeze()  # what the bench keeps is not the service's heap
-        elapsed = 0.0
-        for batch in batches(total, administration_id):
-            started = time.perf_counter()
-            async with transaction(ctx.sessions) as session:
-                await handler(session, batch)
-            elapsed += time.perf_counter() - started
+        invoices_s = await timed(handler, ctx, batches(total, administration_id))
+        debtors_s = await timed(handler, ctx, debtor_batches(total, administration_id))
         gc.unfreeze()
         async with engine.connect() as conn:
             states = await conn.scalar(sa.text("SELECT count(*) FROM dunning_states"))
-            debtors = await conn.scalar(sa.text("SELECT count(*) FROM debtors"))
+            business = await conn.scalar(
+                sa.text("SELECT count(*) FROM dunning_states WHERE flow_id = 'default-business'")
+            )
+            debtors = await conn.scalar(sa.text("SELECT count(*) FROM debtors WHERE version = 1"))
             events = await conn.scalar(sa.text("SELECT count(*) FROM outbox"))
         await engine.dispose()
+    debtor_count = max(total // INVOICES_PER_DEBTOR, 1)
     assert states == total, (name, states, total)
-    assert debtors == max(total // INVOICES_PER_DEBTOR, 1), (name, debtors)
-    assert events == total, (name, events, total)  # one step.planned per invoice
-    return elapsed
+    assert debtors == debtor_count, (name, debtors)
+    assert business == total // 2, (name, business)  # the invoices of every other debtor
+    assert events == total + business, (name, events)  # a plan per invoice, again if moved
+    return invoices_s, debtors_s
 
 
 async def main() -> None:
@@ -130,17 +177,26 @@ async def main() -> None:
             lambda ctx: one_by_one(partial(apply_received, ctx)),
         ),
     ]
-    print(f"{'handler':<22} {'invoices':>9} {'seconds':>8} {'invoices/s':>10} {'ms each':>8}")
+    print(
+        f"{'handler':<22} {'invoices':>9} {'seconds':>8} {'invoices/s':>10} {'ms each':>8}"
+        f" {'debtors':>8} {'seconds':>8} {'debtors/s':>9}"
+    )
     rates = []
     for name, total, handler_for in handlers:
-        seconds = await bench(name, total, handler_for)
-        rates.append(total / seconds)
+        invoices_s, debtors_s = await bench(name, total, handler_for)
+        debtors = max(total // INVOICES_PER_DEBTOR, 1)
+        rates.append((total / invoices_s, debtors / debtors_s))
         print(
-            f"{name:<22} {total:>9,} {seconds:>8.1f} {total / seconds:>10,.0f} "
-            f"{1000 * seconds / total:>8.2f}",
+            f"{name:<22} {total:>9,} {invoices_s:>8.1f} {total / invoices_s:>10,.0f} "
+            f"{1000 * invoices_s / total:>8.2f} {debtors:>8,} {debtors_s:>8.1f} "
+            f"{debtors / debtors_s:>9,.0f}",
             flush=True,
         )
-    print(f"batched takes invoices in {rates[0] / rates[1]:.1f}x as fast as one by one")
+    (invoices, debtors), (invoices_before, debtors_before) = rates
+    print(
+        f"batched takes invoices in {invoices / invoices_before:.1f}x and debtor facts in "
+        f"{debtors / debtors_before:.1f}x as fast as one by one"
+    )
 
 
 if __name__ == "__main__":
