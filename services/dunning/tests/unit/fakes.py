@@ -264,13 +264,19 @@ class FakeDunningStates:
         return found[:limit]
 
     async def of_debtors(
-        self, administration_id: str, debtor_ids: Sequence[str]
+        self,
+        administration_id: str,
+        debtor_ids: Sequence[str],
+        *,
+        all_of: Sequence[str] | None = None,
     ) -> list[DunningState]:
         wanted = set(debtor_ids)
         return [
             s
             for s in self._of(administration_id)
-            if s.invoice.debtor_id in wanted and not s.settled
+            if s.invoice.debtor_id in wanted
+            and not s.settled
+            and (all_of is None or s.blocked_by is not None or s.invoice.debtor_id in all_of)
         ]
 
     async def any_open_on_flow(self, administration_id: str, flow_id: str) -> bool:

@@ -186,9 +186,14 @@ class DunningStateRepository(SqlRepository):
         return [state_from_json(data) for data in await self.session.scalars(query)]
 
     async def of_debtors(
-        self, administration_id: str, debtor_ids: Sequence[str]
+        self,
+        administration_id: str,
+        debtor_ids: Sequence[str],
+        *,
+        all_of: Sequence[str] | None = None,
     ) -> list[DunningState]:
-        """The open states of these debtors (locked, in invoice id order)."""
+        """The open states of these debtors (locked, in invoice id order). With `all_of`, of
+        the debtors not in it only the blocked states: one statement, so one lock order."""
         found: list[DunningState] = []
         for chunk in self.chunks(sorted(set(debtor_ids))):
             query = (
@@ -200,6 +205,13 @@ class DunningStateRepository(SqlRepository):
                 )
                 .order_by(dunning_states.c.invoice_id)
             )
+            if all_of is not None:
+                query = query.where(
+                    sa.or_(
+                        dunning_states.c.blocked_by.is_not(None),
+                        among(dunning_states.c.debtor_id, all_of, postgres=self.postgres),
+                    )
+                )
             found += [
                 state_from_json(data)
                 for data in await self.session.scalars(await self.locked(query))

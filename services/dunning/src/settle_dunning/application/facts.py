@@ -388,9 +388,16 @@ async def apply_debtor_facts(
     versions = await repos.debtors.versions(administration_id, ids)
     debtors = await repos.debtors.many(administration_id, ids)
     flows = await _flows_by_id(repos, administration_id)
+    # The open invoices of a debtor that turns out to be a business may move to another
+    # flow; of the others' invoices only those waiting for something can change.
+    moving = {
+        fact.debtor_id
+        for fact, _ in facts
+        if versions.get(fact.debtor_id) == 0 and KIND_TO_TYPE[fact.kind] is not PLACEHOLDER_TYPE
+    }
     states: dict[str, DunningState] = {}
     of_debtor: dict[str, list[str]] = {}
-    for state in await repos.states.of_debtors(administration_id, ids):
+    for state in await repos.states.of_debtors(administration_id, ids, all_of=sorted(moving)):
         states[state.invoice_id] = state
         of_debtor.setdefault(state.invoice.debtor_id, []).append(state.invoice_id)
 
