@@ -109,6 +109,11 @@ async def apply_received(
         )
 
 
+# The facts applied together when several of one kind come in a row.
+RUN_FACTS = (importer.InvoiceImported, importer.DebtorUpserted)
+F = TypeVar("F", importer.InvoiceImported, importer.DebtorUpserted)
+
+
 async def apply_batch(
     ctx: DunningContext, session: AsyncSession, events: Sequence[ReceivedEvent]
 ) -> None:
@@ -136,11 +141,6 @@ async def apply_batch(
             else:
                 debtors = _with_origins(run, importer.DebtorUpserted)
                 await apply_debtor_facts(ctx, session, debtors)
-
-
-# The facts applied together when several of one kind come in a row.
-RUN_FACTS = (importer.InvoiceImported, importer.DebtorUpserted)
-F = TypeVar("F", importer.InvoiceImported, importer.DebtorUpserted)
 
 
 def _with_origins(run: list[ReceivedEvent], kind: type[F]) -> list[tuple[F, Origin]]:
