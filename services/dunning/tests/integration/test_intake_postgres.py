@@ -25,10 +25,10 @@ pytestmark = pytest.mark.integration
 ADM = "adm-pg-intake"
 
 
-def received(i: int, **extra: object) -> ReceivedEvent:
+def received(i: int, administration_id: str = ADM, **extra: object) -> ReceivedEvent:
     fact = importer.InvoiceImported(
-        administration_id=ADM,
-        invoice_id=f"inv-{i:03d}",
+        administration_id=administration_id,
+        invoice_id=f"inv-{i:05d}",
         number=f"F{i}",
         version=1,
         run_id="run-1",
@@ -46,7 +46,7 @@ def received(i: int, **extra: object) -> ReceivedEvent:
         fact,
         source="/settle/importer",
         time=datetime(2025, 3, 20, 8, tzinfo=UTC),
-        administration_id=ADM,
+        administration_id=administration_id,
         correlation_id="run-1",
     )
     return ReceivedEvent(envelope, fact, importer.INVOICES.name, 0, i)
@@ -65,7 +65,7 @@ async def test_a_batch_of_imported_invoices_is_stored_in_bulk_and_a_replay_chang
         async with transaction(ctx.sessions) as session:
             repos = ctx.repositories(session)
             await ctx.ensure_administration(repos, ADM)
-            hold = PaymentHold("inv-003", "pay-1", "deb-0", date(2025, 3, 19), date(2025, 4, 2))
+            hold = PaymentHold("inv-00003", "pay-1", "deb-0", date(2025, 3, 19), date(2025, 4, 2))
             await repos.payment_holds.add(ADM, hold)
         async with transaction(ctx.sessions) as session:
             await handle(session, batch)
@@ -87,11 +87,11 @@ async def test_a_batch_of_imported_invoices_is_stored_in_bulk_and_a_replay_chang
             )
         assert len(states) == 60
         assert {row.flow_id for row in states.values()} == {"default-consumer"}
-        assert states["inv-003"].blocked_by == "online_payment_registered"
+        assert states["inv-00003"].blocked_by == "online_payment_registered"
         assert sorted(stored_debtors) == sorted((f"deb-{d}", 0) for d in range(12))
         assert reasons == [
-            ("inv-003", "online_payment_registered"),
-            ("inv-007", "due_date_assumed"),
+            ("inv-00003", "online_payment_registered"),
+            ("inv-00007", "due_date_assumed"),
         ]
         assert events == 62  # a plan per invoice and the two items
 
@@ -103,5 +103,35 @@ async def test_a_batch_of_imported_invoices_is_stored_in_bulk_and_a_replay_chang
                 sa.select(sa.func.count()).select_from(outbox_table(metadata))
             )
         assert again == events
+    finally:
+        await engine.dispose()
+
+
+async def test_the_planner_learns_the_size_of_a_first_import(pg_database: str) -> None:
+    # A table without statistics is planned as empty: lookups by id would scan it whole.
+    await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
+    engine = create_engine(pg_database)
+    ctx = context_for(DunningSettings(database_url=pg_database), session_factory(engine))
+    administration_id = "adm-pg-statistics"
+    try:
+        for start in range(0, 5_000, 500):
+            async with transaction(ctx.sessions) as session:
+                await apply_batch(
+                    ctx,
+                    session,
+                    [received(i, administration_id) for i in range(start, start + 500)],
+                )
+        async with engine.connect() as conn:
+            known = dict(
+                (
+                    await conn.execute(
+                        sa.text(
+                            "SELECT relname, reltuples FROM pg_class "
+                            "WHERE relname IN ('dunning_states', 'debtors')"
+                        )
+                    )
+                ).all()
+            )
+        assert known == {"dunning_states": 5_000, "debtors": 1_000}
     finally:
         await engine.dispose()
