@@ -136,9 +136,7 @@ async def bench(
         engine = create_engine(url)
         ctx = context_for(DunningSettings(database_url=url), session_factory(engine))
         handler = handler_for(ctx)
-        # An administration of its own per handler: the process keeps count of what it added
-        # to each (when to refresh the planner's statistics).
-        administration_id = f"adm-bench-{name.split()[0]}"
+        administration_id = "adm-bench"
         async with transaction(ctx.sessions) as session:  # as the gateway announces it
             await ctx.ensure_administration(ctx.repositories(session), administration_id)
         gc.collect()

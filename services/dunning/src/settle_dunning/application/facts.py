@@ -214,9 +214,9 @@ async def apply_imported_invoices(
 
     await repos.debtors.save_many(administration_id, [(d, 0) for d in placeholders.values()])
     await repos.states.add(administration_id, list(added.values()))
-    if _statistics.grown_by(administration_id, len(added)):
-        await repos.states.refresh_statistics()
-        await repos.debtors.refresh_statistics()
+    await ctx.planner_statistics.refresh_when_grown(
+        repos, administration_id, len(added), first=ctx.settings.first_analyze_states
+    )
     await repos.states.update(administration_id, list(changed.values()))
     staged += await _apply_attention(ctx, repos, administration_id, attention)
     last_origin = {fact.invoice_id: origin for fact, origin in facts}
@@ -227,31 +227,6 @@ async def apply_imported_invoices(
             await invoice_amount_imported(ctx, repos, outgoing, states[invoice_id])
             staged += outgoing.envelopes(ctx.outbox, **origin._asdict())
     await ctx.outbox.add_envelopes(session, staged)
-
-
-class _Growth:
-    """When the planner's statistics of the tables the intake fills are due for a refresh.
-
-    A first import fills `dunning_states` and `debtors` long before autovacuum comes round,
-    and PostgreSQL plans a table without statistics, or an administration it has no
-    statistics of, as empty: each batch's lookups by id then scan the whole administration,
-    and the intake slows down as it goes. So once this process added 5,000 states to an
-    administration, then 4x as many, and so on, the statistics are refreshed (as the
-    importer does for its snapshot)."""
-
-    def __init__(self, first: int = 5_000) -> None:
-        self._first = first
-        self._added: dict[str, tuple[int, int]] = {}  # administration: (added, next mark)
-
-    def grown_by(self, administration_id: str, count: int) -> bool:
-        added, mark = self._added.get(administration_id, (0, self._first))
-        added += count
-        due = added >= mark
-        self._added[administration_id] = (added, mark * 4 if due else mark)
-        return due
-
-
-_statistics = _Growth()
 
 
 def _check_imported(fact: importer.InvoiceImported) -> None:
