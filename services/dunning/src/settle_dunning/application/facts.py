@@ -4,6 +4,10 @@ Every invoice fact carries the importer's `version`; an older or equal version t
 applied changes nothing, so duplicates and out-of-order deliveries are harmless. A fact that
 can never be applied (an unknown invoice, an impossible amount) raises InvalidFact, which
 sends it to the dead-letter topic.
+
+Imported invoices and debtor facts are taken in by the run (`apply_imported_invoices`,
+`apply_debtor_facts`: a first day's import is mostly those), one fact alone being a run of one;
+the other facts one at a time.
 """
 
 from __future__ import annotations
