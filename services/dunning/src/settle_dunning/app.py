@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from settle_dunning import api, errors
-from settle_dunning.adapters.consumer import apply_received
+from settle_dunning.adapters.consumer import apply_batch
 from settle_dunning.adapters.repositories import SqlRepositories
 from settle_dunning.adapters.tables import metadata
 from settle_dunning.application.context import DunningContext
@@ -62,9 +63,9 @@ def setup(runtime: ServiceRuntime) -> None:
     )
     runtime.app.state.dunning = ctx
 
-    async def handle(session: AsyncSession, received: ReceivedEvent) -> None:
-        # Looked up per event rather than captured, so tests can swap the business clock.
-        await apply_received(runtime.app.state.dunning, session, received)
+    async def handle(session: AsyncSession, events: Sequence[ReceivedEvent]) -> None:
+        # Looked up per batch rather than captured, so tests can swap the business clock.
+        await apply_batch(runtime.app.state.dunning, session, events)
 
     runtime.consume(
         CONSUMER_GROUP,
@@ -76,7 +77,7 @@ def setup(runtime: ServiceRuntime) -> None:
             PAYMENTS.name,
             CASES.name,
         ],
-        handle,
+        batch_handler=handle,
         dead_letters=errors.DEAD_LETTER_ERRORS,
     )
     api.install(runtime.app)

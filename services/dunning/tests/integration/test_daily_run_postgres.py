@@ -48,7 +48,7 @@ async def test_the_daily_run_selects_only_due_invoices_and_is_idempotent(
                 debtor = Debtor(
                     f"deb-{d}", f"D{d}", f"Debtor {d}", DebtorType.B2B, emails=(f"d{d}@example.nl",)
                 )
-                await repos.debtors.save(ADM, debtor, version=1)
+                await repos.debtors.save_many(ADM, [(debtor, 1)])
             for i in range(40):
                 # Every fourth invoice is due long after the business date.
                 due = date(2025, 3, 3) if i % 4 else date(2025, 6, 2)
@@ -62,7 +62,7 @@ async def test_the_daily_run_selects_only_due_invoices_and_is_idempotent(
                     Decimal("100.00"),
                 )
                 state = plan_next_step(new_dunning_state(invoice, business.id), business)
-                await repos.states.add(ADM, state)
+                await repos.states.add(ADM, [state])
             assert len(await repos.states.due_keys(ADM, date(2025, 3, 20))) == 30
 
         first = await run_day(ctx, ADM, date(2025, 3, 20))

@@ -136,6 +136,20 @@ class FakeDebtors:
             debtor = replace(debtor, pause=DebtorPause.ACTIVE, last_reminded_on=None)
         self.stored[administration_id, debtor.id] = (debtor, version)
 
+    async def versions(self, administration_id: str, ids: Iterable[str]) -> dict[str, int]:
+        return {
+            i: self.stored[administration_id, i][1]
+            for i in ids
+            if (administration_id, i) in self.stored
+        }
+
+    async def save_many(self, administration_id: str, saved: Sequence[tuple[Debtor, int]]) -> None:
+        for debtor, version in saved:
+            await self.save(administration_id, debtor, version)
+
+    async def refresh_statistics(self) -> None:
+        pass
+
     async def set_pause(self, administration_id: str, debtor_id: str, pause: DebtorPause) -> None:
         debtor, version = self.stored[administration_id, debtor_id]
         self.stored[administration_id, debtor_id] = (replace(debtor, pause=pause), version)
@@ -249,12 +263,32 @@ class FakeDunningStates:
         ]
         return found[:limit]
 
+    async def of_debtors(
+        self,
+        administration_id: str,
+        debtor_ids: Sequence[str],
+        *,
+        all_of: Sequence[str] | None = None,
+    ) -> list[DunningState]:
+        wanted = set(debtor_ids)
+        return [
+            s
+            for s in self._of(administration_id)
+            if s.invoice.debtor_id in wanted
+            and not s.settled
+            and (all_of is None or s.blocked_by is not None or s.invoice.debtor_id in all_of)
+        ]
+
     async def any_open_on_flow(self, administration_id: str, flow_id: str) -> bool:
         return any(s.flow_id == flow_id and not s.settled for s in self._of(administration_id))
 
-    async def add(self, administration_id: str, state: DunningState) -> None:
-        assert (administration_id, state.invoice_id) not in self.stored
-        self.stored[administration_id, state.invoice_id] = state
+    async def add(self, administration_id: str, states: Sequence[DunningState]) -> None:
+        for state in states:
+            assert (administration_id, state.invoice_id) not in self.stored
+            self.stored[administration_id, state.invoice_id] = state
+
+    async def refresh_statistics(self) -> None:
+        pass
 
     async def update(self, administration_id: str, states: Sequence[DunningState]) -> None:
         for state in states:
@@ -379,6 +413,12 @@ class FakePaymentHolds:
             for (adm, invoice, _), (hold, ended_on, _) in self.holds.items()
             if adm == administration_id and invoice == invoice_id and ended_on is None
         ]
+
+    async def active_of(
+        self, administration_id: str, invoice_ids: Sequence[str]
+    ) -> dict[str, list[PaymentHold]]:
+        found = {i: await self.active(administration_id, i) for i in invoice_ids}
+        return {invoice_id: holds for invoice_id, holds in found.items() if holds}
 
     async def known(self, administration_id: str, invoice_id: str, payment_id: str) -> bool:
         return (administration_id, invoice_id, payment_id) in self.holds

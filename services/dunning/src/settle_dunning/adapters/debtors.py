@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from settle_dunning.adapters.codec import address_to_json, debtor_from_row
 from settle_dunning.adapters.sql import BULK_MIN, SqlRepository
@@ -69,36 +70,60 @@ class DebtorRepository(SqlRepository):
         )
         return result
 
-    async def save(self, administration_id: str, debtor: Debtor, version: int) -> None:
-        """Insert or replace a debtor's details (pause, last reminder and a language a user
-        chose are kept)."""
-        values = {
-            "number": debtor.number,
-            "name": debtor.name,
-            "kind": TYPE_TO_KIND[debtor.debtor_type],
-            "emails": list(debtor.emails),
-            "phone": debtor.phone,
-            "language": debtor.language,
-            "country": debtor.country,
-            "address": address_to_json(debtor.address),
-            "version": version,
-            "updated_at": self.now,
-        }
-        updated = await self.session.execute(
-            sa.update(debtors)
-            .where(debtors.c.administration_id == administration_id, debtors.c.id == debtor.id)
-            .values(**values)
-        )
-        if getattr(updated, "rowcount", 0) == 0:
-            await self.session.execute(
-                sa.insert(debtors).values(
-                    administration_id=administration_id,
-                    id=debtor.id,
-                    pause=DebtorPause.ACTIVE.value,
-                    last_reminded_on=None,
-                    **values,
+    async def versions(self, administration_id: str, ids: Iterable[str]) -> dict[str, int]:
+        """The stored version of each of these debtors that is known (see `version`)."""
+        found: dict[str, int] = {}
+        for chunk in self.chunks(sorted(set(ids))):
+            rows = await self.session.execute(
+                sa.select(debtors.c.id, debtors.c.version).where(
+                    debtors.c.administration_id == administration_id,
+                    among(debtors.c.id, chunk, postgres=self.postgres),
                 )
             )
+            found.update({row.id: row.version for row in rows})
+        return found
+
+    async def save_many(self, administration_id: str, saved: Sequence[tuple[Debtor, int]]) -> None:
+        """Insert or replace debtors' details, each with the version of the importer's fact
+        it came from (0: known only from an invoice so far), in one statement. Pause, last
+        reminder and a language a user chose are dunning's own and kept."""
+        if not saved:
+            return
+        insert = postgresql.insert if self.postgres else sqlite.insert
+        statement = insert(debtors)
+        details = ("number", "name", "kind", "emails", "phone", "language", "country")
+        replaced = [*details, "address", "version", "updated_at"]
+        statement = statement.on_conflict_do_update(
+            index_elements=[debtors.c.administration_id, debtors.c.id],
+            set_={name: statement.excluded[name] for name in replaced},
+        )
+        await self.session.execute(
+            statement,
+            [
+                {
+                    "administration_id": administration_id,
+                    "id": debtor.id,
+                    "number": debtor.number,
+                    "name": debtor.name,
+                    "kind": TYPE_TO_KIND[debtor.debtor_type],
+                    "emails": list(debtor.emails),
+                    "phone": debtor.phone,
+                    "language": debtor.language,
+                    "country": debtor.country,
+                    "address": address_to_json(debtor.address),
+                    "pause": DebtorPause.ACTIVE.value,
+                    "last_reminded_on": None,
+                    "version": version,
+                    "updated_at": self.now,
+                }
+                for debtor, version in saved
+            ],
+        )
+
+    async def refresh_statistics(self) -> None:
+        """Let PostgreSQL's planner see how big the table has grown (see the states')."""
+        if self.postgres:
+            await self.session.execute(sa.text("ANALYZE debtors (administration_id, id)"))
 
     async def set_chosen_language(
         self, administration_id: str, debtor_id: str, language: str | None

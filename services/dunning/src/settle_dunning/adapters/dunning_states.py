@@ -53,6 +53,8 @@ FROM unnest(
 )
 WHERE s.administration_id = $1 AND s.invoice_id = v.invoice_id
 """
+# The columns of a new state row, in the order `add` copies them.
+_ADD_COLUMNS = ["administration_id", "invoice_id", *_STATE_VALUE_COLUMNS, "state", "updated_at"]
 _EXECUTED_COLUMNS = [
     "administration_id",
     "invoice_id",
@@ -183,6 +185,39 @@ class DunningStateRepository(SqlRepository):
         query = await self.locked(query.order_by(dunning_states.c.invoice_id).limit(limit))
         return [state_from_json(data) for data in await self.session.scalars(query)]
 
+    async def of_debtors(
+        self,
+        administration_id: str,
+        debtor_ids: Sequence[str],
+        *,
+        all_of: Sequence[str] | None = None,
+    ) -> list[DunningState]:
+        """The open states of these debtors (locked, in invoice id order). With `all_of`, of
+        the debtors not in it only the blocked states: one statement, so one lock order."""
+        found: list[DunningState] = []
+        for chunk in self.chunks(sorted(set(debtor_ids))):
+            query = (
+                sa.select(dunning_states.c.state)
+                .where(
+                    dunning_states.c.administration_id == administration_id,
+                    among(dunning_states.c.debtor_id, chunk, postgres=self.postgres),
+                    dunning_states.c.settled.is_(False),
+                )
+                .order_by(dunning_states.c.invoice_id)
+            )
+            if all_of is not None:
+                query = query.where(
+                    sa.or_(
+                        dunning_states.c.blocked_by.is_not(None),
+                        among(dunning_states.c.debtor_id, all_of, postgres=self.postgres),
+                    )
+                )
+            found += [
+                state_from_json(data)
+                for data in await self.session.scalars(await self.locked(query))
+            ]
+        return found
+
     async def any_open_on_flow(self, administration_id: str, flow_id: str) -> bool:
         """True when an open invoice runs on the flow."""
         found = await self.session.scalar(
@@ -196,16 +231,50 @@ class DunningStateRepository(SqlRepository):
         )
         return found is not None
 
-    async def add(self, administration_id: str, state: DunningState) -> None:
-        """Store the state of a newly imported invoice."""
-        await self.session.execute(
-            sa.insert(dunning_states).values(
-                administration_id=administration_id,
-                invoice_id=state.invoice_id,
-                updated_at=self.now,
-                **state_columns(state),
+    async def add(self, administration_id: str, states: Sequence[DunningState]) -> None:
+        """Store the states of newly imported invoices: COPY on PostgreSQL for a batch, an
+        executemany elsewhere."""
+        if not states:
+            return
+        if self.postgres and len(states) >= BULK_MIN:
+            columns = [state_columns(state) for state in states]
+            driver = await self.driver()
+            await driver.copy_records_to_table(
+                dunning_states.name,
+                columns=_ADD_COLUMNS,
+                records=[
+                    (
+                        administration_id,
+                        state.invoice_id,
+                        *(c[name] for name in _STATE_VALUE_COLUMNS),
+                        json.dumps(c["state"], separators=(",", ":")),
+                        self.now,
+                    )
+                    for state, c in zip(states, columns, strict=True)
+                ],
             )
+            return
+        await self.session.execute(
+            sa.insert(dunning_states),
+            [
+                {
+                    "administration_id": administration_id,
+                    "invoice_id": state.invoice_id,
+                    "updated_at": self.now,
+                    **state_columns(state),
+                }
+                for state in states
+            ],
         )
+
+    async def refresh_statistics(self) -> None:
+        """Let PostgreSQL's planner see how big the table has grown: planned as empty, the
+        lookups of a batch's invoices by id scan the whole administration. Only the columns
+        the lookups filter on."""
+        if self.postgres:
+            await self.session.execute(
+                sa.text("ANALYZE dunning_states (administration_id, invoice_id, debtor_id)")
+            )
 
     async def update(self, administration_id: str, states: Sequence[DunningState]) -> None:
         """Store changed states: one statement for the lot on PostgreSQL, an executemany

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import sqlalchemy as sa
@@ -9,6 +10,7 @@ import sqlalchemy as sa
 from settle_dunning.adapters.sql import SqlRepository
 from settle_dunning.adapters.tables import payment_holds
 from settle_dunning.domain.online_payments import HoldEnd, PaymentHold
+from settle_shared.db import among
 
 
 def _hold(row: sa.Row[tuple[object, ...]]) -> PaymentHold:
@@ -32,6 +34,24 @@ class PaymentHoldRepository(SqlRepository):
             )
         )
         return [_hold(row) for row in rows]
+
+    async def active_of(
+        self, administration_id: str, invoice_ids: Sequence[str]
+    ) -> dict[str, list[PaymentHold]]:
+        """The holds that have not ended of these invoices, by invoice id (those without
+        any left out)."""
+        found: dict[str, list[PaymentHold]] = {}
+        for chunk in self.chunks(sorted(set(invoice_ids))):
+            rows = await self.session.execute(
+                sa.select(payment_holds).where(
+                    payment_holds.c.administration_id == administration_id,
+                    among(payment_holds.c.invoice_id, chunk, postgres=self.postgres),
+                    payment_holds.c.ended_on.is_(None),
+                )
+            )
+            for row in rows:
+                found.setdefault(row.invoice_id, []).append(_hold(row))
+        return found
 
     async def known(self, administration_id: str, invoice_id: str, payment_id: str) -> bool:
         """Whether the payment ever held the invoice (ended or not)."""

@@ -24,6 +24,7 @@ from settle_dunning.domain.delivery import FailedStep
 from settle_dunning.domain.messages import PlanMessage
 from settle_dunning.domain.plans import PaymentPlan
 from settle_law.wik import collection_costs
+from settle_shared.envelope import Envelope
 from settle_shared.events import dunning as events
 from settle_shared.events import plans
 from settle_shared.events.base import Event
@@ -377,6 +378,15 @@ class OutgoingEvents:
         causation_id: str | None = None,
     ) -> int:
         """Stage every event in the session's transaction (one insert); returns how many."""
+        envelopes = self.envelopes(outbox, correlation_id=correlation_id, causation_id=causation_id)
+        await outbox.add_envelopes(session, envelopes)
+        return len(envelopes)
+
+    def envelopes(
+        self, outbox: Outbox, *, correlation_id: str | None, causation_id: str | None
+    ) -> list[tuple[str, Envelope]]:
+        """The events as envelopes for their topics, taken out of this collection: for a
+        caller that stages the events of many facts, each with its own cause, at once."""
         envelopes = [
             (
                 payload.topic.name,
@@ -389,7 +399,5 @@ class OutgoingEvents:
             )
             for payload in self.events
         ]
-        await outbox.add_envelopes(session, envelopes)
-        written = len(self.events)
         self.events = []
-        return written
+        return envelopes
