@@ -57,6 +57,13 @@ async def project(session: AsyncSession, events: Sequence[ReceivedEvent], today:
         elif isinstance(event, payments.PaymentEvent):
             keys |= {(event.administration_id, invoice_id) for invoice_id in event.invoice_ids}
     await batch.prefetch(keys)
+    await batch.prefetch_debtors(
+        {
+            (event.administration_id, event.debtor_id)
+            for event in payloads
+            if isinstance(event, importer.DebtorUpserted | importer.InvoiceImported)
+        }
+    )
     await credit_notes.prefetch(
         batch,
         {
@@ -68,6 +75,7 @@ async def project(session: AsyncSession, events: Sequence[ReceivedEvent], today:
     for received in events:
         await apply(batch, received)
     await batch.write()
+    await debtors.write_debtors(batch)
     await dashboard.apply_totals(batch)
     await dashboard.apply_invoiced(batch)
     await dashboard.follow_month_ends(batch, followed, today)

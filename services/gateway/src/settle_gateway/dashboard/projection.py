@@ -6,10 +6,12 @@ written from the totals per due date when the business month turns."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from settle_gateway.adapters.tables import (
@@ -36,24 +38,36 @@ async def apply_totals(batch: Batch) -> None:
         ):
             totals[0] += sign
             totals[1] += sign * amount
-    for (administration_id, phase, currency), (count, total) in phases.items():
-        if count == 0 and total == 0:
-            continue
-        await add_to_counters(
-            batch.session,
-            rm_phase_totals,
-            {"administration_id": administration_id, "phase": phase, "currency": currency},
-            {"count": count, "total": total},
-        )
-    for (administration_id, due_date, currency), (count, total) in dues.items():
-        if count == 0 and total == 0:
-            continue
-        await add_to_counters(
-            batch.session,
-            rm_due_totals,
-            {"administration_id": administration_id, "due_date": due_date, "currency": currency},
-            {"count": count, "total": total},
-        )
+    await add_to_counter_rows(
+        batch.session,
+        rm_phase_totals,
+        [
+            {
+                "administration_id": administration_id,
+                "phase": phase,
+                "currency": currency,
+                "count": count,
+                "total": total,
+            }
+            for (administration_id, phase, currency), (count, total) in phases.items()
+            if count != 0 or total != 0
+        ],
+    )
+    await add_to_counter_rows(
+        batch.session,
+        rm_due_totals,
+        [
+            {
+                "administration_id": administration_id,
+                "due_date": due_date,
+                "currency": currency,
+                "count": count,
+                "total": total,
+            }
+            for (administration_id, due_date, currency), (count, total) in dues.items()
+            if count != 0 or total != 0
+        ],
+    )
 
 
 async def apply_invoiced(batch: Batch) -> None:
@@ -70,15 +84,21 @@ async def apply_invoiced(batch: Batch) -> None:
                 totals = months[(key[0], month, currency)]
                 totals[0] += sign
                 totals[1] += sign * amount
-    for (administration_id, month, currency), (count, total) in months.items():
-        if count == 0 and total == 0:
-            continue
-        await add_to_counters(
-            batch.session,
-            rm_monthly_invoiced,
-            {"administration_id": administration_id, "month": month, "currency": currency},
-            {"count": count, "total": total},
-        )
+    await add_to_counter_rows(
+        batch.session,
+        rm_monthly_invoiced,
+        [
+            {
+                "administration_id": administration_id,
+                "month": month,
+                "currency": currency,
+                "count": count,
+                "total": total,
+            }
+            for (administration_id, month, currency), (count, total) in months.items()
+            if count != 0 or total != 0
+        ],
+    )
 
 
 async def close_month_ends(session: AsyncSession, today: date) -> set[str]:
@@ -147,29 +167,44 @@ async def follow_month_ends(batch: Batch, followed: set[str], today: date) -> No
 
 async def apply_attention_counts(batch: Batch) -> None:
     """Add the batch's raised and resolved attention items to the counts per reason."""
-    for (administration_id, subject_type, reason), delta in batch.attention.items():
-        if delta:
-            await add_to_counters(
-                batch.session,
-                rm_attention_counts,
-                {
-                    "administration_id": administration_id,
-                    "subject_type": subject_type,
-                    "reason": reason,
-                },
-                {"count": delta},
-            )
+    await add_to_counter_rows(
+        batch.session,
+        rm_attention_counts,
+        [
+            {
+                "administration_id": administration_id,
+                "subject_type": subject_type,
+                "reason": reason,
+                "count": delta,
+            }
+            for (administration_id, subject_type, reason), delta in batch.attention.items()
+            if delta
+        ],
+    )
 
 
 async def add_to_counters(
     session: AsyncSession, table: sa.Table, key: dict[str, Any], deltas: dict[str, Any]
 ) -> None:
     """Add `deltas` to the counters of the row `key`, creating it when missing."""
-    where = [table.c[name] == value for name, value in key.items()]
-    result = await session.execute(
-        sa.update(table)
-        .where(*where)
-        .values({name: table.c[name] + value for name, value in deltas.items()})
+    await add_to_counter_rows(session, table, [{**key, **deltas}])
+
+
+async def add_to_counter_rows(
+    session: AsyncSession, table: sa.Table, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Add each row's counters to the row of its key (the table's primary key), creating the
+    rows that are missing: one statement for all of them. Each key at most once."""
+    if not rows:
+        return
+    key = [column.name for column in table.primary_key]
+    counters = [name for name in rows[0] if name not in key]
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=key,
+            set_={name: table.c[name] + insert.excluded[name] for name in counters},
+        ),
+        list(rows),
     )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
-        await session.execute(sa.insert(table).values(**key, **deltas))

@@ -17,27 +17,27 @@ from settle_gateway.adapters.tables import (
     rm_debtors,
     rm_invoices,
 )
-from settle_gateway.dashboard.projection import add_to_counters
+from settle_gateway.dashboard.projection import add_to_counter_rows
 from settle_gateway.domain.search import debtor_words
-from settle_gateway.invoices.projection import ZERO, Batch, changes
+from settle_gateway.invoices.projection import ZERO, Batch, KnownDebtor, changes
 from settle_shared.events import dunning, importer
 
 
 async def debtor_upserted(batch: Batch, fact: importer.DebtorUpserted) -> None:
-    """The importer's newest facts about a debtor, and the words it is found by."""
-    session = batch.session
+    """The importer's newest facts about a debtor, and the words it is found by: kept in the
+    batch and written at its end (write_debtors)."""
     key = (fact.administration_id, fact.debtor_id)
-    current = (
-        await session.execute(
-            sa.select(rm_debtors.c.version, rm_debtors.c.name, rm_debtors.c.number).where(
-                rm_debtors.c.administration_id == fact.administration_id,
-                rm_debtors.c.debtor_id == fact.debtor_id,
-            )
-        )
-    ).first()
+    current = batch.debtors.get(key)
+    if key not in batch.debtors:
+        await batch.prefetch_debtors({key})
+        current = batch.debtors[key]
     if current is not None and fact.version <= current.version:
         return
-    values = {
+    stored = batch.debtor_rows.get(key, {}).get("stored", current is not None)
+    batch.debtor_rows[key] = {
+        "stored": stored,
+        "administration_id": fact.administration_id,
+        "debtor_id": fact.debtor_id,
         "version": fact.version,
         "number": fact.number,
         "name": fact.name,
@@ -50,104 +50,133 @@ async def debtor_upserted(batch: Batch, fact: importer.DebtorUpserted) -> None:
         "country": fact.country,
         "language": fact.language,
     }
+    batch.debtors[key] = KnownDebtor(fact.version, fact.name, fact.number)
     if current is None:
-        await session.execute(
-            sa.insert(rm_debtors).values(
-                administration_id=fact.administration_id,
-                debtor_id=fact.debtor_id,
-                open_invoices=0,
-                **values,
-            )
-        )
         batch.new_debtors.add(key)
         batch.renamed_debtors[key] = fact.name
-    else:
+    elif current.name != fact.name:
+        batch.renamed_debtors[key] = fact.name
+    if current is None or (current.name, current.number) != (fact.name, fact.number):
+        batch.reindexed_debtors.add(key)
+
+
+async def write_debtors(batch: Batch) -> None:
+    """Insert the batch's new debtors and update the others, each in one statement, and
+    replace the words of those whose name or number changed."""
+    session = batch.session
+    rows = list(batch.debtor_rows.values())
+    inserts = [{**_columns(row), "open_invoices": 0} for row in rows if not row["stored"]]
+    updates = [row for row in rows if row["stored"]]
+    if inserts:
+        await session.execute(sa.insert(rm_debtors), inserts)
+    if updates:
+        columns = [name for name in _columns(updates[0]) if name not in KEY]
         await session.execute(
             sa.update(rm_debtors)
             .where(
-                rm_debtors.c.administration_id == fact.administration_id,
-                rm_debtors.c.debtor_id == fact.debtor_id,
+                rm_debtors.c.administration_id == sa.bindparam("key_administration"),
+                rm_debtors.c.debtor_id == sa.bindparam("key_debtor"),
             )
-            .values(**values)
+            .values({name: sa.bindparam(f"v_{name}") for name in columns}),
+            [
+                {
+                    "key_administration": row["administration_id"],
+                    "key_debtor": row["debtor_id"],
+                    **{f"v_{name}": row[name] for name in columns},
+                }
+                for row in updates
+            ],
         )
-        if current.name != fact.name:
-            batch.renamed_debtors[key] = fact.name
-    if current is None or (current.name, current.number) != (fact.name, fact.number):
-        await index_words(session, fact, replace=current is not None)
-    for row in batch.invoices.values():  # invoices of this batch not yet written
-        if (
-            row["administration_id"] == fact.administration_id
-            and row["debtor_id"] == fact.debtor_id
-        ):
-            row["debtor_name"] = fact.name
-
-
-async def index_words(
-    session: AsyncSession, fact: importer.DebtorUpserted, *, replace: bool
-) -> None:
-    """The words the debtor search finds the debtor by (see settle_gateway.domain.search)."""
-    if replace:
+    reindexed = [batch.debtor_rows[key] for key in batch.reindexed_debtors]
+    replaced: dict[str, list[str]] = defaultdict(list)
+    for row in reindexed:
+        if row["stored"]:
+            replaced[row["administration_id"]].append(row["debtor_id"])
+    for administration_id, debtor_ids in replaced.items():
         await session.execute(
             sa.delete(rm_debtor_words).where(
-                rm_debtor_words.c.administration_id == fact.administration_id,
-                rm_debtor_words.c.debtor_id == fact.debtor_id,
+                rm_debtor_words.c.administration_id == administration_id,
+                rm_debtor_words.c.debtor_id.in_(debtor_ids),
             )
         )
-    rows = list(word_rows(fact.administration_id, [(fact.debtor_id, fact.number, fact.name)]))
-    if rows:
-        await session.execute(sa.insert(rm_debtor_words), rows)
+    words = [
+        word
+        for row in reindexed
+        for word in word_rows(
+            row["administration_id"], [(row["debtor_id"], row["number"], row["name"])]
+        )
+    ]
+    if words:
+        await session.execute(sa.insert(rm_debtor_words), words)
 
 
-async def recount_debtor(session: AsyncSession, administration_id: str, debtor_id: str) -> None:
-    """A debtor seen for the first time: count its open invoices once, per currency (indexed
-    by debtor)."""
+KEY = ("administration_id", "debtor_id")
+
+
+def _columns(row: dict[str, Any]) -> dict[str, Any]:
+    """The row's values for rm_debtors (without the projection's own marks)."""
+    return {name: value for name, value in row.items() if name != "stored"}
+
+
+async def recount_debtors(session: AsyncSession, keys: Iterable[tuple[str, str]]) -> None:
+    """Debtors seen for the first time: count their open invoices once, per currency, with a
+    statement per table for each administration (indexed by debtor)."""
+    by_administration: dict[str, list[str]] = defaultdict(list)
+    for administration_id, debtor_id in keys:
+        by_administration[administration_id].append(debtor_id)
     # The default currency as a literal, not a bound parameter: PostgreSQL takes the select's
     # and the GROUP BY's parameters for two expressions and refuses the query.
     currency = sa.func.coalesce(rm_invoices.c.currency, sa.literal_column("'EUR'"))
-    per_currency = (
-        await session.execute(
-            sa.select(
-                currency.label("currency"),
-                sa.func.count().label("count"),
-                sa.func.coalesce(sa.func.sum(rm_invoices.c.open_amount), 0).label("total"),
+    for administration_id, debtor_ids in by_administration.items():
+        per_currency = (
+            await session.execute(
+                sa.select(
+                    rm_invoices.c.debtor_id,
+                    currency.label("currency"),
+                    sa.func.count().label("invoices"),
+                    sa.func.coalesce(sa.func.sum(rm_invoices.c.open_amount), 0).label("total"),
+                )
+                .where(
+                    rm_invoices.c.administration_id == administration_id,
+                    rm_invoices.c.debtor_id.in_(debtor_ids),
+                    rm_invoices.c.status == "open",
+                    rm_invoices.c.due_date.is_not(None),
+                )
+                .group_by(rm_invoices.c.debtor_id, currency)
             )
+        ).all()
+        counts: dict[str, int] = dict.fromkeys(debtor_ids, 0)
+        for row in per_currency:
+            counts[row.debtor_id] += row.invoices
+        await session.execute(
+            sa.update(rm_debtors)
             .where(
-                rm_invoices.c.administration_id == administration_id,
-                rm_invoices.c.debtor_id == debtor_id,
-                rm_invoices.c.status == "open",
-                rm_invoices.c.due_date.is_not(None),
+                rm_debtors.c.administration_id == administration_id,
+                rm_debtors.c.debtor_id == sa.bindparam("key_debtor"),
             )
-            .group_by(currency)
+            .values(open_invoices=sa.bindparam("count")),
+            [{"key_debtor": debtor_id, "count": count} for debtor_id, count in counts.items()],
         )
-    ).all()
-    await session.execute(
-        sa.update(rm_debtors)
-        .where(
-            rm_debtors.c.administration_id == administration_id,
-            rm_debtors.c.debtor_id == debtor_id,
-        )
-        .values(open_invoices=sum(row.count for row in per_currency))
-    )
-    await session.execute(
-        sa.delete(rm_debtor_totals).where(
-            rm_debtor_totals.c.administration_id == administration_id,
-            rm_debtor_totals.c.debtor_id == debtor_id,
-        )
-    )
-    if per_currency:
         await session.execute(
-            sa.insert(rm_debtor_totals),
-            [
-                {
-                    "administration_id": administration_id,
-                    "debtor_id": debtor_id,
-                    "currency": row.currency,
-                    "count": row.count,
-                    "total": Decimal(row.total),
-                }
-                for row in per_currency
-            ],
+            sa.delete(rm_debtor_totals).where(
+                rm_debtor_totals.c.administration_id == administration_id,
+                rm_debtor_totals.c.debtor_id.in_(debtor_ids),
+            )
         )
+        if per_currency:
+            await session.execute(
+                sa.insert(rm_debtor_totals),
+                [
+                    {
+                        "administration_id": administration_id,
+                        "debtor_id": row.debtor_id,
+                        "currency": row.currency,
+                        "count": row.invoices,
+                        "total": Decimal(row.total),
+                    }
+                    for row in per_currency
+                ],
+            )
 
 
 async def language_chosen(session: AsyncSession, fact: dunning.DebtorLanguageChosen) -> None:
@@ -185,8 +214,8 @@ def word_rows(
 
 async def apply_open_totals(batch: Batch) -> None:
     """Add the batch's changes of open invoices to their debtors' counts and to their totals
-    per currency (a debtor new in this batch is counted in full by apply_new_and_renamed
-    instead)."""
+    per currency, a statement each (a debtor new in this batch is counted in full by
+    apply_new_and_renamed instead)."""
     counts: dict[tuple[str, str], int] = defaultdict(int)
     totals: dict[tuple[str, str, str], list[Any]] = defaultdict(lambda: [0, ZERO])
     for administration_id, sign, (_, currency, debtor_id, _, amount) in changes(batch):
@@ -195,40 +224,53 @@ async def apply_open_totals(batch: Batch) -> None:
             entry = totals[(administration_id, debtor_id, currency)]
             entry[0] += sign
             entry[1] += sign * amount
-    for (administration_id, debtor_id), count in counts.items():
-        if count == 0:
-            continue
+    changed = [
+        {"key_administration": administration_id, "key_debtor": debtor_id, "delta": count}
+        for (administration_id, debtor_id), count in counts.items()
+        if count != 0
+    ]
+    if changed:
         await batch.session.execute(
             sa.update(rm_debtors)
             .where(
-                rm_debtors.c.administration_id == administration_id,
-                rm_debtors.c.debtor_id == debtor_id,
+                rm_debtors.c.administration_id == sa.bindparam("key_administration"),
+                rm_debtors.c.debtor_id == sa.bindparam("key_debtor"),
             )
-            .values(open_invoices=rm_debtors.c.open_invoices + count)
+            .values(open_invoices=rm_debtors.c.open_invoices + sa.bindparam("delta")),
+            changed,
         )
-    for (administration_id, debtor_id, currency), (count, total) in totals.items():
-        if count == 0 and total == 0:
-            continue
-        await add_to_counters(
-            batch.session,
-            rm_debtor_totals,
-            {"administration_id": administration_id, "debtor_id": debtor_id, "currency": currency},
-            {"count": count, "total": total},
-        )
+    await add_to_counter_rows(
+        batch.session,
+        rm_debtor_totals,
+        [
+            {
+                "administration_id": administration_id,
+                "debtor_id": debtor_id,
+                "currency": currency,
+                "count": count,
+                "total": total,
+            }
+            for (administration_id, debtor_id, currency), (count, total) in totals.items()
+            if count != 0 or total != 0
+        ],
+    )
 
 
 async def apply_new_and_renamed(batch: Batch) -> None:
     """The new names of the batch's renamed debtors on their invoices, and the open invoices
     of the debtors it saw for the first time."""
-    session = batch.session
-    for (administration_id, debtor_id), name in batch.renamed_debtors.items():
-        await session.execute(
+    if batch.renamed_debtors:
+        await batch.session.execute(
             sa.update(rm_invoices)
             .where(
-                rm_invoices.c.administration_id == administration_id,
-                rm_invoices.c.debtor_id == debtor_id,
+                rm_invoices.c.administration_id == sa.bindparam("key_administration"),
+                rm_invoices.c.debtor_id == sa.bindparam("key_debtor"),
             )
-            .values(debtor_name=name)
+            .values(debtor_name=sa.bindparam("name")),
+            [
+                {"key_administration": administration_id, "key_debtor": debtor_id, "name": name}
+                for (administration_id, debtor_id), name in batch.renamed_debtors.items()
+            ],
         )
-    for administration_id, debtor_id in batch.new_debtors:
-        await recount_debtor(session, administration_id, debtor_id)
+    if batch.new_debtors:
+        await recount_debtors(batch.session, batch.new_debtors)

@@ -80,6 +80,15 @@ def paid_online_contribution(row: dict[str, Any]) -> PaidOnline:
     return (row["currency"] or "EUR", Decimal(row["paid_online"]))
 
 
+@dataclass(frozen=True)
+class KnownDebtor:
+    """What the projection compares a debtor's new facts with."""
+
+    version: int
+    name: str
+    number: str
+
+
 @dataclass
 class Batch:
     """Rows touched by one batch, written once at its end (adapters/read_model.py), and the
@@ -92,8 +101,15 @@ class Batch:
     invoiced_before: dict[InvoiceKey, Invoiced] = field(default_factory=dict)
     stored: set[InvoiceKey] = field(default_factory=set)
     looked_up: set[InvoiceKey] = field(default_factory=set)  # prefetched, found or not
+    # The batch's debtors as stored (version, name, number; None: not stored), then as the
+    # batch changed them; the rows to insert and update at its end (debtors/projection.py).
+    debtors: dict[InvoiceKey, KnownDebtor | None] = field(default_factory=dict)
+    debtor_rows: dict[InvoiceKey, dict[str, Any]] = field(default_factory=dict)
+    reindexed_debtors: set[InvoiceKey] = field(default_factory=set)
     new_debtors: set[InvoiceKey] = field(default_factory=set)
     renamed_debtors: dict[InvoiceKey, str] = field(default_factory=dict)
+    # Timeline entries of executed steps, inserted at the end of the batch.
+    steps: list[dict[str, Any]] = field(default_factory=list)
     attention: dict[tuple[str, str, str], int] = field(default_factory=lambda: defaultdict(int))
     # Document ids known as credit notes: the importer's later facts about them say "invoice".
     credit_notes: set[InvoiceKey] = field(default_factory=set)
@@ -160,9 +176,45 @@ class Batch:
         self.invoiced_before[key] = None
         return row
 
+    async def prefetch_debtors(self, keys: set[InvoiceKey]) -> None:
+        """Load what the batch compares its debtors' facts with, and the names its new invoices
+        show, with one query per administration and chunk."""
+        by_administration: dict[str, list[str]] = defaultdict(list)
+        for administration_id, debtor_id in keys - self.debtors.keys():
+            by_administration[administration_id].append(debtor_id)
+            self.debtors[(administration_id, debtor_id)] = None
+        for administration_id, ids in by_administration.items():
+            for start in range(0, len(ids), 500):
+                rows = await self.session.execute(
+                    sa.select(
+                        rm_debtors.c.debtor_id,
+                        rm_debtors.c.version,
+                        rm_debtors.c.name,
+                        rm_debtors.c.number,
+                    ).where(
+                        rm_debtors.c.administration_id == administration_id,
+                        rm_debtors.c.debtor_id.in_(ids[start : start + 500]),
+                    )
+                )
+                for found in rows:
+                    self.debtors[(administration_id, found.debtor_id)] = KnownDebtor(
+                        found.version, found.name, found.number
+                    )
+
+    async def debtor_name(self, administration_id: str, debtor_id: str) -> str | None:
+        """The debtor's name as the batch knows it (None: no such debtor yet)."""
+        key = (administration_id, debtor_id)
+        if key not in self.debtors:
+            await self.prefetch_debtors({key})
+        known = self.debtors[key]
+        return known.name if known is not None else None
+
     async def write(self) -> None:
-        """Insert the batch's new invoices and update the others, each in one statement."""
+        """Insert the batch's new invoices and update the others, each in one statement, and
+        insert its steps' timeline entries."""
         session = self.session
+        if self.steps:
+            await session.execute(sa.insert(rm_steps), self.steps)
         inserts = [row for key, row in self.invoices.items() if key not in self.stored]
         updates = [row for key, row in self.invoices.items() if key in self.stored]
         if inserts:
@@ -219,12 +271,7 @@ async def invoice_fact(batch: Batch, fact: importer.InvoiceFact) -> None:
 async def fixed_fields(batch: Batch, row: dict[str, Any], fact: importer.InvoiceImported) -> None:
     """Number, dates, amount and debtor: fixed from the first import on."""
     if row["debtor_id"] != fact.debtor_id or row["debtor_name"] is None:
-        row["debtor_name"] = await batch.session.scalar(
-            sa.select(rm_debtors.c.name).where(
-                rm_debtors.c.administration_id == fact.administration_id,
-                rm_debtors.c.debtor_id == fact.debtor_id,
-            )
-        )
+        row["debtor_name"] = await batch.debtor_name(fact.administration_id, fact.debtor_id)
     row.update(
         number=fact.number,
         debtor_id=fact.debtor_id,
@@ -249,19 +296,22 @@ async def step_executed(
     batch: Batch, fact: dunning.StepExecuted, event_id: str, at: datetime
 ) -> None:
     """A step dunning performed: one entry of the invoice's timeline, and its next step."""
-    await batch.session.execute(
-        sa.insert(rm_steps).values(
-            event_id=event_id,
-            administration_id=fact.administration_id,
-            invoice_id=fact.invoice_id,
-            step_id=fact.step_id,
-            executed_on=fact.executed_on,
-            phase=fact.phase,
-            reason=fact.reason,
-            channels=list(fact.channels),
-            legally_required=fact.legally_required,
-            at=at,
-        )
+    batch.steps.append(
+        {
+            "event_id": event_id,
+            "administration_id": fact.administration_id,
+            "invoice_id": fact.invoice_id,
+            "step_id": fact.step_id,
+            "executed_on": fact.executed_on,
+            "phase": fact.phase,
+            "reason": fact.reason,
+            "channels": list(fact.channels),
+            "legally_required": fact.legally_required,
+            "at": at,
+            "failed_on": None,
+            "failure_reason": None,
+            "failure_detail": None,
+        }
     )
     row = await batch.invoice(fact.administration_id, fact.invoice_id)
     if newer(row, at):
@@ -276,6 +326,22 @@ async def step_executed(
 async def step_failed(batch: Batch, fact: dunning.StepFailed) -> None:
     """A step whose message reached the debtor on no channel: its timeline entry shows it
     failed (the phase and the plan that follow come as their own events)."""
+    failure = {
+        "failed_on": fact.failed_on,
+        "failure_reason": fact.reason[:40],
+        "failure_detail": fact.detail,
+    }
+    executed = (fact.administration_id, fact.invoice_id, fact.step_id, fact.executed_on)
+    pending = [
+        entry
+        for entry in batch.steps
+        if (entry["administration_id"], entry["invoice_id"], entry["step_id"], entry["executed_on"])
+        == executed
+    ]
+    for entry in pending:  # executed in this batch, not written yet
+        entry.update(failure)
+    if pending:
+        return
     await batch.session.execute(
         sa.update(rm_steps)
         .where(
@@ -284,11 +350,7 @@ async def step_failed(batch: Batch, fact: dunning.StepFailed) -> None:
             rm_steps.c.step_id == fact.step_id,
             rm_steps.c.executed_on == fact.executed_on,
         )
-        .values(
-            failed_on=fact.failed_on,
-            failure_reason=fact.reason[:40],
-            failure_detail=fact.detail,
-        )
+        .values(**failure)
     )
 
 
