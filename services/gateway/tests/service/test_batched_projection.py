@@ -18,6 +18,7 @@ from settle_shared.envelope import Envelope
 from settle_shared.events import dunning, importer
 from settle_shared.events.base import Event, dead_letter_topic
 from settle_shared.service import ServiceRuntime
+from settle_shared.testing.service import kafka_record
 
 from .conftest import ADM, JWT_SECRET, NOW, Gateway
 
@@ -103,17 +104,8 @@ def records(events: Sequence[Event]) -> list[ConsumerRecord[bytes, bytes]]:
             administration_id=ADM,
             event_id=f"event-{offset}",
         )
-        batch.append(record(envelope, event, offset))
+        batch.append(kafka_record(envelope, event.topic.name, offset))
     return batch
-
-
-def record(envelope: Envelope, event: Event, offset: int) -> ConsumerRecord[bytes, bytes]:
-    return ConsumerRecord(
-        topic=event.topic.name, partition=0, offset=offset, timestamp=0, timestamp_type=0,
-        key=envelope.key.encode(), value=envelope.data, checksum=None, serialized_key_size=0,
-        serialized_value_size=len(envelope.data),
-        headers=[(name, value.encode()) for name, value in envelope.headers().items()],
-    )  # fmt: skip
 
 
 @contextmanager

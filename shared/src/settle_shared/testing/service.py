@@ -88,22 +88,27 @@ async def announce_administration(
         envelope = Envelope.wrap(
             created, source="/settle/test", time=created.at, administration_id=administration_id
         )
-        record: ConsumerRecord[bytes, bytes] = ConsumerRecord(
-            topic=ADMINISTRATIONS.name,
-            partition=0,
-            offset=0,
-            timestamp=0,
-            timestamp_type=0,
-            key=envelope.key.encode(),
-            value=envelope.data,
-            checksum=None,
-            serialized_key_size=len(envelope.key),
-            serialized_value_size=len(envelope.data),
-            headers=[(name, value.encode()) for name, value in envelope.headers().items()],
-        )
-        await consumer.process([record])
+        await consumer.process([kafka_record(envelope, ADMINISTRATIONS.name)])
     finally:
         await runtime.engine.dispose()
+
+
+def kafka_record(envelope: Envelope, topic: str, offset: int = 0) -> ConsumerRecord[bytes, bytes]:
+    """An event as a consumer reads it from Kafka: for tests that hand a consumer a batch
+    (`EventConsumer.process`)."""
+    return ConsumerRecord(
+        topic=topic,
+        partition=0,
+        offset=offset,
+        timestamp=0,
+        timestamp_type=0,
+        key=envelope.key.encode(),
+        value=envelope.data,
+        checksum=None,
+        serialized_key_size=len(envelope.key),
+        serialized_value_size=len(envelope.data),
+        headers=[(name, value.encode()) for name, value in envelope.headers().items()],
+    )
 
 
 @asynccontextmanager
