@@ -7,23 +7,16 @@ import asyncio
 from pathlib import Path
 from typing import cast
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from settle_payments import api, errors
+from settle_payments.adapters.consumer import TOPICS, batch_handler
 from settle_payments.adapters.psp.local_server import DEFAULT_PORT
 from settle_payments.adapters.psp.mollie import MolliePsp
 from settle_payments.adapters.repositories import SqlStore
 from settle_payments.adapters.tables import metadata
 from settle_payments.application.context import PaymentsContext
-from settle_payments.application.invoices import INVOICE_FACTS, apply_invoice_fact
-from settle_payments.application.plans import apply_plan_event
 from settle_payments.application.reports import refresh_loop
 from settle_payments.cli import cli
-from settle_payments.domain.errors import InvalidFact
 from settle_payments.settings import LOCAL_PSP_KEY, PaymentsSettings
-from settle_shared.consumer import ReceivedEvent
-from settle_shared.events.importer import INVOICES
-from settle_shared.events.plans import PLANS, PaymentPlanEvent
 from settle_shared.service import Companion, EmbeddedContext, ServiceRuntime, ServiceSpec
 
 CONSUMER_GROUP = "payments"
@@ -49,32 +42,10 @@ def setup(runtime: ServiceRuntime) -> None:
     )
     runtime.app.state.payments = ctx
 
-    async def on_fact(session: AsyncSession, received: ReceivedEvent) -> None:
-        fact = received.payload
-        if not isinstance(fact, INVOICE_FACTS):
-            return  # credit notes: nothing of them is paid online
-        if fact.administration_id != received.envelope.administration_id:
-            raise InvalidFact("the header's administration differs from the payload's")
-        await apply_invoice_fact(ctx.store_in(session), fact)
-
-    async def on_plan(session: AsyncSession, received: ReceivedEvent) -> None:
-        event = received.payload
-        if not isinstance(event, PaymentPlanEvent):
-            return
-        if event.administration_id != received.envelope.administration_id:
-            raise InvalidFact("the header's administration differs from the payload's")
-        await apply_plan_event(ctx.store_in(session), event, ctx.now())
-
-    async def on_event(session: AsyncSession, received: ReceivedEvent) -> None:
-        if received.topic == PLANS.name:
-            await on_plan(session, received)
-        else:
-            await on_fact(session, received)
-
     runtime.consume(
         CONSUMER_GROUP,
-        [INVOICES.name, PLANS.name],
-        on_event,
+        TOPICS,
+        batch_handler=batch_handler(lambda: runtime.app.state.payments),
         dead_letters=errors.DEAD_LETTER_ERRORS,
     )
     runtime.add_background(lambda stop: refresh_loop(runtime.app.state.payments, stop))

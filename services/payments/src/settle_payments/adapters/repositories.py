@@ -321,19 +321,29 @@ class SqlPayableInvoices:
     async def get(self, administration_id: str, invoice_id: str) -> PayableInvoice | None:
         return (await self.many(administration_id, [invoice_id])).get(invoice_id)
 
-    async def save(self, administration_id: str, invoice: PayableInvoice) -> None:
-        values = {
-            "debtor_id": invoice.debtor_id,
-            "number": invoice.number,
-            "currency": invoice.currency,
-            "open_minor": to_minor(invoice.open_amount, invoice.currency),
-            "settled": invoice.settled,
-            "version": invoice.version,
-        }
+    async def save_many(self, administration_id: str, invoices: Sequence[PayableInvoice]) -> None:
+        if not invoices:
+            return
+        insert = _insert(self.session, payable_invoices)
+        columns = ["debtor_id", "number", "currency", "open_minor", "settled", "version"]
         await self.session.execute(
-            _insert(self.session, payable_invoices)
-            .values(administration_id=administration_id, invoice_id=invoice.invoice_id, **values)
-            .on_conflict_do_update(index_elements=["administration_id", "invoice_id"], set_=values)
+            insert.on_conflict_do_update(
+                index_elements=["administration_id", "invoice_id"],
+                set_={name: insert.excluded[name] for name in columns},
+            ),
+            [
+                {
+                    "administration_id": administration_id,
+                    "invoice_id": invoice.invoice_id,
+                    "debtor_id": invoice.debtor_id,
+                    "number": invoice.number,
+                    "currency": invoice.currency,
+                    "open_minor": to_minor(invoice.open_amount, invoice.currency),
+                    "settled": invoice.settled,
+                    "version": invoice.version,
+                }
+                for invoice in invoices
+            ],
         )
 
     async def debtor_known(self, administration_id: str, debtor_id: str) -> bool:

@@ -131,7 +131,8 @@ class PayableInvoices(Protocol):
 
     async def get(self, administration_id: str, invoice_id: str) -> PayableInvoice | None: ...
 
-    async def save(self, administration_id: str, invoice: PayableInvoice) -> None: ...
+    async def save_many(self, administration_id: str, invoices: Sequence[PayableInvoice]) -> None:
+        """Store the copies, new or changed, with one statement."""
 
     async def debtor_known(self, administration_id: str, debtor_id: str) -> bool:
         """Whether any invoice of the debtor was imported."""
