@@ -102,14 +102,19 @@ def batch_handler(
 
 
 async def prefetch(store: SqlStore, received: Sequence[ReceivedEvent]) -> None:
-    """Read in a few queries what the batch's invoice facts and ready invoices will ask for."""
+    """Read in a few queries what the batch's debtors, invoice facts and ready invoices will
+    ask for."""
     invoice_ids: dict[str, list[str]] = {}
     debtor_ids: dict[str, list[str]] = {}
     for item in received:
         payload = item.payload
         if isinstance(payload, importer.InvoiceFact | dunning.InvoiceReadyForCollection):
             invoice_ids.setdefault(payload.administration_id, []).append(payload.invoice_id)
-        if isinstance(payload, dunning.InvoiceReadyForCollection):
+        if isinstance(payload, importer.DebtorUpserted | dunning.InvoiceReadyForCollection):
             debtor_ids.setdefault(payload.administration_id, []).append(payload.debtor_id)
-    for administration_id, ids in invoice_ids.items():
-        await store.prefetch(administration_id, ids, debtor_ids.get(administration_id, []))
+    for administration_id in invoice_ids.keys() | debtor_ids.keys():
+        await store.prefetch(
+            administration_id,
+            invoice_ids.get(administration_id, []),
+            debtor_ids.get(administration_id, []),
+        )

@@ -136,10 +136,14 @@ def _debtor(row: Any) -> Debtor:
 
 
 class SqlDebtors:
+    """The copies of debtors. What a transaction writes is kept and written at `flush`, one
+    statement for all, like the invoices'."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        # What this transaction read already, or prefetched for a consumer's batch.
+        # What this transaction read or wrote already, or prefetched for a consumer's batch.
         self.known: dict[tuple[str, str], Debtor | None] = {}
+        self.pending: dict[tuple[str, str], dict[str, Any]] = {}
 
     async def prefetch(self, administration_id: str, debtor_ids: Sequence[str]) -> None:
         """Read the debtors of a batch in one query."""
@@ -171,25 +175,38 @@ class SqlDebtors:
     async def save(self, administration_id: str, debtor: Debtor) -> None:
         self.known[administration_id, debtor.debtor_id] = debtor
         address = debtor.address or Address()
-        await _upsert(
-            self.session,
-            debtors,
-            {
-                "administration_id": administration_id,
-                "debtor_id": debtor.debtor_id,
-                "number": debtor.number,
-                "name": debtor.name,
-                "kind": debtor.kind,
-                "emails": list(debtor.emails),
-                "phone": debtor.phone,
-                "address_lines": list(address.lines),
-                "postal_code": address.postal_code,
-                "city": address.city,
-                "country": address.country,
-                "language": debtor.language,
-                "version": debtor.version,
-            },
-            ["administration_id", "debtor_id"],
+        self.pending[administration_id, debtor.debtor_id] = {
+            "administration_id": administration_id,
+            "debtor_id": debtor.debtor_id,
+            "number": debtor.number,
+            "name": debtor.name,
+            "kind": debtor.kind,
+            "emails": list(debtor.emails),
+            "phone": debtor.phone,
+            "address_lines": list(address.lines),
+            "postal_code": address.postal_code,
+            "city": address.city,
+            "country": address.country,
+            "language": debtor.language,
+            "version": debtor.version,
+        }
+
+    async def flush(self) -> None:
+        """Write what the transaction changed, in one statement."""
+        rows, self.pending = list(self.pending.values()), {}
+        if not rows:
+            return
+        statement = _insert(self.session, debtors)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["administration_id", "debtor_id"],
+                set_={
+                    name: statement.excluded[name]
+                    for name in rows[0]
+                    if name not in ("administration_id", "debtor_id")
+                },
+            ),
+            rows,
         )
 
 
@@ -771,6 +788,7 @@ class SqlStore:
     async def flush(self) -> None:
         """Write what the transaction changed and the staged events, in the order they were
         staged."""
+        await self.debtors.flush()
         await self.invoices.flush()
         await self.cases.flush()
         pending, self.pending = self.pending, []
