@@ -3,6 +3,7 @@ statement per kind at the batch's end, with the outcome of taking the events one
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -14,9 +15,12 @@ import sqlalchemy as sa
 from aiokafka import ConsumerRecord
 
 from settle_gateway.adapters.read_model import TOPICS
+from settle_shared.consumer import ReceivedEvent
+from settle_shared.db import create_engine, session_factory, transaction
 from settle_shared.envelope import Envelope
 from settle_shared.events import dunning, importer
 from settle_shared.events.base import Event, dead_letter_topic
+from settle_shared.migrations import upgrade
 from settle_shared.service import ServiceRuntime
 from settle_shared.testing.service import kafka_record
 
@@ -218,3 +222,50 @@ async def test_a_poison_event_in_a_batch_is_dead_lettered_alone_on_postgresql(
             ).all()
         assert sorted(map(tuple, stored)) == [("deb-1", 1), ("deb-3", 0)]
         assert [body["debtor_id"] for body in dead] == ["deb-2"]
+
+
+@pytest.mark.integration
+async def test_the_planner_statistics_follow_a_first_import_on_postgresql(
+    pg_database: str,
+) -> None:
+    # Planned as empty, the look-ups of a batch's invoices would read the whole administration.
+    from settle_gateway.adapters.read_model import project
+    from settle_gateway.app import SERVICE
+
+    await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
+    engine = create_engine(pg_database)
+    sessions = session_factory(engine)
+
+    async def counted() -> float:
+        query = "SELECT reltuples FROM pg_class WHERE relname = 'rm_invoices'"
+        async with engine.connect() as conn:
+            return float(await conn.scalar(sa.text(query)) or 0)
+
+    async def import_invoices(first: int, count: int) -> None:
+        events = [
+            ReceivedEvent(
+                Envelope.wrap(fact, source="/settle/test", time=NOW, administration_id=ADM),
+                fact,
+                fact.topic.name,
+                0,
+                n,
+            )
+            for n in range(first, first + count)
+            for fact in [invoice(f"inv-{n}", "deb-1", "10.00")]
+        ]
+        for start in range(0, count, 500):
+            async with transaction(sessions) as session:
+                await project(session, events[start : start + 500], RAN)
+
+    try:
+        await import_invoices(0, 100)
+        assert await counted() <= 0  # too small to matter: not analysed yet
+        await import_invoices(100, 1_400)
+        analysed = await counted()
+        assert 1_000 <= analysed <= 1_500
+        await import_invoices(1_500, 500)
+        assert await counted() == analysed  # not grown enough to analyse again
+        await import_invoices(2_000, 3_000)
+        assert await counted() > analysed
+    finally:
+        await engine.dispose()

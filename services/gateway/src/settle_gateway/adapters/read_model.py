@@ -13,6 +13,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from settle_gateway.adapters import planner_statistics
 from settle_gateway.adapters.tables import READ_MODEL, metadata
 from settle_gateway.attention import projection as attention
 from settle_gateway.cases import projection as cases
@@ -83,6 +84,8 @@ async def project(session: AsyncSession, events: Sequence[ReceivedEvent], today:
     await dashboard.apply_attention_counts(batch)
     await debtors.apply_new_and_renamed(batch)
     await payments_projection.apply_paid_online_totals(batch)
+    if batch.invoices or batch.debtor_rows:
+        await planner_statistics.refresh_when_stale(session)
 
 
 async def apply(batch: invoices.Batch, received: ReceivedEvent) -> None:
