@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from settle_collection.adapters import tables
 from settle_collection.adapters.repositories import SqlStore
 from settle_collection.application.context import CollectionContext
 from settle_collection.application.facts import Origin, apply_fact
@@ -17,6 +18,7 @@ from settle_collection.domain.errors import InvalidFact
 from settle_shared.consumer import ReceivedEvent
 from settle_shared.events import collection, dunning, importer, messaging, payments, plans
 from settle_shared.logs import log_context
+from settle_shared.planner_statistics import refresh_when_grown
 
 TOPICS = [
     importer.INVOICES.name,
@@ -97,6 +99,7 @@ def batch_handler(
                     ctx, store, payload, table, Origin(envelope.correlation_id, envelope.id)
                 )
         await store.flush()
+        await refresh_when_grown(session, [tables.invoices, tables.debtors, tables.cases])
 
     return handle
 

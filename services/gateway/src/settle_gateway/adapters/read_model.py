@@ -13,8 +13,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from settle_gateway.adapters import planner_statistics
-from settle_gateway.adapters.tables import READ_MODEL, metadata
+from settle_gateway.adapters.tables import READ_MODEL, metadata, rm_debtors, rm_invoices
 from settle_gateway.attention import projection as attention
 from settle_gateway.cases import projection as cases
 from settle_gateway.control import projection as control
@@ -30,6 +29,7 @@ from settle_shared.consumer import ReceivedEvent
 from settle_shared.db import aware, inbox_table
 from settle_shared.events import collection, dunning, importer, messaging, payments
 from settle_shared.events import plans as plan_events
+from settle_shared.planner_statistics import refresh_when_grown
 
 TOPICS = [
     importer.INVOICES.name,
@@ -85,7 +85,7 @@ async def project(session: AsyncSession, events: Sequence[ReceivedEvent], today:
     await debtors.apply_new_and_renamed(batch)
     await payments_projection.apply_paid_online_totals(batch)
     if batch.invoices or batch.debtor_rows:
-        await planner_statistics.refresh_when_stale(session)
+        await refresh_when_grown(session, [rm_invoices, rm_debtors])
 
 
 async def apply(batch: invoices.Batch, received: ReceivedEvent) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from settle_payments.adapters.tables import payable_invoices
 from settle_payments.application.context import PaymentsContext
 from settle_payments.application.invoices import (
     INVOICE_FACTS,
@@ -19,6 +20,7 @@ from settle_payments.domain.errors import InvalidFact
 from settle_shared.consumer import ReceivedEvent
 from settle_shared.events.importer import INVOICES
 from settle_shared.events.plans import PLANS, PaymentPlanEvent
+from settle_shared.planner_statistics import refresh_when_grown
 
 TOPICS = [INVOICES.name, PLANS.name]
 
@@ -44,6 +46,7 @@ def batch_handler(
                 await apply_plan_event(store, event, ctx.now())
             # credit notes and the rest: nothing of them is paid online
         await apply_invoice_facts(store, facts)
+        await refresh_when_grown(session, [payable_invoices])
 
     return handle
 
