@@ -33,9 +33,7 @@ async def debtor_upserted(batch: Batch, fact: importer.DebtorUpserted) -> None:
         current = batch.debtors[key]
     if current is not None and fact.version <= current.version:
         return
-    stored = batch.debtor_rows.get(key, {}).get("stored", current is not None)
     batch.debtor_rows[key] = {
-        "stored": stored,
         "administration_id": fact.administration_id,
         "debtor_id": fact.debtor_id,
         "version": fact.version,
@@ -64,13 +62,16 @@ async def write_debtors(batch: Batch) -> None:
     """Insert the batch's new debtors and update the others, each in one statement, and
     replace the words of those whose name or number changed."""
     session = batch.session
-    rows = list(batch.debtor_rows.values())
-    inserts = [{**_columns(row), "open_invoices": 0} for row in rows if not row["stored"]]
-    updates = [row for row in rows if row["stored"]]
+    inserts = [
+        {**row, "open_invoices": 0}
+        for key, row in batch.debtor_rows.items()
+        if key in batch.new_debtors
+    ]
+    updates = [row for key, row in batch.debtor_rows.items() if key not in batch.new_debtors]
     if inserts:
         await session.execute(sa.insert(rm_debtors), inserts)
     if updates:
-        columns = [name for name in _columns(updates[0]) if name not in KEY]
+        columns = [name for name in updates[0] if name not in KEY]
         await session.execute(
             sa.update(rm_debtors)
             .where(
@@ -89,9 +90,8 @@ async def write_debtors(batch: Batch) -> None:
         )
     reindexed = [batch.debtor_rows[key] for key in batch.reindexed_debtors]
     replaced: dict[str, list[str]] = defaultdict(list)
-    for row in reindexed:
-        if row["stored"]:
-            replaced[row["administration_id"]].append(row["debtor_id"])
+    for administration_id, debtor_id in batch.reindexed_debtors - batch.new_debtors:
+        replaced[administration_id].append(debtor_id)
     for administration_id, debtor_ids in replaced.items():
         await session.execute(
             sa.delete(rm_debtor_words).where(
@@ -111,11 +111,6 @@ async def write_debtors(batch: Batch) -> None:
 
 
 KEY = ("administration_id", "debtor_id")
-
-
-def _columns(row: dict[str, Any]) -> dict[str, Any]:
-    """The row's values for rm_debtors (without the projection's own marks)."""
-    return {name: value for name, value in row.items() if name != "stored"}
 
 
 async def recount_debtors(session: AsyncSession, keys: Iterable[tuple[str, str]]) -> None:

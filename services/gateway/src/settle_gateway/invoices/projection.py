@@ -102,7 +102,8 @@ class Batch:
     stored: set[InvoiceKey] = field(default_factory=set)
     looked_up: set[InvoiceKey] = field(default_factory=set)  # prefetched, found or not
     # The batch's debtors as stored (version, name, number; None: not stored), then as the
-    # batch changed them; the rows to insert and update at its end (debtors/projection.py).
+    # batch changed them; the rows written at its end (debtors/projection.py): inserted for
+    # the new debtors, updated for the others.
     debtors: dict[InvoiceKey, KnownDebtor | None] = field(default_factory=dict)
     debtor_rows: dict[InvoiceKey, dict[str, Any]] = field(default_factory=dict)
     reindexed_debtors: set[InvoiceKey] = field(default_factory=set)
