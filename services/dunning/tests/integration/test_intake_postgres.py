@@ -135,3 +135,88 @@ async def test_the_planner_learns_the_size_of_a_first_import(pg_database: str) -
         assert known == {"dunning_states": 5_000, "debtors": 1_000}
     finally:
         await engine.dispose()
+
+
+def debtor_received(debtor_id: str, kind: str = "business") -> ReceivedEvent:
+    fact = importer.DebtorUpserted(
+        administration_id=ADM,
+        debtor_id=debtor_id,
+        number=f"D-{debtor_id}",
+        version=1,
+        name=f"Debtor {debtor_id}",
+        kind=kind,
+        emails=[f"{debtor_id}@example.nl"],
+    )
+    envelope = Envelope.wrap(
+        fact,
+        source="/settle/importer",
+        time=datetime(2025, 3, 20, 8, tzinfo=UTC),
+        administration_id=ADM,
+        correlation_id="run-1",
+    )
+    return ReceivedEvent(envelope, fact, importer.DEBTORS.name, 0, 0)
+
+
+async def _race(
+    ctx: object, first: list[ReceivedEvent], second: list[ReceivedEvent]
+) -> BaseException | None:
+    """Apply `first` in a transaction kept open while `second` runs in another, as two
+    consumers of the group do (the invoices and the debtors are on different partitions);
+    then `second` again if it failed, as the consumer does. Returns what it failed with."""
+    handle = partial(apply_batch, ctx)
+
+    async def apply_second() -> None:
+        async with transaction(ctx.sessions) as session:  # type: ignore[attr-defined]
+            await handle(session, second)
+
+    async with transaction(ctx.sessions) as session:  # type: ignore[attr-defined]
+        await handle(session, first)
+        racing = asyncio.create_task(apply_second())
+        await asyncio.sleep(1)  # `second` waits for `first`'s rows
+    failed: BaseException | None = None
+    try:
+        await racing
+    except Exception as exc:
+        failed = exc
+        await apply_second()
+    return failed
+
+
+@pytest.mark.parametrize("debtor_first", [True, False], ids=["debtor-first", "invoice-first"])
+async def test_a_debtor_fact_racing_its_first_invoice_leaves_a_business_on_its_flow(
+    pg_database: str, debtor_first: bool
+) -> None:
+    # The debtor fact and the invoice that first names the debtor, taken in at the same moment
+    # by two consumers: neither may undo the other (a placeholder over the real debtor, or a
+    # debtor that turns out a business without moving its invoice to the business flow).
+    await asyncio.to_thread(upgrade, SERVICE.migrations_dir, pg_database)
+    engine = create_engine(pg_database)
+    ctx = context_for(DunningSettings(database_url=pg_database), session_factory(engine))
+    invoice = [received(0)]  # debtor deb-0
+    debtor = [debtor_received("deb-0")]
+    try:
+        async with transaction(ctx.sessions) as session:
+            await ctx.ensure_administration(ctx.repositories(session), ADM)
+        if debtor_first:
+            await _race(ctx, debtor, invoice)
+        else:
+            await _race(ctx, invoice, debtor)
+
+        async with engine.connect() as conn:
+            stored = (
+                await conn.execute(
+                    sa.select(debtors.c.kind, debtors.c.version, debtors.c.emails).where(
+                        debtors.c.administration_id == ADM, debtors.c.id == "deb-0"
+                    )
+                )
+            ).one()
+            flow_id = await conn.scalar(
+                sa.select(dunning_states.c.flow_id).where(
+                    dunning_states.c.administration_id == ADM,
+                    dunning_states.c.invoice_id == "inv-00000",
+                )
+            )
+        assert tuple(stored) == ("business", 1, ["deb-0@example.nl"])
+        assert flow_id == "default-business"
+    finally:
+        await engine.dispose()

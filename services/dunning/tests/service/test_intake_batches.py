@@ -319,3 +319,36 @@ async def test_a_debtor_fact_of_another_administration_in_a_batch_is_dead_letter
     stored = await stored_debtors(dunning)
     assert (stored["deb-1"]["version"], stored["deb-2"]["version"]) == (0, 1)
     assert (await dunning.invoice_view("inv-2"))["flow_id"] == "default-business"
+
+
+async def test_a_batch_of_imports_counts_toward_the_plan_that_holds_its_invoices(
+    dunning: Dunning,
+) -> None:
+    await dunning.debtor()
+    await consume_facts(dunning, [imported("inv-1", amount="100.00"), imported("inv-2")])
+    plans = f"/internal/v1/administrations/{ADM}/plans"
+    created = await dunning.client.post(
+        plans,
+        json={
+            "invoice_ids": ["inv-1", "inv-2"],
+            "kind": "monthly",
+            "first_date": "2025-03-25",
+            "instalments": 3,
+        },
+    )
+    assert created.status_code == 201, created.text
+    plan_id = created.json()["plan_id"]
+
+    # The importer's next run re-imports them in one batch, inv-1 twice.
+    await consume_facts(
+        dunning,
+        [
+            imported("inv-1", amount="100.00", open_amount="60.00", version=2),
+            imported("inv-2", open_amount="100.00", version=2),
+            imported("inv-1", amount="100.00", open_amount="40.00", version=3),
+        ],
+    )
+
+    plan = (await dunning.client.get(f"{plans}/{plan_id}")).json()
+    assert plan["paid_amount"] == "81.00"  # 60.00 of inv-1 and 21.00 of inv-2 booked
+    assert dunning.dead == []

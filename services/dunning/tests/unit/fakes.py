@@ -7,7 +7,7 @@ between the two.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -143,7 +143,13 @@ class FakeDebtors:
             if (administration_id, i) in self.stored
         }
 
-    async def save_many(self, administration_id: str, saved: Sequence[tuple[Debtor, int]]) -> None:
+    async def save_many(
+        self,
+        administration_id: str,
+        saved: Sequence[tuple[Debtor, int]],
+        *,
+        known: Container[str] = (),
+    ) -> None:
         for debtor, version in saved:
             await self.save(administration_id, debtor, version)
 

@@ -3,7 +3,7 @@ credit notes (an unmatched one holds back the move to collection)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -83,11 +83,44 @@ class DebtorRepository(SqlRepository):
             found.update({row.id: row.version for row in rows})
         return found
 
-    async def save_many(self, administration_id: str, saved: Sequence[tuple[Debtor, int]]) -> None:
+    async def save_many(
+        self,
+        administration_id: str,
+        saved: Sequence[tuple[Debtor, int]],
+        *,
+        known: Container[str] = (),
+    ) -> None:
         """Insert or replace debtors' details, each with the version of the importer's fact
-        it came from (0: known only from an invoice so far), in one statement. Pause, last
-        reminder and a language a user chose are dunning's own and kept."""
-        if not saved:
+        it came from (0: known only from an invoice so far). Pause, last reminder and a
+        language a user chose are dunning's own and kept.
+
+        Only the debtors in `known` (stored when the caller read them) are replaced; the others
+        are inserted, so one that another transaction stored meanwhile fails the statement
+        and the consumer applies its facts again, now seeing it, rather than overwriting it."""
+        rows = [
+            {
+                "administration_id": administration_id,
+                "id": debtor.id,
+                "number": debtor.number,
+                "name": debtor.name,
+                "kind": TYPE_TO_KIND[debtor.debtor_type],
+                "emails": list(debtor.emails),
+                "phone": debtor.phone,
+                "language": debtor.language,
+                "country": debtor.country,
+                "address": address_to_json(debtor.address),
+                "pause": DebtorPause.ACTIVE.value,
+                "last_reminded_on": None,
+                "version": version,
+                "updated_at": self.now,
+            }
+            for debtor, version in saved
+        ]
+        new = [row for row in rows if row["id"] not in known]
+        if new:
+            await self.session.execute(sa.insert(debtors), new)
+        replaced_rows = [row for row in rows if row["id"] in known]
+        if not replaced_rows:
             return
         insert = postgresql.insert if self.postgres else sqlite.insert
         statement = insert(debtors)
@@ -97,28 +130,7 @@ class DebtorRepository(SqlRepository):
             index_elements=[debtors.c.administration_id, debtors.c.id],
             set_={name: statement.excluded[name] for name in replaced},
         )
-        await self.session.execute(
-            statement,
-            [
-                {
-                    "administration_id": administration_id,
-                    "id": debtor.id,
-                    "number": debtor.number,
-                    "name": debtor.name,
-                    "kind": TYPE_TO_KIND[debtor.debtor_type],
-                    "emails": list(debtor.emails),
-                    "phone": debtor.phone,
-                    "language": debtor.language,
-                    "country": debtor.country,
-                    "address": address_to_json(debtor.address),
-                    "pause": DebtorPause.ACTIVE.value,
-                    "last_reminded_on": None,
-                    "version": version,
-                    "updated_at": self.now,
-                }
-                for debtor, version in saved
-            ],
-        )
+        await self.session.execute(statement, replaced_rows)
 
     async def refresh_statistics(self) -> None:
         """Let PostgreSQL's planner see how big the table has grown (see the states')."""

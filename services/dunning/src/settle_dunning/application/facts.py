@@ -365,6 +365,7 @@ async def apply_debtor_facts(
     business_date = ctx.business_date()
     ids = sorted({fact.debtor_id for fact, _ in facts})
     versions = await repos.debtors.versions(administration_id, ids)
+    known = set(versions)  # stored before this batch: the others are inserted
     debtors = await repos.debtors.many(administration_id, ids)
     flows = await _flows_by_id(repos, administration_id)
     # The open invoices of a debtor that turns out to be a business may move to another
@@ -409,7 +410,7 @@ async def apply_debtor_facts(
         attention += [(change, origin) for change in raised]
         staged += outgoing.envelopes(ctx.outbox, **origin._asdict())
 
-    await repos.debtors.save_many(administration_id, list(saved.values()))
+    await repos.debtors.save_many(administration_id, list(saved.values()), known=known)
     await repos.states.update(administration_id, [states[i] for i in sorted(changed)])
     staged += await _apply_attention(ctx, repos, administration_id, attention)
     await ctx.outbox.add_envelopes(session, staged)

@@ -4,7 +4,7 @@ in-memory fakes implement them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
@@ -60,7 +60,11 @@ class Debtors(Protocol):
     async def version(self, administration_id: str, debtor_id: str) -> int | None: ...
     async def versions(self, administration_id: str, ids: Iterable[str]) -> dict[str, int]: ...
     async def save_many(
-        self, administration_id: str, saved: Sequence[tuple[Debtor, int]]
+        self,
+        administration_id: str,
+        saved: Sequence[tuple[Debtor, int]],
+        *,
+        known: Container[str] = (),
     ) -> None: ...
     async def refresh_statistics(self) -> None: ...
     async def set_pause(
