@@ -37,12 +37,6 @@ class DunningSettings(ServiceSettings):
     daily_run_workers: int = Field(
         2, ge=1, description="batches the daily run handles at once on PostgreSQL (SQLite: one)"
     )
-    first_analyze_states: int = Field(
-        5_000,
-        ge=1,
-        description="states the intake adds to an administration before the planner's "
-        "statistics are refreshed (then 4x as many, ...), on PostgreSQL",
-    )
     default_country: str = Field(
         "NL", description="country whose holidays the default flows of a new administration skip"
     )

@@ -132,7 +132,9 @@ async def test_the_planner_learns_the_size_of_a_first_import(pg_database: str) -
                     )
                 ).all()
             )
-        assert known == {"dunning_states": 5_000, "debtors": 1_000}
+        # Refreshed each time the table's file doubled: the planner knows it within a factor
+        # 2 (the 1,000 debtors stay under the 16 pages from which the rule starts).
+        assert 2_500 <= known["dunning_states"] <= 5_000
     finally:
         await engine.dispose()
 

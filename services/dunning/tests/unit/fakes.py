@@ -153,9 +153,6 @@ class FakeDebtors:
         for debtor, version in saved:
             await self.save(administration_id, debtor, version)
 
-    async def refresh_statistics(self) -> None:
-        pass
-
     async def set_pause(self, administration_id: str, debtor_id: str, pause: DebtorPause) -> None:
         debtor, version = self.stored[administration_id, debtor_id]
         self.stored[administration_id, debtor_id] = (replace(debtor, pause=pause), version)
@@ -292,9 +289,6 @@ class FakeDunningStates:
         for state in states:
             assert (administration_id, state.invoice_id) not in self.stored
             self.stored[administration_id, state.invoice_id] = state
-
-    async def refresh_statistics(self) -> None:
-        pass
 
     async def update(self, administration_id: str, states: Sequence[DunningState]) -> None:
         for state in states:
@@ -476,6 +470,9 @@ class FakeRepositories:
         self.daily_runs = FakeDailyRuns()
         self.payment_holds = FakePaymentHolds()
         self.collection_holds = FakeCollectionHolds()
+
+    async def refresh_planner_statistics(self) -> None:
+        pass  # nothing to plan in memory
 
 
 class FakeOutbox(Outbox):

@@ -132,11 +132,6 @@ class DebtorRepository(SqlRepository):
         )
         await self.session.execute(statement, replaced_rows)
 
-    async def refresh_statistics(self) -> None:
-        """Let PostgreSQL's planner see how big the table has grown (see the states')."""
-        if self.postgres:
-            await self.session.execute(sa.text("ANALYZE debtors (administration_id, id)"))
-
     async def set_chosen_language(
         self, administration_id: str, debtor_id: str, language: str | None
     ) -> None:

@@ -267,15 +267,6 @@ class DunningStateRepository(SqlRepository):
             ],
         )
 
-    async def refresh_statistics(self) -> None:
-        """Let PostgreSQL's planner see how big the table has grown: planned as empty, the
-        lookups of a batch's invoices by id scan the whole administration. Only the columns
-        the lookups filter on."""
-        if self.postgres:
-            await self.session.execute(
-                sa.text("ANALYZE dunning_states (administration_id, invoice_id, debtor_id)")
-            )
-
     async def update(self, administration_id: str, states: Sequence[DunningState]) -> None:
         """Store changed states: one statement for the lot on PostgreSQL, an executemany
         elsewhere."""

@@ -18,6 +18,8 @@ from settle_dunning.adapters.payment_holds import PaymentHoldRepository
 from settle_dunning.adapters.payment_plans import PaymentPlanRepository
 from settle_dunning.adapters.plan_offers import PlanOfferRepository
 from settle_dunning.adapters.sql import is_postgres
+from settle_dunning.adapters.tables import debtors, dunning_states
+from settle_shared.planner_statistics import refresh_when_grown
 
 
 class SqlRepositories:
@@ -37,3 +39,8 @@ class SqlRepositories:
         self.payment_plans = PaymentPlanRepository(session, now, postgres=postgres)
         self.collection_holds = CollectionHoldRepository(session, now, postgres=postgres)
         self.plan_offers = PlanOfferRepository(session, now, postgres=postgres)
+        self._session = session
+
+    async def refresh_planner_statistics(self) -> None:
+        """ANALYZE the tables the intake fills once they grew enough (settle_shared's rule)."""
+        await refresh_when_grown(self._session, [dunning_states, debtors])

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from settle_dunning.application.planner_statistics import PlannerStatistics
 from settle_dunning.application.ports import Repositories, RepositoryFactory
 from settle_dunning.domain import default_flows
 from settle_dunning.domain.plans import PlanSettings
@@ -27,7 +26,6 @@ class DunningContext:
     settings: DunningSettings
     repository_factory: RepositoryFactory
     # What the intake added since the planner's statistics were refreshed (kept per process).
-    planner_statistics: PlannerStatistics = field(default_factory=PlannerStatistics)
 
     @property
     def time_zone(self) -> ZoneInfo:

@@ -218,9 +218,7 @@ async def apply_imported_invoices(
 
     await repos.debtors.save_many(administration_id, [(d, 0) for d in placeholders.values()])
     await repos.states.add(administration_id, list(added.values()))
-    await ctx.planner_statistics.refresh_when_grown(
-        repos, administration_id, len(added), first=ctx.settings.first_analyze_states
-    )
+    await repos.refresh_planner_statistics()
     await repos.states.update(administration_id, list(changed.values()))
     staged += await _apply_attention(ctx, repos, administration_id, attention)
     last_origin = {fact.invoice_id: origin for fact, origin in facts}
@@ -411,6 +409,7 @@ async def apply_debtor_facts(
         staged += outgoing.envelopes(ctx.outbox, **origin._asdict())
 
     await repos.debtors.save_many(administration_id, list(saved.values()), known=known)
+    await repos.refresh_planner_statistics()
     await repos.states.update(administration_id, [states[i] for i in sorted(changed)])
     staged += await _apply_attention(ctx, repos, administration_id, attention)
     await ctx.outbox.add_envelopes(session, staged)
