@@ -33,6 +33,12 @@ def hold_for_plan(case: Case, plan_id: str, today: date) -> Case:
     or one that is not open: a closed case has nothing left to pause)."""
     if not case.is_open or case.plan_id == plan_id:
         return case
+    if case.plan_id is not None:
+        # Another plan's end not seen yet (plans' events are keyed by plan): a plan over a
+        # still open case ended unkept, or dunning would not have let a new one cover it.
+        case = case.with_entry(
+            Entry(EntryKind.PLAN_ENDED, today, reference=case.plan_id, detail=NOT_KEPT)
+        )
     return case.with_entry(
         Entry(EntryKind.PLAN_STARTED, today, reason=PLAN_PAUSE_REASON, reference=plan_id),
         paused=True,
