@@ -5,6 +5,7 @@ completed when the case closes. A case already in a plan is refused."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -209,3 +210,15 @@ async def test_a_partial_refund_of_an_instalment_over_a_case_counts_back_once(
 
     [*_, after] = await dunning.events("plan.progressed")
     assert after["paid_amount"] == "90.00"
+
+
+async def test_two_plans_over_one_case_at_once_make_one(dunning: Dunning) -> None:
+    await _case_of_one_invoice(dunning)
+
+    first, second = await asyncio.gather(
+        dunning.client.post(PLANS, json={"cases": [CASE], **MONTHLY}),
+        dunning.client.post(PLANS, json={"cases": [CASE], **MONTHLY}),
+    )
+
+    assert sorted([first.status_code, second.status_code]) == [201, 409], (first.text, second.text)
+    assert len(await dunning.events("plan.started")) == 1

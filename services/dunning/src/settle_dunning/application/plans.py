@@ -203,7 +203,11 @@ async def create_plan(
         outgoing = OutgoingEvents(administration_id)
         change = _Change(ctx, repos, outgoing)
         ids = list(dict.fromkeys(request.invoice_ids))
-        found = {s.invoice_id: s for s in await repos.states.many(administration_id, ids)}
+        # The cases' invoices are locked too: two plans over one case at once meet here, and
+        # the second sees the first holding the case.
+        of_cases = [i for c in request.cases for i in c.invoice_ids]
+        locked = await repos.states.many(administration_id, [*ids, *of_cases])
+        found = {s.invoice_id: s for s in locked if s.invoice_id in ids}
         for invoice_id in ids:
             if invoice_id not in found:
                 raise NotFound("invoice", invoice_id)
