@@ -100,6 +100,36 @@ def test_a_plan_ended_unpaid_owes_the_interest_of_its_days_after_all() -> None:
     assert balance_on(ended, LATER) == without_plan > balance_on(case, DAY)
 
 
+def test_a_new_plan_seen_before_the_end_of_the_one_before_leaves_no_endless_pause() -> None:
+    # Plan 1 was ended unpaid and plan 2 made over the case; their events are keyed by plan,
+    # so collection may see plan 2 start before plan 1 end.
+    case = a_business_case()
+    without_plan = balance_on(case, LATER)
+    first = hold_for_plan(case, "plan-1", DAY)
+    second = hold_for_plan(first, "plan-2", DAY + timedelta(days=10))
+    late = release_from_plan(second, "plan-1", DAY + timedelta(days=10), kept=False)
+
+    assert late.plan_id == "plan-2" and late.paused
+    ended = release_from_plan(late, "plan-2", LATER, kept=False)
+    assert interest_pauses(ended) == []
+    assert balance_on(ended, LATER) == without_plan
+
+
+def test_a_case_a_person_paused_before_the_plan_stays_paused_after_it() -> None:
+    paused = cases.pause(a_business_case(), DAY, reason="disputed")
+    held = hold_for_plan(paused, "plan-1", DAY)
+
+    ended = release_from_plan(held, "plan-1", LATER, kept=False)
+
+    assert ended.plan_id is None and ended.paused
+    assert step_due(ended, 14, LATER + timedelta(days=60)) is None
+    # A plan over a case that was not paused still resumes it.
+    other = release_from_plan(
+        hold_for_plan(a_business_case(), "plan-2", DAY), "plan-2", LATER, kept=False
+    )
+    assert not other.paused
+
+
 def test_the_case_resumes_from_the_day_the_plan_ended_one_step_at_a_time() -> None:
     held = hold_for_plan(a_business_case(), "plan-1", DAY)
 

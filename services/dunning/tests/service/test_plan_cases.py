@@ -5,13 +5,14 @@ completed when the case closes. A case already in a plan is refused."""
 
 from __future__ import annotations
 
-from datetime import date
+import asyncio
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from settle_shared.events import collection
+from settle_shared.events import collection, payments
 
 from .conftest import ADM, Dunning
 from .test_collection_cases import case_event
@@ -147,3 +148,77 @@ async def test_ending_a_plan_over_a_case_leaves_the_case_to_collection(dunning: 
     assert event["cases"][0]["case_id"] == "case-1"
     # Dunning does not resume the invoice's own flow: the case holds it still.
     assert (await dunning.invoice_view("inv-1"))["blocked_by"] == "collection_case"
+
+
+def _instalment_payment(kind: type, plan_id: str, **fields: Any) -> Any:
+    """A payment of instalment 1: 100.00 of the plan's own inv-2, 50.00 of the case's inv-1."""
+    return kind(
+        administration_id=ADM,
+        payment_id="pay-1",
+        debtor_id="deb-1",
+        invoices=[
+            payments.CoveredInvoice(invoice_id="inv-2", amount=Decimal("100.00")),
+            payments.CoveredInvoice(invoice_id="inv-1", amount=Decimal("50.00")),
+        ],
+        amount=Decimal("150.00"),
+        currency="EUR",
+        plan_id=plan_id,
+        instalment=1,
+        **fields,
+    )
+
+
+async def test_a_partial_refund_of_an_instalment_over_a_case_counts_back_once(
+    dunning: Dunning,
+) -> None:
+    await _case_of_one_invoice(dunning)
+    await dunning.invoice("inv-2", amount="100.00")
+    plan = (
+        await dunning.client.post(
+            PLANS, json={"invoice_ids": ["inv-2"], "cases": [CASE], **MONTHLY}
+        )
+    ).json()
+    at = datetime(2025, 3, 20, 10, 30, tzinfo=UTC)
+    await dunning.deliver(
+        _instalment_payment(
+            payments.PaymentStatusChanged,
+            plan["plan_id"],
+            status="paid",
+            previous_status="open",
+            psp_status="paid",
+            method="ideal",
+            changed_at=at,
+        )
+    )
+    await dunning.deliver(_allocated("50.00"))
+    [*_, paid] = await dunning.events("plan.progressed")
+    assert paid["paid_amount"] == "150.00"
+
+    # 60.00 of the 150.00 goes back. Collection takes back the case's 50.00 (what the payment
+    # paid the case, as far as the refund reaches); only the other 10.00 was the invoice's.
+    await dunning.deliver(
+        _instalment_payment(
+            payments.PaymentRefunded,
+            plan["plan_id"],
+            refunded_amount=Decimal("60.00"),
+            total_refunded=Decimal("60.00"),
+            fully_refunded=False,
+            refunded_at=at,
+        )
+    )
+    await dunning.deliver(_allocated("-50.00", payment_id="online-pay-1-back"))
+
+    [*_, after] = await dunning.events("plan.progressed")
+    assert after["paid_amount"] == "90.00"
+
+
+async def test_two_plans_over_one_case_at_once_make_one(dunning: Dunning) -> None:
+    await _case_of_one_invoice(dunning)
+
+    first, second = await asyncio.gather(
+        dunning.client.post(PLANS, json={"cases": [CASE], **MONTHLY}),
+        dunning.client.post(PLANS, json={"cases": [CASE], **MONTHLY}),
+    )
+
+    assert sorted([first.status_code, second.status_code]) == [201, 409], (first.text, second.text)
+    assert len(await dunning.events("plan.started")) == 1

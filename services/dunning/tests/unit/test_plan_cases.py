@@ -21,6 +21,7 @@ from settle_dunning.domain.plans import (
     case_paid,
     completed_if_settled,
     make_plan,
+    open_amount_imported,
     own_share,
     payment_paid,
 )
@@ -148,3 +149,18 @@ def test_a_plan_whose_cases_are_all_closed_is_completed() -> None:
     assert done.status is PlanStatus.COMPLETED and done.ended_on == TODAY
     # A case the plan does not cover changes nothing.
     assert case_paid(plan, "case-9", Decimal("5.00")) == plan
+
+
+def test_an_import_beside_a_case_books_only_what_the_invoice_went_down_by() -> None:
+    first = planned_state(invoice(amount="100.00", debtor_id="debtor-1"), sent_and_reminders())
+    second = planned_state(invoice(amount="100.00", debtor_id="debtor-1"), sent_and_reminders())
+    plan = plan_over(a_case(), states=[first, second])
+    paid = payment_paid(plan, "pay-1", Decimal("100.00"))  # the first invoice, online
+    assert paid.paid == Decimal("100.00")
+
+    # The import lowers the second invoice by 10.00: that books 10.00 of the online payment
+    # (booked online first), no more; the case's open balance is not "booked" money.
+    imported = open_amount_imported(paid, second.invoice_id, Decimal("90.00"))
+
+    assert imported.unbooked_online == Decimal("90.00")
+    assert imported.paid == Decimal("100.00")

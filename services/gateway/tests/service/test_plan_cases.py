@@ -127,3 +127,15 @@ async def test_an_unknown_case_or_another_administration_s_is_not_found(
     assert theirs.status_code == 404, theirs.text
     nothing = await gateway.post(PLANS, "sam@a.example", json=_terms())
     assert nothing.status_code == 422 and "at least one invoice or case" in nothing.text
+
+
+@pytest.mark.parametrize("case_id", ["", "x" * 65])
+async def test_a_malformed_case_id_is_a_clear_error(
+    gateway: Gateway,
+    with_collection: ServiceHarness,  # noqa: F811
+    case_id: str,
+) -> None:
+    answer = await gateway.post(PLANS, "sam@a.example", json={"case_ids": [case_id], **_terms()})
+
+    assert answer.status_code == 422, answer.text
+    assert "case_ids" in answer.text

@@ -120,6 +120,45 @@ async def test_an_instalment_of_a_plan_over_a_case_pays_the_case_s_invoice(
     ]
 
 
+async def test_an_instalment_pays_a_case_s_costs_and_interest_beyond_its_invoice(
+    service: PaymentsHarness,
+) -> None:
+    # The case's balance (principal 1000.00, costs and interest) is more than what bookkeeping
+    # has open of its invoice: an instalment of all of it asks for all of it.
+    await service.deliver(imported("inv-7", open_amount=Decimal("1000.00")))
+    await service.deliver(
+        plan_event(
+            invoice_ids=[],
+            covered_amount=Decimal("1181.75"),
+            left_amount=Decimal("1181.75"),
+            paid_amount=Decimal("0.00"),
+            instalments=[
+                PlanInstalment(
+                    number=1,
+                    due_on=date(2025, 4, 1),
+                    amount=Decimal("1181.75"),
+                    paid_amount=Decimal("0.00"),
+                    status="open",
+                )
+            ],
+            cases=[
+                PlanCase(
+                    case_id="case-1",
+                    invoice_ids=["inv-7"],
+                    covered_amount=Decimal("1181.75"),
+                    open_amount=Decimal("1181.75"),
+                )
+            ],
+        )
+    )
+
+    answer = await _pay(service, 1)
+
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["amount"] == "1181.75"
+    assert answer.json()["invoices"] == [{"invoice_id": "inv-7", "amount": "1181.75"}]
+
+
 async def test_a_paid_instalment_in_flight_is_not_paid_twice(service: PaymentsHarness) -> None:
     await _plan(service)
     first = (await _pay(service, 1)).json()

@@ -26,6 +26,8 @@ PLAN_PAUSE_REASON = "payment plan active"
 # How a plan ended, as the case's entry records it (`Entry.detail`).
 KEPT = "kept"
 NOT_KEPT = "not kept"
+# A case a person had paused before the plan (`Entry.detail` of its start): it stays paused.
+PAUSED_BEFORE = "paused before"
 
 
 def hold_for_plan(case: Case, plan_id: str, today: date) -> Case:
@@ -33,8 +35,21 @@ def hold_for_plan(case: Case, plan_id: str, today: date) -> Case:
     or one that is not open: a closed case has nothing left to pause)."""
     if not case.is_open or case.plan_id == plan_id:
         return case
+    paused_before = case.paused and (case.plan_id is None or _paused_before(case, case.plan_id))
+    if case.plan_id is not None:
+        # Another plan's end not seen yet (plans' events are keyed by plan): a plan over a
+        # still open case ended unkept, or dunning would not have let a new one cover it.
+        case = case.with_entry(
+            Entry(EntryKind.PLAN_ENDED, today, reference=case.plan_id, detail=NOT_KEPT)
+        )
     return case.with_entry(
-        Entry(EntryKind.PLAN_STARTED, today, reason=PLAN_PAUSE_REASON, reference=plan_id),
+        Entry(
+            EntryKind.PLAN_STARTED,
+            today,
+            reason=PLAN_PAUSE_REASON,
+            reference=plan_id,
+            detail=PAUSED_BEFORE if paused_before else None,
+        ),
         paused=True,
         plan_id=plan_id,
     )
@@ -43,13 +58,22 @@ def hold_for_plan(case: Case, plan_id: str, today: date) -> Case:
 def release_from_plan(case: Case, plan_id: str, today: date, *, kept: bool) -> Case:
     """The plan `plan_id` no longer holds the case: `kept` when it completed (the interest of
     its days stays unclaimed), not kept when a person ended it or rejected the proposal. An
-    open case resumes: its step counts its days again from `today`."""
+    open case resumes: its step counts its days again from `today`; one a person had paused
+    before the plan stays paused (their resume plans it again)."""
     if case.plan_id != plan_id:
         return case
     entry = Entry(EntryKind.PLAN_ENDED, today, reference=plan_id, detail=KEPT if kept else NOT_KEPT)
-    if not case.is_open:
+    if not case.is_open or _paused_before(case, plan_id):
         return case.with_entry(entry, plan_id=None)
     return case.with_entry(entry, plan_id=None, paused=False, step_on=today)
+
+
+def _paused_before(case: Case, plan_id: str) -> bool:
+    """Whether a person had paused the case when the plan `plan_id` started."""
+    return any(
+        e.kind is EntryKind.PLAN_STARTED and e.reference == plan_id and e.detail == PAUSED_BEFORE
+        for e in case.entries
+    )
 
 
 def interest_pauses(case: Case) -> list[tuple[date, date | None]]:

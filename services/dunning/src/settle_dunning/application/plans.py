@@ -203,7 +203,11 @@ async def create_plan(
         outgoing = OutgoingEvents(administration_id)
         change = _Change(ctx, repos, outgoing)
         ids = list(dict.fromkeys(request.invoice_ids))
-        found = {s.invoice_id: s for s in await repos.states.many(administration_id, ids)}
+        # The cases' invoices are locked too: two plans over one case at once meet here, and
+        # the second sees the first holding the case.
+        of_cases = [i for c in request.cases for i in c.invoice_ids]
+        locked = await repos.states.many(administration_id, [*ids, *of_cases])
+        found = {s.invoice_id: s for s in locked if s.invoice_id in ids}
         for invoice_id in ids:
             if invoice_id not in found:
                 raise NotFound("invoice", invoice_id)
@@ -407,11 +411,15 @@ async def apply_plan_payment(
         after = payment_started(plan, event.payment_id)
     elif isinstance(event, payments.PaymentRefunded):
         after = payment_reversed(
-            plan, event.payment_id, min(event.refunded_amount, _own_share(plan, event))
+            plan,
+            event.payment_id,
+            _own_reversed(plan, event, event.refunded_amount, event.total_refunded),
         )
     elif isinstance(event, payments.PaymentChargedBack):
         after = payment_reversed(
-            plan, event.payment_id, min(event.charged_back_amount, _own_share(plan, event))
+            plan,
+            event.payment_id,
+            _own_reversed(plan, event, event.charged_back_amount, event.charged_back_amount),
         )
     elif event.status == "paid":
         # The part paying the plan's cases counts when collection allocates it (case_paid).
@@ -433,6 +441,23 @@ def _own_share(plan: PaymentPlan, event: PlanPaymentEvent) -> Decimal:
     if not plan.cases:
         return event.amount
     return own_share(plan, ((c.invoice_id, c.amount) for c in event.invoices))
+
+
+def _own_reversed(
+    plan: PaymentPlan, event: PlanPaymentEvent, back: Decimal, total_back: Decimal
+) -> Decimal:
+    """What of money that went back (`back`, `total_back` with the earlier refunds) was the
+    plan's own invoices'. Collection takes back a case's share first (as far as the money
+    reaches) and counts it through `case_paid`; only the rest comes off the own share."""
+    own = _own_share(plan, event)
+    if not plan.cases:
+        return min(back, own)
+    of_cases = event.amount - own
+
+    def own_part(total: Decimal) -> Decimal:
+        return min(own, max(total - of_cases, ZERO))
+
+    return own_part(total_back) - own_part(total_back - back)
 
 
 async def case_event_applied(

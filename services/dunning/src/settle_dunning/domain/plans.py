@@ -810,7 +810,7 @@ def open_amount_imported(plan: PaymentPlan, invoice_id: str, open_amount: Decima
         return plan
     booked_before = max(plan.baseline_open - plan.open_total, ZERO)
     after = tuple((i, amount if i == invoice_id else a) for i, a in plan.open_amounts)
-    booked_after = max(plan.baseline_open - sum((a for _, a in after), ZERO), ZERO)
+    booked_after = max(plan.baseline_open - replace(plan, open_amounts=after).open_total, ZERO)
     newly_booked = max(booked_after - booked_before, ZERO)
     return _bump(
         plan,

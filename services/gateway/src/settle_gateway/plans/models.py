@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -44,7 +44,7 @@ class PlanIn(PlanTermsIn):
     it); collection pauses it while the plan runs."""
 
     invoice_ids: list[str] = Field(default_factory=list, max_length=500)
-    case_ids: list[str] = Field(
+    case_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
         default_factory=list, max_length=50, description="open collection cases of the debtor"
     )
 

@@ -23,7 +23,7 @@ from settle_payments.application.ports import Checkout
 from settle_payments.domain.invoices import PayableInvoice
 from settle_payments.domain.money import from_minor, to_minor
 from settle_payments.domain.payments import Chargeback, CoveredInvoice, Payment, Refund
-from settle_payments.domain.plans import PayablePlan, PlanInstalment
+from settle_payments.domain.plans import PayableCase, PayablePlan, PlanInstalment
 from settle_payments.domain.statuses import PaymentStatus
 from settle_shared.db import aware, is_sqlite
 from settle_shared.events.base import Event
@@ -391,6 +391,10 @@ class SqlPayablePlans:
                 for i in row.instalments
             ),
             version=row.version,
+            cases=tuple(
+                PayableCase(c["case_id"], tuple(c["invoice_ids"]), Decimal(c["open_amount"]))
+                for c in row.cases or ()
+            ),
         )
         return plan, aware(row.updated_at)
 
@@ -411,6 +415,14 @@ class SqlPayablePlans:
             ],
             "version": plan.version,
             "updated_at": at,
+            "cases": [
+                {
+                    "case_id": c.case_id,
+                    "invoice_ids": list(c.invoice_ids),
+                    "open_amount": str(c.open_amount),
+                }
+                for c in plan.cases
+            ],
         }
         await self.session.execute(
             _insert(self.session, payable_plans)

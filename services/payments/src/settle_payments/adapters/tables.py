@@ -95,4 +95,7 @@ payable_plans = sa.Table(
     sa.Column("instalments", sa.JSON, nullable=False),
     sa.Column("version", sa.BigInteger, nullable=False),
     _at("updated_at", nullable=False),
+    # The collection cases it covers: [{"case_id", "invoice_ids", "open_amount"}] (None before
+    # plans covered cases).
+    sa.Column("cases", sa.JSON, nullable=True),
 )

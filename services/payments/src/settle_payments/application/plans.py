@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from settle_payments.application.ports import Store
-from settle_payments.domain.plans import PayablePlan, PlanInstalment, plan_published
+from settle_payments.domain.plans import PayableCase, PayablePlan, PlanInstalment, plan_published
 from settle_shared.events.plans import PaymentPlanEvent
 
 
@@ -27,6 +27,9 @@ async def apply_plan_event(store: Store, event: PaymentPlanEvent, at: datetime) 
             PlanInstalment(i.number, i.due_on, i.amount, i.paid_amount) for i in event.instalments
         ),
         version=event.version,
+        cases=tuple(
+            PayableCase(c.case_id, tuple(c.invoice_ids), c.open_amount) for c in event.cases
+        ),
     )
     updated = plan_published(found[0] if found else None, published)
     if updated is not None:

@@ -40,6 +40,16 @@ class PlanInstalment:
 
 
 @dataclass(frozen=True)
+class PayableCase:
+    """A collection case the plan covers: its invoices and what collection reports still open
+    of its balance (principal, costs and interest), as dunning published it."""
+
+    case_id: str
+    invoice_ids: tuple[str, ...]
+    open_amount: Decimal
+
+
+@dataclass(frozen=True)
 class PayablePlan:
     """A payment plan as the payments service knows it. `version` is dunning's: an older or
     equal one changes nothing."""
@@ -51,6 +61,7 @@ class PayablePlan:
     invoice_ids: tuple[str, ...]
     instalments: tuple[PlanInstalment, ...]
     version: int
+    cases: tuple[PayableCase, ...] = ()
 
 
 def plan_published(known: PayablePlan | None, published: PayablePlan) -> PayablePlan | None:
@@ -86,13 +97,24 @@ def instalment_payment(
         raise InstalmentBeingPaid(number)
     wanted = to_amount(instalment.left, plan.currency)
     covered: list[CoveredInvoice] = []
+    of_cases = {i for case in plan.cases for i in case.invoice_ids}
     for invoice_id in plan.invoice_ids:
         invoice = known.get(invoice_id)
-        if invoice is None or not invoice.is_open or wanted <= ZERO:
+        if invoice_id in of_cases or invoice is None or not invoice.is_open or wanted <= ZERO:
             continue
         part = min(wanted, to_amount(invoice.open_amount, plan.currency))
         covered.append(CoveredInvoice(invoice_id, invoice.number, part))
         wanted -= part
+    # A case's share is at most its open balance (costs and interest beside the invoices'
+    # principal), on its first invoice payments knows: collection allocates it to the case.
+    for case in plan.cases:
+        invoice = next((known[i] for i in case.invoice_ids if i in known), None)
+        if invoice is None or wanted <= ZERO:
+            continue
+        part = min(wanted, to_amount(case.open_amount, plan.currency))
+        if part > ZERO:
+            covered.append(CoveredInvoice(invoice.invoice_id, invoice.number, part))
+            wanted -= part
     amount = to_amount(sum((c.amount for c in covered), ZERO), plan.currency)
     if amount <= ZERO:
         raise NothingToPay()
