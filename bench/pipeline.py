@@ -185,6 +185,11 @@ async def main(invoices: int, keep: Path | None, steady_s: float, every_s: float
     with tempfile.TemporaryDirectory(prefix="settle-pipeline-") as scratch:
         folder = Path(scratch)
         export = write_export(folder / "export.csv", invoices)
+        size = export.path.stat().st_size
+        if size > int(os.environ.get("SETTLE_IMPORTER_UPLOAD_MAX_BYTES", 100 * 1024 * 1024)):
+            # A million invoices make some 160 MB, above the importer's default limit.
+            os.environ["SETTLE_IMPORTER_UPLOAD_MAX_BYTES"] = str(size)
+            print(f"the importer's file limit raised to the export's {size:,} bytes", flush=True)
         stack = PostgresStack(keep or folder / "var")
         try:
             await stack.start()
