@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -225,4 +226,7 @@ if __name__ == "__main__":
     )
     parser.add_argument("--every", type=float, default=5.0, help="seconds between exports")
     args = parser.parse_args()
+    # A bench stopped with SIGTERM (`timeout`, `kill`) still stops its stack and drops its
+    # databases: the exit runs the `finally` blocks.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     asyncio.run(main(args.invoices, args.var, args.steady, args.every))
