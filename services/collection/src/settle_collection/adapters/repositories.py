@@ -81,6 +81,20 @@ async def _upsert(
     )
 
 
+async def _upsert_rows(
+    session: AsyncSession, table: sa.Table, rows: list[dict[str, Any]], keys: Sequence[str]
+) -> None:
+    """Many rows of the same columns in one statement (an executemany)."""
+    statement = _insert(session, table)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={name: statement.excluded[name] for name in rows[0] if name not in keys},
+        ),
+        rows,
+    )
+
+
 class SqlSettings:
     """An administration's settings, read once per transaction (a consumer's batch asks for
     them for every event)."""
@@ -196,18 +210,7 @@ class SqlDebtors:
         rows, self.pending = list(self.pending.values()), {}
         if not rows:
             return
-        statement = _insert(self.session, debtors)
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["administration_id", "debtor_id"],
-                set_={
-                    name: statement.excluded[name]
-                    for name in rows[0]
-                    if name not in ("administration_id", "debtor_id")
-                },
-            ),
-            rows,
-        )
+        await _upsert_rows(self.session, debtors, rows, ("administration_id", "debtor_id"))
 
 
 def _invoice(row: Any) -> Invoice:
@@ -311,18 +314,7 @@ class SqlInvoices:
         rows, self.pending = list(self.pending.values()), {}
         if not rows:
             return
-        statement = _insert(self.session, invoices)
-        await self.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["administration_id", "invoice_id"],
-                set_={
-                    name: statement.excluded[name]
-                    for name in rows[0]
-                    if name not in ("administration_id", "invoice_id")
-                },
-            ),
-            rows,
-        )
+        await _upsert_rows(self.session, invoices, rows, ("administration_id", "invoice_id"))
 
 
 class SqlCreditNotes:
