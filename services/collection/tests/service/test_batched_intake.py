@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,11 +14,10 @@ import sqlalchemy as sa
 from aiokafka import ConsumerRecord
 
 from settle_collection.adapters.tables import debtors
-from settle_shared.envelope import Envelope
 from settle_shared.events import importer
 from settle_shared.events.base import Event
 from settle_shared.service import ServiceRuntime
-from settle_shared.testing.service import kafka_record
+from settle_shared.testing.service import kafka_records
 
 from .conftest import ADM, Collection
 
@@ -44,19 +43,7 @@ def debtor(debtor_id: str, version: int, kind: str, name: str) -> importer.Debto
 
 
 def records(events: Sequence[Event]) -> list[ConsumerRecord[bytes, bytes]]:
-    return [
-        kafka_record(
-            Envelope.wrap(
-                event,
-                source="/settle/importer",
-                time=NOW + timedelta(seconds=offset),
-                administration_id=ADM,
-            ),
-            event.topic.name,
-            offset,
-        )
-        for offset, event in enumerate(events)
-    ]
+    return kafka_records(events, source="/settle/importer", start=NOW, administration_id=ADM)
 
 
 @contextmanager

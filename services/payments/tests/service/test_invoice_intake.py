@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,11 +15,10 @@ from aiokafka import ConsumerRecord
 
 from settle_payments.adapters.tables import payable_invoices
 from settle_payments.app import SERVICE
-from settle_shared.envelope import Envelope
 from settle_shared.events import importer
 from settle_shared.events.base import Event, dead_letter_topic
 from settle_shared.service import ServiceRuntime
-from settle_shared.testing.service import kafka_record, running_service
+from settle_shared.testing.service import kafka_records, running_service
 
 from .conftest import ADM, PaymentsHarness, imported
 
@@ -51,19 +50,7 @@ async def intake(sqlite_database: str, local_psp: str) -> AsyncIterator[tuple[An
 
 
 def records(events: Sequence[Event]) -> list[ConsumerRecord[bytes, bytes]]:
-    return [
-        kafka_record(
-            Envelope.wrap(
-                event,
-                source="/settle/importer",
-                time=NOW + timedelta(seconds=offset),
-                administration_id=ADM,
-            ),
-            event.topic.name,
-            offset,
-        )
-        for offset, event in enumerate(events)
-    ]
+    return kafka_records(events, source="/settle/importer", start=NOW, administration_id=ADM)
 
 
 def changed(invoice_id: str, version: int, open_amount: str) -> importer.InvoiceChanged:

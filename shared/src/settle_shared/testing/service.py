@@ -4,9 +4,10 @@ TestKafkaBroker in place of Kafka, its HTTP API called in-process."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -109,6 +110,26 @@ def kafka_record(envelope: Envelope, topic: str, offset: int = 0) -> ConsumerRec
         serialized_value_size=len(envelope.data),
         headers=[(name, value.encode()) for name, value in envelope.headers().items()],
     )
+
+
+def kafka_records(
+    events: Sequence[Event], *, source: str, start: datetime, administration_id: str
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """A batch of events as a consumer reads it, one second apart from `start`, each at its
+    offset in the batch."""
+    return [
+        kafka_record(
+            Envelope.wrap(
+                event,
+                source=source,
+                time=start + timedelta(seconds=offset),
+                administration_id=administration_id,
+            ),
+            event.topic.name,
+            offset,
+        )
+        for offset, event in enumerate(events)
+    ]
 
 
 @asynccontextmanager
